@@ -1,0 +1,99 @@
+"""The ``faxflow`` command line.
+
+Core commands live here; each area adds its own through ``<package>/cli.py`` exposing
+``register(app: typer.Typer) -> None`` (see :data:`COMMAND_MODULES`). Errors are mapped to
+stable exit codes by :func:`faxflow.errors.exit_code_for` in one place, :func:`main`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+
+import typer
+from rich.console import Console
+
+from faxflow.errors import ExitCode, FaxflowError, exit_code_for
+
+COMMAND_MODULES = (
+    "faxflow.commands",
+    "ingest.cli",
+    "ocr.cli",
+    "extract.cli",
+    "validate.cli",
+    "loaders.cli",
+    "samples.cli",
+    "dashboard.cli",
+)
+
+EPILOG = (
+    "Exit codes: 0 ok; 1 some documents need review; 2 bad arguments; 3 input files "
+    "refused (quarantined); 4 missing dependency (tesseract, poppler); 5 database error; "
+    "70 internal error. Settings come from FAXFLOW_* environment variables, for example "
+    "FAXFLOW_DATABASE_URL."
+)
+
+app = typer.Typer(
+    name="faxflow",
+    help="Turn faxed and scanned forms into validated records in a central database.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register_commands() -> None:
+    for module_name in COMMAND_MODULES:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point: run the app and map every failure to an exit code."""
+    try:
+        app(standalone_mode=False)
+    except FaxflowError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        sys.exit(int(exit_code_for(exc)))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and genuine bugs
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(int(ExitCode.BAD_ARGS))
+        # A bug: say so without dumping locals (they may hold personal data).
+        err_console.print(
+            f"[red]internal error[/red] {type(exc).__name__}; rerun with -v and report it"
+        )
+        logging.getLogger("faxflow").debug("internal error", exc_info=True)
+        sys.exit(int(ExitCode.INTERNAL_ERROR))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""One error hierarchy with stable codes.
+
+Every failure faxflow expects carries a code (``E_CORRUPT``, ``E_ENCRYPTED`` …) that is
+used, unchanged, as the quarantine folder name, the ledger reason code, the ``issues``
+entry of a rejected document and (through :data:`EXIT_CODE_BY_CODE`) the CLI's exit code.
+
+Messages are written for a clerk or a data engineer: they say what happened and what to do
+next.  They never contain personal data (names, birth dates, SSNs, diagnoses) — only file
+names, page numbers, sizes and codes.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class ExitCode(IntEnum):
+    """Stable process exit codes of the ``faxflow`` CLI (documented in the README)."""
+
+    OK = 0
+    NEEDS_REVIEW = 1  # every input was processed; at least one document needs a person
+    BAD_ARGS = 2  # the command line itself is wrong (typer/click also uses 2)
+    INPUT_ERROR = 3  # at least one input file was refused (quarantined with a code)
+    MISSING_DEPENDENCY = 4  # tesseract, poppler or another program is missing
+    DATABASE_ERROR = 5  # the database could not be reached or written
+    INTERNAL_ERROR = 70  # a bug: please report it with the log
+
+
+class ErrorCode(StrEnum):
+    """Stable machine-readable reasons. Never rename one: they are stored in databases."""
+
+    EMPTY = "E_EMPTY"
+    CORRUPT = "E_CORRUPT"
+    ENCRYPTED = "E_ENCRYPTED"
+    TOO_LARGE = "E_TOO_LARGE"
+    PAGES = "E_PAGES"
+    BOMB = "E_BOMB"
+    TYPE = "E_TYPE"
+    UNSAFE = "E_UNSAFE"
+    DUPLICATE = "E_DUPLICATE"
+    NOT_FOUND = "E_NOT_FOUND"
+    MISSING_DEPENDENCY = "E_MISSING_DEPENDENCY"
+    OCR_FAILED = "E_OCR_FAILED"
+    OCR_TIMEOUT = "E_OCR_TIMEOUT"
+    TEMPLATE = "E_TEMPLATE"
+    UNKNOWN_FORM = "E_UNKNOWN_FORM"
+    DATABASE = "E_DATABASE"
+    CONFIG = "E_CONFIG"
+    INTERNAL = "E_INTERNAL"
+
+
+class FaxflowError(Exception):
+    """Base of every error faxflow raises on purpose.
+
+    ``code`` is stable; ``message`` is safe to log (no personal data) and tells the reader
+    what to do next.  ``transient`` marks faults worth retrying (a database that is down),
+    as opposed to bad input that will fail the same way every time.
+    """
+
+    code: ErrorCode = ErrorCode.INTERNAL
+    exit_code: ExitCode = ExitCode.INTERNAL_ERROR
+    transient: bool = False
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code.value}: {self.message}"
+
+
+class InputRejected(FaxflowError):
+    """The input file cannot be processed; it goes to quarantine under ``code``."""
+
+    exit_code = ExitCode.INPUT_ERROR
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+class MissingDependency(FaxflowError):
+    """An external program (tesseract, pdftoppm …) is absent or unusable."""
+
+    code = ErrorCode.MISSING_DEPENDENCY
+    exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class OcrError(FaxflowError):
+    """Tesseract crashed or produced nothing where it must produce something."""
+
+    code = ErrorCode.OCR_FAILED
+    exit_code = ExitCode.INTERNAL_ERROR
+
+
+class OcrTimeout(OcrError):
+    """Tesseract did not finish within its time limit."""
+
+    code = ErrorCode.OCR_TIMEOUT
+
+
+class TemplateError(FaxflowError):
+    """A form template file is invalid; the message names the file and the field."""
+
+    code = ErrorCode.TEMPLATE
+    exit_code = ExitCode.BAD_ARGS
+
+
+class ConfigError(FaxflowError):
+    """A setting is invalid."""
+
+    code = ErrorCode.CONFIG
+    exit_code = ExitCode.BAD_ARGS
+
+
+class DatabaseError(FaxflowError):
+    """The database could not be reached or a write failed; retrying may help."""
+
+    code = ErrorCode.DATABASE
+    exit_code = ExitCode.DATABASE_ERROR
+    transient = True
+
+
+EXIT_CODE_BY_CODE: dict[ErrorCode, ExitCode] = {
+    **{
+        c: ExitCode.INPUT_ERROR
+        for c in (
+            ErrorCode.EMPTY,
+            ErrorCode.CORRUPT,
+            ErrorCode.ENCRYPTED,
+            ErrorCode.TOO_LARGE,
+            ErrorCode.PAGES,
+            ErrorCode.BOMB,
+            ErrorCode.TYPE,
+            ErrorCode.UNSAFE,
+            ErrorCode.NOT_FOUND,
+        )
+    },
+    ErrorCode.DUPLICATE: ExitCode.OK,
+    ErrorCode.MISSING_DEPENDENCY: ExitCode.MISSING_DEPENDENCY,
+    ErrorCode.DATABASE: ExitCode.DATABASE_ERROR,
+    ErrorCode.TEMPLATE: ExitCode.BAD_ARGS,
+    ErrorCode.CONFIG: ExitCode.BAD_ARGS,
+}
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The one mapping from an exception to the CLI's exit code."""
+    if isinstance(error, FaxflowError):
+        return EXIT_CODE_BY_CODE.get(error.code, error.exit_code)
+    return ExitCode.INTERNAL_ERROR

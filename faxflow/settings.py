@@ -1,0 +1,132 @@
+"""The one settings model.
+
+Every value can be set through an environment variable ``FAXFLOW_<NAME>`` (for example
+``FAXFLOW_DATABASE_URL``, ``FAXFLOW_STABLE_SECONDS``).  Settings are frozen: code that
+needs a variant makes a copy with ``settings.model_copy(update={...})``, never mutates the
+shared object.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "extract" / "templates"
+
+
+class CleanupSettings(BaseSettings):
+    """Switches for each page-cleanup step (see ``ocr/cleanup.py``)."""
+
+    model_config = SettingsConfigDict(env_prefix="FAXFLOW_CLEANUP_", frozen=True, extra="forbid")
+
+    orientation: bool = True
+    deskew: bool = True
+    despeckle: bool = True
+    normalise_background: bool = True
+    binarise: bool = True
+    remove_lines: bool = True
+    border: bool = True
+
+
+class Settings(BaseSettings):
+    """faxflow's configuration. Defaults work out of the box on one machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAXFLOW_", frozen=True, extra="forbid", env_nested_delimiter="__"
+    )
+
+    # --- where things live -------------------------------------------------------------
+    var_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "var",
+        description="Working folder for the default SQLite database, intake root and scratch.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of faxflow's database; default: SQLite file var/faxflow.db.",
+    )
+    intake_root: Path | None = Field(
+        default=None, description="Root of inbox/ work/ archive/ quarantine/; default var/intake."
+    )
+    templates_dir: Path = Field(
+        default=DEFAULT_TEMPLATES_DIR, description="Folder with one sub-folder per form type."
+    )
+
+    # --- intake limits --------------------------------------------------------------------
+    stable_seconds: float = Field(default=5.0, ge=0, description="Size+mtime quiet window.")
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_pages: int = Field(default=500, gt=0)
+    max_page_pixels: int = Field(
+        default=80_000_000, gt=0, description="Pixel cap per page at source resolution."
+    )
+    page_dpi: int = Field(
+        default=200, ge=100, le=400, description="Square working resolution of page images."
+    )
+
+    # --- OCR ------------------------------------------------------------------------------
+    tesseract_cmd: str = "tesseract"
+    tesseract_lang: str = "eng"
+    tesseract_timeout_s: float = Field(default=60.0, gt=0)
+    omp_thread_limit: int = Field(default=1, ge=1)
+    workers: int = Field(default=0, ge=0, description="Parallel documents; 0 means one per core.")
+    cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
+
+    # --- review routing -------------------------------------------------------------------
+    default_confidence_threshold: float = Field(default=0.80, ge=0, le=1)
+    confidence_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-field thresholds from `faxflow calibrate`, keyed by field kind or name.",
+    )
+
+    # --- secrets --------------------------------------------------------------------------
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key for sensitive columns (SSN). Set FAXFLOW_ENCRYPTION_KEY.",
+    )
+
+    @field_validator("tesseract_lang")
+    @classmethod
+    def _lang_is_simple(cls, value: str) -> str:
+        allowed = set("abcdefghijklmnopqrstuvwxyz_+")
+        if not value or not set(value.lower()) <= allowed:
+            raise ValueError("tesseract_lang must look like 'eng' or 'eng+jpn'")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_paths(self) -> Settings:
+        # Derived defaults are resolved once here so every consumer sees the same paths.
+        if self.database_url is None:
+            object.__setattr__(
+                self, "database_url", f"sqlite:///{(self.var_dir / 'faxflow.db').resolve()}"
+            )
+        if self.intake_root is None:
+            object.__setattr__(self, "intake_root", self.var_dir / "intake")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, always set after validation."""
+        assert self.database_url is not None
+        return self.database_url
+
+    @property
+    def intake_dir(self) -> Path:
+        """The intake root, always set after validation."""
+        assert self.intake_root is not None
+        return self.intake_root
+
+    def threshold_for(self, field_name: str, kind: str) -> float:
+        """The auto-accept confidence threshold for one field: by name, then kind, then default."""
+        return self.confidence_thresholds.get(
+            field_name, self.confidence_thresholds.get(kind, self.default_confidence_threshold)
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()
