@@ -1,0 +1,270 @@
+"""The document pipeline: ingest → cleanup → extraction (zonal OCR) → validation → result.
+
+This module only composes the stage functions of ``ingest``, ``ocr``, ``extract`` and
+``validate``; the CLI (``faxflow process``), the intake loop and the Airflow DAGs all call
+:func:`process_path` / :func:`process_source`, so every entry point runs the same code.
+
+Memory stays flat in the page count: pages are rasterised one at a time, cleaned, and
+spilled to a scratch folder as PNG; extraction reads them back lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, overload
+
+import cv2
+import numpy as np
+
+from faxflow.errors import InputRejected
+from faxflow.model import (
+    RECORD_TYPE_BY_FORM,
+    CleanPage,
+    DocumentResult,
+    FormType,
+    Issue,
+    PageTiming,
+    SourceDocument,
+    Status,
+)
+from faxflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STAGES = ("intake", "cleanup", "extraction", "validation", "load")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOutcome:
+    """The result of one document plus what it cost. ``page_images`` are file paths
+    (relative to ``settings.var_dir``) of the images the result's boxes refer to."""
+
+    result: DocumentResult
+    timings: tuple[PageTiming, ...] = ()
+    source: SourceDocument | None = None
+    page_images: dict[int, str] = field(default_factory=dict)
+
+    def seconds(self, stage: str | None = None) -> float:
+        return sum(t.seconds for t in self.timings if stage is None or t.stage == stage)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: list[PageTiming] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append(PageTiming(name, time.perf_counter() - started))
+
+
+class SpilledPages(Sequence[CleanPage]):
+    """Cleaned pages kept on disk and loaded on access, so a 200-page fax costs the memory
+    of one page at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._meta: list[tuple[int, int, int, float, float]] = []
+
+    def append(self, page: CleanPage) -> None:
+        path = self._folder / f"{len(self._meta):05d}.png"
+        if not cv2.imwrite(str(path), page.image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+            raise OSError(f"cannot write scratch page image {path}")
+        self._meta.append((page.number, page.dpi, page.rotation, page.skew_degrees, page.seconds))
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+    @overload
+    def __getitem__(self, index: int) -> CleanPage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CleanPage]: ...
+
+    def __getitem__(self, index: int | slice) -> CleanPage | Sequence[CleanPage]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        number, dpi, rotation, skew, seconds = self._meta[index]
+        image = cv2.imread(str(self._folder / f"{index:05d}.png"), cv2.IMREAD_GRAYSCALE)
+        if image is None:
+            raise OSError(f"scratch page {index} vanished")
+        return CleanPage(number, image, dpi, rotation, skew, seconds)
+
+
+def rejected_result(
+    error: InputRejected, *, document_id: str, source_name: str, page_count: int = 0
+) -> DocumentResult:
+    """The result of a document that could not be read at all (quarantined by intake)."""
+    return DocumentResult(
+        document_id=document_id,
+        source_name=source_name,
+        form_type=FormType.UNKNOWN,
+        record_type=None,
+        page_count=page_count,
+        status=Status.REJECTED,
+        issues=[Issue(field=None, code=error.code.value, message=error.message)],
+    )
+
+
+def store_page_images(
+    images: dict[int, np.ndarray], *, document_id: str, settings: Settings
+) -> dict[int, str]:
+    """Write the images the field boxes refer to under var/pages/<document_id>/."""
+    folder = settings.var_dir / "pages" / document_id
+    folder.mkdir(parents=True, exist_ok=True)
+    stored: dict[int, str] = {}
+    for number, image in sorted(images.items()):
+        path = folder / f"{number:03d}.png"
+        cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        stored[number] = str(path.relative_to(settings.var_dir))
+    return stored
+
+
+DuplicateFinder = Callable[..., list[str]]
+
+
+def process_source(
+    source: SourceDocument,
+    settings: Settings,
+    *,
+    duplicate_finder: DuplicateFinder | None = None,
+    store_pages: bool = True,
+) -> ProcessOutcome:
+    """Run cleanup, extraction and validation on one checked input file.
+
+    Raises :class:`InputRejected` when a page cannot be decoded; everything the document
+    says (blank fields, unknown form) is a result, not an exception.
+    """
+    from extract.extractor import extract_document
+    from ingest.raster import iter_pages
+    from ocr.cleanup import clean_page
+    from validate import validate_extraction
+
+    watch = _Stopwatch()
+    with tempfile.TemporaryDirectory(prefix="faxflow-pages-") as scratch:
+        pages = SpilledPages(Path(scratch))
+        page_iter = iter_pages(source, settings)
+        while True:
+            with watch.stage("intake"):
+                page = next(page_iter, None)
+            if page is None:
+                break
+            with watch.stage("cleanup"):
+                pages.append(clean_page(page, settings))
+            del page
+        with watch.stage("extraction"):
+            extracted = extract_document(pages, settings=settings)
+    extraction = extracted.extraction
+    with watch.stage("validation"):
+        outcome = validate_extraction(
+            extraction, settings=settings, duplicate_finder=duplicate_finder
+        )
+    stored = (
+        store_page_images(extracted.page_images, document_id=source.document_id, settings=settings)
+        if store_pages
+        else {}
+    )
+    form_type = extraction.form_type
+    result = DocumentResult(
+        document_id=source.document_id,
+        source_name=source.source_name,
+        form_type=form_type,
+        record_type=RECORD_TYPE_BY_FORM.get(form_type),
+        page_count=source.page_count,
+        status=outcome.status,
+        record=dict(extraction.record),
+        fields=dict(extraction.fields),
+        issues=list(outcome.issues),
+        pages=list(extraction.pages),
+        template_version=extraction.template_version,
+    )
+    return ProcessOutcome(result, tuple(watch.timings), source, stored)
+
+
+def process_path(
+    path: Path,
+    settings: Settings,
+    *,
+    source_name: str | None = None,
+    centre_id: str | None = None,
+    duplicate_finder: DuplicateFinder | None = None,
+    store_pages: bool = True,
+) -> ProcessOutcome:
+    """Check, then process one file. Refused input becomes a ``rejected`` result whose issue
+    carries the refusal code; it never raises for bad input."""
+    from ingest.source import open_source
+
+    watch = _Stopwatch()
+    name = source_name or path.name
+    try:
+        with watch.stage("intake"):
+            source = open_source(path, settings, source_name=name, centre_id=centre_id)
+    except InputRejected as error:
+        return ProcessOutcome(
+            rejected_result(error, document_id=_hash_or_blank(path), source_name=name),
+            tuple(watch.timings),
+        )
+    try:
+        outcome = process_source(
+            source, settings, duplicate_finder=duplicate_finder, store_pages=store_pages
+        )
+    except InputRejected as error:
+        return ProcessOutcome(
+            rejected_result(
+                error,
+                document_id=source.document_id,
+                source_name=name,
+                page_count=source.page_count,
+            ),
+            tuple(watch.timings),
+            source,
+        )
+    return ProcessOutcome(
+        outcome.result, tuple(watch.timings) + outcome.timings, source, outcome.page_images
+    )
+
+
+def _hash_or_blank(path: Path) -> str:
+    """The document id of a refused file: its hash when it can be read, else empty."""
+    import hashlib
+
+    if not path.is_file() or path.is_symlink():
+        return ""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""  # unreadable: the refusal code already says why
+    return digest.hexdigest()
+
+
+def summarise(outcome: ProcessOutcome) -> dict[str, Any]:
+    """A row for the closing table: no personal data, only counts, codes and times."""
+    result = outcome.result
+    filled = sum(
+        1
+        for value in result.record.values()
+        if value is not None and value != [] and value is not False
+    )
+    return {
+        "file": result.source_name,
+        "form_type": result.form_type.value,
+        "status": result.status.value,
+        "pages": result.page_count,
+        "fields_filled": filled,
+        "fields_total": len(result.record),
+        "issues": len(result.issues),
+        "codes": sorted({i.code for i in result.issues}),
+        "seconds": round(outcome.seconds(), 2),
+    }

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from faxflow.settings import Settings
+
+
+def test_defaults_live_under_var(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    assert settings.db_url == f"sqlite:///{(tmp_path / 'faxflow.db').resolve()}"
+    assert settings.intake_dir == tmp_path / "intake"
+
+
+def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FAXFLOW_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:5433/ff")
+    assert Settings(var_dir=tmp_path).db_url == "postgresql+psycopg://u@127.0.0.1:5433/ff"
+
+
+def test_settings_are_frozen_and_strict(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    with pytest.raises(ValidationError):
+        settings.stable_seconds = 1  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        Settings(var_dir=tmp_path, no_such_setting=1)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        Settings(var_dir=tmp_path, tesseract_lang="eng; rm -rf /")
+
+
+def test_threshold_lookup_by_name_then_kind_then_default(tmp_path: Path) -> None:
+    settings = Settings(
+        var_dir=tmp_path,
+        default_confidence_threshold=0.7,
+        confidence_thresholds={"date": 0.9, "date_of_birth": 0.95},
+    )
+    assert settings.threshold_for("date_of_birth", "date") == 0.95
+    assert settings.threshold_for("onset_date", "date") == 0.9
+    assert settings.threshold_for("patient_first_name", "name") == 0.7
