@@ -53,6 +53,13 @@ class ProcessOutcome:
     def seconds(self, stage: str | None = None) -> float:
         return sum(t.seconds for t in self.timings if stage is None or t.stage == stage)
 
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds per stage, summed over pages."""
+        totals: dict[str, float] = {}
+        for timing in self.timings:
+            totals[timing.stage] = totals.get(timing.stage, 0.0) + timing.seconds
+        return totals
+
 
 class _Stopwatch:
     def __init__(self) -> None:
