@@ -104,6 +104,10 @@ class FormTemplate(_Strict):
     page_size: tuple[float, float] = (612.0, 792.0)
     pages: list[PageSpec]
     fields: list[FieldSpec]
+    # schema properties the form has no place for, each with the reason (for coverage checks)
+    not_on_form: dict[str, str] = Field(default_factory=dict)
+    # zones `faxflow template from-pdf` proposed that no field claims yet; never read
+    proposals: list[FieldSpec] = Field(default_factory=list)
     folder: Path | None = None  # set by the loader
 
     @model_validator(mode="after")
