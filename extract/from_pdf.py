@@ -426,24 +426,35 @@ def text_zone_for_label(layout: PageLayout, label: Box) -> Box | None:
         for b in [*layout.blanks, *layout.frames]
         if b[1] - 4 <= centre <= b[3] + 4 and -2 <= b[0] - label[2] <= 100
     ]
-    if right:
-        blank = min(right, key=lambda b: b[0])
-        return _zone_over(blank, is_frame=blank in layout.frames)
     below = [
         b
         for b in layout.blanks
         if 0 <= b[1] - label[3] <= 14 and b[0] < label[2] and b[2] > label[0]
     ]
+    nearest_right = min(right, key=lambda b: b[0]) if right else None
+    # A blank right under the label beats one across a gap: that one is usually the
+    # next column's ("If symptomatic, onset / date (MM/DD/YYYY):" then "__/__/__").
+    if nearest_right is not None and (not below or nearest_right[0] - label[2] <= 12):
+        return _zone_over(nearest_right, is_frame=nearest_right in layout.frames, layout=layout)
     if below:
-        return _zone_over(min(below, key=lambda b: b[1]), is_frame=False)
+        return _zone_over(min(below, key=lambda b: b[1]), is_frame=False, layout=layout)
     return None
 
 
-def _zone_over(blank: Box, *, is_frame: bool) -> Box:
+def _zone_over(blank: Box, *, is_frame: bool, layout: PageLayout | None = None) -> Box:
+    """The writing zone of a blank: a frame's interior, or one handwriting line above an
+    underline, lowered where printed text or the blank of the line above sits there (so
+    the zone never covers a label or a neighbour's value)."""
     if is_frame:
         return _round_box((blank[0] + 1, blank[1] + 1, blank[2] - 1, blank[3] - 1))
     bottom = blank[3] + 1.5
-    return _round_box((blank[0], bottom - TEXT_LINE_HEIGHT - 1.5, blank[2], bottom))
+    top = bottom - TEXT_LINE_HEIGHT - 1.5
+    if layout is not None:
+        for other in [*(w.box for w in layout.words), *layout.blanks]:
+            above = other[3] <= blank[1] + 1 and other[3] > top
+            if above and other[0] < blank[2] and other[2] > blank[0]:
+                top = other[3] + 0.5
+    return _round_box((blank[0], top, blank[2], bottom))
 
 
 def option_candidates(layout: PageLayout, label: Box, word: str) -> list[tuple[float, Box]]:
@@ -736,7 +747,7 @@ def _text_layer_proposals(
                     name=unique(label or "blank"),
                     page=layout.number,
                     kind=FieldKind.TEXT,
-                    region=_zone_over(blank, is_frame=False),
+                    region=_zone_over(blank, is_frame=False, layout=layout),
                     label=label or None,
                 )
             )
@@ -820,3 +831,79 @@ def template_to_yaml(template: FormTemplate, header: str = "") -> str:
         ordered, Dumper=_TemplateDumper, sort_keys=False, allow_unicode=True, width=100
     )
     return header + body
+
+
+# --------------------------------------------------------------------------------------
+# Review: the blank page with every zone drawn on it
+# --------------------------------------------------------------------------------------
+
+_REGION_COLOUR = (0, 90, 220)
+_COMB_COLOUR = (0, 150, 60)
+_OPTION_COLOUR = (220, 0, 40)
+_PROPOSAL_COLOUR = (230, 140, 0)
+_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def render_overlay(template: FormTemplate, page: int, dpi: int = 120) -> Any:
+    """The blank form's ``page`` at ``dpi`` (a PIL RGB image) with every field's region
+    (blue), comb cells (green) and option boxes (red) drawn and labelled with the field
+    name or option value, and unfinished proposals in orange."""
+    from pdf2image import convert_from_path
+    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError
+    from PIL import ImageDraw, ImageFont
+
+    if not 1 <= page <= len(template.pages):
+        raise TemplateError(
+            f"template {template.form_type} has pages 1..{len(template.pages)}, not {page}"
+        )
+    try:
+        images = convert_from_path(
+            template.pdf_path, dpi=dpi, first_page=page, last_page=page, hide_annotations=True
+        )
+    except PDFInfoNotInstalledError as exc:
+        from faxflow.errors import MissingDependency
+
+        raise MissingDependency("poppler (pdftoppm) is needed to render the blank form") from exc
+    except PDFPageCountError as exc:
+        raise TemplateError(f"cannot render {template.pdf_path}: {exc}") from exc
+    image = images[0].convert("RGB")
+    draw = ImageDraw.Draw(image)
+    scale = dpi / 72.0
+    size = max(8, round(dpi / 14))
+    font = (
+        ImageFont.truetype(str(_FONT_FILE), size)
+        if _FONT_FILE.is_file()
+        else ImageFont.load_default()
+    )
+
+    def rect(box: Box, colour: tuple[int, int, int]) -> list[int]:
+        pixels = [round(v * scale) for v in box]
+        draw.rectangle(pixels, outline=colour, width=max(1, dpi // 75))
+        return pixels
+
+    def text(x: int, y: int, words: str, colour: tuple[int, int, int]) -> None:
+        draw.text((x, y), words, fill=colour, font=font)
+
+    for spec in template.fields_on_page(page):
+        if spec.region is not None:
+            x0, y0, _x1, _y1 = rect(spec.region, _REGION_COLOUR)
+            text(x0 + 2, y0 + 1, spec.name, _REGION_COLOUR)  # inside: rows sit close
+        for index, cell in enumerate(spec.boxes or []):
+            x0, y0, _x1, _y1 = rect(cell, _COMB_COLOUR)
+            if index == 0:
+                text(x0, y0 - size - 1, spec.name, _COMB_COLOUR)
+        drawn = [rect(option.box, _OPTION_COLOUR) for option in spec.options or []]
+        for option, (x0, _y0, _x1, y1) in zip(spec.options or [], drawn, strict=True):
+            if option.label is None:  # no printed word says which value the box means
+                text(x0, y1 + 1, str(option.value), _OPTION_COLOUR)
+        if drawn:  # the group's name once, right of its rightmost box
+            last = max(drawn, key=lambda p: p[2])
+            text(last[2] + 2, last[1] - size // 2, f"  <{spec.name}>", _OPTION_COLOUR)
+    for spec in template.proposals:
+        if spec.page != page:
+            continue
+        for box in [spec.region, *(spec.boxes or []), *[o.box for o in spec.options or []]]:
+            if box is not None:
+                x0, y0, _x1, _y1 = rect(box, _PROPOSAL_COLOUR)
+                text(x0, y0 - size - 1, spec.name, _PROPOSAL_COLOUR)
+    return image

@@ -11,6 +11,7 @@ file and the field, so a data engineer can add a form without writing Python.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -134,7 +135,12 @@ class FormTemplate(_Strict):
 
 
 def load_template(path: Path) -> FormTemplate:
-    """Load and validate one ``template.yaml``; raise TemplateError with the file named."""
+    """Load and validate one ``template.yaml``; raise TemplateError with the file named.
+
+    Beyond the model's own rules, the fields are checked against the record schema (see
+    :func:`schema_problems`): unknown names, kinds that cannot hold the property, option
+    values the schema does not allow, boxes off the page, overlapping checkboxes.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -145,12 +151,168 @@ def load_template(path: Path) -> FormTemplate:
         template = FormTemplate.model_validate({**data, "folder": path.parent})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{_error_location(data, err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise TemplateError(f"template {path} is invalid: {problems}") from exc
     if not template.pdf_path.is_file():
         raise TemplateError(f"template {path} names {template.source_pdf}, which is missing")
+    schema_issues = schema_problems(template)
+    if schema_issues:
+        raise TemplateError(f"template {path} is invalid: {'; '.join(schema_issues)}")
     return template
+
+
+def _error_location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """``fields.3.kind`` -> ``fields[3] (patient_first_name).kind``: name the field."""
+    parts = [str(p) for p in loc]
+    if len(loc) >= 2 and loc[0] in ("fields", "proposals") and isinstance(loc[1], int):
+        entries = data.get(str(loc[0]))
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        head = f"{loc[0]}[{loc[1]}]" + (f" ({name})" if name else "")
+        return ".".join([head, *parts[2:]])
+    return ".".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Checks against the record schema
+# --------------------------------------------------------------------------------------
+
+_MEMBER_FIELD = re.compile(r"^(?P<array>[a-z_]+)\[(?P<index>\d+)\]\.(?P<prop>[a-z_]+)$")
+_REPEAT_SUFFIX = re.compile(r"#\d+$")
+
+
+def schema_property_of(name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON-schema property a template field name stands for, or None.
+
+    ``date_of_birth`` and its second place on the form ``date_of_birth#2`` stand for the
+    top-level property; ``household_members[0].ssn`` for the item property of the array.
+    """
+    properties: dict[str, Any] = schema["properties"]
+    base = _REPEAT_SUFFIX.sub("", name)
+    member = _MEMBER_FIELD.match(base)
+    if member:
+        array = properties.get(member["array"])
+        if array is None or array.get("type") != "array":
+            return None
+        item_props: dict[str, Any] = array.get("items", {}).get("properties", {})
+        return item_props.get(member["prop"])
+    return properties.get(base)
+
+
+def record_property(name: str) -> str:
+    """The top-level record property a template field feeds (``household_members[0].ssn``
+    -> ``household_members``; ``cdc_ncov_id#2`` -> ``cdc_ncov_id``)."""
+    base = _REPEAT_SUFFIX.sub("", name)
+    member = _MEMBER_FIELD.match(base)
+    return member["array"] if member else base
+
+
+def _types(prop: dict[str, Any]) -> set[str]:
+    declared = prop.get("type", [])
+    types = {declared} if isinstance(declared, str) else set(declared)
+    if "enum" in prop:
+        types |= {"enum"}
+    return types - {"null"}
+
+
+_KINDS_FOR_TYPE: dict[str, frozenset[FieldKind]] = {
+    "string": frozenset(FieldKind) - CHECKBOX_KINDS,
+    # an enum is normally ticked; where the form has a blank instead (CDC "Age units
+    # (yr/mo/day): ____") the written word is read as text and normalised to the enum
+    "enum": frozenset({FieldKind.CHOICE, FieldKind.TEXT}),
+    "boolean": frozenset({FieldKind.CHECKBOX, FieldKind.CHOICE}),
+    "integer": frozenset({FieldKind.INTEGER}),
+    "number": frozenset({FieldKind.MONEY, FieldKind.INTEGER}),
+    "array": frozenset({FieldKind.MULTI_CHOICE}),
+}
+
+
+def _allowed_values(prop: dict[str, Any]) -> list[Any] | None:
+    """The values an option of this property may stand for; None when unconstrained."""
+    if "enum" in prop:
+        return [v for v in prop["enum"] if v is not None]
+    if "boolean" in _types(prop):
+        return [True, False]
+    items = prop.get("items", {})
+    if "enum" in items:
+        return [v for v in items["enum"] if v is not None]
+    return None
+
+
+def schema_problems(template: FormTemplate) -> list[str]:
+    """Everything wrong with a template's fields for its record schema, one message each.
+
+    Each message names the field. Coverage (every property placed somewhere) is not
+    checked here: see :func:`coverage_problems`.
+    """
+    from faxflow.schemas import load_schema
+
+    schema = load_schema(template.record_type)
+    width, height = template.page_size
+    problems: list[str] = []
+    option_boxes: dict[int, list[tuple[str, Box]]] = {}
+    for spec in template.fields:
+        prop = schema_property_of(spec.name, schema)
+        if prop is None:
+            problems.append(
+                f"field {spec.name}: not a property of {template.record_type} "
+                "(nor '<property>#N' or 'household_members[i].<property>')"
+            )
+            continue
+        types = _types(prop)
+        if not any(spec.kind in _KINDS_FOR_TYPE.get(t, frozenset()) for t in types):
+            problems.append(
+                f"field {spec.name}: kind {spec.kind} cannot hold a {'/'.join(sorted(types))}"
+            )
+        allowed = _allowed_values(prop)
+        seen_values: list[Any] = []
+        for option in spec.options or []:
+            if allowed is not None and not any(
+                option.value == v and type(option.value) is type(v) for v in allowed
+            ):
+                problems.append(
+                    f"field {spec.name}: option value {option.value!r} is not one of {allowed}"
+                )
+            if option.value in seen_values and spec.kind is not FieldKind.CHECKBOX:
+                problems.append(f"field {spec.name}: option value {option.value!r} appears twice")
+            seen_values.append(option.value)
+            option_boxes.setdefault(spec.page, []).append((spec.name, option.box))
+        for box in [spec.region, *(spec.boxes or []), *[o.box for o in spec.options or []]]:
+            if box is not None and not (
+                box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            ):
+                problems.append(f"field {spec.name}: box {list(box)} is outside the page")
+    for page, boxes in sorted(option_boxes.items()):
+        for i, (name_a, a) in enumerate(boxes):
+            for name_b, b in boxes[i + 1 :]:
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    problems.append(
+                        f"field {name_a}: checkbox {list(a)} overlaps one of {name_b} "
+                        f"{list(b)} on page {page}"
+                    )
+    for name in template.not_on_form:
+        if name not in schema["properties"]:
+            problems.append(f"not_on_form {name}: not a property of {template.record_type}")
+    return problems
+
+
+def coverage_problems(template: FormTemplate) -> list[str]:
+    """Schema properties the template neither places nor lists under ``not_on_form``,
+    and properties that are both placed and listed as absent."""
+    from faxflow.schemas import field_names
+
+    placed = {record_property(f.name) for f in template.fields}
+    problems = []
+    for name in field_names(template.record_type):
+        if name in placed and name in template.not_on_form:
+            problems.append(f"field {name}: placed on the form and listed under not_on_form")
+        elif name not in placed and name not in template.not_on_form:
+            problems.append(
+                f"field {name}: no place on the form; add it to 'fields' or to "
+                "'not_on_form' with the reason"
+            )
+    return problems
 
 
 @cache

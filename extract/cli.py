@@ -1,0 +1,167 @@
+"""``faxflow template``: draft, review and check form templates.
+
+* ``from-pdf BLANK.pdf --form-type NAME`` drafts a template from a blank form's widgets
+  or text layer (see :mod:`extract.from_pdf`);
+* ``show FORM_TYPE --page N --out PNG`` draws every zone on the blank page for review;
+* ``validate [PATH]`` loads templates and checks them against the record schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from extract.from_pdf import load_label_map, render_overlay, template_from_pdf, template_to_yaml
+from extract.template import FormTemplate, coverage_problems, load_template
+from faxflow.errors import ExitCode, TemplateError
+from faxflow.model import FormType
+from faxflow.settings import get_settings
+
+console = Console(stderr=True)
+
+template_app = typer.Typer(
+    help="Draft, review and check the form templates (where each field is on a form).",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``template`` command group to the root CLI."""
+    app.add_typer(template_app, name="template")
+
+
+def _form_type(value: str) -> FormType:
+    try:
+        form_type = FormType(value)
+    except ValueError:
+        known = ", ".join(f.value for f in FormType if f is not FormType.UNKNOWN)
+        raise typer.BadParameter(f"unknown form type {value!r}; known: {known}") from None
+    if form_type is FormType.UNKNOWN:
+        raise typer.BadParameter("'unknown' has no template")
+    return form_type
+
+
+@template_app.command("from-pdf")
+def from_pdf_command(
+    pdf: Path = typer.Argument(..., exists=True, dir_okay=False, help="The blank form (PDF)."),
+    form_type: str = typer.Option(..., "--form-type", help="cdc_pui_2020 or mdhhs_dhs1171."),
+    labels: Path | None = typer.Option(
+        None,
+        "--labels",
+        exists=True,
+        dir_okay=False,
+        help="Mapping file (schema field -> widget or printed label). Default: labels.yaml "
+        "beside the PDF when present.",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the draft here instead of to standard output."
+    ),
+    version: str = typer.Option("draft", "--version", help="Version written into the draft."),
+) -> None:
+    """Draft a template from a blank PDF: widgets of a fillable form (comb cells grouped
+    into one field), or zones proposed from the labels of a flat form's text layer.
+
+    Fields the mapping file names get schema names; everything else is written under
+    'proposals:' for a person to finish. Review the result with 'faxflow template show'.
+    """
+    kind = _form_type(form_type)
+    mapping_path = labels or (pdf.parent / "labels.yaml")
+    mapping = load_label_map(mapping_path) if mapping_path.is_file() else None
+    draft = template_from_pdf(pdf, kind, mapping, version=version)
+    header = (
+        f"# Drafted by `faxflow template from-pdf {pdf.name} --form-type {kind}`"
+        + (f" with {mapping_path.name}" if mapping else "")
+        + ".\n# Finish the proposals, then review with `faxflow template show`.\n"
+    )
+    text = template_to_yaml(draft.template, header)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    template = draft.template
+    console.print(
+        f"[bold]{kind}[/bold]: {len(template.fields)} mapped fields, "
+        f"{len(template.proposals)} proposals to finish, {len(draft.problems)} not placed"
+        + (f"; written to {out}" if out else "")
+    )
+    for problem in draft.problems:
+        console.print(f"  [yellow]not placed[/yellow] {problem}")
+
+
+def _template_for(form_type_or_path: str) -> FormTemplate:
+    path = Path(form_type_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.is_dir():
+        return load_template(path / "template.yaml" if path.is_dir() else path)
+    kind = _form_type(form_type_or_path)
+    return load_template(get_settings().templates_dir / kind.value / "template.yaml")
+
+
+@template_app.command("show")
+def show_command(
+    form_type: str = typer.Argument(..., help="Form type, or the path of a template.yaml."),
+    page: int = typer.Option(..., "--page", "-p", min=1, help="Page of the blank form."),
+    out: Path = typer.Option(..., "--out", "-o", help="PNG file to write."),
+    dpi: int = typer.Option(120, "--dpi", min=50, max=300, help="Render resolution."),
+) -> None:
+    """Render a blank page with every zone drawn on it: text regions blue, comb cells
+    green, checkboxes red (labelled with the field and option value), unfinished
+    proposals orange. Look at it before committing a template change."""
+    template = _template_for(form_type)
+    image = render_overlay(template, page, dpi)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out)
+    fields = template.fields_on_page(page)
+    console.print(f"page {page} of {template.form_type}: {len(fields)} fields drawn -> {out}")
+
+
+@template_app.command("validate")
+def validate_command(
+    path: Path | None = typer.Argument(
+        None,
+        help="A template.yaml, or a folder of <form_type>/template.yaml. "
+        "Default: the configured templates folder.",
+    ),
+) -> None:
+    """Load templates and check them: YAML and model, field names and kinds against the
+    record schema, legal option values, boxes on the page, no overlapping checkboxes,
+    every schema property placed or listed under 'not_on_form' with a reason.
+
+    Exit code 0 when all are valid, 2 otherwise.
+    """
+    root = path or get_settings().templates_dir
+    files = sorted(root.glob("*/template.yaml")) if root.is_dir() else [root]
+    if root.is_dir() and (root / "template.yaml").is_file():
+        files = [root / "template.yaml"]
+    if not files:
+        raise TemplateError(f"no template.yaml found under {root}")
+    table = Table(title="form templates")
+    for column in ("template", "version", "fields", "result"):
+        table.add_column(column)
+    failed = 0
+    for file in files:
+        try:
+            template = load_template(file)
+        except TemplateError as exc:
+            failed += 1
+            table.add_row(str(file), "-", "-", "[red]invalid[/red]")
+            console.print(f"[red]{file}[/red]: {exc.message}")
+            continue
+        problems = coverage_problems(template)
+        if template.proposals:
+            problems.append(f"{len(template.proposals)} proposals are still unfinished")
+        for number in {f.page for f in template.fields}:
+            if not template.pages[number - 1].carries_fields:
+                problems.append(f"page {number} has fields but carries_fields is false")
+        if problems:
+            failed += 1
+            console.print(f"[red]{file}[/red]:")
+            for problem in problems:
+                console.print(f"  {problem}")
+        result = "[red]incomplete[/red]" if problems else "[green]ok[/green]"
+        table.add_row(str(file), template.version, str(len(template.fields)), result)
+    console.print(table)
+    if failed:
+        raise typer.Exit(int(ExitCode.BAD_ARGS))
