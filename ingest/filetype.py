@@ -10,6 +10,7 @@ from pathlib import Path
 
 from faxflow.errors import ErrorCode, InputRejected
 from faxflow.model import FileKind
+from ingest.names import display_name
 
 HEADER_BYTES = 1024
 """PDF readers accept the ``%PDF-`` header anywhere in the first kilobyte (ISO 32000-1, H.3)."""
@@ -47,25 +48,25 @@ def detect_kind(path: Path) -> FileKind:
     Raises :class:`InputRejected` with ``E_EMPTY`` for a zero-byte file, ``E_TYPE`` for
     anything that is not PDF, TIFF, PNG or JPEG, and ``E_NOT_FOUND`` when it cannot be read.
     """
+    name = display_name(path.name)
     try:
         with path.open("rb") as handle:
             header = handle.read(HEADER_BYTES)
     except FileNotFoundError as exc:
-        raise InputRejected(ErrorCode.NOT_FOUND, f"{path.name!r} does not exist") from exc
+        raise InputRejected(ErrorCode.NOT_FOUND, f"'{name}' does not exist") from exc
     except IsADirectoryError as exc:
-        raise InputRejected(ErrorCode.UNSAFE, f"{path.name!r} is a folder, not a file") from exc
+        raise InputRejected(ErrorCode.UNSAFE, f"'{name}' is a folder, not a file") from exc
     except OSError as exc:
         raise InputRejected(
-            ErrorCode.CORRUPT, f"{path.name!r} cannot be read ({exc.strerror or 'I/O error'})"
+            ErrorCode.CORRUPT, f"'{name}' cannot be read ({exc.strerror or 'I/O error'})"
         ) from exc
     if not header:
-        raise InputRejected(ErrorCode.EMPTY, f"{path.name!r} is empty (0 bytes)")
+        raise InputRejected(ErrorCode.EMPTY, f"'{name}' is empty (0 bytes)")
     kind = kind_from_header(header)
     if kind is None:
         raise InputRejected(
             ErrorCode.TYPE,
-            f"{path.name!r} is not a PDF, TIFF, PNG or JPEG file (its first bytes say "
-            f"{describe_header(header)})",
+            f"'{name}' is not a PDF, TIFF, PNG or JPEG file ({describe_header(header)})",
         )
     return kind
 

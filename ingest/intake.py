@@ -336,7 +336,7 @@ def inbox_path(settings: Settings, relative: str) -> Path:
     folders = IntakeFolders.from_settings(settings)
     candidate = Path(relative)
     if candidate.is_absolute() or ".." in candidate.parts or not relative:
-        raise InputRejected(ErrorCode.UNSAFE, f"{display_name(relative)!r} is outside the inbox")
+        raise InputRejected(ErrorCode.UNSAFE, f"'{display_name(relative)}' is outside the inbox")
     path = folders.inbox / candidate
     _ensure_inside_inbox(path, folders)
     return path
@@ -347,7 +347,7 @@ def _ensure_inside_inbox(path: Path, folders: IntakeFolders) -> None:
     parent = Path(os.path.abspath(path)).parent.resolve()
     if parent != inbox and inbox not in parent.parents:
         raise InputRejected(
-            ErrorCode.UNSAFE, f"{display_name(path.name)!r} is outside the inbox; not claimed"
+            ErrorCode.UNSAFE, f"'{display_name(path.name)}' is outside the inbox; not claimed"
         )
 
 
@@ -861,17 +861,11 @@ def _quarantined(
     )
 
 
-def run_once(
-    settings: Settings,
-    ledger: Ledger,
-    process: ProcessFn,
-    *,
-    now: float | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
-    on_result: Callable[[ClaimResult], None] | None = None,
-) -> IntakeReport:
-    """One pass: recover dead workers' claims, discover stable files, claim them, and
-    inspect → process → finish (or quarantine) each. One bad file never stops the others."""
+def claim_ready(
+    settings: Settings, ledger: Ledger, *, now: float | None = None
+) -> tuple[list[Claim], IntakeReport]:
+    """Recover dead workers' claims, discover stable files and claim them. Returns the
+    claims to process and a report holding the counts so far."""
     report = IntakeReport()
     claims = recover(settings, ledger)
     report.recovered = len(claims)
@@ -886,11 +880,24 @@ def run_once(
             report.lost_races += 1
         else:
             claims.append(claimed)
+    return claims, report
+
+
+def run_once(
+    settings: Settings,
+    ledger: Ledger,
+    process: ProcessFn,
+    *,
+    now: float | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> IntakeReport:
+    """One pass: recover dead workers' claims, discover stable files, claim them, and
+    inspect → process → finish (or quarantine) each. One bad file never stops the others."""
+    claims, report = claim_ready(settings, ledger, now=now)
     for claimed in claims:
-        result = process_claim(claimed, settings, ledger, process, max_attempts=max_attempts)
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+        report.results.append(
+            process_claim(claimed, settings, ledger, process, max_attempts=max_attempts)
+        )
     return report
 
 

@@ -56,6 +56,15 @@ def iter_pages(
         yield from _image_pages(source, settings, numbers)
 
 
+def verify_pages(source: SourceDocument, settings: Settings) -> int:
+    """Decode every page and discard it (intake without the OCR pipeline); returns the
+    number of pages. Raises like :func:`iter_pages`."""
+    decoded = 0
+    for _page in iter_pages(source, settings):
+        decoded += 1
+    return decoded
+
+
 # --------------------------------------------------------------------------------------
 # PDF
 # --------------------------------------------------------------------------------------
@@ -89,7 +98,7 @@ def _pdf_pages(
         except PDFPopplerTimeoutError as exc:
             raise InputRejected(
                 ErrorCode.BOMB,
-                f"page {number} of {source.source_name!r} took longer than "
+                f"page {number} of '{source.source_name}' took longer than "
                 f"{RENDER_TIMEOUT_S} s to render",
             ) from exc
         except Exception as exc:  # poppler's failures surface as many exception types
@@ -97,7 +106,7 @@ def _pdf_pages(
         if not rendered:
             raise InputRejected(
                 ErrorCode.CORRUPT,
-                f"page {number} of {source.source_name!r} cannot be decoded: "
+                f"page {number} of '{source.source_name}' cannot be decoded: "
                 "the renderer produced no image",
             )
         page = rendered[0]
@@ -148,12 +157,12 @@ def _image_pages(
                 raise
             except Image.DecompressionBombError as exc:
                 raise InputRejected(
-                    ErrorCode.BOMB, f"page {number} of {source.source_name!r} is enormous"
+                    ErrorCode.BOMB, f"page {number} of '{source.source_name}' is enormous"
                 ) from exc
             except MemoryError as exc:
                 raise InputRejected(
                     ErrorCode.BOMB,
-                    f"page {number} of {source.source_name!r} needs too much memory",
+                    f"page {number} of '{source.source_name}' needs too much memory",
                 ) from exc
             except Exception as exc:  # hostile input can make any decoder raise anything
                 raise _undecodable(source, number, exc) from exc
@@ -256,7 +265,7 @@ def _check_output_pixels(
     if width * height > settings.max_page_pixels:
         raise InputRejected(
             ErrorCode.BOMB,
-            f"page {number} of {source.source_name!r} would be {width}x{height} pixels at "
+            f"page {number} of '{source.source_name}' would be {width}x{height} pixels at "
             f"{settings.page_dpi} dpi; the limit is {settings.max_page_pixels / 1e6:.0f} "
             "megapixels",
         )
@@ -266,5 +275,5 @@ def _undecodable(source: SourceDocument, number: int, exc: BaseException) -> Inp
     log.debug("page %d undecodable: %s", number, type(exc).__name__)
     return InputRejected(
         ErrorCode.CORRUPT,
-        f"page {number} of {source.source_name!r} cannot be decoded: {short_reason(exc)}",
+        f"page {number} of '{source.source_name}' cannot be decoded: {short_reason(exc)}",
     )

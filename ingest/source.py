@@ -54,11 +54,11 @@ def open_source(
     name = display_name(source_name if source_name is not None else path.name)
     info = _lstat(path, name)
     if info.st_size == 0:
-        raise InputRejected(ErrorCode.EMPTY, f"{name!r} is empty (0 bytes)")
+        raise InputRejected(ErrorCode.EMPTY, f"'{name}' is empty (0 bytes)")
     if info.st_size > settings.max_file_bytes:
         raise InputRejected(
             ErrorCode.TOO_LARGE,
-            f"{name!r} is {_megabytes(info.st_size)}; the limit is "
+            f"'{name}' is {_megabytes(info.st_size)}; the limit is "
             f"{_megabytes(settings.max_file_bytes)}",
         )
     with _open_regular(path, name, info) as handle:
@@ -67,7 +67,7 @@ def open_source(
         if kind is None:
             raise InputRejected(
                 ErrorCode.TYPE,
-                f"{name!r} is not a PDF, TIFF, PNG or JPEG file ({describe_header(header)})",
+                f"'{name}' is not a PDF, TIFF, PNG or JPEG file ({describe_header(header)})",
             )
         handle.seek(0)
         document_id = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -102,19 +102,19 @@ def _lstat(path: Path, name: str) -> os.stat_result:
     try:
         info = path.lstat()
     except FileNotFoundError as exc:
-        raise InputRejected(ErrorCode.NOT_FOUND, f"{name!r} does not exist") from exc
+        raise InputRejected(ErrorCode.NOT_FOUND, f"'{name}' does not exist") from exc
     except OSError as exc:
         raise InputRejected(
-            ErrorCode.UNSAFE, f"{name!r} cannot be examined ({exc.strerror or 'error'})"
+            ErrorCode.UNSAFE, f"'{name}' cannot be examined ({exc.strerror or 'error'})"
         ) from exc
     if stat.S_ISLNK(info.st_mode):
         raise InputRejected(
-            ErrorCode.UNSAFE, f"{name!r} is a symbolic link; only real files are accepted"
+            ErrorCode.UNSAFE, f"'{name}' is a symbolic link; only real files are accepted"
         )
     if not stat.S_ISREG(info.st_mode):
         raise InputRejected(
             ErrorCode.UNSAFE,
-            f"{name!r} is a {_file_type_name(info.st_mode)}, not a regular file",
+            f"'{name}' is a {_file_type_name(info.st_mode)}, not a regular file",
         )
     return info
 
@@ -140,7 +140,7 @@ def _open_regular(path: Path, name: str, expected: os.stat_result) -> Iterator[B
         fd = os.open(path, flags)
     except OSError as exc:
         raise InputRejected(
-            ErrorCode.UNSAFE, f"{name!r} cannot be opened safely ({exc.strerror or 'error'})"
+            ErrorCode.UNSAFE, f"'{name}' cannot be opened safely ({exc.strerror or 'error'})"
         ) from exc
     with os.fdopen(fd, "rb") as handle:
         opened = os.fstat(handle.fileno())
@@ -148,7 +148,7 @@ def _open_regular(path: Path, name: str, expected: os.stat_result) -> Iterator[B
             expected.st_dev,
             expected.st_ino,
         ):
-            raise InputRejected(ErrorCode.UNSAFE, f"{name!r} was replaced while being checked")
+            raise InputRejected(ErrorCode.UNSAFE, f"'{name}' was replaced while being checked")
         yield handle
 
 
@@ -170,11 +170,11 @@ def _check_pdf(path: Path, name: str, settings: Settings) -> int:
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise InputRejected(
                 ErrorCode.ENCRYPTED,
-                f"{name!r} is protected by a password; send it again without protection",
+                f"'{name}' is protected by a password; send it again without protection",
             )
         page_count = len(reader.pages)
         if page_count == 0:
-            raise InputRejected(ErrorCode.CORRUPT, f"{name!r} is a PDF without pages")
+            raise InputRejected(ErrorCode.CORRUPT, f"'{name}' is a PDF without pages")
         if page_count > settings.max_pages:
             raise InputRejected(ErrorCode.PAGES, _too_many_pages(name, page_count, settings))
         render_scale = settings.page_dpi / POINTS_PER_INCH
@@ -188,12 +188,12 @@ def _check_pdf(path: Path, name: str, settings: Settings) -> int:
         raise
     except MemoryError as exc:
         raise InputRejected(
-            ErrorCode.BOMB, f"{name!r} needs too much memory to read its structure"
+            ErrorCode.BOMB, f"'{name}' needs too much memory to read its structure"
         ) from exc
     except Exception as exc:  # hostile input can make any parser raise anything
         log.debug("pdf structure unreadable: %s", type(exc).__name__)
         raise InputRejected(
-            ErrorCode.CORRUPT, f"{name!r} is a damaged PDF ({short_reason(exc)})"
+            ErrorCode.CORRUPT, f"'{name}' is a damaged PDF ({short_reason(exc)})"
         ) from exc
     return page_count
 
@@ -229,17 +229,17 @@ def _check_image(path: Path, name: str, kind: FileKind, size: int, settings: Set
     except InputRejected:
         raise
     except Image.DecompressionBombError as exc:
-        raise InputRejected(ErrorCode.BOMB, f"{name!r} declares an enormous image") from exc
+        raise InputRejected(ErrorCode.BOMB, f"'{name}' declares an enormous image") from exc
     except MemoryError as exc:
-        raise InputRejected(ErrorCode.BOMB, f"{name!r} needs too much memory to open") from exc
+        raise InputRejected(ErrorCode.BOMB, f"'{name}' needs too much memory to open") from exc
     except Exception as exc:  # hostile input can make any parser raise anything
         log.debug("image structure unreadable: %s", type(exc).__name__)
         raise InputRejected(
             ErrorCode.CORRUPT,
-            f"{name!r} is a damaged {kind.value.upper()} file ({short_reason(exc)})",
+            f"'{name}' is a damaged {kind.value.upper()} file ({short_reason(exc)})",
         ) from exc
     if frames == 0:
-        raise InputRejected(ErrorCode.CORRUPT, f"{name!r} holds no image")
+        raise InputRejected(ErrorCode.CORRUPT, f"'{name}' holds no image")
     return frames
 
 
@@ -250,10 +250,10 @@ def _verify_png(path: Path, name: str) -> None:
         with Image.open(path) as image:
             image.verify()
     except Image.DecompressionBombError as exc:
-        raise InputRejected(ErrorCode.BOMB, f"{name!r} declares an enormous image") from exc
+        raise InputRejected(ErrorCode.BOMB, f"'{name}' declares an enormous image") from exc
     except Exception as exc:  # hostile input can make any parser raise anything
         raise InputRejected(
-            ErrorCode.CORRUPT, f"{name!r} is a damaged PNG file ({short_reason(exc)})"
+            ErrorCode.CORRUPT, f"'{name}' is a damaged PNG file ({short_reason(exc)})"
         ) from exc
 
 
@@ -274,11 +274,11 @@ def _check_tiff_bounds(image: Image.Image, name: str, page: int, size: int) -> N
             if int(offset) + int(count) > size:
                 raise InputRejected(
                     ErrorCode.CORRUPT,
-                    f"page {page} of {name!r} is cut off: its image data runs past the end "
+                    f"page {page} of '{name}' is cut off: its image data runs past the end "
                     "of the file (the transfer was probably interrupted)",
                 )
         return
-    raise InputRejected(ErrorCode.CORRUPT, f"page {page} of {name!r} has no image data")
+    raise InputRejected(ErrorCode.CORRUPT, f"page {page} of '{name}' has no image data")
 
 
 # --------------------------------------------------------------------------------------
@@ -289,18 +289,18 @@ def _check_tiff_bounds(image: Image.Image, name: str, page: int, size: int) -> N
 def _check_pixels(name: str, page: int, width: float, height: float, settings: Settings) -> None:
     pixels = width * height
     if width <= 0 or height <= 0:
-        raise InputRejected(ErrorCode.CORRUPT, f"page {page} of {name!r} has no area")
+        raise InputRejected(ErrorCode.CORRUPT, f"page {page} of '{name}' has no area")
     if pixels > settings.max_page_pixels:
         raise InputRejected(
             ErrorCode.BOMB,
-            f"page {page} of {name!r} would be {int(width)}x{int(height)} pixels "
+            f"page {page} of '{name}' would be {int(width)}x{int(height)} pixels "
             f"({pixels / 1e6:.0f} megapixels); the limit is "
             f"{settings.max_page_pixels / 1e6:.0f} megapixels",
         )
 
 
 def _too_many_pages(name: str, count: int | str, settings: Settings) -> str:
-    return f"{name!r} has {count} pages; the limit is {settings.max_pages}"
+    return f"'{name}' has {count} pages; the limit is {settings.max_pages}"
 
 
 def short_reason(exc: BaseException) -> str:
