@@ -1,0 +1,213 @@
+"""``faxflow samples generate`` and ``faxflow eval``. Registered by ``faxflow/cli.py``."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from faxflow.errors import ConfigError
+from faxflow.model import FormType
+from samples.degrade import PROFILES
+from samples.evaluate import CHECKBOX, TEXT, Accuracy, EvalReport, evaluate
+from samples.generate import FORMS, GeneratedDocument, generate_document, plan
+
+console = Console()
+
+samples_app = typer.Typer(
+    help="Synthetic filled faxes and scans with ground truth, for measuring accuracy.",
+    no_args_is_help=True,
+)
+
+
+def generate_command(
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output folder: OUT/docs/<stem>.tif|pdf and OUT/truth/<stem>.json."
+    ),
+    count: int = typer.Option(10, "--count", "-n", min=1, help="How many documents to make."),
+    seed: int = typer.Option(1, "--seed", "-s", help="Same seed, same documents, byte for byte."),
+    profile: list[str] = typer.Option(
+        [],
+        "--profile",
+        "-p",
+        help=f"Degradation profile, repeatable; default all: {', '.join(PROFILES)}.",
+    ),
+    form: list[str] = typer.Option(
+        [],
+        "--form",
+        "-f",
+        help="Form type, repeatable; default both: cdc_pui_2020, mdhhs_dhs1171.",
+    ),
+    start: int = typer.Option(
+        0, "--start", min=0, help="Number of the first document (to add to an existing set)."
+    ),
+) -> None:
+    """Fill the real blank forms with synthetic people and degrade them like faxes or scans.
+
+    Documents are spread evenly over every (form, profile) pair. Each gets a truth file
+    with the record exactly as the spec's normal forms say. Stems look like
+    cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
+    `faxflow eval RESULTS --truth OUT/truth` measure accuracy.
+    """
+    forms = [_form(f) for f in form] or list(FORMS)
+    specs = plan(count, seed, profiles=profile or PROFILES, forms=forms, start=start)
+    made: list[GeneratedDocument] = []
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("docs", total=len(specs), last="")
+        for spec in specs:
+            made.append(generate_document(spec, out))
+            progress.update(task, advance=1, last=spec.stem)
+    _print_generated(made, out=out, seconds=time.perf_counter() - started)
+
+
+def _form(value: str) -> FormType:
+    try:
+        form_type = FormType(value)
+    except ValueError:
+        form_type = FormType.UNKNOWN
+    if form_type not in FORMS:
+        raise ConfigError(f"unknown form {value!r}; choose cdc_pui_2020 or mdhhs_dhs1171")
+    return form_type
+
+
+def _print_generated(made: list[GeneratedDocument], *, out: Path, seconds: float) -> None:
+    table = Table(title="faxflow samples generate")
+    for column in ("form", "profile", "documents", "pages", "size", "fields filled"):
+        table.add_column(column, justify="left" if column in {"form", "profile"} else "right")
+    groups: dict[tuple[str, str], list[GeneratedDocument]] = {}
+    for doc in made:
+        groups.setdefault((doc.spec.form_type.value, doc.spec.profile), []).append(doc)
+    for (form, profile), docs in sorted(groups.items()):
+        size = sum(d.document.stat().st_size for d in docs)
+        filled = sum(d.fields_filled for d in docs)
+        total = sum(d.fields_total for d in docs)
+        table.add_row(
+            form,
+            profile,
+            str(len(docs)),
+            str(sum(d.page_count for d in docs)),
+            f"{size / 1e6:.1f} MB",
+            f"{filled}/{total}",
+        )
+    console.print(table)
+    console.print(
+        f"{len(made)} documents in {seconds:.1f} s ({seconds / max(1, len(made)):.2f} s each): "
+        f"{out}/docs and {out}/truth"
+    )
+
+
+def eval_command(
+    results: Path = typer.Argument(
+        ..., metavar="RESULTS_DIR", help="Folder of <stem>.json results from faxflow process."
+    ),
+    truth: Path = typer.Option(
+        ..., "--truth", "-t", help="Folder of <stem>.json truth files (OUT/truth)."
+    ),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Also write every number (no field values) to this JSON file."
+    ),
+    fields: bool = typer.Option(
+        False, "--fields", help="List every field's accuracy, not only the ten weakest per form."
+    ),
+) -> None:
+    """Score results against ground truth: exact-match field accuracy after normalisation.
+
+    Prints accuracy overall, by form type, by profile and for text vs checkbox fields;
+    form-type accuracy; document status counts; auto-accept precision (the share of
+    correct fields in documents the pipeline accepted) and the accepted share. A missing
+    result counts as every field wrong.
+    """
+    report = evaluate(results, truth)
+    _print_report(report, all_fields=fields)
+    if json_out is not None:
+        try:
+            json_out.parent.mkdir(parents=True, exist_ok=True)
+            json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {json_out}: {exc.strerror}") from exc
+        console.print(f"numbers written to {json_out}")
+
+
+def _pct(acc: Accuracy) -> str:
+    return "—" if math.isnan(acc.value) else f"{acc.value:.1%}"
+
+
+def _print_report(report: EvalReport, *, all_fields: bool) -> None:
+    table = Table(title=f"faxflow eval — {len(report.documents)} documents")
+    for column in ("group", "documents", "fields", "all", "text", "checkbox"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+
+    def row(label: str, *, form_type: str | None = None, profile: str | None = None) -> None:
+        docs = [
+            d
+            for d in report.documents
+            if (form_type is None or d.form_type == form_type)
+            and (profile is None or d.profile == profile)
+        ]
+        overall = report.field_accuracy(form_type=form_type, profile=profile)
+        table.add_row(
+            label,
+            str(len(docs)),
+            str(overall.total),
+            _pct(overall),
+            _pct(report.field_accuracy(form_type=form_type, profile=profile, kind=TEXT)),
+            _pct(report.field_accuracy(form_type=form_type, profile=profile, kind=CHECKBOX)),
+        )
+
+    row("all documents")
+    for form_type in report.form_types:
+        row(f"form {form_type}", form_type=form_type)
+    for profile in report.profiles:
+        row(f"profile {profile}", profile=profile)
+    console.print(table)
+
+    for form_type in report.form_types:
+        per_field = sorted(report.per_field(form_type).items(), key=lambda kv: kv[1].value)
+        shown = per_field if all_fields else per_field[:10]
+        fields_table = Table(
+            title=f"{form_type}: {'every field' if all_fields else 'ten weakest fields'}"
+        )
+        fields_table.add_column("field")
+        fields_table.add_column("right", justify="right")
+        fields_table.add_column("accuracy", justify="right")
+        for name, acc in shown:
+            fields_table.add_row(name, f"{acc.correct}/{acc.total}", _pct(acc))
+        console.print(fields_table)
+
+    counts = report.status_counts
+    precision = report.auto_accept_precision
+    share = report.accepted_share
+    console.print(
+        f"form type right: {_pct(report.form_type_accuracy)} "
+        f"({report.form_type_accuracy.correct}/{report.form_type_accuracy.total}); "
+        f"status: {counts['accepted']} accepted, {counts['needs_review']} need review, "
+        f"{counts['rejected']} rejected, {counts['missing']} missing"
+    )
+    console.print(
+        f"auto-accept precision: {_pct(precision)} of {precision.total} fields in accepted "
+        f"documents; accepted share: {'—' if math.isnan(share) else f'{share:.1%}'}"
+    )
+    if report.unmatched_results:
+        console.print(f"{len(report.unmatched_results)} result files had no truth file")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``samples generate`` and the top-level ``eval`` to the root app."""
+    samples_app.command("generate")(generate_command)
+    app.add_typer(samples_app, name="samples")
+    app.command("eval")(eval_command)

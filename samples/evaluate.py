@@ -1,0 +1,347 @@
+"""Score pipeline results against ground truth: how many fields came out exactly right.
+
+Every schema property is one field; ``household_members`` is scored per member and
+property, aligned by position (``household_members[0].full_name`` …). A value is right
+when it equals the truth after normalisation: strings with inner white space collapsed
+and trimmed (names are compared exactly, case included), e-mail lower-cased, numbers within
+0.005, lists sorted, an empty string or list the same as null. A blank truth counts too:
+the pipeline must say null there. A missing result makes every field of its document
+wrong, and its form type wrong.
+
+Results are matched to truth files by file stem (``RESULTS/<stem>.json`` against
+``TRUTH/<stem>.json``), the layout ``faxflow process`` and ``faxflow samples generate``
+write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from faxflow.errors import ConfigError
+from faxflow.model import RecordType, Status
+from faxflow.schemas import load_schema
+
+TEXT = "text"
+CHECKBOX = "checkbox"
+MEMBERS = "household_members"
+MONEY_TOLERANCE = 0.005
+_MISSING: Any = object()  # a value the result does not have at all
+
+
+@dataclass(frozen=True, slots=True)
+class FieldScore:
+    """One field of one document. ``expected``/``actual`` are for debugging only: they
+    may be personal data on real documents and are never printed or logged."""
+
+    name: str
+    kind: str  # "text" or "checkbox" (enum, boolean and the race list)
+    correct: bool
+    expected: Any = dataclasses.field(default=None, repr=False)
+    actual: Any = dataclasses.field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    correct: int = 0
+    total: int = 0
+
+    @property
+    def value(self) -> float:
+        return self.correct / self.total if self.total else math.nan
+
+    def __add__(self, other: Accuracy) -> Accuracy:
+        return Accuracy(self.correct + other.correct, self.total + other.total)
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value
+        return {
+            "correct": self.correct,
+            "total": self.total,
+            "accuracy": None if math.isnan(value) else round(value, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentScore:
+    stem: str
+    form_type: str  # the truth's
+    profile: str
+    found: bool  # a readable result file existed
+    form_type_correct: bool
+    status: str | None  # the result's status, None when missing
+    scores: tuple[FieldScore, ...]
+
+    @property
+    def accuracy(self) -> Accuracy:
+        return Accuracy(sum(s.correct for s in self.scores), len(self.scores))
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """Everything ``faxflow eval`` prints; also what calibration and benchmarks import."""
+
+    documents: tuple[DocumentScore, ...]
+    unmatched_results: tuple[str, ...] = ()
+
+    def field_accuracy(
+        self, *, form_type: str | None = None, profile: str | None = None, kind: str | None = None
+    ) -> Accuracy:
+        total = Accuracy()
+        for doc in self.documents:
+            if form_type is not None and doc.form_type != form_type:
+                continue
+            if profile is not None and doc.profile != profile:
+                continue
+            scores = [s for s in doc.scores if kind is None or s.kind == kind]
+            total += Accuracy(sum(s.correct for s in scores), len(scores))
+        return total
+
+    def per_field(self, form_type: str) -> dict[str, Accuracy]:
+        """Accuracy per field name (members folded into ``household_members[].<prop>``)."""
+        out: dict[str, Accuracy] = {}
+        for doc in self.documents:
+            if doc.form_type != form_type:
+                continue
+            for score in doc.scores:
+                name = re.sub(r"\[\d+\]", "[]", score.name)
+                out[name] = out.get(name, Accuracy()) + Accuracy(int(score.correct), 1)
+        return out
+
+    @property
+    def form_types(self) -> list[str]:
+        return sorted({d.form_type for d in self.documents})
+
+    @property
+    def profiles(self) -> list[str]:
+        return sorted({d.profile for d in self.documents})
+
+    @property
+    def form_type_accuracy(self) -> Accuracy:
+        return Accuracy(sum(d.form_type_correct for d in self.documents), len(self.documents))
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        counts = Counter(d.status or "missing" for d in self.documents)
+        return {key: counts.get(key, 0) for key in [*(s.value for s in Status), "missing"]}
+
+    @property
+    def auto_accept_precision(self) -> Accuracy:
+        """Share of correct fields among documents the pipeline marked accepted."""
+        total = Accuracy()
+        for doc in self.documents:
+            if doc.status == Status.ACCEPTED.value:
+                total += doc.accuracy
+        return total
+
+    @property
+    def accepted_share(self) -> float:
+        if not self.documents:
+            return math.nan
+        return self.status_counts[Status.ACCEPTED.value] / len(self.documents)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as JSON-ready data (no field values)."""
+        share = self.accepted_share
+        return {
+            "documents": len(self.documents),
+            "field_accuracy": self.field_accuracy().as_dict(),
+            "text_accuracy": self.field_accuracy(kind=TEXT).as_dict(),
+            "checkbox_accuracy": self.field_accuracy(kind=CHECKBOX).as_dict(),
+            "form_type_accuracy": self.form_type_accuracy.as_dict(),
+            "status_counts": self.status_counts,
+            "auto_accept_precision": self.auto_accept_precision.as_dict(),
+            "accepted_share": None if math.isnan(share) else round(share, 6),
+            "by_form_type": {
+                ft: {
+                    "field_accuracy": self.field_accuracy(form_type=ft).as_dict(),
+                    "text_accuracy": self.field_accuracy(form_type=ft, kind=TEXT).as_dict(),
+                    "checkbox_accuracy": self.field_accuracy(form_type=ft, kind=CHECKBOX).as_dict(),
+                    "fields": {k: v.as_dict() for k, v in sorted(self.per_field(ft).items())},
+                }
+                for ft in self.form_types
+            },
+            "by_profile": {
+                p: {
+                    "field_accuracy": self.field_accuracy(profile=p).as_dict(),
+                    "text_accuracy": self.field_accuracy(profile=p, kind=TEXT).as_dict(),
+                    "checkbox_accuracy": self.field_accuracy(profile=p, kind=CHECKBOX).as_dict(),
+                }
+                for p in self.profiles
+            },
+            "per_document": {
+                d.stem: {
+                    "found": d.found,
+                    "form_type_correct": d.form_type_correct,
+                    "status": d.status,
+                    **d.accuracy.as_dict(),
+                }
+                for d in self.documents
+            },
+            "unmatched_results": list(self.unmatched_results),
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Normalisation and scoring
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def _kinds(record_type: RecordType) -> dict[str, str]:
+    """Field name -> "text" / "checkbox", members as ``household_members.<prop>``."""
+    properties = load_schema(record_type)["properties"]
+    kinds: dict[str, str] = {}
+    for name, prop in properties.items():
+        if name == MEMBERS:
+            for sub, sub_prop in prop["items"]["properties"].items():
+                kinds[f"{MEMBERS}.{sub}"] = _kind_of(sub_prop)
+        else:
+            kinds[name] = _kind_of(prop)
+    return kinds
+
+
+def _kind_of(prop: dict[str, Any]) -> str:
+    types = prop.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "enum" in prop or "boolean" in types or "enum" in prop.get("items", {}):
+        return CHECKBOX
+    return TEXT
+
+
+def normalise(name: str, value: Any) -> Any:
+    """A value in the form it is compared in (see the module docstring)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        if not text:
+            return None
+        return text.lower() if name.endswith("email") else text
+    if isinstance(value, list):
+        items = [normalise(name, v) for v in value]
+        if not items:
+            return None
+        return sorted(items, key=lambda v: (str(type(v)), str(v)))
+    return value
+
+
+def values_match(name: str, expected: Any, actual: Any) -> bool:
+    if expected is _MISSING or actual is _MISSING:
+        return False
+    a, b = normalise(name, expected), normalise(name, actual)
+    if isinstance(a, bool) or isinstance(b, bool):  # True must not equal 1
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(float(a) - float(b)) <= MONEY_TOLERANCE
+    return bool(a == b)
+
+
+def score_document(result: dict[str, Any] | None, truth: dict[str, Any]) -> list[FieldScore]:
+    """Score one result (``None`` when missing) against its truth file's content."""
+    record_type = RecordType(truth["record_type"])
+    kinds = _kinds(record_type)
+    expected: dict[str, Any] = truth["record"]
+    same_form = result is not None and result.get("form_type") == truth["form_type"]
+    got: dict[str, Any] = ((result or {}).get("record") or {}) if same_form else {}
+    scores: list[FieldScore] = []
+    for name, kind in kinds.items():
+        if name.startswith(f"{MEMBERS}."):
+            continue
+        want, have = expected.get(name), got.get(name, _MISSING)
+        scores.append(FieldScore(name, kind, values_match(name, want, have), want, have))
+    if MEMBERS in expected:
+        scores.extend(
+            _score_members(expected.get(MEMBERS) or [], got.get(MEMBERS, _MISSING), kinds)
+        )
+    return scores
+
+
+def _score_members(
+    expected: list[dict[str, Any]], actual: Any, kinds: dict[str, str]
+) -> Iterable[FieldScore]:
+    have = actual if isinstance(actual, list) else []
+    props = [k.split(".", 1)[1] for k in kinds if k.startswith(f"{MEMBERS}.")]
+    for index in range(max(len(expected), len(have))):
+        want_member = expected[index] if index < len(expected) else None
+        have_member = have[index] if index < len(have) and isinstance(have[index], dict) else None
+        for prop in props:
+            want = want_member.get(prop) if want_member is not None else _MISSING
+            got = have_member.get(prop) if have_member is not None else _MISSING
+            if actual is _MISSING:
+                got = _MISSING
+            yield FieldScore(
+                f"{MEMBERS}[{index}].{prop}",
+                kinds[f"{MEMBERS}.{prop}"],
+                values_match(prop, want, got),
+                None if want is _MISSING else want,
+                None if got is _MISSING else got,
+            )
+
+
+# --------------------------------------------------------------------------------------
+# Folders
+# --------------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def load_truth(truth_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every truth file of a folder by stem; a malformed one is a :class:`ConfigError`."""
+    if not truth_dir.is_dir():
+        raise ConfigError(f"truth folder {truth_dir} does not exist")
+    truths: dict[str, dict[str, Any]] = {}
+    for path in sorted(truth_dir.glob("*.json")):
+        data = _read_json(path)
+        if data is None or not {"form_type", "record_type", "record"} <= data.keys():
+            raise ConfigError(
+                f"{path.name} is not a truth file (needs form_type, record_type and record)"
+            )
+        try:
+            RecordType(data["record_type"])
+        except ValueError:
+            raise ConfigError(f"{path.name}: unknown record_type") from None
+        truths[path.stem] = data
+    if not truths:
+        raise ConfigError(f"no truth files (*.json) in {truth_dir}")
+    return truths
+
+
+def evaluate(results_dir: Path, truth_dir: Path) -> EvalReport:
+    """Score every truth document against ``results_dir/<stem>.json``."""
+    if not results_dir.is_dir():
+        raise ConfigError(f"results folder {results_dir} does not exist")
+    truths = load_truth(truth_dir)
+    documents = []
+    for stem, truth in truths.items():
+        path = results_dir / f"{stem}.json"
+        result = _read_json(path) if path.is_file() else None
+        status = result.get("status") if result is not None else None
+        documents.append(
+            DocumentScore(
+                stem=stem,
+                form_type=str(truth["form_type"]),
+                profile=str(truth.get("profile") or "unknown"),
+                found=result is not None,
+                form_type_correct=result is not None
+                and result.get("form_type") == truth["form_type"],
+                status=status if isinstance(status, str) else None,
+                scores=tuple(score_document(result, truth)),
+            )
+        )
+    unmatched = tuple(sorted(p.stem for p in results_dir.glob("*.json") if p.stem not in truths))
+    return EvalReport(documents=tuple(documents), unmatched_results=unmatched)

@@ -1,0 +1,227 @@
+"""Generate filled, degraded sample documents with their ground truth.
+
+Layout of an output folder::
+
+    OUT/docs/<form_type>-<profile>-<NNNN>.tif|.pdf   the document a health centre would send
+    OUT/truth/<same stem>.json                        what is really on it
+
+A truth file holds ``document``, ``form_type``, ``record_type``, ``profile``, ``seed``,
+``page_count`` and ``record`` (every schema property, in the spec's normal forms).
+
+Everything is deterministic for a seed: document ``i`` of a run with seed ``S`` draws from
+generators seeded with ``(S, i)``, so one document can be regenerated alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from faxflow.errors import ConfigError
+from faxflow.model import RECORD_TYPE_BY_FORM, FormType
+from faxflow.schemas import schema_errors
+from samples.degrade import (
+    PROFILES,
+    SCAN_DPI_CHOICES,
+    DegradedPage,
+    check_profile,
+    degrade_page,
+    fax_header,
+    file_suffix,
+    is_fax,
+    write_document,
+)
+from samples.people import PersonMaker, make_record
+from samples.render import FONT_DIR, _font, fill_pages
+
+FORMS = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
+RENDER_DPI = {"fax": 200, "scan": 300}  # fax pages end at 204 dpi; scans at up to 300
+
+
+@dataclass(frozen=True, slots=True)
+class SampleSpec:
+    """Which document to make: form, profile, its number in the run and the run's seed."""
+
+    form_type: FormType
+    profile: str
+    index: int
+    seed: int
+
+    @property
+    def stem(self) -> str:
+        return f"{self.form_type.value}-{self.profile}-{self.index:04d}"
+
+    def rng(self, purpose: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self.index, purpose])
+
+    def person_seed(self) -> int:
+        return int(self.rng(0).integers(0, 2**31 - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedDocument:
+    spec: SampleSpec
+    document: Path
+    truth: Path
+    page_count: int
+    fields_filled: int
+    fields_total: int
+
+
+def plan(
+    count: int,
+    seed: int,
+    *,
+    profiles: Sequence[str] = PROFILES,
+    forms: Sequence[FormType] = FORMS,
+    start: int = 0,
+) -> list[SampleSpec]:
+    """``count`` documents spread evenly over every (form, profile) pair, in turn, numbered
+    from ``start`` (so a second run can add to a set without clashing stems)."""
+    if count < 1:
+        raise ConfigError("--count must be at least 1")
+    for profile in profiles:
+        check_profile(profile)
+    pairs = [(f, p) for p in profiles for f in forms]
+    specs = []
+    for offset in range(count):
+        form_type, profile = pairs[offset % len(pairs)]
+        specs.append(SampleSpec(form_type, profile, index=start + offset, seed=seed))
+    return specs
+
+
+def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
+    """Make one document and its truth file under ``out``."""
+    record = make_record(spec.form_type, spec.person_seed())
+    record_type = RECORD_TYPE_BY_FORM[spec.form_type]
+    problems = schema_errors(record_type, record)
+    if problems:  # a generator bug, never user input
+        raise ConfigError(f"generated record breaks the schema: {problems[:3]}")
+    extras = _extras(spec, record)
+    fax = is_fax(spec.profile)
+    dpi = RENDER_DPI["fax" if fax else "scan"]
+    pages = fill_pages(spec.form_type, record, extras, dpi=dpi, rng=spec.rng(1))
+    if spec.profile == "with_cover":
+        pages.insert(0, cover_sheet(spec, dpi=dpi, pages=len(pages) + 1))
+    degraded = _degrade(spec, pages, dpi=dpi)
+    docs, truths = out / "docs", out / "truth"
+    docs.mkdir(parents=True, exist_ok=True)
+    truths.mkdir(parents=True, exist_ok=True)
+    document = write_document(
+        degraded, spec.profile, docs / f"{spec.stem}{file_suffix(spec.profile)}"
+    )
+    truth = {
+        "document": document.name,
+        "form_type": spec.form_type.value,
+        "record_type": record_type.value,
+        "profile": spec.profile,
+        "seed": spec.seed,
+        "page_count": len(degraded),
+        "record": record,
+    }
+    truth_path = truths / f"{spec.stem}.json"
+    truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    filled = sum(1 for v in record.values() if v not in (None, [], False))
+    return GeneratedDocument(spec, document, truth_path, len(degraded), filled, len(record))
+
+
+def _degrade(spec: SampleSpec, pages: list[np.ndarray], *, dpi: int) -> list[DegradedPage]:
+    rng = spec.rng(2)
+    out = []
+    scan_dpi = int(rng.choice(SCAN_DPI_CHOICES))
+    turned_page = -1
+    if spec.profile == "scan_rotated":
+        # Turn a page that carries answers: page 1 of either form (or a random one).
+        turned_page = 0 if rng.random() < 0.7 else int(rng.integers(len(pages)))
+    for number, page in enumerate(pages, start=1):
+        if is_fax(spec.profile):
+            # A fresh generator with the same seed: one sender, date and number on every page.
+            header = fax_header(spec.rng(3), page=number)
+            out.append(degrade_page(page, profile=spec.profile, dpi=dpi, rng=rng, header=header))
+        else:
+            profile = "scan_rotated" if number - 1 == turned_page else "scan_grey"
+            out.append(degrade_page(page, profile=profile, dpi=dpi, rng=rng, scan_dpi=scan_dpi))
+    return out
+
+
+def _extras(spec: SampleSpec, record: dict[str, Any]) -> dict[str, Any]:
+    """Answers the schema does not score but a real applicant fills in (the other members'
+    marital status and citizenship), so member pages look lived-in."""
+    if spec.form_type is not FormType.MDHHS_DHS1171:
+        return {}
+    rng = spec.rng(4)
+    extras: dict[str, Any] = {}
+    for index, _member in enumerate(record["household_members"]):
+        extras[f"household_members[{index}].marital_status"] = str(
+            rng.choice(["never_married", "married", "divorced"], p=[0.7, 0.2, 0.1])
+        )
+        extras[f"household_members[{index}].us_citizen"] = bool(rng.random() < 0.9)
+    return extras
+
+
+def cover_sheet(spec: SampleSpec, *, dpi: int, pages: int) -> np.ndarray:
+    """A plain fax cover sheet (synthetic sender, recipient and numbers)."""
+    rng = spec.rng(5)
+    maker = PersonMaker(int(rng.integers(0, 2**31 - 1)))
+    width, height = round(8.5 * dpi), round(11 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    px = dpi / 72
+    bold = (
+        "dejavu/DejaVuSans-Bold.ttf"
+        if (FONT_DIR / "dejavu/DejaVuSans-Bold.ttf").exists()
+        else "dejavu/DejaVuSans.ttf"
+    )
+    draw.text((72 * px, 60 * px), "FAX", font=_font(bold, round(48 * px)), fill=0)
+    draw.line([(72 * px, 125 * px), (540 * px, 125 * px)], fill=0, width=max(2, round(2 * px)))
+    to = (
+        "MDHHS Local Office"
+        if spec.form_type is FormType.MDHHS_DHS1171
+        else "State Health Dept - Epidemiology"
+    )
+    when = date(2020, 1, 1).fromordinal(date(2020, 1, 1).toordinal() + int(rng.integers(0, 360)))
+    rows = [
+        ("To:", to),
+        ("From:", f"{maker.fake.first_name()} {maker.fake.last_name()}"),
+        ("Fax:", f"({rng.integers(200, 990)}) 555-01{int(rng.integers(0, 100)):02d}"),
+        ("Phone:", f"({rng.integers(200, 990)}) 555-01{int(rng.integers(0, 100)):02d}"),
+        ("Date:", when.strftime("%m/%d/%Y")),
+        ("Pages:", f"{pages} (including cover)"),
+        ("Re:", "Application" if spec.form_type is FormType.MDHHS_DHS1171 else "Case report"),
+    ]
+    font = _font("dejavu/DejaVuSans.ttf", round(14 * px))
+    for i, (label, value) in enumerate(rows):
+        y = (160 + i * 30) * px
+        draw.text((72 * px, y), label, font=font, fill=0)
+        draw.text((170 * px, y), value, font=font, fill=0)
+    small = _font("dejavu/DejaVuSans.ttf", round(10 * px))
+    notice = (
+        "CONFIDENTIALITY NOTICE: This facsimile contains confidential information intended",
+        "only for the recipient named above. If you received it in error, notify the sender",
+        "by telephone and destroy all copies.",
+    )
+    for i, line in enumerate(notice):
+        draw.text((72 * px, (620 + i * 14) * px), line, font=small, fill=0)
+    return np.asarray(image)
+
+
+def generate(
+    out: Path,
+    specs: Sequence[SampleSpec],
+    *,
+    progress: Callable[[GeneratedDocument], None] | None = None,
+) -> list[GeneratedDocument]:
+    """Generate every document of ``specs`` into ``out`` (in order; deterministic)."""
+    made = []
+    for spec in specs:
+        made.append(generate_document(spec, out))
+        if progress is not None:
+            progress(made[-1])
+    return made

@@ -1,0 +1,448 @@
+"""Synthetic, internally consistent records for the two forms (no real person).
+
+Values come from a seeded :class:`faker.Faker` and a seeded NumPy generator, so a seed
+always gives the same people. Records are in the spec's normal forms (ISO dates, 10-digit
+phones, 9-digit SSNs, two-letter states, e-mail lower-cased, money as a float); how each
+value is *written* on the page (date style, phone punctuation, state name or code) is the
+renderer's choice, not the record's.
+
+Consistency rules: age follows from birth date and report date; onset <= specimen <= report;
+admission <= discharge; a date of death only when ``died`` is yes; hospital details blank
+when not hospitalised; pregnancy only for women of child-bearing age; household members
+younger than the applicant by at least 15 years when they are children.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from faker import Faker
+
+from faxflow.model import FormType, RecordType
+from faxflow.schemas import empty_record
+
+# A few real county names per state (public geography, not personal data).
+COUNTIES: dict[str, tuple[str, ...]] = {
+    "MI": (
+        "Wayne",
+        "Oakland",
+        "Macomb",
+        "Kent",
+        "Genesee",
+        "Washtenaw",
+        "Ingham",
+        "Ottawa",
+        "Kalamazoo",
+        "Saginaw",
+        "Livingston",
+        "Muskegon",
+        "St. Clair",
+        "Jackson",
+        "Monroe",
+        "Berrien",
+        "Calhoun",
+        "Allegan",
+        "Eaton",
+        "Bay",
+        "Marquette",
+        "Isabella",
+    ),
+    "OH": ("Lucas", "Franklin", "Cuyahoga", "Hamilton"),
+    "IN": ("Allen", "Marion", "Lake", "Elkhart"),
+    "IL": ("Cook", "DuPage", "Lake", "Will"),
+    "WI": ("Milwaukee", "Dane", "Brown"),
+}
+STATE_NAMES = {"MI": "Michigan", "OH": "Ohio", "IN": "Indiana", "IL": "Illinois", "WI": "Wisconsin"}
+AREA_CODES = {
+    "MI": ("313", "248", "586", "616", "810", "734", "517", "269", "989", "906"),
+    "OH": ("419", "614", "216"),
+    "IN": ("260", "317", "219"),
+    "IL": ("312", "630", "847"),
+    "WI": ("414", "608", "920"),
+}
+ZIP_RANGES = {
+    "MI": (48001, 49971),
+    "OH": (43001, 45999),
+    "IN": (46001, 47997),
+    "IL": (60001, 62999),
+    "WI": (53001, 54990),
+}
+RELATIONSHIPS_CHILD = ("son", "daughter", "child", "grandchild", "stepson", "stepdaughter")
+RELATIONSHIPS_ADULT = (
+    "spouse",
+    "husband",
+    "wife",
+    "mother",
+    "father",
+    "brother",
+    "sister",
+    "partner",
+    "friend",
+    "aunt",
+    "uncle",
+)
+RACES = (
+    "asian",
+    "black",
+    "white",
+    "american_indian_alaska_native",
+    "native_hawaiian_pacific_islander",
+    "unknown",
+    "other",
+)
+RACE_WEIGHTS = (0.07, 0.2, 0.6, 0.03, 0.02, 0.05, 0.03)
+OTHER_RACE_TEXT = ("Arab American", "Middle Eastern", "Multiracial", "Chaldean", "Hmong")
+
+
+class PersonMaker:
+    """Draws values from one seeded Faker and one seeded NumPy generator."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(seed)
+
+    # -- small draws ----------------------------------------------------------------------
+
+    def chance(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+    def pick(
+        self, items: tuple[Any, ...] | list[Any], weights: tuple[float, ...] | None = None
+    ) -> Any:
+        if weights is None:
+            return items[int(self.rng.integers(len(items)))]
+        p = np.asarray(weights, dtype=float)
+        return items[int(self.rng.choice(len(items), p=p / p.sum()))]
+
+    def day_between(self, start: date, end: date) -> date:
+        span = max(0, (end - start).days)
+        return start + timedelta(days=int(self.rng.integers(0, span + 1)))
+
+    def phone(self, state: str = "MI") -> str:
+        area = self.pick(AREA_CODES.get(state, AREA_CODES["MI"]))
+        exchange = f"{int(self.rng.integers(2, 10))}{int(self.rng.integers(0, 100)):02d}"
+        return f"{area}{exchange}{int(self.rng.integers(0, 10000)):04d}"
+
+    def ssn(self) -> str:
+        # Faker's ssn() avoids the never-issued areas 000, 666 and 900-999.
+        return str(self.fake.ssn()).replace("-", "")
+
+    def zip_code(self, state: str) -> str:
+        low, high = ZIP_RANGES[state]
+        code = f"{int(self.rng.integers(low, high + 1)):05d}"
+        return f"{code}-{int(self.rng.integers(1, 10000)):04d}" if self.chance(0.15) else code
+
+    def first_name(self, sex: str | None) -> str:
+        if sex == "male":
+            return str(self.fake.first_name_male())
+        if sex == "female":
+            return str(self.fake.first_name_female())
+        return str(self.fake.first_name())
+
+    def email(self, first: str, last: str) -> str:
+        domain = self.pick(("gmail.com", "yahoo.com", "outlook.com", "example.org", "mail.com"))
+        local = self.pick(
+            (
+                f"{first}.{last}",
+                f"{first[0]}{last}",
+                f"{first}{last[:3]}",
+                f"{last}{int(self.rng.integers(1, 99))}",
+            )
+        )
+        return f"{local}@{domain}".lower().replace("'", "").replace(" ", "")
+
+
+def age_on(birth: date, when: date) -> int:
+    return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --------------------------------------------------------------------------------------
+# CDC PUI / case report
+# --------------------------------------------------------------------------------------
+
+
+def infection_report(maker: PersonMaker) -> dict[str, Any]:
+    """One consistent case report in normal form."""
+    m = maker
+    r = empty_record(RecordType.INFECTION_REPORT)
+    state = m.pick(("MI", "MI", "MI", "OH", "IN", "IL", "WI"))
+    report = m.day_between(date(2020, 2, 10), date(2020, 7, 31))
+    sex = m.pick(("male", "female", "unknown", "other"), (0.48, 0.48, 0.03, 0.01))
+    if m.chance(0.04):
+        birth = report - timedelta(days=int(m.rng.integers(20, 360)))
+    else:
+        birth = m.day_between(date(1925, 1, 1), report - timedelta(days=366))
+    r["patient_first_name"] = m.first_name(sex)
+    r["patient_last_name"] = str(m.fake.last_name())
+    r["date_of_birth"] = _iso(birth)
+    years = age_on(birth, report)
+    if m.chance(0.9):
+        if years >= 1:
+            r["age"], r["age_units"] = years, "yr"
+        else:
+            months = (report.year - birth.year) * 12 + report.month - birth.month
+            months -= report.day < birth.day
+            r["age"], r["age_units"] = (
+                (months, "mo") if months >= 1 else ((report - birth).days, "day")
+            )
+
+    state_id = f"{state}{int(m.rng.integers(10**8, 10**9))}"
+    r["cdc_ncov_id"] = state_id if m.chance(0.85) else None
+    r["reporting_jurisdiction"] = STATE_NAMES[state] if m.chance(0.5) else state
+    county = m.pick(COUNTIES[state])
+    r["reporting_health_department"] = (
+        (f"{county} Co. HD" if len(county) < 10 else f"{county} HD") if m.chance(0.85) else None
+    )
+    if r["cdc_ncov_id"] and m.chance(0.25):
+        r["contact_id"] = f"{state_id}-{int(m.rng.integers(1, 20)):02d}"
+    r["case_state_local_id"] = (
+        f"{state}-20-{int(m.rng.integers(1, 99999)):05d}" if m.chance(0.7) else None
+    )
+    r["nndss_case_id"] = f"{int(m.rng.integers(10**6, 10**7))}" if m.chance(0.45) else None
+
+    sex_i = m.pick(("male", "female"))
+    r["interviewer_last_name"] = str(m.fake.last_name())
+    r["interviewer_first_name"] = m.first_name(sex_i)
+    r["interviewer_affiliation"] = f"{county} County Health Dept" if m.chance(0.8) else None
+    r["interviewer_telephone"] = m.phone(state) if m.chance(0.85) else None
+    r["interviewer_email"] = (
+        m.email(r["interviewer_first_name"], r["interviewer_last_name"]) if m.chance(0.6) else None
+    )
+
+    status = m.pick(("pui", "lab_confirmed", None), (0.35, 0.6, 0.05))
+    r["case_status"] = status
+    r["report_date_pui"] = _iso(report) if status == "pui" or m.chance(0.3) else None
+    r["report_date_case"] = _iso(report) if status == "lab_confirmed" else None
+    r["county_of_residence"] = county if m.chance(0.9) else None
+    r["state_of_residence"] = state if m.chance(0.9) else None
+
+    if m.chance(0.9):
+        races = {m.pick(RACES, RACE_WEIGHTS)}
+        if m.chance(0.08):
+            races.add(m.pick(RACES[:5]))
+        r["race"] = sorted(races)
+        if "other" in races:
+            r["race_other_specify"] = m.pick(OTHER_RACE_TEXT)
+    r["ethnicity"] = m.pick(
+        ("hispanic_latino", "non_hispanic_latino", "not_specified", None), (0.15, 0.7, 0.08, 0.07)
+    )
+    r["sex"] = sex
+
+    symptomatic = m.pick(("symptomatic", "asymptomatic", "unknown", None), (0.8, 0.1, 0.05, 0.05))
+    r["symptom_status"] = symptomatic
+    onset = None
+    if symptomatic == "symptomatic" and m.chance(0.85):
+        onset = report - timedelta(days=int(m.rng.integers(2, 21)))
+        r["onset_date"] = _iso(onset)
+    earliest = onset or report - timedelta(days=10)
+    if status == "lab_confirmed" and m.chance(0.85):
+        r["first_positive_specimen_date"] = _iso(m.day_between(earliest, report))
+    if onset and m.chance(0.35):
+        r["symptom_resolution_date"] = _iso(m.day_between(onset + timedelta(days=3), report))
+
+    ynu = ("yes", "no", "unknown", None)
+    hospitalized = m.pick(ynu, (0.3, 0.6, 0.05, 0.05))
+    r["hospitalized"] = hospitalized
+    r["pneumonia"] = m.pick(
+        ynu, (0.35, 0.5, 0.1, 0.05) if hospitalized == "yes" else (0.1, 0.7, 0.1, 0.1)
+    )
+    r["ards"] = m.pick(
+        ynu, (0.2, 0.6, 0.1, 0.1) if hospitalized == "yes" else (0.02, 0.7, 0.1, 0.18)
+    )
+    r["other_diagnosis"] = m.pick(ynu, (0.1, 0.6, 0.15, 0.15))
+    r["abnormal_chest_xray"] = m.pick(ynu, (0.3, 0.4, 0.15, 0.15))
+    if hospitalized == "yes":
+        admitted = m.day_between(earliest, report)
+        r["admission_date"] = _iso(admitted)
+        if m.chance(0.6):
+            r["discharge_date"] = _iso(m.day_between(admitted, report + timedelta(days=20)))
+        r["icu"] = m.pick(ynu, (0.3, 0.6, 0.05, 0.05))
+        r["mechanical_ventilation"] = m.pick(
+            ynu, (0.5, 0.4, 0.05, 0.05) if r["icu"] == "yes" else (0.02, 0.9, 0.04, 0.04)
+        )
+        if r["mechanical_ventilation"] == "yes" and m.chance(0.8):
+            r["mechanical_ventilation_days"] = int(m.rng.integers(1, 25))
+        r["ecmo"] = m.pick(ynu, (0.05, 0.85, 0.05, 0.05))
+        r["died"] = m.pick(ynu, (0.15, 0.75, 0.05, 0.05))
+    else:
+        r["icu"] = m.pick(("no", None), (0.6, 0.4))
+        r["mechanical_ventilation"] = m.pick(("no", None), (0.6, 0.4))
+        r["ecmo"] = m.pick(("no", None), (0.6, 0.4))
+        r["died"] = m.pick(("no", "unknown", None), (0.7, 0.05, 0.25))
+    if r["died"] == "yes" and m.chance(0.9):
+        start = date.fromisoformat(r["admission_date"]) if r["admission_date"] else earliest
+        r["date_of_death"] = _iso(m.day_between(start, report + timedelta(days=25)))
+        if r["discharge_date"] and r["date_of_death"] < r["discharge_date"]:
+            r["discharge_date"] = r["date_of_death"]
+    r["healthcare_worker"] = m.pick(ynu, (0.1, 0.8, 0.03, 0.07))
+    r["healthcare_facility_china"] = m.pick(ynu, (0.01, 0.85, 0.04, 0.1))
+
+    any_symptoms = symptomatic == "symptomatic"
+    for name in (
+        "symptom_fever",
+        "symptom_subjective_fever",
+        "symptom_chills",
+        "symptom_myalgia",
+        "symptom_rhinorrhea",
+        "symptom_sore_throat",
+        "symptom_cough",
+        "symptom_shortness_of_breath",
+        "symptom_nausea_vomiting",
+        "symptom_headache",
+        "symptom_abdominal_pain",
+        "symptom_diarrhea",
+    ):
+        weights = (0.45, 0.4, 0.07, 0.08) if any_symptoms else (0.02, 0.7, 0.08, 0.2)
+        r[name] = m.pick(ynu, weights)
+    for name in (
+        "condition_chronic_lung_disease",
+        "condition_diabetes",
+        "condition_cardiovascular_disease",
+        "condition_chronic_renal_disease",
+        "condition_chronic_liver_disease",
+        "condition_immunocompromised",
+        "condition_neurologic",
+        "condition_other_chronic_disease",
+        "condition_current_smoker",
+        "condition_former_smoker",
+    ):
+        r[name] = m.pick(ynu, (0.15, 0.65, 0.08, 0.12))
+    if sex == "female" and 15 <= years <= 45:
+        r["condition_pregnant"] = m.pick(ynu, (0.1, 0.75, 0.05, 0.1))
+    else:
+        r["condition_pregnant"] = m.pick(("no", None), (0.4, 0.6))
+    return r
+
+
+# --------------------------------------------------------------------------------------
+# DHS-1171 assistance application
+# --------------------------------------------------------------------------------------
+
+
+def benefit_application(maker: PersonMaker) -> dict[str, Any]:
+    """One consistent application in normal form, with 0-4 other household members."""
+    m = maker
+    r = empty_record(RecordType.BENEFIT_APPLICATION)
+    signed = m.day_between(date(2017, 9, 1), date(2020, 12, 31))
+    # The blank form is printed with Food Assistance already ticked: the page shows it.
+    r["applying_food_assistance"] = True
+    r["applying_child_care"] = m.chance(0.25)
+    r["applying_cash_assistance"] = m.chance(0.35)
+    r["living_situation"] = m.pick(("house", "homeless", "other", None), (0.8, 0.07, 0.07, 0.06))
+    state = "MI"
+    homeless = r["living_situation"] == "homeless"
+    if not homeless or m.chance(0.3):
+        r["residential_street"] = str(m.fake.street_address())
+        r["residential_city"] = str(m.fake.city())
+        r["residential_state"] = state
+        r["residential_zip"] = m.zip_code(state)
+        r["residential_county"] = m.pick(COUNTIES[state]) if m.chance(0.85) else None
+    if homeless or m.chance(0.25):
+        r["mailing_street"] = (
+            f"PO Box {int(m.rng.integers(1, 9999))}"
+            if m.chance(0.5)
+            else str(m.fake.street_address())
+        )
+        r["mailing_city"] = str(m.fake.city())
+        r["mailing_state"] = state
+        r["mailing_zip"] = m.zip_code(state)
+        r["mailing_county"] = m.pick(COUNTIES[state]) if m.chance(0.6) else None
+
+    sex = m.pick(("male", "female"))
+    first = m.first_name(sex)
+    last = str(m.fake.last_name())
+    middle = f" {m.fake.random_uppercase_letter()}." if m.chance(0.4) else ""
+    birth = m.day_between(signed - timedelta(days=80 * 365), signed - timedelta(days=18 * 366))
+    r["applicant_full_name"] = f"{first}{middle} {last}"
+    r["applicant_birth_date"] = _iso(birth) if m.chance(0.95) else None
+    r["applicant_sex"] = sex if m.chance(0.95) else None
+    r["applicant_ssn"] = m.ssn() if m.chance(0.9) else None
+    r["applicant_marital_status"] = m.pick(
+        ("married", "never_married", "divorced", "widowed", "separated", None),
+        (0.3, 0.35, 0.15, 0.05, 0.08, 0.07),
+    )
+    r["applicant_us_citizen"] = m.pick((True, False, None), (0.88, 0.07, 0.05))
+
+    r["home_phone"] = m.phone(state) if m.chance(0.45) else None
+    r["cell_phone"] = m.phone(state) if m.chance(0.75) else None
+    r["work_phone"] = m.phone(state) if m.chance(0.2) else None
+    r["email"] = m.email(first, last) if m.chance(0.5) else None
+    if m.chance(0.85):
+        cash = (
+            float(m.rng.integers(0, 500000)) / 100
+            if m.chance(0.4)
+            else float(m.rng.integers(0, 3000))
+        )
+        r["total_cash_assets"] = cash
+    if m.chance(0.85):
+        r["monthly_gross_income"] = (
+            float(m.rng.integers(0, 700000)) / 100
+            if m.chance(0.4)
+            else float(m.rng.integers(0, 6000))
+        )
+
+    members = []
+    married = r["applicant_marital_status"] == "married"
+    for index in range(int(m.pick((0, 1, 2, 3, 4), (0.3, 0.25, 0.2, 0.15, 0.1)))):
+        if index == 0 and married:
+            relation = m.pick(("spouse", "husband", "wife"))
+            msex = {"husband": "male", "wife": "female"}.get(
+                relation, "female" if sex == "male" else "male"
+            )
+            mbirth = m.day_between(birth - timedelta(days=3650), birth + timedelta(days=3650))
+            mbirth = min(mbirth, signed - timedelta(days=18 * 366))
+        elif age_on(birth, signed) >= 33 and m.chance(0.75):
+            relation = m.pick(RELATIONSHIPS_CHILD)
+            msex = {
+                "son": "male",
+                "stepson": "male",
+                "daughter": "female",
+                "stepdaughter": "female",
+            }.get(relation, m.pick(("male", "female")))
+            low = max(birth + timedelta(days=15 * 366), signed - timedelta(days=18 * 365))
+            mbirth = m.day_between(low, signed - timedelta(days=30))
+        else:
+            relation = m.pick(RELATIONSHIPS_ADULT)
+            msex = {
+                "mother": "female",
+                "father": "male",
+                "brother": "male",
+                "sister": "female",
+                "aunt": "female",
+                "uncle": "male",
+                "husband": "male",
+                "wife": "female",
+            }.get(relation, m.pick(("male", "female")))
+            mbirth = m.day_between(date(1935, 1, 1), signed - timedelta(days=18 * 366))
+        mlast = (
+            last
+            if relation not in RELATIONSHIPS_ADULT[4:] or m.chance(0.5)
+            else str(m.fake.last_name())
+        )
+        members.append(
+            {
+                "full_name": f"{m.first_name(msex)} {mlast}",
+                "birth_date": _iso(mbirth) if m.chance(0.95) else None,
+                "relationship": relation if m.chance(0.95) else None,
+                "sex": msex if m.chance(0.95) else None,
+                "ssn": m.ssn() if m.chance(0.8) else None,
+            }
+        )
+    r["household_members"] = members
+    r["signature_date"] = _iso(signed) if m.chance(0.92) else None
+    return r
+
+
+def make_record(form_type: FormType, seed: int) -> dict[str, Any]:
+    """The record of one synthetic document of ``form_type`` for ``seed``."""
+    maker = PersonMaker(seed)
+    if form_type is FormType.CDC_PUI_2020:
+        return infection_report(maker)
+    return benefit_application(maker)

@@ -1,0 +1,306 @@
+"""Write a record's values onto the blank form pages, the way a person filling it would.
+
+Each document gets one *hand*: a font (DejaVu or Liberation, Sans/Serif/Mono), a size
+(8-12 pt, shrunk only where a value would not fit its space), an ink tone and a way of
+marking boxes (X, tick, or filled). Positions come from :mod:`samples.layout` plus a few
+points of jitter. Dates in printed ``__/__/____`` slots go between the slashes; dates in
+free boxes are written in the styles people use (MM/DD/YYYY mostly, also M/D/YY,
+3-4-2020, 2020-03-04, "March 4, 2020").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pdf2image import convert_from_path
+from PIL import Image, ImageDraw, ImageFont
+
+from faxflow.errors import MissingDependency
+from faxflow.model import FormType
+from samples.layout import (
+    Box,
+    CheckSlot,
+    CombSlot,
+    DateSlot,
+    FieldPlaces,
+    blank_pdf,
+    form_layout,
+)
+from samples.people import STATE_NAMES
+
+FONT_DIR = Path("/usr/share/fonts/truetype")
+FONTS = (
+    "dejavu/DejaVuSans.ttf",
+    "dejavu/DejaVuSerif.ttf",
+    "dejavu/DejaVuSansMono.ttf",
+    "liberation/LiberationSans-Regular.ttf",
+    "liberation/LiberationSerif-Regular.ttf",
+    "liberation/LiberationMono-Regular.ttf",
+)
+PRINTED_ON_BLANK = frozenset({"applying_food_assistance"})  # ticked on the blank form itself
+MIN_POINTS = 6.0  # below this nobody writes; a value that still does not fit runs on
+MARKS = ("x", "tick", "fill")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+@cache
+def blank_pages(form_type: FormType, dpi: int) -> tuple[np.ndarray, ...]:
+    """The blank form's pages rendered grey at ``dpi`` (cached per process; read-only)."""
+    try:
+        pages = convert_from_path(blank_pdf(form_type), dpi=dpi, grayscale=True)
+    except Exception as exc:  # pdf2image raises its own types when poppler is missing
+        raise MissingDependency(
+            f"cannot render the blank {form_type.value} form ({type(exc).__name__}); "
+            "install poppler-utils"
+        ) from exc
+    arrays = tuple(np.asarray(p.convert("L")) for p in pages)
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
+@cache
+def _font(path: str, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_DIR / path), max(4, pixels))
+
+
+@dataclass(frozen=True, slots=True)
+class Hand:
+    """How one person writes: chosen once per document."""
+
+    font: str
+    points: float
+    ink: int
+    mark: str
+    date_style: str
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> Hand:
+        return cls(
+            font=FONTS[int(rng.integers(len(FONTS)))],
+            points=float(rng.uniform(8.0, 12.0)),
+            ink=int(rng.integers(0, 45)),
+            mark=MARKS[int(rng.integers(len(MARKS)))],
+            date_style=str(
+                rng.choice(
+                    ["mm/dd/yyyy", "m/d/yy", "m-d-yyyy", "iso", "long"],
+                    p=[0.6, 0.15, 0.1, 0.05, 0.1],
+                )
+            ),
+        )
+
+
+class Writer:
+    """Draws values onto one document's pages (PIL images at ``dpi``)."""
+
+    def __init__(
+        self, pages: list[Image.Image], *, dpi: int, hand: Hand, rng: np.random.Generator
+    ) -> None:
+        self.pages = pages
+        self.draws = [ImageDraw.Draw(p) for p in pages]
+        self.scale = dpi / 72.0
+        self.hand = hand
+        self.rng = rng
+
+    def jitter(self, points: float) -> float:
+        return float(self.rng.uniform(-points, points))
+
+    def px(self, value: float) -> float:
+        return value * self.scale
+
+    # -- text ------------------------------------------------------------------------------
+
+    def fitted_font(self, text: str, width: float, height: float) -> ImageFont.FreeTypeFont:
+        """The hand's font at its size, shrunk until ``text`` fits ``width`` x ``height``
+        points (never below :data:`MIN_POINTS`)."""
+        points = min(self.hand.points, max(MIN_POINTS, height))
+        while True:
+            font = _font(self.hand.font, round(self.px(points)))
+            if font.getlength(text) <= self.px(width) or points <= MIN_POINTS:
+                return font
+            points = max(MIN_POINTS, points - 0.5)
+
+    def text_in(self, page: int, box: Box, text: str, *, centre: bool = False) -> None:
+        x0, top, x1, bottom = box
+        height = bottom - top
+        is_line = height <= 11  # a printed ____ line: the text sits on it and rises above
+        room_h = 12.0 if is_line else height * 0.78
+        lead = 0.5 if centre else min(6.0, max(1.0, (x1 - x0) * 0.04))
+        font = self.fitted_font(text, x1 - x0 - lead - 1, room_h)
+        width_pt = font.getlength(text) / self.scale
+        if centre:
+            x = x0 + (x1 - x0 - width_pt) / 2 + self.jitter(0.6)
+        else:
+            x = x0 + lead + abs(self.jitter(2.5))
+            x = min(x, max(x0 + 0.5, x1 - width_pt - 0.5))
+        baseline = (bottom - 2.0 if is_line else bottom - height * 0.22) + self.jitter(0.8)
+        self.draws[page - 1].text(
+            (self.px(x), self.px(baseline)), text, font=font, fill=self.hand.ink, anchor="ls"
+        )
+
+    def comb(self, slot: CombSlot, text: str) -> None:
+        for cell, char in zip(slot.cells, text, strict=False):
+            self.text_in(slot.page, cell, char, centre=True)
+
+    def date_parts(self, slot: DateSlot, value: date) -> None:
+        short = self.hand.date_style == "m/d/yy"
+        month = f"{value.month}" if short else f"{value.month:02d}"
+        day = f"{value.day}" if short else f"{value.day:02d}"
+        year = f"{value.year % 100:02d}" if short else f"{value.year}"
+        for part, text in zip(slot.parts, (month, day, year), strict=True):
+            self.text_in(slot.page, part, text, centre=True)
+
+    # -- boxes -----------------------------------------------------------------------------
+
+    def check(self, slot: CheckSlot) -> None:
+        x0, top, x1, bottom = slot.box
+        side = min(x1 - x0, bottom - top, 11.0) * 0.72
+        cx = (x0 + x1) / 2 + self.jitter(0.8)
+        cy = (top + bottom) / 2 + self.jitter(0.8)
+        h = side / 2
+        draw = self.draws[slot.page - 1]
+        width = max(2, round(self.px(float(self.rng.uniform(0.9, 1.5)))))
+        ink = self.hand.ink
+        if self.hand.mark == "fill":
+            draw.rectangle(
+                [self.px(cx - h), self.px(cy - h), self.px(cx + h), self.px(cy + h)], fill=ink
+            )
+        elif self.hand.mark == "x":
+            for a, b in (((-h, -h), (h, h)), ((-h, h), (h, -h))):
+                draw.line(
+                    [
+                        self.px(cx + a[0]),
+                        self.px(cy + a[1]),
+                        self.px(cx + b[0]),
+                        self.px(cy + b[1]),
+                    ],
+                    fill=ink,
+                    width=width,
+                )
+        else:  # a tick: short stroke down-right, long stroke up-right
+            points = [(cx - h, cy), (cx - h * 0.2, cy + h), (cx + h * 1.2, cy - h * 1.3)]
+            draw.line(
+                [(self.px(x), self.px(y)) for x, y in points], fill=ink, width=width, joint="curve"
+            )
+
+
+# --------------------------------------------------------------------------------------
+# How values are written
+# --------------------------------------------------------------------------------------
+
+
+def written_date(value: date, style: str) -> str:
+    if style == "m/d/yy":
+        return f"{value.month}/{value.day}/{value.year % 100:02d}"
+    if style == "m-d-yyyy":
+        return f"{value.month}-{value.day}-{value.year}"
+    if style == "iso":
+        return value.isoformat()
+    if style == "long":
+        return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+    return f"{value.month:02d}/{value.day:02d}/{value.year}"
+
+
+def written_phone(digits: str, rng: np.random.Generator) -> str:
+    a, b, c = digits[:3], digits[3:6], digits[6:]
+    styles = (f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"{a} {b} {c}")
+    return styles[int(rng.choice(4, p=[0.45, 0.35, 0.1, 0.1]))]
+
+
+def written_money(amount: float, rng: np.random.Generator) -> str:
+    whole = amount == int(amount)
+    style = int(rng.integers(3))
+    if style == 0:
+        return f"{amount:,.2f}"
+    if style == 1:
+        return f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return f"{amount:.2f}" if not whole else f"{int(amount)}"
+
+
+def written_email(address: str, rng: np.random.Generator) -> str:
+    """People capitalise their names in e-mail addresses; the record is lower-case."""
+    if rng.random() < 0.25:
+        local, _, domain = address.partition("@")
+        return f"{local[:1].upper()}{local[1:]}@{domain}"
+    return address
+
+
+def written_text(name: str, value: Any, hand: Hand, rng: np.random.Generator) -> str:
+    """The string a person writes for a text-kind value of field ``name``."""
+    if value is None:
+        return ""
+    if name.endswith("date") or name in {"date_of_birth", "date_of_death"}:
+        return written_date(date.fromisoformat(value), hand.date_style)
+    if name.endswith("phone") or name == "interviewer_telephone":
+        return written_phone(value, rng)
+    if name in {"total_cash_assets", "monthly_gross_income"}:
+        return written_money(float(value), rng)
+    if name.endswith("email"):
+        return written_email(value, rng)
+    if name == "state_of_residence" and rng.random() < 0.4:
+        return STATE_NAMES.get(value, value)
+    return str(value)
+
+
+def fill_pages(
+    form_type: FormType,
+    record: dict[str, Any],
+    extras: dict[str, Any],
+    *,
+    dpi: int,
+    rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """The blank pages at ``dpi`` with ``record`` (and non-scored ``extras`` such as the
+    other members' marital status) written on them."""
+    layout = form_layout(form_type)
+    hand = Hand.draw(rng)
+    pages = [Image.fromarray(p).copy() for p in blank_pages(form_type, dpi)]
+    writer = Writer(pages, dpi=dpi, hand=hand, rng=rng)
+    for name, value in _flatten({**record, **extras}).items():
+        places = layout.get(name)
+        if places is None or value is None or name in PRINTED_ON_BLANK:
+            continue
+        _write_field(writer, name, value, places)
+    return [np.asarray(p) for p in pages]
+
+
+def _write_field(writer: Writer, name: str, value: Any, places: FieldPlaces) -> None:
+    if places.options:
+        chosen = value if isinstance(value, list) else [value]
+        for option in chosen:
+            box = places.options.get(str(option))
+            if box is not None:
+                writer.check(box)
+        return
+    field = name.rsplit(".", 1)[-1]
+    text = None  # one written form per field, repeated where the form asks twice
+    for slot in places.slots:
+        if isinstance(slot, DateSlot):
+            writer.date_parts(slot, date.fromisoformat(value))
+        elif isinstance(slot, CombSlot):
+            writer.comb(slot, str(value).replace("-", ""))
+        else:
+            if text is None:
+                text = written_text(field, value, writer.hand, writer.rng)
+            writer.text_in(slot.page, slot.box, text)
+
+
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """``household_members`` as ``household_members[i].<prop>`` keys, the rest unchanged."""
+    flat: dict[str, Any] = {}
+    for name, value in record.items():
+        if name == "household_members":
+            for index, member in enumerate(value):
+                for prop, item in member.items():
+                    flat[f"household_members[{index}].{prop}"] = item
+        else:
+            flat[name] = value
+    return flat
