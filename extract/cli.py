@@ -14,7 +14,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from extract.from_pdf import load_label_map, render_overlay, template_from_pdf, template_to_yaml
+from extract.from_pdf import (
+    Draft,
+    load_label_map,
+    render_overlay,
+    template_from_pdf,
+    template_to_yaml,
+)
 from extract.template import FormTemplate, coverage_problems, load_template
 from faxflow.errors import ExitCode, TemplateError
 from faxflow.model import FormType
@@ -60,6 +66,12 @@ def from_pdf_command(
         None, "--out", "-o", help="Write the draft here instead of to standard output."
     ),
     version: str = typer.Option("draft", "--version", help="Version written into the draft."),
+    no_proposals: bool = typer.Option(
+        False,
+        "--no-proposals",
+        help="Leave the unclaimed zones out: regenerates a finished template whose mapping "
+        "file places every field.",
+    ),
 ) -> None:
     """Draft a template from a blank PDF: widgets of a fillable form (comb cells grouped
     into one field), or zones proposed from the labels of a flat form's text layer.
@@ -76,6 +88,8 @@ def from_pdf_command(
         + (f" with {mapping_path.name}" if mapping else "")
         + ".\n# Finish the proposals, then review with `faxflow template show`.\n"
     )
+    if no_proposals:
+        draft = Draft(draft.template.model_copy(update={"proposals": []}), draft.problems)
     text = template_to_yaml(draft.template, header)
     if out is None:
         typer.echo(text, nl=False)

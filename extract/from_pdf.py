@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,16 +73,20 @@ class OptionSource(_Strict):
     value: Any
     widget: str | None = None  # name of a button widget
     word: str | None = None  # printed option text right of the square ("Yes", "Male")
+    box: Box | None = None  # set by hand after review: used as is
 
 
 class FieldSource(_Strict):
     """Where one field of the template comes from."""
 
     kind: FieldKind
-    page: int | None = Field(default=None, ge=1)  # required for label-based entries
+    # required for label-based entries; picks the page of a widget whose name recurs
+    page: int | None = Field(default=None, ge=1)
     widget: str | None = None  # text widget, or the stem of a comb group ("phone_number")
     label: str | None = None  # printed label text to search for
     occurrence: int = Field(default=1, ge=1)  # the n-th match of the label on the page
+    comb: int | None = Field(default=None, ge=2)  # printed digit cells under/after the label
+    region: Box | None = None  # set by hand after review: used as is
     options: list[OptionSource] | None = None
     whitelist: str | None = None
     required: bool = False
@@ -234,6 +239,7 @@ class PageLayout:
     blanks: tuple[Box, ...]  # underscore runs (dates "__/__/____" are one run)
     squares: tuple[Box, ...]  # printed checkbox squares, tight
     frames: tuple[Box, ...]  # drawn boxes large enough to write in
+    cells: tuple[Box, ...] = ()  # printed comb cells ("|_|_|_|"), in reading order
 
     def word_right_of(self, square: Box) -> Word | None:
         """The word that starts just right of a checkbox square on the same line."""
@@ -288,7 +294,40 @@ def _page_layout(page: Any) -> PageLayout:
         blanks=tuple(_merge_blanks(blanks)),
         squares=tuple(_dedupe_boxes(squares)),
         frames=tuple(frames),
+        cells=tuple(_comb_cells(page)),
     )
+
+
+def _comb_cells(page: Any) -> list[Box]:
+    """Digit cells printed as ticks on a base line ("|_|_|_|-|_|_|"): two neighbouring
+    vertical ticks of the same height with a base line joining their feet make a cell.
+    A dash between groups has no base line, so groups split there."""
+    ticks = sorted(
+        (
+            (round(o["x0"], 1), round(o["top"], 1), round(o["bottom"], 1))
+            for o in page.lines
+            if abs(o["x1"] - o["x0"]) < 0.5 and 8 <= o["bottom"] - o["top"] <= 24
+        ),
+        key=lambda t: (round(t[2]), t[0]),
+    )
+    bases = [
+        (o["x0"], o["x1"], o["top"])
+        for o in page.lines
+        if abs(o["bottom"] - o["top"]) < 0.5 and o["x1"] - o["x0"] > 6
+    ]
+    cells: list[Box] = []
+    for left, right in pairwise(ticks):
+        same_row = abs(left[1] - right[1]) < 1.5 and abs(left[2] - right[2]) < 1.5
+        width = right[0] - left[0]
+        if not same_row or not 6 <= width <= 20:
+            continue
+        foot = max(left[2], right[2])
+        joined = any(
+            abs(y - foot) < 1.5 and x0 <= left[0] + 1 and x1 >= right[0] - 1 for x0, x1, y in bases
+        )
+        if joined:
+            cells.append(_round_box((left[0], min(left[1], right[1]), right[0], foot)))
+    return cells
 
 
 def _char_box(char: dict[str, Any]) -> Box:
@@ -348,23 +387,10 @@ def _is_square_glyph(char: dict[str, Any]) -> bool:
 
 
 def _glyph_squares(page: Any) -> list[Box]:
-    """Checkboxes printed as a dingbat glyph; the glyph's em box is shrunk to the square.
-
-    Webdings' "F" square fills about 78 % of the em width and sits on the baseline; the
-    factors below were measured on the DHS-1171 (its boxes rendered at 300 dpi).
-    """
-    found = []
-    for char in page.chars:
-        if not _is_square_glyph(char):
-            continue
-        x0, _top, x1, bottom = _char_box(char)
-        size = x1 - x0
-        left = x0 + size * 0.11
-        base = bottom - size * 0.205
-        side = size * 0.78
-        square = (left, base - side, left + side, base)
-        found.append(_round_box(square))
-    return found
+    """Checkboxes printed as a dingbat glyph. Webdings' "F" fills its em box, so the
+    character's box is the printed square (checked against a 300 dpi rendering of the
+    DHS-1171: within 0.2 pt)."""
+    return [_round_box(_char_box(c)) for c in page.chars if _is_square_glyph(c)]
 
 
 def _dedupe_boxes(boxes: list[Box]) -> list[Box]:
@@ -439,6 +465,32 @@ def text_zone_for_label(layout: PageLayout, label: Box) -> Box | None:
     if below:
         return _zone_over(min(below, key=lambda b: b[1]), is_frame=False, layout=layout)
     return None
+
+
+def _text_zone_for_widget(layout: PageLayout, rect: Box) -> Box:
+    """Where the value of a text widget is written on the printed page.
+
+    Widget rectangles were placed by hand in a PDF editor and often overlap the label
+    above or stop short of the printed underline. When underscore runs lie in the
+    rectangle, the zone is built over them like a flat form's; otherwise it is the
+    rectangle, lowered below any printed words in its upper half.
+    """
+    blanks = [
+        b
+        for b in layout.blanks
+        if _overlaps(b, rect, slack=2)
+        # mostly inside: a neighbouring column's blank merely touching the edge is not it
+        and min(b[2], rect[2]) - max(b[0], rect[0]) >= 0.5 * min(b[2] - b[0], rect[2] - rect[0])
+    ]
+    if blanks:
+        return _zone_over(_union(blanks), is_frame=False, layout=layout)
+    x0, top, x1, bottom = rect
+    middle = (top + bottom) / 2
+    for word in layout.words:
+        box = word.box
+        if box[0] < x1 and box[2] > x0 and top < box[3] and (box[1] + box[3]) / 2 < middle:
+            top = max(top, box[3] + 0.5)
+    return _round_box((x0, top, x1, bottom))
 
 
 def _zone_over(blank: Box, *, is_frame: bool, layout: PageLayout | None = None) -> Box:
@@ -531,10 +583,12 @@ def template_from_pdf(
     labels = labels or LabelMap(fields={})
     fields: list[FieldSpec] = []
     problems: list[str] = []
-    used_groups: set[str] = set()
+    used_groups: set[tuple[str, int]] = set()
     used_blanks: set[tuple[int, Box]] = set()
     used_squares: set[tuple[int, Box]] = set()
-    by_name = {g.name: g for g in groups}
+    by_name: dict[str, list[WidgetGroup]] = defaultdict(list)
+    for group in groups:
+        by_name[group.name].append(group)
     word_squares = _assign_word_options(labels, layouts)
 
     for name, source in labels.fields.items():
@@ -545,15 +599,15 @@ def template_from_pdf(
             continue
         fields.append(spec)
         if source.widget:
-            used_groups.add(source.widget)
-        used_groups.update(o.widget for o in source.options or [] if o.widget)
+            used_groups.add((source.widget, spec.page))
+        used_groups.update((o.widget, spec.page) for o in source.options or [] if o.widget)
         if spec.region is not None:
             used_blanks.update(
                 (spec.page, b) for b in layouts[spec.page - 1].blanks if _overlaps(b, spec.region)
             )
         used_squares.update((spec.page, o.box) for o in spec.options or [])
 
-    proposals = _widget_proposals([g for g in groups if g.name not in used_groups])
+    proposals = _widget_proposals([g for g in groups if (g.name, g.page) not in used_groups])
     if not groups:
         proposals += _text_layer_proposals(layouts, used_blanks, used_squares)
     pages_with_fields = {f.page for f in fields} or {p.number for p in layouts}
@@ -609,7 +663,7 @@ def _place(
     name: str,
     source: FieldSource,
     layouts: list[PageLayout],
-    groups: dict[str, WidgetGroup],
+    groups: dict[str, list[WidgetGroup]],
     word_squares: dict[tuple[str, int], Box],
 ) -> FieldSpec:
     common: dict[str, Any] = {
@@ -621,18 +675,28 @@ def _place(
     }
     if source.options is not None:
         return _place_options(source, layouts, groups, word_squares, common)
+    if source.region is not None:
+        if source.page is None:
+            raise _Unplaced("a hand-set 'region' needs 'page'")
+        return FieldSpec(page=source.page, region=source.region, **common)
     if source.widget:
-        group = groups.get(source.widget)
-        if group is None:
-            raise _Unplaced(f"no widget named {source.widget!r}")
+        group = _widget_group(groups, source.widget, source.page)
         if group.is_comb:
-            return FieldSpec(page=group.page, boxes=list(group.rects), **common)
+            printed = _cells_in(layouts[group.page - 1], _union(group.rects), len(group.rects))
+            return FieldSpec(page=group.page, boxes=printed or list(group.rects), **common)
         if source.kind is FieldKind.CHECKBOX:
             square = _square_in(layouts[group.page - 1], group.rects[0]) or group.rects[0]
             option = Option(value=True, box=square)
             return FieldSpec(page=group.page, options=[option], **common)
-        return FieldSpec(page=group.page, region=group.rects[0], **common)
+        region = _text_zone_for_widget(layouts[group.page - 1], group.rects[0])
+        return FieldSpec(page=group.page, region=region, **common)
     layout, label = _label_on_page(source, layouts)
+    if source.comb:
+        near = (label[0] - 5, label[1] - 2, label[2] + 250, label[3] + 25)
+        cells = _cells_in(layout, near, source.comb)
+        if cells is None:
+            raise _Unplaced(f"no {source.comb} printed cells near label {source.label!r}")
+        return FieldSpec(page=layout.number, boxes=cells, **common)
     zone = text_zone_for_label(layout, label)
     if zone is None:
         raise _Unplaced(f"no blank or box next to label {source.label!r}")
@@ -654,17 +718,17 @@ def _label_on_page(source: FieldSource, layouts: list[PageLayout]) -> tuple[Page
 def _place_options(
     source: FieldSource,
     layouts: list[PageLayout],
-    groups: dict[str, WidgetGroup],
+    groups: dict[str, list[WidgetGroup]],
     word_squares: dict[tuple[str, int], Box],
     common: dict[str, Any],
 ) -> FieldSpec:
     options: list[Option] = []
     page: int | None = source.page
     for index, choice in enumerate(source.options or []):
-        if choice.widget:
-            group = groups.get(choice.widget)
-            if group is None:
-                raise _Unplaced(f"no widget named {choice.widget!r}")
+        if choice.box is not None:
+            square = choice.box
+        elif choice.widget:
+            group = _widget_group(groups, choice.widget, source.page)
             page = group.page
             square = _square_in(layouts[page - 1], group.rects[0]) or group.rects[0]
         elif choice.word:
@@ -679,6 +743,26 @@ def _place_options(
     if page is None:
         raise _Unplaced("cannot tell the page")
     return FieldSpec(page=page, options=options, **common)
+
+
+def _widget_group(groups: dict[str, list[WidgetGroup]], name: str, page: int | None) -> WidgetGroup:
+    """The widget (group) called ``name``; ``page`` settles a name used on several pages."""
+    found = [g for g in groups.get(name, []) if page is None or g.page == page]
+    if not found:
+        where = f" on page {page}" if page else ""
+        raise _Unplaced(f"no widget named {name!r}{where}")
+    if len(found) > 1:
+        pages = ", ".join(str(g.page) for g in found)
+        raise _Unplaced(f"widget {name!r} is on pages {pages}: say which with 'page'")
+    return found[0]
+
+
+def _cells_in(layout: PageLayout, area: Box, count: int) -> list[Box] | None:
+    """The first ``count`` printed comb cells inside ``area`` in reading order, or None
+    when there are fewer."""
+    inside = [c for c in layout.cells if _overlaps(c, area)]
+    inside.sort(key=lambda c: (round(c[3] / 4), c[0]))
+    return inside[:count] if len(inside) >= count else None
 
 
 def _square_in(layout: PageLayout, rect: Box) -> Box | None:
