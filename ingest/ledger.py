@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,10 @@ def entry_from_dict(data: dict[str, Any]) -> LedgerEntry:
     return LedgerEntry(**values)
 
 
+def _oldest_first(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    return sorted(entries, key=lambda e: e.first_seen_at)
+
+
 def _earliest_archived(entries: list[LedgerEntry], document_id: str) -> LedgerEntry | None:
     archived = [
         e for e in entries if e.document_id == document_id and e.status is LedgerStatus.ARCHIVED
@@ -65,7 +70,7 @@ class MemoryLedger:
 
     def entries(self) -> list[LedgerEntry]:
         with self._lock:
-            return list(self._entries.values())
+            return _oldest_first(self._entries.values())
 
     def first_with_document(self, document_id: str) -> LedgerEntry | None:
         return _earliest_archived(self.entries(), document_id)
@@ -103,7 +108,7 @@ class JsonlLedger:
         return self._refresh().get(arrival_id)
 
     def entries(self) -> list[LedgerEntry]:
-        return list(self._refresh().values())
+        return _oldest_first(self._refresh().values())
 
     def first_with_document(self, document_id: str) -> LedgerEntry | None:
         return _earliest_archived(self.entries(), document_id)
