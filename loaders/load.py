@@ -216,15 +216,17 @@ def _field_row(
     bbox = result.bbox if result is not None else None
     row.update(zip(("x0", "y0", "x1", "y1"), bbox or (None, None, None, None), strict=True))
     if row["sensitive"]:
-        sealed = seal(current)
+        machine_sealed = seal(machine)
+        sealed = seal(current) if reviewed else machine_sealed
         row.update(
             value=sealed.masked,
-            machine_value=mask_ssn(str(machine)) if machine not in (None, "") else None,
+            machine_value=machine_sealed.masked,
             raw_text=mask_ssn(row["raw_text"]) if row["raw_text"] else None,
             cipher=sealed.token,
+            machine_cipher=machine_sealed.token,
         )
     else:
-        row.update(value=current, machine_value=machine)
+        row.update(value=current, machine_value=machine, machine_cipher=None)
     return row
 
 
@@ -327,7 +329,8 @@ def load_document(
     """Store one processed document in one transaction (see the module docstring).
 
     ``source`` adds arrival facts (centre, received time, file kind and size);
-    ``page_images`` maps page numbers to image paths relative to ``settings.var_dir``.
+    ``page_images`` maps page numbers to image paths relative to ``settings.var_dir``
+    (None: keep the paths stored by an earlier load).
     Raises :class:`faxflow.errors.DatabaseError` when the database fails; then nothing of
     this load is stored.
     """
@@ -356,6 +359,15 @@ def load_document(
             },
         )
         state = review_state(session, document_id)
+        if page_images is None:  # a reload without images keeps the ones stored before
+            page_images = {
+                row.number: row.image_path
+                for row in session.execute(
+                    sa.select(pages.c.number, pages.c.image_path).where(
+                        pages.c.document_id == document_id, pages.c.image_path.is_not(None)
+                    )
+                )
+            }
         for table in (pages, fields, validation_issues, household_members, *RECORD_TABLES.values()):
             session.execute(sa.delete(table).where(table.c.document_id == document_id))
 
@@ -381,7 +393,7 @@ def load_document(
         if issue_rows:
             session.execute(sa.insert(validation_issues), issue_rows)
 
-        page_rows = _page_rows(document_id, result, page_images or {})
+        page_rows = _page_rows(document_id, result, page_images)
         if page_rows:
             session.execute(sa.insert(pages), page_rows)
 

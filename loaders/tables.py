@@ -142,7 +142,8 @@ class FieldRow(Base):
     machine_value: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     raw_text: Mapped[str | None] = mapped_column(sa.Text)
     sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    cipher: Mapped[str | None] = mapped_column(sa.Text)
+    cipher: Mapped[str | None] = mapped_column(sa.Text)  # the current clear value, encrypted
+    machine_cipher: Mapped[str | None] = mapped_column(sa.Text)  # the machine's, encrypted
     confidence: Mapped[float | None] = mapped_column(sa.Float)
     page: Mapped[int | None] = mapped_column(sa.Integer)
     x0: Mapped[int | None] = mapped_column(sa.Integer)
@@ -261,6 +262,8 @@ infection_reports = sa.Table(
     Base.metadata,
     sa.Column("document_id", DOCUMENT_ID, _document_fk(), primary_key=True),
     *_property_columns(record_properties(RecordType.INFECTION_REPORT)),
+    sa.Index(None, "onset_date"),
+    sa.Index(None, "reporting_jurisdiction", "county_of_residence"),
 )
 
 benefit_applications = sa.Table(
@@ -268,6 +271,7 @@ benefit_applications = sa.Table(
     Base.metadata,
     sa.Column("document_id", DOCUMENT_ID, _document_fk(), primary_key=True),
     *_property_columns(record_properties(RecordType.BENEFIT_APPLICATION)),
+    sa.Index(None, "residential_county"),
 )
 
 household_members = sa.Table(
