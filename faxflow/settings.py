@@ -8,6 +8,7 @@ shared object.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "extract" / "templates"
+DEFAULT_THRESHOLDS_FILE = PROJECT_ROOT / "validate" / "thresholds.json"
+
+
+def committed_thresholds(path: Path = DEFAULT_THRESHOLDS_FILE) -> dict[str, float]:
+    """The thresholds `faxflow calibrate --write` stored (``validate/thresholds.json``);
+    empty when the file is absent or unreadable, so routing falls back to the default."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    raw = data.get("thresholds") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(name): float(value)
+        for name, value in raw.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
 
 
 class CleanupSettings(BaseSettings):
@@ -78,8 +97,9 @@ class Settings(BaseSettings):
     # --- review routing -------------------------------------------------------------------
     default_confidence_threshold: float = Field(default=0.80, ge=0, le=1)
     confidence_thresholds: dict[str, float] = Field(
-        default_factory=dict,
-        description="Per-field thresholds from `faxflow calibrate`, keyed by field kind or name.",
+        default_factory=committed_thresholds,
+        description="Per-field thresholds from `faxflow calibrate`, keyed by field kind or name "
+        "(default: validate/thresholds.json).",
     )
 
     # --- secrets --------------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""Validation, cross-field checks and review routing.
+
+The pipeline calls :func:`validate_extraction` once per document::
+
+    outcome = validate_extraction(extraction, settings=settings, duplicate_finder=finder)
+    outcome.issues, outcome.status
+
+Rules live in :mod:`validate.rules` (codes documented there), routing in
+:mod:`validate.routing`, threshold calibration in :mod:`validate.calibrate`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from faxflow.errors import FaxflowError
+from faxflow.model import RECORD_TYPE_BY_FORM, Extraction, FormType, Issue, RecordType, Status
+from faxflow.settings import Settings
+from validate.routing import LOW_CONFIDENCE, UNREADABLE, is_unreadable, low_confidence_fields, route
+from validate.rules import check_record, merge_issues
+
+__all__ = ["DuplicateFinder", "ValidationOutcome", "required_fields", "validate_extraction"]
+
+log = logging.getLogger(__name__)
+
+DuplicateFinder = Callable[..., list[str]]
+"""``finder(*, record_type, document_id, person_names, birth_date, event_date) -> [ids]``
+(the shape of ``loaders.duplicates.find_possible_duplicates`` with its engine bound)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationOutcome:
+    issues: tuple[Issue, ...]
+    status: Status
+
+
+def required_fields(form_type: FormType, settings: Settings) -> frozenset[str]:
+    """Fields the form's template marks ``required`` (none when there is no template)."""
+    from extract.template import load_templates
+
+    try:
+        templates = load_templates(settings.templates_dir)
+    except FaxflowError as exc:
+        log.warning("templates unavailable for required-field checks: %s", exc.code.value)
+        return frozenset()
+    template = templates.get(form_type)
+    if template is None:
+        return frozenset()
+    return frozenset(spec.name for spec in template.fields if spec.required)
+
+
+_IDENTITY: dict[RecordType, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    RecordType.INFECTION_REPORT: (
+        ("patient_first_name", "patient_last_name"),
+        "date_of_birth",
+        ("onset_date", "first_positive_specimen_date", "report_date_pui", "report_date_case"),
+    ),
+    RecordType.BENEFIT_APPLICATION: (
+        ("applicant_full_name",),
+        "applicant_birth_date",
+        ("signature_date",),
+    ),
+}
+"""Per record type: person-name fields, birth-date field, event-date fields (first filled
+one wins: onset for a case, the signature date for an application)."""
+
+
+def duplicate_issues(
+    extraction: Extraction, finder: DuplicateFinder, *, document_id: str = ""
+) -> Iterable[Issue]:
+    """``possible_duplicate`` when the same person and event already is in the database."""
+    record_type = RECORD_TYPE_BY_FORM.get(extraction.form_type)
+    if record_type is None:
+        return []
+    name_fields, birth_field, event_fields = _IDENTITY[record_type]
+    record = extraction.record
+    names = [v for n in name_fields if isinstance(v := record.get(n), str) and v.strip()]
+    birth = record.get(birth_field)
+    event = next((record[n] for n in event_fields if isinstance(record.get(n), str)), None)
+    if not names or not isinstance(birth, str):
+        return []  # not enough to identify a person; missing_required already says so
+    try:
+        earlier = finder(
+            record_type=record_type,
+            document_id=document_id,
+            person_names=names,
+            birth_date=birth,
+            event_date=event,
+        )
+    except FaxflowError as exc:
+        log.warning("duplicate look-up failed: %s", exc.code.value)
+        return [
+            Issue(
+                code="duplicate_check_failed",
+                message=f"duplicate look-up failed ({exc.code.value})",
+            )
+        ]
+    earlier = [d for d in dict.fromkeys(earlier) if d and d != document_id]
+    if not earlier:
+        return []
+    return [
+        Issue(
+            field=None,
+            code="possible_duplicate",
+            message="same person and event as earlier document(s) " + ", ".join(earlier),
+        )
+    ]
+
+
+def validate_extraction(
+    extraction: Extraction,
+    *,
+    settings: Settings,
+    duplicate_finder: DuplicateFinder | None = None,
+    document_id: str = "",
+    today: date | None = None,
+) -> ValidationOutcome:
+    """Check one extracted document and decide where it goes.
+
+    Issues are the engine's own (``extraction.issues``) merged by (field, code) with the
+    rules', plus ``possible_duplicate`` from ``duplicate_finder`` and one ``low_confidence``
+    per field below its threshold, so a reviewer sees why a document waits.  ``document_id``
+    lets the finder skip the document itself when it is re-processed.
+    """
+    if is_unreadable(extraction):
+        issue = Issue(code=UNREADABLE, message="no page matched a known form")
+        return ValidationOutcome((*extraction.issues, issue), Status.REJECTED)
+    found = check_record(
+        extraction.form_type,
+        extraction.record,
+        extraction.fields,
+        required=required_fields(extraction.form_type, settings),
+        today=today,
+    )
+    dupes = (
+        duplicate_issues(extraction, duplicate_finder, document_id=document_id)
+        if duplicate_finder
+        else []
+    )
+    low = [
+        Issue(
+            field=name,
+            code=LOW_CONFIDENCE,
+            message=f"{name} read with confidence {conf:.2f}, below its threshold {threshold:.2f}",
+        )
+        for name, conf, threshold in low_confidence_fields(
+            extraction.fields, extraction.field_kinds, settings
+        )
+    ]
+    issues = merge_issues(extraction.issues, found, dupes, low)
+    return ValidationOutcome(tuple(issues), route(extraction, issues, settings))
