@@ -1,0 +1,240 @@
+"""The review dashboard's FastAPI application.
+
+``create_app(settings)`` builds the whole app: server-rendered Jinja2 pages (autoescaped),
+static CSS/JS served from this package, signed HttpOnly session cookies, strict security
+headers, and one place that turns refusals and failures into pages or status codes.
+
+Run it with ``faxflow dashboard`` (see ``dashboard/cli.py``) or mount it elsewhere (the
+Airflow plugin in ``dashboard/airflow_plugin.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from dashboard.auth import (
+    CsrfRefused,
+    Forbidden,
+    LoginThrottle,
+    NotAuthenticated,
+    Permission,
+    csrf_token,
+    current_user,
+)
+from dashboard.fields import form_label
+from dashboard.security import SecurityHeadersMiddleware, load_or_create_secret
+from faxflow.errors import ErrorCode, FaxflowError
+from faxflow.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SESSION_COOKIE = "faxflow_session"
+FLASH_SESSION_KEY = "flash"
+
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.DATABASE: 503,
+    ErrorCode.CONFIG: 400,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardState:
+    """What every request handler shares; stored on ``app.state.dashboard``."""
+
+    settings: Settings
+    engine: Engine
+    templates: Jinja2Templates
+    throttle: LoginThrottle
+    idle_timeout_s: int
+
+
+def state_of(request: Request) -> DashboardState:
+    state: DashboardState = request.app.state.dashboard
+    return state
+
+
+def _template_globals(request: Request) -> dict[str, Any]:
+    try:
+        user = current_user(request)
+    except FaxflowError:  # the database is down: render the page without a user menu
+        user = None
+    return {
+        "current_user": user,
+        "csrf_token": csrf_token(request),
+        "flashes": request.session.pop(FLASH_SESSION_KEY, []),
+    }
+
+
+def build_templates() -> Jinja2Templates:
+    """Jinja2 with autoescaping for every template (OCR text is untrusted input) and
+    StrictUndefined so a misspelt variable fails a test instead of rendering blank."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["Permission"] = Permission
+    env.globals["form_label"] = form_label
+    env.globals["active"] = None
+    return Jinja2Templates(env=env, context_processors=[_template_globals])
+
+
+def flash(request: Request, text: str, kind: Literal["ok", "warn"] = "ok") -> None:
+    """A one-time message for the next page (never personal data: it rides in the cookie)."""
+    messages = list(request.session.get(FLASH_SESSION_KEY, []))
+    messages.append({"text": text, "kind": kind})
+    request.session[FLASH_SESSION_KEY] = messages[-3:]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A server-rendered page."""
+    return state_of(request).templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or not accept
+
+
+def error_response(
+    request: Request, status_code: int, title: str, detail: str, *, code: str | None = None
+) -> Response:
+    """A small page for browsers, JSON for everything else; never a traceback."""
+    if _wants_html(request):
+        context = {"status_code": status_code, "title": title, "detail": detail, "code": code}
+        return render(request, "error.html", context, status_code)
+    body: dict[str, Any] = {"detail": detail}
+    if code:
+        body["code"] = code
+    return JSONResponse(body, status_code=status_code)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            login = request.url_for("login_form").include_query_params(
+                next=request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(str(login), status_code=303)
+        response = error_response(request, 401, "Please log in", "Your session has ended.")
+        response.headers["www-authenticate"] = 'Cookie realm="faxflow"'
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return error_response(
+            request,
+            403,
+            "Not allowed",
+            f"Your role does not include '{exc.permission.value}'. Ask an administrator.",
+        )
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return error_response(
+            request,
+            403,
+            "Form expired",
+            "This form is out of date or came from another site. Reload the page and retry.",
+        )
+
+    @app.exception_handler(FaxflowError)
+    async def _faxflow_error(request: Request, exc: FaxflowError) -> Response:
+        status_code = STATUS_BY_CODE.get(exc.code, 400)
+        log.warning("request refused: %s %s", exc.code.value, request.url.path)
+        return error_response(request, status_code, "Request refused", exc.message, code=exc.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request"}
+        return error_response(
+            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # Name the offending parameters only: the submitted values may be personal data.
+        names = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors()})
+        return error_response(
+            request, 422, "Invalid request", "Missing or invalid: " + ", ".join(names)
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        # Type name only: exception text may quote database values (personal data).
+        log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
+        log.debug("internal error", exc_info=True)
+        return error_response(
+            request, 500, "Something went wrong", "The error was logged; please report it."
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    secure_cookies: bool = False,
+    same_site: Literal["lax", "strict"] = "lax",
+    session_max_age_s: int = 8 * 3600,
+    idle_timeout_s: int = 30 * 60,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The dashboard app for ``settings`` (default: from the environment).
+
+    ``secure_cookies`` adds the ``Secure`` flag (set it whenever the app is served over
+    HTTPS); sessions end after ``session_max_age_s`` or ``idle_timeout_s`` of inactivity.
+    The database schema must be current (``faxflow db upgrade``).
+    """
+    from dashboard.routes import ROUTERS
+    from loaders.db import engine_for
+
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="faxflow review dashboard",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.dashboard = DashboardState(
+        settings=settings,
+        engine=engine or engine_for(settings.db_url),
+        templates=build_templates(),
+        throttle=LoginThrottle(),
+        idle_timeout_s=idle_timeout_s,
+    )
+    _install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    # Outermost last: headers wrap everything, including session errors.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=load_or_create_secret(settings.var_dir),
+        session_cookie=SESSION_COOKIE,
+        max_age=session_max_age_s,
+        same_site=same_site,
+        https_only=secure_cookies,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,257 @@
+"""Fields as people read and type them: labels, displayed values, edit text, input hints,
+and the parsing of a reviewer's typed text into the record's normal form.
+
+Everything is driven by the record schemas (``faxflow/schemas``), so a new field needs no
+code here. Parsing is deliberately forgiving about *how* a person writes a value
+(``3/4/2020``, ``(555) 123-4567``, ``Yes``) and strict about *what* it is: text that is not
+a value of the field's kind is refused with a message naming the rule, never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from faxflow.model import RecordType
+from loaders.records import (
+    HOUSEHOLD_MEMBERS,
+    member_properties,
+    parse_field_path,
+    record_properties,
+)
+from loaders.review import InvalidCorrection
+
+ACRONYMS = {
+    "ssn": "SSN",
+    "icu": "ICU",
+    "ards": "ARDS",
+    "ecmo": "ECMO",
+    "zip": "ZIP",
+    "id": "ID",
+    "cdc": "CDC",
+    "ncov": "nCoV",
+    "nndss": "NNDSS",
+    "pui": "PUI",
+    "us": "US",
+    "xray": "X-ray",
+}
+FORM_LABELS = {
+    "cdc_pui_2020": "CDC 2019-nCoV PUI & case report",
+    "mdhhs_dhs1171": "MDHHS DHS-1171 assistance application",
+    "unknown": "Unknown form",
+}
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "checked", "marked", "on"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "blank", "off"})
+MAX_INPUT = 500
+
+_SPACE = re.compile(r"\s+")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{2}|\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def form_label(form_type: str | None) -> str:
+    return FORM_LABELS.get(form_type or "unknown", form_type or "Unknown form")
+
+
+def _words(name: str) -> str:
+    words = [ACRONYMS.get(word, word) for word in name.split("_") if word]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def field_label(name: str) -> str:
+    """``date_of_birth`` → "Date of birth"; ``household_members[1].ssn`` → "Household
+    member 2 · SSN"; ``applicant_ssn#2`` → "Applicant SSN (reading 2)"."""
+    base, _, extra = name.partition("#")
+    path = parse_field_path(base)
+    if path.list_name is not None and path.index is not None:
+        owner = (
+            "Household member" if path.list_name == HOUSEHOLD_MEMBERS else _words(path.list_name)
+        )
+        label = f"{owner} {path.index + 1} · {_words(path.prop)}"
+    else:
+        label = _words(path.prop)
+    return f"{label} (reading {extra})" if extra else label
+
+
+def property_schema(record_type: str | None, name: str) -> dict[str, Any] | None:
+    """The JSON-schema property a field name addresses, or None when it is not a record
+    field (an unknown form, or a name the schema does not have)."""
+    if record_type is None:
+        return None
+    try:
+        kind = RecordType(record_type)
+    except ValueError:
+        return None
+    path = parse_field_path(name.partition("#")[0])
+    if path.list_name is not None:
+        if path.list_name != HOUSEHOLD_MEMBERS or kind is not RecordType.BENEFIT_APPLICATION:
+            return None
+        return member_properties().get(path.prop)
+    prop = record_properties(kind).get(path.prop)
+    return None if path.prop == HOUSEHOLD_MEMBERS else prop
+
+
+def _types(prop: dict[str, Any]) -> set[str]:
+    declared = prop.get("type", [])
+    return ({declared} if isinstance(declared, str) else set(declared)) - {"null"}
+
+
+def _enum_values(prop: dict[str, Any]) -> list[str]:
+    return [v for v in prop.get("enum", []) if v is not None]
+
+
+def display_value(value: Any) -> str | None:
+    """A stored value as text for the page (None when blank)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return "yes (marked)" if value else "no (not marked)"
+    if isinstance(value, list):
+        return ", ".join(display_value(v) or "—" for v in value)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def edit_text(value: Any) -> str:
+    """A stored value as the text a reviewer edits (parses back to the same value)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def input_hint(prop: dict[str, Any] | None) -> str:
+    """What the field accepts, shown as the input's placeholder."""
+    if prop is None:
+        return ""
+    if "enum" in prop:
+        return " / ".join(_enum_values(prop)) + " (empty = blank)"
+    types = _types(prop)
+    if "array" in types:
+        return "comma-separated: " + ", ".join(_enum_values(prop.get("items", {})))
+    if prop.get("format") == "date":
+        return "YYYY-MM-DD or MM/DD/YYYY"
+    pattern = prop.get("pattern")
+    if pattern == r"^\d{10}$":
+        return "10 digits"
+    if pattern == r"^\d{9}$":
+        return "9 digits"
+    if pattern == r"^\d{5}(-\d{4})?$":
+        return "12345 or 12345-6789"
+    if pattern == r"^[A-Z]{2}$":
+        return "two-letter state code"
+    if "boolean" in types:
+        return "yes / no"
+    if "integer" in types:
+        return "whole number"
+    if "number" in types:
+        return "amount in dollars"
+    return "text as written"
+
+
+def _refuse(name: str, rule: str) -> InvalidCorrection:
+    return InvalidCorrection(f"{field_label(name)}: {rule}")
+
+
+def _parse_choice(name: str, text: str, options: list[str]) -> str:
+    wanted = _SPACE.sub("_", text.strip().lower()).replace("-", "_")
+    if wanted in options:
+        return wanted
+    matches = [option for option in options if option.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    raise _refuse(name, "use one of " + ", ".join(options))
+
+
+def _parse_date(name: str, text: str) -> str:
+    compact = text.strip()
+    iso = _ISO_DATE.match(compact)
+    numeric = _NUMERIC_DATE.match(compact)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif numeric:
+        month, day, year = (int(g) for g in numeric.groups())
+        if year < 100:
+            # Two-digit years are read as the most recent past century, never the future.
+            this_year = date.today().year
+            year += 2000 if 2000 + year <= this_year else 1900
+    else:
+        raise _refuse(name, "write the date as YYYY-MM-DD or MM/DD/YYYY")
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise _refuse(name, "that day does not exist in the calendar") from None
+
+
+def _digits(name: str, text: str, count: int, what: str) -> str:
+    digits = re.sub(r"[\s().\-+/]", "", text)
+    if count == 10 and len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if not digits.isdigit() or len(digits) != count:
+        raise _refuse(name, f"{what} has {count} digits")
+    return digits
+
+
+def parse_input(record_type: str | None, name: str, text: str) -> Any:
+    """The normal-form value of a reviewer's typed ``text`` for field ``name``; empty text
+    clears the field (None). Raises :class:`loaders.review.InvalidCorrection` (a coded
+    :class:`~faxflow.errors.FaxflowError`) when the text is not a value of that field."""
+    if len(text) > MAX_INPUT:
+        raise _refuse(name, f"at most {MAX_INPUT} characters")
+    prop = property_schema(record_type, name)
+    if prop is None:
+        raise InvalidCorrection(f"{name!r} is not a field of this record")
+    stripped = _SPACE.sub(" ", text).strip()
+    types = _types(prop)
+    if not stripped:
+        return [] if types == {"array"} else None
+    if "enum" in prop:
+        return _parse_choice(name, stripped, _enum_values(prop))
+    if "array" in types:
+        options = _enum_values(prop.get("items", {}))
+        parts = [p for p in re.split(r"[,;]\s*|\s+", stripped) if p]
+        return sorted({_parse_choice(name, part, options) for part in parts})
+    if "boolean" in types:
+        word = stripped.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise _refuse(name, "answer yes (marked) or no (not marked)")
+    if "integer" in types:
+        if not re.fullmatch(r"\d{1,9}", stripped):
+            raise _refuse(name, "a whole number")
+        return int(stripped)
+    if "number" in types:
+        amount = stripped.replace("$", "").replace(",", "").replace(" ", "")
+        if not re.fullmatch(r"\d+(\.\d{1,2})?", amount):
+            raise _refuse(name, "an amount in dollars, such as 1250.00")
+        return float(amount)
+    if prop.get("format") == "date":
+        return _parse_date(name, stripped)
+    pattern = prop.get("pattern")
+    if pattern == r"^\d{10}$":
+        return _digits(name, stripped, 10, "a phone number")
+    if pattern == r"^\d{9}$":
+        return _digits(name, stripped, 9, "an SSN")
+    if pattern == r"^\d{5}(-\d{4})?$":
+        digits = re.sub(r"[\s\-]", "", stripped)
+        if digits.isdigit() and len(digits) in (5, 9):
+            return digits if len(digits) == 5 else f"{digits[:5]}-{digits[5:]}"
+        raise _refuse(name, "a ZIP code is 12345 or 12345-6789")
+    if pattern == r"^[A-Z]{2}$":
+        code = stripped.replace(".", "").upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise _refuse(name, "a two-letter state code such as MI")
+        return code
+    if name.partition("#")[0].endswith("email"):
+        return stripped.replace(" ", "").lower()
+    return stripped

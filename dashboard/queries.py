@@ -1,0 +1,90 @@
+"""The one listing the dashboard needs that ``loaders.review`` does not offer: every stored
+document (any status), newest first, for the read-only records list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from loaders.db import session_scope
+from loaders.tables import documents
+
+STATUSES = ("needs_review", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    document_id: str
+    source_name: str
+    form_type: str
+    centre_id: str | None
+    status: str
+    page_count: int
+    arrived_at: datetime
+    reviewed_by: str | None
+
+
+def list_documents(
+    engine: Engine,
+    *,
+    status: str | None = None,
+    form_type: str | None = None,
+    centre: str | None = None,
+    limit: int = 200,
+) -> tuple[list[DocumentSummary], int]:
+    """Documents matching the filters, newest arrival first (at most ``limit``), and how
+    many match in all."""
+    where = []
+    if status:
+        where.append(documents.c.status == status)
+    if form_type:
+        where.append(documents.c.form_type == form_type)
+    if centre:
+        where.append(documents.c.centre_id == centre)
+    arrived = sa.func.coalesce(documents.c.received_at, documents.c.processed_at)
+    query = (
+        sa.select(
+            documents.c.document_id,
+            documents.c.source_name,
+            documents.c.form_type,
+            documents.c.centre_id,
+            documents.c.status,
+            documents.c.page_count,
+            documents.c.received_at,
+            documents.c.processed_at,
+            documents.c.reviewed_by,
+        )
+        .where(*where)
+        .order_by(arrived.desc(), documents.c.document_id)
+        .limit(limit)
+    )
+    with session_scope(engine) as session:
+        rows = session.execute(query).all()
+        total = session.scalar(sa.select(sa.func.count()).select_from(documents).where(*where))
+    summaries = [
+        DocumentSummary(
+            r.document_id,
+            r.source_name,
+            r.form_type,
+            r.centre_id,
+            r.status,
+            r.page_count,
+            r.received_at or r.processed_at,
+            r.reviewed_by,
+        )
+        for r in rows
+    ]
+    return summaries, int(total or 0)
+
+
+def distinct_values(engine: Engine) -> tuple[list[str], list[str]]:
+    """Every centre and form type seen, for the filter menus."""
+    with session_scope(engine) as session:
+        centres = session.scalars(
+            sa.select(documents.c.centre_id).where(documents.c.centre_id.is_not(None)).distinct()
+        ).all()
+        forms = session.scalars(sa.select(documents.c.form_type).distinct()).all()
+    return sorted(c for c in centres if c), sorted(forms)

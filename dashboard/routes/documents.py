@@ -1,0 +1,160 @@
+"""One document: the review page, its page images, corrections, approve, reject, reveal.
+
+Every view of a record's personal data writes an ``audit_events`` row (``view_record``);
+revealing an SSN goes through :func:`loaders.review.reveal`, which audits it too. Pages
+are sent with ``Cache-Control: no-store`` (see :mod:`dashboard.security`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from dashboard.app import flash, render, state_of
+from dashboard.auth import Permission, User, requires
+from dashboard.fields import parse_input
+from dashboard.queries import STATUSES, distinct_values, list_documents
+from dashboard.views import document_page, page_image_file, when_label
+from loaders.audit import VIEW_RECORD, record_audit
+from loaders.review import (
+    DocumentNotFound,
+    InvalidCorrection,
+    apply_correction,
+    approve,
+    get_document,
+    reject,
+    reveal,
+)
+
+router = APIRouter(prefix="/documents")
+
+Reader = Annotated[User, Depends(requires(Permission.READ_RECORD))]
+Reviewer = Annotated[User, Depends(requires(Permission.REVIEW))]
+Revealer = Annotated[User, Depends(requires(Permission.REVEAL))]
+DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+FieldName = Annotated[str, Path(pattern=r"^[a-z_]+(\[\d{1,3}\]\.[a-z_]+)?(#\d{1,2})?$")]
+Filter = Annotated[str, Query(max_length=100)]
+
+
+@router.get("", name="documents")
+def documents_list(
+    request: Request,
+    user: Reader,
+    status: Filter = "",
+    form_type: Filter = "",
+    centre: Filter = "",
+) -> Response:
+    engine = state_of(request).engine
+    rows, total = list_documents(
+        engine, status=status or None, form_type=form_type or None, centre=centre or None
+    )
+    centres, form_types = distinct_values(engine)
+    context = {
+        "active": "documents",
+        "rows": rows,
+        "total": total,
+        "statuses": STATUSES,
+        "centres": centres,
+        "form_types": form_types,
+        "filters": {"status": status, "form_type": form_type, "centre": centre},
+        "when_label": when_label,
+    }
+    return render(request, "documents.html", context)
+
+
+def _review_page(
+    request: Request,
+    user: User,
+    document_id: str,
+    *,
+    revealed: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = state_of(request)
+    doc = get_document(state.engine, document_id)
+    record_audit(state.engine, actor=user.username, action=VIEW_RECORD, document_id=document_id)
+    page = document_page(doc, state.settings, revealed=revealed)
+    context = {
+        "doc": page,
+        "revealed": bool(revealed),
+        "can_review": user.can(Permission.REVIEW) and page.status == "needs_review",
+        "high_threshold": state.settings.default_confidence_threshold,
+        "low_threshold": 0.5,
+        "error": error,
+    }
+    return render(request, "document.html", context, status_code)
+
+
+@router.get("/{document_id}", name="document")
+def document(request: Request, user: Reader, document_id: DocumentId) -> Response:
+    return _review_page(request, user, document_id)
+
+
+@router.get("/{document_id}/pages/{number}/image", name="page_image")
+def page_image(
+    request: Request, user: Reader, document_id: DocumentId, number: Annotated[int, Path(ge=1)]
+) -> Response:
+    """The stored page image, looked up by document and page number (never by a path the
+    client sends)."""
+    state = state_of(request)
+    doc = get_document(state.engine, document_id)
+    page = next((p for p in doc.pages if p.number == number), None)
+    path = page_image_file(state.settings, page) if page is not None else None
+    if path is None:
+        raise DocumentNotFound(f"no stored image for page {number} of this document")
+    return FileResponse(path, media_type="image/png" if path.suffix == ".png" else None)
+
+
+@router.post("/{document_id}/fields/{field}", name="correct_field")
+def correct_field(
+    request: Request,
+    user: Reviewer,
+    document_id: DocumentId,
+    field: FieldName,
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    engine = state_of(request).engine
+    doc = get_document(engine, document_id)
+    try:
+        new_value = parse_input(doc.record_type, field, value)
+        apply_correction(engine, document_id, field, new_value, reviewer=user.username)
+    except InvalidCorrection as exc:
+        return _review_page(request, user, document_id, error=exc.message, status_code=400)
+    target = request.url_for("document", document_id=document_id).include_query_params(field=field)
+    return RedirectResponse(str(target), status_code=303)
+
+
+@router.post("/{document_id}/approve", name="approve")
+def approve_document(request: Request, user: Reviewer, document_id: DocumentId) -> Response:
+    approve(state_of(request).engine, document_id, reviewer=user.username)
+    flash(request, f"Approved document {document_id[:12]}; it has left the queue.")
+    return RedirectResponse(str(request.url_for("queue")), status_code=303)
+
+
+@router.post("/{document_id}/reject", name="reject")
+def reject_document(
+    request: Request,
+    user: Reviewer,
+    document_id: DocumentId,
+    reason: Annotated[str, Form(min_length=3, max_length=500)],
+) -> Response:
+    reject(state_of(request).engine, document_id, reviewer=user.username, reason=reason)
+    flash(request, f"Rejected document {document_id[:12]}.", "warn")
+    return RedirectResponse(str(request.url_for("queue")), status_code=303)
+
+
+@router.post("/{document_id}/reveal", name="reveal")
+def reveal_document(request: Request, user: Revealer, document_id: DocumentId) -> Response:
+    """The review page with this document's SSNs in clear, for this response only (each
+    reveal is audited by :func:`loaders.review.reveal`)."""
+    engine = state_of(request).engine
+    doc = get_document(engine, document_id)
+    revealed = {
+        f.name: reveal(engine, document_id, f.name, actor=user.username)
+        for f in doc.fields
+        if f.sensitive and f.value is not None
+    }
+    return _review_page(request, user, document_id, revealed=revealed)

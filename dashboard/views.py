@@ -1,0 +1,244 @@
+"""View models: what the templates show, built from ``loaders.review`` views.
+
+Templates only format; every decision (which colour a box gets, which fields need a look,
+where a page image lives on disk) is made here, in typed and testable code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
+from faxflow.settings import Settings
+from loaders.review import DocumentView, FieldView, IssueView, PageView, QueueItem
+
+LOW_CONFIDENCE = 0.5
+"""Below this a field is 'doubtful' (red); between it and the field's auto-accept
+threshold it is 'check' (amber); at or above the threshold 'confident' (green)."""
+
+
+def confidence_band(confidence: float | None, threshold: float) -> str:
+    if confidence is None or math.isnan(confidence) or confidence < LOW_CONFIDENCE:
+        return "low"
+    return "high" if confidence >= threshold else "mid"
+
+
+def when_label(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """``2026-11-27 07:20 UTC (3 h ago)``."""
+    if moment is None:
+        return "unknown"
+    now = now or datetime.now(UTC)
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 3600:
+        ago = f"{int(seconds // 60)} min ago"
+    elif seconds < 48 * 3600:
+        ago = f"{int(seconds // 3600)} h ago"
+    else:
+        ago = f"{int(seconds // 86400)} days ago"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago})"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    document_id: str
+    source_name: str
+    form_type: str
+    centre_id: str | None
+    page_count: int
+    issue_codes: tuple[str, ...]
+    issue_count: int
+    received_label: str
+    received_at_iso: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: tuple[QueueRow, ...]
+    total: int
+    centres: tuple[str, ...]
+    form_types: tuple[str, ...]
+    issue_codes: tuple[str, ...]
+
+
+def queue_page(
+    shown: list[QueueItem], everything: list[QueueItem], *, total: int, now: datetime | None = None
+) -> QueuePage:
+    """The queue table (``shown``) with filter choices drawn from the whole queue."""
+    rows = tuple(
+        QueueRow(
+            document_id=item.document_id,
+            source_name=item.source_name,
+            form_type=item.form_type,
+            centre_id=item.centre_id,
+            page_count=item.page_count,
+            issue_codes=item.issue_codes,
+            issue_count=item.issue_count,
+            received_label=when_label(item.received_at or item.processed_at, now=now),
+            received_at_iso=(item.received_at or item.processed_at).isoformat(),
+        )
+        for item in shown
+    )
+    return QueuePage(
+        items=rows,
+        total=total,
+        centres=tuple(sorted({i.centre_id for i in everything if i.centre_id})),
+        form_types=tuple(sorted({i.form_type for i in everything})),
+        issue_codes=tuple(sorted({c for i in everything for c in i.issue_codes})),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    name: str
+    label: str
+    display: str | None
+    edit_value: str
+    hint: str
+    confidence: float | None
+    confidence_label: str
+    band: str
+    page: int | None
+    bbox: tuple[int, int, int, int] | None
+    raw_text: str | None
+    issues: tuple[IssueView, ...]
+    reviewed: bool
+    reviewed_by: str | None
+    sensitive: bool
+    editable: bool
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    number: int
+    role: str
+    width: int
+    height: int
+    has_image: bool
+    fields: tuple[FieldRow, ...]  # the fields with a box on this page
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    document_id: str
+    source_name: str
+    form_type: str
+    record_type: str | None
+    centre_id: str | None
+    status: str
+    page_count: int
+    received_label: str
+    reviewed_by: str | None
+    pages: tuple[PageRow, ...]
+    fields: tuple[FieldRow, ...]
+    document_issues: tuple[IssueView, ...]
+    flagged_count: int
+    first_page: int
+    has_sensitive: bool
+
+
+def page_image_file(settings: Settings, page: PageView) -> Path | None:
+    """The page's image on disk, only if it lies inside ``settings.var_dir`` (a path in
+    the database is never trusted to point elsewhere)."""
+    if not page.image_path:
+        return None
+    root = settings.var_dir.resolve()
+    path = (root / page.image_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def _image_size(settings: Settings, page: PageView) -> tuple[int, int] | None:
+    if page.width and page.height:
+        return page.width, page.height
+    path = page_image_file(settings, page)
+    if path is None:
+        return None
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError):
+        return None
+    return int(width), int(height)
+
+
+def _field_row(
+    doc: DocumentView, field: FieldView, settings: Settings, revealed: dict[str, str]
+) -> FieldRow:
+    open_issues = tuple(i for i in doc.issues if i.field == field.name and not i.resolved_by_review)
+    threshold = settings.threshold_for(field.name, "")
+    band = "high" if field.reviewed else confidence_band(field.confidence, threshold)
+    prop = property_schema(doc.record_type, field.name)
+    shown = revealed.get(field.name, field.value)
+    confidence_label = "—" if field.confidence is None else f"{field.confidence * 100:.0f}%"
+    return FieldRow(
+        name=field.name,
+        label=field_label(field.name),
+        display=display_value(shown),
+        # Sensitive fields are re-typed, never pre-filled with the masked value.
+        edit_value="" if field.sensitive else edit_text(field.value),
+        hint=input_hint(prop),
+        confidence=field.confidence,
+        confidence_label=confidence_label,
+        band=band,
+        page=field.page,
+        bbox=field.bbox,
+        raw_text=None if field.sensitive else field.raw_text,
+        issues=open_issues,
+        reviewed=field.reviewed,
+        reviewed_by=field.reviewed_by,
+        sensitive=field.sensitive,
+        editable=prop is not None,
+        flagged=not field.reviewed and (band != "high" or bool(open_issues)),
+    )
+
+
+def _reading_order(row: FieldRow) -> tuple[float, float, float, str]:
+    if row.page is None or row.bbox is None:
+        return (math.inf, math.inf, math.inf, row.name)
+    return (row.page, row.bbox[1], row.bbox[0], row.name)
+
+
+def document_page(
+    doc: DocumentView, settings: Settings, *, revealed: dict[str, str] | None = None
+) -> DocumentPage:
+    """The review page of one document; ``revealed`` holds clear SSNs for this one view."""
+    rows = sorted(
+        (_field_row(doc, f, settings, revealed or {}) for f in doc.fields), key=_reading_order
+    )
+    pages = []
+    for page in doc.pages:
+        size = _image_size(settings, page)
+        has_image = size is not None and page_image_file(settings, page) is not None
+        width, height = size or (1, 1)
+        boxed = tuple(r for r in rows if r.page == page.number and r.bbox is not None and has_image)
+        pages.append(PageRow(page.number, page.role, width, height, has_image, boxed))
+    field_names = {f.name for f in doc.fields}
+    document_issues = tuple(
+        i
+        for i in doc.issues
+        if not i.resolved_by_review and (i.field is None or i.field not in field_names)
+    )
+    return DocumentPage(
+        document_id=doc.document_id,
+        source_name=doc.source_name,
+        form_type=doc.form_type,
+        record_type=doc.record_type,
+        centre_id=doc.centre_id,
+        status=doc.status,
+        page_count=doc.page_count,
+        received_label=when_label(doc.received_at or doc.processed_at),
+        reviewed_by=doc.reviewed_by,
+        pages=tuple(pages),
+        fields=tuple(rows),
+        document_issues=document_issues,
+        flagged_count=sum(1 for r in rows if r.flagged),
+        first_page=pages[0].number if pages else 1,
+        has_sensitive=any(f.sensitive and f.value is not None for f in doc.fields),
+    )

@@ -1,0 +1,317 @@
+"""Fixtures for the dashboard tests: a migrated SQLite database with users of every role,
+hand-made documents loaded through ``loaders.load.load_document`` (with real page images
+rendered from the blank CDC form), the app, and logged-in clients."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
+from sqlalchemy.engine import Engine
+
+from dashboard.app import create_app
+from dashboard.users import add_user
+from faxflow.model import (
+    DocumentResult,
+    FieldResult,
+    FileKind,
+    FormType,
+    Issue,
+    PageReport,
+    PageRole,
+    RecordType,
+    SourceDocument,
+    Status,
+)
+from faxflow.schemas import empty_record
+from faxflow.settings import Settings, get_settings
+from loaders.db import engine_for, upgrade
+from loaders.load import load_document
+
+PASSWORD = "correct horse battery"
+ROLES = ("reviewer", "analyst", "admin")
+XSS = "<script>alert(1)</script>"
+PAGE_SIZE = (850, 1100)  # the blank form at 100 dpi
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def doc_id(n: int) -> str:
+    return f"{n:064x}"
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """The loaded fixture documents, by role in the tests."""
+
+    xss_case: str  # CDC PUI, needs review; patient first name is a <script> tag
+    benefit: str  # DHS-1171, needs review; applicant SSN 123456789
+    accepted: str  # CDC PUI, auto-accepted
+    later_case: str  # CDC PUI, needs review, arrived after xss_case, other centre
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Every test: its own var/ folder and encryption key, no database URL from outside."""
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FAXFLOW_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.delenv("FAXFLOW_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def dash_settings(tmp_path: Path) -> Settings:
+    return get_settings().model_copy(
+        update={"var_dir": tmp_path / "var", "database_url": f"sqlite:///{tmp_path / 'dash.db'}"}
+    )
+
+
+@pytest.fixture
+def engine(dash_settings: Settings) -> Iterator[Engine]:
+    engine = engine_for(dash_settings.db_url)
+    upgrade(engine)
+    for role in ROLES:
+        add_user(engine, role, PASSWORD, role)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def blank_page_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Page 1 of the blank CDC form at 100 dpi (pdftoppm), or a drawn stand-in."""
+    out = tmp_path_factory.mktemp("blank") / "page"
+    pdf = PROJECT_ROOT / "extract" / "templates" / "cdc_pui_2020" / "blank.pdf"
+    if shutil.which("pdftoppm") and pdf.is_file():
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "100",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-gray",
+                "-png",
+                "-singlefile",
+                str(pdf),
+                str(out),
+            ],
+            check=True,
+            timeout=60,
+        )
+        return out.with_suffix(".png")
+    image = Image.new("L", PAGE_SIZE, 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(60, PAGE_SIZE[1] - 60, 40):
+        draw.line((50, y, PAGE_SIZE[0] - 50, y), fill=120)
+    image.save(out.with_suffix(".png"))
+    return out.with_suffix(".png")
+
+
+def _write_page(settings: Settings, document_id: str, number: int, source: Path) -> str:
+    relative = f"pages/{document_id}/{number:03d}.png"
+    target = settings.var_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return relative
+
+
+def _field(
+    value: Any,
+    confidence: float,
+    bbox: tuple[int, int, int, int],
+    page: int = 1,
+    raw: str | None = None,
+) -> FieldResult:
+    return FieldResult(
+        value=value,
+        confidence=confidence,
+        page=page,
+        bbox=bbox,
+        raw_text=raw if raw is not None else (None if value is None else str(value)),
+    )
+
+
+def infection_result(
+    n: int, *, status: Status, fields: dict[str, FieldResult], issues: list[Issue] | None = None
+) -> DocumentResult:
+    record = empty_record(RecordType.INFECTION_REPORT)
+    record.update({name: f.value for name, f in fields.items()})
+    return DocumentResult(
+        document_id=doc_id(n),
+        source_name=f"fax-{n}.tif",
+        form_type=FormType.CDC_PUI_2020,
+        record_type=RecordType.INFECTION_REPORT,
+        page_count=2,
+        status=status,
+        record=record,
+        fields=fields,
+        issues=issues or [],
+        pages=[
+            PageReport(
+                number=1, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=1
+            ),
+            PageReport(
+                number=2, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=2
+            ),
+        ],
+    )
+
+
+def benefit_result(n: int) -> DocumentResult:
+    fields = {
+        "applicant_full_name": _field("Jane Q Public", 0.91, (120, 300, 420, 330)),
+        "applicant_ssn": _field("123456789", 0.62, (450, 300, 640, 330), raw="123-45-6789"),
+        "applicant_birth_date": _field("1980-02-29", 0.88, (120, 350, 300, 380)),
+        "residential_county": _field("Wayne", 0.97, (120, 400, 300, 430)),
+    }
+    record = empty_record(RecordType.BENEFIT_APPLICATION)
+    record.update({name: f.value for name, f in fields.items()})
+    return DocumentResult(
+        document_id=doc_id(n),
+        source_name=f"application-{n}.pdf",
+        form_type=FormType.MDHHS_DHS1171,
+        record_type=RecordType.BENEFIT_APPLICATION,
+        page_count=1,
+        status=Status.NEEDS_REVIEW,
+        record=record,
+        fields=fields,
+        issues=[Issue(field="applicant_ssn", code="low_confidence", message="check the SSN")],
+        pages=[
+            PageReport(
+                number=1, role=PageRole.FORM, form_type=FormType.MDHHS_DHS1171, template_page=4
+            )
+        ],
+    )
+
+
+def source_for(result: DocumentResult, *, centre: str, received: datetime) -> SourceDocument:
+    return SourceDocument(
+        document_id=result.document_id,
+        path=Path("/nonexistent") / result.source_name,
+        source_name=result.source_name,
+        kind=FileKind.TIFF,
+        page_count=result.page_count,
+        size_bytes=1234,
+        centre_id=centre,
+        received_at=received,
+    )
+
+
+def cdc_fields(first_name: str, onset: str, county: str) -> dict[str, FieldResult]:
+    return {
+        "patient_first_name": _field(first_name, 0.41, (150, 230, 420, 255)),
+        "patient_last_name": _field("Doe", 0.93, (450, 230, 700, 255)),
+        "date_of_birth": _field("1961-07-04", 0.72, (150, 265, 330, 290), raw="07/04/1961"),
+        "onset_date": _field(onset, 0.95, (150, 700, 330, 725)),
+        "county_of_residence": _field(county, 0.90, (450, 265, 700, 290)),
+        "age": _field(58, 0.86, (600, 300, 680, 325)),
+        "sex": _field("female", 0.99, (150, 300, 300, 325)),
+    }
+
+
+@pytest.fixture
+def docs(engine: Engine, dash_settings: Settings, blank_page_png: Path) -> Fixture:
+    """Four documents in the database, each with a page-1 image under var/pages/."""
+    xss = infection_result(
+        1,
+        status=Status.NEEDS_REVIEW,
+        fields=cdc_fields(XSS, "2020-03-02", "Wayne"),
+        issues=[
+            Issue(field="onset_date", code="date_after_report", message="onset after report"),
+            Issue(field=None, code="page_missing", message="page 2 was not found"),
+        ],
+    )
+    later = infection_result(
+        2,
+        status=Status.NEEDS_REVIEW,
+        fields=cdc_fields("Ann", "2020-03-03", "Kent"),
+        issues=[Issue(field="age", code="age_mismatch", message="age does not match")],
+    )
+    accepted = infection_result(
+        3, status=Status.ACCEPTED, fields=cdc_fields("Bob", "2020-03-02", "Wayne")
+    )
+    benefit = benefit_result(4)
+    arrivals = [
+        (xss, "centre-a", datetime(2020, 3, 4, 8, 0, tzinfo=UTC)),
+        (later, "centre-b", datetime(2020, 3, 5, 8, 0, tzinfo=UTC)),
+        (accepted, "centre-a", datetime(2020, 3, 5, 9, 0, tzinfo=UTC)),
+        (benefit, "centre-b", datetime(2020, 3, 6, 8, 0, tzinfo=UTC)),
+    ]
+    for result, centre, received in arrivals:
+        image = _write_page(dash_settings, result.document_id, 1, blank_page_png)
+        load_document(
+            engine,
+            result,
+            source=source_for(result, centre=centre, received=received),
+            page_images={1: image},
+        )
+    return Fixture(xss.document_id, benefit.document_id, accepted.document_id, later.document_id)
+
+
+@pytest.fixture
+def app(dash_settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(dash_settings, engine=engine)
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    form = client.get("/login", headers={"accept": "text/html"})
+    token = csrf_from(form.text)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(client: TestClient) -> str:
+    """The logged-in session's CSRF token, read from a page that carries the logout form."""
+    page = client.get("/documents", headers={"accept": "text/html"})
+    if page.status_code != 200:
+        page = client.get("/queue", headers={"accept": "text/html"})
+    return csrf_from(page.text)
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def client_for(app: FastAPI) -> Iterator[Any]:
+    """``client_for("reviewer")``: a new client logged in with that role."""
+    clients: list[TestClient] = []
+
+    def make(role: str) -> TestClient:
+        client = TestClient(app, base_url="http://127.0.0.1")
+        clients.append(client)
+        return login(client, role)
+
+    yield make
+    for client in clients:
+        client.close()
