@@ -16,6 +16,7 @@ from rich.table import Table
 
 from extract.from_pdf import (
     Draft,
+    anchor_problems,
     load_label_map,
     render_overlay,
     template_from_pdf,
@@ -141,7 +142,8 @@ def validate_command(
 ) -> None:
     """Load templates and check them: YAML and model, field names and kinds against the
     record schema, legal option values, boxes on the page, no overlapping checkboxes,
-    every schema property placed or listed under 'not_on_form' with a reason.
+    every schema property placed or listed under 'not_on_form' with a reason, and each
+    page's anchors printed on that page and no other.
 
     Exit code 0 when all are valid, 2 otherwise.
     """
@@ -163,7 +165,7 @@ def validate_command(
             table.add_row(str(file), "-", "-", "[red]invalid[/red]")
             console.print(f"[red]{file}[/red]: {exc.message}")
             continue
-        problems = coverage_problems(template)
+        problems = coverage_problems(template) + anchor_problems(template)
         if template.proposals:
             problems.append(f"{len(template.proposals)} proposals are still unfinished")
         for number in {f.page for f in template.fields}:

@@ -421,7 +421,7 @@ def find_label(layout: PageLayout, label: str, occurrence: int = 1) -> Box | Non
     target = _norm(label)
     if not target:
         return None
-    ordered = sorted(layout.words, key=lambda w: (round(w.box[3] / 3), w.box[0]))
+    ordered = _reading_order(layout.words)
     seen = 0
     for start in range(len(ordered)):
         text = ""
@@ -991,3 +991,29 @@ def render_overlay(template: FormTemplate, page: int, dpi: int = 120) -> Any:
                 x0, y0, _x1, _y1 = rect(box, _PROPOSAL_COLOUR)
                 text(x0, y0 - size - 1, spec.name, _PROPOSAL_COLOUR)
     return image
+
+
+def anchor_problems(template: FormTemplate) -> list[str]:
+    """Anchors that do not classify their page: absent from its text layer, or printed on
+    another page too (case, spaces and punctuation ignored)."""
+    texts = [
+        "".join(_norm(w.text) for w in _reading_order(p.words))
+        for p in read_layouts(template.pdf_path)
+    ]
+    problems = []
+    for page in template.pages:
+        if not page.anchors:
+            problems.append(f"page {page.number}: no anchors to recognise it by")
+        for anchor in page.anchors:
+            key = _norm(anchor)
+            found = [n for n, text in enumerate(texts, start=1) if key in text]
+            if page.number not in found:
+                problems.append(f"page {page.number}: anchor {anchor!r} is not printed on it")
+            elif len(found) > 1:
+                others = ", ".join(str(n) for n in found if n != page.number)
+                problems.append(f"page {page.number}: anchor {anchor!r} is also on page {others}")
+    return problems
+
+
+def _reading_order(words: Iterable[Word]) -> list[Word]:
+    return sorted(words, key=lambda w: (round(w.box[3] / 3), w.box[0]))
