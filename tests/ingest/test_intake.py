@@ -234,9 +234,7 @@ def test_tampered_claim_is_e_unsafe(tamper: dict[str, str], intake_settings: Set
 
 def test_claim_pointing_outside_work_is_e_unsafe(intake_settings: Settings, ledger: Ledger) -> None:
     arrival = "b" * 32
-    outside = Claim(
-        arrival, Path("/tmp") / arrival, "x.pdf", None, __import__("datetime").datetime.now()
-    )
+    outside = Claim(arrival, Path("/tmp") / arrival, "x.pdf", None, datetime.now(UTC))
     with pytest.raises(InputRejected) as caught:
         inspect(outside, intake_settings, ledger)
     assert caught.value.code is ErrorCode.UNSAFE
