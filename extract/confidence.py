@@ -1,0 +1,83 @@
+"""Per-field confidence in [0, 1].
+
+The number must *mean* something: ``faxflow calibrate`` picks per-kind thresholds so that
+auto-accepted fields are at least 99.5% right, which only works if confidence orders
+fields by their chance of being right. It therefore combines independent evidence:
+
+* OCR: Tesseract's word confidences (the weakest word counts as much as the mean, because
+  one misread digit makes a date wrong);
+* pattern fit: whether the text normalised to a value of the field's kind (a date that
+  parses, ten phone digits); a miss caps confidence low, a clean fit raises it;
+* agreement: a value read twice (the composite read and a whitelisted re-read, or the
+  form's second copy of the field) that agrees is more likely right;
+* blankness: a zone with no new ink at all is very likely truly blank;
+* checkbox margins: how far the least clear box sits from the mark threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extract.normalise import STRICT_KINDS
+from extract.template import FieldKind
+
+BLANK_CONFIDENCE = 0.97  # no new ink anywhere near the zone
+FAINT_BLANK_CONFIDENCE = 0.75  # some ink, but nothing readable
+UNREADABLE_CONFIDENCE = 0.15  # ink that OCR could not turn into a value
+PATTERN_MISS_CAP = 0.3
+
+_ODD_TEXT = re.compile(r"[^\w\s.,'&#/()\-@+]")
+
+
+def ocr_evidence(confidences: Sequence[float]) -> float:
+    """Mean and weakest word confidence, equally weighted."""
+    if not confidences:
+        return 0.0
+    mean = sum(confidences) / len(confidences)
+    return 0.5 * mean + 0.5 * min(confidences)
+
+
+def text_confidence(
+    kind: FieldKind,
+    *,
+    word_confidences: Sequence[float],
+    raw_text: str,
+    value: object,
+    agreed: bool = False,
+) -> float:
+    """Confidence of a text-kind field read by OCR."""
+    if value is None:
+        return UNREADABLE_CONFIDENCE if raw_text.strip() else FAINT_BLANK_CONFIDENCE
+    evidence = ocr_evidence(word_confidences)
+    if kind in STRICT_KINDS:
+        # A value that fits a strict pattern is unlikely to be noise; OCR still decides
+        # whether its digits are the right ones.
+        score = 0.35 + 0.65 * evidence
+    else:
+        score = evidence
+        odd = len(_ODD_TEXT.findall(raw_text))
+        if odd:
+            score *= max(0.4, 1.0 - 0.2 * odd)
+        if len(raw_text.strip()) <= 1:
+            score *= 0.6
+    if agreed:
+        score = 1.0 - (1.0 - score) * 0.5
+    return clamp(score)
+
+
+def pattern_miss_confidence(word_confidences: Sequence[float]) -> float:
+    """A strict-kind zone whose text does not normalise: a value is there but unknown."""
+    return clamp(min(PATTERN_MISS_CAP, 0.3 * ocr_evidence(word_confidences)))
+
+
+def blank_confidence(ink_pixels: int, min_ink: int) -> float:
+    """Confidence that a zone is really blank, from how much stray ink it carries."""
+    if ink_pixels <= 0:
+        return BLANK_CONFIDENCE
+    share = min(1.0, ink_pixels / max(1, min_ink))
+    return clamp(BLANK_CONFIDENCE - (BLANK_CONFIDENCE - FAINT_BLANK_CONFIDENCE) * share)
+
+
+def clamp(value: float) -> float:
+    return max(0.0, min(1.0, float(value)))

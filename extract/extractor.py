@@ -1,0 +1,487 @@
+"""The extraction stage: cleaned pages → an :class:`~faxflow.model.Extraction`.
+
+Recipe (each step is its own module):
+
+1. :mod:`extract.classify` — what each page is (template page, cover, blank, unknown) and
+   the homography that brings it into its template page's frame; the document's form.
+2. :mod:`extract.align` — warp each page that carries fields into the reference frame.
+3. :mod:`extract.checkbox` — checkbox fields from new ink in their boxes.
+4. :mod:`extract.read` — text and comb fields from the page's residue (one Tesseract call
+   per page, whitelisted re-reads of doubtful zones).
+5. :mod:`extract.normalise` / :mod:`extract.nlp` — normal forms; spaCy rules for values
+   inside noisy text and for label-anchored values when a zone fails.
+6. :mod:`extract.confidence` — per-field confidence.
+
+Pages of the form without fields (most DHS-1171 pages) are classified and never OCR'd.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from extract import confidence as conf
+from extract.align import quarter_turns, register_locally, rotation_of, warp_to_reference
+from extract.checkbox import read_checkbox_field
+from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
+from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
+from extract.normalise import STRICT_KINDS, normalise
+from extract.read import (
+    KIND_WHITELIST,
+    MIN_INK_PIXELS,
+    BlankMasks,
+    ZoneReading,
+    blank_masks,
+    new_ink,
+    read_comb,
+    read_text_zones,
+    reread_zone,
+    residue_from_ink,
+    zone_box,
+)
+from extract.reference import POINTS_PER_INCH, ReferencePage, points_to_pixels
+from extract.template import CHECKBOX_KINDS, FieldKind, FieldSpec, FormTemplate, load_templates
+from faxflow.model import (
+    CleanPage,
+    Extraction,
+    FieldResult,
+    FormType,
+    Issue,
+    PageReport,
+    PageRole,
+)
+from faxflow.schemas import empty_record
+from faxflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_MEMBER = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<prop>\w+)$")
+_COPY = re.compile(r"^(?P<base>.+)#(?P<copy>\d+)$")
+REREAD_BELOW = 0.75  # a composite read weaker than this is read again on its own
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ExtractedDocument:
+    """The extraction and the images its field boxes refer to (input page number →
+    the page warped into its template page's frame at ``settings.page_dpi``)."""
+
+    extraction: Extraction
+    page_images: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageMeta:
+    number: int
+    rotation: int
+    skew_degrees: float
+    dpi: int
+
+
+def extract_document(
+    pages: Sequence[CleanPage],
+    *,
+    settings: Settings,
+    templates: Mapping[FormType, FormTemplate] | None = None,
+) -> ExtractedDocument:
+    """Classify, align and read a document's cleaned pages (see the module docstring).
+
+    Never raises for what a document says: unknown forms, cover sheets, blank or missing
+    pages and unreadable fields are results. Raises only for broken installations
+    (missing Tesseract or poppler, invalid templates)."""
+    if templates is None:
+        templates = load_templates(settings.templates_dir)
+    dpi = settings.page_dpi
+    metas: list[_PageMeta] = []
+    if not templates:
+        unknown = tuple(PageReport(number=p.number, role=PageRole.UNKNOWN) for p in pages)
+        return ExtractedDocument(Extraction(FormType.UNKNOWN, {}, {}, unknown))
+    index = build_index(templates, dpi=dpi, cache_root=settings.var_dir / "cache" / "templates")
+    raw: list[PageMatch] = []
+    hint = None
+    for position, page in enumerate(pages):
+        metas.append(_PageMeta(page.number, page.rotation, page.skew_degrees, page.dpi))
+        image = _at_dpi(page.image, page.dpi, dpi)
+        found = classify_page(image, index, position=position, hint=hint)
+        raw.append(found)
+        hint = (found.key[0], found.key[1] + 1) if found.key else None
+    matches = resolve_pages(raw)
+    reports = tuple(_report(m, meta) for m, meta in zip(matches, metas, strict=True))
+    form_type = _form_of(matches)
+    if form_type is FormType.UNKNOWN:
+        return ExtractedDocument(Extraction(FormType.UNKNOWN, {}, {}, reports))
+    template = templates[form_type]
+    results, issues, images = _read_document(pages, matches, metas, template, index, settings)
+    record, fields, more_issues = _assemble(template, results)
+    kinds = {name: _kind_of(template, name).value for name in fields}
+    extraction = Extraction(
+        form_type=form_type,
+        record=record,
+        fields=fields,
+        pages=reports,
+        issues=tuple(issues + more_issues),
+        template_version=template.version,
+        field_kinds=kinds,
+    )
+    return ExtractedDocument(extraction, images)
+
+
+def _form_of(matches: Sequence[PageMatch]) -> FormType:
+    forms = {m.form_type for m in matches if m.role is PageRole.FORM and m.form_type}
+    return forms.pop() if len(forms) == 1 else FormType.UNKNOWN
+
+
+def _at_dpi(image: np.ndarray, have: int, want: int) -> np.ndarray:
+    if have == want or have <= 0:
+        return image
+    factor = want / have
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
+
+
+def _report(found: PageMatch, meta: _PageMeta) -> PageReport:
+    rotation, skew = meta.rotation, meta.skew_degrees
+    if found.homography is not None:
+        turns = quarter_turns(found.homography)
+        residual = rotation_of(found.homography) - (turns if turns <= 180 else turns - 360)
+        rotation = (rotation + turns) % 360
+        skew = round(skew + residual, 2)
+    return PageReport(
+        number=meta.number,
+        role=found.role,
+        form_type=found.form_type,
+        template_page=found.template_page,
+        rotation=rotation,
+        skew_degrees=skew,
+        match_score=round(found.score, 3),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Reading the pages that carry fields
+# --------------------------------------------------------------------------------------
+
+
+def _read_document(
+    pages: Sequence[CleanPage],
+    matches: Sequence[PageMatch],
+    metas: Sequence[_PageMeta],
+    template: FormTemplate,
+    index: ReferenceIndex,
+    settings: Settings,
+) -> tuple[dict[str, FieldResult], list[Issue], dict[int, np.ndarray]]:
+    dpi = settings.page_dpi
+    results: dict[str, FieldResult] = {}
+    issues: list[Issue] = []
+    images: dict[int, np.ndarray] = {}
+    seen_pages: set[int] = set()
+    for found, meta in zip(matches, metas, strict=True):
+        if found.role is not PageRole.FORM or found.key is None or found.homography is None:
+            continue
+        specs = template.fields_on_page(found.key[1])
+        seen_pages.add(found.key[1])
+        if not specs:
+            continue  # a page without fields is never OCR'd
+        reference = index.page(found.key).reference
+        image = _at_dpi(pages[found.index].image, meta.dpi, dpi)
+        aligned = warp_to_reference(image, found.homography, reference.image.shape[:2])
+        aligned = register_locally(aligned, reference.image, [_field_box(s, dpi) for s in specs])
+        images[meta.number] = aligned
+        page_results, page_issues = read_page(
+            aligned, reference, specs, settings=settings, page_number=meta.number
+        )
+        results.update(page_results)
+        issues.extend(page_issues)
+    for spec_page in sorted({s.page for s in template.fields} - seen_pages):
+        issues.append(
+            Issue(
+                field=None,
+                code="missing_page",
+                message=f"page {spec_page} of the form, which carries fields, is not in the "
+                "document; its fields are blank",
+            )
+        )
+    return results, issues, images
+
+
+def read_page(
+    aligned: np.ndarray,
+    reference: ReferencePage,
+    specs: Sequence[FieldSpec],
+    *,
+    settings: Settings,
+    page_number: int,
+) -> tuple[dict[str, FieldResult], list[Issue]]:
+    """Read every field of one aligned page."""
+    dpi = reference.dpi
+    written = new_ink(aligned, _masks_of(reference))
+    results: dict[str, FieldResult] = {}
+    issues: list[Issue] = []
+    checkbox_specs = [s for s in specs if s.kind in CHECKBOX_KINDS]
+    text_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is not None]
+    comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
+    if checkbox_specs:
+        for spec in checkbox_specs:
+            reading = read_checkbox_field(spec, written, dpi=dpi)
+            results[spec.name] = FieldResult(
+                value=reading.value,
+                confidence=conf.clamp(reading.confidence),
+                page=page_number,
+                bbox=reading.bbox,
+                raw_text=reading.raw_text,
+            )
+            if reading.multiple_marks:
+                marked = ", ".join(str(s.value) for s in reading.scores if s.marked)
+                issues.append(
+                    Issue(
+                        field=_base_name(spec.name),
+                        code="multiple_marks",
+                        message=f"more than one box is marked in a single-choice group "
+                        f"({marked}); the value is left blank for a person to decide",
+                    )
+                )
+    if not text_specs and not comb_specs:
+        return results, issues
+    clean = residue_from_ink(written)
+    readings = read_text_zones(clean, text_specs, settings=settings, dpi=dpi) if text_specs else {}
+    for spec in comb_specs:
+        readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi)
+    for spec in [*text_specs, *comb_specs]:
+        results[spec.name] = _text_field(
+            spec, readings[spec.name], aligned, clean, settings=settings, page_number=page_number
+        )
+    return results, issues
+
+
+def _field_box(spec: FieldSpec, dpi: int) -> tuple[int, int, int, int]:
+    """Pixel box of everything a field occupies (zone, comb boxes or option boxes)."""
+    boxes = [b for b in [spec.region, *(spec.boxes or [])] if b is not None]
+    boxes += [o.box for o in spec.options or []]
+    pixels = [points_to_pixels(b, dpi) for b in boxes]
+    return (
+        min(p[0] for p in pixels),
+        min(p[1] for p in pixels),
+        max(p[2] for p in pixels),
+        max(p[3] for p in pixels),
+    )
+
+
+_MASKS: dict[tuple[FormType, int, int], BlankMasks] = {}
+
+
+def _masks_of(reference: ReferencePage) -> BlankMasks:
+    key = (reference.form_type, reference.number, reference.dpi)
+    if key not in _MASKS:
+        _MASKS[key] = blank_masks(reference.image)
+    return _MASKS[key]
+
+
+def _text_field(
+    spec: FieldSpec,
+    reading: ZoneReading,
+    aligned: np.ndarray,
+    clean: np.ndarray,
+    *,
+    settings: Settings,
+    page_number: int,
+) -> FieldResult:
+    dpi = settings.page_dpi
+    if reading.blank:
+        return FieldResult(
+            value=None,
+            confidence=conf.blank_confidence(reading.ink_pixels, MIN_INK_PIXELS),
+            page=page_number,
+            bbox=reading.bbox,
+            raw_text=None,
+        )
+    value = _value_of(spec.kind, reading.text)
+    agreed = False
+    doubtful = value is None or (
+        reading.method == "page"
+        and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
+    )
+    if doubtful and reading.method != "comb":
+        again = reread_zone(clean, spec, settings=settings, dpi=dpi, whitelist=_whitelist(spec))
+        again_value = _value_of(spec.kind, again.text)
+        if again_value is not None and again_value == value:
+            agreed = True
+        elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
+            reading, value = again, again_value
+    if value is None and spec.kind in STRICT_KINDS:
+        anchored = _label_fallback(spec, aligned, settings=settings)
+        if anchored is not None:
+            text, evidence = anchored
+            found = _value_of(spec.kind, text)
+            if found is not None:
+                return FieldResult(
+                    value=found,
+                    confidence=conf.clamp(
+                        0.7
+                        * conf.text_confidence(
+                            spec.kind, word_confidences=[evidence], raw_text=text, value=found
+                        )
+                    ),
+                    page=page_number,
+                    bbox=reading.bbox,
+                    raw_text=text,
+                )
+    confidences = [w.confidence for w in reading.words] or [reading.confidence]
+    if value is None and spec.kind in STRICT_KINDS and reading.text.strip():
+        score = conf.pattern_miss_confidence(confidences)
+    else:
+        score = conf.text_confidence(
+            spec.kind,
+            word_confidences=confidences,
+            raw_text=reading.text,
+            value=value,
+            agreed=agreed,
+        )
+    return FieldResult(
+        value=value,
+        confidence=score,
+        page=page_number,
+        bbox=reading.bbox,
+        raw_text=reading.text or None,
+    )
+
+
+def _evidence(reading: ZoneReading) -> float:
+    return conf.ocr_evidence([w.confidence for w in reading.words] or [reading.confidence])
+
+
+def _whitelist(spec: FieldSpec) -> str | None:
+    if spec.whitelist:
+        return spec.whitelist
+    return KIND_WHITELIST.get(spec.kind)
+
+
+def _value_of(kind: FieldKind, text: str) -> Any:
+    """Normal form of ``text``; for strict kinds, also of an entity found inside it."""
+    value = normalise(kind, text)
+    if value is None and kind in ENTITY_FOR_KIND and text.strip():
+        inner = find_value(kind, text)
+        if inner is not None:
+            value = normalise(kind, inner)
+    return value
+
+
+def _label_fallback(
+    spec: FieldSpec, aligned: np.ndarray, *, settings: Settings
+) -> tuple[str, float] | None:
+    """OCR a band around the zone with its printed label and take the value after it."""
+    if not spec.label:
+        return None
+    from ocr.tesseract import read_text
+
+    dpi = settings.page_dpi
+    s = dpi / POINTS_PER_INCH
+    x0, y0, x1, y1 = zone_box(spec, dpi, aligned.shape[:2])
+    height, width = aligned.shape[:2]
+    band = (
+        max(0, int(x0 - 260 * s)),
+        max(0, int(y0 - 4 * s)),
+        min(width, int(x1 + 80 * s)),
+        min(height, int(y1 + 4 * s)),
+    )
+    crop = aligned[band[1] : band[3], band[0] : band[2]]
+    if crop.size == 0:
+        return None
+    crop = _drop_rules(crop)
+    line = read_text(crop, settings=settings, psm=6, dpi=dpi)
+    value = value_after_label(
+        line.text, field=_base_name(spec.name), kind=spec.kind, label=spec.label
+    )
+    if value is None:
+        return None
+    return value, line.confidence
+
+
+def _drop_rules(crop: np.ndarray) -> np.ndarray:
+    """Whiten long horizontal rules (underlines) so Tesseract reads the text above them."""
+    ink = (crop < 160).astype(np.uint8)
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 40), np.uint8))
+    out = crop.copy()
+    out[rules > 0] = 255
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Record assembly
+# --------------------------------------------------------------------------------------
+
+
+def _base_name(name: str) -> str:
+    copy = _COPY.match(name)
+    return copy.group("base") if copy else name
+
+
+def _kind_of(template: FormTemplate, name: str) -> FieldKind:
+    for spec in template.fields:
+        if spec.name == name:
+            return spec.kind
+    return FieldKind.TEXT
+
+
+def _assemble(
+    template: FormTemplate, results: Mapping[str, FieldResult]
+) -> tuple[dict[str, Any], dict[str, FieldResult], list[Issue]]:
+    """The record (every schema property, normal forms) and per-field evidence."""
+    record = empty_record(template.record_type)
+    fields: dict[str, FieldResult] = {}
+    issues: list[Issue] = []
+    copies: dict[str, list[FieldResult]] = {}
+    for spec in template.fields:
+        result = results.get(spec.name)
+        if result is None:  # its page is missing
+            result = FieldResult(value=None, confidence=0.0)
+        copy = _COPY.match(spec.name)
+        if copy:
+            copies.setdefault(copy.group("base"), []).append(result)
+            continue
+        fields[spec.name] = result
+    for base, seconds in copies.items():
+        first = fields.get(base)
+        for second in seconds:
+            if first is None:
+                continue
+            if first.value is None and second.value is not None:
+                fields[base] = first = second
+            elif first.value is not None and second.value is not None:
+                if first.value == second.value:
+                    fields[base] = first = first.model_copy(
+                        update={"confidence": 1.0 - (1.0 - first.confidence) * 0.5}
+                    )
+                else:
+                    issues.append(
+                        Issue(
+                            field=base,
+                            code="field_disagreement",
+                            message=f"{base} is written twice on the form and the two "
+                            "copies differ",
+                        )
+                    )
+                    fields[base] = first = first.model_copy(
+                        update={"confidence": min(first.confidence, 0.3)}
+                    )
+    members: dict[str, dict[int, dict[str, Any]]] = {}
+    for name, result in fields.items():
+        member = _MEMBER.match(name)
+        if member:
+            slot = members.setdefault(member.group("list"), {})
+            slot.setdefault(int(member.group("index")), {})[member.group("prop")] = result.value
+        elif name in record:
+            record[name] = result.value
+    for list_name, by_index in members.items():
+        if list_name not in record:
+            continue
+        record[list_name] = [
+            by_index[i]
+            for i in sorted(by_index)
+            if any(v is not None and v != [] for v in by_index[i].values())
+        ]
+    return record, fields, issues
