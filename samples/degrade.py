@@ -25,6 +25,7 @@ takes any grey page, not only form pages.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -45,6 +46,7 @@ FAX_XDPI = 204.0
 FAX_YDPI = {"fax_fine": 196.0, "fax_standard": 98.0, "with_cover": 196.0}
 SCAN_DPI_CHOICES = (200, 200, 200, 240, 300, 300)  # office scanners default to 200 dpi
 SCAN_JPEG_QUALITY = 40  # moderate: text stays legible, a 21-page application stays small
+FIXED_PDF_DATE = time.gmtime(1_577_836_800)  # 2020-01-01 UTC, as Pillow's PDF writer wants it
 HEADER_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 
 _FAX_SENDERS = (
@@ -348,6 +350,9 @@ def write_document(pages: Sequence[DegradedPage], profile: str, path: Path) -> P
         resolution=xdpi,
         quality=SCAN_JPEG_QUALITY,
         optimize=True,
+        # A fixed stamp instead of "now": the same seed gives the same bytes.
+        creationDate=FIXED_PDF_DATE,
+        modDate=FIXED_PDF_DATE,
     )
     return path
 

@@ -130,8 +130,13 @@ class EvalReport:
 
     @property
     def status_counts(self) -> dict[str, int]:
-        counts = Counter(d.status or "missing" for d in self.documents)
-        return {key: counts.get(key, 0) for key in [*(s.value for s in Status), "missing"]}
+        """Documents per result status; ``missing`` = no result file, ``no_status`` = a
+        result without a status (a copied truth file, for instance)."""
+        counts = Counter(
+            d.status or ("no_status" if d.found else "missing") for d in self.documents
+        )
+        keys = [*(s.value for s in Status), "missing", "no_status"]
+        return {key: counts.get(key, 0) for key in keys}
 
     @property
     def auto_accept_precision(self) -> Accuracy:

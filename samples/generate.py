@@ -6,7 +6,8 @@ Layout of an output folder::
     OUT/truth/<same stem>.json                        what is really on it
 
 A truth file holds ``document``, ``form_type``, ``record_type``, ``profile``, ``seed``,
-``page_count`` and ``record`` (every schema property, in the spec's normal forms).
+``page_count``, ``rotations`` (degrees each page was turned clockwise, for orientation
+tests) and ``record`` (every schema property, in the spec's normal forms).
 
 Everything is deterministic for a seed: document ``i`` of a run with seed ``S`` draws from
 generators seeded with ``(S, i)``, so one document can be regenerated alone.
@@ -124,6 +125,7 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
         "profile": spec.profile,
         "seed": spec.seed,
         "page_count": len(degraded),
+        "rotations": [page.turned for page in degraded],  # clockwise turn of each page
         "record": record,
     }
     truth_path = truths / f"{spec.stem}.json"
@@ -152,12 +154,14 @@ def _degrade(spec: SampleSpec, pages: list[np.ndarray], *, dpi: int) -> list[Deg
 
 
 def _extras(spec: SampleSpec, record: dict[str, Any]) -> dict[str, Any]:
-    """Answers the schema does not score but a real applicant fills in (the other members'
-    marital status and citizenship), so member pages look lived-in."""
+    """Answers the schema does not score but a real applicant fills in (the signature, the
+    other members' marital status and citizenship), so pages look lived-in."""
     if spec.form_type is not FormType.MDHHS_DHS1171:
         return {}
     rng = spec.rng(4)
     extras: dict[str, Any] = {}
+    if record["signature_date"] and record["applicant_full_name"]:
+        extras["signature"] = record["applicant_full_name"]
     for index, _member in enumerate(record["household_members"]):
         extras[f"household_members[{index}].marital_status"] = str(
             rng.choice(["never_married", "married", "divorced"], p=[0.7, 0.2, 0.1])

@@ -576,6 +576,7 @@ def _dhs_layout(pages: dict[int, _Page], path: Path) -> FormLayout:
             4, {"True": "primary_member_citizen_yes", "False": "primary_member_citizen_no"}
         ),
         "signature_date": text(21, "signature_date"),
+        "signature": text(21, "signature"),  # not scored: the applicant signs beside the date
     }
     for index, (prefix, page) in enumerate(zip(MEMBER_PREFIXES, MEMBER_PAGES, strict=True)):
         key = f"household_members[{index}]."

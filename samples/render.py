@@ -43,6 +43,7 @@ FONTS = (
     "liberation/LiberationMono-Regular.ttf",
 )
 PRINTED_ON_BLANK = frozenset({"applying_food_assistance"})  # ticked on the blank form itself
+SIGNATURE_FONTS = ("dejavu/DejaVuSerif-Italic.ttf", "liberation/LiberationSerif-Italic.ttf")
 MIN_POINTS = 6.0  # below this nobody writes; a value that still does not fit runs on
 MARKS = ("x", "tick", "fill")
 MONTHS = (
@@ -118,23 +119,27 @@ class Writer:
 
     # -- text ------------------------------------------------------------------------------
 
-    def fitted_font(self, text: str, width: float, height: float) -> ImageFont.FreeTypeFont:
-        """The hand's font at its size, shrunk until ``text`` fits ``width`` x ``height``
-        points (never below :data:`MIN_POINTS`)."""
+    def fitted_font(
+        self, text: str, width: float, height: float, *, face: str | None = None
+    ) -> ImageFont.FreeTypeFont:
+        """The hand's font (or ``face``) at its size, shrunk until ``text`` fits ``width``
+        x ``height`` points (never below :data:`MIN_POINTS`)."""
         points = min(self.hand.points, max(MIN_POINTS, height))
         while True:
-            font = _font(self.hand.font, round(self.px(points)))
+            font = _font(face or self.hand.font, round(self.px(points)))
             if font.getlength(text) <= self.px(width) or points <= MIN_POINTS:
                 return font
             points = max(MIN_POINTS, points - 0.5)
 
-    def text_in(self, page: int, box: Box, text: str, *, centre: bool = False) -> None:
+    def text_in(
+        self, page: int, box: Box, text: str, *, centre: bool = False, face: str | None = None
+    ) -> None:
         x0, top, x1, bottom = box
         height = bottom - top
         is_line = height <= 11  # a printed ____ line: the text sits on it and rises above
         room_h = 12.0 if is_line else height * 0.78
         lead = 0.5 if centre else min(6.0, max(1.0, (x1 - x0) * 0.04))
-        font = self.fitted_font(text, x1 - x0 - lead - 1, room_h)
+        font = self.fitted_font(text, x1 - x0 - lead - 1, room_h, face=face)
         width_pt = font.getlength(text) / self.scale
         if centre:
             x = x0 + (x1 - x0 - width_pt) / 2 + self.jitter(0.6)
@@ -288,6 +293,10 @@ def _write_field(writer: Writer, name: str, value: Any, places: FieldPlaces) -> 
         elif isinstance(slot, CombSlot):
             writer.comb(slot, str(value).replace("-", ""))
         else:
+            if field == "signature":
+                face = SIGNATURE_FONTS[int(writer.rng.integers(len(SIGNATURE_FONTS)))]
+                writer.text_in(slot.page, slot.box, str(value), face=face)
+                continue
             if text is None:
                 text = written_text(field, value, writer.hand, writer.rng)
             writer.text_in(slot.page, slot.box, text)

@@ -1,0 +1,150 @@
+"""Generated documents: deterministic, true to their profile on disk, truthful, and no
+cleaner than real faxes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from faxflow.cli import app
+from faxflow.model import FormType, RecordType
+from faxflow.schemas import schema_errors
+from samples.degrade import PROFILES
+from samples.generate import SampleSpec, generate_document, plan
+
+FORM_PAGES = {"cdc_pui_2020": 2, "mdhhs_dhs1171": 21}
+FAX_DPI = {"fax_fine": (204.0, 196.0), "fax_standard": (204.0, 98.0), "with_cover": (204.0, 196.0)}
+COMPRESSION = {"fax_fine": "group4", "fax_standard": "group3", "with_cover": "group4"}
+
+
+@pytest.mark.parametrize("profile", ["fax_standard", "scan_grey"])
+def test_same_seed_gives_identical_files(tmp_path: Path, profile: str) -> None:
+    spec = SampleSpec(FormType.CDC_PUI_2020, profile, index=3, seed=9)
+    first = generate_document(spec, tmp_path / "a")
+    second = generate_document(spec, tmp_path / "b")
+    assert first.document.read_bytes() == second.document.read_bytes()
+    assert first.truth.read_bytes() == second.truth.read_bytes()
+    other = generate_document(SampleSpec(FormType.CDC_PUI_2020, profile, 3, 10), tmp_path / "c")
+    assert (
+        json.loads(other.truth.read_text())["record"]
+        != json.loads(first.truth.read_text())["record"]
+    )
+
+
+def test_plan_spreads_documents_over_forms_and_profiles() -> None:
+    specs = plan(20, 1)
+    pairs = {(s.form_type, s.profile) for s in specs}
+    assert len(pairs) == 10
+    assert [s.index for s in plan(3, 1, start=7)] == [7, 8, 9]
+    assert {s.stem for s in specs} == {
+        f"{s.form_type.value}-{s.profile}-{s.index:04d}" for s in specs
+    }
+
+
+def test_generate_command_writes_docs_truth_and_a_summary(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(
+        app,
+        [
+            "samples", "generate", "--out", str(tmp_path), "--count", "2", "--seed", "4",
+            "--form", "cdc_pui_2020", "--profile", "fax_standard", "--profile", "with_cover",
+        ],
+    )  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    assert "2 documents" in outcome.output
+    docs = sorted(p.name for p in (tmp_path / "docs").iterdir())
+    assert docs == ["cdc_pui_2020-fax_standard-0000.tif", "cdc_pui_2020-with_cover-0001.tif"]
+    truth = json.loads((tmp_path / "truth" / "cdc_pui_2020-with_cover-0001.json").read_text())
+    assert truth["document"] == "cdc_pui_2020-with_cover-0001.tif"
+    assert truth["page_count"] == 3  # cover sheet + 2 form pages
+    assert schema_errors(RecordType.INFECTION_REPORT, truth["record"]) == []
+
+
+def test_generate_refuses_an_unknown_profile(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(
+        app, ["samples", "generate", "--out", str(tmp_path), "--profile", "telex"]
+    )
+    assert outcome.exit_code != 0
+    assert not (tmp_path / "docs").exists()
+
+
+# --------------------------------------------------------------------------------------
+# The committed set
+# --------------------------------------------------------------------------------------
+
+
+def _truths(samples_dir: Path) -> list[dict]:
+    paths = sorted((samples_dir / "truth").glob("*.json"))
+    assert paths, "the committed sample set is missing"
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def test_committed_set_covers_every_profile_and_both_forms(samples_dir: Path) -> None:
+    truths = _truths(samples_dir)
+    assert {t["profile"] for t in truths} == set(PROFILES)
+    assert {t["form_type"] for t in truths} == set(FORM_PAGES)
+    size = sum(p.stat().st_size for p in (samples_dir / "docs").iterdir())
+    assert size < 12e6  # a few MB
+    for truth in truths:
+        record_type = RecordType(truth["record_type"])
+        assert schema_errors(record_type, truth["record"]) == [], truth["document"]
+        assert (samples_dir / "docs" / truth["document"]).is_file()
+
+
+def test_committed_files_have_their_profiles_resolution_depth_and_pages(
+    samples_dir: Path,
+) -> None:
+    for truth in _truths(samples_dir):
+        path = samples_dir / "docs" / truth["document"]
+        profile = truth["profile"]
+        expected_pages = FORM_PAGES[truth["form_type"]] + (profile == "with_cover")
+        assert truth["page_count"] == expected_pages
+        if profile in FAX_DPI:
+            assert path.suffix == ".tif"
+            with Image.open(path) as image:
+                assert image.n_frames == expected_pages
+                for frame in range(image.n_frames):
+                    image.seek(frame)
+                    assert image.mode == "1"
+                    assert image.info["compression"] == COMPRESSION[profile]
+                    assert image.info["dpi"] == pytest.approx(FAX_DPI[profile])
+                    assert image.width == 1728
+        else:
+            assert path.suffix == ".pdf"
+            reader = PdfReader(path)
+            assert len(reader.pages) == expected_pages
+            for page, turned in zip(reader.pages, truth["rotations"], strict=True):
+                (image,) = page.images
+                assert image.name.endswith(".jpg")
+                xdpi = image.image.width / (float(page.mediabox.width) / 72)
+                ydpi = image.image.height / (float(page.mediabox.height) / 72)
+                assert 199 <= xdpi <= 301
+                assert xdpi == pytest.approx(ydpi, rel=0.01)
+                landscape = image.image.width > image.image.height
+                assert landscape == (turned in (90, 270))
+            if profile == "scan_rotated":
+                assert any(truth["rotations"])
+
+
+def _speckles_per_megapixel(image: np.ndarray) -> float:
+    black = (image < 128).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(black, connectivity=8)
+    return float((stats[1:, cv2.CC_STAT_AREA] <= 4).sum()) / (image.size / 1e6)
+
+
+def test_synthetic_faxes_are_no_cleaner_than_real_ones(
+    samples_dir: Path, realdata_dir: Path
+) -> None:
+    with Image.open(realdata_dir / "fax_tiff" / "fax2d.tif") as real:
+        real_noise = _speckles_per_megapixel(np.asarray(real.convert("L")))
+    assert real_noise > 0
+    for path in sorted((samples_dir / "docs").glob("*.tif")):
+        with Image.open(path) as fax:
+            fax.seek(0)
+            assert _speckles_per_megapixel(np.asarray(fax.convert("L"))) >= real_noise, path.name
