@@ -160,17 +160,43 @@ def pg_url(pg_cluster: _Cluster) -> str:
     return pg_cluster.url()
 
 
-@pytest.fixture
-def fresh_pg_url(pg_cluster: _Cluster) -> Iterator[str]:
-    """A new, empty database on the throwaway server, dropped after the test."""
-    import psycopg
+class PgDatabases:
+    """Creates empty databases on the throwaway server; drops them at the end."""
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_cluster.admin_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_cluster.url(name)
-    with psycopg.connect(pg_cluster.admin_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def __init__(self, cluster: _Cluster) -> None:
+        self.cluster = cluster
+        self.names: list[str] = []
+
+    def create(self) -> str:
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return self.cluster.url(name)
+
+    def drop_all(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            for name in self.names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.names.clear()
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_cluster: _Cluster) -> Iterator[PgDatabases]:
+    """``pg_databases.create()`` gives the URL of a new, empty database (any scope)."""
+    databases = PgDatabases(pg_cluster)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def fresh_pg_url(pg_databases: PgDatabases) -> str:
+    """A new, empty database on the throwaway server."""
+    return pg_databases.create()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
