@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -240,6 +241,8 @@ def _check_image(path: Path, name: str, kind: FileKind, size: int, settings: Set
         ) from exc
     if frames == 0:
         raise InputRejected(ErrorCode.CORRUPT, f"'{name}' holds no image")
+    if kind is FileKind.TIFF:
+        _check_tiff_chain(path, name, frames, size)
     return frames
 
 
@@ -279,6 +282,40 @@ def _check_tiff_bounds(image: Image.Image, name: str, page: int, size: int) -> N
                 )
         return
     raise InputRejected(ErrorCode.CORRUPT, f"page {page} of '{name}' has no image data")
+
+
+def _check_tiff_chain(path: Path, name: str, frames: int, size: int) -> None:
+    """Refuse a TIFF whose chain of page directories breaks off: Pillow (like libtiff)
+    stops at an unreadable directory as if the file ended there, which would silently
+    drop the last pages of a fax cut off in transmission."""
+    with path.open("rb") as handle:
+        header = handle.read(8)
+        if header[:2] not in (b"II", b"MM") or header[2:4] not in (b"*\x00", b"\x00*"):
+            return  # BigTIFF: Pillow's own checks apply
+        order = "<" if header[:2] == b"II" else ">"
+        (offset,) = struct.unpack(f"{order}I", header[4:8])
+        seen: set[int] = set()
+        page = 0
+        while offset and page <= frames:
+            page += 1
+            if offset in seen or offset + 2 > size:
+                break
+            seen.add(offset)
+            handle.seek(offset)
+            (count,) = struct.unpack(f"{order}H", handle.read(2))
+            link = offset + 2 + 12 * count
+            if link + 4 > size:
+                break
+            handle.seek(link)
+            (offset,) = struct.unpack(f"{order}I", handle.read(4))
+        else:
+            if page == frames:
+                return
+    raise InputRejected(
+        ErrorCode.CORRUPT,
+        f"page {page} of '{name}' is cut off: its directory is missing or damaged (the "
+        "transfer was probably interrupted)",
+    )
 
 
 # --------------------------------------------------------------------------------------

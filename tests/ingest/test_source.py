@@ -92,6 +92,7 @@ def test_png_with_bad_checksum_is_e_corrupt(tmp_path: Path, settings: Settings) 
     assert refusal(path, settings).code is ErrorCode.CORRUPT
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_cut_off_tiff_is_e_corrupt(tmp_path: Path, settings: Settings) -> None:
     path = make_tiff(tmp_path / "fax.tif", pages=2, compression="tiff_adobe_deflate")
     data = path.read_bytes()
@@ -141,6 +142,18 @@ def test_too_many_pdf_pages_is_e_pages(tmp_path: Path, settings: Settings) -> No
 def test_too_many_tiff_pages_is_e_pages(tmp_path: Path, settings: Settings) -> None:
     path = make_tiff(tmp_path / "long.tif", pages=4, size=(200, 100))
     assert refusal(path, settings.model_copy(update={"max_pages": 3})).code is ErrorCode.PAGES
+
+
+def test_tiff_missing_its_last_pages_is_e_corrupt_not_shorter(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """A 3-page fax cut inside page 3 must not pass as a 2-page document."""
+    path = make_tiff(tmp_path / "fax.tif", pages=3, size=(864, 550))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 60])  # page 3's directory is cut short
+    error = refusal(path, settings)
+    assert error.code is ErrorCode.CORRUPT
+    assert error.message.startswith("page 3 of 'fax.tif' is cut off")
 
 
 def test_image_over_the_pixel_cap_is_e_bomb(tmp_path: Path, settings: Settings) -> None:
