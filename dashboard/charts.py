@@ -20,6 +20,7 @@ MARGIN_TOP = 16
 MARGIN_BOTTOM = 64
 SERIES_CLASSES = 8
 MAX_X_LABELS = 14
+MAX_BAR_WIDTH = 56
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class Rect:
     height: float
     css_class: str
     tooltip: str
+    label: str = ""  # value written beside the bar (horizontal charts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +94,34 @@ def nice_ceiling(value: float) -> float:
     return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
 
 
+def count_axis(value: float, *, max_ticks: int = 5) -> tuple[float, float]:
+    """``(top, step)`` of an axis for counts: a whole-number step of 1, 2, 5, 10, 20, 25,
+    50 … and at most ``max_ticks`` steps up to a top at or above ``value`` (so no tick reads
+    0.5 documents and the tallest bar fills most of the plot)."""
+    wanted = max(value, 1.0) / max_ticks
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            step = factor * magnitude
+            if step == int(step) and step >= wanted:
+                return float(math.ceil(max(value, 1.0) / step) * step), float(step)
+        magnitude *= 10
+
+
 def format_number(value: float) -> str:
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _y_ticks(top: float, plot_top: float, plot_bottom: float, *, percent: bool) -> list[Tick]:
+def _y_ticks(
+    top: float, step: float, plot_top: float, plot_bottom: float, *, percent: bool
+) -> list[Tick]:
+    count = round(top / step)
     ticks = []
-    for i in range(5):
-        value = top * i / 4
-        y = plot_bottom - (plot_bottom - plot_top) * i / 4
+    for i in range(count + 1):
+        value = step * i
+        y = plot_bottom - (plot_bottom - plot_top) * value / top
         label = f"{value * 100:.0f}%" if percent else format_number(value)
         ticks.append(Tick(y, label))
     return ticks
@@ -136,15 +155,18 @@ def stacked_bar_chart(
     series: dict[str, Sequence[float]],
     x_label: str,
     y_label: str,
+    series_classes: Sequence[str] | None = None,
 ) -> Chart:
     """Vertical bars, one per category, stacked by series (e.g. documents per day by
-    status). Series order is kept; each series keeps its colour across charts."""
+    status). Series order is kept; ``series_classes`` gives series fixed colours (status
+    colours), otherwise they take ``series-0``, ``series-1`` … in order."""
     plot_top, plot_bottom = MARGIN_TOP, HEIGHT - MARGIN_BOTTOM
     plot_left, plot_right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+    classes = list(series_classes or [_series_class(i) for i in range(len(series))])
     totals = [sum(values[i] for values in series.values()) for i in range(len(categories))]
-    top = nice_ceiling(max(totals, default=0))
+    top, step = count_axis(max(totals, default=0))
     slot = (plot_right - plot_left) / max(len(categories), 1)
-    bar_width = max(slot * 0.72, 1.0)
+    bar_width = min(max(slot * 0.72, 1.0), MAX_BAR_WIDTH)
     scale = (plot_bottom - plot_top) / top
     rects: list[Rect] = []
     for i, category in enumerate(categories):
@@ -157,7 +179,7 @@ def stacked_bar_chart(
             height = value * scale
             base -= height
             tooltip = f"{category} · {label}: {format_number(value)}"
-            rects.append(Rect(x, base, bar_width, height, _series_class(s), tooltip))
+            rects.append(Rect(x, base, bar_width, height, classes[s], tooltip))
     stride = _x_tick_stride(len(categories))
     x_ticks = tuple(
         Tick(plot_left + i * slot + slot / 2, category)
@@ -173,8 +195,8 @@ def stacked_bar_chart(
         y_label=y_label,
         rects=tuple(rects),
         x_ticks=x_ticks,
-        y_ticks=tuple(_y_ticks(top, plot_top, plot_bottom, percent=False)),
-        legend=tuple(LegendEntry(label, _series_class(s)) for s, label in enumerate(series))
+        y_ticks=tuple(_y_ticks(top, step, plot_top, plot_bottom, percent=False)),
+        legend=tuple(LegendEntry(label, classes[s]) for s, label in enumerate(series))
         if len(series) > 1
         else (),
         table_header=header,
@@ -199,6 +221,7 @@ def line_chart(
     plot_left, plot_right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
     present = [v for values in series.values() for v in values if v is not None]
     top = 1.0 if percent else nice_ceiling(max(present, default=0))
+    step = top / 4
     slot = (plot_right - plot_left) / max(len(categories), 1)
     scale = (plot_bottom - plot_top) / top
     lines = []
@@ -235,7 +258,7 @@ def line_chart(
         y_label=y_label,
         lines=tuple(line for line in lines if line.dots),
         x_ticks=x_ticks,
-        y_ticks=tuple(_y_ticks(top, plot_top, plot_bottom, percent=percent)),
+        y_ticks=tuple(_y_ticks(top, step, plot_top, plot_bottom, percent=percent)),
         legend=tuple(LegendEntry(label, _series_class(s)) for s, label in enumerate(series))
         if len(series) > 1
         else (),
@@ -262,8 +285,8 @@ def horizontal_bar_chart(
     height = MARGIN_TOP + _HBAR_ROW * max(len(labels), 1) + 44
     plot_top, plot_bottom = MARGIN_TOP, height - 44
     plot_left, plot_right = _HBAR_LABEL_WIDTH, WIDTH - MARGIN_RIGHT
-    top = nice_ceiling(max(values, default=0))
-    scale = (plot_right - plot_left) / top
+    top, step = count_axis(max(values, default=0))
+    scale = (plot_right - plot_left - 40) / top  # room for the value beside the bar
     rects = []
     y_ticks = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -276,12 +299,13 @@ def horizontal_bar_chart(
                 _HBAR_ROW - 6,
                 _series_class(0),
                 f"{label}: {format_number(value)}",
+                format_number(value),
             )
         )
         y_ticks.append(Tick(y + (_HBAR_ROW - 6) / 2, label))
     x_ticks = tuple(
-        Tick(plot_left + (plot_right - plot_left) * i / 4, format_number(top * i / 4))
-        for i in range(5)
+        Tick(plot_left + step * i * scale, format_number(step * i))
+        for i in range(round(top / step) + 1)
     )
     header, rows = _table(y_label, labels, {x_label: values})
     return Chart(

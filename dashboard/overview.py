@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -20,6 +21,8 @@ from loaders.audit import EXPORT, record_audit
 STATUS_ORDER = ("accepted", "needs_review", "rejected")
 TOP_FIELDS = 15
 TOP_COUNTIES = 7
+MAX_DAILY_SPAN = 120  # longer ranges are drawn per week so bars stay readable
+UNKNOWN = "unknown"
 
 
 class UnknownChart(FaxflowError):
@@ -30,9 +33,15 @@ class UnknownChart(FaxflowError):
 
 @dataclass(frozen=True, slots=True)
 class ChartDef:
-    name: str  # the aggregate's name in loaders.aggregates.AGGREGATES
+    """One overview chart: the aggregate it starts from (a name in
+    ``loaders.aggregates.AGGREGATES``), how that frame becomes the chart's own small table
+    (which is also its CSV download), and how the table is drawn."""
+
+    name: str
+    aggregate: str
     title: str
     description: str
+    shape: Callable[[pd.DataFrame], pd.DataFrame]
     draw: Callable[[ChartDef, pd.DataFrame], Chart]
 
 
@@ -42,144 +51,218 @@ def _aggregates() -> dict[str, Callable[[Engine], pd.DataFrame]]:
     return dict(AGGREGATES)
 
 
-def _text(value: object) -> str:
+def _label(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "unknown"
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())[:10]
+        return UNKNOWN
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
-def _pivot(frame: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
-    table = frame.assign(**{index: frame[index].map(_text), columns: frame[columns].map(_text)})
-    return table.pivot_table(
-        index=index, columns=columns, values=values, aggfunc="sum", fill_value=0
-    ).sort_index()
+def _by_period(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    """Days as a continuous axis (days with nothing get zero), or ISO weeks (starting
+    Monday) when the range is longer than :data:`MAX_DAILY_SPAN` days."""
+    days = pd.to_datetime(frame[column])
+    if days.empty:
+        return frame.assign(**{column: pd.Series(dtype=object)}), "day"
+    span = (days.max() - days.min()).days
+    if span > MAX_DAILY_SPAN:
+        starts = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.date
+        return frame.assign(**{column: starts}), "week starting"
+    return frame.assign(**{column: days.dt.date}), "day"
 
 
-def _documents_per_day(spec: ChartDef, frame: pd.DataFrame) -> Chart:
-    table = _pivot(frame, "day", "status", "documents")
-    ordered = [s for s in STATUS_ORDER if s in table.columns] + [
-        s for s in table.columns if s not in STATUS_ORDER
-    ]
+def _full_range(index: pd.Index, unit: str) -> list[date]:
+    if len(index) == 0:
+        return []
+    step = "7D" if unit == "week starting" else "D"
+    return [d.date() for d in pd.date_range(min(index), max(index), freq=step)]
+
+
+def _shape_documents_per_day(frame: pd.DataFrame) -> pd.DataFrame:
+    periodic, unit = _by_period(frame, "day")
+    table = periodic.groupby("day")[list(STATUS_ORDER)].sum()
+    table = table.reindex(_full_range(table.index, unit), fill_value=0)
+    return table.rename_axis(unit).reset_index()
+
+
+def _draw_documents_per_day(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    unit = table.columns[0]
     return stacked_bar_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        categories=list(table.index),
-        series={status.replace("_", " "): table[status].tolist() for status in ordered},
-        x_label="day processed",
+        categories=[_label(d) for d in table[unit]],
+        series={s.replace("_", " "): table[s].astype(float).tolist() for s in STATUS_ORDER},
+        series_classes=[f"status-fill-{s}" for s in STATUS_ORDER],
+        x_label=f"arrival {unit}",
         y_label="documents",
     )
 
 
-def _auto_accept_rate(spec: ChartDef, frame: pd.DataFrame) -> Chart:
-    ordered = frame.assign(day=frame["day"].map(_text)).sort_values("day")
+def _shape_auto_accept_rate(frame: pd.DataFrame) -> pd.DataFrame:
+    periodic, unit = _by_period(frame, "day")
+    table = periodic.groupby("day")[["received", "auto_accepted"]].sum()
+    table["auto_accept_rate"] = (table["auto_accepted"] / table["received"]).round(4)
+    return table.rename_axis(unit).reset_index()
+
+
+def _draw_auto_accept_rate(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    unit = table.columns[0]
     return line_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        categories=ordered["day"].tolist(),
-        series={"auto-accepted": [None if pd.isna(v) else float(v) for v in ordered["rate"]]},
-        x_label="day processed",
-        y_label="share auto-accepted",
+        categories=[_label(d) for d in table[unit]],
+        series={
+            "auto-accepted": [None if pd.isna(v) else float(v) for v in table["auto_accept_rate"]]
+        },
+        x_label=f"arrival {unit}",
+        y_label="share of files",
         percent=True,
     )
 
 
-def _corrections_per_field(spec: ChartDef, frame: pd.DataFrame) -> Chart:
-    top = frame.sort_values(["corrections", "field"], ascending=[False, True]).head(TOP_FIELDS)
+def _shape_corrections(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values(
+        ["corrections", "form_type", "field"], ascending=[False, True, True]
+    )
+    return ordered.head(TOP_FIELDS).reset_index(drop=True)
+
+
+def _draw_corrections(spec: ChartDef, table: pd.DataFrame) -> Chart:
     return horizontal_bar_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        labels=top["field"].map(_text).tolist(),
-        values=top["corrections"].astype(float).tolist(),
-        x_label="corrections",
+        labels=table["field"].map(_label).tolist(),
+        values=table["corrections"].astype(float).tolist(),
+        x_label="corrections by reviewers",
         y_label="field",
     )
 
 
-def _epidemic_curve(spec: ChartDef, frame: pd.DataFrame) -> Chart:
-    table = _pivot(frame, "onset_date", "county", "cases")
-    totals = table.sum().sort_values(ascending=False)
-    keep = list(totals.index[:TOP_COUNTIES])
-    series = {county: table[county].tolist() for county in keep}
-    rest = [c for c in table.columns if c not in keep]
+def _shape_epi_curve(frame: pd.DataFrame) -> pd.DataFrame:
+    periodic, unit = _by_period(frame, "onset_date")
+    periodic = periodic.assign(county=periodic["county_of_residence"].map(_label))
+    table = periodic.groupby(["onset_date", "county"])["cases"].sum().reset_index()
+    return table.rename(columns={"onset_date": f"onset {unit}"})
+
+
+def _draw_epi_curve(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    unit = table.columns[0]
+    wide = table.pivot_table(index=unit, columns="county", values="cases", aggfunc="sum")
+    wide = wide.reindex(_full_range(wide.index, unit.removeprefix("onset "))).fillna(0)
+    totals = wide.sum().sort_values(ascending=False)
+    keep = [c for c in totals.index if c != UNKNOWN][:TOP_COUNTIES]
+    series = {county: wide[county].tolist() for county in keep}
+    rest = [c for c in wide.columns if c not in keep]
     if rest:
-        series[f"{len(rest)} other counties"] = table[rest].sum(axis=1).tolist()
+        series["other or unknown county"] = wide[rest].sum(axis=1).tolist()
     return stacked_bar_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        categories=list(table.index),
+        categories=[_label(d) for d in wide.index],
         series=series,
-        x_label="onset date",
+        x_label=unit,
         y_label="cases",
     )
 
 
-def _applications_per_county(spec: ChartDef, frame: pd.DataFrame) -> Chart:
-    ordered = frame.assign(county=frame["county"].map(_text)).sort_values(
-        ["applications", "county"], ascending=[False, True]
+def _shape_applications(frame: pd.DataFrame) -> pd.DataFrame:
+    # benefits_by_county repeats each (county, day) count once per programme.
+    once = frame.drop_duplicates(["county", "day"])
+    once = once.assign(county=once["county"].map(_label))
+    table = once.groupby("county")["applications"].sum().reset_index()
+    return table.sort_values(["applications", "county"], ascending=[False, True]).reset_index(
+        drop=True
     )
+
+
+def _draw_applications(spec: ChartDef, table: pd.DataFrame) -> Chart:
     return horizontal_bar_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        labels=ordered["county"].tolist(),
-        values=ordered["applications"].astype(float).tolist(),
+        labels=table["county"].tolist(),
+        values=table["applications"].astype(float).tolist(),
         x_label="applications",
-        y_label="county",
+        y_label="residential county",
     )
 
 
 CHARTS: tuple[ChartDef, ...] = (
     ChartDef(
         "documents_per_day",
+        "processing_by_centre",
         "Documents per day",
-        "Every processed document by the day it was processed, split by its current status.",
-        _documents_per_day,
+        "Files by arrival day and current status (rejected includes files refused at intake).",
+        _shape_documents_per_day,
+        _draw_documents_per_day,
     ),
     ChartDef(
         "auto_accept_rate",
+        "processing_by_centre",
         "Auto-accept rate",
-        "Share of each day's documents that passed every check with no person involved.",
-        _auto_accept_rate,
+        "Share of each day's files the machine accepted with no person involved.",
+        _shape_auto_accept_rate,
+        _draw_auto_accept_rate,
     ),
     ChartDef(
         "corrections_per_field",
+        "corrections_by_field",
         "Corrections per field",
-        "Which fields reviewers correct most: where the machine is wrong most often.",
-        _corrections_per_field,
+        f"The {TOP_FIELDS} fields reviewers correct most: where the machine is wrong most.",
+        _shape_corrections,
+        _draw_corrections,
     ),
     ChartDef(
         "epidemic_curve",
+        "epi_curve",
         "Epidemic curve",
         "Infection reports by symptom onset date, per county of residence.",
-        _epidemic_curve,
+        _shape_epi_curve,
+        _draw_epi_curve,
     ),
     ChartDef(
         "applications_per_county",
+        "benefits_by_county",
         "Benefit applications per county",
-        "DHS-1171 applications by residential county.",
-        _applications_per_county,
+        "DHS-1171 applications by residential county (rejected ones not counted).",
+        _shape_applications,
+        _draw_applications,
     ),
 )
 CHARTS_BY_NAME = {chart.name: chart for chart in CHARTS}
 
 
+def chart_tables(engine: Engine, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Each chart's own table (what it draws and what its CSV holds), by chart name; each
+    aggregate is computed once."""
+    aggregates = _aggregates()
+    computed: dict[str, pd.DataFrame] = {}
+    tables = {}
+    for spec in CHARTS:
+        if names is not None and spec.name not in names:
+            continue
+        if spec.aggregate not in computed:
+            computed[spec.aggregate] = aggregates[spec.aggregate](engine)
+        tables[spec.name] = spec.shape(computed[spec.aggregate])
+    return tables
+
+
 def build_charts(engine: Engine) -> list[Chart]:
     """Every overview chart, drawn from the current database."""
-    aggregates = _aggregates()
-    return [spec.draw(spec, aggregates[spec.name](engine)) for spec in CHARTS]
+    tables = chart_tables(engine)
+    return [spec.draw(spec, tables[spec.name]) for spec in CHARTS]
 
 
 def chart_csv(engine: Engine, name: str, *, actor: str) -> str:
-    """One chart's aggregate as CSV text; the export is written to the audit table."""
+    """One chart's table as CSV text; the export is written to the audit table."""
     if name not in CHARTS_BY_NAME:
         raise UnknownChart(f"there is no chart named {name!r}")
-    frame = _aggregates()[name](engine)
+    table = chart_tables(engine, [name])[name]
     record_audit(engine, actor=actor, action=EXPORT, detail=f"chart {name}")
-    csv_text: str = frame.to_csv(index=False)
+    csv_text: str = table.to_csv(index=False)
     return csv_text

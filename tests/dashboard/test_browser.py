@@ -1,0 +1,203 @@
+"""The dashboard in a real browser: headless Debian chromium driven by Playwright.
+
+GIVEN the app served by uvicorn on a free 127.0.0.1 port against a scratch SQLite database
+with hand-made documents, WHEN a person logs in and works through the screens, THEN the
+page behaves as a reviewer expects. Screenshots land in pytest's tmp folder.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from loaders.review import apply_correction
+from loaders.tables import infection_reports, review_events
+from tests.dashboard.conftest import PASSWORD, XSS, Fixture
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; yields its base URL."""
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make sysdeps-test installs it)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+def _login(page, username: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _stored_first_name(engine: Engine, document_id: str) -> tuple[object, int]:
+    """The typed record's value and how many review events corrected it."""
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.select(infection_reports.c.patient_first_name).where(
+                infection_reports.c.document_id == document_id
+            )
+        ).scalar()
+        events = connection.execute(
+            sa.select(sa.func.count()).where(
+                review_events.c.document_id == document_id,
+                review_events.c.field == "patient_first_name",
+                review_events.c.action == "correct",
+            )
+        ).scalar()
+    return value, int(events or 0)
+
+
+def test_review_correct_approve_leaves_queue(
+    page, docs: Fixture, engine: Engine, tmp_path: Path
+) -> None:
+    """Log in, open the oldest document from the queue, correct a field with the keyboard,
+    approve with 'a': the document leaves the queue and the database holds the change."""
+    _login(page, "reviewer")
+    assert page.url.endswith("/queue")
+    assert page.locator(f"tr[data-document='{docs.xss_case}']").count() == 1
+    page.click("text=Start with the oldest")
+    page.wait_for_selector("#review")
+    assert docs.xss_case in page.url
+
+    # j/k move the selection, and the page image zooms to the selected field's box.
+    svg = page.locator(".page-svg[data-page='1']")
+    first_view = svg.get_attribute("viewBox")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.wait_for_timeout(400)
+    selected = page.locator(".field.selected")
+    assert selected.count() == 1
+    assert svg.get_attribute("viewBox") != "0 0 850 1100" or first_view != "0 0 850 1100"
+
+    # Select the patient's first name by clicking its box, then edit with 'e' + Enter.
+    page.click("rect.box[data-field='patient_first_name']")
+    page.wait_for_timeout(300)
+    assert page.locator("#f-patient_first_name").get_attribute("aria-selected") == "true"
+    view = [float(v) for v in svg.get_attribute("viewBox").split()]
+    assert view[2] < 850, "the view zooms in on the selected box"
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=False)
+    page.keyboard.press("e")
+    editor = page.locator("#v-patient_first_name")
+    assert editor.is_visible()
+    editor.fill("Janet")
+    editor.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert "field=patient_first_name" in page.url
+    assert "Janet" in page.locator("#f-patient_first_name .field-value").inner_text()
+    assert _stored_first_name(engine, docs.xss_case) == ("Janet", 1)
+
+    # 'a' approves; the queue no longer lists the document, the database says accepted.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("a")
+    page.wait_for_url("**/queue")
+    assert page.locator(f"tr[data-document='{docs.xss_case}']").count() == 0
+    assert "has left the queue" in page.locator(".flashes").inner_text()
+    with engine.connect() as connection:
+        status = connection.execute(
+            sa.text("SELECT status, reviewed_by FROM documents WHERE document_id = :d"),
+            {"d": docs.xss_case},
+        ).one()
+    assert tuple(status) == ("accepted", "reviewer")
+    assert page.js_errors == []
+
+
+def test_ocr_script_renders_as_text(page, docs: Fixture) -> None:
+    """An OCR value '<script>alert(1)</script>' shows as text and never runs."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _login(page, "reviewer")
+    page.goto(f"/documents/{docs.xss_case}")
+    page.wait_for_selector("#f-patient_first_name")
+    shown = page.locator("#f-patient_first_name .field-value").inner_text()
+    assert shown == XSS
+    assert page.locator("#f-patient_first_name script").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_overview_renders_charts(page, docs: Fixture, engine: Engine, tmp_path: Path) -> None:
+    """The analyst's overview draws every chart (SVG with a real size and data marks) and
+    a screenshot of it is saved for people to look at."""
+    apply_correction(engine, docs.later_case, "age", 61, reviewer="reviewer")
+    apply_correction(engine, docs.later_case, "county_of_residence", "Kent", reviewer="reviewer")
+    _login(page, "analyst")
+    assert page.url.endswith("/overview")
+    charts = page.locator("svg.chart")
+    assert charts.count() == 5
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert chart.locator("rect.bar, circle.dot").count() > 0, chart.get_attribute("data-chart")
+    shot = tmp_path / "overview.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    assert page.js_errors == []
