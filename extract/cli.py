@@ -125,6 +125,10 @@ def show_command(
     green, checkboxes red (labelled with the field and option value), unfinished
     proposals orange. Look at it before committing a template change."""
     template = _template_for(form_type)
+    if page > len(template.pages):
+        raise typer.BadParameter(
+            f"{template.form_type} has pages 1..{len(template.pages)}", param_hint="--page"
+        )
     image = render_overlay(template, page, dpi)
     out.parent.mkdir(parents=True, exist_ok=True)
     image.save(out)

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
@@ -254,14 +255,26 @@ class PageLayout:
 
 
 def read_layouts(pdf: Path) -> list[PageLayout]:
-    """The layout of every page of a PDF (pdfplumber)."""
+    """The layout of every page of a PDF (pdfplumber). Layouts are immutable, so they are
+    cached per file version (path, size, modification time): reading the 21-page DHS-1171
+    takes seconds."""
+    try:
+        stat = pdf.stat()
+    except OSError as exc:
+        raise InputRejected(ErrorCode.NOT_FOUND, f"cannot read PDF {pdf.name}: {exc}") from exc
+    return list(_read_layouts(pdf.resolve(), stat.st_size, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _read_layouts(pdf: Path, _size: int, _mtime_ns: int) -> tuple[PageLayout, ...]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
     try:
         with pdfplumber.open(pdf) as document:
-            return [_page_layout(page) for page in document.pages]
-    except (OSError, PDFSyntaxError) as exc:
+            return tuple(_page_layout(page) for page in document.pages)
+    except (OSError, PDFSyntaxError, PdfminerException, MalformedPDFException) as exc:
         raise InputRejected(ErrorCode.CORRUPT, f"cannot read PDF {pdf.name}: {exc}") from exc
 
 
@@ -851,27 +864,26 @@ def _text_layer_proposals(
     return out
 
 
-def _words_left_of(layout: PageLayout, blank: Box, reach: float = 160) -> str:
-    """The printed words on the blank's line that end within ``reach`` points left of it,
-    stopping at a gap wider than two spaces (the previous column's text)."""
+def _words_left_of(layout: PageLayout, blank: Box, reach: float = 100) -> str:
+    """The printed words on the blank's line that end within ``reach`` points left of it:
+    the label, read back from the blank until a gap wider than a few spaces (the previous
+    column's text)."""
     centre = (blank[1] + blank[3]) / 2
     line = sorted(
         (
             w
             for w in layout.words
-            if w.box[1] - 2 <= centre <= w.box[3] + 2
-            and w.box[2] <= blank[0] + 1
-            and blank[0] - w.box[2] <= reach
+            if w.box[1] - 2 <= centre <= w.box[3] + 2 and w.box[2] <= blank[0] + 1
         ),
         key=lambda w: w.box[0],
     )
     picked: list[Word] = []
-    edge = blank[0]
+    edge, allowed_gap = blank[0], reach
     for word in reversed(line):
-        if edge - word.box[2] > 40:
+        if edge - word.box[2] > allowed_gap:
             break
         picked.append(word)
-        edge = word.box[0]
+        edge, allowed_gap = word.box[0], 12.0
     return " ".join(w.text for w in reversed(picked))
 
 
