@@ -29,15 +29,16 @@ from loaders.db import session_scope
 from loaders.tables import benefit_applications, documents, infection_reports
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_JOINERS = re.compile(r"['’`-]")  # O'Neil = ONeil, Smith-Jones = SmithJones
 
 
 def name_key(parts: Sequence[str | None]) -> tuple[str, ...]:
     """A person's name as a sorted tuple of normalised words (order and punctuation free)."""
-    text = " ".join(p for p in parts if p)
+    text = _JOINERS.sub("", " ".join(p for p in parts if p))
     ascii_text = (
         unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     )
-    return tuple(sorted(word for word in _NON_ALNUM.split(ascii_text) if word))
+    return tuple(sorted(w for w in _NON_ALNUM.split(ascii_text) if w))
 
 
 def _as_date(value: str | date | None) -> date | None:

@@ -1,0 +1,86 @@
+"""Possible duplicates: same person (normalised name) and same event date."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from faxflow.model import RecordType, Status
+from loaders.duplicates import find_possible_duplicates, name_key
+from loaders.load import load_document
+from tests.loaders.conftest import at, benefit_result, doc_id, infection_result, source_for
+
+
+def test_name_key_ignores_case_accents_punctuation_and_order() -> None:
+    assert name_key(["José", "O'Neil"]) == name_key(["ONEIL, JOSE"]) is not None
+    assert name_key(["Jose  O Neil"]) != name_key(["Jose Oneil"])
+    assert name_key([None, ""]) == ()
+
+
+def _case(engine: Engine, n: int, day: int, status: Status = Status.ACCEPTED, **values) -> str:
+    result = infection_result(n, status=status, **values)
+    load_document(engine, result, source=source_for(result, centre="A", received=at(day)))
+    return result.document_id
+
+
+def test_same_person_and_onset_date(engine: Engine) -> None:
+    person = {
+        "patient_first_name": "Ann",
+        "patient_last_name": "Lee",
+        "date_of_birth": "1961-07-04",
+    }
+    first = _case(engine, 1, 1, onset_date="2020-03-01", **person)
+    second = _case(
+        engine, 2, 2, onset_date="2020-03-01", patient_first_name="ANN", patient_last_name="lee"
+    )
+    _case(engine, 3, 2, onset_date="2020-03-02", **person)  # another episode
+    _case(engine, 4, 2, onset_date="2020-03-01", patient_first_name="Anne", patient_last_name="Lee")
+    _case(engine, 5, 2, onset_date="2020-03-01", status=Status.REJECTED, **person)
+    _case(
+        engine,
+        6,
+        2,
+        onset_date="2020-03-01",
+        patient_first_name="Ann",
+        patient_last_name="Lee",
+        date_of_birth="1970-01-01",
+    )
+
+    def find(document_id: str, **kw) -> list[str]:
+        args = {
+            "person_names": ["Lee, Ann"],
+            "birth_date": "1961-07-04",
+            "event_date": "2020-03-01",
+        }
+        args.update(kw)
+        return find_possible_duplicates(
+            engine, record_type=RecordType.INFECTION_REPORT, document_id=document_id, **args
+        )
+
+    # a new document (not stored yet) matches both earlier records of Ann Lee on that day
+    assert find(doc_id(50)) == [first, second]
+    # a stored document only sees the ones that arrived before it
+    assert find(second) == [first]
+    assert find(first) == []
+    assert find(doc_id(50), event_date=None) == []
+    assert find(doc_id(50), event_date="not a date") == []
+    assert find(doc_id(50), person_names=[]) == []
+    assert find(doc_id(50), birth_date=None) == [first, second, doc_id(6)]
+
+
+def test_benefit_applications_use_name_and_signature_date(engine: Engine) -> None:
+    earlier = benefit_result(
+        7,
+        applicant_full_name="Pat  Doe",
+        signature_date="2020-03-04",
+        applicant_birth_date="1980-01-01",
+    )
+    load_document(engine, earlier, source=source_for(earlier, centre="A", received=at(4)))
+    found = find_possible_duplicates(
+        engine,
+        record_type="benefit_application",
+        document_id=doc_id(51),
+        person_names=["Doe", "Pat"],
+        birth_date="1980-01-01",
+        event_date="2020-03-04",
+    )
+    assert found == [earlier.document_id]
