@@ -33,6 +33,11 @@ ASSUMED_DPI = 200.0
 # (short side, long side) in inches of the paper sizes health centres fax.
 PAPER_SIZES_IN: tuple[tuple[float, float], ...] = ((8.5, 11.0), (8.27, 11.69), (8.5, 14.0))
 _PAPER_RATIO_TOLERANCE = 0.04
+
+FAX_X_DPI = 204.0
+"""Horizontal resolution of every Group 3/4 fax: 1728 pixels over 215 mm (ITU-T T.4)."""
+FAX_LINE_PIXELS = frozenset({1728, 2048, 2432})
+"""T.4 scan-line lengths (A4, B4, A3 widths at the fax resolution)."""
 _PLAUSIBLE_PAGE_IN = (2.0, 20.0)  # shortest and longest believable page side, inches
 
 
@@ -179,6 +184,10 @@ def page_resolution(frame: Image.Image, width: int, height: int) -> tuple[float,
     declared = frame.info.get("dpi")
     if declared is not None and _usable_pair(declared):
         x_dpi, y_dpi = float(declared[0]), float(declared[1])
+        if frame.mode == "1" and width in FAX_LINE_PIXELS and _far_from(x_dpi, FAX_X_DPI):
+            # A fax line is 1728 pixels over 215 mm whatever the tag says (ITU-T T.4);
+            # fax software that writes 300 dpi on such a page would shrink it to 5.8 in.
+            return (FAX_X_DPI, y_dpi * FAX_X_DPI / x_dpi)
         if _believable_page(width / x_dpi, height / y_dpi):
             return (x_dpi, y_dpi)
     # Only an aspect ratio (TIFF resolution unit "none", PNG pHYs unit unknown, JFIF 0).
@@ -189,6 +198,10 @@ def page_resolution(frame: Image.Image, width: int, height: int) -> tuple[float,
     square_height = height / y_per_x
     x_dpi = _dpi_from_paper_shape(width, square_height) or ASSUMED_DPI
     return (x_dpi, x_dpi * y_per_x)
+
+
+def _far_from(value: float, expected: float, tolerance: float = 0.05) -> bool:
+    return abs(value - expected) > tolerance * expected
 
 
 def _usable_pair(value: object) -> bool:

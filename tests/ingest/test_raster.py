@@ -44,6 +44,23 @@ def test_fax_fine_resolution_is_nearly_unchanged(tmp_path: Path, settings: Setti
     assert page.image.shape == (round(2200 * 200 / 196), round(1728 * 200 / 204))
 
 
+def test_fax_line_length_wins_over_a_wrong_resolution_tag(
+    tmp_path: Path, settings: Settings
+) -> None:
+    path = make_tiff(tmp_path / "fax.tif", pages=1, size=(1728, 2200), dpi=(300, 300))
+    (page,) = pages_of(path, settings)
+    assert page.source_dpi == (204.0, 204.0)
+    assert page.image.shape == (round(2200 * 200 / 204), round(1728 * 200 / 204))
+
+
+def test_grey_scan_1728_wide_keeps_its_declared_resolution(
+    tmp_path: Path, settings: Settings
+) -> None:
+    path = make_png(tmp_path / "scan.png", size=(1728, 2200), dpi=(300, 300))
+    (page,) = pages_of(path, settings)
+    assert page.source_dpi == pytest.approx((300.0, 300.0), abs=0.01)
+
+
 def test_page_dpi_setting_sets_the_working_resolution(tmp_path: Path, settings: Settings) -> None:
     path = make_tiff(tmp_path / "fax.tif", pages=1, size=(1700, 1100), dpi=(200, 100))
     (page,) = pages_of(path, settings.model_copy(update={"page_dpi": 300}))
