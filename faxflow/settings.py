@@ -50,6 +50,7 @@ class CleanupSettings(BaseSettings):
     binarise: bool = True
     remove_lines: bool = True
     border: bool = True
+    blobs: bool = True  # whiten photographs and solid black areas before OCR
 
 
 class Settings(BaseSettings):
