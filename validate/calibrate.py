@@ -4,23 +4,25 @@ Goal (issue 6): among documents the pipeline auto-accepts, the share of correct 
 (auto-accept precision) stays at or above a target (99.5%), while as many documents as
 possible are accepted.
 
-How: every scored document becomes a :class:`DocumentSample` — its per-field confidences,
-whether other (non-confidence) blocking issues hold it back, and how many of its fields are
-right (scored by :func:`samples.evaluate.score_document`, the same scorer ``faxflow eval``
-uses).  Fields fall into *buckets* — a field kind (``date``, ``choice`` …) or, where a
+How: every scored document becomes a :class:`DocumentSample` — its per-field confidences
+and whether each field is right (scored by :func:`samples.evaluate.score_document`, the
+same scorer ``faxflow eval`` uses), and whether other (non-confidence) blocking issues hold
+it back.  Fields fall into *buckets* — a field kind (``date``, ``choice`` …) or, where a
 field has at least ``min_field_docs`` documents, the field itself.  A document is accepted
 when nothing else blocks it and, in every bucket, its lowest confidence reaches the
 bucket's threshold.  The search:
 
-1. starts with every threshold at 0 (accept everything not blocked);
-2. while precision is below target, raises the one bucket threshold that buys the most
-   precision per document given up;
-3. then tries lowering each threshold again, keeping a move when precision stays at or
-   above target and more documents are accepted, until nothing changes.
+1. fits, per bucket, the error rate as a non-increasing function of confidence (isotonic
+   regression);
+2. sweeps one error level shared by all buckets — each bucket's threshold is where its
+   curve falls to that level — and keeps the level that accepts most documents with
+   precision ≥ target (a one-dimensional search: hard to over-fit);
+3. lowers single thresholds further while precision stays ≥ target and more documents
+   pass, then moves each up to the lowest confidence an accepted document actually had.
 
 Buckets seen fewer than ``min_kind_count`` times are not tuned: they keep the current
-setting, so a handful of observations never sets a threshold (no over-fitting on small
-sets); per-field buckets need ``min_field_docs`` documents, else they fold into their kind.
+setting, so a handful of observations never sets a threshold; per-field buckets need
+``min_field_docs`` documents, else they fold into their kind.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,9 @@ class DocumentSample:
     form_type: str
     profile: str
     blocked: bool  # a blocking issue other than low confidence, or rejected
-    confidences: tuple[tuple[str, str, float], ...]  # (field, kind, confidence)
+    # (field, kind, confidence, correct) — correct is None for fields the scorer does not
+    # score (the CDC form's second copies, ``date_of_birth#2``)
+    confidences: tuple[tuple[str, str, float, bool | None], ...]
     correct: int
     total: int
 
@@ -101,7 +105,6 @@ class Calibration:
     groups: tuple[GroupNumbers, ...]  # per form type and profile
     untuned: tuple[str, ...] = ()  # buckets with too few observations (kept as configured)
     meets_target: bool = True
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,15 +150,15 @@ def _blocked(result: Mapping[str, Any]) -> bool:
 
 
 def _confidences(
-    result: Mapping[str, Any], kinds: Mapping[str, str]
-) -> tuple[tuple[str, str, float], ...]:
+    result: Mapping[str, Any], kinds: Mapping[str, str], correct: Mapping[str, bool]
+) -> tuple[tuple[str, str, float, bool | None], ...]:
     out = []
     fields = result.get("fields") or {}
     for name, evidence in fields.items() if isinstance(fields, Mapping) else ():
         conf = evidence.get("confidence") if isinstance(evidence, Mapping) else None
         if isinstance(conf, int | float) and not isinstance(conf, bool):
             kind = kinds.get(name) or kinds.get(name.partition("#")[0]) or DEFAULT_KIND
-            out.append((name, kind, float(conf)))
+            out.append((name, kind, float(conf), correct.get(name)))
     return tuple(out)
 
 
@@ -190,13 +193,14 @@ def load_samples(
             continue
         scores = score_document(result, truth)
         form_type = str(truth["form_type"])
+        correct = {score.name: score.correct for score in scores}
         samples.append(
             DocumentSample(
                 stem=stem,
                 form_type=form_type,
                 profile=str(truth.get("profile") or "unknown"),
                 blocked=_blocked(result) or result.get("form_type") != form_type,
-                confidences=_confidences(result, kinds_by_form.get(form_type, {})),
+                confidences=_confidences(result, kinds_by_form.get(form_type, {}), correct),
                 correct=sum(s.correct for s in scores),
                 total=len(scores),
             )
@@ -217,6 +221,7 @@ class _Problem:
     correct: np.ndarray  # (docs,)
     total: np.ndarray  # (docs,)
     tunable: np.ndarray  # (buckets,) bool
+    observations: list[list[tuple[float, bool]]]  # per bucket: (confidence, wrong)
 
     def accepted(self, thresholds: np.ndarray) -> np.ndarray:
         return ~self.blocked & np.all(self.lowest >= thresholds, axis=1)
@@ -224,7 +229,7 @@ class _Problem:
     def score(self, thresholds: np.ndarray) -> tuple[int, float]:
         """(accepted documents, precision); precision is 1 when nothing is accepted."""
         accepted = self.accepted(thresholds)
-        fields = int(self.total[accepted].sum())
+        fields = float(self.total[accepted].sum())
         return int(accepted.sum()), (
             float(self.correct[accepted].sum()) / fields if fields else 1.0
         )
@@ -238,29 +243,97 @@ def bucket_of(name: str, kind: str, field_buckets: frozenset[str]) -> str:
 def _build(docs: Sequence[DocumentSample], *, min_kind_count: int, min_field_docs: int) -> _Problem:
     docs_per_field: dict[str, int] = {}
     for doc in docs:
-        for name in {n for n, _, _ in doc.confidences}:
+        for name in {entry[0] for entry in doc.confidences}:
             docs_per_field[name] = docs_per_field.get(name, 0) + 1
     field_buckets = frozenset(n for n, c in docs_per_field.items() if c >= min_field_docs)
-    counts: dict[str, int] = {}
-    for doc in docs:
-        for name, kind, _ in doc.confidences:
-            key = bucket_of(name, kind, field_buckets)
-            counts[key] = counts.get(key, 0) + 1
-    buckets = sorted(counts)
+    buckets = sorted({bucket_of(n, k, field_buckets) for d in docs for n, k, _, _ in d.confidences})
     index = {b: i for i, b in enumerate(buckets)}
     lowest = np.full((len(docs), len(buckets)), np.inf)
+    observations: list[list[tuple[float, bool]]] = [[] for _ in buckets]
+    counts = np.zeros(len(buckets), dtype=int)
     for row, doc in enumerate(docs):
-        for name, kind, conf in doc.confidences:
+        for name, kind, conf, correct in doc.confidences:
             col = index[bucket_of(name, kind, field_buckets)]
             lowest[row, col] = min(lowest[row, col], conf)
+            counts[col] += 1
+            if correct is not None:
+                observations[col].append((conf, not correct))
     return _Problem(
         buckets=buckets,
         lowest=lowest,
         blocked=np.array([d.blocked for d in docs], dtype=bool),
         correct=np.array([d.correct for d in docs], dtype=float),
         total=np.array([d.total for d in docs], dtype=float),
-        tunable=np.array([counts[b] >= min_kind_count for b in buckets], dtype=bool),
+        tunable=counts >= min_kind_count,
+        observations=observations,
     )
+
+
+def error_curve(observations: Sequence[tuple[float, bool]]) -> tuple[np.ndarray, np.ndarray]:
+    """(confidences ascending, estimated error rate) — the error rate as a non-increasing
+    function of confidence, fitted by isotonic regression (pool adjacent violators)."""
+    if not observations:
+        return np.empty(0), np.empty(0)
+    conf = np.array([c for c, _ in observations])
+    wrong = np.array([w for _, w in observations], dtype=float)
+    levels, inverse = np.unique(conf, return_inverse=True)
+    weight = np.bincount(inverse).astype(float)
+    mean = np.bincount(inverse, weights=wrong) / weight
+    # Fit non-decreasing error from the most to the least confident level.
+    blocks: list[list[float]] = []  # [value, weight, levels]
+    for value, w in zip(mean[::-1], weight[::-1], strict=True):
+        blocks.append([float(value), float(w), 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            right = blocks.pop()
+            left = blocks[-1]
+            total = left[1] + right[1]
+            blocks[-1] = [
+                (left[0] * left[1] + right[0] * right[1]) / total,
+                total,
+                left[2] + right[2],
+            ]
+    fitted = np.repeat([b[0] for b in blocks], [int(b[2]) for b in blocks])[::-1]
+    return levels, fitted
+
+
+def _thresholds_at(
+    level: float, curves: Sequence[tuple[np.ndarray, np.ndarray]], base: np.ndarray
+) -> np.ndarray:
+    """Per bucket, the lowest confidence from which the estimated error stays ≤ ``level``
+    (0 when it always does, +inf when it never does); untuned buckets keep ``base``."""
+    out = base.copy()
+    for b, (levels, fitted) in enumerate(curves):
+        if levels.size == 0 or not np.isnan(base[b]):
+            continue
+        ok = np.flatnonzero(fitted <= level)
+        out[b] = 0.0 if ok.size and ok[0] == 0 else (levels[ok[0]] if ok.size else np.inf)
+    return out
+
+
+def _best_error_level(problem: _Problem, fixed: np.ndarray, target: float) -> np.ndarray:
+    """Sweep one error level shared by all buckets; keep the one accepting most documents
+    with precision ≥ target.  Equal marginal error across buckets is what an optimum of
+    "most documents at a fixed error budget" looks like, and a 1-D sweep cannot over-fit
+    the way a free search over many thresholds can."""
+    curves = [
+        error_curve(obs) if tunable else (np.empty(0), np.empty(0))
+        for obs, tunable in zip(problem.observations, problem.tunable, strict=True)
+    ]
+    base = np.where(problem.tunable, np.nan, fixed)
+    levels = np.unique(np.concatenate([[0.0, 1.0], *[f for _, f in curves]]))
+    best = _fill(_thresholds_at(0.0, curves, base))
+    best_score = problem.score(best)
+    for level in levels:
+        trial = _fill(_thresholds_at(float(level), curves, base))
+        n, p = problem.score(trial)
+        if p >= target and (n, p) > best_score:
+            best, best_score = trial, (n, p)
+    return best
+
+
+def _fill(thresholds: np.ndarray) -> np.ndarray:
+    """Tunable buckets without observations of correctness: never auto-accept them."""
+    return np.where(np.isnan(thresholds), np.inf, thresholds)
 
 
 def _candidates(column: np.ndarray) -> np.ndarray:
@@ -268,31 +341,9 @@ def _candidates(column: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], values, [np.inf]])
 
 
-def _raise_until_target(problem: _Problem, thresholds: np.ndarray, target: float) -> np.ndarray:
-    candidates = [_candidates(problem.lowest[:, b]) for b in range(len(problem.buckets))]
-    while True:
-        accepted, precision = problem.score(thresholds)
-        if precision >= target or accepted == 0:
-            return thresholds
-        best: tuple[float, int, float] | None = None
-        for b in np.flatnonzero(problem.tunable):
-            higher = candidates[b][candidates[b] > thresholds[b]]
-            for value in higher:
-                trial = thresholds.copy()
-                trial[b] = value
-                n, p = problem.score(trial)
-                if n < accepted:  # the smallest raise that drops a document
-                    gain = (p - precision) / (accepted - n)
-                    if best is None or gain > best[0]:
-                        best = (gain, int(b), float(value))
-                    break
-        if best is None:
-            return thresholds
-        thresholds = thresholds.copy()
-        thresholds[best[1]] = best[2]
-
-
 def _lower_while_safe(problem: _Problem, thresholds: np.ndarray, target: float) -> np.ndarray:
+    """Coordinate moves: lower one threshold when that accepts more documents and keeps
+    precision ≥ target; repeat until no move helps."""
     candidates = [_candidates(problem.lowest[:, b]) for b in range(len(problem.buckets))]
     improved = True
     while improved:
@@ -344,8 +395,7 @@ def calibrate(
         raise ConfigError("--target must be in (0, 1]")
     problem = _build(docs, min_kind_count=min_kind_count, min_field_docs=min_field_docs)
     fixed = np.array([settings.threshold_for(b, b) for b in problem.buckets])
-    thresholds = np.where(problem.tunable, 0.0, fixed)
-    thresholds = _raise_until_target(problem, thresholds, target)
+    thresholds = _best_error_level(problem, fixed, target)
     thresholds = _lower_while_safe(problem, thresholds, target)
     thresholds = _tightest_equivalent(problem, thresholds)
     _, precision = problem.score(thresholds)
@@ -355,7 +405,6 @@ def calibrate(
         if tunable
     }
     untuned = tuple(b for b, t in zip(problem.buckets, problem.tunable, strict=True) if not t)
-    field_buckets = frozenset(b for b in problem.buckets if b not in _ALL_KINDS)
     accepted = problem.accepted(thresholds)
     return Calibration(
         thresholds=chosen,
@@ -364,17 +413,7 @@ def calibrate(
         groups=tuple(_groups(docs, accepted)),
         untuned=untuned,
         meets_target=precision >= target,
-        notes=(f"{len(field_buckets)} per-field buckets",),
     )
-
-
-def _kinds() -> frozenset[str]:
-    from extract.template import FieldKind
-
-    return frozenset(k.value for k in FieldKind) | {DEFAULT_KIND}
-
-
-_ALL_KINDS = _kinds()
 
 
 def simulate(
@@ -385,7 +424,7 @@ def simulate(
     trial = settings.model_copy(update={"confidence_thresholds": dict(thresholds)})
     return np.array(
         [
-            not d.blocked and all(c >= trial.threshold_for(n, k) for n, k, c in d.confidences)
+            not d.blocked and all(c >= trial.threshold_for(n, k) for n, k, c, _ in d.confidences)
             for d in docs
         ],
         dtype=bool,

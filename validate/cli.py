@@ -32,7 +32,10 @@ def _pct(value: float) -> str:
 def _numbers_table(title: str, rows: list[GroupNumbers]) -> Table:
     table = Table(title=title)
     for column in ("form / profile", "docs", "accepted", "accepted share", "fields", "precision"):
-        table.add_column(column, justify="left" if column == "form / profile" else "right")
+        if column == "form / profile":
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             row.label,
@@ -111,7 +114,7 @@ def calibrate_command(
     if not result.meets_target:
         console.print("[red]the target cannot be met on this set[/red]")
     if write:
-        write_thresholds(result)
+        write_thresholds(result, THRESHOLDS_FILE)
         console.print(f"thresholds written to {THRESHOLDS_FILE}")
     else:
         console.print("dry run: add --write to store these thresholds")

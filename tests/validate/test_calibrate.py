@@ -1,0 +1,223 @@
+"""Threshold calibration: precision target kept, as many documents accepted as possible."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from faxflow.errors import ConfigError
+from faxflow.model import RecordType
+from faxflow.schemas import empty_record
+from faxflow.settings import Settings, committed_thresholds
+from validate.calibrate import DocumentSample, calibrate, load_samples, simulate
+
+FIELDS = [
+    ("onset_date", "date"),
+    ("report_date_pui", "date"),
+    ("sex", "choice"),
+    ("died", "choice"),
+]
+
+
+def _synthetic(n: int, seed: int, *, blocked_every: int = 0) -> list[DocumentSample]:
+    """Dates read below 0.7 are wrong half the time; everything else is right."""
+    rng = np.random.default_rng(seed)
+    docs = []
+    for i in range(n):
+        confidences = []
+        wrong = 0
+        for name, kind in FIELDS:
+            conf = round(
+                float(rng.uniform(0.4, 1.0) if kind == "date" else rng.uniform(0.85, 1.0)), 3
+            )
+            misread = kind == "date" and conf < 0.7 and rng.random() < 0.5
+            confidences.append((name, kind, conf, not misread))
+            wrong += misread
+        docs.append(
+            DocumentSample(
+                stem=f"d{i}",
+                form_type="cdc_pui_2020",
+                profile="fax_fine" if i % 2 else "scan_grey",
+                blocked=bool(blocked_every and i % blocked_every == 0),
+                confidences=tuple(confidences),
+                correct=len(FIELDS) - wrong,
+                total=len(FIELDS),
+            )
+        )
+    return docs
+
+
+def test_calibration_keeps_the_target_and_accepts_the_safe_documents(settings: Settings) -> None:
+    docs = _synthetic(300, seed=7, blocked_every=10)
+    result = calibrate(docs, settings, target=0.995, min_kind_count=30, min_field_docs=10_000)
+    assert result.meets_target
+    assert result.overall.precision >= 0.995
+    # Every unblocked document whose dates were all read at 0.7 or above is safe to accept;
+    # the search must find at least those (it may also take a few with luckily-right dates).
+    safe = sum(
+        1
+        for d in docs
+        if not d.blocked and all(c >= 0.7 for _, k, c, _ in d.confidences if k == "date")
+    )
+    assert result.overall.accepted >= safe
+    assert 0.6 < result.thresholds["date"] <= 0.7 + 1e-9
+    assert set(result.thresholds) == {"date", "choice"}
+
+
+def test_blocked_documents_are_never_accepted(settings: Settings) -> None:
+    docs = _synthetic(200, seed=3, blocked_every=2)
+    result = calibrate(docs, settings, min_kind_count=10, min_field_docs=10_000)
+    accepted = simulate(docs, result.thresholds, settings)
+    assert not any(a and d.blocked for a, d in zip(accepted, docs, strict=True))
+
+
+def test_simulation_with_the_chosen_thresholds_reproduces_the_numbers(settings: Settings) -> None:
+    docs = _synthetic(250, seed=11)
+    result = calibrate(docs, settings, min_kind_count=10, min_field_docs=50)
+    accepted = simulate(docs, result.thresholds, settings)
+    assert int(accepted.sum()) == result.overall.accepted
+    fields = sum(d.total for d, a in zip(docs, accepted, strict=True) if a)
+    assert fields == result.overall.fields
+
+
+def test_enough_documents_give_per_field_thresholds(settings: Settings) -> None:
+    docs = _synthetic(120, seed=5)
+    per_field = calibrate(docs, settings, min_kind_count=10, min_field_docs=100)
+    assert {"onset_date", "report_date_pui", "sex", "died"} == set(per_field.thresholds)
+    per_kind = calibrate(docs, settings, min_kind_count=10, min_field_docs=121)
+    assert set(per_kind.thresholds) == {"date", "choice"}
+
+
+def test_small_samples_leave_thresholds_unchanged(settings: Settings) -> None:
+    docs = _synthetic(5, seed=1)  # 10 date and 10 choice observations
+    result = calibrate(docs, settings, min_kind_count=30)
+    assert result.thresholds == {}
+    assert set(result.untuned) == {"date", "choice"}
+    accepted = simulate(docs, {}, settings)
+    assert result.overall.accepted == int(accepted.sum())
+
+
+def test_groups_are_reported_per_form_and_profile(settings: Settings) -> None:
+    result = calibrate(_synthetic(100, seed=2), settings, min_kind_count=10)
+    labels = [g.label for g in result.groups]
+    assert labels == ["cdc_pui_2020", "cdc_pui_2020 / fax_fine", "cdc_pui_2020 / scan_grey"]
+    assert sum(g.documents for g in result.groups[1:]) == result.overall.documents
+
+
+def test_no_documents_is_a_config_error(settings: Settings) -> None:
+    with pytest.raises(ConfigError):
+        calibrate([], settings)
+
+
+# --- from files, through the CLI --------------------------------------------------------
+
+
+def _write_set(root: Path, n: int) -> tuple[Path, Path]:
+    """Truth and result files like `samples generate` and `process --out` write."""
+    truth_dir, results_dir = root / "truth", root / "results"
+    truth_dir.mkdir(parents=True)
+    results_dir.mkdir()
+    rng = np.random.default_rng(4)
+    for i in range(n):
+        record = empty_record(RecordType.INFECTION_REPORT)
+        record.update(patient_last_name="Doe", date_of_birth="1970-01-01", onset_date="2020-03-01")
+        stem = f"cdc_pui_2020-fax_fine-{i:04d}"
+        truth = {
+            "form_type": "cdc_pui_2020",
+            "record_type": "infection_report",
+            "profile": "fax_fine",
+            "record": record,
+        }
+        (truth_dir / f"{stem}.json").write_text(json.dumps(truth))
+        read = dict(record)
+        onset_conf = float(rng.uniform(0.5, 1.0))
+        if onset_conf < 0.75:
+            read["onset_date"] = "2020-08-01"  # misread
+        fields: dict[str, Any] = {
+            name: {"value": value, "confidence": 0.95} for name, value in read.items()
+        }
+        fields["onset_date"]["confidence"] = onset_conf
+        result = {
+            "form_type": "cdc_pui_2020",
+            "status": "needs_review",
+            "record": read,
+            "fields": fields,
+            "issues": [{"field": "onset_date", "code": "low_confidence", "message": "m"}],
+        }
+        (results_dir / f"{stem}.json").write_text(json.dumps(result))
+    return results_dir, truth_dir
+
+
+def test_load_samples_scores_with_the_shared_scorer(tmp_path: Path, settings: Settings) -> None:
+    pytest.importorskip("samples.evaluate")
+    results_dir, truth_dir = _write_set(tmp_path, 12)
+    (results_dir / f"{sorted(p.stem for p in truth_dir.glob('*.json'))[0]}.json").unlink()
+    docs, missing = load_samples(results_dir, truth_dir, settings)
+    assert len(docs) == 11 and len(missing) == 1
+    assert all(not d.blocked for d in docs)  # low_confidence issues are recomputed, not kept
+    kinds = {k for d in docs for n, k, _, _ in d.confidences if n == "onset_date"}
+    assert kinds == {"date"}  # from the CDC template
+    assert all(d.total == len(empty_record(RecordType.INFECTION_REPORT)) for d in docs)
+
+
+def test_calibrate_command_prints_and_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("samples.evaluate")
+    from faxflow.cli import app
+    from faxflow.settings import get_settings
+
+    results_dir, truth_dir = _write_set(tmp_path, 60)
+    target_file = tmp_path / "thresholds.json"
+    monkeypatch.setattr("validate.cli.THRESHOLDS_FILE", target_file)
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        run = CliRunner().invoke(
+            app,
+            [
+                "calibrate",
+                str(results_dir),
+                "--truth",
+                str(truth_dir),
+                "--min-count",
+                "20",
+                "--min-field-docs",
+                "1000",
+                "--write",
+            ],
+        )
+    finally:
+        get_settings.cache_clear()
+    assert run.exit_code == 0, run.output
+    assert "cdc_pui_2020 / fax_fine" in run.output and "precision" in run.output
+    stored = committed_thresholds(target_file)
+    assert "date" in stored, run.output
+    assert stored["date"] <= 0.75  # every onset read at 0.75 or above is right
+    numbers = json.loads(target_file.read_text())["calibration"]["overall"]
+    assert numbers["precision"] >= 0.995
+    safe = sum(
+        json.loads(p.read_text())["fields"]["onset_date"]["confidence"] >= 0.75
+        for p in results_dir.glob("*.json")
+    )
+    assert numbers["accepted"] >= safe
+
+
+def test_settings_default_comes_from_the_committed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"thresholds": {"date": 0.91, "bad": "x"}}))
+    assert committed_thresholds(path) == {"date": 0.91}
+    path.write_text("{not json")
+    assert committed_thresholds(path) == {}
+    assert committed_thresholds(tmp_path / "absent.json") == {}
+    monkeypatch.setenv("FAXFLOW_CONFIDENCE_THRESHOLDS", '{"phone": 0.97}')
+    assert Settings().confidence_thresholds == {"phone": 0.97}
+    monkeypatch.delenv("FAXFLOW_CONFIDENCE_THRESHOLDS")
+    assert Settings().confidence_thresholds == committed_thresholds()

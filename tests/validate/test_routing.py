@@ -1,0 +1,273 @@
+"""Routing and the pipeline's entry point: issues and confidence decide the status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faxflow.errors import DatabaseError
+from faxflow.model import (
+    Extraction,
+    FieldResult,
+    FormType,
+    Issue,
+    PageReport,
+    PageRole,
+    RecordType,
+    Status,
+)
+from faxflow.schemas import empty_record
+from faxflow.settings import Settings
+from tests.validate.conftest import TODAY
+from validate import validate_extraction
+from validate.routing import route
+
+FORM_PAGES = (
+    PageReport(number=1, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=1),
+    PageReport(number=2, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=2),
+)
+
+
+@pytest.fixture
+def routing_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "default_confidence_threshold": 0.8,
+            "confidence_thresholds": {"date": 0.9, "onset_date": 0.95},
+        }
+    )
+
+
+def _extraction(
+    record: dict[str, Any],
+    *,
+    confidence: float = 0.99,
+    overrides: dict[str, float] | None = None,
+    issues: tuple[Issue, ...] = (),
+    form_type: FormType = FormType.CDC_PUI_2020,
+    pages: tuple[PageReport, ...] = FORM_PAGES,
+) -> Extraction:
+    overrides = overrides or {}
+    fields = {
+        name: FieldResult(value=value, confidence=overrides.get(name, confidence))
+        for name, value in record.items()
+        if name != "household_members"
+    }
+    kinds = {name: "date" if "date" in name else "text" for name in fields}
+    return Extraction(
+        form_type=form_type,
+        record=record,
+        fields=fields,
+        pages=pages,
+        issues=issues,
+        field_kinds=kinds,
+    )
+
+
+def test_clean_confident_record_is_accepted(cdc_record: dict, routing_settings: Settings) -> None:
+    outcome = validate_extraction(_extraction(cdc_record), settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.ACCEPTED
+    assert outcome.issues == ()
+
+
+def test_blank_form_needs_review(routing_settings: Settings) -> None:
+    blank = empty_record(RecordType.INFECTION_REPORT)
+    outcome = validate_extraction(_extraction(blank), settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert {i.code for i in outcome.issues} == {"missing_required"}
+
+
+def test_blank_application_needs_review(routing_settings: Settings) -> None:
+    blank = empty_record(RecordType.BENEFIT_APPLICATION)
+    extraction = _extraction(blank, form_type=FormType.MDHHS_DHS1171)
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.NEEDS_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("name", "confidence", "status"),
+    [
+        ("patient_last_name", 0.79, Status.NEEDS_REVIEW),  # below the default 0.8
+        ("patient_last_name", 0.80, Status.ACCEPTED),
+        ("report_date_case", 0.85, Status.NEEDS_REVIEW),  # kind "date": 0.9
+        ("report_date_case", 0.92, Status.ACCEPTED),
+        ("onset_date", 0.92, Status.NEEDS_REVIEW),  # by name: 0.95 beats the kind
+        ("contact_id", 0.5, Status.NEEDS_REVIEW),  # a blank field read with low confidence
+    ],
+)
+def test_confidence_thresholds_by_name_then_kind_then_default(
+    cdc_record: dict, routing_settings: Settings, name: str, confidence: float, status: Status
+) -> None:
+    extraction = _extraction(cdc_record, overrides={name: confidence})
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    assert outcome.status is status
+    low = [i for i in outcome.issues if i.code == "low_confidence"]
+    assert [i.field for i in low] == ([name] if status is Status.NEEDS_REVIEW else [])
+
+
+def test_blocking_issue_needs_review_and_advisory_does_not(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    extraction = _extraction(cdc_record)
+    advisory = [Issue(field="x", code="specimen_before_onset", message="m")]
+    blocking = [Issue(field="x", code="something_new_from_the_engine", message="m")]
+    assert route(extraction, advisory, routing_settings) is Status.ACCEPTED
+    assert route(extraction, blocking, routing_settings) is Status.NEEDS_REVIEW
+
+
+def test_unreadable_document_is_rejected(routing_settings: Settings) -> None:
+    pages = (PageReport(number=1, role=PageRole.COVER), PageReport(number=2, role=PageRole.BLANK))
+    extraction = Extraction(form_type=FormType.UNKNOWN, record={}, fields={}, pages=pages)
+    outcome = validate_extraction(extraction, settings=routing_settings)
+    assert outcome.status is Status.REJECTED
+    assert [i.code for i in outcome.issues] == ["unreadable_document"]
+
+
+def test_unknown_form_with_a_matched_page_is_not_rejected(routing_settings: Settings) -> None:
+    extraction = Extraction(form_type=FormType.UNKNOWN, record={}, fields={}, pages=FORM_PAGES)
+    assert route(extraction, [], routing_settings) is Status.ACCEPTED
+    assert route(extraction, [Issue(code="E_UNKNOWN_FORM", message="m")], routing_settings) is (
+        Status.NEEDS_REVIEW
+    )
+
+
+def test_engine_issues_are_merged_not_duplicated(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    engine_issue = Issue(field="sex", code="multiple_marks", message="two boxes marked (engine)")
+    record = {**cdc_record, "sex": ["male", "female"]}
+    extraction = _extraction(record, issues=(engine_issue,))
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    marks = [i for i in outcome.issues if i.code == "multiple_marks"]
+    assert marks == [engine_issue]
+    assert outcome.status is Status.NEEDS_REVIEW
+
+
+class FakeFinder:
+    """Records each call; answers with fixed document ids."""
+
+    def __init__(self, answer: list[str] | Exception) -> None:
+        self.answer = answer
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> list[str]:
+        self.calls.append(kwargs)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return list(self.answer)
+
+
+def test_possible_duplicate_links_the_earlier_document(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    finder = FakeFinder(["a" * 64, "self"])
+    outcome = validate_extraction(
+        _extraction(cdc_record),
+        settings=routing_settings,
+        duplicate_finder=finder,
+        document_id="self",
+        today=TODAY,
+    )
+    assert finder.calls == [
+        {
+            "record_type": RecordType.INFECTION_REPORT,
+            "document_id": "self",
+            "person_names": ["Ana", "Lopez"],
+            "birth_date": "1961-07-04",
+            "event_date": "2020-03-12",
+        }
+    ]
+    (issue,) = outcome.issues
+    assert issue.code == "possible_duplicate" and "a" * 64 in issue.message
+    assert "self" not in issue.message and "Lopez" not in issue.message
+    assert outcome.status is Status.NEEDS_REVIEW
+
+
+def test_no_duplicate_keeps_the_document_accepted(
+    dhs_record: dict, routing_settings: Settings
+) -> None:
+    finder = FakeFinder([])
+    extraction = _extraction(dhs_record, form_type=FormType.MDHHS_DHS1171)
+    outcome = validate_extraction(
+        extraction, settings=routing_settings, duplicate_finder=finder, today=TODAY
+    )
+    assert outcome.status is Status.ACCEPTED
+    assert finder.calls[0]["event_date"] == "2020-05-01"  # the application (signature) date
+    assert finder.calls[0]["person_names"] == ["Ana Lopez"]
+
+
+def test_duplicate_look_up_skipped_without_identity(routing_settings: Settings) -> None:
+    finder = FakeFinder(["a" * 64])
+    blank = _extraction(empty_record(RecordType.INFECTION_REPORT))
+    validate_extraction(blank, settings=routing_settings, duplicate_finder=finder)
+    assert finder.calls == []
+
+
+def test_failed_duplicate_look_up_needs_review(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    finder = FakeFinder(DatabaseError("database is down"))
+    outcome = validate_extraction(
+        _extraction(cdc_record), settings=routing_settings, duplicate_finder=finder, today=TODAY
+    )
+    assert [i.code for i in outcome.issues] == ["duplicate_check_failed"]
+    assert outcome.status is Status.NEEDS_REVIEW
+
+
+def test_real_duplicate_finder_finds_an_earlier_case(
+    cdc_record: dict, routing_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    duplicates = pytest.importorskip("loaders.duplicates")
+    load = pytest.importorskip("loaders.load")
+    db = pytest.importorskip("loaders.db")
+    from cryptography.fernet import Fernet
+
+    from faxflow.model import DocumentResult
+    from faxflow.settings import get_settings
+
+    monkeypatch.setenv("FAXFLOW_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    engine = db.engine_for(f"sqlite:///{tmp_path / 'dupes.db'}")
+    try:
+        db.upgrade(engine)
+        earlier = DocumentResult(
+            document_id="e" * 64,
+            source_name="first.tif",
+            form_type=FormType.CDC_PUI_2020,
+            record_type=RecordType.INFECTION_REPORT,
+            page_count=2,
+            status=Status.ACCEPTED,
+            record=cdc_record,
+            fields={},
+            pages=list(FORM_PAGES),
+        )
+        load.load_document(engine, earlier)
+
+        def finder(**kwargs: Any) -> list[str]:
+            return list(duplicates.find_possible_duplicates(engine, **kwargs))
+
+        resent = {**cdc_record, "patient_last_name": "LOPEZ"}
+        outcome = validate_extraction(
+            _extraction(resent),
+            settings=routing_settings,
+            duplicate_finder=finder,
+            document_id="f" * 64,
+            today=TODAY,
+        )
+        assert [i.code for i in outcome.issues] == ["possible_duplicate"]
+        assert "e" * 64 in outcome.issues[0].message
+        other_case = {**cdc_record, "onset_date": "2020-03-13"}
+        outcome = validate_extraction(
+            _extraction(other_case),
+            settings=routing_settings,
+            duplicate_finder=finder,
+            document_id="f" * 64,
+            today=TODAY,
+        )
+        assert outcome.status is Status.ACCEPTED
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
