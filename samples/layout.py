@@ -517,7 +517,7 @@ def _dhs_layout(pages: dict[int, _Page], path: Path) -> FormLayout:
             raise TemplateError(f"widget {name!r} missing on page {page} of {path}") from None
 
     def text(page: int, name: str) -> FieldPlaces:
-        return FieldPlaces(slots=(TextSlot(page, w(page, name)),))
+        return FieldPlaces(slots=(TextSlot(page, _on_printed_line(pages[page], w(page, name))),))
 
     def comb(page: int, names: Sequence[str]) -> FieldPlaces:
         return FieldPlaces(slots=(CombSlot(page, tuple(w(page, n) for n in names)),))
@@ -598,6 +598,17 @@ def _dhs_layout(pages: dict[int, _Page], path: Path) -> FormLayout:
     return layout
 
 
+def _on_printed_line(page: _Page, widget: Box) -> Box:
+    """Widgets are drawn loosely; where a printed ``____`` answer line runs through one,
+    people write on that line, so the slot becomes the line."""
+    x0, top, x1, bottom = widget
+    for run in page.runs:
+        overlap = min(x1, run.box[2]) - max(x0, run.box[0])
+        if overlap > 0.5 * (x1 - x0) and top - 2 <= run.box[3] <= bottom + 2:
+            return (x0, run.box[1], x1, run.box[3])
+    return widget
+
+
 def _box_before(page: _Page, label: str) -> Box:
     anchor = page.phrase(label)
     near = [
@@ -629,7 +640,7 @@ def form_layout(form_type: FormType, templates_dir: Path = DEFAULT_TEMPLATES_DIR
     """Every field's places on the blank form (cached per process)."""
     path = blank_pdf(form_type, templates_dir)
     with pdfplumber.open(path) as pdf:
-        wanted = (1, 2) if form_type is FormType.CDC_PUI_2020 else (2, 3, 4)
+        wanted = (1, 2) if form_type is FormType.CDC_PUI_2020 else (2, 3, 4, *MEMBER_PAGES, 21)
         pages = {n: _Page(pdf.pages[n - 1], n) for n in wanted}
     if form_type is FormType.CDC_PUI_2020:
         return _cdc_layout(pages)

@@ -137,7 +137,7 @@ class Writer:
         x0, top, x1, bottom = box
         height = bottom - top
         is_line = height <= 11  # a printed ____ line: the text sits on it and rises above
-        room_h = 12.0 if is_line else height * 0.78
+        room_h = 10.0 if is_line else height * 0.78  # printed lines are ~10 pt apart
         lead = 0.5 if centre else min(6.0, max(1.0, (x1 - x0) * 0.04))
         font = self.fitted_font(text, x1 - x0 - lead - 1, room_h, face=face)
         width_pt = font.getlength(text) / self.scale
@@ -146,7 +146,7 @@ class Writer:
         else:
             x = x0 + lead + abs(self.jitter(2.5))
             x = min(x, max(x0 + 0.5, x1 - width_pt - 0.5))
-        baseline = (bottom - 2.0 if is_line else bottom - height * 0.22) + self.jitter(0.8)
+        baseline = (bottom - 2.8 if is_line else bottom - height * 0.22) + self.jitter(0.7)
         self.draws[page - 1].text(
             (self.px(x), self.px(baseline)), text, font=font, fill=self.hand.ink, anchor="ls"
         )
