@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from extract.from_pdf import (
@@ -74,16 +75,18 @@ def from_pdf_command(
         "file places every field.",
     ),
 ) -> None:
-    """Draft a template from a blank PDF: widgets of a fillable form (comb cells grouped
-    into one field), or zones proposed from the labels of a flat form's text layer.
+    """Draft a template from a blank form's widgets or text layer.
 
-    Fields the mapping file names get schema names; everything else is written under
-    'proposals:' for a person to finish. Review the result with 'faxflow template show'.
+    A fillable PDF gives its widgets (comb cells grouped into one field); a flat PDF gets
+    zones proposed from the labels of its text layer. Fields the mapping file names get
+    schema names; everything else is written under 'proposals:' for a person to finish.
+    Review the result with 'faxflow template show'.
     """
     kind = _form_type(form_type)
     mapping_path = labels or (pdf.parent / "labels.yaml")
     mapping = load_label_map(mapping_path) if mapping_path.is_file() else None
-    draft = template_from_pdf(pdf, kind, mapping, version=version)
+    with console.status(f"reading {pdf.name}: widgets, text layer, printed boxes"):
+        draft = template_from_pdf(pdf, kind, mapping, version=version)
     header = (
         f"# Drafted by `faxflow template from-pdf {pdf.name} --form-type {kind}`"
         + (f" with {mapping_path.name}" if mapping else "")
@@ -121,9 +124,12 @@ def show_command(
     out: Path = typer.Option(..., "--out", "-o", help="PNG file to write."),
     dpi: int = typer.Option(120, "--dpi", min=50, max=300, help="Render resolution."),
 ) -> None:
-    """Render a blank page with every zone drawn on it: text regions blue, comb cells
-    green, checkboxes red (labelled with the field and option value), unfinished
-    proposals orange. Look at it before committing a template change."""
+    """Draw every zone of a template on its blank page, for review.
+
+    Text regions are blue, comb cells green, checkbox squares red (the group's name right
+    of its last box), unfinished proposals orange. Look at it before committing a
+    template change.
+    """
     template = _template_for(form_type)
     if page > len(template.pages):
         raise typer.BadParameter(
@@ -144,10 +150,12 @@ def validate_command(
         "Default: the configured templates folder.",
     ),
 ) -> None:
-    """Load templates and check them: YAML and model, field names and kinds against the
-    record schema, legal option values, boxes on the page, no overlapping checkboxes,
-    every schema property placed or listed under 'not_on_form' with a reason, and each
-    page's anchors printed on that page and no other.
+    """Check templates against the record schema and the blank form.
+
+    Checks YAML and model, field names and kinds against the record schema, legal
+    option values, boxes on the page, no overlapping checkboxes, every schema property
+    placed or listed under 'not_on_form' with a reason, and each page's anchors printed
+    on that page and no other.
 
     Exit code 0 when all are valid, 2 otherwise.
     """
@@ -161,7 +169,7 @@ def validate_command(
     for column in ("template", "version", "fields", "result"):
         table.add_column(column)
     failed = 0
-    for file in files:
+    for file in track(files, description="checking templates", console=console, transient=True):
         try:
             template = load_template(file)
         except TemplateError as exc:
