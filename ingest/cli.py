@@ -49,6 +49,23 @@ PIPELINE_PARTS = (
 )
 
 
+RUN_HELP = (
+    "Process the inbox: claim stable files, check and process them, archive or quarantine."
+    "\n\n"
+    "Files in inbox/<centre>/ are claimed once their size and modification time have not "
+    "changed for FAXFLOW_STABLE_SECONDS (default 5). Refused files go to "
+    "quarantine/<CODE>/ with a reason file a clerk can read; exact duplicates go to "
+    "archive/duplicates/. Without --once it polls until Ctrl-C. "
+    "Exit code 3 when any file was quarantined."
+)
+STATUS_HELP = (
+    "Count ledger rows by status and check the intake invariant."
+    "\n\n"
+    "The invariant: every file that entered the inbox is in archive/ or quarantine/ (or in "
+    "work/ while claimed) and has exactly one ledger row. Exit code 1 when it is broken."
+)
+
+
 class ProcessMode(StrEnum):
     AUTO = "auto"
     PIPELINE = "pipeline"
@@ -61,8 +78,8 @@ def register(app: typer.Typer) -> None:
         help="The watched inbox: claim stable files, check them, then archive or quarantine.",
         no_args_is_help=True,
     )
-    intake.command("run")(run_command)
-    intake.command("status")(status_command)
+    intake.command("run", help=RUN_HELP)(run_command)
+    intake.command("status", help=STATUS_HELP)(status_command)
     app.add_typer(intake, name="intake")
 
 
@@ -166,8 +183,12 @@ def run_command(
         None, "--ledger", help="JSON-lines ledger file (default: the database ledger if any)."
     ),
 ) -> None:
-    """Process the inbox: claim stable files, check them, process them, then archive them
-    or quarantine them with a reason file. Exit code 3 when any file was quarantined."""
+    """Process the inbox: claim stable files, check and process them, archive or quarantine.
+
+    Files in inbox/<centre>/ are claimed once their size and modification time have not
+    changed for FAXFLOW_STABLE_SECONDS. Refused files go to quarantine/<CODE>/ with a
+    reason file a clerk can read. Exit code 3 when any file was quarantined.
+    """
     settings = get_settings()
     ledger = open_ledger(settings, ledger_path)
     process_fn, description = choose_process(settings, process)
@@ -240,9 +261,11 @@ def status_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON on stdout."),
 ) -> None:
-    """Count ledger rows by status and check that every file that entered the inbox is in
-    archive/ or quarantine/ (or work/ while claimed) with exactly one ledger row.
-    Exit code 1 when the check finds a problem."""
+    """Count ledger rows by status and check the intake invariant.
+
+    The invariant: every file that entered the inbox is in archive/ or quarantine/ (or in
+    work/ while claimed) and has exactly one ledger row. Exit code 1 when it is broken.
+    """
     settings = get_settings()
     ledger = open_ledger(settings, ledger_path)
     folders = IntakeFolders.from_settings(settings)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from faxflow.cli import app
+from faxflow.settings import get_settings
+from tests.ingest.conftest import make_png, make_tiff
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FAXFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'ff.db'}")
+    monkeypatch.setenv("FAXFLOW_STABLE_SECONDS", "0")
+    get_settings.cache_clear()
+    yield tmp_path / "var" / "intake"
+    get_settings.cache_clear()
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("ledger_args", [[], ["--ledger", "LEDGER"]], ids=["default", "jsonl"])
+def test_run_once_then_status(env: Path, tmp_path: Path, ledger_args: list[str]) -> None:
+    ledger_args = [str(tmp_path / "l.jsonl") if a == "LEDGER" else a for a in ledger_args]
+    (env / "inbox" / "c1").mkdir(parents=True)
+    make_tiff(env / "inbox" / "c1" / "fax.tif", pages=2, size=(864, 550))
+    (env / "inbox" / "c1" / "blank.pdf").write_bytes(b"")
+    result = invoke("intake", "run", "--once", "--process", "verify", *ledger_args)
+    assert result.exit_code == 3  # a file was quarantined
+    assert "archived" in result.output and "E_EMPTY" in result.output
+    assert len(list((env / "archive" / "c1").glob("*.tif"))) == 1
+    assert len(list((env / "quarantine" / "E_EMPTY").glob("*.reason.txt"))) == 1
+
+    status = invoke("intake", "status", "--json", *ledger_args)
+    assert status.exit_code == 0
+    data = json.loads(status.stdout)
+    assert data["by_status"] == {"archived": 1, "quarantined": 1}
+    assert data["quarantined_by_code"] == {"E_EMPTY": 1}
+    assert data["invariant_ok"] is True and data["problems"] == []
+
+
+def test_status_reports_a_broken_invariant(env: Path) -> None:
+    (env / "archive" / "c1").mkdir(parents=True)
+    (env / "archive" / "c1" / "stray.pdf").write_bytes(b"%PDF-")
+    result = invoke("intake", "status")
+    assert result.exit_code == 1
+    assert "archive/c1/stray.pdf has no ledger row" in result.output
+
+
+def test_run_once_waits_for_a_file_still_arriving(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAXFLOW_STABLE_SECONDS", "0.3")
+    get_settings.cache_clear()
+    (env / "inbox" / "c2").mkdir(parents=True)
+    make_png(env / "inbox" / "c2" / "scan.png")
+    result = invoke("intake", "run", "--once", "--process", "verify", "--wait", "30")
+    assert result.exit_code == 0
+    assert len(list((env / "archive" / "c2").glob("*.png"))) == 1
+
+
+def test_help_explains_the_commands() -> None:
+    for command, words in (
+        ("run", ["--once", "--wait", "--process", "--ledger"]),
+        ("status", ["--json", "invariant"]),
+    ):
+        result = invoke("intake", command, "--help")
+        assert result.exit_code == 0
+        assert all(word in result.output for word in words), command
