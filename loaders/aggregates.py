@@ -302,9 +302,17 @@ AGGREGATES: dict[str, Aggregate] = {
 """Every aggregate by name (``faxflow export --what NAME``)."""
 
 
+DESCRIPTIONS: dict[str, str] = {
+    "infections_by_day": "infection reports per day by jurisdiction, county and case status",
+    "epi_curve": "the epidemic curve: cases by onset date, county and case status",
+    "severity": "hospitalisations, ICU admissions, ventilation and deaths by county",
+    "benefits_by_county": "benefit applications per county, day and programme",
+    "processing_by_centre": "received / accepted / needs review / rejected and median "
+    "minutes to record, per centre and day",
+    "corrections_by_field": "reviewer corrections per form and field, most corrected first",
+}
+
+
 def describe_aggregates() -> dict[str, str]:
-    """Name → first line of its docstring, for --help and error messages."""
-    return {
-        name: (function.__doc__ or "").strip().splitlines()[0]
-        for name, function in AGGREGATES.items()
-    }
+    """Name → a one-line description, for --help."""
+    return {name: DESCRIPTIONS.get(name, "") for name in AGGREGATES}

@@ -1,0 +1,153 @@
+"""``faxflow export`` and ``faxflow db``: analysts' tables and schema migrations."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from alembic.util import CommandError
+from rich.console import Console
+from sqlalchemy.engine import make_url
+
+from faxflow.errors import ConfigError
+from faxflow.settings import get_settings
+from loaders.aggregates import AGGREGATES, describe_aggregates
+
+console = Console(stderr=True)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def _names_help() -> str:
+    return "\n\n".join(f"{name}: {text}" for name, text in describe_aggregates().items())
+
+
+DB_OPTION = typer.Option(
+    None,
+    "--db",
+    help="Database URL (default: FAXFLOW_DATABASE_URL, else SQLite var/faxflow.db).",
+    show_default=False,
+)
+
+
+def export(
+    what: str = typer.Option(
+        ...,
+        "--what",
+        "-w",
+        help=f"Which table to export: {', '.join(AGGREGATES)}.",
+        show_default=False,
+    ),
+    fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", "-f", help="File format."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Output file; '-' writes CSV to standard output. "
+        "Default: var/exports/<NAME>.<FORMAT>.",
+        show_default=False,
+    ),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Export an analysts' table (counts by place and day) as CSV or Parquet."""
+    from loaders.db import engine_for, upgrade
+
+    name = what.strip().lower()
+    if name not in AGGREGATES:
+        raise ConfigError(f"no table named {what!r}; choose one of: {', '.join(AGGREGATES)}")
+    engine = engine_for(db or get_settings().db_url)
+    try:
+        upgrade(engine)
+        frame = AGGREGATES[name](engine)
+    finally:
+        engine.dispose()
+    if out is not None and str(out) == "-":
+        if fmt is not ExportFormat.CSV:
+            raise typer.BadParameter(
+                "only CSV can be written to standard output", param_hint="--out"
+            )
+        frame.to_csv(sys.stdout, index=False)
+        return
+    path = out or get_settings().var_dir / "exports" / f"{name}.{fmt.value}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt is ExportFormat.CSV:
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    console.print(f"[green]exported[/green] {name}: {len(frame)} rows → {path}")
+
+
+db_app = typer.Typer(
+    help="The faxflow database: migrate it up or down, show its schema version.",
+    no_args_is_help=True,
+)
+
+
+def _where(db: str | None) -> str:
+    from loaders.db import describe
+
+    return describe(make_url(db or get_settings().db_url))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: str = typer.Argument("head", help="Target migration (default: the newest)."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Create or migrate faxflow's tables up to REVISION."""
+    from loaders.db import current_revision, upgrade
+
+    url = db or get_settings().db_url
+    try:
+        upgrade(url, revision)
+    except CommandError as exc:
+        raise ConfigError(f"cannot migrate to {revision!r}: {exc}") from None
+    console.print(f"{_where(db)} is at migration {current_revision(url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(
+        ..., help="Target migration: an id, '-1' for one step, 'base' to drop every table."
+    ),
+    db: str | None = DB_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Migrate faxflow's tables down to REVISION (data in dropped tables is lost)."""
+    from loaders.db import current_revision, downgrade
+
+    url = db or get_settings().db_url
+    if not yes:
+        typer.confirm(f"Downgrade the {_where(db)} to {revision}? Data may be lost", abort=True)
+    try:
+        downgrade(url, revision)
+    except CommandError as exc:
+        raise ConfigError(f"cannot migrate to {revision!r}: {exc}") from None
+    console.print(f"{_where(db)} is at migration {current_revision(url) or 'base (empty)'}")
+
+
+@db_app.command("current")
+def db_current(db: str | None = DB_OPTION) -> None:
+    """Show the database's migration and the newest this code knows."""
+    from loaders.db import current_revision, head_revision
+
+    url = db or get_settings().db_url
+    current = current_revision(url)
+    head = head_revision()
+    state = "up to date" if current == head else "run `faxflow db upgrade`"
+    typer.echo(f"{_where(db)}: migration {current or 'none'} (newest {head}; {state})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``export`` and the ``db`` group to the root app."""
+    export.__doc__ = f"{export.__doc__}\n\nTables:\n\n{_names_help()}"
+    app.command("export")(export)
+    app.add_typer(db_app, name="db")
