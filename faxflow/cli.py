@@ -69,30 +69,23 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point: run the app and map every failure to an exit code."""
+    """Console-script entry point: run the app and map every failure to an exit code.
+
+    Usage errors are handled by typer itself (exit 2, with the usage line); faxflow's own
+    errors are mapped here, in one place, by :func:`exit_code_for`.
+    """
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: exits itself on success, usage errors and typer.Exit
     except FaxflowError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         sys.exit(int(exit_code_for(exc)))
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and genuine bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(int(ExitCode.BAD_ARGS))
+    except Exception as exc:
         # A bug: say so without dumping locals (they may hold personal data).
         err_console.print(
             f"[red]internal error[/red] {type(exc).__name__}; rerun with -v and report it"
         )
         logging.getLogger("faxflow").debug("internal error", exc_info=True)
         sys.exit(int(ExitCode.INTERNAL_ERROR))
-    sys.exit(0)
 
 
 if __name__ == "__main__":
