@@ -122,7 +122,9 @@ def test_blank_form_reads_as_blank_record_needing_review(
     form_type: str, record_type: RecordType, pages: int, tmp_path: Path, project_root: Path
 ) -> None:
     blank = tmp_path / f"{form_type}.pdf"
-    blank.write_bytes((project_root / "extract" / "templates" / form_type / "blank.pdf").read_bytes())
+    blank.write_bytes(
+        (project_root / "extract" / "templates" / form_type / "blank.pdf").read_bytes()
+    )
     out = tmp_path / "out"
     done = run_faxflow("process", str(blank), "--out", str(out), tmp_path=tmp_path)
     assert done.returncode == 1, done.stderr  # needs review
