@@ -35,6 +35,7 @@ from loaders.crypto import encrypt, mask_ssn
 from loaders.db import session_scope
 from loaders.records import (
     HOUSEHOLD_MEMBERS,
+    clean_text,
     coerce,
     is_sensitive,
     member_properties,
@@ -187,6 +188,10 @@ def _insert_record(
             session.execute(sa.insert(household_members), rows)
 
 
+def _text(value: str | None) -> str | None:
+    return clean_text(value) if value is not None else None
+
+
 # --------------------------------------------------------------------------------------
 # Evidence rows
 # --------------------------------------------------------------------------------------
@@ -206,7 +211,7 @@ def _field_row(
         "name": name,
         "confidence": result.confidence if result is not None else None,
         "page": result.page if result is not None else None,
-        "raw_text": result.raw_text if result is not None else None,
+        "raw_text": _text(result.raw_text) if result is not None else None,
         "reviewed": reviewed,
         "reviewed_by": state.reviewers[name][0] if reviewed else None,
         "reviewed_at": state.reviewers[name][1] if reviewed else None,
@@ -341,7 +346,7 @@ def load_document(
             session,
             {
                 "document_id": document_id,
-                "source_name": result.source_name,
+                "source_name": clean_text(result.source_name),
                 "centre_id": source.centre_id if source else None,
                 "file_kind": source.kind.value if source else None,
                 "size_bytes": source.size_bytes if source else None,
@@ -383,9 +388,9 @@ def load_document(
         issue_rows = [
             {
                 "document_id": document_id,
-                "field": issue.field,
-                "code": issue.code,
-                "message": issue.message,
+                "field": _text(issue.field),
+                "code": clean_text(issue.code),
+                "message": clean_text(issue.message),
                 "resolved_by_review": issue.field is not None and issue.field in state.corrections,
             }
             for issue in result.issues

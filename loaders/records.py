@@ -9,9 +9,10 @@ the ``fields`` table and its validation issue in ``validation_issues``, so nothi
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,43 +98,73 @@ def column_type(prop: dict[str, Any], *, sensitive: bool = False) -> TypeEngine[
     return sa.Text()
 
 
+INTEGER_LIMIT = 2**31 - 1  # PostgreSQL integer
+NUMBER_LIMIT = 10**12  # Numeric(14, 2)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def clean_text(value: str) -> str:
+    """Text a database accepts: NUL characters (PostgreSQL refuses them) removed."""
+    return value.replace("\x00", "")
+
+
 def coerce(prop: dict[str, Any], value: Any) -> Any:
     """A value fit for the property's column, or None when it does not fit."""
     if value is None:
         return None
     if "enum" in prop:
-        return value if value in prop["enum"] else None
+        return value if isinstance(value, str | bool) and value in prop["enum"] else None
     types = _non_null_types(prop)
     if "array" in types:
-        return value if isinstance(value, list) and value else None
+        allowed = (prop.get("items") or {}).get("enum")
+        if not isinstance(value, list):
+            return None
+        items = sorted({v for v in value if isinstance(v, str) and (not allowed or v in allowed)})
+        return items or None
     if prop.get("format") == "date":
         return _as_date(value)
     if types == {"integer"}:
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+        return _as_int(value)
     if types == {"number"}:
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int | float):
-            return float(value)
-        try:
-            return float(str(value).replace(",", "").replace("$", ""))
-        except ValueError:
-            return None
+        return _as_number(value)
     if types == {"boolean"}:
         return value if isinstance(value, bool) else None
-    return value if isinstance(value, str) else str(value)
+    return clean_text(value if isinstance(value, str) else str(value))
+
+
+def _as_int(value: Any) -> int | None:
+    number: int | None = None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    return number if number is not None and abs(number) <= INTEGER_LIMIT else None
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = (
+            float(value)
+            if isinstance(value, int | float)
+            else float(str(value).replace(",", "").replace("$", "").strip())
+        )
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and abs(number) < NUMBER_LIMIT else None
 
 
 def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
