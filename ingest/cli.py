@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from faxflow.errors import ExitCode
+from faxflow.errors import ExitCode, FaxflowError
 from faxflow.ledger import Ledger
 from faxflow.model import SourceDocument
 from faxflow.settings import Settings, get_settings
@@ -198,7 +198,14 @@ def run_command(
     deadline = time.monotonic() + (settings.stable_seconds + 1 if wait is None else wait)
     try:
         while True:
-            report = _one_pass(settings, ledger, process_fn)
+            try:
+                report = _one_pass(settings, ledger, process_fn)
+            except FaxflowError as error:
+                if once or not error.transient:
+                    raise
+                console.print(f"[yellow]pass skipped[/yellow] {error}; retrying")
+                time.sleep(interval)
+                continue
             total.results += report.results
             total.recovered += report.recovered
             total.lost_races += report.lost_races

@@ -39,6 +39,7 @@ import stat
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -385,20 +386,25 @@ def claim(candidate: Candidate, settings: Settings, ledger: Ledger) -> Claim | N
     if changed and _put_back(work_path, candidate.path):
         _drop_sidecar(folders, arrival_id)
         return None
-    ledger.record(
-        LedgerEntry(
-            arrival_id=arrival_id,
-            original_name=original_name,
-            centre_id=candidate.centre_id,
-            status=LedgerStatus.CLAIMED,
-            first_seen_at=candidate.first_seen_at,
-            updated_at=claimed_at,
-            stored_path=folders.relative(work_path),
-            attempts=1,
+    claimed = Claim(arrival_id, work_path, original_name, candidate.centre_id, claimed_at)
+    try:
+        ledger.record(
+            LedgerEntry(
+                arrival_id=arrival_id,
+                original_name=original_name,
+                centre_id=candidate.centre_id,
+                status=LedgerStatus.CLAIMED,
+                first_seen_at=candidate.first_seen_at,
+                updated_at=claimed_at,
+                stored_path=folders.relative(work_path),
+                attempts=1,
+            )
         )
-    )
+    except BaseException:
+        release(claimed)  # the sidecar stays: recover() rebuilds the row from it
+        raise
     log.info("claimed arrival %s", arrival_id)
-    return Claim(arrival_id, work_path, original_name, candidate.centre_id, claimed_at)
+    return claimed
 
 
 def _put_back(work_path: Path, inbox_path: Path) -> bool:
@@ -759,7 +765,7 @@ def document_lock(settings: Settings, document_id: str) -> Iterator[None]:
     """Hold the lock for one document id across processes (``flock`` on one of 256 stripe
     files) and threads. Re-entrant within a thread."""
     folders = IntakeFolders.from_settings(settings)
-    stripe = int(document_id[:2] or "0", 16) % _LOCK_STRIPES if document_id else 0
+    stripe = zlib.crc32(document_id.encode("utf-8", "surrogatepass")) % _LOCK_STRIPES
     with _stripe_guard:
         thread_lock = _stripe_locks.setdefault(stripe, threading.RLock())
     with thread_lock:
@@ -803,6 +809,15 @@ def process_claim(
     missing, bad templates or settings) leaves the file and re-raises: no file is blamed
     for it.
     """
+    try:
+        return _process_claim(claim, settings, ledger, process, max_attempts)
+    finally:
+        release(claim)  # a no-op once finish/quarantine dropped the claim
+
+
+def _process_claim(
+    claim: Claim, settings: Settings, ledger: Ledger, process: ProcessFn, max_attempts: int
+) -> ClaimResult:
     entry = ledger.get(claim.arrival_id)
     attempts = entry.attempts if entry is not None else 1
     try:
@@ -828,12 +843,10 @@ def process_claim(
     except InputRejected as error:
         return _quarantined(claim, error, settings, ledger)
     except _ENVIRONMENT_ERRORS:
-        release(claim)
         raise
     except FaxflowError as error:
         if error.transient:
             log.warning("arrival %s left for retry: %s", claim.arrival_id, error.code.value)
-            release(claim)
             return ClaimResult(claim.arrival_id, Outcome.RETRY, error.code.value)
         return _quarantined(claim, InputRejected(error.code, error.message), settings, ledger)
     except Exception as exc:  # a bug must not stop the other files
@@ -844,7 +857,6 @@ def process_claim(
                 f"processing failed {attempts} times with {type(exc).__name__}",
             )
             return _quarantined(claim, refusal, settings, ledger)
-        release(claim)
         return ClaimResult(claim.arrival_id, Outcome.RETRY, ErrorCode.INTERNAL.value)
 
 

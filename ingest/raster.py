@@ -259,7 +259,7 @@ def _to_grey(image: Image.Image) -> np.ndarray:
         image = paper
     if image.mode != "L":
         image = image.convert("L")
-    return np.asarray(image, dtype=np.uint8).copy()
+    return np.array(image, dtype=np.uint8)  # a writable copy the caller owns
 
 
 def _resize(grey: np.ndarray, out_w: int, out_h: int) -> np.ndarray:

@@ -609,3 +609,53 @@ def test_invariant_reports_strays_missing_files_and_double_counts(
     assert any("no reason file" in p for p in problems)
     assert any("archive/c1/gone.pdf is missing" in p for p in problems)
     assert any(f"document {archived.document_id} archived 2 times" in p for p in problems)
+
+
+def test_file_that_kills_its_worker_every_time_is_quarantined_as_internal(
+    intake_settings: Settings, ledger: Ledger
+) -> None:
+    claimed = _claim_one(intake_settings, ledger)
+    release(claimed)
+    for _ in range(2):  # two more workers die on it
+        (again,) = recover(intake_settings, ledger)
+        release(again)
+    calls: list[str] = []
+    report = run_once(intake_settings, ledger, lambda s: calls.append(s.document_id), now=T0 + 9)
+    assert [(r.outcome, r.code) for r in report.results] == [(Outcome.QUARANTINED, "E_INTERNAL")]
+    assert calls == []
+    (entry,) = ledger.entries()
+    assert entry.attempts == 4 and "3 times" in (entry.reason or "")
+    assert check_invariant(intake_settings, ledger) == []
+
+
+class FailingLedger:
+    """A ledger whose database went away."""
+
+    def __init__(self, inner: Ledger) -> None:
+        self.inner = inner
+
+    def record(self, entry) -> None:
+        raise DatabaseError("database unavailable")
+
+    def get(self, arrival_id: str):
+        return self.inner.get(arrival_id)
+
+    def entries(self):
+        return self.inner.entries()
+
+    def first_with_document(self, document_id: str):
+        return self.inner.first_with_document(document_id)
+
+
+def test_claim_whose_ledger_write_fails_is_recovered_later(
+    intake_settings: Settings, ledger: Ledger
+) -> None:
+    make_png(inbox(intake_settings, "c1/p.png"))
+    discover(intake_settings, now=T0)
+    (candidate,) = discover(intake_settings, now=T0 + 5)
+    with pytest.raises(DatabaseError):
+        claim(candidate, intake_settings, FailingLedger(ledger))
+    assert ledger.entries() == []
+    (again,) = recover(intake_settings, ledger)  # same process: the lock was let go
+    entry = ledger.get(again.arrival_id)
+    assert entry is not None and entry.original_name == "p.png"

@@ -175,3 +175,23 @@ def test_output_over_the_pixel_cap_is_e_bomb(tmp_path: Path, settings: Settings)
 def test_verify_pages_counts_decoded_pages(tmp_path: Path, settings: Settings) -> None:
     path = make_tiff(tmp_path / "fax.tif", pages=4, size=(400, 300))
     assert verify_pages(open_source(path, settings), settings) == 4
+
+
+def test_memory_stays_flat_whatever_the_page_count(tmp_path: Path, settings: Settings) -> None:
+    """Peak pixel memory while reading 30 fax pages is that of about one page."""
+    import tracemalloc
+
+    path = make_tiff(tmp_path / "long.tif", pages=30, size=(1728, 2200), dpi=(204, 196))
+    source = open_source(path, settings)
+    one_page = round(2200 * 200 / 196) * round(1728 * 200 / 204)  # bytes of one uint8 page
+    tracemalloc.start()
+    try:
+        count = 0
+        for page in iter_pages(source, settings):
+            count += 1
+            del page
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 30
+    assert peak < 4 * one_page
