@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages the code needs at run time, and the extra ones tests and benchmarks need.
 APT_RUNTIME := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
 APT_TEST := postgresql chromium
-APT_BENCH := ocrmypdf
+APT_BENCH := ocrmypdf unpaper
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,0 +1,557 @@
+"""``make bench``: accuracy, speed and memory in one run, beside raw Tesseract and OCRmyPDF.
+
+1. Generates a fresh evaluation set (seed other than the committed samples'), spread evenly
+   over both forms and every degradation profile.
+2. Runs faxflow on it with every core (and on a subset with one worker), loads the records
+   into a scratch SQLite database, and scores the results with ``samples.evaluate``.
+3. On the same pages of a subset: raw full-page Tesseract with no cleanup, and OCRmyPDF
+   (``--deskew --clean --rotate-pages``, sidecar text) — pages per second as a ratio.
+4. OCR quality of faxflow's cleanup against raw Tesseract on ``../shared/realdata``.
+5. Memory: peak resident memory of one worker on a 200-page fax against a 2-page one.
+
+Writes ``docs/benchmarks.md``, ``docs/benchmarks.json`` and ``docs/benchmarks.png``.
+Targets are stated beside each number; a missed target is reported as missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from faxflow.settings import PROJECT_ROOT, Settings
+
+console = Console()
+
+DEFAULT_SEED = 20261127
+TARGET_SPEEDUP_OVER_OCRMYPDF = 2.0
+TARGET_PEAK_MB = 500.0
+TARGET_ACCURACY = {
+    "fax_fine": 0.97,
+    "scan_grey": 0.97,
+    "scan_rotated": 0.97,
+    "with_cover": 0.97,
+    "fax_standard": 0.92,
+}
+TARGET_CHECKBOX = 0.99
+TARGET_PRECISION = 0.995
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedRow:
+    engine: str
+    documents: int
+    pages: int
+    seconds: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def _timed(function: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------
+# 1-2. faxflow on a fresh evaluation set
+# --------------------------------------------------------------------------------------
+
+
+def generate_set(out: Path, *, count: int, seed: int) -> list[Path]:
+    from samples.generate import generate, plan
+
+    specs = plan(count, seed)
+    generate(out, specs, workers=os.cpu_count() or 1)
+    return sorted((out / "docs").iterdir())
+
+
+def run_faxflow(
+    inputs: list[Path], results: Path, settings: Settings, *, workers: int
+) -> tuple[SpeedRow, dict[str, float], float]:
+    """Process ``inputs`` with ``workers`` processes; returns speed, seconds per stage and
+    the peak resident memory (MB) of any worker."""
+    from faxflow.commands import output_names, run_documents
+    from loaders.db import engine_for, upgrade
+    from loaders.load import load_document
+
+    results.mkdir(parents=True, exist_ok=True)
+    engine = engine_for(settings.db_url)
+    upgrade(engine)
+    names = output_names(inputs)
+    stages: dict[str, float] = {}
+    pages = 0
+    started = time.perf_counter()
+    for index, outcome in run_documents(inputs, settings, workers=workers, db_url=settings.db_url):
+        (results / names[index]).write_text(outcome.result.to_json(), encoding="utf-8")
+        load_started = time.perf_counter()
+        load_document(
+            engine, outcome.result, source=outcome.source, page_images=outcome.page_images
+        )
+        stages["load"] = stages.get("load", 0.0) + time.perf_counter() - load_started
+        for stage, seconds in outcome.stage_seconds().items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+        pages += outcome.result.page_count
+    wall = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if workers <= 1:
+        peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return (
+        SpeedRow(f"faxflow ({workers} worker{'s' * (workers > 1)})", len(inputs), pages, wall),
+        (stages),
+        peak_mb,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# 3. The same pages through raw Tesseract and OCRmyPDF
+# --------------------------------------------------------------------------------------
+
+
+def _page_pngs(inputs: list[Path], folder: Path, settings: Settings) -> list[Path]:
+    """Every page of ``inputs`` as a PNG at square pixels, the way Tesseract gets it raw."""
+    import cv2
+
+    from ingest.raster import iter_pages
+    from ingest.source import open_source
+
+    pngs = []
+    for document in inputs:
+        source = open_source(document, settings)
+        for page in iter_pages(source, settings):
+            path = folder / f"{document.stem}-{page.number:03d}.png"
+            cv2.imwrite(str(path), page.image)
+            pngs.append(path)
+    return pngs
+
+
+def _tesseract_page(png: str) -> int:
+    subprocess.run(
+        ["tesseract", png, "-", "--psm", "3"],
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    return 1
+
+
+def run_raw_tesseract(pngs: list[Path], *, workers: int) -> SpeedRow:
+    def work() -> int:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return sum(pool.map(_tesseract_page, [str(p) for p in pngs]))
+
+    pages, seconds = _timed(work)
+    return SpeedRow("raw Tesseract, full page (psm 3)", 0, pages, seconds)
+
+
+def _as_pdf(document: Path, folder: Path) -> Path:
+    """OCRmyPDF reads PDFs; a multi-page TIFF becomes a PDF at its own resolution first
+    (not timed: a PDF is what a fax server hands OCRmyPDF)."""
+    if document.suffix.lower() == ".pdf":
+        return document
+    from PIL import Image, ImageSequence
+
+    target = folder / f"{document.stem}.pdf"
+    with Image.open(document) as image:
+        frames = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+        dpi = image.info.get("dpi", (200, 200))
+    frames[0].save(target, save_all=True, append_images=frames[1:], resolution=float(min(dpi)))
+    return target
+
+
+def run_ocrmypdf(inputs: list[Path], folder: Path, *, workers: int, pages: int) -> SpeedRow | None:
+    executable = shutil.which("ocrmypdf")
+    if executable is None:
+        console.print("[yellow]ocrmypdf is not installed; `make bench` installs it[/yellow]")
+        return None
+    pdfs = [_as_pdf(document, folder) for document in inputs]
+
+    def work() -> None:
+        for pdf in pdfs:
+            subprocess.run(
+                [
+                    executable,
+                    "--deskew",
+                    "--clean",
+                    "--rotate-pages",
+                    "--force-ocr",
+                    "--jobs",
+                    str(workers),
+                    "--sidecar",
+                    str(folder / f"{pdf.stem}.txt"),
+                    "--output-type",
+                    "pdf",
+                    str(pdf),
+                    str(folder / f"{pdf.stem}.ocr.pdf"),
+                ],
+                capture_output=True,
+                timeout=3600,
+                check=False,
+            )
+
+    _, seconds = _timed(work)
+    return SpeedRow("OCRmyPDF --deskew --clean --rotate-pages", len(inputs), pages, seconds)
+
+
+# --------------------------------------------------------------------------------------
+# 5. Memory scaling
+# --------------------------------------------------------------------------------------
+
+MEMORY_PROBE = r"""
+import json, resource, sys
+from pathlib import Path
+from faxflow.settings import Settings
+from faxflow.pipeline import process_path
+settings = Settings(var_dir=Path(sys.argv[2]))
+outcome = process_path(Path(sys.argv[1]), settings)
+print(json.dumps({
+    "pages": outcome.result.page_count,
+    "status": outcome.result.status.value,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "tesseract_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+}))
+"""
+
+
+def long_fax(source: Path, target: Path, pages: int) -> Path:
+    """A ``pages``-page G4 fax made by repeating the pages of ``source``."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(source) as image:
+        frames = [frame.convert("1") for frame in ImageSequence.Iterator(image)]
+        dpi = image.info.get("dpi", (204, 196))
+    sequence = [frames[i % len(frames)] for i in range(pages)]
+    sequence[0].save(
+        target,
+        save_all=True,
+        append_images=sequence[1:],
+        compression="group4",
+        dpi=dpi,
+    )
+    return target
+
+
+def measure_memory(document: Path, scratch: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(document), str(scratch)],
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=7200,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def write_report(report: dict[str, Any], docs: Path) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {report['date']} on this machine ({report['cores']} cores,"
+        f" {report['memory_gb']:.0f} GB). Evaluation set: {report['documents']} freshly generated"
+        f" documents (seed {report['seed']}, never the committed samples), "
+        f"{report['pages']} pages.",
+        "",
+        "## Speed",
+        "",
+        "| engine | documents | pages | seconds | pages/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in report["speed"]:
+        lines.append(
+            f"| {row['engine']} | {row['documents'] or ''} | {row['pages']} | "
+            f"{row['seconds']:.1f} | {row['pages_per_second']:.3f} |"
+        )
+    comparison = report.get("comparison")
+    if comparison:
+        ratio = comparison["faxflow_over_ocrmypdf"]
+        lines += [
+            "",
+            f"On the same {comparison['pages']} pages ({comparison['documents']} documents), "
+            f"faxflow (cleanup, OCR, extraction and validation, {report['cores']} workers) ran at "
+            f"{comparison['faxflow_pps']:.3f} pages/s, raw Tesseract at "
+            f"{comparison['raw_pps']:.3f} and OCRmyPDF at {comparison['ocrmypdf_pps']:.3f}: "
+            f"faxflow is **{ratio:.1f}×** OCRmyPDF (target ≥ {TARGET_SPEEDUP_OVER_OCRMYPDF:.0f}×: "
+            f"{_mark(ratio >= TARGET_SPEEDUP_OVER_OCRMYPDF)}) and "
+            f"{comparison['faxflow_over_raw']:.1f}× raw full-page Tesseract.",
+        ]
+    lines += ["", "Share of faxflow's time per stage (all documents, summed over workers):", ""]
+    total = sum(report["stages"].values()) or 1.0
+    lines += ["| stage | seconds | share |", "|---|---:|---:|"]
+    for stage, seconds in report["stages"].items():
+        lines.append(f"| {stage} | {seconds:.1f} | {seconds / total:.0%} |")
+    memory = report["memory"]
+    peak = max(memory["long"]["peak_mb"], memory["short"]["peak_mb"], report["peak_worker_mb"])
+    # "Flat" allows the long fax a quarter more than the short one plus 50 MB of slack.
+    flat = memory["long"]["peak_mb"] <= 1.25 * memory["short"]["peak_mb"] + 50
+    memory_ok = peak <= TARGET_PEAK_MB and flat
+    lines += [
+        "",
+        "## Memory",
+        "",
+        f"Peak resident memory of one worker process: {report['peak_worker_mb']:.0f} MB over the "
+        f"evaluation set. One process on a {memory['short']['pages']}-page fax: "
+        f"{memory['short']['peak_mb']:.0f} MB; on a {memory['long']['pages']}-page fax: "
+        f"{memory['long']['peak_mb']:.0f} MB (Tesseract's own peak: "
+        f"{memory['long']['tesseract_peak_mb']:.0f} MB). Target ≤ {TARGET_PEAK_MB:.0f} MB, flat in "
+        f"page count: {_mark(memory_ok)}.",
+        "",
+        "## Accuracy",
+        "",
+        "| profile | documents | fields | accuracy | checkboxes | target | |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for profile, row in report["accuracy"]["by_profile"].items():
+        target = TARGET_ACCURACY.get(profile, 0.97)
+        ok = row["accuracy"] >= target and row["checkbox"] >= TARGET_CHECKBOX
+        lines.append(
+            f"| {profile} | {row['documents']} | {row['fields']} | {row['accuracy']:.1%} | "
+            f"{row['checkbox']:.1%} | {target:.0%} / {TARGET_CHECKBOX:.0%} | {_mark(ok)} |"
+        )
+    accuracy = report["accuracy"]
+    precision = accuracy["auto_accept_precision"]
+    lines += [
+        "",
+        f"Form type right on {accuracy['form_type_accuracy']:.1%} of documents. "
+        f"Auto-accept precision: "
+        + (
+            f"{precision:.2%} (target ≥ {TARGET_PRECISION:.1%}: "
+            f"{_mark(precision >= TARGET_PRECISION)})"
+            if precision is not None
+            else "no document was auto-accepted"
+        )
+        + f"; accepted share {accuracy['accepted_share']:.1%}.",
+        "",
+        "Weakest fields:",
+        "",
+        "| form | field | accuracy |",
+        "|---|---|---:|",
+    ]
+    for row in accuracy["weakest"]:
+        lines.append(f"| {row['form']} | {row['field']} | {row['accuracy']:.1%} |")
+    if report.get("ocr"):
+        lines += ["", "## OCR quality on real documents", "", report["ocr"]]
+    lines += ["", "![benchmarks](benchmarks.png)", ""]
+    (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
+    (docs / "benchmarks.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def draw_chart(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    speed = report["speed"]
+    left.barh([r["engine"] for r in speed], [r["pages_per_second"] for r in speed])
+    left.set_xlabel("pages per second")
+    left.set_title("Speed")
+    profiles = list(report["accuracy"]["by_profile"])
+    values = [report["accuracy"]["by_profile"][p]["accuracy"] for p in profiles]
+    right.bar(profiles, values)
+    right.axhline(0.97, linestyle="--", linewidth=1)
+    right.set_ylim(0, 1)
+    right.set_ylabel("field accuracy")
+    right.set_title("Accuracy by profile")
+    right.tick_params(axis="x", rotation=30)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def accuracy_summary(results: Path, truth: Path) -> dict[str, Any]:
+    from samples.evaluate import evaluate
+
+    report = evaluate(results, truth)
+    by_profile = {}
+    for profile in report.profiles:
+        documents = sum(1 for d in report.documents if d.profile == profile)
+        fields = report.field_accuracy(profile=profile)
+        by_profile[profile] = {
+            "documents": documents,
+            "fields": fields.total,
+            "accuracy": fields.value,
+            "checkbox": report.field_accuracy(profile=profile, kind="checkbox").value,
+            "text": report.field_accuracy(profile=profile, kind="text").value,
+        }
+    weakest: list[dict[str, Any]] = []
+    for form_type in report.form_types:
+        for name, accuracy in report.per_field(form_type).items():
+            weakest.append({"form": form_type, "field": name, "accuracy": accuracy.value})
+    weakest.sort(key=lambda row: row["accuracy"])
+    precision = report.auto_accept_precision
+    return {
+        "by_profile": by_profile,
+        "overall": report.field_accuracy().value,
+        "checkbox": report.field_accuracy(kind="checkbox").value,
+        "form_type_accuracy": report.form_type_accuracy.value,
+        "auto_accept_precision": precision.value if precision.total else None,
+        "accepted_share": report.accepted_share,
+        "status_counts": report.status_counts,
+        "weakest": weakest[:15],
+        "per_field": report.to_dict()["by_form_type"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=int(os.environ.get("BENCH_COUNT", "80")),
+        help="documents in the evaluation set (spread over forms and profiles)",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=int(os.environ.get("BENCH_COMPARE", "6")),
+        help="documents run through raw Tesseract and OCRmyPDF as well",
+    )
+    parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs")
+    args = parser.parse_args(argv)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="faxflow-bench-"))
+    settings = Settings(var_dir=work / "var", database_url=f"sqlite:///{work / 'bench.db'}")
+    console.print(f"generating {args.count} documents (seed {args.seed}) in {work} …")
+    inputs = generate_set(work / "set", count=args.count, seed=args.seed)
+
+    console.print("faxflow, every core …")
+    speed_all, stages, peak_worker = run_faxflow(inputs, work / "results", settings, workers=cores)
+    subset = _comparison_subset(inputs, args.compare)
+    console.print(f"faxflow, one worker, {len(subset)} documents …")
+    speed_one, _, _ = run_faxflow(
+        subset,
+        work / "results-one",
+        settings.model_copy(update={"database_url": f"sqlite:///{work / 'one.db'}"}),
+        workers=1,
+    )
+    console.print("faxflow, every core, comparison subset …")
+    speed_subset, _, _ = run_faxflow(
+        subset,
+        work / "results-subset",
+        settings.model_copy(update={"database_url": f"sqlite:///{work / 'subset.db'}"}),
+        workers=cores,
+    )
+    pngs_dir = work / "raw"
+    pngs_dir.mkdir()
+    pngs = _page_pngs(subset, pngs_dir, settings)
+    console.print(f"raw Tesseract on the same {len(pngs)} pages …")
+    raw = run_raw_tesseract(pngs, workers=cores)
+    console.print("OCRmyPDF on the same pages …")
+    ocrmypdf_dir = work / "ocrmypdf"
+    ocrmypdf_dir.mkdir()
+    ocrmypdf = run_ocrmypdf(subset, ocrmypdf_dir, workers=cores, pages=len(pngs))
+
+    console.print("memory: 2-page against 200-page fax …")
+    fax_fine = [p for p in inputs if "fax_fine" in p.name and p.suffix == ".tif"]
+    short = next(p for p in fax_fine if p.name.startswith("cdc_pui_2020"))
+    long_doc = long_fax(
+        next(p for p in fax_fine if p.name.startswith("mdhhs")), work / "long.tif", 200
+    )
+    memory = {
+        "short": measure_memory(short, work / "mem-short"),
+        "long": measure_memory(long_doc, work / "mem-long"),
+    }
+    ocr_summary = _ocr_quality(work)
+
+    speed_rows = [speed_all, speed_one, speed_subset, raw] + ([ocrmypdf] if ocrmypdf else [])
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "cores": cores,
+        "memory_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+        "seed": args.seed,
+        "documents": len(inputs),
+        "pages": speed_all.pages,
+        "speed": [{**asdict(row), "pages_per_second": row.pages_per_second} for row in speed_rows],
+        "stages": stages,
+        "peak_worker_mb": peak_worker,
+        "memory": memory,
+        "accuracy": accuracy_summary(work / "results", work / "set" / "truth"),
+        "ocr": ocr_summary,
+    }
+    if ocrmypdf is not None:
+        report["comparison"] = {
+            "documents": len(subset),
+            "pages": len(pngs),
+            "faxflow_pps": speed_subset.pages_per_second,
+            "raw_pps": raw.pages_per_second,
+            "ocrmypdf_pps": ocrmypdf.pages_per_second,
+            "faxflow_over_ocrmypdf": speed_subset.pages_per_second / ocrmypdf.pages_per_second
+            if ocrmypdf.pages_per_second
+            else 0.0,
+            "faxflow_over_raw": speed_subset.pages_per_second / raw.pages_per_second
+            if raw.pages_per_second
+            else 0.0,
+        }
+    args.docs.mkdir(parents=True, exist_ok=True)
+    write_report(report, args.docs)
+    draw_chart(report, args.docs / "benchmarks.png")
+    console.print((args.docs / "benchmarks.md").read_text(encoding="utf-8"))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _comparison_subset(inputs: list[Path], count: int) -> list[Path]:
+    """A few documents of every profile and both forms, for the slow comparison engines."""
+    by_group: dict[str, list[Path]] = {}
+    for path in inputs:
+        form, profile = path.stem.split("-")[:2]
+        by_group.setdefault(f"{form}-{profile}", []).append(path)
+    chosen: list[Path] = []
+    while len(chosen) < count and any(by_group.values()):
+        for group in sorted(by_group):
+            if by_group[group] and len(chosen) < count:
+                chosen.append(by_group[group].pop(0))
+    return chosen
+
+
+def _ocr_quality(work: Path) -> str:
+    """The OCR measurement of ``faxflow ocr measure`` on ../shared/realdata, as Markdown."""
+    realdata = Path(os.environ.get("FAXFLOW_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+    if not (realdata / "realdata").is_dir():
+        return "(skipped: ../shared/realdata is absent)"
+    target = work / "ocr.md"
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("faxflow")), "ocr", "measure", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=7200,
+        check=False,
+    )
+    if done.returncode != 0 or not target.exists():
+        return f"(faxflow ocr measure failed with exit code {done.returncode})"
+    text = target.read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
