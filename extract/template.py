@@ -228,6 +228,22 @@ _KINDS_FOR_TYPE: dict[str, frozenset[FieldKind]] = {
 }
 
 
+_KIND_FOR_PATTERN: dict[str, FieldKind] = {
+    r"^\d{10}$": FieldKind.PHONE,
+    r"^\d{9}$": FieldKind.SSN,
+    r"^\d{5}(-\d{4})?$": FieldKind.ZIP,
+    r"^[A-Z]{2}$": FieldKind.STATE,
+}
+
+
+def _kind_for_normal_form(prop: dict[str, Any]) -> FieldKind | None:
+    """The one kind whose normaliser yields the property's normal form, if it has one
+    (a date property must be read as a date, a 10-digit pattern as a phone …)."""
+    if prop.get("format") == "date":
+        return FieldKind.DATE
+    return _KIND_FOR_PATTERN.get(str(prop.get("pattern")))
+
+
 def _allowed_values(prop: dict[str, Any]) -> list[Any] | None:
     """The values an option of this property may stand for; None when unconstrained."""
     if "enum" in prop:
@@ -264,6 +280,11 @@ def schema_problems(template: FormTemplate) -> list[str]:
         if not any(spec.kind in _KINDS_FOR_TYPE.get(t, frozenset()) for t in types):
             problems.append(
                 f"field {spec.name}: kind {spec.kind} cannot hold a {'/'.join(sorted(types))}"
+            )
+        needed = _kind_for_normal_form(prop)
+        if needed is not None and spec.kind is not needed:
+            problems.append(
+                f"field {spec.name}: kind {spec.kind}, but its normal form needs kind {needed}"
             )
         allowed = _allowed_values(prop)
         seen_values: list[Any] = []

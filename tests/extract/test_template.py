@@ -301,6 +301,15 @@ def test_kind_that_cannot_hold_the_property(tmp_path, cdc_data):
     assert "field age: kind date" in error.message
 
 
+def test_kind_must_give_the_normal_form(tmp_path, cdc_data):
+    """A date read as free text would store "07/04/1961", not the schema's 1961-07-04."""
+    _field(cdc_data, "date_of_birth")["kind"] = "text"
+    _field(cdc_data, "interviewer_telephone")["kind"] = "text"
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "field date_of_birth: kind text, but its normal form needs kind date" in error.message
+    assert "field interviewer_telephone: kind text" in error.message
+
+
 def test_unknown_field_name(tmp_path, cdc_data):
     _field(cdc_data, "patient_last_name")["name"] = "patient_middle_name"
     error = _load_error(_write(tmp_path, cdc_data))
