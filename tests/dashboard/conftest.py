@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlalchemy.engine import Engine
 
+import dashboard.auth
 from dashboard.app import create_app
 from dashboard.users import add_user
 from faxflow.model import (
@@ -44,6 +46,7 @@ ROLES = ("reviewer", "analyst", "admin")
 XSS = "<script>alert(1)</script>"
 PAGE_SIZE = (850, 1100)  # the blank form at 100 dpi
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SESSION_KEY = Fernet.generate_key().decode()
 
 
 def doc_id(n: int) -> str:
@@ -60,11 +63,23 @@ class Fixture:
     later_case: str  # CDC PUI, needs review, arrived after xss_case, other centre
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with minimal cost for the tests: the real parameters take ~0.1-0.7 s per
+    hash or login, which hundreds of logins would turn into minutes. The code under test
+    is the same; only the work factor differs."""
+    real = dashboard.auth._hasher
+    dashboard.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    dashboard.auth._hasher = real
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Every test: its own var/ folder and encryption key, no database URL from outside."""
+    """Every test: its own var/ folder, no database URL from outside, and the session's
+    encryption key (the template database's SSNs were encrypted with it)."""
     monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("FAXFLOW_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("FAXFLOW_ENCRYPTION_KEY", SESSION_KEY)
     monkeypatch.delenv("FAXFLOW_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     yield
@@ -79,13 +94,21 @@ def dash_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(dash_settings: Settings) -> Iterator[Engine]:
+def engine(dash_settings: Settings, template: tuple[Path, Fixture]) -> Iterator[Engine]:
+    """A private copy of the session's template database (users of every role and the
+    fixture documents) and of its page images."""
+    folder, _ = template
+    shutil.copyfile(folder / "dash.db", dash_settings.db_url.removeprefix("sqlite:///"))
+    shutil.copytree(folder / "var" / "pages", dash_settings.var_dir / "pages")
     engine = engine_for(dash_settings.db_url)
-    upgrade(engine)
-    for role in ROLES:
-        add_user(engine, role, PASSWORD, role)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def docs(engine: Engine, template: tuple[Path, Fixture]) -> Fixture:
+    """The ids of the fixture documents in ``engine``."""
+    return template[1]
 
 
 @pytest.fixture(scope="session")
@@ -223,9 +246,7 @@ def cdc_fields(first_name: str, onset: str, county: str) -> dict[str, FieldResul
     }
 
 
-@pytest.fixture
-def docs(engine: Engine, dash_settings: Settings, blank_page_png: Path) -> Fixture:
-    """Four documents in the database, each with a page-1 image under var/pages/."""
+def _load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -> Fixture:
     xss = infection_result(
         1,
         status=Status.NEEDS_REVIEW,
@@ -252,7 +273,7 @@ def docs(engine: Engine, dash_settings: Settings, blank_page_png: Path) -> Fixtu
         (benefit, "centre-b", datetime(2020, 3, 6, 8, 0, tzinfo=UTC)),
     ]
     for result, centre, received in arrivals:
-        image = _write_page(dash_settings, result.document_id, 1, blank_page_png)
+        image = _write_page(settings, result.document_id, 1, page_png)
         load_document(
             engine,
             result,
@@ -260,6 +281,34 @@ def docs(engine: Engine, dash_settings: Settings, blank_page_png: Path) -> Fixtu
             page_images={1: image},
         )
     return Fixture(xss.document_id, benefit.document_id, accepted.document_id, later.document_id)
+
+
+@pytest.fixture(scope="session")
+def template(
+    tmp_path_factory: pytest.TempPathFactory, blank_page_png: Path
+) -> tuple[Path, Fixture]:
+    """Built once per session: a migrated SQLite database with a user of each role
+    (password :data:`PASSWORD`) and the fixture documents loaded through
+    ``loaders.load.load_document``, with their page images under ``var/pages``."""
+    folder = tmp_path_factory.mktemp("template")
+    settings = Settings(var_dir=folder / "var", database_url=f"sqlite:///{folder / 'dash.db'}")
+    with pytest.MonkeyPatch.context() as patch:
+        # load_document reads image sizes below the configured var_dir.
+        patch.setenv("FAXFLOW_VAR_DIR", str(settings.var_dir))
+        patch.setenv("FAXFLOW_ENCRYPTION_KEY", SESSION_KEY)
+        get_settings.cache_clear()
+        engine = engine_for(settings.db_url)
+        try:
+            upgrade(engine)
+            for role in ROLES:
+                add_user(engine, role, PASSWORD, role)
+            fixture = _load_fixture_documents(engine, settings, blank_page_png)
+            with engine.begin() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+            get_settings.cache_clear()
+    return folder, fixture
 
 
 @pytest.fixture
