@@ -32,7 +32,7 @@ from ingest.intake import (
     ProcessFn,
     check_invariant,
     claim_ready,
-    is_ignored_name,
+    inbox_files,
     process_claim,
 )
 from ingest.ledger import JsonlLedger
@@ -279,11 +279,7 @@ def status_command(
     entries = ledger.entries()
     by_status = Counter(e.status.value for e in entries)
     codes = Counter(e.reason_code for e in entries if e.status.value == "quarantined")
-    waiting = sum(
-        1
-        for path in folders.inbox.rglob("*")
-        if not path.is_dir() and not any(is_ignored_name(p) for p in path.parts)
-    )
+    waiting = len(inbox_files(settings))
     problems = check_invariant(settings, ledger)
     status: dict[str, Any] = {
         "intake_root": str(folders.root),

@@ -310,6 +310,12 @@ def _scan_inbox(inbox: Path) -> Iterator[tuple[Path, str, str | None, os.stat_re
     yield from walk(inbox, ())
 
 
+def inbox_files(settings: Settings) -> list[Path]:
+    """The entries discovery would consider (ignored names left out), stable or not."""
+    folders = IntakeFolders.from_settings(settings)
+    return [path for path, _, _, _ in _scan_inbox(folders.inbox)]
+
+
 def _load_observations(folders: IntakeFolders) -> dict[str, dict[str, Any]]:
     path = folders.state / "observations.json"
     try:
@@ -938,6 +944,11 @@ def check_invariant(settings: Settings, ledger: Ledger) -> list[str]:
         e.document_id for e in entries if e.status is LedgerStatus.ARCHIVED and e.document_id
     )
     problems += [f"document {d} archived {n} times" for d, n in archived.items() if n > 1]
+    problems += [
+        f"arrival {e.arrival_id} is a duplicate of a document that was never archived"
+        for e in entries
+        if e.status is LedgerStatus.DUPLICATE and archived[e.duplicate_of or ""] == 0
+    ]
     for top in (folders.work, folders.archive, folders.quarantine):
         for path in _stored_items(top):
             relative = folders.relative(path)

@@ -611,6 +611,19 @@ def test_invariant_reports_strays_missing_files_and_double_counts(
     assert any(f"document {archived.document_id} archived 2 times" in p for p in problems)
 
 
+def test_invariant_reports_a_duplicate_of_nothing(
+    intake_settings: Settings, ledger: Ledger, tmp_path: Path
+) -> None:
+    data = make_png(tmp_path / "a.png").read_bytes()
+    inbox(intake_settings, "c1/a.png").write_bytes(data)
+    inbox(intake_settings, "c1/b.png").write_bytes(data)
+    settle(intake_settings, ledger, Recorder(intake_settings))
+    first = next(e for e in ledger.entries() if e.status is LedgerStatus.ARCHIVED)
+    ledger.record(replace(first, status=LedgerStatus.QUARANTINED, reason_code="E_TYPE"))
+    problems = check_invariant(intake_settings, ledger)
+    assert any("duplicate of a document that was never archived" in p for p in problems)
+
+
 def test_file_that_kills_its_worker_every_time_is_quarantined_as_internal(
     intake_settings: Settings, ledger: Ledger
 ) -> None:
