@@ -374,8 +374,6 @@ def _tightest_equivalent(problem: _Problem, thresholds: np.ndarray) -> np.ndarra
         seen = seen[np.isfinite(seen)]
         if seen.size:
             out[b] = max(out[b], float(seen.min()))
-        elif out[b] == 0.0:
-            out[b] = np.inf  # no accepted document had this bucket: nothing supports a value
     return out
 
 

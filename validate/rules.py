@@ -348,7 +348,18 @@ def rule_formats(ctx: RuleInput) -> Iterator[Issue]:
         if value is not None and not check(value):
             yield _issue(name, code, f"{name} {tail}")
         elif value is None and _has_unread_text(ctx.fields.get(name)):
-            yield _issue(name, code, f"{name} has writing that could not be read as a {kind}")
+            yield _issue(name, code, f"{name} has writing that could not be read as {_A[kind]}")
+
+
+_A = {
+    "date": "a date",
+    "phone": "a phone number",
+    "ssn": "a Social Security number",
+    "zip": "a ZIP code",
+    "state": "a state code",
+    "email": "an e-mail address",
+    "money": "a dollar amount",
+}
 
 
 def _has_unread_text(evidence: FieldResult | None) -> bool:
