@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from faxflow.errors import ConfigError
 from faxflow.model import FormType
 from samples.degrade import PROFILES
 from samples.evaluate import CHECKBOX, TEXT, Accuracy, EvalReport, evaluate
-from samples.generate import FORMS, GeneratedDocument, generate_document, plan
+from samples.generate import FORMS, GeneratedDocument, generate, plan
 
 console = Console()
 
@@ -47,6 +48,9 @@ def generate_command(
     start: int = typer.Option(
         0, "--start", min=0, help="Number of the first document (to add to an existing set)."
     ),
+    workers: int = typer.Option(
+        0, "--workers", "-j", min=0, help="Documents made in parallel; 0 = one per core."
+    ),
 ) -> None:
     """Fill the real blank forms with synthetic people and degrade them like faxes or scans.
 
@@ -57,7 +61,6 @@ def generate_command(
     """
     forms = [_form(f) for f in form] or list(FORMS)
     specs = plan(count, seed, profiles=profile or PROFILES, forms=forms, start=start)
-    made: list[GeneratedDocument] = []
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]generating"),
@@ -69,9 +72,12 @@ def generate_command(
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("docs", total=len(specs), last="")
-        for spec in specs:
-            made.append(generate_document(spec, out))
-            progress.update(task, advance=1, last=spec.stem)
+        made = generate(
+            out,
+            specs,
+            workers=workers or os.cpu_count() or 1,
+            progress=lambda doc: progress.update(task, advance=1, last=doc.spec.stem),
+        )
     _print_generated(made, out=out, seconds=time.perf_counter() - started)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ from samples.degrade import (
     write_document,
 )
 from samples.people import PersonMaker, make_record
-from samples.render import FONT_DIR, _font, fill_pages
+from samples.render import FONT_DIR, fill_pages, load_font
 
 FORMS = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
 RENDER_DPI = {"fax": 200, "scan": 300}  # fax pages end at 204 dpi; scans at up to 300
@@ -183,7 +184,7 @@ def cover_sheet(spec: SampleSpec, *, dpi: int, pages: int) -> np.ndarray:
         if (FONT_DIR / "dejavu/DejaVuSans-Bold.ttf").exists()
         else "dejavu/DejaVuSans.ttf"
     )
-    draw.text((72 * px, 60 * px), "FAX", font=_font(bold, round(48 * px)), fill=0)
+    draw.text((72 * px, 60 * px), "FAX", font=load_font(bold, round(48 * px)), fill=0)
     draw.line([(72 * px, 125 * px), (540 * px, 125 * px)], fill=0, width=max(2, round(2 * px)))
     to = (
         "MDHHS Local Office"
@@ -200,12 +201,12 @@ def cover_sheet(spec: SampleSpec, *, dpi: int, pages: int) -> np.ndarray:
         ("Pages:", f"{pages} (including cover)"),
         ("Re:", "Application" if spec.form_type is FormType.MDHHS_DHS1171 else "Case report"),
     ]
-    font = _font("dejavu/DejaVuSans.ttf", round(14 * px))
+    font = load_font("dejavu/DejaVuSans.ttf", round(14 * px))
     for i, (label, value) in enumerate(rows):
         y = (160 + i * 30) * px
         draw.text((72 * px, y), label, font=font, fill=0)
         draw.text((170 * px, y), value, font=font, fill=0)
-    small = _font("dejavu/DejaVuSans.ttf", round(10 * px))
+    small = load_font("dejavu/DejaVuSans.ttf", round(10 * px))
     notice = (
         "CONFIDENTIALITY NOTICE: This facsimile contains confidential information intended",
         "only for the recipient named above. If you received it in error, notify the sender",
@@ -220,12 +221,24 @@ def generate(
     out: Path,
     specs: Sequence[SampleSpec],
     *,
+    workers: int = 1,
     progress: Callable[[GeneratedDocument], None] | None = None,
 ) -> list[GeneratedDocument]:
-    """Generate every document of ``specs`` into ``out`` (in order; deterministic)."""
-    made = []
-    for spec in specs:
-        made.append(generate_document(spec, out))
-        if progress is not None:
-            progress(made[-1])
-    return made
+    """Generate every document of ``specs`` into ``out``; ``workers`` > 1 uses that many
+    processes. Each document depends only on its own spec, so the files are the same
+    whatever the number of workers. Returned in ``specs`` order."""
+    if workers <= 1 or len(specs) <= 1:
+        made = []
+        for spec in specs:
+            made.append(generate_document(spec, out))
+            if progress is not None:
+                progress(made[-1])
+        return made
+    done: dict[int, GeneratedDocument] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, len(specs))) as pool:
+        futures = {pool.submit(generate_document, spec, out): i for i, spec in enumerate(specs)}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress(done[futures[future]])
+    return [done[i] for i in range(len(specs))]

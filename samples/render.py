@@ -69,7 +69,7 @@ def blank_pages(form_type: FormType, dpi: int) -> tuple[np.ndarray, ...]:
 
 
 @cache
-def _font(path: str, pixels: int) -> ImageFont.FreeTypeFont:
+def load_font(path: str, pixels: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / path), max(4, pixels))
 
 
@@ -126,7 +126,7 @@ class Writer:
         x ``height`` points (never below :data:`MIN_POINTS`)."""
         points = min(self.hand.points, max(MIN_POINTS, height))
         while True:
-            font = _font(face or self.hand.font, round(self.px(points)))
+            font = load_font(face or self.hand.font, round(self.px(points)))
             if font.getlength(text) <= self.px(width) or points <= MIN_POINTS:
                 return font
             points = max(MIN_POINTS, points - 0.5)
