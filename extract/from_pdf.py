@@ -977,31 +977,34 @@ def render_overlay(template: FormTemplate, page: int, dpi: int = 120) -> Any:
         draw.rectangle(pixels, outline=colour, width=max(1, dpi // 75))
         return pixels
 
-    def text(x: int, y: int, words: str, colour: tuple[int, int, int]) -> None:
+    def text(x: int, y: int, words: str, colour: tuple[int, int, int], backed: bool) -> None:
+        if backed:  # inside a blank zone nothing printed is hidden by a pale backing
+            left, top, right, bottom = draw.textbbox((x, y), words, font=font)
+            draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=(255, 255, 225))
         draw.text((x, y), words, fill=colour, font=font)
 
     for spec in template.fields_on_page(page):
         if spec.region is not None:
             x0, y0, _x1, _y1 = rect(spec.region, _REGION_COLOUR)
-            text(x0 + 2, y0 + 1, spec.name, _REGION_COLOUR)  # inside: rows sit close
+            text(x0 + 2, y0 + 1, spec.name, _REGION_COLOUR, backed=True)  # rows sit close
         for index, cell in enumerate(spec.boxes or []):
             x0, y0, _x1, _y1 = rect(cell, _COMB_COLOUR)
             if index == 0:
-                text(x0, y0 - size - 1, spec.name, _COMB_COLOUR)
+                text(x0, y0 - size - 1, spec.name, _COMB_COLOUR, backed=False)
         drawn = [rect(option.box, _OPTION_COLOUR) for option in spec.options or []]
         for option, (x0, _y0, _x1, y1) in zip(spec.options or [], drawn, strict=True):
             if option.label is None:  # no printed word says which value the box means
-                text(x0, y1 + 1, str(option.value), _OPTION_COLOUR)
+                text(x0, y1 + 1, str(option.value), _OPTION_COLOUR, backed=False)
         if drawn:  # the group's name once, right of its rightmost box
             last = max(drawn, key=lambda p: p[2])
-            text(last[2] + 2, last[1] - size // 2, f"  <{spec.name}>", _OPTION_COLOUR)
+            text(last[2] + 3, last[1] - size // 2, f"<{spec.name}>", _OPTION_COLOUR, backed=False)
     for spec in template.proposals:
         if spec.page != page:
             continue
         for box in [spec.region, *(spec.boxes or []), *[o.box for o in spec.options or []]]:
             if box is not None:
                 x0, y0, _x1, _y1 = rect(box, _PROPOSAL_COLOUR)
-                text(x0, y0 - size - 1, spec.name, _PROPOSAL_COLOUR)
+                text(x0, y0 - size - 1, spec.name, _PROPOSAL_COLOUR, backed=False)
     return image
 
 
