@@ -109,6 +109,9 @@ def count_axis(value: float, *, max_ticks: int = 5) -> tuple[float, float]:
 
 
 def format_number(value: float) -> str:
+    """``1,250`` or ``12.5``; a missing value (NaN) is a dash."""
+    if math.isnan(value):
+        return "–"
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -249,7 +252,6 @@ def line_chart(
     header, rows = _table(x_label, categories, table_series)
     if percent:
         header = (header[0], *(f"{h} (%)" for h in header[1:]))
-    rows = tuple(tuple("–" if cell == "nan" else cell for cell in row) for row in rows)
     return Chart(
         name=name,
         title=title,

@@ -397,7 +397,7 @@ def test_correction_that_does_not_fit_is_refused(client_for, docs: Fixture, engi
         headers=HTML,
     )
     assert response.status_code == 400
-    assert "Not saved" in response.text and "YYYY-MM-DD" in response.text
+    assert "Not saved. Date of birth: that day does not exist in the calendar" in response.text
     assert _events(engine, docs.xss_case) == []
 
 
