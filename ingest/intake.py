@@ -627,7 +627,7 @@ def recover(settings: Settings, ledger: Ledger) -> list[Claim]:
     )
     claims: list[Claim] = []
     for arrival_id in arrival_ids:
-        if not _lock_existing_sidecar(folders, arrival_id):
+        if not _take_claim(folders, arrival_id):
             continue  # a live worker holds it
         recovered = _recover_one(folders, arrival_id, ledger)
         if recovered is None:
@@ -664,12 +664,6 @@ def _recover_one(folders: IntakeFolders, arrival_id: str, ledger: Ledger) -> Cla
         updated_at=now,
     )
     ledger.record(entry)
-    if not folders.sidecar(arrival_id).exists():
-        _create_locked_sidecar(
-            folders,
-            arrival_id,
-            {"arrival_id": arrival_id, "original_name": entry.original_name},
-        )
     log.info("recovered arrival %s (attempt %d)", arrival_id, entry.attempts)
     return Claim(arrival_id, work_path, entry.original_name, entry.centre_id, now)
 
@@ -706,30 +700,43 @@ _held_claims_guard = threading.Lock()
 def _create_locked_sidecar(
     folders: IntakeFolders, arrival_id: str, content: dict[str, Any]
 ) -> None:
-    path = folders.sidecar(arrival_id)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    """Create ``<arrival_id>.claim.json`` already locked by this process: written and
+    locked under a hidden temporary name, then linked into place, so no other worker ever
+    sees it unlocked. Raises ``FileExistsError`` if the sidecar exists."""
+    final = folders.sidecar(arrival_id)
+    temporary = folders.work / f".{arrival_id}.{uuid.uuid4().hex[:8]}.tmp"
+    fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(fd, json.dumps(content, ensure_ascii=True).encode("ascii"))
         os.fsync(fd)
+        try:
+            os.link(temporary, final)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: rename, checked first
+            if os.path.lexists(final):
+                raise FileExistsError(final) from None
+            os.rename(temporary, final)
     except BaseException:
         os.close(fd)
-        path.unlink(missing_ok=True)
         raise
+    finally:
+        temporary.unlink(missing_ok=True)
     with _held_claims_guard:
         _held_claims[arrival_id] = fd
 
 
 def _lock_existing_sidecar(folders: IntakeFolders, arrival_id: str) -> bool:
-    """Take the lock of a claim whose sidecar exists; False if a live worker holds it.
-    A claim without a sidecar counts as unowned (True)."""
+    """Take the lock of a claim's sidecar; False if a live worker holds it (or it
+    vanished, or this process is already working on the claim)."""
     with _held_claims_guard:
         if arrival_id in _held_claims:
-            return False  # this process is working on it
+            return False
     try:
         fd = os.open(folders.sidecar(arrival_id), os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
-        return True
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -737,6 +744,18 @@ def _lock_existing_sidecar(folders: IntakeFolders, arrival_id: str) -> bool:
         return False
     with _held_claims_guard:
         _held_claims[arrival_id] = fd
+    return True
+
+
+def _take_claim(folders: IntakeFolders, arrival_id: str) -> bool:
+    """Lock an unowned claim in work/ for recovery, giving a sidecar to a work file that
+    lost it. False when another live worker owns it."""
+    if os.path.lexists(folders.sidecar(arrival_id)):
+        return _lock_existing_sidecar(folders, arrival_id)
+    try:
+        _create_locked_sidecar(folders, arrival_id, {"arrival_id": arrival_id})
+    except FileExistsError:
+        return False  # another recoverer was quicker
     return True
 
 

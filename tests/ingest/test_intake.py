@@ -25,6 +25,7 @@ from ingest.intake import (
     finish,
     inbox_path,
     inspect,
+    process_claim,
     recover,
     release,
     run_once,
@@ -672,3 +673,17 @@ def test_claim_whose_ledger_write_fails_is_recovered_later(
     (again,) = recover(intake_settings, ledger)  # same process: the lock was let go
     entry = ledger.get(again.arrival_id)
     assert entry is not None and entry.original_name == "p.png"
+
+
+def test_work_file_without_sidecar_or_row_is_recovered_once(
+    intake_settings: Settings, ledger: Ledger
+) -> None:
+    folders = IntakeFolders.from_settings(intake_settings)
+    make_png(folders.work / ("e" * 32))
+    (claimed,) = recover(intake_settings, ledger)
+    assert recover(intake_settings, ledger) == []  # now owned by this process
+    result = process_claim(claimed, intake_settings, ledger, Recorder(intake_settings))
+    assert result.outcome == Outcome.ARCHIVED
+    assert ledger.get(claimed.arrival_id).original_name == "(name lost)"
+    assert run_once(intake_settings, ledger, Recorder(intake_settings), now=T0).results == []
+    assert check_invariant(intake_settings, ledger) == []
