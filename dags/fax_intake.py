@@ -69,7 +69,7 @@ def fax_intake() -> None:
         """Store every processed document, then archive its file."""
         from faxflow.flows import load_processed, settings_from_environment
 
-        return load_processed(list(outcomes), settings_from_environment())
+        return load_processed(outcomes, settings_from_environment())
 
     # XComArg resolves to the list of mapped results at run time.
     load_documents(process_document.expand(arrival_id=claim_files()))  # type: ignore[arg-type]

@@ -179,7 +179,9 @@ def load_processed(outcomes: Sequence[dict[str, Any]], settings: Settings) -> di
 
     services = open_services(settings)
     counts: Counter[str] = Counter()
-    for item in outcomes:
+    # Index by position: Airflow's lazy XCom sequence logs an error when iterated past its end.
+    for index in range(len(outcomes)):
+        item = outcomes[index]
         if item.get("outcome") != "processed":
             counts[str(item.get("outcome"))] += 1
             continue
