@@ -59,6 +59,8 @@ def generate_command(
     cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
     `faxflow eval RESULTS --truth OUT/truth` measure accuracy.
     """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder (it is created if missing)")
     forms = [_form(f) for f in form] or list(FORMS)
     specs = plan(count, seed, profiles=profile or PROFILES, forms=forms, start=start)
     started = time.perf_counter()

@@ -114,8 +114,11 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
         pages.insert(0, cover_sheet(spec, dpi=dpi, pages=len(pages) + 1))
     degraded = _degrade(spec, pages, dpi=dpi)
     docs, truths = out / "docs", out / "truth"
-    docs.mkdir(parents=True, exist_ok=True)
-    truths.mkdir(parents=True, exist_ok=True)
+    try:
+        docs.mkdir(parents=True, exist_ok=True)
+        truths.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {docs} and {truths}: {exc.strerror}") from exc
     document = write_document(
         degraded, spec.profile, docs / f"{spec.stem}{file_suffix(spec.profile)}"
     )

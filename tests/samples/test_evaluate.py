@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from faxflow.cli import app
 from faxflow.model import FormType
-from samples.evaluate import CHECKBOX, TEXT, evaluate, score_document
+from samples.evaluate import CHECKBOX, TEXT, evaluate, score_document, values_match
 from samples.people import make_record
 
 
@@ -218,3 +220,20 @@ def test_eval_refuses_a_missing_truth_folder_with_a_coded_error(tmp_path: Path) 
     outcome = CliRunner().invoke(app, ["eval", str(tmp_path), "--truth", str(tmp_path / "nope")])
     assert outcome.exit_code != 0
     assert "E_CONFIG" in str(outcome.exception) or "does not exist" in outcome.output
+
+
+@given(
+    words=st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Z", "C")), min_size=1, max_size=8),
+        min_size=1,
+        max_size=4,
+    ),
+    gaps=st.lists(st.sampled_from([" ", "  ", "\t", " \n "]), min_size=5, max_size=5),
+)
+def test_white_space_never_matters_and_case_does(words: list[str], gaps: list[str]) -> None:
+    clean = " ".join(words)
+    spaced = gaps[0] + "".join(w + g for w, g in zip(words, gaps[1:], strict=False)) + gaps[-1]
+    assert values_match("patient_last_name", clean, spaced)
+    if clean.lower() != clean:
+        assert not values_match("patient_last_name", clean, clean.lower())
+        assert values_match("interviewer_email", clean, clean.lower())

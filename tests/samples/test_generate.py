@@ -17,7 +17,7 @@ from faxflow.cli import app
 from faxflow.model import FormType, RecordType
 from faxflow.schemas import schema_errors
 from samples.degrade import PROFILES
-from samples.generate import SampleSpec, generate_document, plan
+from samples.generate import SampleSpec, generate, generate_document, plan
 
 FORM_PAGES = {"cdc_pui_2020": 2, "mdhhs_dhs1171": 21}
 FAX_DPI = {"fax_fine": (204.0, 196.0), "fax_standard": (204.0, 98.0), "with_cover": (204.0, 196.0)}
@@ -148,3 +148,21 @@ def test_synthetic_faxes_are_no_cleaner_than_real_ones(
         with Image.open(path) as fax:
             fax.seek(0)
             assert _speckles_per_megapixel(np.asarray(fax.convert("L"))) >= real_noise, path.name
+
+
+def test_parallel_generation_gives_the_same_files(tmp_path: Path) -> None:
+    specs = plan(2, 5, profiles=["fax_standard"], forms=[FormType.CDC_PUI_2020])
+    sequential = generate(tmp_path / "one", specs, workers=1)
+    parallel = generate(tmp_path / "two", specs, workers=2)
+    assert [d.spec for d in parallel] == [d.spec for d in sequential]
+    for a, b in zip(sequential, parallel, strict=True):
+        assert a.document.read_bytes() == b.document.read_bytes()
+        assert a.truth.read_bytes() == b.truth.read_bytes()
+
+
+def test_generate_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
+    target = tmp_path / "not-a-folder"
+    target.write_text("x")
+    outcome = CliRunner().invoke(app, ["samples", "generate", "--out", str(target)])
+    assert outcome.exit_code != 0
+    assert "is a file" in str(outcome.exception)
