@@ -21,7 +21,7 @@ from ingest.intake import IntakeFolders, check_invariant, claim, discover, run_o
 from tests.ingest.conftest import SHARED_LEDGER_FACTORIES, make_png, make_tiff
 
 T0 = 1_000_000.0
-FILES = 12
+FILES = 10
 
 
 def _settings(var_dir: str, stable_seconds: float = 5.0) -> Settings:
@@ -79,7 +79,8 @@ def _run_all(var_dir: str, ledger_name: str, log_path: str, barrier, results) ->
 
 
 def _race(target, args: tuple) -> list:
-    context = multiprocessing.get_context("spawn")
+    # fork: the workers start in milliseconds, so they really do run at the same time
+    context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
     workers = [context.Process(target=target, args=(*args, barrier, results)) for _ in range(2)]
     for worker in workers:
@@ -95,6 +96,7 @@ def test_two_claimers_racing_on_the_same_files_claim_each_once(
     tmp_path: Path, shared_ledger_name: str
 ) -> None:
     settings = _settings(str(tmp_path / "var"))
+    _ledger(shared_ledger_name, settings)  # create the database before the race
     _fill_inbox(settings, tmp_path)
     discover(settings, now=T0)
     won_a, won_b = _race(_claim_all, (str(settings.var_dir), shared_ledger_name))
@@ -111,6 +113,7 @@ def test_two_workers_racing_yield_one_record_per_file(
     tmp_path: Path, shared_ledger_name: str
 ) -> None:
     settings = _settings(str(tmp_path / "var"))
+    _ledger(shared_ledger_name, settings)  # create the database before the race
     document_ids = _fill_inbox(settings, tmp_path)
     discover(settings, now=T0)
     log_path = tmp_path / "processed.log"
