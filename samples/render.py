@@ -18,9 +18,16 @@ from typing import Any
 
 import numpy as np
 from pdf2image import convert_from_path
+from pdf2image.exceptions import (
+    PDFInfoNotInstalledError,
+    PDFPageCountError,
+    PDFPopplerTimeoutError,
+    PDFSyntaxError,
+    PopplerNotInstalledError,
+)
 from PIL import Image, ImageDraw, ImageFont
 
-from faxflow.errors import MissingDependency
+from faxflow.errors import MissingDependency, TemplateError
 from faxflow.model import FormType
 from samples.layout import (
     Box,
@@ -55,13 +62,13 @@ MONTHS = (
 @cache
 def blank_pages(form_type: FormType, dpi: int) -> tuple[np.ndarray, ...]:
     """The blank form's pages rendered grey at ``dpi`` (cached per process; read-only)."""
+    path = blank_pdf(form_type)
     try:
-        pages = convert_from_path(blank_pdf(form_type), dpi=dpi, grayscale=True)
-    except Exception as exc:  # pdf2image raises its own types when poppler is missing
-        raise MissingDependency(
-            f"cannot render the blank {form_type.value} form ({type(exc).__name__}); "
-            "install poppler-utils"
-        ) from exc
+        pages = convert_from_path(path, dpi=dpi, grayscale=True, timeout=120)
+    except (PDFInfoNotInstalledError, PopplerNotInstalledError) as exc:
+        raise MissingDependency("poppler (pdftoppm) is missing; install poppler-utils") from exc
+    except (PDFPageCountError, PDFSyntaxError, PDFPopplerTimeoutError) as exc:
+        raise TemplateError(f"cannot render the blank form {path} ({type(exc).__name__})") from exc
     arrays = tuple(np.asarray(p.convert("L")) for p in pages)
     for array in arrays:
         array.setflags(write=False)
