@@ -250,7 +250,9 @@ def _to_grey(image: Image.Image) -> np.ndarray:
     mode = image.mode
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") else max(float(values.max()), 1.0)
+        brightest = float(values.max()) if values.size else 0.0
+        # 16-bit data spans 0..65535, but some converters store 8-bit values in 16 bits.
+        top = 65535.0 if mode.startswith("I;16") and brightest > 255 else max(brightest, 255.0)
         return np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")

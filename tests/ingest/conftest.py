@@ -61,11 +61,13 @@ def make_jpeg(path: Path, size: tuple[int, int] = (850, 1100), **kwargs: object)
     return path
 
 
-def make_encrypted_pdf(path: Path) -> Path:
+def make_encrypted_pdf(path: Path, user_password: str = "secret") -> Path:
+    """A PDF that needs ``user_password`` to open (an empty one: only printing and
+    copying are restricted, anyone can read it)."""
     buffer = io.BytesIO()
     page_image(425, 550).save(buffer, "PDF", resolution=50.0)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-128")
     with path.open("wb") as handle:
         writer.write(handle)
     return path

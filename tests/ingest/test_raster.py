@@ -127,6 +127,15 @@ def test_sixteen_bit_grey_keeps_its_contrast(tmp_path: Path, settings: Settings)
     assert page.image.max() == 255 and page.image.min() == 0
 
 
+def test_eight_bit_values_in_a_sixteen_bit_file_stay_visible(
+    tmp_path: Path, settings: Settings
+) -> None:
+    path = tmp_path / "widened.tif"
+    page_image(850, 1100).convert("I;16").save(path, "TIFF", dpi=(100, 100))
+    (page,) = pages_of(path, settings)
+    assert 0.01 < dark_fraction(page.image) < 0.5
+
+
 def test_jpeg_exif_orientation_is_applied(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "photo.jpg"
     exif = Image.Exif()

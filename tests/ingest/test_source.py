@@ -78,6 +78,14 @@ def test_password_protected_pdf_is_e_encrypted(tmp_path: Path, settings: Setting
     assert "password" in error.message
 
 
+def test_pdf_restricted_only_by_an_owner_password_is_read(
+    tmp_path: Path, settings: Settings
+) -> None:
+    source = open_source(make_encrypted_pdf(tmp_path / "restricted.pdf", ""), settings)
+    (page,) = iter_pages(source, settings)
+    assert page.image.shape == (2200, 1700)
+
+
 def test_pdf_with_broken_structure_is_e_corrupt(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\n%%EOF\n")
