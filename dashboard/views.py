@@ -15,7 +15,14 @@ from PIL import Image, UnidentifiedImageError
 
 from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
 from faxflow.settings import Settings
-from loaders.review import DocumentView, FieldView, IssueView, PageView, QueueItem
+from loaders.review import (
+    DocumentView,
+    FieldView,
+    IssueView,
+    PageView,
+    QueueItem,
+    ReviewEventView,
+)
 
 LOW_CONFIDENCE = 0.5
 """Below this a field is 'doubtful' (red); between it and the field's auto-accept
@@ -28,19 +35,21 @@ def confidence_band(confidence: float | None, threshold: float) -> str:
     return "high" if confidence >= threshold else "mid"
 
 
+def ago_label(moment: datetime, *, now: datetime | None = None) -> str:
+    """``12 min ago``, ``3 h ago``, ``4 days ago``."""
+    seconds = max(0.0, ((now or datetime.now(UTC)) - moment).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
 def when_label(moment: datetime | None, *, now: datetime | None = None) -> str:
     """``2026-11-27 07:20 UTC (3 h ago)``."""
     if moment is None:
         return "unknown"
-    now = now or datetime.now(UTC)
-    seconds = max(0.0, (now - moment).total_seconds())
-    if seconds < 3600:
-        ago = f"{int(seconds // 60)} min ago"
-    elif seconds < 48 * 3600:
-        ago = f"{int(seconds // 3600)} h ago"
-    else:
-        ago = f"{int(seconds // 86400)} days ago"
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago})"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago_label(moment, now=now)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +61,8 @@ class QueueRow:
     page_count: int
     issue_codes: tuple[str, ...]
     issue_count: int
-    received_label: str
+    received_at: str  # 2026-11-27 07:20 UTC
+    received_ago: str
     received_at_iso: str
 
 
@@ -78,7 +88,8 @@ def queue_page(
             page_count=item.page_count,
             issue_codes=item.issue_codes,
             issue_count=item.issue_count,
-            received_label=when_label(item.received_at or item.processed_at, now=now),
+            received_at=f"{(item.received_at or item.processed_at):%Y-%m-%d %H:%M} UTC",
+            received_ago=ago_label(item.received_at or item.processed_at, now=now),
             received_at_iso=(item.received_at or item.processed_at).isoformat(),
         )
         for item in shown
@@ -241,4 +252,37 @@ def document_page(
         flagged_count=sum(1 for r in rows if r.flagged),
         first_page=pages[0].number if pages else 1,
         has_sensitive=any(f.sensitive and f.value is not None for f in doc.fields),
+    )
+
+
+ACTION_LABELS = {
+    "correct": "corrected",
+    "undo": "undid the correction of",
+    "approve": "approved the document",
+    "reject": "rejected the document",
+    "reopen": "reopened the document",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    when: str
+    reviewer: str
+    action: str
+    field_label: str | None
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+def history_row(event: ReviewEventView) -> HistoryRow:
+    """One line of the review history (SSNs arrive masked from the loader)."""
+    return HistoryRow(
+        when=f"{event.at:%Y-%m-%d %H:%M} UTC",
+        reviewer=event.reviewer,
+        action=ACTION_LABELS.get(event.action, event.action),
+        field_label=field_label(event.field) if event.field else None,
+        old=display_value(event.old_value),
+        new=display_value(event.new_value),
+        reason=event.reason,
     )

@@ -16,7 +16,7 @@ from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
 from dashboard.fields import parse_input
 from dashboard.queries import STATUSES, distinct_values, list_documents
-from dashboard.views import document_page, page_image_file, when_label
+from dashboard.views import document_page, history_row, page_image_file, when_label
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
     DocumentNotFound,
@@ -29,6 +29,7 @@ from loaders.review import (
 )
 
 router = APIRouter(prefix="/documents")
+VIEW_PAGE_IMAGE = "view_page_image"
 
 Reader = Annotated[User, Depends(requires(Permission.READ_RECORD))]
 Reviewer = Annotated[User, Depends(requires(Permission.REVIEW))]
@@ -84,6 +85,7 @@ def _review_page(
         "high_threshold": state.settings.default_confidence_threshold,
         "low_threshold": 0.5,
         "error": error,
+        "history": [history_row(event) for event in reversed(doc.history)],
     }
     return render(request, "document.html", context, status_code)
 
@@ -105,6 +107,14 @@ def page_image(
     path = page_image_file(state.settings, page) if page is not None else None
     if path is None:
         raise DocumentNotFound(f"no stored image for page {number} of this document")
+    # The image shows the whole form, personal data included: its views are audited too.
+    record_audit(
+        state.engine,
+        actor=user.username,
+        action=VIEW_PAGE_IMAGE,
+        document_id=document_id,
+        detail=f"page {number}",
+    )
     return FileResponse(path, media_type="image/png" if path.suffix == ".png" else None)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
 from dashboard.auth import (
     ROLE_PERMISSIONS,
@@ -17,6 +19,8 @@ from dashboard.auth import (
     check_role,
     check_username,
     hash_password,
+    session_username,
+    start_session,
     verify_password,
 )
 from dashboard.security import csrf_token_matches, load_or_create_secret, safe_next_path
@@ -114,3 +118,25 @@ def test_session_secret_is_private_and_stable(tmp_path: Path) -> None:
     assert mode == 0o600
     (tmp_path / "var" / "dashboard_secret").write_text("short")
     assert load_or_create_secret(tmp_path / "var") != "short"
+
+
+def _request(session: dict[str, object]) -> Request:
+    return Request({"type": "http", "session": session})
+
+
+def test_idle_session_ends() -> None:
+    now = int(time.time())
+    fresh = _request({"user": "alice", "seen": now - 10})
+    assert session_username(fresh, idle_timeout_s=600) == "alice"
+    idle = _request({"user": "alice", "seen": now - 601, "csrf": "t"})
+    assert session_username(idle, idle_timeout_s=600) is None
+    assert idle.session == {}
+    forged = _request({"user": "alice"})  # no timestamp: not a session this app made
+    assert session_username(forged, idle_timeout_s=600) is None
+
+
+def test_login_rotates_the_session() -> None:
+    request = _request({"csrf": "planted", "user": "mallory"})
+    start_session(request, User("alice", Role.REVIEWER))
+    assert request.session["user"] == "alice"
+    assert request.session["csrf"] != "planted"

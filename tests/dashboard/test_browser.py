@@ -123,6 +123,7 @@ def test_review_correct_approve_leaves_queue(
     _login(page, "reviewer")
     assert page.url.endswith("/queue")
     assert page.locator(f"tr[data-document='{docs.xss_case}']").count() == 1
+    page.screenshot(path=str(tmp_path / "queue.png"))
     page.click("text=Start with the oldest")
     page.wait_for_selector("#review")
     assert docs.xss_case in page.url

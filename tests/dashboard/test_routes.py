@@ -353,13 +353,19 @@ def test_analyst_sees_records_read_only(client_for, docs: Fixture) -> None:
     assert "Reveal SSN" not in html
 
 
-def test_page_image_is_served_by_document_and_page(client_for, docs: Fixture) -> None:
+def test_page_image_is_served_by_document_and_page(
+    client_for, docs: Fixture, engine: Engine
+) -> None:
     client = client_for("analyst")
     image = client.get(f"/documents/{docs.xss_case}/pages/1/image")
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG")
     assert client.get(f"/documents/{docs.xss_case}/pages/2/image").status_code == 404
+    views = _audit(engine, "view_page_image")
+    assert [(v.actor, v.document_id, v.detail) for v in views] == [
+        ("analyst", docs.xss_case, "page 1")
+    ]
     assert client.get(f"/documents/{docs.xss_case}/pages/0/image").status_code == 422
 
 
@@ -387,6 +393,12 @@ def test_correction_updates_record_and_writes_review_event(
     assert str(stored) == "1962-07-04"
     page = client.get(f"/documents/{docs.xss_case}", headers=HTML).text
     assert "corrected by reviewer" in page
+    assert "Review history (1)" in page
+    assert re.search(
+        r"<strong>reviewer</strong> corrected\s*<em>Date of birth</em>: "
+        r'<span class="mono">1961-07-04</span> → <span class="mono">1962-07-04</span>',
+        page,
+    )
 
 
 def test_correction_that_does_not_fit_is_refused(client_for, docs: Fixture, engine: Engine) -> None:
