@@ -27,6 +27,7 @@ from faxflow.model import (
 from faxflow.schemas import empty_record
 from faxflow.settings import get_settings
 from loaders.db import engine_for, upgrade
+from loaders.tables import Base
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +42,36 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+@pytest.fixture(scope="session")
+def pg_shared_url(pg_databases: Any) -> str:
+    """One migrated PostgreSQL database for the session; emptied before each test."""
+    url = str(pg_databases.create())
+    upgrade(url)
+    return url
+
+
+def _empty_every_table(engine: Engine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database (SQLite and PostgreSQL)."""
-    engine = engine_for(db_url)
-    upgrade(engine)
+    if request.param == "sqlite":
+        engine = engine_for(f"sqlite:///{tmp_path / 'faxflow-test.db'}")
+        upgrade(engine)
+    else:
+        engine = engine_for(request.getfixturevalue("pg_shared_url"))
+        _empty_every_table(engine)
     yield engine
     engine.dispose()
+
+
+def url_of(engine: Engine) -> str:
+    """The engine's URL with its password, to open more connections in a test."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

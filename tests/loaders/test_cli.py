@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from faxflow.cli import app
+from faxflow.cli import app, main
 from faxflow.errors import ConfigError
 from loaders.aggregates import AGGREGATES
 from loaders.db import current_revision, engine_for, head_revision, upgrade
@@ -88,23 +87,15 @@ def test_db_commands(tmp_path: Path) -> None:
     assert isinstance(bad.exception, ConfigError)
 
 
-def test_export_exit_code_when_the_database_is_down() -> None:
+def test_export_exit_code_when_the_database_is_down(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Through the real entry point: exit 5, the host named, the password never shown."""
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "faxflow.cli",
-            "export",
-            "--what",
-            "epi_curve",
-            "--db",
-            "postgresql+psycopg://u:topsecret@127.0.0.1:9/faxflow",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 5
-    assert "127.0.0.1:9" in completed.stderr.replace("\n", " ")
-    assert "topsecret" not in completed.stdout + completed.stderr
+    url = "postgresql+psycopg://u:topsecret@127.0.0.1:9/faxflow"
+    monkeypatch.setattr(sys, "argv", ["faxflow", "export", "--what", "epi_curve", "--db", url])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 5
+    output = capsys.readouterr()
+    assert "127.0.0.1:9" in output.err.replace("\n", " ")
+    assert "topsecret" not in output.out + output.err

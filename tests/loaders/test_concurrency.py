@@ -11,7 +11,7 @@ from faxflow.model import Issue, Status
 from loaders.db import current_revision, engine_for, head_revision, upgrade
 from loaders.load import load_document
 from loaders.tables import documents, fields, validation_issues
-from tests.loaders.conftest import infection_result
+from tests.loaders.conftest import infection_result, url_of
 
 
 def test_parallel_upgrades_of_a_new_database(db_url: str) -> None:
@@ -23,7 +23,7 @@ def test_parallel_upgrades_of_a_new_database(db_url: str) -> None:
         engine.dispose()
 
 
-def test_parallel_loads_of_one_document_leave_one_set_of_rows(engine: Engine, db_url: str) -> None:
+def test_parallel_loads_of_one_document_leave_one_set_of_rows(engine: Engine) -> None:
     result = infection_result(
         1,
         status=Status.NEEDS_REVIEW,
@@ -31,7 +31,7 @@ def test_parallel_loads_of_one_document_leave_one_set_of_rows(engine: Engine, db
         sex="female",
         issues=[Issue(field="sex", code="low_confidence", message="check")],
     )
-    engines = [engine_for(db_url) for _ in range(4)]
+    engines = [engine_for(url_of(engine)) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda e: [load_document(e, result) for _ in range(3)], engines))
     with engine.connect() as connection:
