@@ -20,16 +20,16 @@ import numpy as np
 
 from faxflow.model import CleanPage, PageImage
 from faxflow.settings import Settings
-from ocr.tesseract import Orientation, detect_orientation
+from ocr.tesseract import Orientation, detect_orientation, read_words
 
 OCR_DPI = 300
 """Resolution Tesseract's LSTM reads best at (text x-height of ~20 px for 10 pt)."""
 
-OSD_DPI = 150
-"""Orientation detection runs on a copy this small: as accurate, four times cheaper."""
+OSD_MAX_DPI = 200
+"""Orientation detection runs on a copy no finer than this: as accurate, and cheaper."""
 
-MIN_OSD_CONFIDENCE = 1.5
-"""Below this Tesseract's orientation guess is noise; the projection heuristic decides."""
+OSD_TRUSTED_CONFIDENCE = 5.0
+"""At or above this OSD is trusted; below it a projection profile and a band OCR decide."""
 
 DESKEW_MAX_DEGREES = 6.0
 DESKEW_MIN_DEGREES = 0.1
@@ -96,12 +96,14 @@ def ocr_image(image: np.ndarray, *, dpi: int, smooth: bool = True) -> tuple[np.n
 def detect_rotation(image: np.ndarray, *, dpi: int, settings: Settings) -> Rotation:
     """How many degrees clockwise (0/90/180/270) turn the page upright.
 
-    Tesseract OSD on a :data:`OSD_DPI` copy decides when it is confident; otherwise a
-    projection heuristic tells portrait text lines from sideways ones (it cannot tell 90
-    from 270 or 0 from 180, so it answers 0 or 90 with low confidence)."""
-    small = _resize_to(image, dpi=dpi, target=OSD_DPI)
+    Tesseract OSD decides when it is sure (confidence of at least
+    :data:`OSD_TRUSTED_CONFIDENCE`; it runs on the page itself up to :data:`OSD_MAX_DPI`,
+    because shrinking small fax text made it answer 180 for upright pages).  Otherwise a
+    projection profile tells whether text lines run across or down the page, and a cheap
+    OCR of a middle band in the two remaining turns picks the one that reads."""
+    small = _resize_to(image, dpi=dpi, target=min(dpi, OSD_MAX_DPI))
     found: Orientation = detect_orientation(small, settings=settings)
-    if found.confidence >= MIN_OSD_CONFIDENCE:
+    if found.confidence >= OSD_TRUSTED_CONFIDENCE:
         return Rotation(found.rotate, found.confidence, "osd")
     ink = _ink_at(image, dpi=dpi, target=50)
     if np.count_nonzero(ink) < 50:
@@ -109,8 +111,26 @@ def detect_rotation(image: np.ndarray, *, dpi: int, settings: Settings) -> Rotat
     rows = _profile_sharpness(ink.sum(axis=1))
     cols = _profile_sharpness(ink.sum(axis=0))
     if cols > 1.5 * rows:
-        return Rotation(90, 0.1, "profile")
-    return Rotation(0, 0.1 if rows > 1.5 * cols else 0.0, "profile")
+        sideways = True
+    elif rows > 1.5 * cols or found.confidence == 0:
+        sideways = False
+    else:
+        sideways = found.rotate in (90, 270)
+    turns = (90, 270) if sideways else (0, 180)
+    scores = {turn: _reading_score(rotate_quarter(image, turn), dpi, settings) for turn in turns}
+    best = max(turns, key=lambda turn: scores[turn])
+    if scores[best] == 0:
+        return Rotation(0, 0.0, "none")
+    return Rotation(best, found.confidence if best == found.rotate else 0.5, "profile+ocr")
+
+
+def _reading_score(image: np.ndarray, dpi: int, settings: Settings) -> float:
+    """Sum of word confidences over a middle band of the page: text that is upright
+    reads as confident words, upside-down text as a few unsure fragments."""
+    h = image.shape[0]
+    band = image[2 * h // 5 : 3 * h // 5]
+    words = read_words(band, settings=settings, psm=6, dpi=dpi)
+    return float(sum(w.confidence for w in words if len(w.text) > 1))
 
 
 def rotate_quarter(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -180,13 +200,20 @@ def deskew(image: np.ndarray, *, dpi: int) -> tuple[np.ndarray, float]:
 
 
 def despeckle(
-    image: np.ndarray, *, dpi: int, max_area: float = 8.0, reach: float = 4.0
+    image: np.ndarray,
+    *,
+    dpi: int,
+    max_area: float = 8.0,
+    reach: float = 4.0,
+    placement: bool = True,
 ) -> np.ndarray:
-    """Remove isolated specks: ink blobs smaller than a tiny area with no larger ink near.
+    """Remove specks: ink blobs of at most ``max_area`` pixels that are not punctuation.
 
-    Dots of i/j, periods and commas sit within a stroke width or two of a letter, so the
-    "near" test keeps them while dust and threshold noise in the margins go.  ``max_area``
-    (pixels) and ``reach`` (pixels) are for 200 dpi and scale with ``dpi``."""
+    A speck far from any letter is noise.  One near a letter is kept only where
+    punctuation sits (with ``placement``): above a letter (dots of i and j), at a
+    neighbouring letter's baseline (period, comma) or at its top (apostrophe, quote).
+    Specks at mid-height beside letters, which Tesseract reads as stray characters, go.
+    ``max_area`` and ``reach`` are pixels at 200 dpi and scale with ``dpi``."""
     ink = _ink(image).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if count <= 1:
@@ -199,13 +226,38 @@ def despeckle(
         return image.copy()
     big_mask = ((~small)[labels] & (labels > 0)).astype(np.uint8)
     r = max(1, round(reach * scale))
-    near_big = cv2.dilate(big_mask, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
-    kept = np.zeros(count, dtype=bool)
-    kept[np.unique(labels[near_big & small[labels]])] = True
-    drop = small & ~kept
+    # The reach of the placement rules below: 3r above/below a letter, 2r beside it.
+    near_big = cv2.dilate(big_mask, np.ones((6 * r + 1, 4 * r + 1), np.uint8)) > 0
+    near = np.zeros(count, dtype=bool)
+    near[np.unique(labels[near_big & small[labels]])] = True
+    keep = near & small
+    if placement:
+        for label in np.flatnonzero(keep):
+            keep[label] = _placed_like_punctuation(int(label), labels, stats, small, r)
+    drop = small & ~keep
     out = image.copy()
     out[drop[labels]] = 255
     return out
+
+
+def _placed_like_punctuation(
+    label: int, labels: np.ndarray, stats: np.ndarray, small: np.ndarray, r: int
+) -> bool:
+    x, y, w, h = (int(v) for v in stats[label, :4])
+    bottom, centre_x = y + h, x + w / 2
+    y0, y1 = max(0, y - 3 * r), min(labels.shape[0], bottom + 3 * r)
+    x0, x1 = max(0, x - 2 * r), min(labels.shape[1], x + w + 2 * r)
+    for other in np.unique(labels[y0:y1, x0:x1]):
+        if other == 0 or small[other]:
+            continue
+        bx, by, bw, bh = (int(v) for v in stats[other, :4])
+        dot_above = bx - 1 <= centre_x <= bx + bw + 1 and 0 <= by - bottom <= 3 * r
+        beside = -1 <= x - (bx + bw) <= 2 * r or -1 <= bx - (x + w) <= 2 * r
+        on_baseline = -r <= bottom - (by + bh) <= 2 * r
+        at_top = abs(y - by) <= r
+        if dot_above or (beside and (on_baseline or at_top)):
+            return True
+    return False
 
 
 def remove_blobs(image: np.ndarray, *, dpi: int) -> np.ndarray:
