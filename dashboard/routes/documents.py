@@ -26,6 +26,7 @@ from loaders.review import (
     get_document,
     reject,
     reveal,
+    undo_correction,
 )
 
 router = APIRouter(prefix="/documents")
@@ -131,6 +132,19 @@ def correct_field(
     try:
         new_value = parse_input(doc.record_type, field, value)
         apply_correction(engine, document_id, field, new_value, reviewer=user.username)
+    except InvalidCorrection as exc:
+        return _review_page(request, user, document_id, error=exc.message, status_code=400)
+    target = request.url_for("document", document_id=document_id).include_query_params(field=field)
+    return RedirectResponse(str(target), status_code=303)
+
+
+@router.post("/{document_id}/fields/{field}/undo", name="undo_correction")
+def undo_field(
+    request: Request, user: Reviewer, document_id: DocumentId, field: FieldName
+) -> Response:
+    """Withdraw a field's corrections: the machine's value applies again."""
+    try:
+        undo_correction(state_of(request).engine, document_id, field, reviewer=user.username)
     except InvalidCorrection as exc:
         return _review_page(request, user, document_id, error=exc.message, status_code=400)
     target = request.url_for("document", document_id=document_id).include_query_params(field=field)

@@ -401,6 +401,23 @@ def test_correction_updates_record_and_writes_review_event(
     )
 
 
+def test_undo_brings_back_the_machine_value(client_for, docs: Fixture, engine: Engine) -> None:
+    client = client_for("reviewer")
+    token = csrf_of(client)
+    url = f"/documents/{docs.later_case}/fields/age"
+    client.post(url, data={"value": "61", "csrf_token": token})
+    page = client.get(f"/documents/{docs.later_case}", headers=HTML).text
+    assert f'action="http://127.0.0.1{url}/undo"' in page
+    undone = client.post(f"{url}/undo", data={"csrf_token": token}, follow_redirects=False)
+    assert undone.status_code == 303
+    doc = get_document(engine, docs.later_case)
+    age = doc.field("age")
+    assert age is not None and (age.value, age.reviewed) == (58, False)
+    assert [e.action for e in _events(engine, docs.later_case)] == ["correct", "undo"]
+    again = client.post(f"{url}/undo", data={"csrf_token": token}, headers=HTML)
+    assert again.status_code == 400 and "no correction to undo" in again.text
+
+
 def test_correction_that_does_not_fit_is_refused(client_for, docs: Fixture, engine: Engine) -> None:
     client = client_for("reviewer")
     response = client.post(
