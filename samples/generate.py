@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,14 @@ from samples.degrade import (
     write_document,
 )
 from samples.people import PersonMaker, make_record
-from samples.render import FONT_DIR, fill_pages, load_font
+from samples.render import fill_pages, load_font
 
 FORMS = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
+COVER_FONTS = (
+    ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf"),
+    ("liberation/LiberationSans-Regular.ttf", "liberation/LiberationSans-Bold.ttf"),
+    ("liberation/LiberationSerif-Regular.ttf", "liberation/LiberationSerif-Bold.ttf"),
+)
 RENDER_DPI = {"fax": 200, "scan": 300}  # fax pages end at 204 dpi; scans at up to 300
 
 
@@ -182,19 +187,16 @@ def cover_sheet(spec: SampleSpec, *, dpi: int, pages: int) -> np.ndarray:
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
     px = dpi / 72
-    bold = (
-        "dejavu/DejaVuSans-Bold.ttf"
-        if (FONT_DIR / "dejavu/DejaVuSans-Bold.ttf").exists()
-        else "dejavu/DejaVuSans.ttf"
-    )
-    draw.text((72 * px, 60 * px), "FAX", font=load_font(bold, round(48 * px)), fill=0)
+    regular, bold = COVER_FONTS[int(rng.integers(len(COVER_FONTS)))]
+    title = ("FAX", "FACSIMILE", "Fax Transmittal")[int(rng.integers(3))]
+    draw.text((72 * px, 60 * px), title, font=load_font(bold, round(40 * px)), fill=0)
     draw.line([(72 * px, 125 * px), (540 * px, 125 * px)], fill=0, width=max(2, round(2 * px)))
     to = (
         "MDHHS Local Office"
         if spec.form_type is FormType.MDHHS_DHS1171
         else "State Health Dept - Epidemiology"
     )
-    when = date(2020, 1, 1).fromordinal(date(2020, 1, 1).toordinal() + int(rng.integers(0, 360)))
+    when = date(2020, 1, 1) + timedelta(days=int(rng.integers(0, 360)))
     rows = [
         ("To:", to),
         ("From:", f"{maker.fake.first_name()} {maker.fake.last_name()}"),
@@ -204,12 +206,12 @@ def cover_sheet(spec: SampleSpec, *, dpi: int, pages: int) -> np.ndarray:
         ("Pages:", f"{pages} (including cover)"),
         ("Re:", "Application" if spec.form_type is FormType.MDHHS_DHS1171 else "Case report"),
     ]
-    font = load_font("dejavu/DejaVuSans.ttf", round(14 * px))
+    font = load_font(regular, round(14 * px))
     for i, (label, value) in enumerate(rows):
         y = (160 + i * 30) * px
         draw.text((72 * px, y), label, font=font, fill=0)
         draw.text((170 * px, y), value, font=font, fill=0)
-    small = load_font("dejavu/DejaVuSans.ttf", round(10 * px))
+    small = load_font(regular, round(10 * px))
     notice = (
         "CONFIDENTIALITY NOTICE: This facsimile contains confidential information intended",
         "only for the recipient named above. If you received it in error, notify the sender",
