@@ -395,14 +395,13 @@ def claim(candidate: Candidate, settings: Settings, ledger: Ledger) -> Claim | N
     claimed = Claim(arrival_id, work_path, original_name, candidate.centre_id, claimed_at)
     try:
         ledger.record(
-            LedgerEntry(
-                arrival_id=arrival_id,
-                original_name=original_name,
-                centre_id=candidate.centre_id,
-                status=LedgerStatus.CLAIMED,
+            _claimed_entry(
+                folders,
+                arrival_id,
+                original_name,
+                candidate.centre_id,
                 first_seen_at=candidate.first_seen_at,
-                updated_at=claimed_at,
-                stored_path=folders.relative(work_path),
+                now=claimed_at,
                 attempts=1,
             )
         )
@@ -592,15 +591,37 @@ def _entry_for(claim: Claim, ledger: Ledger, folders: IntakeFolders) -> LedgerEn
     entry = ledger.get(claim.arrival_id)
     if entry is not None:
         return entry
-    return LedgerEntry(
-        arrival_id=claim.arrival_id,
-        original_name=claim.original_name,
-        centre_id=claim.centre_id,
-        status=LedgerStatus.CLAIMED,
+    return _claimed_entry(
+        folders,
+        claim.arrival_id,
+        claim.original_name,
+        claim.centre_id,
         first_seen_at=claim.claimed_at,
-        updated_at=claim.claimed_at,
-        stored_path=folders.relative(folders.work_path(claim.arrival_id)),
+        now=claim.claimed_at,
         attempts=1,
+    )
+
+
+def _claimed_entry(
+    folders: IntakeFolders,
+    arrival_id: str,
+    original_name: str,
+    centre_id: str | None,
+    *,
+    first_seen_at: datetime,
+    now: datetime,
+    attempts: int,
+) -> LedgerEntry:
+    """The ledger row of a file sitting in work/<arrival_id>."""
+    return LedgerEntry(
+        arrival_id=arrival_id,
+        original_name=original_name,
+        centre_id=centre_id,
+        status=LedgerStatus.CLAIMED,
+        first_seen_at=first_seen_at,
+        updated_at=now,
+        stored_path=folders.relative(folders.work_path(arrival_id)),
+        attempts=attempts,
     )
 
 
@@ -678,14 +699,14 @@ def _entry_from_sidecar(folders: IntakeFolders, arrival_id: str) -> LedgerEntry:
         first_seen = datetime.fromisoformat(str(data.get("first_seen_at") or data["claimed_at"]))
     except (OSError, ValueError, KeyError, TypeError):
         original_name, centre, first_seen = "(name lost)", None, now
-    return LedgerEntry(
-        arrival_id=arrival_id,
-        original_name=original_name,
-        centre_id=None if centre is None else str(centre),
-        status=LedgerStatus.CLAIMED,
+    return _claimed_entry(
+        folders,
+        arrival_id,
+        original_name,
+        None if centre is None else str(centre),
         first_seen_at=first_seen,
-        updated_at=now,
-        attempts=0,
+        now=now,
+        attempts=0,  # recover() counts this attempt
     )
 
 
