@@ -26,6 +26,7 @@ from loaders.db import session_scope
 from loaders.load import (
     APPROVE,
     CORRECT,
+    DECISION_STATUS,
     REJECT,
     REOPEN,
     UNDO,
@@ -418,6 +419,30 @@ def _set_typed_value(
         session.execute(sa.insert(table).values(document_id=document_id, **columns))
 
 
+def _current_field(session: Session, document_id: str, field: str) -> Any:
+    return session.execute(
+        sa.select(fields).where(fields.c.document_id == document_id, fields.c.name == field)
+    ).first()
+
+
+def _add_event(session: Session, document_id: str, **values: Any) -> None:
+    session.execute(sa.insert(review_events).values(document_id=document_id, **values))
+
+
+def _resolve_issues(session: Session, document_id: str, field: str, *, resolved: bool) -> None:
+    session.execute(
+        sa.update(validation_issues)
+        .where(validation_issues.c.document_id == document_id, validation_issues.c.field == field)
+        .values(resolved_by_review=resolved)
+    )
+
+
+def _update_document(session: Session, document_id: str, **values: Any) -> None:
+    session.execute(
+        sa.update(documents).where(documents.c.document_id == document_id).values(**values)
+    )
+
+
 def apply_correction(
     engine: Engine, document_id: str, field: str, new_value: Any, *, reviewer: str
 ) -> None:
@@ -433,23 +458,20 @@ def apply_correction(
         record_type = RecordType(doc.record_type)
         _check_value(record_type, field, new_value)
         sensitive = is_sensitive(field)
-        current = session.execute(
-            sa.select(fields).where(fields.c.document_id == document_id, fields.c.name == field)
-        ).first()
+        current = _current_field(session, document_id, field)
         old_shown = current.value if current is not None else None
         sealed = seal(new_value) if sensitive else None
         shown = sealed.masked if sealed else new_value
-        session.execute(
-            sa.insert(review_events).values(
-                document_id=document_id,
-                at=now,
-                reviewer=reviewer,
-                action=CORRECT,
-                field=field,
-                old_value=old_shown,
-                new_value=shown,
-                cipher=sealed.token if sealed else None,
-            )
+        _add_event(
+            session,
+            document_id,
+            at=now,
+            reviewer=reviewer,
+            action=CORRECT,
+            field=field,
+            old_value=old_shown,
+            new_value=shown,
+            cipher=sealed.token if sealed else None,
         )
         values = {
             "value": shown,
@@ -471,19 +493,8 @@ def apply_correction(
                 )
             )
         _set_typed_value(session, record_type, document_id, field, sealed or new_value)
-        session.execute(
-            sa.update(validation_issues)
-            .where(
-                validation_issues.c.document_id == document_id,
-                validation_issues.c.field == field,
-            )
-            .values(resolved_by_review=True)
-        )
-        session.execute(
-            sa.update(documents)
-            .where(documents.c.document_id == document_id)
-            .values(updated_at=now)
-        )
+        _resolve_issues(session, document_id, field, resolved=True)
+        _update_document(session, document_id, updated_at=now)
     log.info("document %s: field %s corrected by %s", document_id[:12], field, reviewer)
 
 
@@ -497,21 +508,18 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
         doc = _document_row(session, document_id, lock=True)
         if doc.record_type is None:
             raise InvalidCorrection("this document holds no record (its form is unknown)")
-        current = session.execute(
-            sa.select(fields).where(fields.c.document_id == document_id, fields.c.name == field)
-        ).first()
+        current = _current_field(session, document_id, field)
         if current is None or not current.reviewed:
             raise InvalidCorrection(f"field {field!r} has no correction to undo")
-        session.execute(
-            sa.insert(review_events).values(
-                document_id=document_id,
-                at=now,
-                reviewer=reviewer,
-                action=UNDO,
-                field=field,
-                old_value=current.value,
-                new_value=current.machine_value,
-            )
+        _add_event(
+            session,
+            document_id,
+            at=now,
+            reviewer=reviewer,
+            action=UNDO,
+            field=field,
+            old_value=current.value,
+            new_value=current.machine_value,
         )
         machine: Any = current.machine_value
         if current.sensitive:
@@ -528,18 +536,14 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
             )
         )
         _set_typed_value(session, RecordType(doc.record_type), document_id, field, machine)
-        session.execute(
-            sa.update(validation_issues)
-            .where(
-                validation_issues.c.document_id == document_id,
-                validation_issues.c.field == field,
-            )
-            .values(resolved_by_review=False)
-        )
-        session.execute(
-            sa.update(documents)
-            .where(documents.c.document_id == document_id)
-            .values(status=doc.machine_status, reviewed_by=None, reviewed_at=None, updated_at=now)
+        _resolve_issues(session, document_id, field, resolved=False)
+        _update_document(
+            session,
+            document_id,
+            status=doc.machine_status,
+            reviewed_by=None,
+            reviewed_at=None,
+            updated_at=now,
         )
     log.info("document %s: correction of %s undone by %s", document_id[:12], field, reviewer)
 
@@ -551,28 +555,15 @@ def _decide(
     now = utc_now()
     with session_scope(engine, write=True) as session:
         doc = _document_row(session, document_id, lock=True)
-        session.execute(
-            sa.insert(review_events).values(
-                document_id=document_id,
-                at=now,
-                reviewer=reviewer,
-                action=action,
-                reason=reason,
-            )
-        )
-        decided = action in {APPROVE, REJECT}
-        status = {APPROVE: Status.ACCEPTED.value, REJECT: Status.REJECTED.value}.get(
-            action, doc.machine_status
-        )
-        session.execute(
-            sa.update(documents)
-            .where(documents.c.document_id == document_id)
-            .values(
-                status=status,
-                reviewed_by=reviewer if decided else None,
-                reviewed_at=now if decided else None,
-                updated_at=now,
-            )
+        _add_event(session, document_id, at=now, reviewer=reviewer, action=action, reason=reason)
+        decided = action in DECISION_STATUS
+        _update_document(
+            session,
+            document_id,
+            status=DECISION_STATUS.get(action, doc.machine_status),
+            reviewed_by=reviewer if decided else None,
+            reviewed_at=now if decided else None,
+            updated_at=now,
         )
     log.info("document %s: %s by %s", document_id[:12], action, reviewer)
 
