@@ -62,6 +62,17 @@ EXPLANATIONS: dict[ErrorCode, Explanation] = {
         "The file disappeared before it could be read.",
         "Check whether someone moved it; ask the sender to send it again if it is lost.",
     ),
+    ErrorCode.OCR_TIMEOUT: Explanation(
+        "Reading the text of a page took far longer than a form should, so faxflow gave "
+        "up on the document.",
+        "Ask the sender for a cleaner copy (a scan rather than a fax of a fax). If many "
+        "files do this, tell the data engineers.",
+    ),
+    ErrorCode.OCR_FAILED: Explanation(
+        "The text-recognition program failed on a page of this file.",
+        "Tell the data engineers (quote the arrival id below); ask the sender for a new "
+        "copy if it is urgent.",
+    ),
     ErrorCode.INTERNAL: Explanation(
         "faxflow failed on this file several times in a row, which points to a fault in "
         "faxflow rather than in the file.",
