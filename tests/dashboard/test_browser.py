@@ -170,10 +170,12 @@ def test_review_correct_approve_leaves_queue(
     assert page.js_errors == []
 
 
-def test_ocr_script_renders_as_text(page, docs: Fixture) -> None:
+def test_ocr_script_renders_as_text(page, docs: Fixture, tmp_path: Path) -> None:
     """An OCR value '<script>alert(1)</script>' shows as text and never runs."""
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("/login")
+    page.screenshot(path=str(tmp_path / "login.png"))
     _login(page, "reviewer")
     page.goto(f"/documents/{docs.xss_case}")
     page.wait_for_selector("#f-patient_first_name")

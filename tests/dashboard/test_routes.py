@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import Role
+from faxflow.model import DocumentResult, FormType, Issue, PageReport, PageRole, Status
+from loaders.load import load_document
 from loaders.review import get_document, review_queue
 from loaders.tables import audit_events, infection_reports, review_events
 from tests.dashboard.conftest import PASSWORD, XSS, Fixture, csrf_from, csrf_of, login
@@ -605,3 +607,24 @@ def test_admin_adds_and_disables_users(client_for) -> None:
     login(carol, "carol", "carol's long password")
     assert carol.get("/queue").status_code == 200
     assert Role.REVIEWER.value in admin.get("/users", headers=HTML).text
+
+
+def test_unknown_form_without_images_still_opens(client_for, engine: Engine) -> None:
+    """A fax nobody could classify: no record, no images, one document issue. The page
+    says so instead of failing, and offers nothing to edit."""
+    result = DocumentResult(
+        document_id="e" * 64,
+        source_name="cover-sheet.tif",
+        form_type=FormType.UNKNOWN,
+        record_type=None,
+        page_count=1,
+        status=Status.NEEDS_REVIEW,
+        issues=[Issue(code="E_UNKNOWN_FORM", message="no page matched a known form")],
+        pages=[PageReport(number=1, role=PageRole.COVER)],
+    )
+    load_document(engine, result)
+    html = client_for("reviewer").get(f"/documents/{'e' * 64}", headers=HTML).text
+    assert "Unknown form" in html
+    assert "No image stored for page 1 (cover)" in html
+    assert "E_UNKNOWN_FORM" in html
+    assert "No fields were extracted" in html
