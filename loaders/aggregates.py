@@ -207,7 +207,9 @@ def benefits_by_county(engine: Engine) -> pd.DataFrame:
 def processing_by_centre(engine: Engine) -> pd.DataFrame:
     """Per submitting centre and arrival day: files received, records accepted (and how
     many of those the machine accepted without a person), needing review, rejected
-    (including files refused at intake), and the median minutes from arrival to record."""
+    (including files refused at intake), and the median minutes from arrival to record
+    (the first load; documents with no known arrival time are left out of the median).
+    Exact byte duplicates add no record and are not counted again."""
     doc_query = sa.select(
         documents.c.centre_id,
         documents.c.received_at,
