@@ -73,3 +73,23 @@ def test_help_explains_the_commands() -> None:
         result = invoke("intake", command, "--help")
         assert result.exit_code == 0
         assert all(word in result.output for word in words), command
+
+
+def test_run_polls_until_interrupted(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.cli
+
+    (env / "inbox" / "c3").mkdir(parents=True)
+    make_png(env / "inbox" / "c3" / "scan.png")
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest.cli.time, "sleep", sleep)
+    result = invoke("intake", "run", "--process", "verify", "--interval", "7")
+    assert result.exit_code == 0
+    assert polls == [7.0, 7.0]
+    assert "stopped" in result.output and "intake summary" in result.output
+    assert len(list((env / "archive" / "c3").glob("*.png"))) == 1
