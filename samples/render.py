@@ -164,11 +164,18 @@ class Writer:
 
     def date_parts(self, slot: DateSlot, value: date) -> None:
         short = self.hand.date_style == "m/d/yy"
-        month = f"{value.month}" if short else f"{value.month:02d}"
-        day = f"{value.day}" if short else f"{value.day:02d}"
-        year = f"{value.year % 100:02d}" if short else f"{value.year}"
-        for part, text in zip(slot.parts, (month, day, year), strict=True):
+        long_forms = (f"{value.month:02d}", f"{value.day:02d}", f"{value.year}")
+        short_forms = (f"{value.month}", f"{value.day}", f"{value.year % 100:02d}")
+        for part, long_form, short_form in zip(slot.parts, long_forms, short_forms, strict=True):
+            # In a cramped __/__/__ slot people drop the century and leading zeros.
+            fits = self.fits(long_form, part[2] - part[0])
+            text = short_form if short or not fits else long_form
             self.text_in(slot.page, part, text, centre=True)
+
+    def fits(self, text: str, width: float) -> bool:
+        """Whether ``text`` fits ``width`` points at the smallest size anyone writes."""
+        smallest = load_font(self.hand.font, round(self.px(MIN_POINTS)))
+        return smallest.getlength(text) <= self.px(width - 1.5)  # as text_in leaves room
 
     # -- boxes -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import pytest
 
 from faxflow.model import FormType, RecordType
 from faxflow.schemas import load_schema
+from samples import render
 from samples.layout import DateSlot, TextSlot, form_layout
 from samples.people import make_record
 from samples.render import blank_pages, fill_pages
@@ -120,3 +121,25 @@ def test_values_are_written_in_their_places_and_blanks_stay_blank(
                     assert _ink(added[slot.page - 1], inner, pad=0) <= 2, f"{name} p{slot.page}"
                 checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize(("form_type", "_record_type"), FORMS)
+def test_every_value_fits_its_space(
+    form_type: FormType, _record_type: RecordType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No written value runs past the end of its line or box (cramped date slots get a
+    two-digit year, long text a smaller size)."""
+    overflows: list[tuple[str, float]] = []
+    original = render.Writer.fitted_font
+
+    def measured(self: render.Writer, text: str, width: float, height: float, **kw: object):
+        font = original(self, text, width, height, **kw)  # type: ignore[arg-type]
+        if font.getlength(text) > self.px(width) + 0.5:
+            overflows.append((text, width))
+        return font
+
+    monkeypatch.setattr(render.Writer, "fitted_font", measured)
+    for seed in range(25):
+        record = make_record(form_type, seed)
+        fill_pages(form_type, record, {}, dpi=72, rng=np.random.default_rng(seed))
+    assert overflows == []
