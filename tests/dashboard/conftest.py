@@ -246,7 +246,7 @@ def cdc_fields(first_name: str, onset: str, county: str) -> dict[str, FieldResul
     }
 
 
-def _load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -> Fixture:
+def load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -> Fixture:
     xss = infection_result(
         1,
         status=Status.NEEDS_REVIEW,
@@ -302,7 +302,7 @@ def template(
             upgrade(engine)
             for role in ROLES:
                 add_user(engine, role, PASSWORD, role)
-            fixture = _load_fixture_documents(engine, settings, blank_page_png)
+            fixture = load_fixture_documents(engine, settings, blank_page_png)
             with engine.begin() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
