@@ -109,12 +109,12 @@
     var opts = options || {};
     if (selected >= 0) {
       fields[selected].classList.remove("selected");
-      fields[selected].setAttribute("aria-selected", "false");
+      fields[selected].removeAttribute("aria-current");
     }
     selected = index;
     var field = fields[index];
     field.classList.add("selected");
-    field.setAttribute("aria-selected", "true");
+    field.setAttribute("aria-current", "true");
     root.querySelectorAll(".box.selected").forEach(function (box) {
       box.classList.remove("selected");
     });

@@ -141,7 +141,7 @@ def test_review_correct_approve_leaves_queue(
     # Select the patient's first name by clicking its box, then edit with 'e' + Enter.
     page.click("rect.box[data-field='patient_first_name']")
     page.wait_for_timeout(300)
-    assert page.locator("#f-patient_first_name").get_attribute("aria-selected") == "true"
+    assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
     view = [float(v) for v in svg.get_attribute("viewBox").split()]
     assert view[2] < 850, "the view zooms in on the selected box"
     page.screenshot(path=str(tmp_path / "review.png"), full_page=False)
