@@ -398,7 +398,7 @@ def calibrate(
     thresholds = _tightest_equivalent(problem, thresholds)
     _, precision = problem.score(thresholds)
     chosen = {
-        bucket: (NEVER if math.isinf(value) else round(float(value), 4))
+        bucket: (NEVER if math.isinf(value) else float(value))
         for bucket, value, tunable in zip(problem.buckets, thresholds, problem.tunable, strict=True)
         if tunable
     }
