@@ -140,17 +140,19 @@ def pg_cluster() -> Iterator[_Cluster]:
     except ImportError:
         _unavailable("the psycopg package is not installed")
     root = Path(tempfile.mkdtemp(prefix="faxflow-pg-"))
-    cluster = _Cluster(bin_dir, root)
+    cluster: _Cluster | None = None
     try:
         try:
+            cluster = _Cluster(bin_dir, root)  # KeyError: no `postgres` user to run as
             cluster.start()
         except (subprocess.SubprocessError, OSError, KeyError) as exc:
             detail = getattr(exc, "stderr", "") or ""
-            cluster.stop()
             _unavailable(f"{type(exc).__name__}: {str(detail).strip()[-500:] or exc}")
+        assert cluster is not None
         yield cluster
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
