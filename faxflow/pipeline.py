@@ -173,7 +173,10 @@ def process_source(
     extraction = extracted.extraction
     with watch.stage("validation"):
         outcome = validate_extraction(
-            extraction, settings=settings, duplicate_finder=duplicate_finder
+            extraction,
+            settings=settings,
+            duplicate_finder=duplicate_finder,
+            document_id=source.document_id,  # a reprocessed document is not its own duplicate
         )
     stored = (
         store_page_images(extracted.page_images, document_id=source.document_id, settings=settings)
