@@ -250,7 +250,10 @@ def load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -
     xss = infection_result(
         1,
         status=Status.NEEDS_REVIEW,
-        fields=cdc_fields(XSS, "2020-03-02", "Wayne"),
+        fields={
+            **cdc_fields(XSS, "2020-03-02", "Wayne"),
+            "symptom_cough": _field("yes", 0.97, (100, 400, 160, 430), page=2),
+        },
         issues=[
             Issue(field="onset_date", code="date_after_report", message="onset after report"),
             Issue(field=None, code="page_missing", message="page 2 was not found"),
@@ -273,12 +276,13 @@ def load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -
         (benefit, "centre-b", datetime(2020, 3, 6, 8, 0, tzinfo=UTC)),
     ]
     for result, centre, received in arrivals:
-        image = _write_page(settings, result.document_id, 1, page_png)
+        numbers = (1, 2) if result is xss else (1,)  # only the first has a page-2 image
+        images = {n: _write_page(settings, result.document_id, n, page_png) for n in numbers}
         load_document(
             engine,
             result,
             source=source_for(result, centre=centre, received=received),
-            page_images={1: image},
+            page_images=images,
         )
     return Fixture(xss.document_id, benefit.document_id, accepted.document_id, later.document_id)
 

@@ -138,6 +138,16 @@ def test_review_correct_approve_leaves_queue(
     assert selected.count() == 1
     assert svg.get_attribute("viewBox") != "0 0 850 1100" or first_view != "0 0 850 1100"
 
+    # The last field is on page 2: moving to it shows page 2 and presses its tab.
+    for _ in range(8):
+        page.keyboard.press("j")
+    assert page.locator("#f-symptom_cough").get_attribute("aria-current") == "true"
+    assert page.locator(".page-svg[data-page='2']").is_visible()
+    assert not svg.is_visible()
+    assert page.locator("[data-page-tab='2']").get_attribute("aria-pressed") == "true"
+    page.click("[data-page-tab='1']")
+    assert svg.is_visible()
+
     # Select the patient's first name by clicking its box, then edit with 'e' + Enter.
     page.click("rect.box[data-field='patient_first_name']")
     page.wait_for_timeout(300)

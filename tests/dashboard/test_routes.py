@@ -333,7 +333,8 @@ def test_review_page_shows_fields_boxes_and_issues(client_for, docs: Fixture) ->
     # Keyboard shortcuts documented on the page.
     for key in ("<kbd>j</kbd>", "<kbd>k</kbd>", "<kbd>e</kbd>", "<kbd>a</kbd>"):
         assert key in html
-    assert "7 fields · 3 to check" in html
+    assert "8 fields · 3 to check" in html
+    assert 'class="box conf-high" data-field="symptom_cough"' in html  # on page 2
 
 
 def test_every_record_view_is_audited(client_for, docs: Fixture, engine: Engine) -> None:
@@ -363,7 +364,7 @@ def test_page_image_is_served_by_document_and_page(
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG")
-    assert client.get(f"/documents/{docs.xss_case}/pages/2/image").status_code == 404
+    assert client.get(f"/documents/{docs.later_case}/pages/2/image").status_code == 404
     views = _audit(engine, "view_page_image")
     assert [(v.actor, v.document_id, v.detail) for v in views] == [
         ("analyst", docs.xss_case, "page 1")
