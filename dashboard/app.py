@@ -202,9 +202,10 @@ def create_app(
 ) -> FastAPI:
     """The dashboard app for ``settings`` (default: from the environment).
 
-    ``secure_cookies`` adds the ``Secure`` flag (set it whenever the app is served over
-    HTTPS); sessions end after ``session_max_age_s`` or ``idle_timeout_s`` of inactivity.
-    The database schema must be current (``faxflow db upgrade``).
+    ``secure_cookies`` adds the ``Secure`` cookie flag and an HSTS header (set it whenever
+    the app is served over HTTPS); sessions end after ``session_max_age_s``, or after
+    ``idle_timeout_s`` without a request. The database schema must be current
+    (``faxflow db upgrade``; ``faxflow dashboard`` migrates before serving).
     """
     from dashboard.routes import ROUTERS
     from loaders.db import engine_for
@@ -236,5 +237,5 @@ def create_app(
         same_site=same_site,
         https_only=secure_cookies,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, https=secure_cookies)
     return app

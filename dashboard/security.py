@@ -46,13 +46,23 @@ NO_STORE = "no-store"
 
 
 class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` to every response and ``Cache-Control: no-store`` to
-    every response outside ``cacheable_prefixes`` (pages may show personal data, and a shared
-    clinic computer's browser cache must not keep them)."""
+    """Adds :data:`SECURITY_HEADERS` (plus HSTS when served over ``https``) to every
+    response, and ``Cache-Control: no-store`` to every response outside
+    ``cacheable_prefixes``: pages may show personal data, and a shared clinic computer's
+    browser cache must not keep them."""
 
-    def __init__(self, app: ASGIApp, *, cacheable_prefixes: Iterable[str] = ("/static/",)) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cacheable_prefixes: Iterable[str] = ("/static/",),
+        https: bool = False,
+    ) -> None:
         self.app = app
         self.cacheable_prefixes = tuple(cacheable_prefixes)
+        self.headers = dict(SECURITY_HEADERS)
+        if https:  # tell browsers to use HTTPS only, for a year
+            self.headers["strict-transport-security"] = "max-age=31536000"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +77,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if not cacheable:
                     headers["cache-control"] = NO_STORE

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from dashboard.app import create_app
 from dashboard.auth import Role
 from faxflow.model import DocumentResult, FormType, Issue, PageReport, PageRole, Status
+from faxflow.settings import Settings
 from loaders.load import load_document
 from loaders.review import get_document, review_queue
 from loaders.tables import audit_events, infection_reports, review_events
@@ -206,6 +208,21 @@ def test_pages_carry_security_headers(client_for, docs: Fixture) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["cache-control"] == "no-store"
+
+
+def test_https_deployment_marks_cookie_secure_and_sends_hsts(
+    dash_settings: Settings, engine: Engine
+) -> None:
+    app = create_app(dash_settings, engine=engine, secure_cookies=True, same_site="strict")
+    with TestClient(app, base_url="https://dashboard.example") as client:
+        form = client.get("/login", headers=HTML)
+        assert form.headers["strict-transport-security"] == "max-age=31536000"
+        cookie = form.headers["set-cookie"].lower()
+        assert "secure" in cookie and "samesite=strict" in cookie and "httponly" in cookie
+
+
+def test_plain_http_sends_no_hsts(anon: TestClient) -> None:
+    assert "strict-transport-security" not in anon.get("/login").headers
 
 
 def test_static_files_are_served_without_inline_code(anon: TestClient) -> None:
