@@ -21,7 +21,7 @@ import numpy as np
 from faker import Faker
 
 from faxflow.model import FormType, RecordType
-from faxflow.schemas import empty_record
+from faxflow.schemas import empty_record, load_schema
 
 # A few real county names per state (public geography, not personal data).
 COUNTIES: dict[str, tuple[str, ...]] = {
@@ -83,16 +83,25 @@ RELATIONSHIPS_ADULT = (
     "aunt",
     "uncle",
 )
-RACES = (
-    "asian",
-    "black",
-    "white",
-    "american_indian_alaska_native",
-    "native_hawaiian_pacific_islander",
-    "unknown",
-    "other",
+SEX_OF_RELATION = {
+    "son": "male", "stepson": "male", "husband": "male", "father": "male", "brother": "male",
+    "uncle": "male", "daughter": "female", "stepdaughter": "female", "wife": "female",
+    "mother": "female", "sister": "female", "aunt": "female",
+}  # fmt: skip
+# The race boxes, from the schema (the one list of them); how often each is ticked.
+RACES: tuple[str, ...] = tuple(
+    load_schema(RecordType.INFECTION_REPORT)["properties"]["race"]["items"]["enum"]
 )
-RACE_WEIGHTS = (0.07, 0.2, 0.6, 0.03, 0.02, 0.05, 0.03)
+_RACE_SHARE = {
+    "asian": 0.07,
+    "black": 0.2,
+    "white": 0.6,
+    "american_indian_alaska_native": 0.03,
+    "native_hawaiian_pacific_islander": 0.02,
+    "unknown": 0.05,
+    "other": 0.03,
+}
+RACE_WEIGHTS = tuple(_RACE_SHARE[race] for race in RACES)
 OTHER_RACE_TEXT = ("Arab American", "Middle Eastern", "Multiracial", "Chaldean", "Hmong")
 
 
@@ -225,8 +234,9 @@ def infection_report(maker: PersonMaker) -> dict[str, Any]:
 
     if m.chance(0.9):
         races = {m.pick(RACES, RACE_WEIGHTS)}
-        if m.chance(0.08):
-            races.add(m.pick(RACES[:5]))
+        named = tuple(r for r in RACES if r not in {"unknown", "other"})
+        if races <= set(named) and m.chance(0.08):  # "unknown" is never ticked with a race
+            races.add(m.pick(named))
         r["race"] = sorted(races)
         if "other" in races:
             r["race_other_specify"] = m.pick(OTHER_RACE_TEXT)
@@ -393,33 +403,18 @@ def benefit_application(maker: PersonMaker) -> dict[str, Any]:
     for index in range(int(m.pick((0, 1, 2, 3, 4), (0.3, 0.25, 0.2, 0.15, 0.1)))):
         if index == 0 and married:
             relation = m.pick(("spouse", "husband", "wife"))
-            msex = {"husband": "male", "wife": "female"}.get(
-                relation, "female" if sex == "male" else "male"
-            )
+            opposite = "female" if sex == "male" else "male"
+            msex = SEX_OF_RELATION.get(relation, opposite)
             mbirth = m.day_between(birth - timedelta(days=3650), birth + timedelta(days=3650))
             mbirth = min(mbirth, signed - timedelta(days=18 * 366))
         elif age_on(birth, signed) >= 33 and m.chance(0.75):
             relation = m.pick(RELATIONSHIPS_CHILD)
-            msex = {
-                "son": "male",
-                "stepson": "male",
-                "daughter": "female",
-                "stepdaughter": "female",
-            }.get(relation, m.pick(("male", "female")))
+            msex = SEX_OF_RELATION.get(relation) or m.pick(("male", "female"))
             low = max(birth + timedelta(days=15 * 366), signed - timedelta(days=18 * 365))
             mbirth = m.day_between(low, signed - timedelta(days=30))
         else:
             relation = m.pick(RELATIONSHIPS_ADULT)
-            msex = {
-                "mother": "female",
-                "father": "male",
-                "brother": "male",
-                "sister": "female",
-                "aunt": "female",
-                "uncle": "male",
-                "husband": "male",
-                "wife": "female",
-            }.get(relation, m.pick(("male", "female")))
+            msex = SEX_OF_RELATION.get(relation) or m.pick(("male", "female"))
             mbirth = m.day_between(date(1935, 1, 1), signed - timedelta(days=18 * 366))
         mlast = (
             last

@@ -72,6 +72,8 @@ def test_case_reports_are_clinically_consistent() -> None:
             assert r["sex"] == "female"
         if r["race_other_specify"]:
             assert "other" in r["race"]
+        if r["race"] and "unknown" in r["race"]:
+            assert r["race"] == ["unknown"]
         if r["contact_id"]:
             assert r["contact_id"].startswith(r["cdc_ncov_id"])
         blanks += sum(v is None for v in r.values())
