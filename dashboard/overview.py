@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_bar_chart
+from dashboard.fields import field_label
 from faxflow.errors import ErrorCode, FaxflowError
 from loaders.audit import EXPORT, record_audit
 
@@ -135,7 +136,7 @@ def _draw_corrections(spec: ChartDef, table: pd.DataFrame) -> Chart:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        labels=table["field"].map(_label).tolist(),
+        labels=[field_label(_label(name)) for name in table["field"]],
         values=table["corrections"].astype(float).tolist(),
         x_label="corrections by reviewers",
         y_label="field",
@@ -252,10 +253,41 @@ def chart_tables(engine: Engine, names: list[str] | None = None) -> dict[str, pd
     return tables
 
 
-def build_charts(engine: Engine) -> list[Chart]:
-    """Every overview chart, drawn from the current database."""
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    label: str
+    value: str
+    note: str
+
+
+def _kpis(tables: dict[str, pd.DataFrame]) -> list[Kpi]:
+    per_day = tables["documents_per_day"]
+    rates = tables["auto_accept_rate"]
+    totals = {status: int(per_day[status].sum()) for status in STATUS_ORDER}
+    received = int(rates["received"].sum())
+    auto = int(rates["auto_accepted"].sum())
+    share = f"{auto / received * 100:.0f}%" if received else "–"
+    corrections = int(tables["corrections_per_field"]["corrections"].sum())
+    return [
+        Kpi("Files received", f"{received:,}", "all time, refused files included"),
+        Kpi("Waiting for review", f"{totals['needs_review']:,}", "in the review queue"),
+        Kpi("Accepted", f"{totals['accepted']:,}", f"{auto:,} with no person involved"),
+        Kpi("Auto-accept rate", share, "of all files received"),
+        Kpi("Rejected or refused", f"{totals['rejected']:,}", "by reviewers or at intake"),
+        Kpi("Corrections", f"{corrections:,}", f"in the {TOP_FIELDS} most corrected fields"),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    kpis: list[Kpi]
+    charts: list[Chart]
+
+
+def build_overview(engine: Engine) -> Overview:
+    """Headline numbers and every chart, drawn from the current database."""
     tables = chart_tables(engine)
-    return [spec.draw(spec, tables[spec.name]) for spec in CHARTS]
+    return Overview(_kpis(tables), [spec.draw(spec, tables[spec.name]) for spec in CHARTS])
 
 
 def chart_csv(engine: Engine, name: str, *, actor: str) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from dashboard.app import render, state_of
 from dashboard.auth import Permission, User, requires
-from dashboard.overview import CHARTS, build_charts, chart_csv
+from dashboard.overview import build_overview, chart_csv
 
 router = APIRouter(prefix="/overview")
 
@@ -19,8 +19,9 @@ Exporter = Annotated[User, Depends(requires(Permission.EXPORT))]
 
 @router.get("", name="overview")
 def overview(request: Request, user: Analyst) -> Response:
-    charts = build_charts(state_of(request).engine)
-    return render(request, "overview.html", {"active": "overview", "charts": charts})
+    overview = build_overview(state_of(request).engine)
+    context = {"active": "overview", "kpis": overview.kpis, "charts": overview.charts}
+    return render(request, "overview.html", context)
 
 
 @router.get("/{name}.csv", name="chart_csv")
@@ -34,6 +35,3 @@ def chart_csv_route(
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="faxflow-{name}.csv"'},
     )
-
-
-__all__ = ["CHARTS", "router"]

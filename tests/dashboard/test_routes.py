@@ -558,6 +558,15 @@ def test_overview_draws_every_chart(client_for, docs: Fixture) -> None:
         assert f'data-chart="{name}"' in html
         assert f"/overview/{name}.csv" in html
     assert html.count("<details>") == 5  # each chart has its table of numbers
+    kpis = dict(re.findall(r'kpi-label">([^<]+)</div><div class="kpi-value">([^<]+)<', html))
+    assert kpis == {
+        "Files received": "4",
+        "Waiting for review": "3",
+        "Accepted": "1",
+        "Auto-accept rate": "25%",
+        "Rejected or refused": "0",
+        "Corrections": "0",
+    }
 
 
 def test_chart_csv_downloads_and_is_audited(client_for, docs: Fixture, engine: Engine) -> None:
