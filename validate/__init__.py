@@ -19,7 +19,14 @@ from datetime import date
 from faxflow.errors import FaxflowError
 from faxflow.model import RECORD_TYPE_BY_FORM, Extraction, FormType, Issue, RecordType, Status
 from faxflow.settings import Settings
-from validate.routing import LOW_CONFIDENCE, UNREADABLE, is_unreadable, low_confidence_fields, route
+from validate.routing import (
+    LOW_CONFIDENCE,
+    UNKNOWN_FORM,
+    UNREADABLE,
+    is_unreadable,
+    low_confidence_fields,
+    route,
+)
 from validate.rules import check_record, merge_issues
 
 __all__ = ["DuplicateFinder", "ValidationOutcome", "required_fields", "validate_extraction"]
@@ -128,6 +135,10 @@ def validate_extraction(
     if is_unreadable(extraction):
         issue = Issue(code=UNREADABLE, message="no page matched a known form")
         return ValidationOutcome((*extraction.issues, issue), Status.REJECTED)
+    if extraction.form_type is FormType.UNKNOWN:
+        issue = Issue(code=UNKNOWN_FORM, message="a page matched a form, but not which one")
+        issues = merge_issues(extraction.issues, [issue])
+        return ValidationOutcome(tuple(issues), route(extraction, issues, settings))
     found = check_record(
         extraction.form_type,
         extraction.record,

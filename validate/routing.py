@@ -2,7 +2,8 @@
 
 * ``rejected`` only for a document that could not be read at all: no page matched a known
   form (the pipeline rejects refused files itself, before extraction).
-* ``needs_review`` when any blocking issue is present (:func:`validate.rules.is_blocking`)
+* ``needs_review`` when the form type is unknown although a page matched, when any
+  blocking issue is present (:func:`validate.rules.is_blocking`)
   or any field's confidence is below its threshold (``settings.threshold_for``).  Blank
   fields count too: a low-confidence blank may be a value the engine missed.
 * ``accepted`` otherwise.
@@ -20,6 +21,7 @@ from faxflow.settings import Settings
 from validate.rules import is_blocking
 
 UNREADABLE = "unreadable_document"
+UNKNOWN_FORM = "unknown_form"
 LOW_CONFIDENCE = "low_confidence"
 DEFAULT_KIND = "text"
 
@@ -46,6 +48,8 @@ def route(extraction: Extraction, issues: Sequence[Issue], settings: Settings) -
     """The document's status (see the module docstring)."""
     if is_unreadable(extraction) or any(i.code == UNREADABLE for i in issues):
         return Status.REJECTED
+    if extraction.form_type is FormType.UNKNOWN:
+        return Status.NEEDS_REVIEW  # some page matched, but no record could be built
     if any(is_blocking(issue) for issue in issues):
         return Status.NEEDS_REVIEW
     if next(low_confidence_fields(extraction.fields, extraction.field_kinds, settings), None):

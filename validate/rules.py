@@ -44,6 +44,7 @@ code                           blocks?   meaning
                                          (added by :func:`validate.validate_extraction`)
 ``duplicate_check_failed``     yes       the duplicate look-up could not run
 ``unreadable_document``        yes       no page matched a known form (document rejected)
+``unknown_form``               yes       a page matched, but the form type is undecided
 ``low_confidence``             yes       a field's confidence is below its threshold
                                          (added by :func:`validate.validate_extraction`)
 =============================  ========  ===================================================

@@ -125,12 +125,12 @@ def test_unreadable_document_is_rejected(routing_settings: Settings) -> None:
     assert [i.code for i in outcome.issues] == ["unreadable_document"]
 
 
-def test_unknown_form_with_a_matched_page_is_not_rejected(routing_settings: Settings) -> None:
+def test_unknown_form_with_a_matched_page_needs_review(routing_settings: Settings) -> None:
     extraction = Extraction(form_type=FormType.UNKNOWN, record={}, fields={}, pages=FORM_PAGES)
-    assert route(extraction, [], routing_settings) is Status.ACCEPTED
-    assert route(extraction, [Issue(code="E_UNKNOWN_FORM", message="m")], routing_settings) is (
-        Status.NEEDS_REVIEW
-    )
+    assert route(extraction, [], routing_settings) is Status.NEEDS_REVIEW
+    outcome = validate_extraction(extraction, settings=routing_settings)
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert [i.code for i in outcome.issues] == ["unknown_form"]
 
 
 def test_engine_issues_are_merged_not_duplicated(
