@@ -47,7 +47,7 @@ class CleanupSettings(BaseSettings):
     deskew: bool = True
     despeckle: bool = True
     normalise_background: bool = True
-    binarise: bool = True
+    binarise: bool = False  # measured: Tesseract thresholds grey pages better (docs/ocr.md)
     remove_lines: bool = True
     border: bool = True
     blobs: bool = True  # whiten photographs and solid black areas before OCR

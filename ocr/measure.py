@@ -36,13 +36,15 @@ from faxflow.settings import Settings
 from ocr.cleanup import detect_rotation, estimate_skew, rotate_quarter, rotate_small
 from ocr.page import read_page
 from ocr.tesseract import read_words, words_to_text
-from ocr.textmetrics import character_error_rate, word_accuracy
+from ocr.textmetrics import character_error_rate, line_matched_error_rate, word_accuracy
 
 UNLV_PAGES = ("8071_093.3B", "8087_054.3B")
 FAX_VARIANTS = ("fax_fine", "fax_standard")
 FAX_PAPER_WIDTH_IN = 8.4
 """A page wider than this is reduced to fit the fax scan line, as fax machines do."""
 SEED = 20200314
+RAW_RECEIVED = "raw, page as received"
+RAW_PAGE = "raw, page as ingest delivers it"
 STEPS = (
     "border",
     "blobs",
@@ -64,18 +66,20 @@ _R = TypeVar("_R")
 class TextSample:
     name: str
     variant: str  # "original", "fax_fine", "fax_standard"
-    page: PageImage
+    page: PageImage  # as ingest delivers it: square pixels at settings.page_dpi
+    received: np.ndarray  # as the file stores it (fax: 204 x 98 or 196 dpi, 1-bit)
     truth: str
 
 
 @dataclass(frozen=True, slots=True)
 class TextRow:
-    """One page, one method: CER, word accuracy and seconds."""
+    """One page, one method: CER (plain and line-matched), word accuracy and seconds."""
 
     name: str
     variant: str
-    method: str  # "raw", "cleanup" or "cleanup without <step>"
+    method: str  # RAW_RECEIVED, RAW_PAGE, "cleanup" or "cleanup without <step>"
     cer: float
+    matched_cer: float
     word_accuracy: float
     cleanup_seconds: float
     ocr_seconds: float
@@ -125,16 +129,15 @@ def unlv_samples(realdata: Path, settings: Settings) -> Iterator[TextSample]:
     for name in UNLV_PAGES:
         image, dpi = load_grey(folder / f"{name}.tif")
         truth = (folder / f"{name}.txt").read_text(encoding="utf-8", errors="replace")
-        yield TextSample(
-            name, "original", as_page(image, source_dpi=dpi, page_dpi=settings.page_dpi), truth
-        )
+        page = as_page(image, source_dpi=dpi, page_dpi=settings.page_dpi)
+        yield TextSample(name, "original", page, image, truth)
         fit_dpi = max(round(dpi[0]), math.ceil(image.shape[1] / FAX_PAPER_WIDTH_IN))
         for variant in FAX_VARIANTS:
             faxed = degrade_page(
                 image, profile=variant, dpi=fit_dpi, rng=np.random.default_rng(SEED), header=""
             )
             page = as_page(faxed.image, source_dpi=faxed.dpi, page_dpi=settings.page_dpi)
-            yield TextSample(name, variant, page, truth)
+            yield TextSample(name, variant, page, faxed.image, truth)
 
 
 # --------------------------------------------------------------------------------------
@@ -142,38 +145,45 @@ def unlv_samples(realdata: Path, settings: Settings) -> Iterator[TextSample]:
 # --------------------------------------------------------------------------------------
 
 
-def raw_row(sample: TextSample, settings: Settings) -> TextRow:
+def raw_row(sample: TextSample, settings: Settings, *, received: bool = False) -> TextRow:
+    """Tesseract ``--psm 3`` on the page unchanged: as the file stores it (``received``)
+    or as ingest delivers it."""
+    image = sample.received if received else sample.page.image
     started = time.perf_counter()
-    words = read_words(sample.page.image, settings=settings, psm=3)
+    words = read_words(image, settings=settings, psm=3)
     seconds = time.perf_counter() - started
-    text = words_to_text(words)
-    return TextRow(
-        sample.name,
-        sample.variant,
-        "raw",
-        character_error_rate(sample.truth, text),
-        word_accuracy(sample.truth, text),
-        0.0,
-        seconds,
+    return _text_row(
+        sample, RAW_RECEIVED if received else RAW_PAGE, words_to_text(words), 0.0, seconds
     )
 
 
-def cleanup_row(sample: TextSample, settings: Settings, *, without: str | None = None) -> TextRow:
+def _text_row(
+    sample: TextSample, method: str, text: str, cleanup_seconds: float, ocr_seconds: float
+) -> TextRow:
+    return TextRow(
+        sample.name,
+        sample.variant,
+        method,
+        character_error_rate(sample.truth, text),
+        line_matched_error_rate(sample.truth, text),
+        word_accuracy(sample.truth, text),
+        cleanup_seconds,
+        ocr_seconds,
+    )
+
+
+def cleanup_row(sample: TextSample, settings: Settings, *, toggle: str | None = None) -> TextRow:
+    """faxflow cleanup + Tesseract; ``toggle`` flips one step's switch (ablation)."""
     effective = settings
-    if without is not None:
-        cleanup = settings.cleanup.model_copy(update={without: False})
+    method = "cleanup"
+    if toggle is not None:
+        on = not getattr(settings.cleanup, toggle)
+        cleanup = settings.cleanup.model_copy(update={toggle: on})
         effective = settings.model_copy(update={"cleanup": cleanup})
+        method = f"cleanup {'with' if on else 'without'} {toggle}"
     result = read_page(sample.page, effective)
     text = words_to_text(list(result.words))
-    return TextRow(
-        sample.name,
-        sample.variant,
-        "cleanup" if without is None else f"cleanup without {without}",
-        character_error_rate(sample.truth, text),
-        word_accuracy(sample.truth, text),
-        result.cleanup_seconds,
-        result.ocr_seconds,
-    )
+    return _text_row(sample, method, text, result.cleanup_seconds, result.ocr_seconds)
 
 
 def text_rows(
@@ -181,12 +191,12 @@ def text_rows(
 ) -> list[TextRow]:
     jobs: list[Callable[[], TextRow]] = []
     for sample in samples:
+        jobs.append(partial(raw_row, sample, settings, received=True))
         jobs.append(partial(raw_row, sample, settings))
         jobs.append(partial(cleanup_row, sample, settings))
         if ablation:
             for step in STEPS:
-                if getattr(settings.cleanup, step):
-                    jobs.append(partial(cleanup_row, sample, settings, without=step))
+                jobs.append(partial(cleanup_row, sample, settings, toggle=step))
     return _run_parallel(jobs, progress)
 
 
@@ -261,6 +271,7 @@ def geometry_rows(
     for name in UNLV_PAGES:
         image, dpi = load_grey(folder / f"{name}.tif")
         page = as_page(image, source_dpi=dpi, page_dpi=settings.page_dpi).image
+        jobs.append(partial(_geometry, f"{name} upright", page, settings, 0, None))
         for turn in KNOWN_TURNS:
             turned = rotate_quarter(page, turn)
             label = f"{name} turned {turn}"
@@ -317,14 +328,15 @@ class Measurement:
         )
 
 
-def summarise_text(rows: list[TextRow]) -> dict[tuple[str, str], tuple[float, float, float]]:
-    """(variant, method) -> (mean CER, mean word accuracy, mean seconds per page)."""
+def summarise_text(rows: list[TextRow]) -> dict[tuple[str, str], tuple[float, ...]]:
+    """(variant, method) -> means of (CER, line-matched CER, word accuracy, s/page)."""
     groups: dict[tuple[str, str], list[TextRow]] = {}
     for row in rows:
         groups.setdefault((row.variant, row.method), []).append(row)
     return {
         key: (
             float(np.mean([r.cer for r in group])),
+            float(np.mean([r.matched_cer for r in group])),
             float(np.mean([r.word_accuracy for r in group])),
             float(np.mean([r.cleanup_seconds + r.ocr_seconds for r in group])),
         )
@@ -332,38 +344,50 @@ def summarise_text(rows: list[TextRow]) -> dict[tuple[str, str], tuple[float, fl
     }
 
 
+def _change(value: float, base: float) -> str:
+    return f"{(value - base) / base:+.0%}" if base else ""
+
+
 def render_markdown(result: Measurement) -> str:
     summary = summarise_text(result.text)
     lines = [
-        f"### Text accuracy on UNLV pages (mean of {len(UNLV_PAGES)} pages; CER lower is better)",
+        f"### Text accuracy on UNLV pages (mean of {len(UNLV_PAGES)} pages; lower CER is better)",
         "",
-        "| pages | method | CER | word accuracy | s/page | CER change vs raw |",
-        "|---|---|---:|---:|---:|---:|",
+        "| pages | method | CER | line-matched CER | word accuracy | s/page "
+        "| CER vs raw received | CER vs raw page | matched CER vs raw page |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    variants = sorted({v for v, _ in summary}, key=lambda v: ("original", *FAX_VARIANTS).index(v))
-    for variant in variants:
-        raw_cer = summary[(variant, "raw")][0]
+    order = ("original", *FAX_VARIANTS)
+    for variant in sorted({v for v, _ in summary}, key=order.index):
+        received = summary[(variant, RAW_RECEIVED)]
+        page = summary[(variant, RAW_PAGE)]
         methods = sorted((m for v, m in summary if v == variant), key=_method_order)
         for method in methods:
-            cer, acc, secs = summary[(variant, method)]
-            change = "" if method == "raw" else f"{(cer - raw_cer) / raw_cer:+.0%}"
-            lines.append(
-                f"| {variant} | {method} | {cer:.3f} | {acc:.3f} | {secs:.1f} | {change} |"
-            )
+            cer, matched, acc, secs = summary[(variant, method)]
+            changes = ("", "", "")
+            if method not in (RAW_RECEIVED, RAW_PAGE):
+                changes = (
+                    _change(cer, received[0]),
+                    _change(cer, page[0]),
+                    _change(matched, page[1]),
+                )
+            cells = (variant, method, f"{cer:.3f}", f"{matched:.3f}", f"{acc:.3f}", f"{secs:.1f}")
+            lines.append("| " + " | ".join((*cells, *changes)) + " |")
     lines += [
         "",
         "Per page:",
         "",
-        "| page | pages | method | CER | word accuracy |",
-        "|---|---|---|---:|---:|",
+        "| page | pages | method | CER | line-matched CER | word accuracy |",
+        "|---|---|---|---:|---:|---:|",
     ]
     for row in result.text:
-        if row.method in ("raw", "cleanup"):
+        if row.method in (RAW_RECEIVED, RAW_PAGE, "cleanup"):
             cells = (
                 row.name,
                 row.variant,
                 row.method,
                 f"{row.cer:.3f}",
+                f"{row.matched_cer:.3f}",
                 f"{row.word_accuracy:.3f}",
             )
             lines.append("| " + " | ".join(cells) + " |")
@@ -383,18 +407,34 @@ def render_markdown(result: Measurement) -> str:
             ratio = "" if method == "raw" else f"{better} / {worse}"
             lines.append(f"| {method} | {mean_recall:.3f} | {ratio} | {secs:.1f} |")
     if result.geometry:
-        lines += ["", "### Orientation and skew", ""]
-        lines += [
-            "| page | true rotation | found | true skew | found skew | method |",
-            "|---|---:|---:|---:|---:|---|",
-        ]
-        for g in result.geometry:
-            true_rot = "upright" if g.true_rotation is None else str(g.true_rotation)
-            true_skew = "-" if g.true_skew is None else f"{g.true_skew:+.2f}"
-            cells = (g.name, true_rot, str(g.found_rotation), true_skew, f"{g.found_skew:+.2f}")
-            lines.append("| " + " | ".join((*cells, g.method)) + " |")
+        lines += _geometry_lines(result.geometry)
     lines += ["", f"Measured in {result.seconds:.0f} s with `faxflow ocr measure`.", ""]
     return "\n".join(lines)
+
+
+def _geometry_lines(rows: list[GeometryRow]) -> list[str]:
+    """Rotation hits, and skew error relative to the same page untilted (the scans have
+    a small skew of their own, which the tilt adds to)."""
+    base = {r.name.split(" ")[0]: r.found_skew for r in rows if r.name.endswith(" upright")}
+    lines = [
+        "",
+        "### Orientation and skew",
+        "",
+        "| page | true rotation | found | added skew | found skew | skew error | method |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for g in rows:
+        true_rot = "upright" if g.true_rotation is None else str(g.true_rotation)
+        added = "-" if g.true_skew is None else f"{g.true_skew:+.2f}"
+        error = "-"
+        if g.true_skew is not None and g.name.split(" ")[0] in base:
+            error = f"{g.found_skew - base[g.name.split(' ')[0]] - g.true_skew:+.2f}"
+        cells = (g.name, true_rot, str(g.found_rotation), added, f"{g.found_skew:+.2f}", error)
+        lines.append("| " + " | ".join((*cells, g.method)) + " |")
+    turned = [g for g in rows if g.true_rotation is not None]
+    hits = sum(g.found_rotation == g.true_rotation for g in turned)
+    lines += ["", f"Rotation correct on {hits} of {len(turned)} pages with a known turn."]
+    return lines
 
 
 START_MARK = "<!-- measure:start -->"
@@ -416,7 +456,7 @@ def write_markdown(path: Path, body: str) -> None:
 
 
 def _method_order(method: str) -> tuple[int, str]:
-    return ({"raw": 0, "cleanup": 1}.get(method, 2), method)
+    return ({RAW_RECEIVED: 0, RAW_PAGE: 1, "cleanup": 2}.get(method, 3), method)
 
 
 def _run_parallel(jobs: Iterable[Callable[[], _R]], progress: Callable[[], None]) -> list[_R]:
@@ -432,5 +472,5 @@ def _run_parallel(jobs: Iterable[Callable[[], _R]], progress: Callable[[], None]
 
 
 def count_jobs(settings: Settings, *, ablation: bool, funsd: int, samples: int) -> int:
-    per_sample = 2 + (sum(bool(getattr(settings.cleanup, s)) for s in STEPS) if ablation else 0)
+    per_sample = 3 + (len(STEPS) if ablation else 0)
     return samples * per_sample + 2 * funsd

@@ -6,7 +6,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocr.textmetrics import character_error_rate, levenshtein, normalise_text, word_accuracy
+from ocr.textmetrics import (
+    character_error_rate,
+    levenshtein,
+    line_matched_error_rate,
+    normalise_text,
+    word_accuracy,
+)
 
 
 def _reference(a: str, b: str) -> int:
@@ -44,3 +50,17 @@ def test_cer_counts_edits_per_reference_character() -> None:
 def test_word_accuracy_is_order_free_recall() -> None:
     assert word_accuracy("one two three four", "four three two one") == 1.0
     assert word_accuracy("one two two", "two one") == 2 / 3
+
+
+def test_free_end_alignment_matches_the_best_stretch() -> None:
+    assert levenshtein("abc", "xxabcxx", free_ends=True) == 0
+    assert levenshtein("abc", "xxabxcxx", free_ends=True) == 1
+
+
+def test_line_matched_error_rate_ignores_reading_order() -> None:
+    truth = "left column line\nright column line"
+    swapped = "right column line left column line"
+    assert line_matched_error_rate(truth, swapped) == 0.0
+    assert character_error_rate(truth, swapped) > 0.2
+    # A missing line still costs (nearly) its length.
+    assert line_matched_error_rate("alpha beta gamma\nsix seven", "alpha beta gamma") > 0.25
