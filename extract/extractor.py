@@ -36,12 +36,14 @@ from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
     BlankMasks,
+    ZoneInk,
     ZoneReading,
     blank_masks,
     new_ink,
     read_comb,
     read_text_zones,
     reread_zone,
+    safe_whitelist,
     residue_from_ink,
     zone_box,
 )
@@ -248,12 +250,12 @@ def read_page(
     if not text_specs and not comb_specs:
         return results, issues
     clean = residue_from_ink(written)
-    readings = read_text_zones(clean, text_specs, settings=settings, dpi=dpi) if text_specs else {}
+    readings, split = read_text_zones(clean, text_specs, settings=settings, dpi=dpi)
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi)
     for spec in [*text_specs, *comb_specs]:
         results[spec.name] = _text_field(
-            spec, readings[spec.name], aligned, clean, settings=settings, page_number=page_number
+            spec, readings[spec.name], aligned, split, settings=settings, page_number=page_number
         )
     return results, issues
 
@@ -285,7 +287,7 @@ def _text_field(
     spec: FieldSpec,
     reading: ZoneReading,
     aligned: np.ndarray,
-    clean: np.ndarray,
+    split: ZoneInk,
     *,
     settings: Settings,
     page_number: int,
@@ -306,7 +308,7 @@ def _text_field(
         and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
     )
     if doubtful and reading.method != "comb":
-        again = reread_zone(clean, spec, settings=settings, dpi=dpi, whitelist=_whitelist(spec))
+        again = reread_zone(split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec))
         again_value = _value_of(spec.kind, again.text)
         if again_value is not None and again_value == value:
             agreed = True
@@ -355,9 +357,7 @@ def _evidence(reading: ZoneReading) -> float:
 
 
 def _whitelist(spec: FieldSpec) -> str | None:
-    if spec.whitelist:
-        return spec.whitelist
-    return KIND_WHITELIST.get(spec.kind)
+    return safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind))
 
 
 def _value_of(kind: FieldKind, text: str) -> Any:

@@ -34,7 +34,7 @@ SPECK_AREA = 6  # connected components this small (px at 200 dpi) are fax noise
 # How far past the template box a written value may reach, in PDF points.
 REACH_X = 14.0
 REACH_UP = 5.0
-REACH_DOWN = 3.0
+REACH_DOWN = 6.0
 
 KIND_WHITELIST: dict[FieldKind, str] = {
     FieldKind.DATE: "0123456789/-.",
@@ -44,6 +44,15 @@ KIND_WHITELIST: dict[FieldKind, str] = {
     FieldKind.INTEGER: "0123456789",
     FieldKind.MONEY: "0123456789$,.",
 }
+
+
+def safe_whitelist(chars: str | None) -> str | None:
+    """A template whitelist as Tesseract's config accepts it (no spaces, quotes or
+    backslashes: the space is always allowed between words anyway)."""
+    if not chars:
+        return None
+    kept = "".join(dict.fromkeys(c for c in chars if not c.isspace() and c not in "\"'\\"))
+    return kept or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,8 @@ class BlankMasks:
 
 
 GROW_PX = 2
-STREAK_PX = 90  # straight new-ink runs longer than this (0.45 in) are fax streaks or rules
+STREAK_PX = 150  # vertical runs longer than this (0.75 in) that the form lacks: fax streaks
+RULE_RUN_PX = 50  # horizontal new-ink runs this long (0.25 in) are rule remnants, not writing
 
 
 def blank_masks(reference: np.ndarray) -> BlankMasks:
@@ -89,32 +99,58 @@ def blank_masks(reference: np.ndarray) -> BlankMasks:
 def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
     """Ink on ``aligned`` that the blank form does not print: what was written or marked.
 
-    Strokes crossing a printed rule are rebuilt through the rule (a descender through an
-    underline stays whole); long straight runs (fax streaks, a misaligned rule) and specks
-    are dropped."""
+    The blank's print is subtracted with its grown mask, except on printed rules: there
+    only the rows the page's own rule occupies are erased (found from the ink profile of
+    each short stretch of rule), so letters sitting on an underline keep their bottoms
+    and descenders crossing it lose only the rule's thickness. Long straight runs the
+    form does not have (fax streaks, rule remnants) and specks are dropped."""
     page = aligned < INK_LEVEL
-    new = page & ~masks.ink
-    inside = page & masks.rules
-    if inside.any():
-        rebuilt = new.copy()
-        for _ in range(2 * GROW_PX + 3):
-            grown = rebuilt.copy()
-            grown[1:] |= rebuilt[:-1] & inside[1:]
-            grown[:-1] |= rebuilt[1:] & inside[:-1]
-            if np.array_equal(grown, rebuilt):
-                break
-            rebuilt = grown
-        new = rebuilt
-    as_u8 = new.astype(np.uint8)
-    vertical = cv2.morphologyEx(as_u8, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
-    horizontal = cv2.morphologyEx(as_u8, cv2.MORPH_OPEN, np.ones((1, 2 * STREAK_PX), np.uint8))
-    streaks = np.maximum(vertical, horizontal)
-    if streaks.any():
-        new &= ~(cv2.dilate(streaks, np.ones((3, 3), np.uint8)) > 0)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
+    new = page & ~(masks.ink & ~masks.rules)
+    new &= ~_page_rule_rows(page, masks.rules)
+    streaks = cv2.morphologyEx(page.astype(np.uint8), cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
+    streaks = cv2.dilate(((streaks > 0) & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8))
+    remnants = cv2.morphologyEx(
+        new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8)
+    )
+    new &= ~((streaks > 0) | (remnants > 0))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        new.astype(np.uint8), connectivity=8
+    )
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
     return keep[labels]
+
+
+RULE_STRETCH_PX = 60  # rules are examined in stretches this long (tolerates slight tilt)
+
+
+def _page_rule_rows(page: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Mask of the page's own rule pixels inside the blank's rule bands: in each stretch
+    of band, the rows where most columns carry ink."""
+    out = np.zeros_like(page)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bands.astype(np.uint8), connectivity=8)
+    for label in range(1, count):
+        x, y, w, h, _ = (int(v) for v in stats[label])
+        for sx in range(x, x + w, RULE_STRETCH_PX):
+            ex = min(x + w, sx + RULE_STRETCH_PX)
+            window = page[y : y + h, sx:ex]
+            if window.size == 0:
+                continue
+            rows = window.mean(axis=1) > 0.45
+            if not rows.any():
+                continue
+            band = bands[y : y + h, sx:ex]
+            erase = rows[:, None] & band
+            # Columns where a stroke crosses the rule (ink just above and just below it)
+            # keep their pixels: descenders through an underline stay connected.
+            top = y + int(np.argmax(rows))
+            bottom = y + h - 1 - int(np.argmax(rows[::-1]))
+            if top >= 2 and bottom + 2 < page.shape[0]:
+                above = page[top - 2 : top, sx:ex].any(axis=0)
+                below = page[bottom + 1 : bottom + 3, sx:ex].any(axis=0)
+                erase[:, above & below] = False
+            out[y : y + h, sx:ex] |= erase
+    return out
 
 
 def residue(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
@@ -158,14 +194,6 @@ def _ink(image: np.ndarray, box: BBox) -> int:
     return int(np.count_nonzero(image[y0:y1, x0:x1] < 128))
 
 
-def _overlap(word: BBox, box: BBox) -> float:
-    """Share of the word's area inside ``box``."""
-    ix = max(0, min(word[2], box[2]) - max(word[0], box[0]))
-    iy = max(0, min(word[3], box[3]) - max(word[1], box[1]))
-    area = max(1, (word[2] - word[0]) * (word[3] - word[1]))
-    return ix * iy / area
-
-
 def _union(boxes: Sequence[BBox]) -> BBox:
     return (
         min(b[0] for b in boxes),
@@ -176,8 +204,10 @@ def _union(boxes: Sequence[BBox]) -> BBox:
 
 
 def _join(words: Sequence[OcrWord]) -> str:
-    """Words in reading order: rows by vertical overlap, then left to right."""
-    ordered = sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
+    """Words in reading order: rows by vertical overlap, then left to right. Words without
+    a letter or digit (rule debris read as ``—`` or ``_``) are left out."""
+    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
     for word in ordered:
         centre = (word.bbox[1] + word.bbox[3]) / 2
@@ -192,112 +222,163 @@ def _join(words: Sequence[OcrWord]) -> str:
     return " ".join(" ".join(w.text for w in sorted(row, key=lambda w: w.bbox[0])) for row in rows)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ZoneInk:
+    """A page's new ink split into connected components, each given to at most one zone:
+    the zone whose box is nearest the component's centre, among the zones whose reach
+    covers it. Neighbouring zones that overlap (lines 11 pt apart) thus never share a
+    stroke, and a zone's crop holds its own writing only."""
+
+    labels: np.ndarray  # int32 component label per pixel (0 = paper)
+    owner: np.ndarray  # int32 zone index per component label, -1 when unowned
+    names: tuple[str, ...]
+    zones: tuple[BBox, ...]  # template boxes in pixels
+    ink: tuple[int, ...]  # owned pixels per zone
+    extents: tuple[BBox | None, ...]  # union of owned components per zone
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def image(self, zone: int | None = None) -> np.ndarray:
+        """Binary image of the owned ink (of one zone, or of every zone)."""
+        owned = self.owner[self.labels]
+        mask = owned == zone if zone is not None else owned >= 0
+        return np.where(mask, 0, 255).astype(np.uint8)
+
+
+def split_ink(clean: np.ndarray, specs: Sequence[FieldSpec], *, dpi: int) -> ZoneInk:
+    """Give each connected component of the residue ``clean`` to one text zone."""
+    shape = (clean.shape[0], clean.shape[1])
+    names = tuple(spec.name for spec in specs)
+    zones = tuple(zone_box(spec, dpi, shape) for spec in specs)
+    reaches = [reach_box(box, dpi, shape) for box in zones]
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
+        (clean < 128).astype(np.uint8), connectivity=8
+    )
+    owner = np.full(count, -1, dtype=np.int32)
+    ink = [0] * len(zones)
+    extents: list[BBox | None] = [None] * len(zones)
+    for label in range(1, count):
+        cx, cy = float(centroids[label][0]), float(centroids[label][1])
+        best, best_key = -1, (float("inf"), float("inf"))
+        for i, (zone, reach) in enumerate(zip(zones, reaches, strict=True)):
+            if not (reach[0] <= cx <= reach[2] and reach[1] <= cy <= reach[3]):
+                continue
+            gap_x = max(zone[0] - cx, 0.0, cx - zone[2])
+            gap_y = max(zone[1] - cy, 0.0, cy - zone[3])
+            key = (gap_x + gap_y, abs(cy - (zone[1] + zone[3]) / 2))
+            if key < best_key:
+                best, best_key = i, key
+        if best < 0:
+            continue
+        owner[label] = best
+        x, y, w, h, area = (int(v) for v in stats[label])
+        ink[best] += area
+        box = (x, y, x + w, y + h)
+        extents[best] = box if extents[best] is None else _union([extents[best], box])  # type: ignore[list-item]
+    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents))
+
+
 def read_text_zones(
     clean: np.ndarray, specs: Sequence[FieldSpec], *, settings: Settings, dpi: int
-) -> dict[str, ZoneReading]:
+) -> tuple[dict[str, ZoneReading], ZoneInk]:
     """Read every text zone of one aligned page with a single Tesseract call.
 
     ``clean`` is the page's residue (see :func:`residue`)."""
     from ocr.tesseract import read_words
 
-    shape = (clean.shape[0], clean.shape[1])
-    zones = {spec.name: zone_box(spec, dpi, shape) for spec in specs}
-    reaches = {name: reach_box(box, dpi, shape) for name, box in zones.items()}
-    inked = {name for name, reach in reaches.items() if _ink(clean, reach) >= MIN_INK_PIXELS}
-    readings: dict[str, ZoneReading] = {
-        name: ZoneReading("", 0.0, zones[name], _ink(clean, reaches[name]), (), "blank")
-        for name in zones
-        if name not in inked
-    }
+    split = split_ink(clean, specs, dpi=dpi)
+    readings: dict[str, ZoneReading] = {}
+    inked: list[int] = []
+    for i, name in enumerate(split.names):
+        if split.ink[i] >= MIN_INK_PIXELS and split.extents[i] is not None:
+            inked.append(i)
+        else:
+            readings[name] = ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "blank")
     if not inked:
-        return readings
-    canvas = np.full_like(clean, 255)
-    for name in inked:
-        x0, y0, x1, y1 = reaches[name]
-        canvas[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
-    cx0, cy0, cx1, cy1 = _union([reaches[n] for n in inked])
-    pad = 10
+        return readings, split
+    canvas = split.image()
+    cx0, cy0, cx1, cy1 = _union([split.extents[i] for i in inked])  # type: ignore[misc]
+    pad = 16
     cx0, cy0 = max(0, cx0 - pad), max(0, cy0 - pad)
-    cx1, cy1 = min(shape[1], cx1 + pad), min(shape[0], cy1 + pad)
-    words = read_words(canvas[cy0:cy1, cx0:cx1], settings=settings, psm=11, dpi=dpi)
-    assigned: dict[str, list[OcrWord]] = {name: [] for name in inked}
+    cx1, cy1 = min(canvas.shape[1], cx1 + pad), min(canvas.shape[0], cy1 + pad)
+    crop = canvas[cy0:cy1, cx0:cx1]
+    words = read_words(_upscale(crop), settings=settings, psm=11, dpi=dpi * UPSCALE)
+    owned = split.owner[split.labels]
+    assigned: dict[int, list[OcrWord]] = {i: [] for i in inked}
     for word in words:
-        box = (word.bbox[0] + cx0, word.bbox[1] + cy0, word.bbox[2] + cx0, word.bbox[3] + cy0)
-        placed = OcrWord(word.text, word.confidence, box, word.line_key)
-        best = max(inked, key=lambda n: (_overlap(box, zones[n]), _overlap(box, reaches[n])))
-        if _overlap(box, reaches[best]) >= 0.5:
-            assigned[best].append(placed)
-    for name in inked:
-        found = assigned[name]
-        ink = _ink(clean, reaches[name])
+        box = _from_upscaled(word.bbox, cx0, cy0)
+        region = owned[box[1] : box[3], box[0] : box[2]]
+        votes = region[region >= 0]
+        if votes.size == 0:
+            continue
+        zone = int(np.bincount(votes).argmax())
+        if zone in assigned:
+            assigned[zone].append(OcrWord(word.text, word.confidence, box, word.line_key))
+    for i in inked:
+        found = assigned[i]
+        name = split.names[i]
         if found:
             text = _join(found)
             conf = float(np.mean([w.confidence for w in found]))
-            readings[name] = ZoneReading(
-                text, conf, _union([w.bbox for w in found]), ink, tuple(found)
-            )
+            bbox = _union([w.bbox for w in found])
+            readings[name] = ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
         else:
-            readings[name] = ZoneReading("", 0.0, zones[name], ink, (), "page")
-    return readings
+            readings[name] = ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "page")
+    return readings, split
+
+
+UPSCALE = 2
+"""Zones are read at twice the working resolution: Tesseract is most accurate with
+x-heights above ~20 px, and 9-10 pt writing at 200 dpi gives about 12."""
+
+
+def _upscale(image: np.ndarray) -> np.ndarray:
+    big = cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    return np.where(big < 128, 0, 255).astype(np.uint8)
+
+
+def _from_upscaled(box: BBox, dx: int, dy: int) -> BBox:
+    return (
+        box[0] // UPSCALE + dx,
+        box[1] // UPSCALE + dy,
+        -(-box[2] // UPSCALE) + dx,
+        -(-box[3] // UPSCALE) + dy,
+    )
 
 
 def reread_zone(
-    clean: np.ndarray,
-    spec: FieldSpec,
+    split: ZoneInk,
+    name: str,
     *,
     settings: Settings,
     dpi: int,
     whitelist: str | None = None,
     psm: int = 7,
 ) -> ZoneReading:
-    """Read one zone on its own (single line, optional character whitelist)."""
+    """Read one zone's own ink on its own (single line, optional character whitelist)."""
     from ocr.tesseract import read_words
 
-    shape = (clean.shape[0], clean.shape[1])
-    zone = zone_box(spec, dpi, shape)
-    x0, y0, x1, y1 = reach_box(zone, dpi, shape)
-    crop = clean[y0:y1, x0:x1]
-    ink = _ink(clean, (x0, y0, x1, y1))
-    if ink < MIN_INK_PIXELS:
-        return ZoneReading("", 0.0, zone, ink, (), "blank")
-    tight = _tight(crop)
-    words = read_words(tight.image, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi)
+    i = split.index(name)
+    extent = split.extents[i]
+    if extent is None or split.ink[i] < MIN_INK_PIXELS:
+        return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "blank")
+    pad = 12
+    x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
+    x1, y1 = extent[2] + pad, extent[3] + pad
+    crop = split.image(i)[y0:y1, x0:x1]
+    words = read_words(
+        _upscale(crop), settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
+    )
     placed = tuple(
-        OcrWord(
-            w.text,
-            w.confidence,
-            (
-                w.bbox[0] + x0 + tight.dx,
-                w.bbox[1] + y0 + tight.dy,
-                w.bbox[2] + x0 + tight.dx,
-                w.bbox[3] + y0 + tight.dy,
-            ),
-            w.line_key,
-        )
-        for w in words
+        OcrWord(w.text, w.confidence, _from_upscaled(w.bbox, x0, y0), w.line_key) for w in words
     )
     if not placed:
-        return ZoneReading("", 0.0, zone, ink, (), "zone")
+        return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
-    return ZoneReading(_join(placed), conf, _union([w.bbox for w in placed]), ink, placed, "zone")
-
-
-@dataclass(frozen=True, slots=True)
-class _Tight:
-    image: np.ndarray
-    dx: int
-    dy: int
-
-
-def _tight(crop: np.ndarray, pad: int = 12) -> _Tight:
-    """The crop trimmed to its ink plus a white border (Tesseract likes margins)."""
-    ys, xs = np.nonzero(crop < 128)
-    if len(xs) == 0:
-        return _Tight(crop, 0, 0)
-    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    inner = crop[y0:y1, x0:x1]
-    padded = cv2.copyMakeBorder(inner, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    return _Tight(padded, int(x0) - pad, int(y0) - pad)
+    return ZoneReading(
+        _join(placed), conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
+    )
 
 
 def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: int) -> ZoneReading:
@@ -307,7 +388,7 @@ def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: in
     from ocr.tesseract import read_text
 
     assert spec.boxes
-    whitelist = spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789")
+    whitelist = safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789"))
     boxes = [points_to_pixels(b, dpi) for b in spec.boxes]
     zone = _union(boxes)
     cells: list[np.ndarray] = []
@@ -329,7 +410,9 @@ def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: in
     gap = np.full((height, 10), 255, dtype=np.uint8)
     strip = np.hstack([part for cell in cells for part in (cell, gap)])
     strip = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-    line = read_text(strip, settings=settings, psm=7, whitelist=whitelist, dpi=dpi)
+    line = read_text(
+        _upscale(strip), settings=settings, psm=7, whitelist=whitelist, dpi=dpi * UPSCALE
+    )
     chars = "".join(ch for ch in line.text if not ch.isspace())
     if len(chars) == len(cells):
         return ZoneReading(chars, line.confidence, _union(used), ink, line.words, "comb")
@@ -337,7 +420,9 @@ def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: in
     out, confs = [], []
     for cell in cells:
         framed = cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-        single = read_text(framed, settings=settings, psm=10, whitelist=whitelist, dpi=dpi)
+        single = read_text(
+            _upscale(framed), settings=settings, psm=10, whitelist=whitelist, dpi=dpi * UPSCALE
+        )
         text = "".join(ch for ch in single.text if not ch.isspace())
         out.append(text[:1])
         confs.append(single.confidence if len(text) == 1 else 0.0)
