@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from fastapi import Request
+from fastapi import Depends, Request
 
 from dashboard.security import (
     CSRF_FORM_FIELD,
@@ -260,19 +260,24 @@ async def verify_csrf(request: Request) -> None:
         raise CsrfRefused()
 
 
-def requires(permission: Permission) -> Callable[[Request], Awaitable[User]]:
+def requires(permission: Permission) -> Callable[..., Awaitable[User]]:
     """A FastAPI dependency: the current :class:`User` if their role has ``permission``.
 
     Refusals raise :class:`NotAuthenticated` (login page or 401), :class:`Forbidden` (403)
     and, for any method but GET/HEAD, :class:`CsrfRefused` (403). Every protected route
     goes through here, so no form can forget its CSRF check."""
 
-    async def dependency(request: Request) -> User:
+    def authorised(request: Request) -> User:
+        # Sync on purpose: FastAPI runs it in the thread pool, off the event loop, because
+        # it reads the users table.
         user = current_user(request)
         if user is None:
             raise NotAuthenticated()
         if not user.can(permission):
             raise Forbidden(permission)
+        return user
+
+    async def dependency(request: Request, user: User = Depends(authorised)) -> User:
         await verify_csrf(request)
         return user
 
