@@ -13,8 +13,10 @@ from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
 from dashboard.auth import Role
+from dashboard.users import add_user
 from faxflow.model import DocumentResult, FormType, Issue, PageReport, PageRole, Status
 from faxflow.settings import Settings
+from loaders.db import engine_for, upgrade
 from loaders.load import load_document
 from loaders.review import get_document, review_queue
 from loaders.tables import audit_events, infection_reports, review_events
@@ -655,3 +657,49 @@ def test_unknown_form_without_images_still_opens(client_for, engine: Engine) -> 
     assert "No image stored for page 1 (cover)" in html
     assert "E_UNKNOWN_FORM" in html
     assert "No fields were extracted" in html
+
+
+def test_overview_of_an_empty_database(tmp_path, dash_settings: Settings) -> None:
+    """A fresh installation: every chart says it has no data yet, nothing fails."""
+    empty = engine_for(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade(empty)
+    add_user(empty, "analyst", PASSWORD, "analyst")
+    with TestClient(create_app(dash_settings, engine=empty), base_url="http://127.0.0.1") as c:
+        login(c, "analyst")
+        html = c.get("/overview", headers=HTML).text
+        assert html.count("No data yet") >= 5
+        assert c.get("/overview/epidemic_curve.csv").text.strip() == "onset day,county,cases"
+    empty.dispose()
+
+
+def test_reviewer_corrects_an_ssn_without_seeing_it_again(
+    client_for, docs: Fixture, engine: Engine
+) -> None:
+    reviewer = client_for("reviewer")
+    saved = reviewer.post(
+        f"/documents/{docs.benefit}/fields/applicant_ssn",
+        data={"value": "987-65-4321", "csrf_token": csrf_of(reviewer)},
+        headers=HTML,
+    )
+    assert saved.status_code == 200
+    assert "***-**-4321" in saved.text and "987654321" not in saved.text
+    assert "987-65-4321" not in saved.text
+    events = _events(engine, docs.benefit)
+    assert [(e.field, e.new_value) for e in events] == [("applicant_ssn", "***-**-4321")]
+    admin = client_for("admin")
+    revealed = admin.post(f"/documents/{docs.benefit}/reveal", data={"csrf_token": csrf_of(admin)})
+    assert "987654321" in revealed.text
+
+
+def test_records_list_filters_by_status_form_and_centre(client_for, docs: Fixture) -> None:
+    client = client_for("analyst")
+
+    def listed(**params: str) -> list[str]:
+        html = client.get("/documents", params=params, headers=HTML).text
+        return re.findall(r'href="http://127.0.0.1/documents/([0-9a-f]{64})"', html)
+
+    assert listed() == [docs.benefit, docs.accepted, docs.later_case, docs.xss_case]  # newest first
+    assert listed(status="accepted") == [docs.accepted]
+    assert listed(form_type="mdhhs_dhs1171") == [docs.benefit]
+    assert listed(centre="centre-a", status="needs_review") == [docs.xss_case]
+    assert listed(status="rejected") == []
