@@ -2,8 +2,10 @@
 
 Each aggregate is a function ``(engine) -> DataFrame`` registered by name in
 :data:`AGGREGATES` (``faxflow export --what NAME``, the dashboard's charts and CSV
-downloads, the ``daily_aggregates`` DAG). Counting is done by the database (GROUP BY);
-pandas only reshapes and computes medians. Columns are fixed, also when there are no rows.
+downloads, the ``daily_aggregates`` DAG). Counting is done by the database: the count
+tables are SQL views (``v_infections_by_day``, ``v_epi_curve``, ``v_severity``,
+``v_benefits_by_county``; migration 0003) that analysts can also query directly; pandas
+only reshapes, sorts and computes medians. Columns are fixed, also when there are no rows.
 
 Conventions, the same in every aggregate:
 
@@ -23,26 +25,18 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql import ColumnElement
 
 from faxflow.model import Status
 from loaders.db import session_scope
 from loaders.tables import (
-    benefit_applications,
     documents,
-    infection_reports,
     intake_ledger,
     review_events,
 )
 
 Aggregate = Callable[[Engine], pd.DataFrame]
 
-NOT_REJECTED = documents.c.status != Status.REJECTED.value
-PROGRAMMES = {
-    "food_assistance": benefit_applications.c.applying_food_assistance,
-    "child_care": benefit_applications.c.applying_child_care,
-    "cash_assistance": benefit_applications.c.applying_cash_assistance,
-}
+PROGRAMMES = ("food_assistance", "child_care", "cash_assistance")
 NO_CENTRE = "unknown"
 
 
@@ -52,22 +46,11 @@ def _frame(engine: Engine, query: sa.Select[Any], columns: list[str]) -> pd.Data
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
-def _day_of(engine: Engine, timestamp: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The UTC calendar day of a timestamp column, in SQL."""
-    if engine.dialect.name == "sqlite":
-        return sa.func.date(timestamp)  # stored as naive UTC text
-    return sa.cast(timestamp, sa.Date)  # the session time zone is UTC (loaders.db)
-
-
 def _as_days(series: pd.Series) -> pd.Series:
     """Python dates (SQLite returns ISO text, PostgreSQL dates)."""
     if series.empty:
         return series.astype(object)
     return pd.to_datetime(series).dt.date.astype(object)
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
 def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -76,120 +59,49 @@ def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def infections_by_day(engine: Engine) -> pd.DataFrame:
-    """Infection reports per day by reporting jurisdiction, county and case status."""
-    day = sa.func.coalesce(
-        infection_reports.c.report_date_case,
-        infection_reports.c.report_date_pui,
-        _day_of(engine, documents.c.received_at),
-        _day_of(engine, documents.c.processed_at),
-    ).label("day")
-    keys = [
-        day,
-        infection_reports.c.reporting_jurisdiction,
-        infection_reports.c.county_of_residence,
-        infection_reports.c.case_status,
-    ]
-    query = (
-        sa.select(
-            *keys,
-            sa.func.count().label("reports"),
-            _count_if(documents.c.status == Status.ACCEPTED.value).label("accepted"),
-            _count_if(documents.c.status == Status.NEEDS_REVIEW.value).label("needs_review"),
-        )
-        .join(documents, documents.c.document_id == infection_reports.c.document_id)
-        .where(NOT_REJECTED)
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    columns = [
-        "day",
-        "reporting_jurisdiction",
-        "county_of_residence",
-        "case_status",
-        "reports",
-        "accepted",
-        "needs_review",
-    ]
+def _from_view(engine: Engine, view: str, columns: list[str], order: list[str]) -> pd.DataFrame:
+    """Every row of one of the aggregate views (migration 0003), sorted (NULLs last)."""
+    query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(view))
     frame = _frame(engine, query, columns)
+    return frame.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def infections_by_day(engine: Engine) -> pd.DataFrame:
+    """Infection reports per day by reporting jurisdiction, county and case status
+    (view ``v_infections_by_day``)."""
+    keys = ["day", "reporting_jurisdiction", "county_of_residence", "case_status"]
+    counts = ["reports", "accepted", "needs_review"]
+    frame = _from_view(engine, "v_infections_by_day", keys + counts, keys)
     frame["day"] = _as_days(frame["day"])
-    return _ints(frame, ["reports", "accepted", "needs_review"])
+    return _ints(frame, counts)
 
 
 def epi_curve(engine: Engine) -> pd.DataFrame:
     """The epidemic curve: cases by symptom onset date, county and case status (reports
-    without an onset date are left out; ``infections_by_day`` counts them)."""
-    keys = [
-        infection_reports.c.onset_date,
-        infection_reports.c.county_of_residence,
-        infection_reports.c.case_status,
-    ]
-    query = (
-        sa.select(*keys, sa.func.count().label("cases"))
-        .join(documents, documents.c.document_id == infection_reports.c.document_id)
-        .where(NOT_REJECTED, infection_reports.c.onset_date.is_not(None))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    frame = _frame(engine, query, ["onset_date", "county_of_residence", "case_status", "cases"])
+    without an onset date are left out; ``infections_by_day`` counts them). View
+    ``v_epi_curve``."""
+    keys = ["onset_date", "county_of_residence", "case_status"]
+    frame = _from_view(engine, "v_epi_curve", [*keys, "cases"], keys)
     frame["onset_date"] = _as_days(frame["onset_date"])
     return _ints(frame, ["cases"])
 
 
 def severity(engine: Engine) -> pd.DataFrame:
     """Hospitalisations, ICU admissions, mechanical ventilation and deaths ("yes"
-    answers) beside the number of reports, by jurisdiction, county and case status."""
-    keys = [
-        infection_reports.c.reporting_jurisdiction,
-        infection_reports.c.county_of_residence,
-        infection_reports.c.case_status,
-    ]
-    outcomes = {
-        "hospitalized": infection_reports.c.hospitalized,
-        "icu": infection_reports.c.icu,
-        "mechanical_ventilation": infection_reports.c.mechanical_ventilation,
-        "died": infection_reports.c.died,
-    }
-    query = (
-        sa.select(
-            *keys,
-            sa.func.count().label("reports"),
-            *(_count_if(column == "yes").label(name) for name, column in outcomes.items()),
-        )
-        .join(documents, documents.c.document_id == infection_reports.c.document_id)
-        .where(NOT_REJECTED)
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    counts = ["reports", *outcomes]
-    frame = _frame(
-        engine,
-        query,
-        ["reporting_jurisdiction", "county_of_residence", "case_status", *counts],
-    )
-    return _ints(frame, counts)
+    answers) beside the number of reports, by jurisdiction, county and case status
+    (view ``v_severity``)."""
+    keys = ["reporting_jurisdiction", "county_of_residence", "case_status"]
+    counts = ["reports", "hospitalized", "icu", "mechanical_ventilation", "died"]
+    return _ints(_from_view(engine, "v_severity", keys + counts, keys), counts)
 
 
 def benefits_by_county(engine: Engine) -> pd.DataFrame:
-    """Benefit applications per county, day and programme (an application for two
-    programmes counts once in each), and ``applications`` (each counted once)."""
-    day = sa.func.coalesce(
-        _day_of(engine, documents.c.received_at),
-        benefit_applications.c.signature_date,
-        _day_of(engine, documents.c.processed_at),
-    ).label("day")
-    keys = [benefit_applications.c.residential_county, day]
-    query = (
-        sa.select(
-            *keys,
-            sa.func.count().label("applications"),
-            *(_count_if(column.is_(True)).label(name) for name, column in PROGRAMMES.items()),
-        )
-        .join(documents, documents.c.document_id == benefit_applications.c.document_id)
-        .where(NOT_REJECTED)
-        .group_by(*keys)
+    """Benefit applications per county, day and programme: ``applicants`` for the
+    programme, ``applications`` on that county and day (each counted once). View
+    ``v_benefits_by_county`` (one row per county and day, a column per programme)."""
+    wide = _from_view(
+        engine, "v_benefits_by_county", ["county", "day", "applications", *PROGRAMMES], []
     )
-    wide = _frame(engine, query, ["county", "day", "applications", *PROGRAMMES])
     wide["day"] = _as_days(wide["day"])
     long = wide.melt(
         id_vars=["county", "day", "applications"],

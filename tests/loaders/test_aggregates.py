@@ -287,3 +287,24 @@ def test_every_aggregate_has_its_columns_on_an_empty_database(engine: Engine) ->
         frame = compute(engine)
         assert frame.empty, name
         assert len(frame.columns) >= 3, name
+
+
+def test_views_answer_sql_users_in_any_time_zone(fixture_db: Engine) -> None:
+    """Analysts querying the views directly get UTC days even in a far-off session zone
+    (fax 2 arrived 2020-03-02 10:00 UTC, already 3 March at UTC+14)."""
+    with fixture_db.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TIME ZONE 'Pacific/Kiritimati'")
+        try:
+            rows = connection.exec_driver_sql(
+                "SELECT day, county_of_residence, case_status, reports FROM v_infections_by_day "
+                "ORDER BY day, county_of_residence, case_status"
+            ).all()
+        finally:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("RESET TIME ZONE")
+    assert [(str(day), county, status, n) for day, county, status, n in rows] == [
+        ("2020-03-02", "Washtenaw", "pui", 1),
+        ("2020-03-03", "Kent", "pui", 1),
+        ("2020-03-03", "Washtenaw", "lab_confirmed", 2),
+    ]
