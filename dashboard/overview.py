@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -44,6 +44,7 @@ class ChartDef:
     description: str
     shape: Callable[[pd.DataFrame], pd.DataFrame]
     draw: Callable[[ChartDef, pd.DataFrame], Chart]
+    date_column: str | None  # the aggregate's day column a period filters on; None: all time
 
 
 def _aggregates() -> dict[str, Callable[[Engine], pd.DataFrame]]:
@@ -201,6 +202,7 @@ CHARTS: tuple[ChartDef, ...] = (
         "Files by arrival day and current status (rejected includes files refused at intake).",
         _shape_documents_per_day,
         _draw_documents_per_day,
+        "day",
     ),
     ChartDef(
         "auto_accept_rate",
@@ -209,14 +211,17 @@ CHARTS: tuple[ChartDef, ...] = (
         "Share of each day's files the machine accepted with no person involved.",
         _shape_auto_accept_rate,
         _draw_auto_accept_rate,
+        "day",
     ),
     ChartDef(
         "corrections_per_field",
         "corrections_by_field",
         "Corrections per field",
-        f"The {TOP_FIELDS} fields reviewers correct most: where the machine is wrong most.",
+        f"The {TOP_FIELDS} fields reviewers correct most, all time: where the machine is "
+        "wrong most.",
         _shape_corrections,
         _draw_corrections,
+        None,
     ),
     ChartDef(
         "epidemic_curve",
@@ -225,6 +230,7 @@ CHARTS: tuple[ChartDef, ...] = (
         "Infection reports by symptom onset date, per county of residence.",
         _shape_epi_curve,
         _draw_epi_curve,
+        "onset_date",
     ),
     ChartDef(
         "applications_per_county",
@@ -233,14 +239,36 @@ CHARTS: tuple[ChartDef, ...] = (
         "DHS-1171 applications by residential county (rejected ones not counted).",
         _shape_applications,
         _draw_applications,
+        "day",
     ),
 )
 CHARTS_BY_NAME = {chart.name: chart for chart in CHARTS}
 
 
-def chart_tables(engine: Engine, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Each chart's own table (what it draws and what its CSV holds), by chart name; each
-    aggregate is computed once."""
+PERIODS: dict[str, int | None] = {"30": 30, "90": 90, "365": 365, "all": None}
+"""Period choices of the overview: days back from today (UTC), or everything."""
+
+
+def since_for(period: str, *, today: date | None = None) -> date | None:
+    """The first day a period covers (None for all time)."""
+    days = PERIODS[period]
+    if days is None:
+        return None
+    return (today or datetime.now(UTC).date()) - timedelta(days=days - 1)
+
+
+def _within(frame: pd.DataFrame, column: str | None, since: date | None) -> pd.DataFrame:
+    if since is None or column is None or frame.empty:
+        return frame
+    days = pd.to_datetime(frame[column], errors="coerce").dt.date
+    return frame[days.notna() & (days >= since)].reset_index(drop=True)
+
+
+def chart_tables(
+    engine: Engine, names: list[str] | None = None, *, since: date | None = None
+) -> dict[str, pd.DataFrame]:
+    """Each chart's own table (what it draws and what its CSV holds), by chart name,
+    for days from ``since`` on; each aggregate is computed once."""
     aggregates = _aggregates()
     computed: dict[str, pd.DataFrame] = {}
     tables = {}
@@ -249,7 +277,7 @@ def chart_tables(engine: Engine, names: list[str] | None = None) -> dict[str, pd
             continue
         if spec.aggregate not in computed:
             computed[spec.aggregate] = aggregates[spec.aggregate](engine)
-        tables[spec.name] = spec.shape(computed[spec.aggregate])
+        tables[spec.name] = spec.shape(_within(computed[spec.aggregate], spec.date_column, since))
     return tables
 
 
@@ -269,7 +297,7 @@ def _kpis(tables: dict[str, pd.DataFrame]) -> list[Kpi]:
     share = f"{auto / received * 100:.0f}%" if received else "–"
     corrections = int(tables["corrections_per_field"]["corrections"].sum())
     return [
-        Kpi("Files received", f"{received:,}", "all time, refused files included"),
+        Kpi("Files received", f"{received:,}", "refused files included"),
         Kpi("Waiting for review", f"{totals['needs_review']:,}", "in the review queue"),
         Kpi("Accepted", f"{totals['accepted']:,}", f"{auto:,} with no person involved"),
         Kpi("Auto-accept rate", share, "of all files received"),
@@ -284,17 +312,19 @@ class Overview:
     charts: list[Chart]
 
 
-def build_overview(engine: Engine) -> Overview:
-    """Headline numbers and every chart, drawn from the current database."""
-    tables = chart_tables(engine)
+def build_overview(engine: Engine, *, since: date | None = None) -> Overview:
+    """Headline numbers and every chart, drawn from the current database (days from
+    ``since`` on)."""
+    tables = chart_tables(engine, since=since)
     return Overview(_kpis(tables), [spec.draw(spec, tables[spec.name]) for spec in CHARTS])
 
 
-def chart_csv(engine: Engine, name: str, *, actor: str) -> str:
+def chart_csv(engine: Engine, name: str, *, actor: str, since: date | None = None) -> str:
     """One chart's table as CSV text; the export is written to the audit table."""
     if name not in CHARTS_BY_NAME:
         raise UnknownChart(f"there is no chart named {name!r}")
-    table = chart_tables(engine, [name])[name]
-    record_audit(engine, actor=actor, action=EXPORT, detail=f"chart {name}")
+    table = chart_tables(engine, [name], since=since)[name]
+    detail = f"chart {name}" + (f" since {since.isoformat()}" if since else "")
+    record_audit(engine, actor=actor, action=EXPORT, detail=detail)
     csv_text: str = table.to_csv(index=False)
     return csv_text

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from dashboard.app import render, state_of
 from dashboard.auth import Permission, User, requires
-from dashboard.overview import build_overview, chart_csv
+from dashboard.overview import build_overview, chart_csv, since_for
 
 router = APIRouter(prefix="/overview")
 
@@ -17,19 +17,32 @@ Analyst = Annotated[User, Depends(requires(Permission.OVERVIEW))]
 Exporter = Annotated[User, Depends(requires(Permission.EXPORT))]
 
 
+Period = Annotated[Literal["30", "90", "365", "all"], Query()]
+PERIOD_LABELS = {"30": "30 days", "90": "90 days", "365": "a year", "all": "all time"}
+
+
 @router.get("", name="overview")
-def overview(request: Request, user: Analyst) -> Response:
-    overview = build_overview(state_of(request).engine)
-    context = {"active": "overview", "kpis": overview.kpis, "charts": overview.charts}
+def overview(request: Request, user: Analyst, period: Period = "all") -> Response:
+    overview = build_overview(state_of(request).engine, since=since_for(period))
+    context = {
+        "active": "overview",
+        "kpis": overview.kpis,
+        "charts": overview.charts,
+        "period": period,
+        "periods": PERIOD_LABELS,
+    }
     return render(request, "overview.html", context)
 
 
 @router.get("/{name}.csv", name="chart_csv")
 def chart_csv_route(
-    request: Request, user: Exporter, name: Annotated[str, Path(pattern=r"^[a-z_]{1,64}$")]
+    request: Request,
+    user: Exporter,
+    name: Annotated[str, Path(pattern=r"^[a-z_]{1,64}$")],
+    period: Period = "all",
 ) -> Response:
     """One chart's data as CSV (aggregate counts only, no personal data; audited)."""
-    body = chart_csv(state_of(request).engine, name, actor=user.username)
+    body = chart_csv(state_of(request).engine, name, actor=user.username, since=since_for(period))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
 from dashboard.auth import Role
+from dashboard.overview import since_for
 from dashboard.users import add_user
 from faxflow.model import DocumentResult, FormType, Issue, PageReport, PageRole, Status
 from faxflow.settings import Settings
@@ -703,3 +705,29 @@ def test_records_list_filters_by_status_form_and_centre(client_for, docs: Fixtur
     assert listed(form_type="mdhhs_dhs1171") == [docs.benefit]
     assert listed(centre="centre-a", status="needs_review") == [docs.xss_case]
     assert listed(status="rejected") == []
+
+
+def test_overview_period_limits_the_days_drawn_and_exported(
+    client_for, docs: Fixture, engine: Engine
+) -> None:
+    """The fixture's documents arrived in March 2020: the last 30 days hold none of them,
+    except the correction counts, which are all-time by design."""
+    client = client_for("analyst")
+    recent = client.get("/overview", params={"period": "30"}, headers=HTML).text
+    assert 'aria-current="true">30 days<' in recent
+    assert "/overview/epidemic_curve.csv?period=30" in recent
+    kpis = dict(re.findall(r'kpi-label">([^<]+)</div><div class="kpi-value">([^<]+)<', recent))
+    assert kpis["Files received"] == "0" and kpis["Auto-accept rate"] == "–"
+    csv_text = client.get("/overview/epidemic_curve.csv", params={"period": "30"}).text
+    assert csv_text.strip() == "onset day,county,cases"
+    everything = client.get("/overview/epidemic_curve.csv", params={"period": "all"}).text
+    assert len(everything.strip().splitlines()) == 3
+    assert client.get("/overview", params={"period": "7"}).status_code == 422
+    details = [e.detail for e in _audit(engine, "export")]
+    assert details[0].startswith("chart epidemic_curve since ")
+    assert details[1] == "chart epidemic_curve"
+
+
+def test_since_for() -> None:
+    assert since_for("30", today=date(2020, 3, 31)) == date(2020, 3, 2)
+    assert since_for("all") is None
