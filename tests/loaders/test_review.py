@@ -179,3 +179,20 @@ def test_corrections_update_fields_and_record_in_one_step(engine: Engine) -> Non
         ("sam", "onset_date"),
     ]
     assert view.status == "needs_review"  # corrections alone do not approve
+
+
+def test_no_personal_data_in_logs(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    result = benefit_result(
+        11, status=Status.NEEDS_REVIEW, applicant_ssn="123456789", applicant_full_name="Zelda Quux"
+    )
+    load_document(engine, result)
+    apply_correction(
+        engine, result.document_id, "applicant_full_name", "Zelda Quuxley", reviewer="rita"
+    )
+    apply_correction(engine, result.document_id, "applicant_ssn", "123456788", reviewer="rita")
+    reveal(engine, result.document_id, "applicant_ssn", actor="admin")
+    load_document(engine, result)
+    assert caplog.records  # the loader does log, just not values
+    for secret in ("123456789", "123456788", "Zelda", "Quux"):
+        assert secret not in caplog.text
