@@ -6,8 +6,10 @@ record is a possible duplicate of a new one when:
 
 - the person's name is the same after normalising (case, accents, punctuation, word
   order: "DOE, Jane" = "jane doe");
-- the event date is the same: the onset date of an infection report, the signature
-  (application) date of a benefit application — without one, nothing is reported;
+- the event date is the same: for an infection report the first known of onset date,
+  first positive specimen date, report date of PUI, report date of case (the validation
+  stage passes the same); for a benefit application the signature (application) date —
+  without an event date nothing is reported;
 - the birth dates agree when both are known.
 
 Rejected documents are ignored. The validation stage turns each hit into a
@@ -20,9 +22,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import ColumnElement
 
 from faxflow.model import RecordType, Status
 from loaders.db import session_scope
@@ -68,14 +72,22 @@ def find_possible_duplicates(
     born = _as_date(birth_date)
     kind = RecordType(record_type)
     arrival = sa.func.coalesce(documents.c.received_at, documents.c.processed_at)
+    event_column: ColumnElement[Any]
     if kind is RecordType.INFECTION_REPORT:
         table = infection_reports
         names = [table.c.patient_first_name, table.c.patient_last_name]
-        event_column, birth_column = table.c.onset_date, table.c.date_of_birth
+        event_column = sa.func.coalesce(
+            table.c.onset_date,
+            table.c.first_positive_specimen_date,
+            table.c.report_date_pui,
+            table.c.report_date_case,
+        )
+        birth_column = table.c.date_of_birth
     else:
         table = benefit_applications
         names = [table.c.applicant_full_name]
-        event_column, birth_column = table.c.signature_date, table.c.applicant_birth_date
+        event_column = table.c.signature_date
+        birth_column = table.c.applicant_birth_date
     query = (
         sa.select(documents.c.document_id, arrival.label("arrival"), *names)
         .join(table, table.c.document_id == documents.c.document_id)

@@ -67,6 +67,25 @@ def test_same_person_and_onset_date(engine: Engine) -> None:
     assert find(doc_id(50), birth_date=None) == [first, second, doc_id(6)]
 
 
+def test_without_an_onset_date_the_next_known_event_date_counts(engine: Engine) -> None:
+    """The validation stage passes the first known of onset, specimen and report dates;
+    stored records are compared the same way."""
+    person = {"patient_first_name": "Bo", "patient_last_name": "Ng", "date_of_birth": "1990-01-01"}
+    by_specimen = _case(engine, 20, 1, first_positive_specimen_date="2020-03-05", **person)
+    _case(
+        engine, 21, 1, onset_date="2020-03-01", first_positive_specimen_date="2020-03-05", **person
+    )
+    found = find_possible_duplicates(
+        engine,
+        record_type=RecordType.INFECTION_REPORT,
+        document_id=doc_id(52),
+        person_names=["Bo", "Ng"],
+        birth_date="1990-01-01",
+        event_date="2020-03-05",
+    )
+    assert found == [by_specimen]
+
+
 def test_benefit_applications_use_name_and_signature_date(engine: Engine) -> None:
     earlier = benefit_result(
         7,
