@@ -32,6 +32,9 @@ def measure_command(
     geometry: bool = typer.Option(
         True, "--geometry/--no-geometry", help="Also check orientation and skew recovery."
     ),
+    field_documents: int = typer.Option(
+        4, min=0, help="Generated CDC forms whose field crops to score (0 skips)."
+    ),
 ) -> None:
     """Character error rate, word accuracy and word recall: raw Tesseract vs cleanup.
 
@@ -63,7 +66,8 @@ def measure_command(
         geometry_rows = (
             measure.geometry_rows(folder, settings, progress=lambda: None) if geometry else []
         )
-    result = measure.Measurement(text, funsd, geometry_rows, time.perf_counter() - started)
+        fields = measure.field_rows(settings, documents=field_documents) if field_documents else []
+    result = measure.Measurement(text, funsd, geometry_rows, fields, time.perf_counter() - started)
     markdown = measure.render_markdown(result)
     console.print(markdown)
     if out is not None:

@@ -259,6 +259,110 @@ def _funsd_one(
 
 
 # --------------------------------------------------------------------------------------
+# Field crops of generated forms
+# --------------------------------------------------------------------------------------
+
+FIELD_DOCUMENTS = 4
+FIELD_RENDER_DPI = 300
+_NOT_VERBATIM = ("date", "phone", "telephone", "email", "state_of_residence")
+"""Fields the sample writer rewrites (date styles, phone punctuation, state names)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    document: str
+    variant: str
+    field: str
+    method: str  # "raw crop" or "prepared crop"
+    exact: bool
+    cer: float
+    seconds: float
+
+
+def field_rows(settings: Settings, *, documents: int = FIELD_DOCUMENTS) -> list[FieldRow]:
+    """CDC forms filled by the sample generator, faxed, straightened with the *known*
+    skew and header offset (registration is the extraction package's job), and every
+    written text field cropped from its layout box: raw crop vs :func:`prepare_field_crop`,
+    both read with ``read_text`` (psm 7)."""
+    from faxflow.model import FormType
+    from samples.degrade import degrade_page
+    from samples.layout import TextSlot, form_layout
+    from samples.people import make_record
+    from samples.render import fill_pages
+
+    form = FormType.CDC_PUI_2020
+    layout = form_layout(form)
+    rows: list[FieldRow] = []
+    for seed in range(documents):
+        record = make_record(form, seed)
+        pages = fill_pages(form, record, {}, dpi=FIELD_RENDER_DPI, rng=np.random.default_rng(seed))
+        for variant in FAX_VARIANTS:
+            for number, clean in enumerate(pages, start=1):
+                faxed = degrade_page(
+                    clean, profile=variant, dpi=FIELD_RENDER_DPI, rng=np.random.default_rng(seed)
+                )
+                page = as_page(faxed.image, source_dpi=faxed.dpi, page_dpi=settings.page_dpi)
+                straight = rotate_small(page.image, -faxed.skew_degrees)
+                offset = _header_band(settings.page_dpi)
+                for name, places in layout.items():
+                    value = record.get(name)
+                    if value is None or any(part in name for part in _NOT_VERBATIM):
+                        continue
+                    for slot in places.slots:
+                        if isinstance(slot, TextSlot) and slot.page == number:
+                            crop = _crop(straight, slot.box, settings.page_dpi, offset)
+                            rows += _field_reads(
+                                f"seed {seed}", variant, name, str(value), crop, settings
+                            )
+    return rows
+
+
+def _header_band(dpi: int) -> float:
+    # samples.degrade puts the fax header in a band of round(1.6 * 8 pt) at render dpi and
+    # slides the page down by it.
+    size = max(8, round(8 * FIELD_RENDER_DPI / 72))
+    return round(size * 1.6) * dpi / FIELD_RENDER_DPI
+
+
+def _crop(
+    image: np.ndarray, box: tuple[float, float, float, float], dpi: int, offset: float
+) -> np.ndarray:
+    scale = dpi / 72
+    x0, y0, x1, y1 = box
+    top = max(0, int(y0 * scale + offset - 0.06 * dpi))
+    bottom = int(y1 * scale + offset + 0.02 * dpi)
+    left, right = max(0, int(x0 * scale - 0.015 * dpi)), int(x1 * scale + 0.015 * dpi)
+    return np.ascontiguousarray(image[top:bottom, left:right])
+
+
+def _field_reads(
+    document: str, variant: str, name: str, truth: str, crop: np.ndarray, settings: Settings
+) -> list[FieldRow]:
+    from ocr.cleanup import prepare_field_crop
+    from ocr.tesseract import read_text
+
+    rows = []
+    for method in ("raw crop", "prepared crop"):
+        started = time.perf_counter()
+        image = crop
+        if method == "prepared crop":
+            image = prepare_field_crop(crop, dpi=settings.page_dpi, settings=settings)
+        text = read_text(image, settings=settings, psm=7).text
+        seconds = time.perf_counter() - started
+        exact = _letters(text) == _letters(truth)
+        rows.append(
+            FieldRow(
+                document, variant, name, method, exact, character_error_rate(truth, text), seconds
+            )
+        )
+    return rows
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+# --------------------------------------------------------------------------------------
 # Orientation and skew
 # --------------------------------------------------------------------------------------
 
@@ -314,6 +418,7 @@ class Measurement:
     text: list[TextRow]
     funsd: list[RecallRow]
     geometry: list[GeometryRow]
+    fields: list[FieldRow]
     seconds: float
 
     def to_json(self) -> str:
@@ -322,6 +427,7 @@ class Measurement:
                 "text": [asdict(r) for r in self.text],
                 "funsd": [asdict(r) for r in self.funsd],
                 "geometry": [asdict(r) for r in self.geometry],
+                "fields": [asdict(r) for r in self.fields],
                 "seconds": self.seconds,
             },
             indent=2,
@@ -406,10 +512,34 @@ def render_markdown(result: Measurement) -> str:
             secs = float(np.mean([r.seconds for r in rows]))
             ratio = "" if method == "raw" else f"{better} / {worse}"
             lines.append(f"| {method} | {mean_recall:.3f} | {ratio} | {secs:.1f} |")
+    if result.fields:
+        lines += _field_lines(result.fields)
     if result.geometry:
         lines += _geometry_lines(result.geometry)
     lines += ["", f"Measured in {result.seconds:.0f} s with `faxflow ocr measure`.", ""]
     return "\n".join(lines)
+
+
+def _field_lines(rows: list[FieldRow]) -> list[str]:
+    documents = len({r.document for r in rows})
+    lines = [
+        "",
+        f"### Field crops of generated CDC forms ({documents} documents, text fields)",
+        "",
+        "| pages | method | crops | exact (letters and digits) | CER | s/crop |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for variant in FAX_VARIANTS:
+        for method in ("raw crop", "prepared crop"):
+            group = [r for r in rows if r.variant == variant and r.method == method]
+            if not group:
+                continue
+            exact = float(np.mean([r.exact for r in group]))
+            cer = float(np.mean([r.cer for r in group]))
+            secs = float(np.mean([r.seconds for r in group]))
+            cells = (variant, method, str(len(group)), f"{exact:.2f}", f"{cer:.3f}", f"{secs:.2f}")
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _geometry_lines(rows: list[GeometryRow]) -> list[str]:
