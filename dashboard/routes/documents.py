@@ -73,6 +73,7 @@ def _review_page(
     *,
     revealed: dict[str, str] | None = None,
     error: str | None = None,
+    failed_field: str | None = None,
     status_code: int = 200,
 ) -> Response:
     state = state_of(request)
@@ -86,6 +87,7 @@ def _review_page(
         "high_threshold": state.settings.default_confidence_threshold,
         "low_threshold": 0.5,
         "error": error,
+        "failed_field": failed_field,
         "history": [history_row(event) for event in reversed(doc.history)],
     }
     return render(request, "document.html", context, status_code)
@@ -119,6 +121,12 @@ def page_image(
     return FileResponse(path, media_type="image/png" if path.suffix == ".png" else None)
 
 
+def _back_to_field(request: Request, document_id: str, field: str) -> Response:
+    """After a change: the review page again, with the changed field selected."""
+    target = request.url_for("document", document_id=document_id).include_query_params(field=field)
+    return RedirectResponse(str(target), status_code=303)
+
+
 @router.post("/{document_id}/fields/{field}", name="correct_field")
 def correct_field(
     request: Request,
@@ -133,9 +141,10 @@ def correct_field(
         new_value = parse_input(doc.record_type, field, value)
         apply_correction(engine, document_id, field, new_value, reviewer=user.username)
     except InvalidCorrection as exc:
-        return _review_page(request, user, document_id, error=exc.message, status_code=400)
-    target = request.url_for("document", document_id=document_id).include_query_params(field=field)
-    return RedirectResponse(str(target), status_code=303)
+        return _review_page(
+            request, user, document_id, error=exc.message, failed_field=field, status_code=400
+        )
+    return _back_to_field(request, document_id, field)
 
 
 @router.post("/{document_id}/fields/{field}/undo", name="undo_correction")
@@ -146,9 +155,10 @@ def undo_field(
     try:
         undo_correction(state_of(request).engine, document_id, field, reviewer=user.username)
     except InvalidCorrection as exc:
-        return _review_page(request, user, document_id, error=exc.message, status_code=400)
-    target = request.url_for("document", document_id=document_id).include_query_params(field=field)
-    return RedirectResponse(str(target), status_code=303)
+        return _review_page(
+            request, user, document_id, error=exc.message, failed_field=field, status_code=400
+        )
+    return _back_to_field(request, document_id, field)
 
 
 @router.post("/{document_id}/approve", name="approve")

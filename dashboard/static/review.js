@@ -276,7 +276,9 @@
 
   // Start where the reviewer left off (?field=name after a save), else on the first field
   // that needs attention, else on the first field.
-  var wanted = new URLSearchParams(window.location.search).get("field");
+  // After a refused correction the server names the field: select it, editor open.
+  var failed = root.getAttribute("data-failed-field");
+  var wanted = failed || new URLSearchParams(window.location.search).get("field");
   var start = wanted ? indexOfField(wanted) : -1;
   if (start < 0) {
     start = nextFlagged(-1);
@@ -286,6 +288,9 @@
   }
   if (start >= 0) {
     select(start, { keepFocus: false });
+    if (failed && indexOfField(failed) === start) {
+      openEditor(start);
+    }
   } else if (Object.keys(pages).length) {
     showPage(Object.keys(pages)[0]);
   }
