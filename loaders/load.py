@@ -95,7 +95,7 @@ def review_state(session: Session, document_id: str) -> ReviewState:
     rows = session.execute(
         sa.select(review_events)
         .where(review_events.c.document_id == document_id)
-        .order_by(review_events.c.at, review_events.c.id)
+        .order_by(review_events.c.id)  # insertion order, not clocks
     ).all()
     corrections: dict[str, Any] = {}
     reviewers: dict[str, tuple[str, datetime]] = {}

@@ -291,7 +291,7 @@ def get_document(engine: Engine, document_id: str) -> DocumentView:
         event_rows = session.execute(
             sa.select(review_events)
             .where(review_events.c.document_id == document_id)
-            .order_by(review_events.c.at, review_events.c.id)
+            .order_by(review_events.c.id)  # insertion order, not clocks
         ).all()
     return DocumentView(
         document_id=doc.document_id,
