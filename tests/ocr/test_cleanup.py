@@ -171,3 +171,18 @@ def test_bad_page_is_refused(settings: Settings) -> None:
     bad = PageImage(1, np.zeros((10, 10, 3), np.uint8), 200, (200.0, 200.0))
     with pytest.raises(ValueError, match="2-D uint8"):
         clean_page(bad, settings)
+
+
+def test_broken_underline_and_specks_leave_the_word(settings: Settings) -> None:
+    img = Image.new("L", (360, 60), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 8), "Garcia", font=font(34), fill=0)
+    draw.line([(0, 50), (359, 50)], fill=0, width=2)
+    crop = np.asarray(img, dtype=np.uint8).copy()
+    rng = np.random.default_rng(4)
+    for x in rng.integers(0, 355, 25):  # fax line errors punch gaps into the rule
+        crop[49:52, x : x + 2] = 255
+    for y, x in zip(rng.integers(0, 58, 12), rng.integers(250, 358, 12), strict=True):
+        crop[y : y + 2, x : x + 2] = 0  # specks past the word
+    ready = prepare_field_crop(crop, dpi=200, settings=settings)
+    assert read_text(ready, settings=settings).text == "Garcia"
