@@ -164,6 +164,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _faxflow_error(request: Request, exc: FaxflowError) -> Response:
         status_code = STATUS_BY_CODE.get(exc.code, 400)
         log.warning("request refused: %s %s", exc.code.value, request.url.path)
+        if exc.code is ErrorCode.DATABASE:
+            # The message names the database file or host: for the log, not the browser.
+            log.warning("database error: %s", exc.message)
+            detail = "The database is not answering. Try again in a minute."
+            return error_response(request, 503, "Database unavailable", detail, code=exc.code)
         return error_response(request, status_code, "Request refused", exc.message, code=exc.code)
 
     @app.exception_handler(StarletteHTTPException)

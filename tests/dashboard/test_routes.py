@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -731,3 +732,15 @@ def test_overview_period_limits_the_days_drawn_and_exported(
 def test_since_for() -> None:
     assert since_for("30", today=date(2020, 3, 31)) == date(2020, 3, 2)
     assert since_for("all") is None
+
+
+def test_database_outage_is_a_503_page_without_details(client_for, docs: Fixture) -> None:
+    client = client_for("reviewer")
+    state = client.app.state.dashboard
+    state.engine.dispose()
+    Path(state.settings.db_url.removeprefix("sqlite:///")).unlink()
+    Path(state.settings.db_url.removeprefix("sqlite:///")).mkdir()  # now unopenable
+    response = client.get(f"/documents/{docs.xss_case}", headers=HTML)
+    assert response.status_code == 503
+    assert "Database unavailable" in response.text
+    assert "sqlite" not in response.text.lower() and "dash.db" not in response.text
