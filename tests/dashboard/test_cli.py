@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -93,3 +99,41 @@ def test_dashboard_help() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--secure-cookies"):
         assert option in result.output
+
+
+def test_faxflow_dashboard_serves_on_localhost(tmp_path: Path) -> None:
+    """`faxflow dashboard --port N` in its own process: migrates, serves, stops on SIGTERM."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "FAXFLOW_VAR_DIR": str(tmp_path / "var"),
+        "FAXFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "faxflow.cli", "dashboard", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, (
+                    process.stdout.read().decode() if process.stdout else ""
+                )
+                assert time.monotonic() < deadline, "the dashboard did not start"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        login = httpx.get(f"http://127.0.0.1:{port}/login")
+        assert login.status_code == 200 and "Log in" in login.text
+        assert "server" not in login.headers  # uvicorn's banner is off
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert (tmp_path / "served.db").exists()  # migrated on start
