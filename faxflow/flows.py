@@ -33,24 +33,34 @@ MAX_ATTEMPTS = 3
 
 
 def settings_from_environment(overrides: dict[str, Any] | None = None) -> Settings:
-    """Settings for a task: FAXFLOW_* environment variables, then the Airflow Variable
-    ``faxflow_settings`` (a JSON object of overrides), then the Airflow connection
-    ``faxflow_db`` for the database URL. Outside Airflow only the environment counts."""
-    values: dict[str, Any] = {}
-    try:
-        from airflow.sdk import Connection, Variable
+    """Settings for a task: FAXFLOW_* environment variables, overridden by the Airflow
+    Variable ``faxflow_settings`` (a JSON object), the connection ``faxflow_db`` (database
+    URL) and the connection ``faxflow_encryption`` (its password is the Fernet key for SSNs).
+    Outside an Airflow task only the environment counts."""
+    from airflow.sdk import Connection, Variable
 
-        raw = Variable.get("faxflow_settings", default=None)
-        if raw:
-            values.update(json.loads(raw))
-        try:
-            values.setdefault("database_url", Connection.get("faxflow_db").get_uri())
-        except Exception:
-            log.debug("no Airflow connection faxflow_db; using FAXFLOW_DATABASE_URL or default")
-    except Exception:
-        log.debug("Airflow variables unavailable; settings from the environment only")
+    values: dict[str, Any] = {}
+    raw = _optional(lambda: Variable.get("faxflow_settings", default=None))
+    if raw:
+        values.update(json.loads(raw))
+    url = _optional(lambda: Connection.get("faxflow_db").get_uri())
+    if url:
+        values.setdefault("database_url", url)
+    key = _optional(lambda: Connection.get("faxflow_encryption").password)
+    if key:
+        values.setdefault("encryption_key", key)
     values.update(overrides or {})
     return Settings(**values)
+
+
+def _optional(read: Any) -> Any:
+    """An Airflow variable or connection that may be absent (or no task context at all:
+    tests and the CLI); absence means the environment's value applies."""
+    try:
+        return read()
+    except Exception as exc:
+        log.debug("Airflow configuration not used: %s", type(exc).__name__)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
