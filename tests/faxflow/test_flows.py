@@ -1,0 +1,103 @@
+"""The DAG task bodies, run as plain functions (no Airflow scheduler involved).
+
+GIVEN a blank CDC form and a broken file in inbox/<centre>/
+WHEN  the intake tasks run in order (claim → process each → load)
+THEN  the form is archived with one record, the broken file is quarantined with a reason,
+      every file has exactly one ledger row, and XCom payloads hold no names or values.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from faxflow.flows import (
+    claim_ready_files,
+    load_processed,
+    open_services,
+    process_claimed,
+    refresh_aggregates,
+    reprocess_document,
+    select_documents,
+)
+from faxflow.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def intake_settings(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path / "var", stable_seconds=0)
+
+
+def _drop(settings: Settings, name: str, data: bytes) -> Path:
+    inbox = settings.intake_dir / "inbox" / "clinic-3"
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / name
+    path.write_bytes(data)
+    return path
+
+
+def test_intake_tasks_archive_good_files_and_quarantine_bad_ones(
+    intake_settings: Settings, project_root: Path
+) -> None:
+    blank = project_root / "extract" / "templates" / "cdc_pui_2020" / "blank.pdf"
+    _drop(intake_settings, "Jane Doe case report.pdf", blank.read_bytes())
+    _drop(intake_settings, "scan.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
+
+    arrival_ids = claim_ready_files(intake_settings)
+    assert len(arrival_ids) == 2
+    outcomes = [process_claimed(arrival_id, intake_settings) for arrival_id in arrival_ids]
+    # XCom payloads: ids, codes and statuses only — never the file name.
+    assert "Jane" not in json.dumps(outcomes)
+    by_outcome = {o["outcome"]: o for o in outcomes}
+    assert set(by_outcome) == {"processed", "quarantined"}
+    assert by_outcome["quarantined"]["code"] == "E_CORRUPT"
+
+    counts = load_processed(outcomes, intake_settings)
+    assert counts == {"quarantined": 1, "needs_review": 1}
+
+    services = open_services(intake_settings)
+    entries = services.ledger.entries()
+    assert sorted(e.status.value for e in entries) == ["archived", "quarantined"]
+    intake = intake_settings.intake_dir
+    assert not any((intake / "inbox").rglob("*.*"))
+    assert not any(p for p in (intake / "work").iterdir() if p.suffix != ".json")
+    assert len(list((intake / "quarantine" / "E_CORRUPT").glob("*.reason.txt"))) == 1
+    with services.engine.connect() as connection:
+        rows = connection.execute(text("select form_type, status from documents")).all()
+    assert [tuple(r) for r in rows] == [("cdc_pui_2020", "needs_review")]
+
+    # Reprocessing the archived original replaces the machine extraction, adds no rows.
+    document_id = by_outcome["processed"]["document_id"]
+    assert select_documents(intake_settings, form_type="cdc_pui_2020") == [document_id]
+    again = reprocess_document(document_id, intake_settings)
+    assert again == {"document_id": document_id, "outcome": "reprocessed", "status": "needs_review"}
+    with services.engine.connect() as connection:
+        assert connection.execute(text("select count(*) from documents")).scalar() == 1
+
+    exported = refresh_aggregates(intake_settings)
+    assert exported["processing_by_centre"] >= 1
+    assert (intake_settings.var_dir / "exports" / "processing_by_centre.csv").exists()
+
+
+def test_the_same_bytes_twice_add_no_second_record(
+    intake_settings: Settings, project_root: Path, samples_dir: Path
+) -> None:
+    sample = sorted((samples_dir / "docs").glob("cdc_pui_2020-fax_fine-*.tif"))[0]
+    _drop(intake_settings, "first.tif", sample.read_bytes())
+    first = [process_claimed(a, intake_settings) for a in claim_ready_files(intake_settings)]
+    load_processed(first, intake_settings)
+    shutil.copy(sample, intake_settings.intake_dir / "inbox" / "clinic-3" / "again.tif")
+    second = [process_claimed(a, intake_settings) for a in claim_ready_files(intake_settings)]
+    assert [o["outcome"] for o in second] == ["duplicate"]
+    assert second[0]["document_id"] == first[0]["document_id"]
+    load_processed(second, intake_settings)
+    services = open_services(intake_settings)
+    with services.engine.connect() as connection:
+        assert connection.execute(text("select count(*) from documents")).scalar() == 1
+    assert sorted(e.status.value for e in services.ledger.entries()) == ["archived", "duplicate"]
