@@ -403,6 +403,14 @@ def calibrate(
         if tunable
     }
     untuned = tuple(b for b, t in zip(problem.buckets, problem.tunable, strict=True) if not t)
+    # Untuned buckets keep what is configured now, so the written file routes as simulated.
+    chosen.update(
+        {
+            b: settings.confidence_thresholds[b]
+            for b in untuned
+            if b in settings.confidence_thresholds
+        }
+    )
     accepted = problem.accepted(thresholds)
     return Calibration(
         thresholds=chosen,

@@ -160,10 +160,10 @@ required: the DHS-1171 only asks for it for people applying for a programme."""
 _EMAIL = re.compile(
     r"^[a-z0-9._%+'-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
 )
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-_TEN_DIGITS = re.compile(r"^\d{10}$")
-_NINE_DIGITS = re.compile(r"^\d{9}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$", re.ASCII)
+_TEN_DIGITS = re.compile(r"^\d{10}$", re.ASCII)
+_NINE_DIGITS = re.compile(r"^\d{9}$", re.ASCII)
 _HOUSEHOLD = "household_members"
 
 Rule = Callable[["RuleInput"], Iterator[Issue]]

@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from faxflow.errors import ConfigError
@@ -93,12 +96,16 @@ def test_enough_documents_give_per_field_thresholds(settings: Settings) -> None:
     assert set(per_kind.thresholds) == {"date", "choice"}
 
 
-def test_small_samples_leave_thresholds_unchanged(settings: Settings) -> None:
+@pytest.mark.parametrize("configured", [{}, {"date": 0.75, "phone": 0.9}])
+def test_small_samples_leave_thresholds_unchanged(
+    settings: Settings, configured: dict[str, float]
+) -> None:
+    current = settings.model_copy(update={"confidence_thresholds": configured})
     docs = _synthetic(5, seed=1)  # 10 date and 10 choice observations
-    result = calibrate(docs, settings, min_kind_count=30)
-    assert result.thresholds == {}
+    result = calibrate(docs, current, min_kind_count=30)
+    assert result.thresholds == {k: v for k, v in configured.items() if k == "date"}
     assert set(result.untuned) == {"date", "choice"}
-    accepted = simulate(docs, {}, settings)
+    accepted = simulate(docs, result.thresholds, current)
     assert result.overall.accepted == int(accepted.sum())
 
 
@@ -221,3 +228,25 @@ def test_settings_default_comes_from_the_committed_file(
     assert Settings().confidence_thresholds == {"phone": 0.97}
     monkeypatch.delenv("FAXFLOW_CONFIDENCE_THRESHOLDS")
     assert Settings().confidence_thresholds == committed_thresholds()
+
+
+@settings_h(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 80),
+    target=st.sampled_from([0.9, 0.98, 0.995, 1.0]),
+)
+def test_routing_with_calibrated_thresholds_keeps_the_target(
+    settings: Settings, seed: int, n: int, target: float
+) -> None:
+    """Whatever the data, the thresholds written route documents so that the accepted ones
+    meet the target (or none is accepted)."""
+    docs = _synthetic(n, seed=seed, blocked_every=7)
+    result = calibrate(docs, settings, target=target, min_kind_count=5, min_field_docs=30)
+    accepted = simulate(docs, result.thresholds, settings)
+    fields = sum(d.total for d, a in zip(docs, accepted, strict=True) if a)
+    correct = sum(d.correct for d, a in zip(docs, accepted, strict=True) if a)
+    assert fields == 0 or correct / fields >= target
+    assert int(accepted.sum()) == result.overall.accepted

@@ -70,7 +70,7 @@ any_values = st.one_of(
     st.dictionaries(st.text(max_size=5), text_values, max_size=2),
 )
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _COLLAPSED = re.compile(r"^\S(?:.*\S)?$")
 
 
@@ -81,11 +81,11 @@ def _in_normal_form(kind: str, value: Any) -> bool:
             isinstance(value, str) and bool(_ISO.match(value)) and bool(date.fromisoformat(value))
         )
     if kind == "phone":
-        return isinstance(value, str) and bool(re.fullmatch(r"\d{10}", value))
+        return isinstance(value, str) and bool(re.fullmatch(r"[0-9]{10}", value))
     if kind == "ssn":
-        return isinstance(value, str) and bool(re.fullmatch(r"\d{9}", value))
+        return isinstance(value, str) and bool(re.fullmatch(r"[0-9]{9}", value))
     if kind == "zip":
-        return isinstance(value, str) and bool(re.fullmatch(r"\d{5}(-\d{4})?", value))
+        return isinstance(value, str) and bool(re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", value))
     if kind == "state":
         return value in US_STATE_CODES
     if kind == "email":
@@ -104,10 +104,16 @@ def _in_normal_form(kind: str, value: Any) -> bool:
 TEXT_KINDS = ["text", "name", "date", "integer", "phone", "ssn", "zip", "state", "email", "choice"]
 
 
+def _non_ascii_digit(text: str) -> bool:
+    return any(ch.isdigit() and not ch.isascii() for ch in text)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(TEXT_KINDS), text=text_values)
 def test_normalisers_return_normal_form_or_none(kind: str, text: str) -> None:
     normalise = pytest.importorskip("extract.normalise")
+    if kind in {"phone", "ssn", "zip"} and _non_ascii_digit(text):
+        return  # known bug, pinned by test_digit_normalisers_return_ascii_digits below
     value = normalise.normalise(kind, text)
     assert value is None or _in_normal_form(kind, value), (kind, value)
 
@@ -118,6 +124,37 @@ def test_normalisers_handle_each_hostile_string() -> None:
         for text in [*HOSTILE, None, ""]:
             value = normalise.normalise(kind, text)
             assert value is None or _in_normal_form(kind, value), (kind, (text or "")[:20])
+
+
+@pytest.mark.xfail(
+    reason="extract.normalise keeps non-ASCII digits ('0000²', '１２３４５', Arabic-Indic) in "
+    "phone/SSN/ZIP values; validation flags them (invalid_phone/ssn/zip) meanwhile",
+    strict=False,
+)
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("phone", "5¹75550¹23"),
+        ("phone", "٥١٧٥٥٥٠١٢٣"),
+        ("ssn", "１２３４５６７８９"),
+        ("zip", "0000²"),
+        ("zip", "１２３４５"),
+    ],
+)
+def test_digit_normalisers_return_ascii_digits(kind: str, text: str) -> None:
+    normalise = pytest.importorskip("extract.normalise")
+    value = normalise.normalise(kind, text)
+    assert value is None or _in_normal_form(kind, value), value
+
+
+def test_rules_refuse_non_ascii_digits(cdc_record: dict, dhs_record: dict) -> None:
+    cdc = {**cdc_record, "interviewer_telephone": "٥١٧٥٥٥٠١٢٣"}
+    dhs = {**dhs_record, "residential_zip": "１２３４５", "applicant_ssn": "１２３４５６７８９"}
+    assert {i.code for i in check_record(FormType.CDC_PUI_2020, cdc, {})} >= {"invalid_phone"}
+    assert {i.code for i in check_record(FormType.MDHHS_DHS1171, dhs, {})} >= {
+        "invalid_zip",
+        "invalid_ssn",
+    }
 
 
 @pytest.mark.xfail(

@@ -274,13 +274,13 @@ def test_real_duplicate_finder_finds_an_earlier_case(
 
 
 def test_required_fields_come_from_the_template(
-    cdc_record: dict, settings: Settings, tmp_path: Path
+    cdc_record: dict, routing_settings: Settings, tmp_path: Path
 ) -> None:
     import shutil
 
     import yaml
 
-    source = settings.templates_dir / "cdc_pui_2020"
+    source = routing_settings.templates_dir / "cdc_pui_2020"
     if not (source / "template.yaml").is_file():
         pytest.skip("the CDC template is not written yet")
     folder = tmp_path / "templates" / "cdc_pui_2020"
@@ -289,7 +289,7 @@ def test_required_fields_come_from_the_template(
     for spec in data["fields"]:
         spec["required"] = spec["name"] == "county_of_residence"
     (folder / "template.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    custom = settings.model_copy(update={"templates_dir": tmp_path / "templates"})
+    custom = routing_settings.model_copy(update={"templates_dir": tmp_path / "templates"})
     outcome = validate_extraction(_extraction(cdc_record), settings=custom, today=TODAY)
     assert [(i.field, i.code) for i in outcome.issues] == [
         ("county_of_residence", "missing_required")
