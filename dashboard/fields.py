@@ -10,6 +10,7 @@ a value of the field's kind is refused with a message naming the rule, never the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from loaders.records import (
     record_properties,
 )
 from loaders.review import InvalidCorrection
+from validate.rules import field_formats
 
 ACRONYMS = {
     "ssn": "SSN",
@@ -128,8 +130,34 @@ def edit_text(value: Any) -> str:
     return str(value)
 
 
-def input_hint(prop: dict[str, Any] | None) -> str:
+def format_kind(record_type: str | None, name: str) -> str | None:
+    """The field's format (``date``, ``phone``, ``ssn``, ``zip``, ``state``, ``email``,
+    ``money``) as ``validate.rules`` reads it from the schema, or None."""
+    try:
+        kind = RecordType(record_type) if record_type else None
+    except ValueError:
+        return None
+    if kind is None:
+        return None
+    path = parse_field_path(name.partition("#")[0])
+    key = f"{path.list_name}[*].{path.prop}" if path.list_name else path.prop
+    return field_formats(kind).get(key)
+
+
+FORMAT_HINTS = {
+    "date": "YYYY-MM-DD or MM/DD/YYYY",
+    "phone": "10 digits",
+    "ssn": "9 digits",
+    "zip": "12345 or 12345-6789",
+    "state": "two-letter state code",
+    "email": "name@example.org",
+    "money": "amount in dollars",
+}
+
+
+def input_hint(record_type: str | None, name: str) -> str:
     """What the field accepts, shown as the input's placeholder."""
+    prop = property_schema(record_type, name)
     if prop is None:
         return ""
     if "enum" in prop:
@@ -137,23 +165,13 @@ def input_hint(prop: dict[str, Any] | None) -> str:
     types = _types(prop)
     if "array" in types:
         return "comma-separated: " + ", ".join(_enum_values(prop.get("items", {})))
-    if prop.get("format") == "date":
-        return "YYYY-MM-DD or MM/DD/YYYY"
-    pattern = prop.get("pattern")
-    if pattern == r"^\d{10}$":
-        return "10 digits"
-    if pattern == r"^\d{9}$":
-        return "9 digits"
-    if pattern == r"^\d{5}(-\d{4})?$":
-        return "12345 or 12345-6789"
-    if pattern == r"^[A-Z]{2}$":
-        return "two-letter state code"
+    kind = format_kind(record_type, name)
+    if kind in FORMAT_HINTS:
+        return FORMAT_HINTS[kind]
     if "boolean" in types:
         return "yes / no"
     if "integer" in types:
         return "whole number"
-    if "number" in types:
-        return "amount in dollars"
     return "text as written"
 
 
@@ -200,6 +218,39 @@ def _digits(name: str, text: str, count: int, what: str) -> str:
     return digits
 
 
+def _parse_money(name: str, text: str) -> float:
+    amount = text.replace("$", "").replace(",", "").replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", amount):
+        raise _refuse(name, "an amount in dollars, such as 1250.00")
+    return float(amount)
+
+
+def _parse_zip(name: str, text: str) -> str:
+    digits = re.sub(r"[\s\-]", "", text)
+    if digits.isdigit() and len(digits) in (5, 9):
+        return digits if len(digits) == 5 else f"{digits[:5]}-{digits[5:]}"
+    raise _refuse(name, "a ZIP code is 12345 or 12345-6789")
+
+
+def _parse_state(name: str, text: str) -> str:
+    code = text.replace(".", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise _refuse(name, "a two-letter state code such as MI")
+    return code
+
+
+FORMAT_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "date": _parse_date,
+    "phone": lambda name, text: _digits(name, text, 10, "a phone number"),
+    "ssn": lambda name, text: _digits(name, text, 9, "an SSN"),
+    "zip": _parse_zip,
+    "state": _parse_state,
+    "email": lambda _name, text: text.replace(" ", "").lower(),
+    "money": _parse_money,
+}
+"""Reviewer text → normal form, per format kind (the kinds of ``validate.rules``)."""
+
+
 def parse_input(record_type: str | None, name: str, text: str) -> Any:
     """The normal-form value of a reviewer's typed ``text`` for field ``name``; empty text
     clears the field (None). Raises :class:`loaders.review.InvalidCorrection` (a coded
@@ -230,28 +281,5 @@ def parse_input(record_type: str | None, name: str, text: str) -> Any:
         if not re.fullmatch(r"\d{1,9}", stripped):
             raise _refuse(name, "a whole number")
         return int(stripped)
-    if "number" in types:
-        amount = stripped.replace("$", "").replace(",", "").replace(" ", "")
-        if not re.fullmatch(r"\d+(\.\d{1,2})?", amount):
-            raise _refuse(name, "an amount in dollars, such as 1250.00")
-        return float(amount)
-    if prop.get("format") == "date":
-        return _parse_date(name, stripped)
-    pattern = prop.get("pattern")
-    if pattern == r"^\d{10}$":
-        return _digits(name, stripped, 10, "a phone number")
-    if pattern == r"^\d{9}$":
-        return _digits(name, stripped, 9, "an SSN")
-    if pattern == r"^\d{5}(-\d{4})?$":
-        digits = re.sub(r"[\s\-]", "", stripped)
-        if digits.isdigit() and len(digits) in (5, 9):
-            return digits if len(digits) == 5 else f"{digits[:5]}-{digits[5:]}"
-        raise _refuse(name, "a ZIP code is 12345 or 12345-6789")
-    if pattern == r"^[A-Z]{2}$":
-        code = stripped.replace(".", "").upper()
-        if not re.fullmatch(r"[A-Z]{2}", code):
-            raise _refuse(name, "a two-letter state code such as MI")
-        return code
-    if name.partition("#")[0].endswith("email"):
-        return stripped.replace(" ", "").lower()
-    return stripped
+    parser = FORMAT_PARSERS.get(format_kind(record_type, name) or "")
+    return parser(name, stripped) if parser is not None else stripped

@@ -194,7 +194,7 @@ def _field_row(
         display=display_value(shown),
         # Sensitive fields are re-typed, never pre-filled with the masked value.
         edit_value="" if field.sensitive else edit_text(field.value),
-        hint=input_hint(prop),
+        hint=input_hint(doc.record_type, field.name),
         confidence=field.confidence,
         confidence_label=confidence_label,
         band=band,

@@ -27,19 +27,18 @@ from dashboard.users import add_user
 from faxflow.model import (
     DocumentResult,
     FieldResult,
-    FileKind,
     FormType,
     Issue,
     PageReport,
     PageRole,
     RecordType,
-    SourceDocument,
     Status,
 )
 from faxflow.schemas import empty_record
 from faxflow.settings import Settings, get_settings
 from loaders.db import engine_for, upgrade
 from loaders.load import load_document
+from tests.loaders.conftest import source_for
 
 PASSWORD = "correct horse battery"
 ROLES = ("reviewer", "analyst", "admin")
@@ -218,19 +217,6 @@ def benefit_result(n: int) -> DocumentResult:
                 number=1, role=PageRole.FORM, form_type=FormType.MDHHS_DHS1171, template_page=4
             )
         ],
-    )
-
-
-def source_for(result: DocumentResult, *, centre: str, received: datetime) -> SourceDocument:
-    return SourceDocument(
-        document_id=result.document_id,
-        path=Path("/nonexistent") / result.source_name,
-        source_name=result.source_name,
-        kind=FileKind.TIFF,
-        page_count=result.page_count,
-        size_bytes=1234,
-        centre_id=centre,
-        received_at=received,
     )
 
 
