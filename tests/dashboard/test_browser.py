@@ -75,7 +75,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, server: str) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server)
+    # Reduced motion: the zoom jumps instead of animating, so the view can be read at once.
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=server, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
@@ -90,6 +93,10 @@ def page(browser, server: str) -> Iterator[object]:
     page.js_errors = errors
     yield page
     context.close()
+
+
+def _view(svg) -> tuple[float, ...]:
+    return tuple(float(v) for v in svg.get_attribute("viewBox").split())
 
 
 def _login(page, username: str) -> None:
@@ -131,15 +138,18 @@ def test_review_correct_approve_leaves_queue(
     page.wait_for_selector("#review")
     assert docs.xss_case in page.url
 
-    # j/k move the selection, and the page image zooms to the selected field's box.
+    # The first field to check is selected on arrival; j/k move the selection and the
+    # page image zooms to the selected field's box (centred on it).
     svg = page.locator(".page-svg[data-page='1']")
-    first_view = svg.get_attribute("viewBox")
+    assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
     page.keyboard.press("j")
+    assert page.locator(".field.selected").count() == 1
+    assert page.locator("#f-patient_last_name").get_attribute("aria-current") == "true"
+    x, y, width, height = _view(svg)
+    assert width < 850 and x + width / 2 == pytest.approx((450 + 700) / 2, abs=1)
+    assert y + height / 2 == pytest.approx((230 + 255) / 2, abs=1)
     page.keyboard.press("k")
-    page.wait_for_timeout(400)
-    selected = page.locator(".field.selected")
-    assert selected.count() == 1
-    assert svg.get_attribute("viewBox") != "0 0 850 1100" or first_view != "0 0 850 1100"
+    assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
 
     # The last field is on page 2: moving to it shows page 2 and presses its tab.
     for _ in range(8):
@@ -150,13 +160,12 @@ def test_review_correct_approve_leaves_queue(
     assert page.locator("[data-page-tab='2']").get_attribute("aria-pressed") == "true"
     page.click("[data-page-tab='1']")
     assert svg.is_visible()
+    assert _view(svg) == (0, 0, 850, 1100)  # a page tab shows the whole page
 
-    # Select the patient's first name by clicking its box, then edit with 'e' + Enter.
+    # Clicking a box selects its field and zooms to it.
     page.click("rect.box[data-field='patient_first_name']")
-    page.wait_for_timeout(300)
     assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
-    view = [float(v) for v in svg.get_attribute("viewBox").split()]
-    assert view[2] < 850, "the view zooms in on the selected box"
+    assert _view(svg)[2] < 850, "the view zooms in on the selected box"
     page.screenshot(path=str(tmp_path / "review.png"), full_page=False)
     page.keyboard.press("e")
     editor = page.locator("#v-patient_first_name")
