@@ -6,14 +6,17 @@ where a page image lives on disk) is made here, in typed and testable code.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
+from faxflow.errors import TemplateError
 from faxflow.settings import Settings
 from loaders.review import (
     DocumentView,
@@ -24,9 +27,40 @@ from loaders.review import (
     ReviewEventView,
 )
 
+log = logging.getLogger(__name__)
+
+DEFAULT_KIND = "text"  # the kind the router assumes for a field its template lacks
 LOW_CONFIDENCE = 0.5
 """Below this a field is 'doubtful' (red); between it and the field's auto-accept
-threshold it is 'check' (amber); at or above the threshold 'confident' (green)."""
+threshold (calibrated per kind, see ``faxflow calibrate``) it is 'check' (amber); at or
+above the threshold 'confident' (green)."""
+
+
+@lru_cache(maxsize=4)
+def _template_kinds(templates_dir: Path) -> dict[str, dict[str, str]]:
+    from extract.template import load_templates
+
+    try:
+        templates = load_templates(templates_dir)
+    except TemplateError as error:
+        log.warning("field kinds unavailable, default thresholds used: %s", error.code.value)
+        return {}
+    return {
+        form.value: {spec.name: spec.kind.value for spec in template.fields}
+        for form, template in templates.items()
+    }
+
+
+def field_kinds(settings: Settings, form_type: str) -> dict[str, str]:
+    """Field name → template kind (``date``, ``name``, ``checkbox`` …) for one form: the
+    key, with the name, of the calibrated auto-accept thresholds the router applied."""
+    return _template_kinds(settings.templates_dir).get(form_type, {})
+
+
+def threshold_of(settings: Settings, kinds: dict[str, str], name: str) -> float:
+    """The auto-accept threshold the router used for this field (``x#2`` uses ``x``'s)."""
+    base = name.partition("#")[0]
+    return settings.threshold_for(base, kinds.get(base, DEFAULT_KIND))
 
 
 def confidence_band(confidence: float | None, threshold: float) -> str:
@@ -112,6 +146,7 @@ class FieldRow:
     hint: str
     confidence: float | None
     confidence_label: str
+    threshold_label: str  # the auto-accept threshold this field is held to
     band: str
     page: int | None
     bbox: tuple[int, int, int, int] | None
@@ -180,14 +215,19 @@ def _image_size(settings: Settings, page: PageView) -> tuple[int, int] | None:
 
 
 def _field_row(
-    doc: DocumentView, field: FieldView, settings: Settings, revealed: dict[str, str]
+    doc: DocumentView,
+    field: FieldView,
+    settings: Settings,
+    kinds: dict[str, str],
+    revealed: dict[str, str],
 ) -> FieldRow:
     open_issues = tuple(i for i in doc.issues if i.field == field.name and not i.resolved_by_review)
-    threshold = settings.threshold_for(field.name, "")
+    threshold = threshold_of(settings, kinds, field.name)
     band = "high" if field.reviewed else confidence_band(field.confidence, threshold)
     prop = property_schema(doc.record_type, field.name)
     shown = revealed.get(field.name, field.value)
     confidence_label = "—" if field.confidence is None else f"{field.confidence * 100:.0f}%"
+    threshold_label = "never auto-accepted" if threshold > 1 else f"threshold {threshold:.0%}"
     return FieldRow(
         name=field.name,
         label=field_label(field.name),
@@ -197,6 +237,7 @@ def _field_row(
         hint=input_hint(doc.record_type, field.name),
         confidence=field.confidence,
         confidence_label=confidence_label,
+        threshold_label=threshold_label,
         band=band,
         page=field.page,
         bbox=field.bbox,
@@ -220,8 +261,10 @@ def document_page(
     doc: DocumentView, settings: Settings, *, revealed: dict[str, str] | None = None
 ) -> DocumentPage:
     """The review page of one document; ``revealed`` holds clear SSNs for this one view."""
+    kinds = field_kinds(settings, doc.form_type)
     rows = sorted(
-        (_field_row(doc, f, settings, revealed or {}) for f in doc.fields), key=_reading_order
+        (_field_row(doc, f, settings, kinds, revealed or {}) for f in doc.fields),
+        key=_reading_order,
     )
     pages = []
     for page in doc.pages:

@@ -16,7 +16,7 @@ from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
 from dashboard.fields import parse_input
 from dashboard.queries import STATUSES, distinct_values, list_documents
-from dashboard.views import document_page, history_row, page_image_file, when_label
+from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_image_file, when_label
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
     DocumentNotFound,
@@ -84,8 +84,7 @@ def _review_page(
         "doc": page,
         "revealed": bool(revealed),
         "can_review": user.can(Permission.REVIEW) and page.status == "needs_review",
-        "high_threshold": state.settings.default_confidence_threshold,
-        "low_threshold": 0.5,
+        "low_threshold": LOW_CONFIDENCE,
         "error": error,
         "failed_field": failed_field,
         "history": [history_row(event) for event in reversed(doc.history)],

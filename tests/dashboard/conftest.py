@@ -87,8 +87,14 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
 
 @pytest.fixture
 def dash_settings(tmp_path: Path) -> Settings:
+    # No calibrated thresholds: every field is held to the default 0.80, whatever
+    # `faxflow calibrate` last wrote to validate/thresholds.json.
     return get_settings().model_copy(
-        update={"var_dir": tmp_path / "var", "database_url": f"sqlite:///{tmp_path / 'dash.db'}"}
+        update={
+            "var_dir": tmp_path / "var",
+            "database_url": f"sqlite:///{tmp_path / 'dash.db'}",
+            "confidence_thresholds": {},
+        }
     )
 
 

@@ -744,3 +744,17 @@ def test_database_outage_is_a_503_page_without_details(client_for, docs: Fixture
     assert response.status_code == 503
     assert "Database unavailable" in response.text
     assert "sqlite" not in response.text.lower() and "dash.db" not in response.text
+
+
+def test_box_colours_follow_the_calibrated_threshold_of_the_field_kind(
+    dash_settings: Settings, engine: Engine, docs: Fixture
+) -> None:
+    """Dates calibrated to 0.99: the onset date read at 0.95 is no longer 'confident',
+    exactly as the router held it to that threshold."""
+    calibrated = dash_settings.model_copy(update={"confidence_thresholds": {"date": 0.99}})
+    with TestClient(create_app(calibrated, engine=engine), base_url="http://127.0.0.1") as c:
+        login(c, "reviewer")
+        html = c.get(f"/documents/{docs.xss_case}", headers=HTML).text
+    assert 'class="box conf-mid has-issue" data-field="onset_date"' in html
+    assert 'class="box conf-high" data-field="patient_last_name"' in html  # a name: 0.80
+    assert 'title="confidence; threshold 99%"' in html
