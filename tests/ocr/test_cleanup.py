@@ -15,6 +15,7 @@ from ocr.cleanup import (
     clean_page,
     deskew,
     despeckle,
+    detect_rotation,
     estimate_skew,
     normalise_background,
     normalise_resolution,
@@ -186,3 +187,19 @@ def test_broken_underline_and_specks_leave_the_word(settings: Settings) -> None:
         crop[y : y + 2, x : x + 2] = 0  # specks past the word
     ready = prepare_field_crop(crop, dpi=200, settings=settings)
     assert read_text(ready, settings=settings).text == "Garcia"
+
+
+@pytest.mark.parametrize("turn", [90, 180])
+def test_sparse_page_where_osd_is_unsure_is_turned_by_reading(
+    settings: Settings, turn: int
+) -> None:
+    """GIVEN a page with two short lines (OSD confidence below its trusted level)
+    WHEN it is turned THEN the profile + band-reading fallback still finds the turn."""
+    img = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(("Patient name Robert", "County Bay")):
+        draw.text((200, 1040 + i * 70), line, font=font(40), fill=0)
+    turned = rotate_quarter(np.asarray(img, dtype=np.uint8), turn)
+    found = detect_rotation(turned, dpi=200, settings=settings)
+    assert found.method == "profile+ocr"
+    assert found.degrees == (360 - turn) % 360
