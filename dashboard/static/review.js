@@ -88,12 +88,20 @@
     var b = bbox.split(",").map(Number);
     var w = b[2] - b[0];
     var h = b[3] - b[1];
-    // Keep some form around the box so the reader sees the printed label too.
-    var viewW = Math.max(w * 2.2, page[2] * 0.35);
-    var viewH = Math.max(h * 4, page[3] * 0.18);
-    var x = b[0] + w / 2 - viewW / 2;
-    var y = b[1] + h / 2 - viewH / 2;
+    // The frame's shape, so the view fills it; some form around the box so the reader
+    // sees the printed label too; never wider than the page.
+    var frame = svg.getBoundingClientRect();
+    var aspect = frame.width > 0 && frame.height > 0 ? frame.height / frame.width : 1;
+    var viewW = Math.min(Math.max(w * 2.2, h * 4 / aspect, page[2] * 0.35), page[2]);
+    var viewH = viewW * aspect;
+    var x = clamp(b[0] + w / 2 - viewW / 2, 0, page[2] - viewW);
+    var y = clamp(b[1] + h / 2 - viewH / 2, 0, page[3] - viewH);
     animateTo(svg, [x, y, viewW, viewH]);
+  }
+
+  function clamp(value, low, high) {
+    // When the view is larger than the page along an axis, centre the page instead.
+    return high < low ? (low + high) / 2 : Math.min(Math.max(value, low), high);
   }
 
   function resetZoom() {

@@ -139,15 +139,16 @@ def test_review_correct_approve_leaves_queue(
     assert docs.xss_case in page.url
 
     # The first field to check is selected on arrival; j/k move the selection and the
-    # page image zooms to the selected field's box (centred on it).
+    # page image zooms to the selected field's box.
     svg = page.locator(".page-svg[data-page='1']")
     assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
     page.keyboard.press("j")
     assert page.locator(".field.selected").count() == 1
     assert page.locator("#f-patient_last_name").get_attribute("aria-current") == "true"
     x, y, width, height = _view(svg)
-    assert width < 850 and x + width / 2 == pytest.approx((450 + 700) / 2, abs=1)
-    assert y + height / 2 == pytest.approx((230 + 255) / 2, abs=1)
+    assert width < 850, "zoomed in"
+    assert x <= 450 and x + width >= 700 and y <= 230 and y + height >= 255, "box in view"
+    assert x >= 0 and y >= 0, "the view stays on the page"
     page.keyboard.press("k")
     assert page.locator("#f-patient_first_name").get_attribute("aria-current") == "true"
 
