@@ -18,12 +18,13 @@ from typing import Any, Literal
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard.auth import (
     CsrfRefused,
@@ -186,14 +187,49 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, 422, "Invalid request", "Missing or invalid: " + ", ".join(names)
         )
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> Response:
-        # Type name only: exception text may quote database values (personal data).
-        log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
-        log.debug("internal error", exc_info=True)
-        return error_response(
-            request, 500, "Something went wrong", "The error was logged; please report it."
-        )
+
+class InternalErrorMiddleware:
+    """Turns an unexpected exception into a plain 500 answer and a log line naming only
+    its type. Without it the server logs the whole traceback, whose exception text may
+    quote a field value (personal data); with ``-v`` the traceback is logged at DEBUG."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            log.error("internal error on %s: %s", scope.get("path", "?"), type(exc).__name__)
+            log.debug("internal error", exc_info=True)
+            if started:  # too late for another answer; the client sees a cut response
+                return
+            request = Request(scope)
+            if _wants_html(request):
+                response: Response = HTMLResponse(INTERNAL_ERROR_PAGE, status_code=500)
+            else:
+                response = JSONResponse({"detail": INTERNAL_ERROR_TEXT}, status_code=500)
+            await response(scope, receive, send)
+
+
+INTERNAL_ERROR_TEXT = "Something went wrong. The error was logged; please report it."
+# Plain markup, no template: the templates themselves may be what failed.
+INTERNAL_ERROR_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error · faxflow'
+    f"</title></head><body><h1>Something went wrong</h1><p>{INTERNAL_ERROR_TEXT}</p>"
+    '<p><a href="/">Back to start</a></p></body></html>'
+)
 
 
 def create_app(
@@ -242,5 +278,6 @@ def create_app(
         same_site=same_site,
         https_only=secure_cookies,
     )
+    app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=secure_cookies)
     return app

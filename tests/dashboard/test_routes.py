@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -758,3 +760,21 @@ def test_box_colours_follow_the_calibrated_threshold_of_the_field_kind(
     assert 'class="box conf-mid has-issue" data-field="onset_date"' in html
     assert 'class="box conf-high" data-field="patient_last_name"' in html  # a name: 0.80
     assert 'title="confidence; threshold 99%"' in html
+
+
+def test_a_bug_is_a_500_without_the_exception_text_in_logs_or_page(
+    client_for, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("cannot parse 123-45-6789")
+
+    client = client_for("reviewer")
+    monkeypatch.setattr("dashboard.routes.queue.review_queue", broken)
+    with caplog.at_level(logging.INFO):
+        page = client.get("/queue", headers=HTML)
+        api = client.get("/queue")
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    assert api.status_code == 500 and api.json()["detail"].startswith("Something went wrong")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert "internal error on /queue: ValueError" in caplog.text
+    assert "123-45-6789" not in caplog.text and "123-45-6789" not in page.text
