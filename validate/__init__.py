@@ -2,8 +2,13 @@
 
 The pipeline calls :func:`validate_extraction` once per document::
 
-    outcome = validate_extraction(extraction, settings=settings, duplicate_finder=finder)
+    outcome = validate_extraction(
+        extraction, settings=settings, duplicate_finder=finder, document_id=source.document_id
+    )
     outcome.issues, outcome.status
+
+``document_id`` matters when a document is re-processed: without it, the duplicate look-up
+finds the document's own earlier load and flags it as its own duplicate.
 
 Rules live in :mod:`validate.rules` (codes documented there), routing in
 :mod:`validate.routing`, threshold calibration in :mod:`validate.calibrate`.
