@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -217,7 +218,9 @@ class InternalErrorMiddleware:
                 return
             request = Request(scope)
             if _wants_html(request):
-                response: Response = HTMLResponse(INTERNAL_ERROR_PAGE, status_code=500)
+                home = scope.get("root_path", "") + "/"
+                page = INTERNAL_ERROR_PAGE.replace('href="/"', f'href="{escape(home)}"')
+                response: Response = HTMLResponse(page, status_code=500)
             else:
                 response = JSONResponse({"detail": INTERNAL_ERROR_TEXT}, status_code=500)
             await response(scope, receive, send)
