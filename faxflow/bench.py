@@ -32,7 +32,7 @@ from typing import Any
 
 from rich.console import Console
 
-from faxflow.settings import PROJECT_ROOT, Settings
+from faxflow.settings import PROJECT_ROOT, Settings, get_settings
 
 console = Console()
 
@@ -435,11 +435,20 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("BENCH_COMPARE", "6")),
         help="documents run through raw Tesseract and OCRmyPDF as well",
     )
+    parser.add_argument(
+        "--long-pages",
+        type=int,
+        default=200,
+        help="pages of the long fax in the memory-scaling test",
+    )
     parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cores = os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="faxflow-bench-"))
+    # Workers and the loader resolve page images against FAXFLOW_VAR_DIR: point it here.
+    os.environ["FAXFLOW_VAR_DIR"] = str(work / "var")
+    get_settings.cache_clear()
     settings = Settings(var_dir=work / "var", database_url=f"sqlite:///{work / 'bench.db'}")
     console.print(f"generating {args.count} documents (seed {args.seed}) in {work} …")
     inputs = generate_set(work / "set", count=args.count, seed=args.seed)
@@ -475,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     fax_fine = [p for p in inputs if "fax_fine" in p.name and p.suffix == ".tif"]
     short = next(p for p in fax_fine if p.name.startswith("cdc_pui_2020"))
     long_doc = long_fax(
-        next(p for p in fax_fine if p.name.startswith("mdhhs")), work / "long.tif", 200
+        next(p for p in fax_fine if p.name.startswith("mdhhs")), work / "long.tif", args.long_pages
     )
     memory = {
         "short": measure_memory(short, work / "mem-short"),

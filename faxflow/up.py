@@ -47,6 +47,13 @@ def main() -> int:
     env.update(airflow_services_environment(var_dir))
     inbox = var_dir / "intake" / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
+    # The dashboard also mounts into Airflow's API server under /faxflow (same login).
+    plugins = var_dir / "airflow" / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    (plugins / "faxflow_dashboard.py").write_text(
+        "from dashboard.airflow_plugin import FaxflowDashboardPlugin  # noqa: F401\n",
+        encoding="utf-8",
+    )
     bin_dir = Path(sys.executable).parent
     commands = {
         "scheduler": [str(bin_dir / "airflow"), "scheduler"],
@@ -68,7 +75,8 @@ def main() -> int:
         f"  Airflow UI   http://127.0.0.1:{AIRFLOW_PORT}  (user admin, password in "
         f"{var_dir / 'airflow' / 'passwords.json'})\n"
         f"  Dashboard    http://127.0.0.1:{DASHBOARD_PORT}  (create a user first: "
-        f"faxflow users add NAME --role admin)\n"
+        f"faxflow users add NAME --role admin); also inside Airflow at "
+        f"http://127.0.0.1:{AIRFLOW_PORT}/faxflow/\n"
         f"  Inbox        {inbox}/<centre id>/  — drop faxes and scans here\n"
         f"  Logs         {logs}/\n"
         "Ctrl-C stops everything."
