@@ -250,3 +250,30 @@ def test_routing_with_calibrated_thresholds_keeps_the_target(
     correct = sum(d.correct for d, a in zip(docs, accepted, strict=True) if a)
     assert fields == 0 or correct / fields >= target
     assert int(accepted.sum()) == result.overall.accepted
+
+
+def test_calibrate_command_explains_itself_and_refuses_missing_folders(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from faxflow.cli import app
+
+    helped = CliRunner().invoke(app, ["calibrate", "--help"])
+    assert helped.exit_code == 0
+    assert "--target" in helped.output and "--write" in helped.output
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "faxflow.cli",
+            "calibrate",
+            str(tmp_path / "none"),
+            "--truth",
+            str(tmp_path / "none"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2  # ConfigError -> bad arguments, not a traceback
+    assert "E_CONFIG" in run.stderr and "Traceback" not in run.stderr
