@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from faxflow.errors import ConfigError, ExitCode
+from faxflow.errors import ConfigError, ErrorCode, ExitCode
 from faxflow.model import Status
 from faxflow.pipeline import ProcessOutcome, process_path, summarise
 from faxflow.settings import Settings, get_settings
@@ -193,6 +193,8 @@ def process(
     wall = time.perf_counter() - started
     _print_summary(rows, wall=wall, out=out)
     statuses = {row["status"] for row in rows}
+    if any(ErrorCode.INTERNAL.value in row["codes"] for row in rows):
+        raise typer.Exit(int(ExitCode.INTERNAL_ERROR))
     if Status.REJECTED.value in statuses:
         raise typer.Exit(int(ExitCode.INPUT_ERROR))
     if Status.NEEDS_REVIEW.value in statuses:

@@ -22,7 +22,13 @@ from typing import Any, overload
 import cv2
 import numpy as np
 
-from faxflow.errors import InputRejected
+from faxflow.errors import (
+    DatabaseError,
+    ErrorCode,
+    InputRejected,
+    MissingDependency,
+    OcrTimeout,
+)
 from faxflow.model import (
     RECORD_TYPE_BY_FORM,
     CleanPage,
@@ -231,6 +237,28 @@ def process_path(
         return ProcessOutcome(
             rejected_result(
                 error,
+                document_id=source.document_id,
+                source_name=name,
+                page_count=source.page_count,
+            ),
+            tuple(watch.timings),
+            source,
+        )
+    except (MissingDependency, OcrTimeout, DatabaseError):
+        raise  # not this document's fault: the caller stops or retries
+    except Exception as exc:
+        # A bug must not take the other documents of a batch down with it. Only the
+        # exception's type is reported: its message may quote a field value.
+        log.error("internal error on document %s: %s", source.document_id, type(exc).__name__)
+        log.debug("traceback", exc_info=True)
+        internal = InputRejected(
+            ErrorCode.INTERNAL,
+            f"faxflow failed on this document ({type(exc).__name__}); it was not read. "
+            "Rerun with -v and report the log.",
+        )
+        return ProcessOutcome(
+            rejected_result(
+                internal,
                 document_id=source.document_id,
                 source_name=name,
                 page_count=source.page_count,

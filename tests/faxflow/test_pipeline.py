@@ -1,0 +1,86 @@
+"""The pipeline's composition: spilled pages, refusals, contained bugs, output names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import extract.extractor
+from faxflow.commands import collect_inputs, output_names
+from faxflow.model import CleanPage, Status
+from faxflow.pipeline import SpilledPages, process_path
+from faxflow.settings import Settings
+
+
+def test_spilled_pages_round_trip_losslessly(tmp_path: Path) -> None:
+    pages = SpilledPages(tmp_path)
+    rng = np.random.default_rng(3)
+    originals = [rng.integers(0, 256, size=(40, 30), dtype=np.uint8) for _ in range(3)]
+    for number, image in enumerate(originals, start=1):
+        pages.append(CleanPage(number, image, 200, 90 * number, 0.5, 0.1))
+    assert len(pages) == 3
+    assert np.array_equal(pages[1].image, originals[1])
+    assert pages[2].rotation == 270 and pages[2].number == 3
+    assert [p.number for p in pages[0:2]] == [1, 2]
+    assert [p.number for p in pages] == [1, 2, 3]
+
+
+def test_output_names_never_collide() -> None:
+    inputs = [Path("a/report.pdf"), Path("b/report.tif"), Path("c/other.png"), Path("report")]
+    assert output_names(inputs) == ["report.json", "report-2.json", "other.json", "report-3.json"]
+
+
+def test_collect_inputs_walks_folders_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "centre" / ".cache").mkdir(parents=True)
+    (tmp_path / "centre" / "b.pdf").write_bytes(b"x")
+    (tmp_path / "centre" / "a.tif").write_bytes(b"x")
+    (tmp_path / "centre" / ".hidden.pdf").write_bytes(b"x")
+    (tmp_path / "centre" / ".cache" / "c.pdf").write_bytes(b"x")
+    found = collect_inputs([tmp_path])
+    assert [p.name for p in found] == ["a.tif", "b.pdf"]
+
+
+def _small_page(path: Path) -> Path:
+    image = Image.new("L", (1700, 2200), 255)
+    image.save(path, dpi=(200, 200))
+    return path
+
+
+def test_refused_file_becomes_rejected_result_with_its_code(
+    settings: Settings, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    outcome = process_path(empty, settings)
+    assert outcome.result.status is Status.REJECTED
+    assert [i.code for i in outcome.result.issues] == ["E_EMPTY"]
+    assert outcome.result.form_type.value == "unknown"
+
+
+def test_a_bug_in_one_stage_is_contained_and_quotes_no_value(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("cannot parse 123-45-6789 for Jane Roe")
+
+    monkeypatch.setattr(extract.extractor, "extract_document", broken)
+    outcome = process_path(_small_page(tmp_path / "page.png"), settings)
+    result = outcome.result
+    assert result.status is Status.REJECTED
+    assert [i.code for i in result.issues] == ["E_INTERNAL"]
+    assert "ValueError" in result.issues[0].message
+    assert "6789" not in result.to_json() and "Jane" not in result.to_json()
+    assert result.page_count == 1 and len(result.document_id) == 64
+
+
+def test_blank_white_page_is_unknown_not_an_error(settings: Settings, tmp_path: Path) -> None:
+    outcome = process_path(_small_page(tmp_path / "white.png"), settings)
+    result = outcome.result
+    assert result.form_type.value == "unknown"
+    assert result.page_count == 1
+    assert [p.role.value for p in result.pages] == ["blank"]
+    assert result.status in {Status.REJECTED, Status.NEEDS_REVIEW}
+    assert {s.stage for s in outcome.timings} >= {"intake", "cleanup", "extraction"}
