@@ -31,6 +31,9 @@ OSD_MAX_DPI = 200
 OSD_TRUSTED_CONFIDENCE = 5.0
 """At or above this OSD is trusted; below it a projection profile and a band OCR decide."""
 
+MIN_READING_SCORE = 2.0
+"""Least sum of word confidences for the band check to turn a page (about three words)."""
+
 DESKEW_MAX_DEGREES = 6.0
 DESKEW_MIN_DEGREES = 0.1
 """Skew below this is left alone: rotating costs sharpness for no OCR gain."""
@@ -118,8 +121,9 @@ def detect_rotation(image: np.ndarray, *, dpi: int, settings: Settings) -> Rotat
         sideways = found.rotate in (90, 270)
     turns = (90, 270) if sideways else (0, 180)
     scores = {turn: _reading_score(rotate_quarter(image, turn), dpi, settings) for turn in turns}
-    best = max(turns, key=lambda turn: scores[turn])
-    if scores[best] == 0:
+    best, other = sorted(turns, key=lambda turn: scores[turn], reverse=True)
+    if scores[best] < MIN_READING_SCORE or scores[best] < 1.5 * scores[other]:
+        # Neither turn reads clearly (a chart, a photo): leave the page as it came.
         return Rotation(0, 0.0, "none")
     return Rotation(best, found.confidence if best == found.rotate else 0.5, "profile+ocr")
 
