@@ -44,3 +44,14 @@ def test_cleanup_is_not_worse_than_raw_on_unlv_originals(
     raw = np.mean([raw_row(s, settings).cer for s in originals])
     cleaned = np.mean([cleanup_row(s, settings).cer for s in originals])
     assert cleaned <= raw * 1.02  # "no worse": within two percent of raw
+
+
+@pytest.mark.slow
+def test_cleanup_cuts_fax_standard_cer_by_thirty_percent(
+    realdata_dir: Path, settings: Settings
+) -> None:
+    """The issue's target: against raw Tesseract on the page as the fax stores it."""
+    faxes = [s for s in unlv_samples(realdata_dir, settings) if s.variant == "fax_standard"]
+    raw = np.mean([raw_row(s, settings, received=True).cer for s in faxes])
+    cleaned = np.mean([cleanup_row(s, settings).cer for s in faxes])
+    assert cleaned <= 0.7 * raw
