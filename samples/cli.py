@@ -7,6 +7,7 @@ import math
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,9 +16,16 @@ from rich.table import Table
 
 from faxflow.errors import ConfigError
 from faxflow.model import FormType
-from samples.degrade import PROFILES
-from samples.evaluate import CHECKBOX, TEXT, Accuracy, EvalReport, evaluate
-from samples.generate import FORMS, GeneratedDocument, generate, plan
+
+if TYPE_CHECKING:
+    from samples.evaluate import Accuracy, EvalReport
+    from samples.generate import GeneratedDocument
+
+# Copies of samples.degrade.PROFILES and samples.generate.FORMS, for --help and option
+# checks: importing those modules loads OpenCV, Faker and pdfplumber, which would slow every
+# `faxflow` start. tests/faxflow/test_cli_startup.py keeps the copies equal to the originals.
+PROFILE_NAMES = ("fax_fine", "fax_standard", "scan_grey", "scan_rotated", "with_cover")
+FORM_TYPES = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
 
 console = Console()
 
@@ -37,13 +45,13 @@ def generate_command(
         [],
         "--profile",
         "-p",
-        help=f"Degradation profile, repeatable; default all: {', '.join(PROFILES)}.",
+        help=f"Degradation profile, repeatable; default all: {', '.join(PROFILE_NAMES)}.",
     ),
     form: list[str] = typer.Option(
         [],
         "--form",
         "-f",
-        help="Form type, repeatable; default both: cdc_pui_2020, mdhhs_dhs1171.",
+        help=f"Form type, repeatable; default both: {', '.join(FORM_TYPES)}.",
     ),
     start: int = typer.Option(
         0, "--start", min=0, help="Number of the first document (to add to an existing set)."
@@ -59,10 +67,12 @@ def generate_command(
     cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
     `faxflow eval RESULTS --truth OUT/truth` measure accuracy.
     """
+    from samples.generate import generate, plan
+
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder (it is created if missing)")
-    forms = [_form(f) for f in form] or list(FORMS)
-    specs = plan(count, seed, profiles=profile or PROFILES, forms=forms, start=start)
+    forms = [_form(f) for f in form] or list(FORM_TYPES)
+    specs = plan(count, seed, profiles=profile or PROFILE_NAMES, forms=forms, start=start)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]generating"),
@@ -88,8 +98,8 @@ def _form(value: str) -> FormType:
         form_type = FormType(value)
     except ValueError:
         form_type = FormType.UNKNOWN
-    if form_type not in FORMS:
-        raise ConfigError(f"unknown form {value!r}; choose cdc_pui_2020 or mdhhs_dhs1171")
+    if form_type not in FORM_TYPES:
+        raise ConfigError(f"unknown form {value!r}; choose {' or '.join(FORM_TYPES)}")
     return form_type
 
 
@@ -140,6 +150,8 @@ def eval_command(
     correct fields in documents the pipeline accepted) and the accepted share. A missing
     result counts as every field wrong.
     """
+    from samples.evaluate import evaluate
+
     report = evaluate(results, truth)
     _print_report(report, all_fields=fields)
     if json_out is not None:
@@ -156,6 +168,8 @@ def _pct(acc: Accuracy) -> str:
 
 
 def _print_report(report: EvalReport, *, all_fields: bool) -> None:
+    from samples.evaluate import CHECKBOX, TEXT
+
     table = Table(title=f"faxflow eval — {len(report.documents)} documents")
     for column in ("group", "documents", "fields", "all", "text", "checkbox"):
         table.add_column(column, justify="left" if column == "group" else "right")
