@@ -7,15 +7,25 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from alembic.util import CommandError
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from faxflow.errors import ConfigError
 from faxflow.settings import get_settings
-from loaders.aggregates import AGGREGATES, describe_aggregates
 
 console = Console(stderr=True)
+
+# A copy of loaders.aggregates.describe_aggregates(), for --help and checking --what:
+# importing that module loads pandas, SQLAlchemy and Alembic, which would slow every
+# `faxflow` start. tests/faxflow/test_cli_startup.py keeps the copy equal to the original.
+AGGREGATE_DESCRIPTIONS: dict[str, str] = {
+    "infections_by_day": "infection reports per day by jurisdiction, county and case status",
+    "epi_curve": "the epidemic curve: cases by onset date, county and case status",
+    "severity": "hospitalisations, ICU admissions, ventilation and deaths by county",
+    "benefits_by_county": "benefit applications per county, day and programme",
+    "processing_by_centre": "received / accepted / needs review / rejected and median "
+    "minutes to record, per centre and day",
+    "corrections_by_field": "reviewer corrections per form and field, most corrected first",
+}
 
 
 class ExportFormat(StrEnum):
@@ -24,7 +34,7 @@ class ExportFormat(StrEnum):
 
 
 def _names_help() -> str:
-    return "\n\n".join(f"{name}: {text}" for name, text in describe_aggregates().items())
+    return "\n\n".join(f"{name}: {text}" for name, text in AGGREGATE_DESCRIPTIONS.items())
 
 
 DB_OPTION = typer.Option(
@@ -40,7 +50,7 @@ def export(
         ...,
         "--what",
         "-w",
-        help=f"Which table to export: {', '.join(AGGREGATES)}.",
+        help=f"Which table to export: {', '.join(AGGREGATE_DESCRIPTIONS)}.",
         show_default=False,
     ),
     fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", "-f", help="File format."),
@@ -55,11 +65,13 @@ def export(
     db: str | None = DB_OPTION,
 ) -> None:
     """Export an analysts' table (counts by place and day) as CSV or Parquet."""
+    name = what.strip().lower()
+    if name not in AGGREGATE_DESCRIPTIONS:
+        choices = ", ".join(AGGREGATE_DESCRIPTIONS)
+        raise ConfigError(f"no table named {what!r}; choose one of: {choices}")
+    from loaders.aggregates import AGGREGATES
     from loaders.db import engine_for, upgrade
 
-    name = what.strip().lower()
-    if name not in AGGREGATES:
-        raise ConfigError(f"no table named {what!r}; choose one of: {', '.join(AGGREGATES)}")
     engine = engine_for(db or get_settings().db_url)
     try:
         upgrade(engine)
@@ -92,6 +104,8 @@ db_app = typer.Typer(
 
 
 def _where(db: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
     from loaders.db import describe
 
     return describe(make_url(db or get_settings().db_url))
@@ -103,6 +117,8 @@ def db_upgrade(
     db: str | None = DB_OPTION,
 ) -> None:
     """Create or migrate faxflow's tables up to REVISION."""
+    from alembic.util import CommandError
+
     from loaders.db import current_revision, upgrade
 
     url = db or get_settings().db_url
@@ -122,6 +138,8 @@ def db_downgrade(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Migrate faxflow's tables down to REVISION (data in dropped tables is lost)."""
+    from alembic.util import CommandError
+
     from loaders.db import current_revision, downgrade
 
     url = db or get_settings().db_url
