@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from dashboard.auth import Role, UserAccountError
 from faxflow.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 console = Console()
+
+
+class RoleChoice(StrEnum):
+    """The values of dashboard.auth.Role, for --role: importing dashboard.auth loads FastAPI,
+    which would slow every `faxflow` start. tests/faxflow/test_cli_startup.py keeps the two
+    equal."""
+
+    REVIEWER = "reviewer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
 
 users_app = typer.Typer(
     help="Dashboard accounts: reviewer (review queue), analyst (charts, exports, read-only "
@@ -81,6 +92,8 @@ def dashboard_command(
 
 
 def _read_password(password_stdin: bool) -> str:
+    from dashboard.auth import UserAccountError
+
     if password_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
@@ -93,7 +106,7 @@ def _read_password(password_stdin: bool) -> str:
 @users_app.command("add")
 def add_command(
     name: str = typer.Argument(..., help="User name (a-z, 0-9, '.', '_', '-')."),
-    role: Role = typer.Option(..., "--role", "-r", help="reviewer, analyst or admin."),
+    role: RoleChoice = typer.Option(..., "--role", "-r", help="reviewer, analyst or admin."),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from the first line of stdin."
     ),
@@ -102,7 +115,7 @@ def add_command(
     from dashboard.users import add_user
 
     password = _read_password(password_stdin)
-    account = add_user(_engine(get_settings()), name, password, role)
+    account = add_user(_engine(get_settings()), name, password, role.value)
     console.print(f"added [bold]{account.username}[/bold] as {account.role.value}")
 
 
