@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from faxflow.settings import get_settings
-from validate.calibrate import (
-    THRESHOLDS_FILE,
-    Calibration,
-    GroupNumbers,
-    calibrate,
-    group_numbers,
-    load_samples,
-    simulate,
-    write_thresholds,
-)
+from faxflow.settings import DEFAULT_THRESHOLDS_FILE, get_settings
+
+if TYPE_CHECKING:
+    from validate.calibrate import Calibration, GroupNumbers
+
+# Where --write stores the thresholds: validate.calibrate.THRESHOLDS_FILE, taken from
+# faxflow.settings because importing validate.calibrate at start-up would slow every
+# `faxflow` command. tests/faxflow/test_cli_startup.py keeps the two equal.
+THRESHOLDS_FILE = DEFAULT_THRESHOLDS_FILE
 
 console = Console()
 
@@ -79,6 +78,14 @@ def calibrate_command(
     Typical run: faxflow samples generate -o S -n 60; faxflow process S/docs --out R --no-db;
     faxflow calibrate R --truth S/truth --write
     """
+    from validate.calibrate import (
+        calibrate,
+        group_numbers,
+        load_samples,
+        simulate,
+        write_thresholds,
+    )
+
     settings = get_settings()
     with Progress(
         TextColumn("[bold]scoring"),
