@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -25,18 +25,12 @@ from faxflow.errors import ExitCode, FaxflowError
 from faxflow.ledger import Ledger
 from faxflow.model import SourceDocument
 from faxflow.settings import Settings, get_settings
-from ingest.intake import (
-    IntakeFolders,
-    IntakeReport,
-    Outcome,
-    ProcessFn,
-    check_invariant,
-    claim_ready,
-    inbox_files,
-    process_claim,
-)
 from ingest.ledger import JsonlLedger
-from ingest.raster import verify_pages
+
+if TYPE_CHECKING:
+    # ingest.intake and ingest.raster load Pillow and OpenCV: imported where they are used,
+    # so that `faxflow --help` and unrelated commands start fast.
+    from ingest.intake import IntakeReport, ProcessFn
 
 console = Console(stderr=True)
 
@@ -116,6 +110,8 @@ def open_ledger(settings: Settings, path: Path | None) -> Ledger:
         db.upgrade(engine)
         ledger: Ledger = importlib.import_module("loaders.ledger").SqlLedger(engine)
         return ledger
+    from ingest.intake import IntakeFolders
+
     folders = IntakeFolders.from_settings(settings)
     return JsonlLedger(path or folders.state / "ledger.jsonl")
 
@@ -125,6 +121,8 @@ def choose_process(settings: Settings, mode: ProcessMode) -> tuple[ProcessFn, st
     if mode is ProcessMode.AUTO:
         mode = ProcessMode.PIPELINE if _pipeline_ready() else ProcessMode.VERIFY
     if mode is ProcessMode.VERIFY:
+        from ingest.raster import verify_pages
+
         return (lambda source: verify_pages(source, settings)), "decode every page, then archive"
     return _pipeline_process(settings), "the full pipeline (OCR, extraction, validation)"
 
@@ -189,6 +187,8 @@ def run_command(
     changed for FAXFLOW_STABLE_SECONDS. Refused files go to quarantine/<CODE>/ with a
     reason file a clerk can read. Exit code 3 when any file was quarantined.
     """
+    from ingest.intake import IntakeFolders, IntakeReport, Outcome
+
     settings = get_settings()
     ledger = open_ledger(settings, ledger_path)
     process_fn, description = choose_process(settings, process)
@@ -221,6 +221,8 @@ def run_command(
 
 
 def _one_pass(settings: Settings, ledger: Ledger, process_fn: ProcessFn) -> IntakeReport:
+    from ingest.intake import claim_ready, process_claim
+
     claims, report = claim_ready(settings, ledger)
     if not claims:
         return report
@@ -239,6 +241,8 @@ def _one_pass(settings: Settings, ledger: Ledger, process_fn: ProcessFn) -> Inta
 
 
 def _print_summary(report: IntakeReport) -> None:
+    from ingest.intake import Outcome
+
     table = Table(title="intake summary", show_header=True)
     table.add_column("outcome")
     table.add_column("files", justify="right")
@@ -273,6 +277,8 @@ def status_command(
     The invariant: every file that entered the inbox is in archive/ or quarantine/ (or in
     work/ while claimed) and has exactly one ledger row. Exit code 1 when it is broken.
     """
+    from ingest.intake import IntakeFolders, check_invariant, inbox_files
+
     settings = get_settings()
     ledger = open_ledger(settings, ledger_path)
     folders = IntakeFolders.from_settings(settings)
