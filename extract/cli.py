@@ -9,24 +9,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from extract.from_pdf import (
-    Draft,
-    anchor_problems,
-    load_label_map,
-    render_overlay,
-    template_from_pdf,
-    template_to_yaml,
-)
-from extract.template import FormTemplate, coverage_problems, load_template
 from faxflow.errors import ExitCode, TemplateError
 from faxflow.model import FormType
 from faxflow.settings import get_settings
+
+if TYPE_CHECKING:
+    # extract.from_pdf and extract.template (pdfplumber, PyYAML, NumPy) are imported in the
+    # commands that use them, so that `faxflow --help` and other commands start fast.
+    from extract.template import FormTemplate
 
 console = Console(stderr=True)
 
@@ -82,6 +79,8 @@ def from_pdf_command(
     schema names; everything else is written under 'proposals:' for a person to finish.
     Review the result with 'faxflow template show'.
     """
+    from extract.from_pdf import Draft, load_label_map, template_from_pdf, template_to_yaml
+
     kind = _form_type(form_type)
     mapping_path = labels or (pdf.parent / "labels.yaml")
     mapping = load_label_map(mapping_path) if mapping_path.is_file() else None
@@ -117,6 +116,8 @@ def from_pdf_command(
 
 
 def _template_for(form_type_or_path: str) -> FormTemplate:
+    from extract.template import load_template
+
     path = Path(form_type_or_path)
     if path.suffix in {".yaml", ".yml"} or path.is_dir():
         return load_template(path / "template.yaml" if path.is_dir() else path)
@@ -137,6 +138,8 @@ def show_command(
     of its last box), unfinished proposals orange. Look at it before committing a
     template change.
     """
+    from extract.from_pdf import render_overlay
+
     template = _template_for(form_type)
     if page > len(template.pages):
         raise typer.BadParameter(
@@ -166,6 +169,9 @@ def validate_command(
 
     Exit code 0 when all are valid, 2 otherwise.
     """
+    from extract.from_pdf import anchor_problems
+    from extract.template import coverage_problems, load_template
+
     root = path or get_settings().templates_dir
     files = sorted(root.glob("*/template.yaml")) if root.is_dir() else [root]
     if root.is_dir() and (root / "template.yaml").is_file():
