@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from faxflow.model import Status
+from loaders.aggregate_names import DESCRIPTIONS
 from loaders.db import session_scope
 from loaders.tables import (
     documents,
@@ -214,17 +215,6 @@ AGGREGATES: dict[str, Aggregate] = {
     "corrections_by_field": corrections_by_field,
 }
 """Every aggregate by name (``faxflow export --what NAME``)."""
-
-
-DESCRIPTIONS: dict[str, str] = {
-    "infections_by_day": "infection reports per day by jurisdiction, county and case status",
-    "epi_curve": "the epidemic curve: cases by onset date, county and case status",
-    "severity": "hospitalisations, ICU admissions, ventilation and deaths by county",
-    "benefits_by_county": "benefit applications per county, day and programme",
-    "processing_by_centre": "received / accepted / needs review / rejected and median "
-    "minutes to record, per centre and day",
-    "corrections_by_field": "reviewer corrections per form and field, most corrected first",
-}
 
 
 def describe_aggregates() -> dict[str, str]:

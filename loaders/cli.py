@@ -11,21 +11,14 @@ from rich.console import Console
 
 from faxflow.errors import ConfigError
 from faxflow.settings import get_settings
+from loaders.aggregate_names import DESCRIPTIONS
 
 console = Console(stderr=True)
 
 # A copy of loaders.aggregates.describe_aggregates(), for --help and checking --what:
 # importing that module loads pandas, SQLAlchemy and Alembic, which would slow every
 # `faxflow` start. tests/faxflow/test_cli_startup.py keeps the copy equal to the original.
-AGGREGATE_DESCRIPTIONS: dict[str, str] = {
-    "infections_by_day": "infection reports per day by jurisdiction, county and case status",
-    "epi_curve": "the epidemic curve: cases by onset date, county and case status",
-    "severity": "hospitalisations, ICU admissions, ventilation and deaths by county",
-    "benefits_by_county": "benefit applications per county, day and programme",
-    "processing_by_centre": "received / accepted / needs review / rejected and median "
-    "minutes to record, per centre and day",
-    "corrections_by_field": "reviewer corrections per form and field, most corrected first",
-}
+AGGREGATE_DESCRIPTIONS = DESCRIPTIONS
 
 
 class ExportFormat(StrEnum):
