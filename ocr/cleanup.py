@@ -25,8 +25,9 @@ from ocr.tesseract import Orientation, detect_orientation, read_words
 OCR_DPI = 300
 """Resolution Tesseract's LSTM reads best at (text x-height of ~20 px for 10 pt)."""
 
-OSD_MAX_DPI = 200
-"""Orientation detection runs on a copy no finer than this: as accurate, and cheaper."""
+OSD_DPI = 200
+"""Orientation detection runs on a copy at this resolution: finer is slower and no more
+accurate; coarser (150 dpi, or a 90 dpi scan as it is) made OSD misjudge small text."""
 
 OSD_TRUSTED_CONFIDENCE = 5.0
 """At or above this OSD is trusted; below it a projection profile and a band OCR decide."""
@@ -100,11 +101,11 @@ def detect_rotation(image: np.ndarray, *, dpi: int, settings: Settings) -> Rotat
     """How many degrees clockwise (0/90/180/270) turn the page upright.
 
     Tesseract OSD decides when it is sure (confidence of at least
-    :data:`OSD_TRUSTED_CONFIDENCE`; it runs on the page itself up to :data:`OSD_MAX_DPI`,
-    because shrinking small fax text made it answer 180 for upright pages).  Otherwise a
-    projection profile tells whether text lines run across or down the page, and a cheap
-    OCR of a middle band in the two remaining turns picks the one that reads."""
-    small = _resize_to(image, dpi=dpi, target=min(dpi, OSD_MAX_DPI))
+    :data:`OSD_TRUSTED_CONFIDENCE`, on a copy at :data:`OSD_DPI`).  Otherwise a projection
+    profile tells whether text lines run across or down the page, and a cheap OCR of a
+    middle band in the remaining turns (and as it came) picks the one that reads clearly
+    best; when none does, the page stays as it came."""
+    small = _resize_to(image, dpi=dpi, target=OSD_DPI)
     found: Orientation = detect_orientation(small, settings=settings)
     if found.confidence >= OSD_TRUSTED_CONFIDENCE:
         return Rotation(found.rotate, found.confidence, "osd")
@@ -119,11 +120,13 @@ def detect_rotation(image: np.ndarray, *, dpi: int, settings: Settings) -> Rotat
         sideways = False
     else:
         sideways = found.rotate in (90, 270)
-    turns = (90, 270) if sideways else (0, 180)
+    # Leaving the page as it came (0) is always a candidate: a form's boxes can make its
+    # column profile look like sideways text.
+    turns = (0, 90, 270) if sideways else (0, 180)
     scores = {turn: _reading_score(rotate_quarter(image, turn), dpi, settings) for turn in turns}
-    best, other = sorted(turns, key=lambda turn: scores[turn], reverse=True)
+    best, other = sorted(turns, key=lambda turn: scores[turn], reverse=True)[:2]
     if scores[best] < MIN_READING_SCORE or scores[best] < 1.5 * scores[other]:
-        # Neither turn reads clearly (a chart, a photo): leave the page as it came.
+        # No turn reads clearly better (a chart, a photo): leave the page as it came.
         return Rotation(0, 0.0, "none")
     return Rotation(best, found.confidence if best == found.rotate else 0.5, "profile+ocr")
 
