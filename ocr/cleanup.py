@@ -1,8 +1,9 @@
 """Page and field-crop cleanup with OpenCV, one small function per step.
 
-Each step is switched by ``settings.cleanup.<step>`` and was kept only because it
-measurably helped OCR (numbers in ``docs/ocr.md``).  Every function takes and returns a
-2-D uint8 grey image (0 black ink, 255 white paper) and never modifies its input.
+Each step is switched by ``settings.cleanup.<step>``; what each does to OCR accuracy is
+measured in ``docs/ocr.md`` (``binarise`` hurt, so it is off by default).  Every function
+takes and returns a 2-D uint8 grey image (0 black ink, 255 white paper) and never
+modifies its input.
 
 :func:`clean_page` composes the page steps; :func:`prepare_field_crop` readies a field crop
 for :func:`ocr.tesseract.read_text`; :func:`ocr_image` turns a clean page into the image
@@ -49,7 +50,7 @@ class Rotation:
 
     degrees: int
     confidence: float
-    method: str  # "osd", "profile" or "none"
+    method: str  # "osd", "profile+ocr" or "none"
 
 
 # --------------------------------------------------------------------------------------
@@ -485,6 +486,6 @@ def _profile_sharpness(profile: np.ndarray) -> float:
 
 
 def _last_true(flags: np.ndarray) -> int:
-    """Length of the leading run of True in ``flags``... up to the last True in it."""
+    """How many leading entries to clear: up to and including the last True."""
     hits = np.flatnonzero(flags)
     return int(hits[-1]) + 1 if hits.size else 0
