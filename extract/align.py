@@ -49,6 +49,7 @@ class FeatureMatch:
     good: int
     inliers: int
     homography: np.ndarray | None  # 3x3, full-resolution page → reference pixels
+    coverage: float = 0.0  # share of the reference's height its inliers span
 
     @property
     def inlier_ratio(self) -> float:
@@ -105,10 +106,12 @@ def match_homography(
     inliers = int(mask.sum())
     if inliers < MIN_INLIERS or not _plausible(homography):
         return FeatureMatch(len(pairs), 0, None)
+    kept = dst[mask.ravel().astype(bool)]
+    coverage = float(np.ptp(kept[:, 1])) / max(1.0, ref.shape[0] * ref.scale)
     lift = np.diag([1.0 / ref.scale, 1.0 / ref.scale, 1.0])
     drop = np.diag([query.scale, query.scale, 1.0])
     full = lift @ homography @ drop
-    return FeatureMatch(len(pairs), inliers, full / full[2, 2])
+    return FeatureMatch(len(pairs), inliers, full / full[2, 2], coverage)
 
 
 def _plausible(homography: np.ndarray) -> bool:

@@ -53,6 +53,7 @@ MATCH_MIN_SCORE = 0.2
 ≈0.1 (shared headers), right pages 0.6-1.0 even as standard-resolution faxes."""
 MATCH_MIN_INLIERS = 30
 
+FULL_COVERAGE = 0.6  # inliers spanning 60% of the page height count in full
 CANDIDATES = 3  # reference pages (by ratio-test matches) that get a RANSAC fit
 SIBLING_THUMB_DIFF = 15.0  # mean grey difference of 85x110 thumbnails worth a closer look
 SIBLING_MIN_SCORE = 0.6  # reference pages matching each other this well are siblings
@@ -276,9 +277,12 @@ def classify_page(
 
 
 def _score(found: FeatureMatch, page: IndexedPage) -> float:
+    """Inliers relative to the reference's self-match, discounted when they cluster in a
+    band of the page (a header several pages share is not a page match)."""
     if found.homography is None or found.inliers < MATCH_MIN_INLIERS:
         return 0.0
-    return min(1.0, found.inliers / page.self_inliers)
+    spread = min(1.0, found.coverage / FULL_COVERAGE)
+    return min(1.0, found.inliers / page.self_inliers) * spread
 
 
 def _search(
@@ -381,7 +385,9 @@ def resolve_pages(matches: Sequence[PageMatch]) -> list[PageMatch]:
             best_for[found.key] = i
     first_form = next((i for i, m in enumerate(out) if m.role is PageRole.FORM), len(out))
     for i in range(first_form):
-        if out[i].role is PageRole.UNKNOWN:
+        # Only a page that matched nothing is a cover sheet; a demoted duplicate or a page
+        # of another form stays unknown.
+        if out[i].role is PageRole.UNKNOWN and matches[i].role is PageRole.UNKNOWN:
             out[i] = replace(out[i], role=PageRole.COVER)
     return out
 

@@ -35,6 +35,7 @@ from extract.normalise import STRICT_KINDS, normalise
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
+    UPSCALE,
     BlankMasks,
     ZoneInk,
     ZoneReading,
@@ -43,8 +44,9 @@ from extract.read import (
     read_comb,
     read_text_zones,
     reread_zone,
-    safe_whitelist,
     residue_from_ink,
+    safe_whitelist,
+    underline_ink,
     zone_box,
 )
 from extract.reference import POINTS_PER_INCH, ReferencePage, points_to_pixels
@@ -55,6 +57,7 @@ from faxflow.model import (
     FieldResult,
     FormType,
     Issue,
+    OcrWord,
     PageReport,
     PageRole,
 )
@@ -250,7 +253,10 @@ def read_page(
     if not text_specs and not comb_specs:
         return results, issues
     clean = residue_from_ink(written)
-    readings, split = read_text_zones(clean, text_specs, settings=settings, dpi=dpi)
+    underlines = underline_ink(aligned, _masks_of(reference))
+    readings, split = read_text_zones(
+        clean, text_specs, settings=settings, dpi=dpi, underlines=underlines
+    )
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi)
     for spec in [*text_specs, *comb_specs]:
@@ -308,12 +314,21 @@ def _text_field(
         and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
     )
     if doubtful and reading.method != "comb":
-        again = reread_zone(split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec))
+        again = reread_zone(
+            split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec)
+        )
         again_value = _value_of(spec.kind, again.text)
         if again_value is not None and again_value == value:
             agreed = True
         elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
             reading, value = again, again_value
+    if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
+        # Writing that crosses the form's own print (digits over the printed slashes of
+        # __/__/____) loses strokes in the residue; read the zone as printed instead.
+        raw = _raw_zone(spec, aligned, settings=settings)
+        raw_value = _value_of(spec.kind, raw.text)
+        if raw_value is not None:
+            reading, value = raw, raw_value
     if value is None and spec.kind in STRICT_KINDS:
         anchored = _label_fallback(spec, aligned, settings=settings)
         if anchored is not None:
@@ -350,6 +365,45 @@ def _text_field(
         bbox=reading.bbox,
         raw_text=reading.text or None,
     )
+
+
+def _raw_zone(spec: FieldSpec, aligned: np.ndarray, *, settings: Settings) -> ZoneReading:
+    """The zone of the aligned page as it is (form print included), read as one line."""
+    from ocr.tesseract import read_words
+
+    dpi = settings.page_dpi
+    s = dpi / POINTS_PER_INCH
+    x0, y0, x1, y1 = zone_box(spec, dpi, aligned.shape[:2])
+    box = (
+        max(0, int(x0 - 2 * s)),
+        max(0, int(y0 - 2 * s)),
+        min(aligned.shape[1], int(x1 + 8 * s)),
+        min(aligned.shape[0], int(y1 + 2 * s)),
+    )
+    crop = aligned[box[1] : box[3], box[0] : box[2]]
+    if crop.size == 0:
+        return ZoneReading("", 0.0, box, 0, (), "raw")
+    big = cv2.resize(crop, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    found = read_words(big, settings=settings, psm=7, dpi=dpi * UPSCALE, whitelist=_whitelist(spec))
+    words = [
+        OcrWord(w.text, w.confidence, tuple(v // UPSCALE for v in w.bbox), w.line_key)  # type: ignore[arg-type]
+        for w in found
+    ]
+    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    if not kept:
+        return ZoneReading("", 0.0, box, 0, (), "raw")
+    placed = tuple(
+        OcrWord(
+            w.text,
+            w.confidence,
+            (w.bbox[0] + box[0], w.bbox[1] + box[1], w.bbox[2] + box[0], w.bbox[3] + box[1]),
+            w.line_key,
+        )
+        for w in kept
+    )
+    text = " ".join(w.text for w in placed)
+    conf = float(np.mean([w.confidence for w in placed]))
+    return ZoneReading(text, conf, box, len(text), placed, "raw")
 
 
 def _evidence(reading: ZoneReading) -> float:

@@ -107,18 +107,37 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
     page = aligned < INK_LEVEL
     new = page & ~(masks.ink & ~masks.rules)
     new &= ~_page_rule_rows(page, masks.rules)
-    streaks = cv2.morphologyEx(page.astype(np.uint8), cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
+    streaks = cv2.morphologyEx(
+        page.astype(np.uint8), cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)
+    )
     streaks = cv2.dilate(((streaks > 0) & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8))
     remnants = cv2.morphologyEx(
         new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8)
     )
     new &= ~((streaks > 0) | (remnants > 0))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        new.astype(np.uint8), connectivity=8
-    )
+    new = _keep_attached(new, masks.rules)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
     return keep[labels]
+
+
+def _keep_attached(new: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Inside rule bands keep only ink that hangs off writing outside the band (a letter's
+    foot, a descender); loose slivers of the rule itself go."""
+    seed = new & ~bands
+    inside = new & bands
+    if not inside.any():
+        return new
+    kept = seed.copy()
+    for _ in range(2 * GROW_PX + 6):
+        grown = kept.copy()
+        grown[1:] |= kept[:-1] & inside[1:]
+        grown[:-1] |= kept[1:] & inside[:-1]
+        if np.array_equal(grown, kept):
+            break
+        kept = grown
+    return kept
 
 
 RULE_STRETCH_PX = 60  # rules are examined in stretches this long (tolerates slight tilt)
@@ -141,16 +160,22 @@ def _page_rule_rows(page: np.ndarray, bands: np.ndarray) -> np.ndarray:
                 continue
             band = bands[y : y + h, sx:ex]
             erase = rows[:, None] & band
-            # Columns where a stroke crosses the rule (ink just above and just below it)
-            # keep their pixels: descenders through an underline stay connected.
+            # Columns where writing touches the rule (ink just above or just below it)
+            # keep their pixels: letters sitting on the line keep their feet (their
+            # bottom stroke *is* on the rule) and descenders through it stay whole.
             top = y + int(np.argmax(rows))
             bottom = y + h - 1 - int(np.argmax(rows[::-1]))
             if top >= 2 and bottom + 2 < page.shape[0]:
                 above = page[top - 2 : top, sx:ex].any(axis=0)
                 below = page[bottom + 1 : bottom + 3, sx:ex].any(axis=0)
-                erase[:, above & below] = False
+                erase[:, above | below] = False
             out[y : y + h, sx:ex] |= erase
     return out
+
+
+def underline_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
+    """The page's ink on the blank's printed rules (given back under writing for OCR)."""
+    return (aligned < INK_LEVEL) & masks.rules
 
 
 def residue(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
@@ -239,15 +264,35 @@ class ZoneInk:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    underlines: np.ndarray | None = None  # the page's own rule ink (bool), or None
+
     def image(self, zone: int | None = None) -> np.ndarray:
-        """Binary image of the owned ink (of one zone, or of every zone)."""
+        """Binary image of the owned ink (of one zone, or of every zone), with the rule the
+        writing sits on given back under it: Tesseract reads underlined text well, while
+        a rule cut out of the letters it touches takes their feet along."""
         owned = self.owner[self.labels]
         mask = owned == zone if zone is not None else owned >= 0
+        if self.underlines is not None:
+            zones = [zone] if zone is not None else range(len(self.names))
+            for i in zones:
+                extent = self.extents[i]
+                if extent is None or self.ink[i] < MIN_INK_PIXELS:
+                    continue
+                x0, y0, x1, y1 = extent
+                y0, y1 = max(0, y0 - 2), y1 + 4
+                mask[y0:y1, x0:x1] |= self.underlines[y0:y1, x0:x1]
         return np.where(mask, 0, 255).astype(np.uint8)
 
 
-def split_ink(clean: np.ndarray, specs: Sequence[FieldSpec], *, dpi: int) -> ZoneInk:
-    """Give each connected component of the residue ``clean`` to one text zone."""
+def split_ink(
+    clean: np.ndarray,
+    specs: Sequence[FieldSpec],
+    *,
+    dpi: int,
+    underlines: np.ndarray | None = None,
+) -> ZoneInk:
+    """Give each connected component of the residue ``clean`` to one text zone;
+    ``underlines`` (the page's ink on the blank's rules) is kept for :meth:`ZoneInk.image`."""
     shape = (clean.shape[0], clean.shape[1])
     names = tuple(spec.name for spec in specs)
     zones = tuple(zone_box(spec, dpi, shape) for spec in specs)
@@ -276,18 +321,23 @@ def split_ink(clean: np.ndarray, specs: Sequence[FieldSpec], *, dpi: int) -> Zon
         ink[best] += area
         box = (x, y, x + w, y + h)
         extents[best] = box if extents[best] is None else _union([extents[best], box])  # type: ignore[list-item]
-    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents))
+    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines)
 
 
 def read_text_zones(
-    clean: np.ndarray, specs: Sequence[FieldSpec], *, settings: Settings, dpi: int
+    clean: np.ndarray,
+    specs: Sequence[FieldSpec],
+    *,
+    settings: Settings,
+    dpi: int,
+    underlines: np.ndarray | None = None,
 ) -> tuple[dict[str, ZoneReading], ZoneInk]:
     """Read every text zone of one aligned page with a single Tesseract call.
 
     ``clean`` is the page's residue (see :func:`residue`)."""
     from ocr.tesseract import read_words
 
-    split = split_ink(clean, specs, dpi=dpi)
+    split = split_ink(clean, specs, dpi=dpi, underlines=underlines)
     readings: dict[str, ZoneReading] = {}
     inked: list[int] = []
     for i, name in enumerate(split.names):

@@ -44,17 +44,34 @@ class Style:
     mark: str = "x"  # x | tick | fill
 
 
+def rule_row(blank: np.ndarray, box: tuple[int, int, int, int]) -> int | None:
+    """The row of the printed rule (underline) under a zone, if there is one."""
+    x0, y0, x1, y1 = box
+    band = blank[max(0, y0) : y1 + 12, x0:x1] < 128
+    if band.size == 0:
+        return None
+    fill = band.mean(axis=1)
+    row = int(np.argmax(fill))
+    return y0 + row if fill[row] > 0.6 else None
+
+
 def type_text(
-    draw: ImageDraw.ImageDraw, spec: FieldSpec, text: str, *, dpi: int, style: Style
+    draw: ImageDraw.ImageDraw,
+    spec: FieldSpec,
+    text: str,
+    *,
+    dpi: int,
+    style: Style,
+    blank: np.ndarray | None = None,
 ) -> None:
+    """Type ``text`` with its baseline just above the zone's underline (or its bottom)."""
     assert spec.region is not None
-    x0, _, _, y1 = points_to_pixels(spec.region, dpi)
+    x0, y0, x1, y1 = points_to_pixels(spec.region, dpi)
     s = dpi / POINTS_PER_INCH
     face = font(style.font_index, int(style.size_pt * s))
-    bottom = y1 - 1.5 * s + style.dy_pt * s
-    left = x0 + style.dx_pt * s
-    box = draw.textbbox((0, 0), text, font=face, anchor="ls")
-    draw.text((left, bottom - max(0, box[3])), text, font=face, fill=0, anchor="ls")
+    line = rule_row(blank, (x0, y0, x1, y1)) if blank is not None else None
+    baseline = (line - 2 if line is not None else y1 - 2 * s) + style.dy_pt * s
+    draw.text((x0 + style.dx_pt * s, baseline), text, font=face, fill=0, anchor="ls")
 
 
 def type_comb(
@@ -114,7 +131,7 @@ def fill_page(
         if value is None or spec.options:
             continue
         if spec.region is not None:
-            type_text(draw, spec, str(value), dpi=dpi, style=style)
+            type_text(draw, spec, str(value), dpi=dpi, style=style, blank=blank)
         else:
             type_comb(draw, spec, str(value), dpi=dpi, style=style)
     image = np.asarray(pil).copy()

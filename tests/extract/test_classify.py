@@ -1,0 +1,103 @@
+"""Classification: every template page under rotation, skew, scale and shift; cover and
+blank pages; reordered pages; near-identical DHS person pages; duplicates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from extract.classify import classify_page, classify_pages, document_form_type
+from faxflow.model import FormType, PageRole
+from tests.extract.synthetic import fax, move
+
+BLANK = np.full((2200, 1700), 255, dtype=np.uint8)
+
+
+def _cover() -> np.ndarray:
+    import cv2
+
+    page = BLANK.copy()
+    cv2.putText(page, "FAX COVER SHEET", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 6)
+    for row in range(12):
+        cv2.putText(
+            page,
+            f"To: clinic {row} from: lab, pages: 3",
+            (200, 500 + 90 * row),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            1.5,
+            0,
+            3,
+        )
+    return page
+
+
+@pytest.mark.parametrize(
+    "motion",
+    [
+        {"angle": 3.0},
+        {"scale": 1.05, "shift": (30, 30)},
+        {"scale": 0.95, "shift": (-30, 20)},
+        {"quarter_turns": 2},
+        {"quarter_turns": 1, "angle": -2.0},
+    ],
+    ids=["skew3", "scale105-shift", "scale95-shift", "rot180", "rot90-skew"],
+)
+def test_every_cdc_page_is_recognised_when_moved(index, cdc_pages, motion) -> None:  # type: ignore[no-untyped-def]
+    for ref in cdc_pages:
+        moved = fax(move(ref.image, **motion), seed=ref.number)
+        found = classify_page(moved, index)
+        assert found.role is PageRole.FORM
+        assert found.key == ref.key
+        assert found.homography is not None
+
+
+def test_every_dhs_page_is_recognised(index) -> None:  # type: ignore[no-untyped-def]
+    pages = [p for p in index.pages if p.key[0] is FormType.MDHHS_DHS1171]
+    if not pages:
+        pytest.skip("the DHS template is not in this checkout")
+    rng = np.random.default_rng(5)
+    for page in pages:
+        moved = move(
+            page.reference.image,
+            angle=float(rng.uniform(-2, 2)),
+            shift=(int(rng.integers(-30, 30)), int(rng.integers(-30, 30))),
+        )
+        found = classify_page(fax(moved, seed=page.key[1]), index)
+        assert found.key == page.key, f"DHS page {page.key[1]} read as {found.key}"
+
+
+def test_near_identical_person_pages_are_told_apart(index) -> None:  # type: ignore[no-untyped-def]
+    groups = {g for g in index.siblings.values() if len(g) > 1}
+    if not groups:
+        pytest.skip("no near-identical template pages in this checkout")
+    for group in groups:
+        for key in group:
+            moved = move(index.page(key).reference.image, angle=1.0, shift=(12, -8))
+            assert classify_page(moved, index).key == key
+
+
+def test_cover_blank_and_reordered_pages(index, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    page1, page2 = (fax(move(p.image, angle=1.5), seed=p.number) for p in cdc_pages)
+    matches = classify_pages([_cover(), page2, BLANK, page1], index)
+    assert [m.role for m in matches] == [
+        PageRole.COVER,
+        PageRole.FORM,
+        PageRole.BLANK,
+        PageRole.FORM,
+    ]
+    assert [m.template_page for m in matches] == [None, 2, None, 1]
+    assert document_form_type(matches) is FormType.CDC_PUI_2020
+
+
+def test_a_page_sent_twice_keeps_the_better_copy(index, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    clean = cdc_pages[0].image
+    noisy = fax(move(clean, angle=2.5, scale=0.96), seed=3, standard=True)
+    matches = classify_pages([noisy, clean], index)
+    assert matches[1].role is PageRole.FORM and matches[1].template_page == 1
+    assert matches[0].role is PageRole.UNKNOWN
+
+
+def test_unknown_document(index) -> None:  # type: ignore[no-untyped-def]
+    matches = classify_pages([_cover(), BLANK], index)
+    assert [m.role for m in matches] == [PageRole.COVER, PageRole.BLANK]
+    assert document_form_type(matches) is FormType.UNKNOWN

@@ -1,0 +1,41 @@
+"""Confidence orders readings by how likely they are right."""
+
+from __future__ import annotations
+
+from extract.confidence import (
+    BLANK_CONFIDENCE,
+    blank_confidence,
+    pattern_miss_confidence,
+    text_confidence,
+)
+from extract.template import FieldKind
+
+
+def test_pattern_fit_and_ocr_both_count() -> None:
+    fits = text_confidence(
+        FieldKind.DATE, word_confidences=[0.9, 0.9], raw_text="03/04/2020", value="2020-03-04"
+    )
+    weak = text_confidence(
+        FieldKind.DATE, word_confidences=[0.9, 0.4], raw_text="03/04/2020", value="2020-03-04"
+    )
+    miss = pattern_miss_confidence([0.9, 0.9])
+    assert 1.0 >= fits > weak > miss >= 0.0
+
+
+def test_agreement_raises_confidence() -> None:
+    alone = text_confidence(FieldKind.NAME, word_confidences=[0.8], raw_text="Ann", value="Ann")
+    agreed = text_confidence(
+        FieldKind.NAME, word_confidences=[0.8], raw_text="Ann", value="Ann", agreed=True
+    )
+    assert agreed > alone
+
+
+def test_odd_characters_lower_text_confidence() -> None:
+    clean = text_confidence(FieldKind.TEXT, word_confidences=[0.9], raw_text="Ingham", value="x")
+    odd = text_confidence(FieldKind.TEXT, word_confidences=[0.9], raw_text="In§h~m", value="x")
+    assert odd < clean
+
+
+def test_blank_zones() -> None:
+    assert blank_confidence(0, 30) == BLANK_CONFIDENCE
+    assert blank_confidence(25, 30) < blank_confidence(5, 30) < BLANK_CONFIDENCE

@@ -1,0 +1,88 @@
+"""Zonal reading: the residue keeps what was written and drops the form; comb fields are
+read box by box; blank zones cost no OCR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from extract.read import (
+    ZoneInk,
+    blank_masks,
+    new_ink,
+    read_comb,
+    read_text_zones,
+    residue,
+    safe_whitelist,
+    split_ink,
+    underline_ink,
+)
+from extract.reference import reference_pages
+from extract.template import FieldKind, FieldSpec
+from faxflow.model import FormType
+from tests.extract.synthetic import Style, fax, fill_page, type_comb
+
+
+def _spec(templates, form: FormType, name: str) -> FieldSpec:  # type: ignore[no-untyped-def]
+    return next(s for s in templates[form].fields if s.name == name)
+
+
+def test_blank_form_has_no_new_ink(cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    for page in cdc_pages:
+        written = new_ink(fax(page.image, seed=1), blank_masks(page.image))
+        assert written.mean() < 0.001  # fax speckle only, and specks are dropped
+
+
+def test_written_values_survive_and_go_to_their_own_zone(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    template = templates[FormType.CDC_PUI_2020]
+    values = {"reporting_jurisdiction": "Ingham", "reporting_health_department": "Ingham HD"}
+    page = fill_page(cdc_pages[0].image, template, 1, values, dpi=200, style=Style(dx_pt=3))
+    clean = residue(page, blank_masks(cdc_pages[0].image))
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in (*values, "contact_id")]
+    split: ZoneInk = split_ink(clean, specs, dpi=200)
+    ink = dict(zip(split.names, split.ink, strict=True))
+    # The two stacked zones overlap on the form; each gets only its own line.
+    assert ink["reporting_jurisdiction"] > 100
+    assert ink["reporting_health_department"] > ink["reporting_jurisdiction"]
+    assert ink["contact_id"] == 0
+
+
+def test_whitelists_are_made_safe_for_tesseract() -> None:
+    assert safe_whitelist("0123456789()-. ") == "0123456789()-."
+    assert safe_whitelist(" ") is None
+    assert safe_whitelist(None) is None
+
+
+@pytest.mark.slow
+def test_text_zones_read_in_one_call(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    template = templates[FormType.CDC_PUI_2020]
+    values = {"patient_last_name": "Gonzalez", "county_of_residence": "Ingham"}
+    page = fill_page(cdc_pages[0].image, template, 1, values, dpi=200, style=Style(font_index=4))
+    masks = blank_masks(cdc_pages[0].image)
+    clean = residue(page, masks)
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in (*values, "age")]
+    readings, _ = read_text_zones(
+        clean, specs, settings=settings, dpi=200, underlines=underline_ink(page, masks)
+    )
+    assert readings["patient_last_name"].text == "Gonzalez"
+    assert readings["county_of_residence"].text == "Ingham"
+    assert readings["age"].blank and readings["age"].method == "blank"
+
+
+@pytest.mark.slow
+def test_comb_field_is_read_digit_by_digit(templates, settings) -> None:  # type: ignore[no-untyped-def]
+    template = templates.get(FormType.MDHHS_DHS1171)
+    if template is None:
+        pytest.skip("the DHS template is not in this checkout")
+    spec = next((s for s in template.fields if s.boxes and s.kind is FieldKind.SSN), None)
+    if spec is None:
+        pytest.skip("no comb SSN field in the DHS template")
+    reference = reference_pages(template, dpi=200)[spec.page - 1]
+    pil = Image.fromarray(reference.image.copy())
+    type_comb(ImageDraw.Draw(pil), spec, "123456789", dpi=200, style=Style(font_index=0))
+    page = fax(np.asarray(pil), seed=8)
+    clean = residue(page, blank_masks(reference.image))
+    reading = read_comb(clean, spec, settings=settings, dpi=200)
+    assert reading.text == "123456789"
+    assert reading.method == "comb"
