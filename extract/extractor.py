@@ -519,8 +519,10 @@ def _assemble(
                             "copies differ",
                         )
                     )
-                    fields[base] = first = first.model_copy(
-                        update={"confidence": min(first.confidence, 0.3)}
+                    # Keep the better-read copy; a person decides (low confidence).
+                    better = second if second.confidence > first.confidence else first
+                    fields[base] = first = better.model_copy(
+                        update={"confidence": min(better.confidence, 0.3)}
                     )
     members: dict[str, dict[int, dict[str, Any]]] = {}
     for name, result in fields.items():

@@ -29,7 +29,7 @@ from faxflow.settings import Settings
 
 INK_LEVEL = 160
 MIN_INK_PIXELS = 30  # fewer new-ink pixels than this in a zone: the zone is blank
-SPECK_AREA = 6  # connected components this small (px at 200 dpi) are fax noise
+SPECK_AREA = 3  # connected components this small (px at 200 dpi) are fax noise; a period is ~9
 
 # How far past the template box a written value may reach, in PDF points.
 REACH_X = 14.0
