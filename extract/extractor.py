@@ -481,6 +481,15 @@ def _kind_of(template: FormTemplate, name: str) -> FieldKind:
     return FieldKind.TEXT
 
 
+def _is_member(values: Mapping[str, Any]) -> bool:
+    """A filled-in person block: a name with two letters or more, or three answers (a
+    stray mark or speck in an empty block must not invent a household member)."""
+    name = values.get("full_name")
+    if isinstance(name, str) and sum(ch.isalpha() for ch in name) >= 2:
+        return True
+    return sum(v is not None and v != [] for v in values.values()) >= 3
+
+
 def _assemble(
     template: FormTemplate, results: Mapping[str, FieldResult]
 ) -> tuple[dict[str, Any], dict[str, FieldResult], list[Issue]]:
@@ -535,9 +544,5 @@ def _assemble(
     for list_name, by_index in members.items():
         if list_name not in record:
             continue
-        record[list_name] = [
-            by_index[i]
-            for i in sorted(by_index)
-            if any(v is not None and v != [] for v in by_index[i].values())
-        ]
+        record[list_name] = [by_index[i] for i in sorted(by_index) if _is_member(by_index[i])]
     return record, fields, issues
