@@ -31,7 +31,7 @@ from extract.align import quarter_turns, register_locally, rotation_of, warp_to_
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STRICT_KINDS, normalise
+from extract.normalise import STRICT_KINDS, normalise, snap_to_choices
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -61,7 +61,7 @@ from faxflow.model import (
     PageReport,
     PageRole,
 )
-from faxflow.schemas import empty_record
+from faxflow.schemas import empty_record, load_schema
 from faxflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -481,6 +481,22 @@ def _kind_of(template: FormTemplate, name: str) -> FieldKind:
     return FieldKind.TEXT
 
 
+def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
+    """Text zones answering a schema enum (``age_units``) take the nearest enum value."""
+    properties = load_schema(template.record_type)["properties"]
+    for name, result in list(fields.items()):
+        spec_kind = _kind_of(template, name)
+        enum = properties.get(name, {}).get("enum")
+        if spec_kind in CHECKBOX_KINDS or not enum or not isinstance(result.value, str):
+            continue
+        choices = [c for c in enum if isinstance(c, str)]
+        if result.value in choices:
+            continue
+        snapped = snap_to_choices(result.value, choices)
+        confidence = result.confidence * 0.8 if snapped is not None else min(result.confidence, 0.2)
+        fields[name] = result.model_copy(update={"value": snapped, "confidence": confidence})
+
+
 def _is_member(values: Mapping[str, Any]) -> bool:
     """A filled-in person block: a name with two letters or more, or three answers (a
     stray mark or speck in an empty block must not invent a household member)."""
@@ -533,6 +549,7 @@ def _assemble(
                     fields[base] = first = better.model_copy(
                         update={"confidence": min(better.confidence, 0.3)}
                     )
+    _snap_enums(template, fields)
     members: dict[str, dict[int, dict[str, Any]]] = {}
     for name, result in fields.items():
         member = _MEMBER.match(name)

@@ -385,3 +385,19 @@ def normalise(kind: FieldKind | str, text: str | None) -> Any:
         return normaliser(text)
     except (ValueError, OverflowError, RecursionError):  # pragma: no cover - belt and braces
         return None
+
+
+def snap_to_choices(text: str | None, choices: list[str]) -> str | None:
+    """A free-text answer to a question with fixed answers (``age_units``: yr/mo/day) as
+    one of ``choices``: exact, then the closest spelling, then a unique first letter."""
+    cleaned = (normalise_text(text) or "").lower()
+    if not cleaned or not choices:
+        return None
+    lowered = {c.lower(): c for c in choices}
+    if cleaned in lowered:
+        return lowered[cleaned]
+    close = difflib.get_close_matches(cleaned, list(lowered), n=1, cutoff=0.5)
+    if close:
+        return lowered[close[0]]
+    initial = [c for c in choices if c[:1].lower() == cleaned[:1]]
+    return initial[0] if len(initial) == 1 else None

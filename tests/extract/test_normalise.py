@@ -142,3 +142,13 @@ def test_every_normaliser_is_total(text: str) -> None:
     for kind, function in NORMALISERS.items():
         value = function(text)
         assert value is None or isinstance(value, str | int | float), kind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("yr", "yr"), ("yt", "yr"), ("Years", "yr"), ("months", "mo"), ("d", "day"), ("vi", None)],
+)
+def test_free_text_snaps_to_a_fixed_answer(text: str, expected: str | None) -> None:
+    from extract.normalise import snap_to_choices
+
+    assert snap_to_choices(text, ["yr", "mo", "day"]) == expected
