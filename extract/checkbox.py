@@ -2,9 +2,10 @@
 
 A box counts as marked when the aligned page carries *new* ink inside it: ink that the
 blank form does not print there. Subtracting the blank (dilated, so 1-3 px of alignment
-error do not matter) drops the printed border and anything pre-printed (the DHS-1171 is
-printed with its Food Assistance box already ticked), so an X, a tick and a filled box all
-read alike and the threshold does not depend on the box's own print.
+error do not matter) drops the printed border, so an X, a tick and a filled box all read
+alike and the threshold does not depend on the box's own print. A box the blank itself
+prints marked (the DHS-1171's Food Assistance tick) reads as marked: the spec's truth for
+it is ``true``, and nobody can unmark print.
 
 Single choice: one marked box → its value; none → None; two or more → None plus a
 ``multiple_marks`` finding (never a guess). Multi choice: the sorted list of marked
@@ -77,12 +78,16 @@ def box_score(written: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return best if best is not None else 0.0
 
 
-def read_checkbox_field(spec: FieldSpec, written: np.ndarray, *, dpi: int) -> CheckboxReading:
+def read_checkbox_field(
+    spec: FieldSpec, written: np.ndarray, *, dpi: int, printed: np.ndarray | None = None
+) -> CheckboxReading:
     """Read a CHOICE, MULTI_CHOICE or CHECKBOX field from an aligned page's new ink
-    (:func:`extract.read.new_ink`)."""
+    (:func:`extract.read.new_ink`). ``printed`` is the blank form's own ink: a box the
+    form itself prints marked (the DHS-1171's Food Assistance tick) reads as marked,
+    since the applicant cannot unmark it."""
     assert spec.options, f"{spec.name} has no options"
     scores = tuple(
-        BoxScore(option.value, box_score(written, px), px)
+        BoxScore(option.value, max(box_score(written, px), _preprinted(printed, px)), px)
         for option in spec.options
         for px in [points_to_pixels(option.box, dpi)]
     )
@@ -103,6 +108,14 @@ def read_checkbox_field(spec: FieldSpec, written: np.ndarray, *, dpi: int) -> Ch
         return CheckboxReading(None, confidence, union, scores, multiple_marks=True)
     value = marked[0].value if marked else None
     return CheckboxReading(value, confidence, union, scores)
+
+
+def _preprinted(printed: np.ndarray | None, box: tuple[int, int, int, int]) -> float:
+    """The blank form's own mark inside a box (0 for the usual empty box)."""
+    if printed is None:
+        return 0.0
+    share = box_score(printed, box)
+    return share if share >= MARK_THRESHOLD else 0.0
 
 
 def margin_confidence(scores: list[float]) -> float:

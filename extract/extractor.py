@@ -232,7 +232,9 @@ def read_page(
     comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
     if checkbox_specs:
         for spec in checkbox_specs:
-            reading = read_checkbox_field(spec, written, dpi=dpi)
+            reading = read_checkbox_field(
+                spec, written, dpi=dpi, printed=_masks_of(reference).printed
+            )
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),

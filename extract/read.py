@@ -79,6 +79,7 @@ class BlankMasks:
 
     ink: np.ndarray  # bool, the blank's ink grown by GROW_PX
     rules: np.ndarray  # bool, the grown ink that belongs to horizontal rules
+    printed: np.ndarray | None = None  # bool, the blank's ink as printed (not grown)
 
 
 GROW_PX = 2
@@ -93,7 +94,7 @@ def blank_masks(reference: np.ndarray) -> BlankMasks:
     grown = cv2.dilate(ink, np.ones((size, size), np.uint8)) > 0
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 40), np.uint8))
     rules_grown = cv2.dilate(rules, np.ones((size, size), np.uint8)) > 0
-    return BlankMasks(grown, rules_grown & grown)
+    return BlankMasks(grown, rules_grown & grown, ink > 0)
 
 
 def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:

@@ -77,19 +77,25 @@ def test_a_standalone_box_reads_true_or_false(cdc_pages) -> None:  # type: ignor
     assert _read(cdc_pages[0], page, spec).value is True
 
 
-def test_pre_printed_tick_is_not_a_mark(templates) -> None:  # type: ignore[no-untyped-def]
-    """The DHS-1171 blank is printed with its Food Assistance box ticked: the blank itself
-    must read as not applying."""
+def test_a_box_printed_ticked_reads_marked(templates) -> None:  # type: ignore[no-untyped-def]
+    """The DHS-1171 blank is printed with its Food Assistance box ticked: that box reads
+    true on every copy, while the other programme boxes of the blank read false."""
     from extract.reference import reference_pages
 
     template = templates.get(FormType.MDHHS_DHS1171)
     if template is None:
         pytest.skip("the DHS template is not in this checkout")
-    spec = next((s for s in template.fields if s.name == "applying_food_assistance"), None)
-    if spec is None:
-        pytest.skip("applying_food_assistance is not in the DHS template")
-    reference = reference_pages(template, dpi=200)[spec.page - 1]
-    assert _read(reference, fax(reference.image, seed=7), spec).value is False
+    names = ("applying_food_assistance", "applying_cash_assistance")
+    specs = [s for s in template.fields if s.name in names]
+    if len(specs) != 2:
+        pytest.skip("the programme boxes are not in the DHS template")
+    reference = reference_pages(template, dpi=200)[specs[0].page - 1]
+    masks = blank_masks(reference.image)
+    written = new_ink(fax(reference.image, seed=7), masks)
+    values = {
+        s.name: read_checkbox_field(s, written, dpi=200, printed=masks.printed).value for s in specs
+    }
+    assert values == {"applying_food_assistance": True, "applying_cash_assistance": False}
 
 
 def test_margin_confidence_grows_with_distance_from_the_threshold() -> None:
