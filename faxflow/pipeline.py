@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -35,6 +35,9 @@ from faxflow.model import (
     DocumentResult,
     FormType,
     Issue,
+    PageImage,
+    PageReport,
+    PageRole,
     PageTiming,
     SourceDocument,
     Status,
@@ -93,6 +96,16 @@ class SpilledPages(Sequence[CleanPage]):
         if not cv2.imwrite(str(path), page.image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
             raise OSError(f"cannot write scratch page image {path}")
         self._meta.append((page.number, page.dpi, page.rotation, page.skew_degrees, page.seconds))
+
+    def replace(self, index: int, page: CleanPage) -> None:
+        """Swap in a re-cleaned page (a second pass that turned it upright)."""
+        path = self._folder / f"{index:05d}.png"
+        if not cv2.imwrite(str(path), page.image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+            raise OSError(f"cannot write scratch page image {path}")
+        self._meta[index] = (page.number, page.dpi, page.rotation, page.skew_degrees, page.seconds)
+
+    def index_of(self, number: int) -> int:
+        return next(i for i, meta in enumerate(self._meta) if meta[0] == number)
 
     def __len__(self) -> int:
         return len(self._meta)
@@ -162,6 +175,17 @@ def process_source(
     from ocr.cleanup import clean_page
     from validate import validate_extraction
 
+    # Orientation costs an OCR pass per page and most pages come upright: clean without it,
+    # let extraction (whose feature matching is rotation-invariant) say which pages are
+    # turned, and only then re-clean those pages upright (see _turn_pages).
+    upright_first = settings.cleanup.orientation
+    first_pass = (
+        settings.model_copy(
+            update={"cleanup": settings.cleanup.model_copy(update={"orientation": False})}
+        )
+        if upright_first
+        else settings
+    )
     watch = _Stopwatch()
     with tempfile.TemporaryDirectory(prefix="faxflow-pages-") as scratch:
         pages = SpilledPages(Path(scratch))
@@ -172,10 +196,18 @@ def process_source(
             if page is None:
                 break
             with watch.stage("cleanup"):
-                pages.append(clean_page(page, settings))
+                pages.append(clean_page(page, first_pass))
             del page
         with watch.stage("extraction"):
             extracted = extract_document(pages, settings=settings)
+        if upright_first:
+            turns = _pages_to_turn(extracted.extraction.pages)
+            if turns:
+                with watch.stage("cleanup"):
+                    turned = _turn_pages(source, pages, turns, settings, first_pass)
+                if turned:
+                    with watch.stage("extraction"):
+                        extracted = extract_document(pages, settings=settings)
     extraction = extracted.extraction
     with watch.stage("validation"):
         outcome = validate_extraction(
@@ -204,6 +236,46 @@ def process_source(
         template_version=extraction.template_version,
     )
     return ProcessOutcome(result, tuple(watch.timings), source, stored)
+
+
+def _pages_to_turn(reports: Sequence[PageReport]) -> dict[int, int | None]:
+    """Pages that need another cleanup: form pages extraction found turned (by how much,
+    clockwise) and unknown pages (None: let orientation detection decide)."""
+    turns: dict[int, int | None] = {}
+    for report in reports:
+        if report.role is PageRole.FORM and report.rotation % 360:
+            turns[report.number] = report.rotation % 360
+        elif report.role is PageRole.UNKNOWN:
+            turns[report.number] = None
+    return turns
+
+
+def _turn_pages(
+    source: SourceDocument,
+    pages: SpilledPages,
+    turns: dict[int, int | None],
+    settings: Settings,
+    first_pass: Settings,
+) -> bool:
+    """Re-rasterise and re-clean the pages in ``turns`` upright; True when any changed."""
+    from ingest.raster import iter_pages
+    from ocr.cleanup import clean_page, rotate_quarter
+
+    changed = False
+    for page in iter_pages(source, settings, pages=sorted(turns)):
+        turn = turns[page.number]
+        if turn is None:
+            cleaned = clean_page(page, settings)  # with orientation detection
+            if cleaned.rotation == 0:
+                continue
+        else:
+            upright = PageImage(
+                page.number, rotate_quarter(page.image, turn), page.dpi, page.source_dpi
+            )
+            cleaned = replace(clean_page(upright, first_pass), rotation=turn)
+        pages.replace(pages.index_of(page.number), cleaned)
+        changed = True
+    return changed
 
 
 def process_path(

@@ -84,3 +84,25 @@ def test_blank_white_page_is_unknown_not_an_error(settings: Settings, tmp_path: 
     assert [p.role.value for p in result.pages] == ["blank"]
     assert result.status in {Status.REJECTED, Status.NEEDS_REVIEW}
     assert {s.stage for s in outcome.timings} >= {"intake", "cleanup", "extraction"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [90, 180])
+def test_turned_page_is_found_turned_and_read_upright(
+    turned: int, settings: Settings, tmp_path: Path, project_root: Path
+) -> None:
+    """GIVEN the blank CDC page 1 turned by a quarter or half turn
+    WHEN it is processed (orientation runs only on pages extraction finds turned)
+    THEN it is classified as CDC page 1 and reported with the turn that makes it upright."""
+    from pdf2image import convert_from_path
+
+    blank = project_root / "extract" / "templates" / "cdc_pui_2020" / "blank.pdf"
+    page = convert_from_path(str(blank), dpi=200, first_page=1, last_page=1, grayscale=True)[0]
+    # rot90 turns counter-clockwise; the page then needs `turned` degrees clockwise.
+    image = np.rot90(np.asarray(page), k=turned // 90)
+    path = tmp_path / "turned.png"
+    Image.fromarray(np.ascontiguousarray(image)).save(path, dpi=(200, 200))
+    result = process_path(path, settings).result
+    assert result.form_type.value == "cdc_pui_2020"
+    report = result.pages[0]
+    assert (report.role.value, report.template_page, report.rotation) == ("form", 1, turned)
