@@ -114,7 +114,12 @@ def _preprinted(printed: np.ndarray | None, box: tuple[int, int, int, int]) -> f
     """The blank form's own mark inside a box (0 for the usual empty box)."""
     if printed is None:
         return 0.0
-    share = box_score(printed, box)
+    x0, y0, x1, y1 = box
+    # Only the middle half of the box: a printed border (some forms print thick,
+    # shadowed boxes) never reaches it, a printed tick always does.
+    qx, qy = (x1 - x0) // 4, (y1 - y0) // 4
+    middle = printed[y0 + qy : y1 - qy, x0 + qx : x1 - qx]
+    share = float(middle.mean()) if middle.size else 0.0
     return share if share >= MARK_THRESHOLD else 0.0
 
 
