@@ -68,7 +68,8 @@ log = logging.getLogger(__name__)
 
 _MEMBER = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<prop>\w+)$")
 _COPY = re.compile(r"^(?P<base>.+)#(?P<copy>\d+)$")
-REREAD_BELOW = 0.75  # a composite read weaker than this is read again on its own
+REREAD_BELOW = 0.75
+MEMBER_NAME_CONFIDENCE = 0.3  # a garbled name alone does not make a household member  # a composite read weaker than this is read again on its own
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -499,11 +500,12 @@ def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
         fields[name] = result.model_copy(update={"value": snapped, "confidence": confidence})
 
 
-def _is_member(values: Mapping[str, Any]) -> bool:
-    """A filled-in person block: a name with two letters or more, or three answers (a
+def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:
+    """A filled-in person block: a name read with some confidence, or three answers (a
     stray mark or speck in an empty block must not invent a household member)."""
     name = values.get("full_name")
-    if isinstance(name, str) and sum(ch.isalpha() for ch in name) >= 2:
+    trusted = name_field is None or name_field.confidence >= MEMBER_NAME_CONFIDENCE
+    if isinstance(name, str) and sum(ch.isalpha() for ch in name) >= 2 and trusted:
         return True
     return sum(v is not None and v != [] for v in values.values()) >= 3
 
@@ -563,5 +565,9 @@ def _assemble(
     for list_name, by_index in members.items():
         if list_name not in record:
             continue
-        record[list_name] = [by_index[i] for i in sorted(by_index) if _is_member(by_index[i])]
+        record[list_name] = [
+            by_index[i]
+            for i in sorted(by_index)
+            if _is_member(by_index[i], fields.get(f"{list_name}[{i}].full_name"))
+        ]
     return record, fields, issues

@@ -74,13 +74,25 @@ def digits_in(text: str | None) -> str:
 
 
 def normalise_text(text: str | None) -> str | None:
-    """Free text as written: white space collapsed, OCR edge noise (rules, bars) trimmed."""
+    """Free text as written: white space collapsed, OCR edge noise (rules, bars, a stray
+    bracket or quote glued to a letter at either end) trimmed."""
     cleaned = collapse_space(text)
     if cleaned is None:
         return None
-    cleaned = cleaned.strip(_EDGE_NOISE)
+    tokens = cleaned.split(" ")
+    while tokens and _is_debris(tokens[0]):
+        tokens.pop(0)
+    while tokens and _is_debris(tokens[-1]):
+        tokens.pop()
+    cleaned = " ".join(tokens).strip(_EDGE_NOISE + "‘’“”")
     cleaned = collapse_space(cleaned) or ""
     return cleaned if any(ch.isalnum() for ch in cleaned) else None
+
+
+def _is_debris(token: str) -> bool:
+    """An edge token that is OCR debris: no letter or digit, or one glued to symbols."""
+    alnum = sum(ch.isalnum() for ch in token)
+    return alnum == 0 or (alnum == 1 and len(token) > 1 and not token.endswith("."))
 
 
 def normalise_name(text: str | None) -> str | None:
@@ -230,7 +242,7 @@ _NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[/\-.\s]\s*(\d{1,2})\s*[/\-.\s]\s*(\d{2
 def normalise_date(text: str | None) -> str | None:
     """ISO ``YYYY-MM-DD`` from MM/DD/YYYY, M/D/YY, 3-4-2020, 2020-03-04, "March 4, 2020",
     "4 Mar 2020", 03042020 and OCR-garbled variants; None when no valid date is there."""
-    raw = collapse_space(text)
+    raw = collapse_space(_clip(text).replace("_", " "))  # rule debris between parts
     if raw is None:
         return None
     worded = _worded_date(raw)
