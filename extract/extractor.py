@@ -68,8 +68,8 @@ log = logging.getLogger(__name__)
 
 _MEMBER = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<prop>\w+)$")
 _COPY = re.compile(r"^(?P<base>.+)#(?P<copy>\d+)$")
-REREAD_BELOW = 0.75
-MEMBER_NAME_CONFIDENCE = 0.3  # a garbled name alone does not make a household member  # a composite read weaker than this is read again on its own
+REREAD_BELOW = 0.75  # a composite read weaker than this is read again on its own
+MEMBER_NAME_CONFIDENCE = 0.3  # a garbled name alone does not make a household member
 
 
 @dataclass(frozen=True, slots=True, eq=False)
