@@ -53,18 +53,23 @@ def collapse_space(text: str | None) -> str | None:
     return cleaned or None
 
 
+ASCII_DIGITS = frozenset("0123456789")
+
+
 def digits_in(text: str | None) -> str:
     """The digits of ``text`` after undoing OCR letter/digit confusions in numeric tokens."""
     out = []
     for token in re.split(r"[\s/().,\-]+", _clip(text)):
         if not token:
             continue
-        real_digits = sum(ch.isdigit() for ch in token)
+        real_digits = sum(ch in ASCII_DIGITS for ch in token)
         mostly_digits = real_digits and real_digits >= len(token) / 2
         lone_lookalike = not real_digits and len(token) <= 2 and set(token) <= _SHORT_LOOKALIKES
         if mostly_digits or lone_lookalike:
             token = token.translate(_DIGIT_LOOKALIKES)
-        out.append("".join(ch for ch in token if ch.isdigit()))
+        # ASCII only: str.isdigit() also accepts '²', full-width and Arabic-Indic digits,
+        # which are no phone, SSN or ZIP digits.
+        out.append("".join(ch for ch in token if ch in ASCII_DIGITS))
     return "".join(out)
 
 
@@ -173,7 +178,8 @@ def normalise_money(text: str | None) -> float | None:
         value = float(number)
     except ValueError:
         return None
-    return value if abs(value) < 1e12 else None
+    # The schema's minimum is 0: a minus sign is a stray stroke or a misread, not a debt.
+    return value if 0 <= value < 1e12 else None
 
 
 # --------------------------------------------------------------------------------------

@@ -152,3 +152,13 @@ def test_free_text_snaps_to_a_fixed_answer(text: str, expected: str | None) -> N
     from extract.normalise import snap_to_choices
 
     assert snap_to_choices(text, ["yr", "mo", "day"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("zip", "１２３４５"), ("ssn", "١٢٣٤٥٦٧٨٩"), ("phone", "5¹75550¹23"), ("money", "-1")],
+)
+def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text: str) -> None:
+    from extract.normalise import normalise
+
+    assert normalise(kind, text) is None

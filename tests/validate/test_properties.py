@@ -126,11 +126,6 @@ def test_normalisers_handle_each_hostile_string() -> None:
             assert value is None or _in_normal_form(kind, value), (kind, (text or "")[:20])
 
 
-@pytest.mark.xfail(
-    reason="extract.normalise keeps non-ASCII digits ('0000²', '１２３４５', Arabic-Indic) in "
-    "phone/SSN/ZIP values; validation flags them (invalid_phone/ssn/zip) meanwhile",
-    strict=False,
-)
 @pytest.mark.parametrize(
     ("kind", "text"),
     [
@@ -157,11 +152,6 @@ def test_rules_refuse_non_ascii_digits(cdc_record: dict, dhs_record: dict) -> No
     }
 
 
-@pytest.mark.xfail(
-    reason="extract.normalise returns negative dollar amounts ('-1' -> -1.0) though the schema's "
-    "minimum is 0; validation flags them as invalid_money meanwhile",
-    strict=False,
-)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=text_values)
 def test_money_normaliser_returns_a_non_negative_amount_or_none(text: str) -> None:
