@@ -179,7 +179,9 @@ def validate_command(
     if not files:
         raise TemplateError(f"no template.yaml found under {root}")
     table = Table(title="form templates")
-    for column in ("template", "version", "fields", "result"):
+    table.add_column("form type", no_wrap=True)
+    table.add_column("template", overflow="fold")
+    for column in ("version", "fields", "result"):
         table.add_column(column)
     failed = 0
     for file in track(files, description="checking templates", console=console, transient=True):
@@ -187,7 +189,7 @@ def validate_command(
             template = load_template(file)
         except TemplateError as exc:
             failed += 1
-            table.add_row(str(file), "-", "-", "[red]invalid[/red]")
+            table.add_row("-", str(file), "-", "-", "[red]invalid[/red]")
             console.print(f"[red]{file}[/red]: {exc.message}")
             continue
         problems = coverage_problems(template) + anchor_problems(template)
@@ -202,7 +204,9 @@ def validate_command(
             for problem in problems:
                 console.print(f"  {problem}")
         result = "[red]incomplete[/red]" if problems else "[green]ok[/green]"
-        table.add_row(str(file), template.version, str(len(template.fields)), result)
+        table.add_row(
+            template.form_type.value, str(file), template.version, str(len(template.fields)), result
+        )
     console.print(table)
     if failed:
         raise typer.Exit(int(ExitCode.BAD_ARGS))
