@@ -203,8 +203,11 @@ def process(
 
 def _print_summary(rows: list[dict[str, Any]], *, wall: float, out: Path) -> None:
     table = Table(title="faxflow process", show_lines=False)
-    for column in ("file", "form type", "status", "pages", "fields filled", "issues", "seconds"):
-        table.add_column(column, justify="right" if column in {"pages", "seconds"} else "left")
+    table.add_column("file", overflow="fold")  # the name is what a clerk looks for
+    for column in ("form type", "status", "pages", "fields filled", "issues", "seconds"):
+        table.add_column(
+            column, justify="right" if column in {"pages", "seconds"} else "left", overflow="fold"
+        )
     colours = {"accepted": "green", "needs_review": "yellow", "rejected": "red"}
     for row in rows:
         status = row["status"]

@@ -112,8 +112,9 @@ def print_summary(var_dir: Path, *, state: str, wall: float) -> int:
 
     services = open_services(settings_from_environment())
     table = Table(title=f"fax_intake DAG run: {state}")
-    for column in ("file", "form type", "status", "pages", "fields filled", "seconds"):
-        table.add_column(column)
+    table.add_column("file", overflow="fold")  # the name is what a clerk looks for
+    for column in ("form type", "status", "pages", "fields filled", "seconds"):
+        table.add_column(column, overflow="fold")
     counts: dict[str, int] = {}
     for entry in services.ledger.entries():
         form_type, status, pages, filled, seconds = "-", entry.status.value, "-", "-", "-"
