@@ -38,7 +38,7 @@ from dashboard.auth import (
 )
 from dashboard.fields import form_label
 from dashboard.security import SecurityHeadersMiddleware, load_or_create_secret
-from faxflow.errors import ErrorCode, FaxflowError
+from faxflow.errors import ErrorCode, FaxflowError, safe_traceback
 from faxflow.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class InternalErrorMiddleware:
             await self.app(scope, receive, send_tracking)
         except Exception as exc:
             log.error("internal error on %s: %s", scope.get("path", "?"), type(exc).__name__)
-            log.debug("internal error", exc_info=True)
+            log.debug("internal error: %s", safe_traceback(exc))
             if started:  # too late for another answer; the client sees a cut response
                 return
             request = Request(scope)

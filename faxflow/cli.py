@@ -15,7 +15,7 @@ import sys
 import typer
 from rich.console import Console
 
-from faxflow.errors import ExitCode, FaxflowError, exit_code_for
+from faxflow.errors import ExitCode, FaxflowError, exit_code_for, safe_traceback
 
 COMMAND_MODULES = (
     "faxflow.commands",
@@ -84,7 +84,7 @@ def main() -> None:
         err_console.print(
             f"[red]internal error[/red] {type(exc).__name__}; rerun with -v and report it"
         )
-        logging.getLogger("faxflow").debug("internal error", exc_info=True)
+        logging.getLogger("faxflow").debug("internal error: %s", safe_traceback(exc))
         sys.exit(int(ExitCode.INTERNAL_ERROR))
 
 

@@ -150,3 +150,15 @@ def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, FaxflowError):
         return EXIT_CODE_BY_CODE.get(error.code, error.exit_code)
     return ExitCode.INTERNAL_ERROR
+
+
+def safe_traceback(error: BaseException) -> str:
+    """Where an unexpected error happened — files, lines and functions — without its
+    message, which may quote a field value, a name or an SSN. For debug logs of bugs."""
+    import traceback
+
+    frames = "\n".join(
+        f"  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(error.__traceback__)
+    )
+    return f"{type(error).__name__} (message withheld: it may hold personal data)\n{frames}"

@@ -28,6 +28,7 @@ from faxflow.errors import (
     InputRejected,
     MissingDependency,
     OcrTimeout,
+    safe_traceback,
 )
 from faxflow.model import (
     RECORD_TYPE_BY_FORM,
@@ -322,7 +323,7 @@ def process_path(
         # A bug must not take the other documents of a batch down with it. Only the
         # exception's type is reported: its message may quote a field value.
         log.error("internal error on document %s: %s", source.document_id, type(exc).__name__)
-        log.debug("traceback", exc_info=True)
+        log.debug("where: %s", safe_traceback(exc))
         internal = InputRejected(
             ErrorCode.INTERNAL,
             f"faxflow failed on this document ({type(exc).__name__}); it was not read. "

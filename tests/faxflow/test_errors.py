@@ -35,3 +35,17 @@ def test_message_carries_stable_code() -> None:
     assert error.code.value == "E_TYPE"
     assert not error.transient
     assert DatabaseError("down").transient
+
+
+def test_safe_traceback_names_the_place_not_the_message() -> None:
+    from faxflow.errors import safe_traceback
+
+    def parse() -> None:
+        raise ValueError("SSN 123-45-6789 of Jane Roe")
+
+    try:
+        parse()
+    except ValueError as error:
+        text = safe_traceback(error)
+    assert "ValueError" in text and "parse" in text and "test_errors.py" in text
+    assert "6789" not in text and "Jane" not in text
