@@ -106,18 +106,27 @@ def _store_cached(cache_root: Path, sha: str, dpi: int, images: list[np.ndarray]
 
 
 def _render(pdf: Path, dpi: int) -> list[np.ndarray]:
-    from pdf2image import convert_from_path
+    from pdf2image import convert_from_path, pdfinfo_from_path
     from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError
 
+    # One page at a time: rendering all 21 DHS-1171 pages in one call holds every page
+    # three times over (poppler's output, PIL, numpy) and set the worker's memory peak.
+    images: list[np.ndarray] = []
     try:
-        pil_pages = convert_from_path(str(pdf), dpi=dpi, grayscale=True, timeout=120)
+        count = int(pdfinfo_from_path(str(pdf), timeout=60)["Pages"])
+        for number in range(1, count + 1):
+            page = convert_from_path(
+                str(pdf), dpi=dpi, grayscale=True, first_page=number, last_page=number, timeout=120
+            )[0]
+            images.append(np.asarray(page.convert("L"), dtype=np.uint8).copy())
+            del page
     except PDFInfoNotInstalledError as exc:
         raise MissingDependency(
             "poppler (pdftoppm/pdfinfo) is not installed; install poppler-utils"
         ) from exc
     except PDFPageCountError as exc:
         raise TemplateError(f"blank form {pdf} cannot be rendered: {exc}") from exc
-    return [np.asarray(p.convert("L"), dtype=np.uint8).copy() for p in pil_pages]
+    return images
 
 
 def points_to_pixels(box: tuple[float, float, float, float], dpi: int) -> tuple[int, int, int, int]:

@@ -224,7 +224,6 @@ print(json.dumps({
     "pages": outcome.result.page_count,
     "status": outcome.result.status.value,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "tesseract_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """
 
@@ -318,8 +317,7 @@ def write_report(report: dict[str, Any], docs: Path) -> None:
         "Peak resident memory of one process running the whole pipeline (a worker): on a "
         f"{memory['short']['pages']}-page fax: "
         f"{memory['short']['peak_mb']:.0f} MB; on a {memory['long']['pages']}-page fax: "
-        f"{memory['long']['peak_mb']:.0f} MB (Tesseract's own peak: "
-        f"{memory['long']['tesseract_peak_mb']:.0f} MB). Target ≤ {TARGET_PEAK_MB:.0f} MB, flat in "
+        f"{memory['long']['peak_mb']:.0f} MB. Target ≤ {TARGET_PEAK_MB:.0f} MB, flat in "
         f"page count: {_mark(memory_ok)}.",
         "",
         "## Accuracy",
