@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -83,9 +82,10 @@ def generate_set(out: Path, *, count: int, seed: int) -> list[Path]:
 
 def run_faxflow(
     inputs: list[Path], results: Path, settings: Settings, *, workers: int
-) -> tuple[SpeedRow, dict[str, float], float]:
-    """Process ``inputs`` with ``workers`` processes; returns speed, seconds per stage and
-    the peak resident memory (MB) of any worker."""
+) -> tuple[SpeedRow, dict[str, float]]:
+    """Process ``inputs`` with ``workers`` processes; returns speed and seconds per stage.
+    (Memory is measured separately, in one fresh process: Linux children inherit the
+    parent's resident-memory high-water mark, so a pool's figures would mislead.)"""
     from faxflow.commands import output_names, run_documents
     from loaders.db import engine_for, upgrade
     from loaders.load import load_document
@@ -108,14 +108,8 @@ def run_faxflow(
             stages[stage] = stages.get(stage, 0.0) + seconds
         pages += outcome.result.page_count
     wall = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if workers <= 1:
-        peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    return (
-        SpeedRow(f"faxflow ({workers} worker{'s' * (workers > 1)})", len(inputs), pages, wall),
-        (stages),
-        peak_mb,
-    )
+    engine_name = f"faxflow ({workers} worker{'s' * (workers > 1)})"
+    return SpeedRow(engine_name, len(inputs), pages, wall), stages
 
 
 # --------------------------------------------------------------------------------------
@@ -452,17 +446,17 @@ def main(argv: list[str] | None = None) -> int:
     inputs = generate_set(work / "set", count=args.count, seed=args.seed)
 
     console.print("faxflow, every core …")
-    speed_all, stages, _ = run_faxflow(inputs, work / "results", settings, workers=cores)
+    speed_all, stages = run_faxflow(inputs, work / "results", settings, workers=cores)
     subset = _comparison_subset(inputs, args.compare)
     console.print(f"faxflow, one worker, {len(subset)} documents …")
-    speed_one, _, _ = run_faxflow(
+    speed_one, _ = run_faxflow(
         subset,
         work / "results-one",
         settings.model_copy(update={"database_url": f"sqlite:///{work / 'one.db'}"}),
         workers=1,
     )
     console.print("faxflow, every core, comparison subset …")
-    speed_subset_run, _, _ = run_faxflow(
+    speed_subset_run, _ = run_faxflow(
         subset,
         work / "results-subset",
         settings.model_copy(update={"database_url": f"sqlite:///{work / 'subset.db'}"}),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,6 @@ def run_documents(
         futures: dict[Future[ProcessOutcome], int] = {
             pool.submit(_process_in_worker, str(path)): index for index, path in enumerate(inputs)
         }
-        from concurrent.futures import as_completed
-
         for future in as_completed(futures):
             yield futures[future], future.result()
 
@@ -163,9 +162,6 @@ def process(
         upgrade(engine)
 
     rows: list[dict[str, Any]] = [{} for _ in files]
-    total_seconds = 0.0
-    import time
-
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]processing"),
@@ -188,7 +184,6 @@ def process(
                     engine, outcome.result, source=outcome.source, page_images=outcome.page_images
                 )
             rows[index] = summarise(outcome)
-            total_seconds += outcome.seconds()
             progress.update(task, advance=1, last=files[index].name)
     wall = time.perf_counter() - started
     _print_summary(rows, wall=wall, out=out)

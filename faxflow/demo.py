@@ -74,12 +74,11 @@ def main() -> int:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-    env = prepare_airflow(project_var, pool_slots=os.cpu_count() or 1)
+    prepare_airflow(project_var, pool_slots=os.cpu_count() or 1)
     os.environ.update(airflow_environment(project_var))
     os.environ["FAXFLOW_VAR_DIR"] = str(demo_var)
     os.environ["FAXFLOW_STABLE_SECONDS"] = "0"
     os.environ.pop("FAXFLOW_DATABASE_URL", None)
-    del env
 
     inbox = demo_var / "intake" / "inbox" / "demo-centre"
     inbox.mkdir(parents=True, exist_ok=True)

@@ -346,18 +346,14 @@ def process_path(
 
 def _hash_or_blank(path: Path) -> str:
     """The document id of a refused file: its hash when it can be read, else empty."""
-    import hashlib
+    from ingest.source import sha256_of
 
     if not path.is_file() or path.is_symlink():
         return ""
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        return sha256_of(path)
     except OSError:
         return ""  # unreadable: the refusal code already says why
-    return digest.hexdigest()
 
 
 def summarise(outcome: ProcessOutcome) -> dict[str, Any]:
