@@ -1,8 +1,8 @@
 """Task bodies of the Airflow DAGs, importable and testable without Airflow.
 
 The DAG files in ``dags/`` only wire these functions into tasks. Everything passed between
-tasks (XCom) is an arrival id, a document id, a status or a count — never a page image, a
-file name (it may name the patient) or a field value.
+tasks (XCom) is an arrival id, a document id, a status, a file kind, a size or a count —
+never a page image, a file name (it may name the patient) or a field value.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faxflow.errors import ErrorCode, FaxflowError, InputRejected
-from faxflow.ledger import Ledger, LedgerStatus
-from faxflow.model import DocumentResult
+from faxflow.ledger import Ledger, LedgerEntry, LedgerStatus
+from faxflow.model import DocumentResult, FileKind, SourceDocument
 from faxflow.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,12 +81,22 @@ def open_services(settings: Settings) -> Services:
     return Services(settings, engine, SqlLedger(engine))
 
 
+def _entry_for(arrival_id: str, services: Services) -> LedgerEntry:
+    entry = services.ledger.get(arrival_id)
+    if entry is None:
+        raise FaxflowError(f"arrival {arrival_id} has no ledger row")
+    return entry
+
+
 def _claim_for(arrival_id: str, services: Services) -> Claim:
+    return _claim_of(_entry_for(arrival_id, services), services)
+
+
+def _claim_of(entry: LedgerEntry, services: Services) -> Claim:
     from ingest.intake import Claim
 
-    entry = services.ledger.get(arrival_id)
-    if entry is None or entry.stored_path is None:
-        raise FaxflowError(f"arrival {arrival_id} has no ledger row or stored file")
+    if entry.stored_path is None:
+        raise FaxflowError(f"arrival {entry.arrival_id} has no stored file")
     return Claim(
         arrival_id=entry.arrival_id,
         work_path=services.settings.intake_dir / entry.stored_path,
@@ -178,13 +188,23 @@ def process_claimed(arrival_id: str, settings: Settings) -> dict[str, Any]:
         "outcome": "processed",
         "document_id": source.document_id,
         "status": outcome.result.status.value,
+        # What inspect measured, so load_processed can archive the file without reading
+        # it again. A file kind and two numbers: nothing personal.
+        "file_kind": source.kind.value,
+        "page_count": source.page_count,
+        "size_bytes": source.size_bytes,
     }
 
 
 def load_processed(outcomes: Sequence[dict[str, Any]], settings: Settings) -> dict[str, int]:
     """Store each processed document (one transaction each), then archive its file.
-    One failing document does not stop the others; it stays in work/ for the next run."""
-    from ingest.intake import finish, inspect
+
+    The source document is rebuilt from the processing task's outcome and the ledger row;
+    the work file is neither opened nor hashed again. One failing document does not stop
+    the others; it stays in work/ for the next run. A document a previous attempt of this
+    task already archived (Airflow retried it) is counted, not loaded a second time.
+    """
+    from ingest.intake import finish
     from loaders.load import load_document
 
     services = open_services(settings)
@@ -195,23 +215,71 @@ def load_processed(outcomes: Sequence[dict[str, Any]], settings: Settings) -> di
         if item.get("outcome") != "processed":
             counts[str(item.get("outcome"))] += 1
             continue
-        path = results_dir(settings) / f"{item['document_id']}.json"
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        result = DocumentResult.model_validate(payload["result"])
-        claim = _claim_for(item["arrival_id"], services)
         try:
-            source = inspect(claim, settings, services.ledger)
-            page_images = {int(k): v for k, v in payload["page_images"].items()}
+            entry = _entry_for(str(item["arrival_id"]), services)
+            if entry.status in (LedgerStatus.ARCHIVED, LedgerStatus.DUPLICATE):
+                counts[str(item["status"])] += 1
+                continue
+            result, page_images = _read_result(settings, item)
+            claim = _claim_of(entry, services)
+            source = _processed_source(item, entry, claim.work_path)
             load_document(services.engine, result, source=source, page_images=page_images)
             finish(claim, source, settings, services.ledger)
         except FaxflowError as error:
             if error.transient:
                 raise
-            log.warning("document %s not loaded: %s", item["document_id"], error.code.value)
+            log.warning("document %s not loaded: %s", item.get("document_id"), error.code.value)
             counts["failed"] += 1
             continue
         counts[result.status.value] += 1
     return dict(counts)
+
+
+def _read_result(settings: Settings, item: dict[str, Any]) -> tuple[DocumentResult, dict[int, str]]:
+    """The result and page image paths :func:`process_claimed` wrote under var/results/."""
+    path = results_dir(settings) / f"{item['document_id']}.json"
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        result = DocumentResult.model_validate(payload["result"])
+        page_images = {int(k): str(v) for k, v in payload["page_images"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise FaxflowError(
+            f"the result file of document {item['document_id']} is missing or unreadable "
+            f"({type(exc).__name__}); the file stays in work/ and is processed again"
+        ) from None
+    return result, page_images
+
+
+def _processed_source(item: dict[str, Any], entry: LedgerEntry, work_path: Path) -> SourceDocument:
+    """The source document of a processed arrival: the file facts from the processing
+    task's outcome, the arrival facts (name, centre, first seen) from the ledger row, as
+    ``ingest.intake.inspect`` built them."""
+    document_id = str(item["document_id"])
+    if entry.document_id != document_id:
+        raise FaxflowError(
+            f"arrival {entry.arrival_id} is recorded with another document id than its "
+            "processing outcome; the file stays in work/ and is processed again"
+        )
+    try:
+        kind = FileKind(item["file_kind"])
+        page_count = int(item["page_count"])
+        size_bytes = int(item["size_bytes"])
+    except (KeyError, ValueError, TypeError):
+        raise FaxflowError(
+            f"the processing outcome of arrival {entry.arrival_id} lacks the file's kind, "
+            "pages or size (made by an older faxflow?); the file stays in work/ and is "
+            "processed again"
+        ) from None
+    return SourceDocument(
+        document_id=document_id,
+        path=work_path,
+        source_name=entry.original_name,
+        kind=kind,
+        page_count=page_count,
+        size_bytes=size_bytes,
+        centre_id=entry.centre_id,
+        received_at=entry.first_seen_at,
+    )
 
 
 def select_documents(
