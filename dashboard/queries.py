@@ -1,5 +1,6 @@
-"""The one listing the dashboard needs that ``loaders.review`` does not offer: every stored
-document (any status), newest first, for the read-only records list."""
+"""What the dashboard reads that ``loaders.review`` does not offer: every stored document
+(any status), newest first, for the read-only records list, and the values the filter
+menus of the records list and the review queue offer."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from faxflow.model import Status
 from loaders.db import session_scope
-from loaders.tables import documents
+from loaders.tables import documents, validation_issues
 
 STATUSES = ("needs_review", "accepted", "rejected")
 
@@ -88,3 +90,50 @@ def distinct_values(engine: Engine) -> tuple[list[str], list[str]]:
         ).all()
         forms = session.scalars(sa.select(documents.c.form_type).distinct()).all()
     return sorted(c for c in centres if c), sorted(forms)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChoices:
+    """What the review queue's filter menus offer: the values present in the whole queue,
+    whatever filter is applied."""
+
+    centres: tuple[str, ...]
+    form_types: tuple[str, ...]
+    issue_codes: tuple[str, ...]  # codes of issues no reviewer has resolved yet
+
+
+def queue_choices(engine: Engine) -> QueueChoices:
+    """The centres, form types and open issue codes of the documents waiting for review,
+    in one query of distinct values (not a second read of the whole queue)."""
+    waiting = documents.c.status == Status.NEEDS_REVIEW.value
+    centre, form_type, issue_code = _menu("centre"), _menu("form"), _menu("issue")
+    query = sa.union(
+        sa.select(centre, documents.c.centre_id.label("value")).where(
+            waiting, documents.c.centre_id.is_not(None)
+        ),
+        sa.select(form_type, documents.c.form_type).where(waiting),
+        sa.select(issue_code, validation_issues.c.code)
+        .select_from(
+            validation_issues.join(
+                documents, documents.c.document_id == validation_issues.c.document_id
+            )
+        )
+        .where(waiting, validation_issues.c.resolved_by_review.is_(False)),
+    )
+    with session_scope(engine) as session:
+        rows = session.execute(query).all()
+    values: dict[str, set[str]] = {"centre": set(), "form": set(), "issue": set()}
+    for menu, value in rows:
+        if value:
+            values[menu].add(value)
+    return QueueChoices(
+        centres=tuple(sorted(values["centre"])),
+        form_types=tuple(sorted(values["form"])),
+        issue_codes=tuple(sorted(values["issue"])),
+    )
+
+
+def _menu(name: str) -> sa.Label[str]:
+    """A constant column naming the menu a row belongs to. Inlined, not bound: PostgreSQL
+    cannot type an untyped parameter in a UNION. ``name`` is one of this module's words."""
+    return sa.literal_column(f"'{name}'", sa.String).label("menu")

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
+from dashboard.queries import QueueChoices
 from faxflow.errors import TemplateError
 from faxflow.settings import Settings
 from loaders.review import (
@@ -110,9 +111,9 @@ class QueuePage:
 
 
 def queue_page(
-    shown: list[QueueItem], everything: list[QueueItem], *, total: int, now: datetime | None = None
+    shown: list[QueueItem], choices: QueueChoices, *, total: int, now: datetime | None = None
 ) -> QueuePage:
-    """The queue table (``shown``) with filter choices drawn from the whole queue."""
+    """The queue table (``shown``) with the filter menus' ``choices``."""
     rows = tuple(
         QueueRow(
             document_id=item.document_id,
@@ -131,9 +132,9 @@ def queue_page(
     return QueuePage(
         items=rows,
         total=total,
-        centres=tuple(sorted({i.centre_id for i in everything if i.centre_id})),
-        form_types=tuple(sorted({i.form_type for i in everything})),
-        issue_codes=tuple(sorted({c for i in everything for c in i.issue_codes})),
+        centres=choices.centres,
+        form_types=choices.form_types,
+        issue_codes=choices.issue_codes,
     )
 
 

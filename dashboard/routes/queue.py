@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from dashboard.app import render, state_of
 from dashboard.auth import Permission, User, requires
+from dashboard.queries import queue_choices
 from dashboard.views import queue_page
 from loaders.review import review_queue
 
@@ -28,13 +29,12 @@ def queue(
     issue_code: Filter = "",
 ) -> Response:
     engine = state_of(request).engine
-    everything = review_queue(engine)
     filtered = review_queue(
         engine,
         centre=centre or None,
         form_type=form_type or None,
         issue_code=issue_code or None,
     )
-    page = queue_page(filtered[:QUEUE_LIMIT], everything, total=len(filtered))
+    page = queue_page(filtered[:QUEUE_LIMIT], queue_choices(engine), total=len(filtered))
     filters = {"centre": centre, "form_type": form_type, "issue_code": issue_code}
     return render(request, "queue.html", {"active": "queue", "queue": page, "filters": filters})

@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -337,6 +338,24 @@ def test_queue_filters(client_for, docs: Fixture) -> None:
     assert "Nothing waiting" in none
     # The menus offer every value present in the whole queue, whatever the filter.
     assert '<option value="centre-a"' in by_form and '<option value="age_mismatch"' in by_form
+
+
+def test_a_filtered_queue_page_reads_the_queue_once(
+    client_for, docs: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, object]] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return review_queue(*args, **kwargs)
+
+    monkeypatch.setattr("dashboard.routes.queue.review_queue", counted)
+    html = client_for("reviewer").get("/queue", params={"centre": "centre-b"}, headers=HTML).text
+
+    assert calls == [{"centre": "centre-b", "form_type": None, "issue_code": None}]
+    assert _queue_ids(html) == [docs.later_case, docs.benefit]
+    for value in ("centre-a", "centre-b", "cdc_pui_2020", "page_missing", "low_confidence"):
+        assert f'<option value="{value}"' in html
 
 
 # --------------------------------------------------------------------------------------
