@@ -258,10 +258,10 @@ def read_page(
     clean = residue_from_ink(written)
     underlines = underline_ink(aligned, _masks_of(reference))
     readings, split = read_text_zones(
-        clean, text_specs, settings=settings, dpi=dpi, underlines=underlines
+        clean, text_specs, settings=settings, dpi=dpi, underlines=underlines, page=aligned
     )
     for spec in comb_specs:
-        readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi)
+        readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)
     for spec in [*text_specs, *comb_specs]:
         results[spec.name] = _text_field(
             spec, readings[spec.name], aligned, split, settings=settings, page_number=page_number

@@ -28,6 +28,18 @@ from faxflow.model import BBox, OcrWord
 from faxflow.settings import Settings
 
 INK_LEVEL = 160
+MAX_INK_LEVEL = 200  # never call paper ink, however pale the scan
+
+
+def ink_level(aligned: np.ndarray) -> int:
+    """The grey level below which a pixel of ``aligned`` is ink: Otsu's threshold of the
+    page, but at least :data:`INK_LEVEL`. Faxes are black and white (Otsu ~155, so 160);
+    grey scans print pale (typed values at 140-170 where paper is 250), and a fixed 160
+    keeps only specks of their strokes (Otsu 170-205 there)."""
+    otsu, _ = cv2.threshold(aligned, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return int(min(MAX_INK_LEVEL, max(INK_LEVEL, otsu)))
+
+
 MIN_INK_PIXELS = 30  # fewer new-ink pixels than this in a zone: the zone is blank
 SPECK_AREA = 3  # connected components this small (px at 200 dpi) are fax noise; a period is ~9
 
@@ -105,7 +117,7 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
     each short stretch of rule), so letters sitting on an underline keep their bottoms
     and descenders crossing it lose only the rule's thickness. Long straight runs the
     form does not have (fax streaks, rule remnants) and specks are dropped."""
-    page = aligned < INK_LEVEL
+    page = aligned < ink_level(aligned)
     new = page & ~(masks.ink & ~masks.rules)
     new &= ~_page_rule_rows(page, masks.rules)
     streaks = cv2.morphologyEx(
@@ -176,7 +188,7 @@ def _page_rule_rows(page: np.ndarray, bands: np.ndarray) -> np.ndarray:
 
 def underline_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
     """The page's ink on the blank's printed rules (given back under writing for OCR)."""
-    return (aligned < INK_LEVEL) & masks.rules
+    return (aligned < ink_level(aligned)) & masks.rules
 
 
 def residue(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
@@ -266,11 +278,18 @@ class ZoneInk:
         return self.names.index(name)
 
     underlines: np.ndarray | None = None  # the page's own rule ink (bool), or None
+    page: np.ndarray | None = None  # the aligned page (grey), or None for a binary image
 
     def image(self, zone: int | None = None) -> np.ndarray:
-        """Binary image of the owned ink (of one zone, or of every zone), with the rule the
+        """Image of the owned ink (of one zone, or of every zone), with the rule the
         writing sits on given back under it: Tesseract reads underlined text well, while
-        a rule cut out of the letters it touches takes their feet along."""
+        a rule cut out of the letters it touches takes their feet along.
+
+        With the aligned ``page`` known, the page's own grey pixels are shown within
+        :data:`GREY_REACH_PX` of that ink and white elsewhere: subtracting the blank cuts
+        strokes where writing crosses or touches the form's print, and binarising loses
+        faint strokes of grey scans; the grey neighbourhood gives both back (measured on
+        40 generated documents: text fields read right 77 % -> 81 %)."""
         owned = self.owner[self.labels]
         mask = owned == zone if zone is not None else owned >= 0
         if self.underlines is not None:
@@ -282,6 +301,10 @@ class ZoneInk:
                 x0, y0, x1, y1 = extent
                 y0, y1 = max(0, y0 - 2), y1 + 4
                 mask[y0:y1, x0:x1] |= self.underlines[y0:y1, x0:x1]
+        if self.page is not None:
+            size = 2 * GREY_REACH_PX + 1
+            near = cv2.dilate(mask.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+            return np.where(near, self.page, 255).astype(np.uint8)
         return np.where(mask, 0, 255).astype(np.uint8)
 
 
@@ -291,9 +314,11 @@ def split_ink(
     *,
     dpi: int,
     underlines: np.ndarray | None = None,
+    page: np.ndarray | None = None,
 ) -> ZoneInk:
     """Give each connected component of the residue ``clean`` to one text zone;
-    ``underlines`` (the page's ink on the blank's rules) is kept for :meth:`ZoneInk.image`."""
+    ``underlines`` (the page's ink on the blank's rules) and ``page`` (the aligned grey
+    page) are kept for :meth:`ZoneInk.image`."""
     shape = (clean.shape[0], clean.shape[1])
     names = tuple(spec.name for spec in specs)
     zones = tuple(zone_box(spec, dpi, shape) for spec in specs)
@@ -322,7 +347,7 @@ def split_ink(
         ink[best] += area
         box = (x, y, x + w, y + h)
         extents[best] = box if extents[best] is None else _union([extents[best], box])  # type: ignore[list-item]
-    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines)
+    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines, page)
 
 
 def read_text_zones(
@@ -332,13 +357,15 @@ def read_text_zones(
     settings: Settings,
     dpi: int,
     underlines: np.ndarray | None = None,
+    page: np.ndarray | None = None,
 ) -> tuple[dict[str, ZoneReading], ZoneInk]:
     """Read every text zone of one aligned page with a single Tesseract call.
 
-    ``clean`` is the page's residue (see :func:`residue`)."""
+    ``clean`` is the page's residue (see :func:`residue`); ``page`` the aligned page it
+    came from (optional: without it the residue itself is read)."""
     from ocr.tesseract import read_words
 
-    split = split_ink(clean, specs, dpi=dpi, underlines=underlines)
+    split = split_ink(clean, specs, dpi=dpi, underlines=underlines, page=page)
     readings: dict[str, ZoneReading] = {}
     inked: list[int] = []
     for i, name in enumerate(split.names):
@@ -381,12 +408,27 @@ def read_text_zones(
 
 UPSCALE = 2
 """Zones are read at twice the working resolution: Tesseract is most accurate with
-x-heights above ~20 px, and 9-10 pt writing at 200 dpi gives about 12."""
+x-heights above ~20 px, and 9-10 pt writing at 200 dpi gives about 12 (three times
+measured worse than two)."""
+GREY_REACH_PX = 2
+"""How far around the residue's ink the page's own grey pixels are shown to Tesseract
+(1 px: 80.7 %, 2 px: 81.2 % of text fields right on the 40-document dev set)."""
 
 
 def _upscale(image: np.ndarray) -> np.ndarray:
-    big = cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-    return np.where(big < 128, 0, 255).astype(np.uint8)
+    # Kept grey: Tesseract's own binarisation of smooth edges reads better than ours
+    # of jagged ones (fax_fine text 84 % -> 88 % when this stopped thresholding).
+    return cv2.resize(stretch(image), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+
+
+def stretch(image: np.ndarray) -> np.ndarray:
+    """Grey levels stretched so the darkest pixel is black and white stays white: pale
+    scans' strokes (140-180) would otherwise look like paper to every ink test."""
+    darkest = int(image.min()) if image.size else 0
+    if darkest <= 0 or darkest >= 250:
+        return image
+    scaled = (image.astype(np.float32) - darkest) * (255.0 / (255 - darkest))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
 def _from_upscaled(box: BBox, dx: int, dy: int) -> BBox:
@@ -432,33 +474,50 @@ def reread_zone(
     )
 
 
-def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: int) -> ZoneReading:
+def read_comb(
+    clean: np.ndarray,
+    spec: FieldSpec,
+    *,
+    settings: Settings,
+    dpi: int,
+    page: np.ndarray | None = None,
+) -> ZoneReading:
     """A comb field (one box per character): the inked boxes' insides are laid side by
     side on a strip (walls already gone from the residue) and read as one line; when the
-    character count disagrees with the inked boxes, each box is read on its own."""
+    character count disagrees with the inked boxes, each box is read on its own.
+
+    With the aligned ``page`` given, the strip shows the page's grey pixels near the
+    residue's ink, as :meth:`ZoneInk.image` does (comb fields read right 82 % -> 90 % on
+    the dev set together with :func:`ink_level` and :func:`stretch`)."""
     from ocr.tesseract import read_text
 
     assert spec.boxes
     whitelist = safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789"))
     boxes = [points_to_pixels(b, dpi) for b in spec.boxes]
     zone = _union(boxes)
+    source = clean
+    if page is not None:
+        size = 2 * GREY_REACH_PX + 1
+        x0, y0, x1, y1 = reach_box(zone, dpi, (clean.shape[0], clean.shape[1]))
+        near = cv2.dilate((clean[y0:y1, x0:x1] < 128).astype(np.uint8), np.ones((size, size)))
+        source = clean.copy()
+        source[y0:y1, x0:x1] = np.where(near > 0, page[y0:y1, x0:x1], 255)
     cells: list[np.ndarray] = []
     used: list[BBox] = []
     height = max(b[3] - b[1] for b in boxes) + 8
     for x0, y0, x1, y1 in boxes:
         ry0, ry1 = max(0, y0 - 4), min(clean.shape[0], y1 + 4)
-        cell = clean[ry0:ry1, x0:x1]
-        if np.count_nonzero(cell < 128) < MIN_INK_PIXELS // 3:
+        if np.count_nonzero(clean[ry0:ry1, x0:x1] < 128) < MIN_INK_PIXELS // 3:
             continue
         cell = cv2.copyMakeBorder(
-            cell, 0, height - cell.shape[0], 0, 0, cv2.BORDER_CONSTANT, value=255
+            source[ry0:ry1, x0:x1], 0, height - (ry1 - ry0), 0, 0, cv2.BORDER_CONSTANT, value=255
         )
         cells.append(cell)
         used.append((x0, y0, x1, y1))
     ink = sum(_ink(clean, b) for b in boxes)
     if not cells:
         return ZoneReading("", 0.0, zone, ink, (), "blank")
-    gap = np.full((height, 10), 255, dtype=np.uint8)
+    gap = np.full((height, COMB_GAP_PX), 255, dtype=np.uint8)
     strip = np.hstack([part for cell in cells for part in (cell, gap)])
     strip = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
     line = read_text(
@@ -470,11 +529,21 @@ def read_comb(clean: np.ndarray, spec: FieldSpec, *, settings: Settings, dpi: in
     # Box by box: slower, but a missing or doubled character cannot shift the others.
     out, confs = [], []
     for cell in cells:
-        framed = cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-        single = read_text(
-            _upscale(framed), settings=settings, psm=10, whitelist=whitelist, dpi=dpi * UPSCALE
-        )
-        text = "".join(ch for ch in single.text if not ch.isspace())
+        framed = _upscale(cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
+        text, confidence = "", 0.0
+        # Single-character mode first; it returns nothing on some clear digits, which
+        # single-word mode then reads.
+        for psm in (10, 8):
+            single = read_text(
+                framed, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
+            )
+            text = "".join(ch for ch in single.text if not ch.isspace())
+            if text:
+                confidence = single.confidence if len(text) == 1 else 0.0
+                break
         out.append(text[:1])
-        confs.append(single.confidence if len(text) == 1 else 0.0)
+        confs.append(confidence)
     return ZoneReading("".join(out), float(np.mean(confs)), _union(used), ink, (), "comb")
+
+
+COMB_GAP_PX = 8  # white between the boxes of a comb strip (6-10 read alike, 24 worse)

@@ -8,14 +8,18 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extract.read import (
+    INK_LEVEL,
+    MAX_INK_LEVEL,
     ZoneInk,
     blank_masks,
+    ink_level,
     new_ink,
     read_comb,
     read_text_zones,
     residue,
     safe_whitelist,
     split_ink,
+    stretch,
     underline_ink,
 )
 from extract.reference import reference_pages
@@ -86,3 +90,49 @@ def test_comb_field_is_read_digit_by_digit(templates, settings) -> None:  # type
     reading = read_comb(clean, spec, settings=settings, dpi=200)
     assert reading.text == "123456789"
     assert reading.method == "comb"
+
+
+def _pale(image: np.ndarray, ink: int = 165, paper: int = 250) -> np.ndarray:
+    """A grey scan's look: black print turned pale grey on off-white paper."""
+    return (ink + (image.astype(np.float32) / 255.0) * (paper - ink)).astype(np.uint8)
+
+
+def test_ink_level_follows_pale_scans_but_not_below_the_fax_level(cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    page = cdc_pages[0].image
+    assert ink_level(fax(page, seed=2)) == INK_LEVEL
+    pale = _pale(page)
+    assert INK_LEVEL < ink_level(pale) <= MAX_INK_LEVEL
+    assert ink_level(np.full((50, 50), 255, np.uint8)) == INK_LEVEL  # blank: no pale ink
+
+
+def test_values_on_a_pale_scan_are_new_ink(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    template = templates[FormType.CDC_PUI_2020]
+    values = {"patient_last_name": "Gonzalez"}
+    page = _pale(fill_page(cdc_pages[0].image, template, 1, values, dpi=200))
+    written = new_ink(page, blank_masks(cdc_pages[0].image))
+    spec = _spec(templates, FormType.CDC_PUI_2020, "patient_last_name")
+    split = split_ink(np.where(written, 0, 255).astype(np.uint8), [spec], dpi=200)
+    # At a fixed level of 160 the pale strokes (165) vanish altogether.
+    assert split.ink[0] > 150
+
+
+def test_stretch_makes_the_darkest_grey_black_and_keeps_paper() -> None:
+    crop = np.array([[170, 210, 255]], np.uint8)
+    out = stretch(crop)
+    assert out[0, 0] == 0 and out[0, 2] == 255 and 0 < out[0, 1] < 210
+    binary = np.array([[0, 255]], np.uint8)
+    assert np.array_equal(stretch(binary), binary)
+    assert np.array_equal(stretch(np.full((2, 2), 255, np.uint8)), np.full((2, 2), 255))
+
+
+@pytest.mark.slow
+def test_comb_field_on_a_pale_scan_reads_from_the_grey_page(templates, settings) -> None:  # type: ignore[no-untyped-def]
+    template = templates[FormType.MDHHS_DHS1171]
+    spec = next(s for s in template.fields if s.boxes and s.kind is FieldKind.SSN)
+    reference = reference_pages(template, dpi=200)[spec.page - 1]
+    pil = Image.fromarray(reference.image.copy())
+    type_comb(ImageDraw.Draw(pil), spec, "590305893", dpi=200, style=Style(font_index=0))
+    page = _pale(np.asarray(pil))
+    clean = residue(page, blank_masks(reference.image))
+    reading = read_comb(clean, spec, settings=settings, dpi=200, page=page)
+    assert reading.text == "590305893"
