@@ -1,0 +1,476 @@
+"""Place-name lexicon: snaps OCR-garbled county names to real ones.
+
+Tesseract reads hand-written and faxed county names badly ('Frankhn', 'Mak lane',
+'Weayiie?'). A county field only ever holds one of ~3,200 names (fewer once the state is
+known), so the most likely reading is the nearest real name, as long as it is clearly
+nearer than the next one and near enough at all.
+
+Nearness is an edit distance that knows OCR: glyphs Tesseract confuses cost less than an
+arbitrary substitution ('o'/'a', 'i'/'l'), and so do the classic merges and splits ('li'
+read as 'h', 'ri' as 'n', 'n' as 'ii'). Spaces and punctuation inside the OCR text are
+ignored, because faxes break words apart ('Fr ank iin').
+
+The names come from ``rules/us_counties.tsv`` (U.S. Census Bureau list, see its header),
+loaded once and validated: a bad line raises :class:`TemplateError` naming file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from faxflow.errors import TemplateError
+
+COUNTIES_PATH = Path(__file__).with_name("rules") / "us_counties.tsv"
+
+# Tuned on the garbled examples in tests/extract/test_lexicon.py: the weakest true readings
+# ('Lalom' for Eaton, 'Li cis' for Lucas) score 0.66-0.68 within their state, while names
+# of people far from any county ('Albert' for Alger, 'Carlos' for Marion) score 0.6-0.64.
+# Without a state the candidates are twenty times as many, and chance look-alikes too
+# ('Lansing' is Loving, TX at 0.62): a reading must then score 0.7.
+MIN_SIMILARITY = 0.65
+MIN_SIMILARITY_ANY_STATE = 0.7
+# The best reading must beat the runner-up (a different name) by this much edit distance;
+# 'Manan' is Marion at 1.0 and Mason at 1.5, 'Cock' is Cook at 0.5 and Cocke at 1.0.
+MIN_MARGIN = 0.5
+MAX_SPAN_WORDS = 3  # a county name in free text has at most three words ('Prince of Wales')
+# A field names one or two places; text with more anchors is no field value, and each
+# lookup without a state costs ~50 ms, so hostile text must not buy unlimited lookups.
+MAX_COUNTY_LOOKUPS = 4
+_MIN_KEY = 3  # no county name is shorter than three letters
+_MAX_KEY_SLACK = 8  # OCR text this much longer than the longest name is not a county name
+
+# Glyph pairs OCR confuses, as (read, written, cost); substitutions cost 1 otherwise.
+# Lower-case only: the key folds case, so upper-case look-alikes appear as their
+# lower-case letters ('E' read as 'L' is ('l', 'e')).
+_CONFUSABLE_GLYPHS: tuple[tuple[str, str, float], ...] = (
+    ("0", "o", 0.3),
+    ("1", "l", 0.4),
+    ("1", "i", 0.4),
+    ("i", "l", 0.4),
+    ("j", "i", 0.5),
+    ("t", "l", 0.5),
+    ("f", "t", 0.5),
+    ("a", "o", 0.5),
+    ("c", "o", 0.5),
+    ("e", "o", 0.6),
+    ("q", "o", 0.6),
+    ("e", "a", 0.6),
+    ("e", "c", 0.5),
+    ("i", "u", 0.6),
+    ("v", "u", 0.5),
+    ("v", "y", 0.5),
+    ("m", "n", 0.5),
+    ("h", "n", 0.5),
+    ("h", "b", 0.5),
+    ("h", "k", 0.6),
+    ("l", "e", 0.7),
+    ("f", "e", 0.7),
+    ("5", "s", 0.4),
+    ("8", "b", 0.5),
+    ("9", "g", 0.5),
+    ("q", "g", 0.5),
+    ("2", "z", 0.5),
+)
+# Several glyphs read as one or one as several, as (read, written, cost).
+_CONFUSABLE_RUNS: tuple[tuple[str, str, float], ...] = (
+    ("h", "li", 0.5),
+    ("h", "il", 0.6),
+    ("n", "ri", 0.5),
+    ("m", "rn", 0.4),
+    ("rn", "m", 0.4),
+    ("m", "in", 0.5),
+    ("m", "ni", 0.5),
+    ("in", "m", 0.5),
+    ("ii", "n", 0.5),
+    ("ii", "u", 0.5),
+    ("d", "cl", 0.5),
+    ("cl", "d", 0.5),
+    ("w", "vv", 0.4),
+    ("vv", "w", 0.4),
+)
+_CHEAPEST_RUN = min(cost for _, _, cost in _CONFUSABLE_RUNS)
+_SUBSTITUTION_COST: dict[tuple[str, str], float] = {
+    pair: cost
+    for read, written, cost in _CONFUSABLE_GLYPHS
+    for pair in ((read, written), (written, read))
+}
+
+# Short words only change through this table (edit distance is meaningless on two
+# letters); a fix applies only when its result is in the caller's vocabulary.
+SHORT_WORD_FIXES: Mapping[str, str] = {
+    "HO": "HD",
+    "H0": "HD",
+    "HP": "HD",
+    "Co,": "Co.",
+    "Co;": "Co.",
+    "C0": "Co",
+    "C0.": "Co.",
+    "C0,": "Co.",
+    "Ca.": "Co.",
+    "Go.": "Co.",
+    "0f": "of",
+    "ot": "of",
+}
+# Words after which a county name is expected ('Brown Co. HD', 'Livingston HD').
+DEFAULT_COUNTY_ANCHORS: tuple[str, ...] = ("Co", "County", "Parish", "HD")
+
+# A designation written after the county name in a county field ('Oakland County').
+_DESIGNATION = re.compile(r"[\s.,]+(county|cnty|co|parish|borough)\W*$", re.IGNORECASE)
+_NAME_ALIASES = (("st ", "saint "), ("ste ", "sainte "), ("ft ", "fort "))
+# What people write in a county field when there is no county to give.
+_NON_ANSWERS = frozenset({"none", "unknown", "unk", "same", "nil", "null", "declined", "refused"})
+_STATE_CODE = re.compile(r"[A-Z]{2}")
+_WORD_EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+_SPACE_RUN = re.compile(r"(\s+)")
+
+
+def match_key(text: str) -> str:
+    """What two spellings must share to count as the same name: letters and digits only,
+    lower case, accents removed ('Doña Ana' and 'dona-ana' both give 'donaana')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one instance per file, cached
+class CountyLexicon:
+    """Every county name, by two-letter state code."""
+
+    names_by_state: Mapping[str, tuple[str, ...]]
+
+    @cached_property
+    def longest_key(self) -> int:
+        return max(len(match_key(n)) for names in self.names_by_state.values() for n in names)
+
+    def candidates(self, state: str | None) -> Mapping[str, str]:
+        """Match key → county name, for one state (a known code) or else for all states."""
+        return _candidates(self, _state_code(self, state))
+
+
+def _state_code(lexicon: CountyLexicon, state: str | None) -> str | None:
+    code = (state or "").strip().upper()
+    return code if code in lexicon.names_by_state else None
+
+
+@lru_cache(maxsize=128)
+def _candidates(lexicon: CountyLexicon, state: str | None) -> Mapping[str, str]:
+    states = [state] if state is not None else sorted(lexicon.names_by_state)
+    spellings: dict[str, Counter[str]] = {}
+    for code in states:
+        for name in lexicon.names_by_state[code]:
+            for key in _keys_of(name):
+                spellings.setdefault(key, Counter())[name] += 1
+    # Two states may spell one key differently ('De Witt', 'DeWitt'): the commoner wins.
+    return {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
+
+
+def _keys_of(name: str) -> tuple[str, ...]:
+    """The name's key and those of its long forms ('St. Clair' is also 'Saint Clair')."""
+    spaced = re.sub(r"[^\w]+", " ", name.lower()).strip() + " "
+    keys = [match_key(name)]
+    for short, long in _NAME_ALIASES:
+        if spaced.startswith(short):
+            keys.append(match_key(long + spaced[len(short) :]))
+    return tuple(keys)
+
+
+@cache
+def load_counties(path: Path = COUNTIES_PATH) -> CountyLexicon:
+    """The county list in ``path`` (state code TAB name per line, '#' comments, one header
+    line ``state<TAB>county``), validated; cached per path."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read county list {path}: {type(exc).__name__}") from exc
+    names: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    header_seen = False
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if not header_seen:
+            if fields != ["state", "county"]:
+                raise TemplateError(
+                    f"county list {path} line {number}: expected the header 'state<TAB>county'"
+                )
+            header_seen = True
+            continue
+        problem = _line_problem(fields)
+        if problem is None and (fields[0], fields[1]) in seen:
+            problem = "duplicate entry"
+        if problem is not None:
+            raise TemplateError(f"county list {path} line {number}: {problem}")
+        seen.add((fields[0], fields[1]))
+        names.setdefault(fields[0], []).append(fields[1])
+    if not names:
+        raise TemplateError(f"county list {path} holds no counties")
+    return CountyLexicon({code: tuple(found) for code, found in names.items()})
+
+
+def _line_problem(fields: list[str]) -> str | None:
+    if len(fields) != 2:
+        return f"expected 2 tab-separated fields, found {len(fields)}"
+    code, name = fields
+    if not _STATE_CODE.fullmatch(code):
+        return "the state must be a two-letter upper-case code"
+    if not name or name != name.strip() or len(match_key(name)) < _MIN_KEY:
+        return "the county name is empty, padded or shorter than three letters"
+    return None
+
+
+def ocr_distance(read: str, written: str, limit: float = float("inf")) -> float:
+    """Edit distance from the OCR text ``read`` to the true text ``written`` (both match
+    keys), with OCR confusions cheaper than other edits. Returns a value above ``limit``
+    as soon as the distance is certain to exceed it (callers only compare with limit)."""
+    rows, cols = len(read), len(written)
+    if abs(rows - cols) * _CHEAPEST_RUN > limit:  # a run confusion absorbs one letter
+        return limit + 1.0
+    table = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for j in range(1, cols + 1):
+        table[0][j] = float(j)
+    for i in range(1, rows + 1):
+        table[i][0] = float(i)
+        runs = [(r, w, c) for r, w, c in _CONFUSABLE_RUNS if read.endswith(r, 0, i)]
+        row_best = table[i][0]
+        for j in range(1, cols + 1):
+            a, b = read[i - 1], written[j - 1]
+            substitute = 0.0 if a == b else _SUBSTITUTION_COST.get((a, b), 1.0)
+            best = min(
+                table[i - 1][j - 1] + substitute, table[i - 1][j] + 1.0, table[i][j - 1] + 1.0
+            )
+            for run_read, run_written, cost in runs:
+                if written.endswith(run_written, 0, j):
+                    before = table[i - len(run_read)][j - len(run_written)]
+                    best = min(best, before + cost)
+            table[i][j] = best
+            row_best = min(row_best, best)
+        # A run confusion reaches back two rows, so stop only when two rows exceed it.
+        if row_best > limit and i >= 2 and min(table[i - 1]) > limit:
+            return limit + 1.0
+    return table[rows][cols]
+
+
+class CountyMatch(NamedTuple):
+    """The nearest county name to some OCR text."""
+
+    name: str  # as spelled in the lexicon
+    distance: float  # ocr_distance of the match keys
+    similarity: float  # 1 - distance / mean length of the two keys, 0..1
+
+
+@lru_cache(maxsize=4096)
+def match_county(text: str, state: str | None = None) -> CountyMatch | None:
+    """The county ``text`` most likely is, or None when no name is both similar enough
+    (:data:`MIN_SIMILARITY`) and clearly nearer than any other (:data:`MIN_MARGIN`).
+
+    A trailing designation ('County', 'Co.', 'Parish') is ignored. ``state`` restricts the
+    candidates when it is a known two-letter code; otherwise every state's are used.
+    """
+    lexicon = load_counties()
+    key = match_key(_DESIGNATION.sub("", text))
+    if not _MIN_KEY <= len(key) <= lexicon.longest_key + _MAX_KEY_SLACK:
+        return None
+    candidates = lexicon.candidates(state)
+    exact = candidates.get(key)
+    if exact is not None:
+        return CountyMatch(exact, 0.0, 1.0)
+    if key in _NON_ANSWERS or key in lexicon.candidates(None):
+        return None  # a real county of another state is no misreading of this state's
+    nearest: dict[str, tuple[float, int]] = {}  # name → smallest distance, its key length
+    for candidate_key, name in candidates.items():
+        limit = (1.0 - MIN_SIMILARITY) * max(len(key), len(candidate_key)) + MIN_MARGIN
+        distance = ocr_distance(key, candidate_key, limit)
+        if distance <= limit and distance < nearest.get(name, (limit + 1.0, 0))[0]:
+            nearest[name] = (distance, len(candidate_key))
+    if not nearest:
+        return None
+    ranked = sorted(nearest.items(), key=lambda item: (item[1][0], item[0]))
+    name, (distance, name_length) = ranked[0]
+    similarity = max(0.0, 1.0 - distance / ((len(key) + name_length) / 2))
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else float("inf")
+    known_state = _state_code(lexicon, state) is not None
+    if similarity < (MIN_SIMILARITY if known_state else MIN_SIMILARITY_ANY_STATE):
+        return None
+    if runner_up - distance < MIN_MARGIN - 1e-9:
+        return None
+    return CountyMatch(name, distance, round(similarity, 3))
+
+
+def snap_county(text: str | None, state: str | None = None) -> tuple[str | None, float]:
+    """The county name the OCR ``text`` most likely is and how similar it is (0..1).
+
+    Spaces and punctuation inside ``text`` are ignored ('Fr ank iin' is Franklin); the
+    name is spelled as in the lexicon ('oakland' gives 'Oakland', similarity 1). When no
+    county is clearly the one meant, ``text`` comes back unchanged with similarity 0.
+    ``state`` (two-letter code) restricts the candidates; unknown codes mean all states.
+    """
+    if not text:
+        return text, 0.0
+    match = match_county(text, state)
+    if match is None:
+        return text, 0.0
+    return match.name, match.similarity
+
+
+def _edit_limit(key: str) -> float:
+    """How far a word of this many letters may be from its correction."""
+    if len(key) < 3:
+        return 0.0  # short words change only through SHORT_WORD_FIXES
+    return 1.0 if len(key) <= 5 else 2.0
+
+
+def _restyle(replacement: str, original: str) -> str:
+    """Keeps a word written in capitals in capitals ('HEAITH' → 'HEALTH')."""
+    letters = [ch for ch in original if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return replacement.upper()
+    return replacement
+
+
+class _Vocabulary:
+    """The words free text is expected to hold, for one repair_words call."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = tuple(w for w in words if match_key(w))
+        self.keys = frozenset(match_key(w) for w in self.words)
+
+    def contains(self, word: str) -> bool:
+        return match_key(word) in self.keys
+
+    def repair(self, word: str) -> str:
+        """``word`` corrected to a vocabulary word, or unchanged when none is near enough."""
+        if word in self.words:
+            return word
+        fixed = SHORT_WORD_FIXES.get(word)
+        if fixed is not None and fixed in self.words:
+            return fixed
+        lead, core, trail = _split_edges(word)
+        key = match_key(core)
+        if not key or key in self.keys:
+            return word
+        limit = _edit_limit(key)
+        scored = sorted(
+            (ocr_distance(key, match_key(w), limit), i)
+            for i, w in enumerate(self.words)
+            if len(match_key(w)) >= _MIN_KEY
+        )
+        if not scored or scored[0][0] > limit:
+            return word
+        best_distance, best_index = scored[0]
+        best_key = match_key(self.words[best_index])
+        rivals = [d for d, i in scored[1:] if match_key(self.words[i]) != best_key]
+        if rivals and rivals[0] <= best_distance:
+            return word  # two different words are equally near: do not guess
+        # 'Dept' and 'Dept.' share a key: the one with the text's full stop, if any.
+        same_key = [w for w in self.words if match_key(w) == best_key]
+        dotted = trail.startswith(".")
+        chosen = next((w for w in same_key if w.endswith(".") == dotted), same_key[0])
+        if dotted and chosen.endswith("."):
+            trail = trail[1:]
+        return lead + _restyle(chosen, core) + trail
+
+
+def _split_edges(word: str) -> tuple[str, str, str]:
+    """Leading punctuation, the word, trailing punctuation ('(Brawn,' → '(', 'Brawn', ',')."""
+    found = _WORD_EDGE.match(word)
+    if found is None:  # the pattern matches every string; this keeps mypy and readers calm
+        return "", word, ""
+    return found.group(1), found.group(2), found.group(3)
+
+
+def repair_words(
+    text: str,
+    vocabulary: Sequence[str],
+    state: str | None = None,
+    *,
+    county_anchors: Collection[str] = DEFAULT_COUNTY_ANCHORS,
+) -> str:
+    """Free text ('Brawn Co, HD') with each word snapped to ``vocabulary`` or, for the
+    words right before a county anchor ('Co', 'County', 'Parish', 'HD'), to a county of
+    ``state``: 'Brown Co. HD'.
+
+    A word changes only when one correction is clearly nearest and within edit distance
+    1 (words of 3-5 letters) or 2 (longer words); words of one or two letters change only
+    through :data:`SHORT_WORD_FIXES`. Correct words, white space and punctuation around
+    words are kept. Anchors count only when they are in ``vocabulary`` after repair.
+    """
+    if not text:
+        return text
+    parts = _SPACE_RUN.split(text)
+    words = parts[0::2]
+    spaces = [*parts[1::2], ""]
+    vocab = _Vocabulary(vocabulary)
+    repaired = [vocab.repair(w) for w in words]
+    anchor_keys = {match_key(a) for a in county_anchors} & vocab.keys
+    dropped: set[int] = set()
+    lookups_left = MAX_COUNTY_LOOKUPS
+    free_from = 0  # words before this index already belong to a county or an anchor
+    for index, word in enumerate(repaired):
+        if match_key(word) not in anchor_keys or lookups_left == 0:
+            continue
+        lookups_left -= 1
+        span_start = _county_span(
+            words, start_min=max(free_from, index - MAX_SPAN_WORDS), end=index
+        )
+        found = _best_county_reading(words, span_start, index, state, vocab)
+        if found is not None:
+            start, name = found
+            if name is None:  # already a county: its words stay as written
+                repaired[start:index] = words[start:index]
+            else:
+                repaired[start] = name
+                spaces[start] = spaces[index - 1]
+                dropped.update(range(start + 1, index))
+        free_from = index + 1
+    return "".join(
+        word + space
+        for index, (word, space) in enumerate(zip(repaired, spaces, strict=True))
+        if index not in dropped
+    )
+
+
+def _county_span(words: Sequence[str], *, start_min: int, end: int) -> int:
+    """The first index of the run of non-vocabulary words just before ``end``."""
+    start = end
+    while start > start_min and any(ch.isalpha() for ch in words[start - 1]):
+        start -= 1
+    return start
+
+
+def _best_county_reading(
+    words: Sequence[str], span_start: int, end: int, state: str | None, vocab: _Vocabulary
+) -> tuple[int, str | None] | None:
+    """(first word index, replacement) of the county reading ending before ``end``; the
+    replacement is None when the words already spell a county (of any state). None when
+    no county reading is near enough. The reading covering most words wins ('Mak lane'
+    is Oakland, not 'Mak Lake'); among equally long ones, the most similar."""
+    every_county = load_counties().candidates(None)
+    best: tuple[int, float, int, str | None] | None = None  # words, similarity, start, name
+    for start in range(end - 1, span_start - 1, -1):
+        if vocab.contains(words[start]):
+            break
+        phrase = " ".join(words[start:end])
+        if match_key(phrase) in every_county:
+            reading: tuple[int, float, int, str | None] = (end - start, 1.0, start, None)
+        else:
+            match = match_county(phrase, state)
+            if match is None or match.distance > _edit_limit(match_key(phrase)):
+                continue
+            reading = (end - start, match.similarity, start, match.name)
+        if best is None or reading[:2] > best[:2]:
+            best = reading
+    if best is None:
+        return None
+    start, name = best[2], best[3]
+    if name is None:
+        return start, None
+    lead = _split_edges(words[start])[0]
+    trail = _split_edges(words[end - 1])[2]
+    return start, lead + _restyle(name, "".join(words[start:end])) + trail
