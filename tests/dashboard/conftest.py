@@ -1,6 +1,7 @@
 """Fixtures for the dashboard tests: a migrated SQLite database with users of every role,
 hand-made documents loaded through ``loaders.load.load_document`` (with real page images
-rendered from the blank CDC form), the app, and logged-in clients."""
+rendered from the blank CDC form; results built with :mod:`tests.builders`), the app, and
+logged-in clients."""
 
 from __future__ import annotations
 
@@ -24,21 +25,11 @@ from sqlalchemy.engine import Engine
 import dashboard.auth
 from dashboard.app import create_app
 from dashboard.users import add_user
-from faxflow.model import (
-    DocumentResult,
-    FieldResult,
-    FormType,
-    Issue,
-    PageReport,
-    PageRole,
-    RecordType,
-    Status,
-)
-from faxflow.schemas import empty_record
+from faxflow.model import DocumentResult, FieldResult, FormType, Issue, Status
 from faxflow.settings import Settings, get_settings
 from loaders.db import engine_for, upgrade
 from loaders.load import load_document
-from tests.loaders.conftest import source_for
+from tests.builders import CDC_TEMPLATE_PAGES, field_result, form_result, source_for
 
 PASSWORD = "correct horse battery"
 ROLES = ("reviewer", "analyst", "admin")
@@ -46,10 +37,6 @@ XSS = "<script>alert(1)</script>"
 PAGE_SIZE = (850, 1100)  # the blank form at 100 dpi
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SESSION_KEY = Fernet.generate_key().decode()
-
-
-def doc_id(n: int) -> str:
-    return f"{n:064x}"
 
 
 @dataclass(frozen=True)
@@ -157,84 +144,48 @@ def _write_page(settings: Settings, document_id: str, number: int, source: Path)
     return relative
 
 
-def _field(
-    value: Any,
-    confidence: float,
-    bbox: tuple[int, int, int, int],
-    page: int = 1,
-    raw: str | None = None,
-) -> FieldResult:
-    return FieldResult(
-        value=value,
-        confidence=confidence,
-        page=page,
-        bbox=bbox,
-        raw_text=raw if raw is not None else (None if value is None else str(value)),
-    )
-
-
 def infection_result(
     n: int, *, status: Status, fields: dict[str, FieldResult], issues: list[Issue] | None = None
 ) -> DocumentResult:
-    record = empty_record(RecordType.INFECTION_REPORT)
-    record.update({name: f.value for name, f in fields.items()})
-    return DocumentResult(
-        document_id=doc_id(n),
-        source_name=f"fax-{n}.tif",
-        form_type=FormType.CDC_PUI_2020,
-        record_type=RecordType.INFECTION_REPORT,
-        page_count=2,
+    return form_result(
+        n,
+        FormType.CDC_PUI_2020,
         status=status,
-        record=record,
+        values={name: f.value for name, f in fields.items()},
         fields=fields,
-        issues=issues or [],
-        pages=[
-            PageReport(
-                number=1, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=1
-            ),
-            PageReport(
-                number=2, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=2
-            ),
-        ],
+        issues=issues or (),
+        template_pages=CDC_TEMPLATE_PAGES,
     )
 
 
 def benefit_result(n: int) -> DocumentResult:
+    """A one-page DHS-1171 application (the page matched template page 4)."""
     fields = {
-        "applicant_full_name": _field("Jane Q Public", 0.91, (120, 300, 420, 330)),
-        "applicant_ssn": _field("123456789", 0.62, (450, 300, 640, 330), raw="123-45-6789"),
-        "applicant_birth_date": _field("1980-02-29", 0.88, (120, 350, 300, 380)),
-        "residential_county": _field("Wayne", 0.97, (120, 400, 300, 430)),
+        "applicant_full_name": field_result("Jane Q Public", 0.91, (120, 300, 420, 330)),
+        "applicant_ssn": field_result("123456789", 0.62, (450, 300, 640, 330), raw="123-45-6789"),
+        "applicant_birth_date": field_result("1980-02-29", 0.88, (120, 350, 300, 380)),
+        "residential_county": field_result("Wayne", 0.97, (120, 400, 300, 430)),
     }
-    record = empty_record(RecordType.BENEFIT_APPLICATION)
-    record.update({name: f.value for name, f in fields.items()})
-    return DocumentResult(
-        document_id=doc_id(n),
-        source_name=f"application-{n}.pdf",
-        form_type=FormType.MDHHS_DHS1171,
-        record_type=RecordType.BENEFIT_APPLICATION,
-        page_count=1,
+    return form_result(
+        n,
+        FormType.MDHHS_DHS1171,
         status=Status.NEEDS_REVIEW,
-        record=record,
+        values={name: f.value for name, f in fields.items()},
         fields=fields,
         issues=[Issue(field="applicant_ssn", code="low_confidence", message="check the SSN")],
-        pages=[
-            PageReport(
-                number=1, role=PageRole.FORM, form_type=FormType.MDHHS_DHS1171, template_page=4
-            )
-        ],
+        template_pages=(4,),
     )
 
 
 def cdc_fields(first_name: str, onset: str, county: str) -> dict[str, FieldResult]:
     return {
-        "patient_first_name": _field(first_name, 0.41, (150, 230, 420, 255)),
-        "patient_last_name": _field("Doe", 0.93, (450, 230, 700, 255)),
-        "date_of_birth": _field("1961-07-04", 0.72, (150, 265, 330, 290), raw="07/04/1961"),
-        "onset_date": _field(onset, 0.95, (150, 700, 330, 725)),
-        "county_of_residence": _field(county, 0.90, (450, 265, 700, 290)),
-        "age": _field(58, 0.86, (600, 300, 680, 325)),
-        "sex": _field("female", 0.99, (150, 300, 300, 325)),
+        "patient_first_name": field_result(first_name, 0.41, (150, 230, 420, 255)),
+        "patient_last_name": field_result("Doe", 0.93, (450, 230, 700, 255)),
+        "date_of_birth": field_result("1961-07-04", 0.72, (150, 265, 330, 290), raw="07/04/1961"),
+        "onset_date": field_result(onset, 0.95, (150, 700, 330, 725)),
+        "county_of_residence": field_result(county, 0.90, (450, 265, 700, 290)),
+        "age": field_result(58, 0.86, (600, 300, 680, 325)),
+        "sex": field_result("female", 0.99, (150, 300, 300, 325)),
     }
 
 
@@ -244,7 +195,7 @@ def load_fixture_documents(engine: Engine, settings: Settings, page_png: Path) -
         status=Status.NEEDS_REVIEW,
         fields={
             **cdc_fields(XSS, "2020-03-02", "Wayne"),
-            "symptom_cough": _field("yes", 0.97, (100, 400, 160, 430), page=2),
+            "symptom_cough": field_result("yes", 0.97, (100, 400, 160, 430), page=2),
         },
         issues=[
             Issue(field="onset_date", code="date_after_report", message="onset after report"),

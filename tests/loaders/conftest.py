@@ -1,5 +1,6 @@
 """Fixtures for the database tests: a migrated engine on SQLite and on PostgreSQL, an
-encryption key, and small hand-made document results (no OCR needed)."""
+encryption key, and small hand-made document results (no OCR needed; built with
+:mod:`tests.builders`)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
-from faxflow.model import (
-    DocumentResult,
-    FieldResult,
-    FileKind,
-    FormType,
-    Issue,
-    PageReport,
-    PageRole,
-    RecordType,
-    SourceDocument,
-    Status,
-)
-from faxflow.schemas import empty_record
+from faxflow.model import DocumentResult, FormType, Issue, Status
 from faxflow.settings import get_settings
 from loaders.db import engine_for, upgrade
 from loaders.tables import Base
+from tests.builders import CDC_TEMPLATE_PAGES, DHS1171_TEMPLATE_PAGES, field_result, form_result
+from tests.builders import doc_id as doc_id  # re-exported: the loader tests import it from here
+from tests.builders import source_for as source_for  # re-exported likewise
 
 
 @pytest.fixture(autouse=True)
@@ -84,10 +76,6 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def doc_id(n: int) -> str:
-    return f"{n:064x}"
-
-
 def infection_result(
     n: int,
     *,
@@ -98,33 +86,19 @@ def infection_result(
 ) -> DocumentResult:
     """A CDC PUI result for document ``n``: every schema property present, ``values`` set,
     and a FieldResult for each given value (confidence 0.9, a box on page 1)."""
-    record = empty_record(RecordType.INFECTION_REPORT)
-    record.update(values)
     field_results = {
-        name: FieldResult(
-            value=value, confidence=0.9, page=1, bbox=(10, 20, 110, 40), raw_text=str(value)
-        )
+        name: field_result(value, 0.9, (10, 20, 110, 40), raw=str(value))
         for name, value in values.items()
     }
     field_results.update(fields or {})
-    return DocumentResult(
-        document_id=doc_id(n),
-        source_name=f"fax-{n}.tif",
-        form_type=FormType.CDC_PUI_2020,
-        record_type=RecordType.INFECTION_REPORT,
-        page_count=2,
+    return form_result(
+        n,
+        FormType.CDC_PUI_2020,
         status=status,
-        record=record,
+        values=values,
         fields=field_results,
-        issues=issues or [],
-        pages=[
-            PageReport(
-                number=1, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=1
-            ),
-            PageReport(
-                number=2, role=PageRole.FORM, form_type=FormType.CDC_PUI_2020, template_page=2
-            ),
-        ],
+        issues=issues or (),
+        template_pages=CDC_TEMPLATE_PAGES,
         template_version="2026.11.1",
     )
 
@@ -136,49 +110,23 @@ def benefit_result(
     members: list[dict[str, Any]] | None = None,
     **values: Any,
 ) -> DocumentResult:
-    """A DHS-1171 result for document ``n`` with household members."""
-    record = empty_record(RecordType.BENEFIT_APPLICATION)
-    record.update(values)
-    record["household_members"] = members or []
+    """A DHS-1171 result for document ``n`` (all 21 pages) with household members."""
     field_results = {
-        name: FieldResult(
-            value=value, confidence=0.95, page=4, bbox=(5, 5, 50, 20), raw_text=str(value)
-        )
+        name: field_result(value, 0.95, (5, 5, 50, 20), page=4, raw=str(value))
         for name, value in values.items()
     }
     for index, member in enumerate(members or []):
         for key, value in member.items():
-            field_results[f"household_members[{index}].{key}"] = FieldResult(
-                value=value, confidence=0.9, page=5 + index, bbox=(1, 2, 3, 4), raw_text=str(value)
+            field_results[f"household_members[{index}].{key}"] = field_result(
+                value, 0.9, (1, 2, 3, 4), page=5 + index, raw=str(value)
             )
-    return DocumentResult(
-        document_id=doc_id(n),
-        source_name=f"application-{n}.pdf",
-        form_type=FormType.MDHHS_DHS1171,
-        record_type=RecordType.BENEFIT_APPLICATION,
-        page_count=21,
+    return form_result(
+        n,
+        FormType.MDHHS_DHS1171,
         status=status,
-        record=record,
+        values={**values, "household_members": members or []},
         fields=field_results,
-        pages=[
-            PageReport(
-                number=i, role=PageRole.FORM, form_type=FormType.MDHHS_DHS1171, template_page=i
-            )
-            for i in range(1, 22)
-        ],
-    )
-
-
-def source_for(result: DocumentResult, *, centre: str, received: datetime) -> SourceDocument:
-    return SourceDocument(
-        document_id=result.document_id,
-        path=Path("/nonexistent") / result.source_name,
-        source_name=result.source_name,
-        kind=FileKind.TIFF,
-        page_count=result.page_count,
-        size_bytes=1234,
-        centre_id=centre,
-        received_at=received,
+        template_pages=DHS1171_TEMPLATE_PAGES,
     )
 
 
