@@ -13,7 +13,8 @@ updates the **faxflow records** asset that `daily_aggregates` is scheduled on.
   it; elsewhere: `airflow pools set ocr 2 "faxflow OCR workers"`, one slot per core).
 * Retries with backoff apply only to transient faults (database unavailable); bad input is
   never retried.
-* XCom carries arrival ids, document ids and statuses only — never images, names or values.
+* XCom carries arrival ids, document ids, statuses and file facts (kind, pages, size) only —
+  never images, names or values; loading reuses those facts instead of re-reading the file.
 * Configuration: `FAXFLOW_*` environment variables, the Airflow Variable `faxflow_settings`
   (JSON overrides) and the connection `faxflow_db`.
 """

@@ -34,6 +34,10 @@ def intake_settings(tmp_path: Path) -> Settings:
     return Settings(var_dir=tmp_path / "var", stable_seconds=0)
 
 
+def _must_not_be_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("called where it must not be")
+
+
 def _drop(settings: Settings, name: str, data: bytes) -> Path:
     inbox = settings.intake_dir / "inbox" / "clinic-3"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -43,7 +47,7 @@ def _drop(settings: Settings, name: str, data: bytes) -> Path:
 
 
 def test_intake_tasks_archive_good_files_and_quarantine_bad_ones(
-    intake_settings: Settings, project_root: Path
+    intake_settings: Settings, project_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     blank = project_root / "extract" / "templates" / "cdc_pui_2020" / "blank.pdf"
     _drop(intake_settings, "Jane Doe case report.pdf", blank.read_bytes())
@@ -58,7 +62,10 @@ def test_intake_tasks_archive_good_files_and_quarantine_bad_ones(
     assert set(by_outcome) == {"processed", "quarantined"}
     assert by_outcome["quarantined"]["code"] == "E_CORRUPT"
 
-    counts = load_processed(outcomes, intake_settings)
+    # Loading archives what processing inspected; it never inspects (hashes) a file again.
+    with monkeypatch.context() as patch:
+        patch.setattr("ingest.intake.inspect", _must_not_be_called)
+        counts = load_processed(outcomes, intake_settings)
     assert counts == {"quarantined": 1, "needs_review": 1}
 
     services = open_services(intake_settings)
