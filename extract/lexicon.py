@@ -41,7 +41,7 @@ MIN_SIMILARITY_ANY_STATE = 0.8
 # The best reading must beat the runner-up (a different name) by this much edit distance;
 # 'Manan' is Marion at 1.0 and Mason at 1.5, 'Cock' is Cook at 0.5 and Cocke at 1.0.
 MIN_MARGIN = 0.5
-MAX_SPAN_WORDS = 3  # a county name in free text has at most three words ('Prince of Wales')
+MAX_SPAN_WORDS = 3  # a county name in free text has at most three words ('Lac qui Parle')
 # A field names one or two places; text with more anchors is no field value, and each
 # lookup without a state costs ~50 ms, so hostile text must not buy unlimited lookups.
 MAX_COUNTY_LOOKUPS = 4
