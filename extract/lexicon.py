@@ -267,7 +267,6 @@ class CountyMatch(NamedTuple):
     similarity: float  # 1 - distance / mean length of the two keys, 0..1
 
 
-@lru_cache(maxsize=4096)
 def match_county(text: str, state: str | None = None) -> CountyMatch | None:
     """The county ``text`` most likely is, or None when no name is both similar enough
     (:data:`MIN_SIMILARITY`) and clearly nearer than any other (:data:`MIN_MARGIN`).
@@ -281,6 +280,12 @@ def match_county(text: str, state: str | None = None) -> CountyMatch | None:
     key = match_key(" ".join(words))
     if not _MIN_KEY <= len(key) <= lexicon.longest_key + _MAX_KEY_SLACK:
         return None
+    code = _state_code(lexicon, state)
+    return _match_key(lexicon, key, code)
+
+
+@lru_cache(maxsize=4096)  # keyed by the short match key: long hostile text is never cached
+def _match_key(lexicon: CountyLexicon, key: str, state: str | None) -> CountyMatch | None:
     candidates = lexicon.candidates(state)
     exact = candidates.get(key)
     if exact is not None:
@@ -299,8 +304,7 @@ def match_county(text: str, state: str | None = None) -> CountyMatch | None:
     name, (distance, name_length) = ranked[0]
     similarity = max(0.0, 1.0 - distance / ((len(key) + name_length) / 2))
     runner_up = ranked[1][1][0] if len(ranked) > 1 else float("inf")
-    known_state = _state_code(lexicon, state) is not None
-    if similarity < (MIN_SIMILARITY if known_state else MIN_SIMILARITY_ANY_STATE):
+    if similarity < (MIN_SIMILARITY if state is not None else MIN_SIMILARITY_ANY_STATE):
         return None
     if runner_up - distance < MIN_MARGIN - 1e-9:
         return None
