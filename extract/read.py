@@ -16,6 +16,7 @@ looks doubtful are read again on their own with a character whitelist for their 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -257,7 +258,27 @@ def _join(words: Sequence[OcrWord]) -> str:
                 last.append(word)
                 continue
         rows.append([word])
-    return " ".join(" ".join(w.text for w in sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+    return " ".join(_join_row(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+
+
+JOIN_GAP_PITCH = 0.6
+"""Sparse-text mode splits letter-spaced words ('Jer emy', 'Britta ny'); two words of a
+row whose gap is narrower than this share of their letter pitch are one word when the
+second starts lower-case (dev set: +3 of 1440 text fields, none lost)."""
+
+
+def _join_row(row: Sequence[OcrWord]) -> str:
+    """One row's words left to right, re-joining words sparse-text mode split apart."""
+    out = row[0].text
+    for before, word in itertools.pairwise(row):
+        gap = word.bbox[0] - before.bbox[2]
+        pitch = min(
+            (before.bbox[2] - before.bbox[0]) / max(1, len(before.text)),
+            (word.bbox[2] - word.bbox[0]) / max(1, len(word.text)),
+        )
+        glued = before.text[-1:].isalpha() and word.text[:1].isalpha() and word.text[:1].islower()
+        out += word.text if glued and gap < JOIN_GAP_PITCH * pitch else " " + word.text
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -136,3 +136,18 @@ def test_comb_field_on_a_pale_scan_reads_from_the_grey_page(templates, settings)
     clean = residue(page, blank_masks(reference.image))
     reading = read_comb(clean, spec, settings=settings, dpi=200, page=page)
     assert reading.text == "590305893"
+
+
+def test_rows_rejoin_words_that_sparse_text_mode_split() -> None:
+    from extract.read import _join_row
+    from faxflow.model import OcrWord
+
+    def word(text: str, x0: int, x1: int) -> OcrWord:
+        return OcrWord(text, 0.9, (x0, 0, x1, 20), (1, 1, 1))
+
+    # 'Jer' + 'emy' 3 px apart with a 10 px letter pitch: one word.
+    assert _join_row([word("Jer", 0, 30), word("emy", 33, 63)]) == "Jeremy"
+    # A real space (a letter pitch wide) or a capital keeps two words.
+    assert _join_row([word("Paul", 0, 40), word("wilson", 52, 112)]) == "Paul wilson"
+    assert _join_row([word("New", 0, 30), word("Jillfurt", 33, 113)]) == "New Jillfurt"
+    assert _join_row([word("Apt.", 0, 40), word("011", 43, 73)]) == "Apt. 011"
