@@ -2,7 +2,9 @@
 
 Every function is total: it takes any string (or None) and returns the normal form or
 ``None`` when the text does not hold a value of that kind. None of them raises, whatever
-the input (a property test feeds them hostile strings).
+the input (a property test feeds them hostile strings); the one exception is a broken
+shipped data file (``rules/email_domains.txt``), a deployment error that raises
+TemplateError on first use rather than quietly switching e-mail repair off.
 
 OCR confuses letters and digits (``O``/``0``, ``l``/``1``, ``S``/``5``, ``B``/``8``); the
 numeric normalisers undo that only inside tokens that already look numeric, so month
@@ -12,12 +14,16 @@ names and words are never rewritten.
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from extract.template import FieldKind
+from faxflow.errors import TemplateError
 
 MAX_INPUT = 400  # longer "values" are not field values; truncating keeps regexes cheap
 
@@ -113,11 +119,175 @@ _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 
 
 def normalise_email(text: str | None) -> str | None:
-    """Lower-cased address without spaces; None unless it looks like name@host.tld."""
+    """Lower-cased address without spaces; None unless it looks like name@host.tld.
+
+    A domain OCR garbled is repaired (:func:`repair_email_domain`); the part before the
+    ``@`` is kept as read, since nothing says what it should have been.
+    """
     cleaned = _SPACE.sub("", _clip(text)).strip(_EDGE_NOISE).lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
-    return cleaned if _EMAIL.match(cleaned) else None
+    if not _EMAIL.match(cleaned):
+        return None
+    local, domain = cleaned.rsplit("@", 1)
+    return f"{local}@{repair_email_domain(domain)}"
+
+
+EMAIL_DOMAINS_FILE = Path(__file__).resolve().parent / "rules" / "email_domains.txt"
+_DOMAIN = re.compile(
+    r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}$"
+)
+
+# The TLDs a garbled one is repaired to: the generic ones of Mailcheck's default list, and .io.
+TLD_REPAIRS = ("com", "org", "net", "edu", "gov", "mil", "us", "uk", "io", "info", "biz")
+# Real TLDs a misread of one of TLD_REPAIRS could look like, so they are never "repaired"
+# (.new is not a garbled .net). Two-letter TLDs are all taken as real country codes. The
+# real .cam is deliberately absent: on a US form it is far likelier a misread .com.
+_OTHER_REAL_TLDS = {
+    "aero", "app", "art", "asia", "bid", "bio", "blog", "car", "care", "cat", "club", "coop",
+    "dev", "email", "gop", "goo", "got", "inc", "ink", "int", "jobs", "law", "life", "live",
+    "llc", "ltd", "med", "mobi", "moe", "moi", "museum", "name", "nec", "new", "news", "one",
+    "online", "ooo", "pro", "shop", "site", "store", "tech", "tel", "top", "travel", "vip",
+    "win", "xyz",
+}  # fmt: skip
+_REAL_TLDS = frozenset(TLD_REPAIRS) | frozenset(_OTHER_REAL_TLDS)
+_TLD_DEBRIS = 3  # characters of OCR debris tolerated after a TLD (".comeee")
+
+
+def load_email_domains(path: Path) -> frozenset[str]:
+    """The domains listed in ``path`` (one a line, ``#`` comments); a line that is not a
+    lower-case domain, or repeats one, raises TemplateError naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read e-mail domain list {path}: {exc}") from exc
+    domains: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if not _DOMAIN.match(entry):
+            raise TemplateError(
+                f"e-mail domain list {path} line {number}: {entry!r} is not a lower-case domain"
+            )
+        if entry in domains:
+            raise TemplateError(f"e-mail domain list {path} line {number}: {entry} repeats")
+        domains.add(entry)
+    if not domains:
+        raise TemplateError(f"e-mail domain list {path} lists no domain")
+    return frozenset(domains)
+
+
+@cache
+def known_email_domains() -> frozenset[str]:
+    """The shipped list (``extract/rules/email_domains.txt``), read once per process."""
+    return load_email_domains(EMAIL_DOMAINS_FILE)
+
+
+def repair_email_domain(domain: str, known: frozenset[str] | None = None) -> str:
+    """``domain`` snapped to the unique closest known domain, else with its TLD repaired.
+
+    Closeness is an OCR-weighted edit cost (:func:`ocr_edit_cost`) within a budget of one
+    edit per seven characters, never more than 2. A domain whose TLD is real (``.com``,
+    ``.de``) was probably read right apart from look-alike letters, so only look-alike
+    edits may reach a known domain; one whose TLD is garbled (``.orc``) may also take a
+    plain edit. A domain equally close to two known ones is left alone.
+    """
+    known = known_email_domains() if known is None else known
+    if domain in known:
+        return domain
+    stem, _, tld = domain.rpartition(".")
+    real_tld = tld in _REAL_TLDS or len(tld) == 2
+    snapped = _closest(domain, known, plain_cost=math.inf if real_tld else 1.0)
+    if snapped is not None or real_tld:
+        return snapped or domain
+    repaired_tld = _repair_tld(tld)
+    if repaired_tld is None:
+        return domain
+    repaired = f"{stem}.{repaired_tld}"
+    return _closest(repaired, known, plain_cost=math.inf) or repaired
+
+
+def _closest(
+    text: str, candidates: Iterable[str], *, plain_cost: float, max_cost: float | None = None
+) -> str | None:
+    """The unique cheapest candidate costing at most ``max_cost`` (by default one edit per
+    seven characters of the candidate, at most 2), or None."""
+    scored = sorted(
+        (ocr_edit_cost(text, candidate, plain_cost=plain_cost), candidate)
+        for candidate in candidates
+        if abs(len(candidate) - len(text)) <= 4  # each edit costs >= 0.5, the budget is 2
+    )
+    if not scored:
+        return None
+    best_cost, best = scored[0]
+    if best_cost > (min(2.0, len(best) / 7) if max_cost is None else max_cost):
+        return None
+    if len(scored) > 1 and scored[1][0] <= best_cost:
+        return None  # a tie is a guess
+    return best
+
+
+def _repair_tld(tld: str) -> str | None:
+    """A garbled TLD of three or more letters as one of TLD_REPAIRS: one edit away
+    (``cam``, ``corn``, ``orc``), or followed by a little debris (``comeee``)."""
+    if len(tld) < 3:
+        return None
+    near = _closest(tld, TLD_REPAIRS, plain_cost=1.0, max_cost=1.0)
+    if near is not None:
+        return near
+    prefixed = sorted(
+        (t for t in TLD_REPAIRS if tld.startswith(t) and len(tld) - len(t) <= _TLD_DEBRIS),
+        key=len,
+    )
+    return prefixed[-1] if prefixed else None
+
+
+# Pairs OCR mistakes for each other (both ways), each costing half an edit.
+_LOOKALIKE_PAIRS = (
+    ("i", "l"), ("i", "1"), ("l", "1"), ("i", "j"), ("o", "0"), ("o", "a"), ("a", "e"),
+    ("c", "e"), ("c", "o"), ("e", "o"), ("g", "q"), ("g", "y"), ("g", "9"), ("q", "9"),
+    ("n", "m"), ("n", "h"), ("b", "h"), ("u", "v"), ("s", "5"), ("z", "2"), ("t", "f"),
+    ("rn", "m"), ("in", "m"), ("ni", "m"), ("ri", "n"), ("cl", "d"), ("vv", "w"),
+)  # fmt: skip
+_LOOKALIKE = frozenset(_LOOKALIKE_PAIRS) | frozenset((b, a) for a, b in _LOOKALIKE_PAIRS)
+_SPLIT_LOOKALIKES = tuple((a, b) for a, b in _LOOKALIKE if len(a) > 1 or len(b) > 1)
+LOOKALIKE_COST = 0.5
+
+
+def ocr_edit_cost(read: str, truth: str, *, plain_cost: float = 1.0) -> float:
+    """Edit cost from ``read`` to ``truth`` where OCR-shaped edits are cheap.
+
+    A look-alike substitution (``l``/``i``, ``g``/``q``, ``rn``/``m``) and dropping or adding
+    the second of a doubled letter (``outlok``) cost :data:`LOOKALIKE_COST`; any other
+    insertion, deletion or substitution costs ``plain_cost`` (``math.inf`` forbids them).
+    """
+    rows, cols = len(read) + 1, len(truth) + 1
+    cost = [[math.inf] * cols for _ in range(rows)]
+    cost[0][0] = 0.0
+    for i in range(rows):
+        for j in range(cols):
+            here = cost[i][j]
+            if i > 0:
+                doubled = i > 1 and read[i - 2] == read[i - 1]
+                here = min(here, cost[i - 1][j] + (LOOKALIKE_COST if doubled else plain_cost))
+            if j > 0:
+                doubled = j > 1 and truth[j - 2] == truth[j - 1]
+                here = min(here, cost[i][j - 1] + (LOOKALIKE_COST if doubled else plain_cost))
+            if i > 0 and j > 0:
+                a, b = read[i - 1], truth[j - 1]
+                step = 0.0 if a == b else LOOKALIKE_COST if (a, b) in _LOOKALIKE else plain_cost
+                here = min(here, cost[i - 1][j - 1] + step)
+            for a, b in _SPLIT_LOOKALIKES:
+                if (
+                    i >= len(a)
+                    and j >= len(b)
+                    and read.endswith(a, 0, i)
+                    and truth.endswith(b, 0, j)
+                ):
+                    here = min(here, cost[i - len(a)][j - len(b)] + LOOKALIKE_COST)
+            cost[i][j] = here
+    return cost[-1][-1]
 
 
 # --------------------------------------------------------------------------------------
@@ -358,6 +528,128 @@ def normalise_state(text: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------------------
+# Identifiers (case numbers: MI840800474, WI-20-72386, OH440185110-09 ...)
+# --------------------------------------------------------------------------------------
+
+# Digits OCR produces where a letter of an ID's letter prefix was written.
+_LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
+_ID_SEPARATORS = re.compile(r"(?<=[A-Za-z0-9])[\s.:;,_\-]+(?=[A-Za-z0-9])")
+_MAX_PREFIX = 3
+
+
+def normalise_identifier(text: str | None) -> str | None:
+    """An ID (case, record or contact number) with OCR's separator and look-alike errors
+    undone; no format is assumed, since IDs differ by jurisdiction and year.
+
+    - spaces inside the ID go (``IN303 794493``); with ``-`` as separator anywhere, other
+      separator runs between letters and digits become ``-`` (``MI. 20-27516``);
+    - in a segment made of a 1-3 letter prefix and digits, digit look-alikes in the prefix
+      become letters when the prefix holds a real letter or becomes a USPS state code
+      (``0H784159066``, ``M1840800474``), and look-alike letters between digits become
+      digits (``OH83837G444``);
+    - a two-letter segment of a multi-part ID that is a state code is upper-cased (``Mi-20``).
+
+    Text holding a word (three or more letters, no digit) or not of these shapes is
+    returned as :func:`normalise_text` gives it.
+    """
+    cleaned = _settled_text(text)
+    if cleaned is None:
+        return None
+    tokens = cleaned.split(" ")
+    if any(_is_word(token) for token in tokens):
+        return cleaned
+    if "-" in cleaned:
+        cleaned = _ID_SEPARATORS.sub("-", cleaned)
+    elif all(_is_ascii_alnum(token) for token in tokens):
+        cleaned = "".join(tokens)
+    segments = cleaned.split("-")
+    fixed = [
+        _fix_id_segment(segment, first=index == 0, last=index == len(segments) - 1)
+        for index, segment in enumerate(segments)
+    ]
+    return "-".join(fixed)
+
+
+def _settled_text(text: str | None) -> str | None:
+    """normalise_text applied until nothing changes: one pass can leave new edge debris
+    (``0\\x08.`` -> ``0\\x08``), and an ID normalised twice must not change."""
+    cleaned = normalise_text(text)
+    while cleaned is not None:
+        again = normalise_text(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _is_word(token: str) -> bool:
+    letters = sum(ch.isalpha() for ch in token)
+    return letters >= 3 and not any(ch.isdigit() for ch in token)
+
+
+def _is_ascii_alnum(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
+def _fix_id_segment(segment: str, *, first: bool, last: bool) -> str:
+    """One ``-``-free part of an ID, repaired when it has a known shape (see above)."""
+    if not _is_ascii_alnum(segment):
+        return segment
+    for size in range(1, min(_MAX_PREFIX, len(segment) - 1) + 1):
+        prefix, digits = segment[:size], segment[size:]
+        letters = _id_prefix(prefix) if _is_digit_run(digits) else None
+        if letters is None:
+            continue
+        if not prefix.isalpha() and _is_digit_run(segment) and letters not in STATES:
+            continue  # 2O45 is 2045 (O is also a digit look-alike), 1L911 is IL911
+        # A lone letter then a look-alike digit that together make a state code: the
+        # digit belongs to the prefix (M1840800474 is MI840800474), if digits remain.
+        if first and len(prefix) == 1 and prefix.isalpha() and (len(digits) >= 4 or not last):
+            state = _state_code(prefix + digits[0].translate(_LETTER_LOOKALIKES))
+            if state is not None:
+                letters, digits = state, digits[1:]
+        return letters + digits.translate(_DIGIT_LOOKALIKES)
+    if _is_digit_run(segment):
+        return segment.translate(_DIGIT_LOOKALIKES)
+    if not (first and last) and len(segment) == 2 and any(ch.isalpha() for ch in segment):
+        return _state_code(segment.translate(_LETTER_LOOKALIKES)) or segment
+    return segment
+
+
+def _is_digit_run(text: str) -> bool:
+    """Digits, perhaps with look-alike letters between them (at most one in three)."""
+    if not text or not (text[0].isdigit() and text[-1].isdigit()):
+        return False
+    letters = [ch for ch in text if not ch.isdigit()]
+    return len(letters) * 3 <= len(text) and all(ch in _DIGIT_LOOKALIKE_LETTERS for ch in letters)
+
+
+_DIGIT_LOOKALIKE_LETTERS = frozenset(chr(code) for code in _DIGIT_LOOKALIKES if chr(code).isalpha())
+
+
+def _id_prefix(prefix: str) -> str | None:
+    """The letters of an ID prefix, or None when it is no letter prefix: digit look-alikes
+    are read as letters only if a real letter is there or the result is a state code."""
+    if not all(ch.isalpha() or ch in "015826" for ch in prefix):
+        return None
+    letters = prefix.translate(_LETTER_LOOKALIKES)
+    state = _state_code(letters)
+    if state is not None:
+        return state
+    return letters if any(ch.isalpha() for ch in prefix) else None
+
+
+def _state_code(letters: str) -> str | None:
+    """``letters`` as a USPS code (``Mi``, ``Ml`` -> ``MI``), or None."""
+    if len(letters) != 2:
+        return None
+    for candidate in (letters.upper(), letters.translate(_CODE_LOOKALIKES).upper()):
+        if candidate in STATES:
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------------------
 # Dispatch
 # --------------------------------------------------------------------------------------
 
@@ -372,6 +664,7 @@ NORMALISERS: dict[FieldKind, Callable[[str | None], Any]] = {
     FieldKind.STATE: normalise_state,
     FieldKind.EMAIL: normalise_email,
     FieldKind.MONEY: normalise_money,
+    FieldKind.IDENTIFIER: normalise_identifier,
 }
 
 STRICT_KINDS = frozenset(

@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -40,6 +40,9 @@ class FieldKind(StrEnum):
     STATE = "state"  # -> two-letter USPS code
     EMAIL = "email"  # -> lower-cased
     MONEY = "money"  # -> float dollars
+    # A case/record number (cdc_ncov_id, nndss_case_id ...): formats differ by jurisdiction,
+    # so the normaliser only repairs OCR look-alikes and separators, never checks a pattern.
+    IDENTIFIER = "identifier"
     CHOICE = "choice"  # single-choice checkbox group -> the marked option's value
     MULTI_CHOICE = "multi_choice"  # check-all-that-apply -> sorted list of values, None if none
     CHECKBOX = "checkbox"  # a box that stands alone -> True / False
@@ -72,6 +75,13 @@ class FieldSpec(_Strict):
     label: str | None = None  # printed label next to the field (anchor / fallback)
     required: bool = False
     whitelist: str | None = None  # Tesseract character whitelist for this zone
+    # OCR repair from known words: "county" snaps the value to a US county name
+    # (extract/rules/us_counties.tsv); ``vocabulary`` lists the words free text of this
+    # field is usually made of ("County", "Health", "Dept"), near-misses are repaired;
+    # ``state_field`` names the field whose value says which state's counties apply.
+    lexicon: Literal["county"] | None = None
+    vocabulary: list[str] | None = None
+    state_field: str | None = None
 
     @model_validator(mode="after")
     def _geometry_fits_kind(self) -> FieldSpec:
@@ -80,6 +90,8 @@ class FieldSpec(_Strict):
                 raise ValueError(f"field {self.name}: kind {self.kind} needs 'options'")
         elif self.region is None and not self.boxes:
             raise ValueError(f"field {self.name}: kind {self.kind} needs 'region' or 'boxes'")
+        if (self.lexicon or self.vocabulary) and self.kind is not FieldKind.TEXT:
+            raise ValueError(f"field {self.name}: lexicon and vocabulary need kind text")
         for box in [self.region, *(self.boxes or []), *[o.box for o in self.options or []]]:
             if box is not None and not (box[0] < box[2] and box[1] < box[3]):
                 raise ValueError(f"field {self.name}: box {box} must have x0<x1 and y0<y1")
@@ -123,6 +135,11 @@ class FormTemplate(_Strict):
             if spec.name in seen:
                 raise ValueError(f"field {spec.name} is defined twice")
             seen.add(spec.name)
+        for spec in self.fields:
+            if spec.state_field is not None and spec.state_field not in seen:
+                raise ValueError(
+                    f"field {spec.name}: state_field {spec.state_field} is not a field"
+                )
         return self
 
     @property

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from extract.normalise import (
     NORMALISERS,
+    STRICT_KINDS,
+    known_email_domains,
+    load_email_domains,
     normalise,
     normalise_date,
     normalise_email,
+    normalise_identifier,
     normalise_integer,
     normalise_money,
     normalise_name,
@@ -19,9 +26,12 @@ from extract.normalise import (
     normalise_state,
     normalise_text,
     normalise_zip,
+    ocr_edit_cost,
     pivot_year,
+    repair_email_domain,
 )
 from extract.template import FieldKind
+from faxflow.errors import TemplateError
 
 
 @pytest.mark.parametrize(
@@ -162,3 +172,199 @@ def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text:
     from extract.normalise import normalise
 
     assert normalise(kind, text) is None
+
+
+# --------------------------------------------------------------------------------------
+# Identifiers: OCR misreads measured on generated 200 dpi faxes (read -> truth)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "truth"),
+    [
+        ("M1840800474", "MI840800474"),  # 1 for I after a lone letter: a state code
+        ("W1587926205", "WI587926205"),
+        ("0H784159066", "OH784159066"),  # 0 for O in the letter prefix
+        ("1L911093117", "IL911093117"),
+        ("OH83837G444", "OH838376444"),  # G for 6 between digits
+        ("IN303 794493", "IN303794493"),  # a space inside the ID
+        ("W1-20-72386", "WI-20-72386"),
+        ("Mi-20-04332", "MI-20-04332"),
+        ("MI. 20-27516", "MI-20-27516"),  # other separators where '-' is the separator
+        ("OH: 20-73480", "OH-20-73480"),
+        ("IN -20-72695", "IN-20-72695"),
+        ("IL 20-02658", "IL-20-02658"),
+        ("_Mi-20-04332", "MI-20-04332"),  # rule debris at the edge
+        ("OH440185110-09", "OH440185110-09"),  # already right: untouched
+        ("mi840800474", "MI840800474"),
+        ("5K123456", "SK123456"),  # a real letter makes the look-alike digit a letter
+        ("2O45", "2045"),  # no real letter in the prefix: O between digits is 0
+    ],
+)
+def test_identifier_misreads_are_repaired(read: str, truth: str) -> None:
+    assert normalise_identifier(read) == truth
+    assert normalise(FieldKind.IDENTIFIER, read) == truth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4°49266",  # a degree sign for a digit: nothing says which
+        "I-5",
+        "A1-20",  # A followed by 1 is no state code
+        "M5",  # a lone letter+digit value is not stretched into a state
+        "1234S",  # a letter at the end is not 'between digits'
+        "Case 12345",  # words are kept as written
+        "see attached",
+        "pending",
+        "in",
+        "N/A",
+        "MI/20/123",
+        "Ünïcode-12",
+    ],
+)
+def test_identifiers_of_other_shapes_are_kept_as_read(text: str) -> None:
+    assert normalise_identifier(text) == normalise_text(text)
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "___", "-", "\x00", "\x00MI-20-1\x00"])
+def test_identifier_of_nothing_is_none_or_text(text: str | None) -> None:
+    assert normalise_identifier(text) == normalise_text(text)
+
+
+def test_identifier_of_a_huge_string_is_bounded() -> None:
+    value = normalise_identifier("MI-20-" + "1" * 10_000)
+    assert value is not None and len(value) <= 400
+
+
+def test_identifier_is_not_a_strict_kind() -> None:
+    # An ID has no pattern: a read that cannot be repaired is still the value, not a miss.
+    assert FieldKind.IDENTIFIER not in STRICT_KINDS
+    assert NORMALISERS[FieldKind.IDENTIFIER] is normalise_identifier
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(max_size=60)
+    | st.text(alphabet="MIOHWLNil0125689GSBZ -.:;,_°", max_size=30)
+    | st.from_regex(
+        r"[A-Za-z0-9]{1,3}[0-9OIlSGBZ ]{3,12}(-[A-Za-z0-9 .:]{1,8}){0,3}", fullmatch=True
+    )
+)
+@example("0\x08.")  # one pass of normalise_text leaves new edge debris
+def test_identifier_is_total_and_idempotent(text: str) -> None:
+    once = normalise_identifier(text)
+    assert once is None or isinstance(once, str)
+    assert normalise_identifier(once) == once
+
+
+# --------------------------------------------------------------------------------------
+# E-mail domains
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "truth"),
+    [
+        ("qsellers@ yahoo.com", "qsellers@yahoo.com"),
+        ("leresqim@gmall.com", "leresqim@gmail.com"),  # l for i
+        ("jacquelinepal@qmail.com", "jacquelinepal@gmail.com"),  # q for g
+        ("zimnerman90@outlook.cam", "zimnerman90@outlook.com"),
+        ("rinningham@exampie.orc", "rinningham@example.org"),  # garbled TLD: a plain edit too
+        ("kevin.wang@exainple.org", "kevin.wang@example.org"),  # in for m
+        ("tyler.wilson@mail.comeee", "tyler.wilson@mail.com"),  # debris after the TLD
+        ("a.b@outlok.com", "a.b@outlook.com"),  # a doubled letter merged
+        ("a.b@yahoo.corn", "a.b@yahoo.com"),  # rn for m
+        ("a.b@county.con", "a.b@county.com"),  # unknown domain: only the TLD is repaired
+        ("a.b@county.arg", "a.b@county.org"),
+        ("a.b@county.gov", "a.b@county.gov"),
+    ],
+)
+def test_email_domain_misreads_are_repaired(read: str, truth: str) -> None:
+    assert normalise_email(read) == truth
+
+
+def test_email_domain_snaps_only_to_the_unique_closest() -> None:
+    # ymall is one look-alike from ymail.com and two from gmail.com: the nearer one wins,
+    # never the more popular one.
+    assert normalise_email("lphnsat@ymall.com") == "lphnsat@ymail.com"
+    known = frozenset({"exampleo.org", "examplee.org"})
+    assert repair_email_domain("exampleo.orq", known) == "exampleo.org"
+    # c is a look-alike of both o and e: equally close to two entries, so left as read
+    assert repair_email_domain("examplec.org", known) == "examplec.org"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "nurse@umich.edu",
+        "a@aon.com",  # one plain edit from aol.com, but .com is real: not an OCR slip
+        "a@love.com",
+        "a@gg.com",  # two look-alikes from qq.com is too much for six letters
+        "a@hotmail.co",  # a real TLD: not stretched to .com
+        "a@sparrow.org",
+        "a@state.mi.us",
+        "a@shop.new",  # .new is a real TLD, not a garbled .net
+        "a@x.community",
+        "a@gmx.de",
+    ],
+)
+def test_real_domains_far_from_the_list_stay_unchanged(address: str) -> None:
+    assert normalise_email(address) == address
+
+
+@pytest.mark.parametrize(
+    ("read", "truth", "cost"),
+    [
+        ("gmall", "gmail", 0.5),
+        ("exainple", "example", 0.5),
+        ("outlok", "outlook", 0.5),
+        ("aon", "aol", 1.0),
+        ("abc", "abc", 0.0),
+        ("", "abc", 3.0),
+    ],
+)
+def test_ocr_edit_cost_makes_look_alikes_cheap(read: str, truth: str, cost: float) -> None:
+    assert ocr_edit_cost(read, truth) == cost
+
+
+def test_plain_edits_can_be_forbidden() -> None:
+    assert math.isinf(ocr_edit_cost("aon", "aol", plain_cost=math.inf))
+    assert ocr_edit_cost("qmail", "gmail", plain_cost=math.inf) == 0.5
+
+
+def test_the_shipped_domain_list_loads() -> None:
+    domains = known_email_domains()
+    assert {"gmail.com", "yahoo.com", "outlook.com", "example.org"} <= domains
+    assert all(d == d.lower() and "." in d for d in domains)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("gmail.com\nnot a domain\n", 2),
+        ("# c\n\nGmail.com\n", 3),
+        ("gmail.com\ngmail.com  # again\n", 2),
+    ],
+)
+def test_a_bad_domain_list_names_file_and_line(tmp_path: Path, content: str, line: int) -> None:
+    path = tmp_path / "domains.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        load_email_domains(path)
+    assert str(path) in str(caught.value) and f"line {line}" in str(caught.value)
+
+
+def test_an_empty_or_missing_domain_list_is_a_template_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="no domain"):
+        load_email_domains(empty)
+    with pytest.raises(TemplateError, match="cannot read"):
+        load_email_domains(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize("text", ["x" * 10_000 + "@gmall.com", "a@" + "b" * 10_000 + ".com"])
+def test_email_of_a_huge_string_never_crashes(text: str) -> None:
+    value = normalise_email(text)
+    assert value is None or len(value) <= 400
