@@ -500,6 +500,44 @@ def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
         fields[name] = result.model_copy(update={"value": snapped, "confidence": confidence})
 
 
+LEXICON_REPAIR_CONFIDENCE = 0.85
+"""A value a lexicon changed is likely right but was not read so: its confidence is
+capped here, so calibration can still send it to a person."""
+
+
+def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
+    """Text fields with a ``lexicon`` or ``vocabulary`` in the template: OCR near-misses of
+    county names and of the field's usual words are repaired ('Brawn Co, HD' → 'Brown
+    Co. HD'), restricted to the state another field names when the template says which."""
+    from extract.lexicon import repair_words, snap_county
+
+    for spec in template.fields:
+        if not (spec.lexicon or spec.vocabulary) or spec.name not in fields:
+            continue
+        result = fields[spec.name]
+        if not isinstance(result.value, str):
+            continue
+        state = None
+        if spec.state_field is not None:
+            source = fields.get(spec.state_field)
+            if source is not None and isinstance(source.value, str):
+                state = normalise(FieldKind.STATE, source.value)
+        value = result.value
+        if spec.lexicon == "county":
+            snapped, similarity = snap_county(value, state)
+            if snapped is not None and similarity > 0:
+                value = snapped
+        if spec.vocabulary:
+            value = repair_words(value, spec.vocabulary, state)
+        if value != result.value:
+            fields[spec.name] = result.model_copy(
+                update={
+                    "value": value,
+                    "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE),
+                }
+            )
+
+
 def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:
     """A filled-in person block: a name read with some confidence, or three answers (a
     stray mark or speck in an empty block must not invent a household member)."""
@@ -554,6 +592,7 @@ def _assemble(
                         update={"confidence": min(better.confidence, 0.3)}
                     )
     _snap_enums(template, fields)
+    _repair_from_lexicons(template, fields)
     members: dict[str, dict[int, dict[str, Any]]] = {}
     for name, result in fields.items():
         member = _MEMBER.match(name)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -91,6 +91,9 @@ class FieldSource(_Strict):
     options: list[OptionSource] | None = None
     whitelist: str | None = None
     required: bool = False
+    lexicon: Literal["county"] | None = None  # passed through to the template as is
+    vocabulary: list[str] | None = None
+    state_field: str | None = None
 
 
 class LabelMap(_Strict):
@@ -685,6 +688,9 @@ def _place(
         "whitelist": source.whitelist,
         "required": source.required,
         "label": source.label,
+        "lexicon": source.lexicon,
+        "vocabulary": source.vocabulary,
+        "state_field": source.state_field,
     }
     if source.options is not None:
         return _place_options(source, layouts, groups, word_squares, common)

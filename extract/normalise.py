@@ -14,6 +14,7 @@ names and words are never rewritten.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -112,7 +113,24 @@ def normalise_name(text: str | None) -> str | None:
     if cleaned is None:
         return None
     cleaned = cleaned.strip("0123456789()[]{}<>/\\+&%" + _EDGE_NOISE)
-    return cleaned if any(ch.isalpha() for ch in cleaned) else None
+    if not any(ch.isalpha() for ch in cleaned):
+        return None
+    return " ".join(_name_case(word) for word in cleaned.split(" "))
+
+
+_NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "da", "di", "du", "del", "la", "le", "bin", "ibn", "al"}
+)
+
+
+def _name_case(word: str) -> str:
+    """A name word OCR read all lower-case ('wilson', the initial 'i.') gets its capital
+    back: small print loses the height difference of c/o/s/w/z and fax noise the rest.
+    Particles ('van', 'de') stay as they are; mixed case is kept as written."""
+    letters = word.rstrip(".")
+    if letters.isalpha() and letters.islower() and letters not in _NAME_PARTICLES:
+        return word[:1].upper() + word[1:]
+    return word
 
 
 _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
@@ -392,14 +410,52 @@ def pivot_year(year: int, *, today: date | None = None) -> int:
 
 def _make_date(year: int, month: int, day: int) -> str | None:
     year = pivot_year(year)
+    if year > date.today().year:  # no form reports the future: a misread digit
+        year = _repair_year(year)
     if not 1900 <= year <= 2100:
-        return None
+        year = _repair_year(year)
+        if not 1900 <= year <= 2100:
+            return None
     if month > 12 and day <= 12:  # written D/M/Y: unambiguous only when the day is > 12
         month, day = day, month
+    month, day = _repair_part(month, 12), _repair_part(day, 31)
     try:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+# Typewriter and monospace fonts print 0 with a dot or slash inside, which OCR reads as
+# 8, 9 or 6; faxes thin the 1's foot into a 4 or 7. A date part that cannot be right is
+# repaired with these, and only then.
+_ZERO_LOOKALIKES = frozenset("869")
+_ONE_LOOKALIKES = frozenset("47")
+
+
+def _repair_part(value: int, highest: int) -> int:
+    """A month (``highest`` 12) or day (31) over its range whose tens digit is a
+    misread 0: '89' -> 9."""
+    text = f"{value:02d}"
+    if value > highest and len(text) == 2 and text[0] in _ZERO_LOOKALIKES and text[1] != "0":
+        return int(text[1])
+    return value
+
+
+def _repair_year(year: int) -> int:
+    """A four-digit year in the future or before 1900 with misread 0s or 1 ('2820',
+    '2614', '4955'), repaired to the latest year not in the future; unchanged if none."""
+    text = str(year)
+    if len(text) != 4:
+        return year
+    this_year = date.today().year
+    options = [c + ("0" if c in _ZERO_LOOKALIKES else "") for c in text]
+    if text[0] in _ONE_LOOKALIKES:
+        options[0] = text[0] + "1"
+    candidates = {
+        int("".join(choice)) for choice in itertools.product(*(sorted(set(o)) for o in options))
+    }
+    plausible = [c for c in candidates if 1900 <= c <= this_year]
+    return max(plausible) if plausible else year
 
 
 def _month_from_word(word: str) -> int | None:

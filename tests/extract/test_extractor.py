@@ -124,3 +124,24 @@ def test_pages_at_another_dpi_are_rescaled(templates, cdc_pages, settings) -> No
     page = CleanPage(number=1, image=small, dpi=150, rotation=0, skew_degrees=0.0)
     out = extract_document([page], settings=settings, templates=templates)
     assert out.extraction.record["symptom_cough"] == "yes"
+
+
+def test_lexicons_repair_counties_and_usual_words_in_the_named_state(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.CDC_PUI_2020]
+    fields = {
+        "state_of_residence": FieldResult(value="OH", confidence=0.9),
+        "county_of_residence": FieldResult(value="Frankhn", confidence=0.95),
+        "reporting_jurisdiction": FieldResult(value="Wisconsin", confidence=0.9),
+        "reporting_health_department": FieldResult(value="Brawn Co, HD", confidence=0.9),
+        "interviewer_affiliation": FieldResult(value="Dane County Health Dept", confidence=0.9),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["county_of_residence"].value == "Franklin"
+    assert fields["county_of_residence"].confidence == LEXICON_REPAIR_CONFIDENCE
+    assert fields["reporting_health_department"].value == "Brown Co. HD"
+    # Already right: value and confidence untouched.
+    assert fields["interviewer_affiliation"].value == "Dane County Health Dept"
+    assert fields["interviewer_affiliation"].confidence == 0.9

@@ -368,3 +368,42 @@ def test_an_empty_or_missing_domain_list_is_a_template_error(tmp_path: Path) -> 
 def test_email_of_a_huge_string_never_crashes(text: str) -> None:
     value = normalise_email(text)
     assert value is None or len(value) <= 400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("02/12/2614", "2014-02-12"),  # dotted 0 read as 6
+        ("04 18 2820", "2020-04-18"),  # ... and as 8
+        ("89 _,_16_,_2013", "2013-09-16"),  # month 89 cannot be: its 8 is a 0
+        ("03/41/2020", None),  # 4 is no zero look-alike: a wrong day stays unreadable
+        ("09/14/1955", "1955-09-14"),  # valid dates are never touched
+        ("12/31/1908", "1908-12-31"),
+    ],
+)
+def test_impossible_date_parts_are_repaired_from_zero_lookalikes(
+    text: str, expected: str | None
+) -> None:
+    assert normalise_date(text) == expected
+
+
+def test_a_future_year_is_repaired_only_to_a_past_one() -> None:
+    from datetime import date
+
+    assert normalise_date("01/02/2100") == "2100-01-02"  # no look-alike: nothing to repair
+    repaired = normalise_date("12/31/2029")
+    assert repaired is not None and int(repaired[:4]) <= date.today().year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Paul wilson", "Paul Wilson"),
+        ("Tyler i. wilson", "Tyler I. Wilson"),
+        ("Ludwig van Beethoven", "Ludwig van Beethoven"),
+        ("McDonald", "McDonald"),
+        ("D'Angelo", "D'Angelo"),
+    ],
+)
+def test_name_words_read_all_lower_case_get_their_capital(text: str, expected: str) -> None:
+    assert normalise_name(text) == expected

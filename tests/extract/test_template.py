@@ -349,3 +349,15 @@ def test_not_on_form_must_name_a_property(tmp_path, cdc_data):
     cdc_data["not_on_form"] = {"favourite_colour": "not asked"}
     error = _load_error(_write(tmp_path, cdc_data))
     assert "not_on_form favourite_colour" in error.message
+
+
+def test_lexicon_on_a_non_text_field_names_the_field(tmp_path, cdc_data):
+    _field(cdc_data, "age")["lexicon"] = "county"
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "age" in error.message and "lexicon" in error.message
+
+
+def test_state_field_must_be_a_field_of_the_form(tmp_path, cdc_data):
+    _field(cdc_data, "county_of_residence")["state_field"] = "state_of_mind"
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "county_of_residence" in error.message and "state_of_mind" in error.message
