@@ -40,6 +40,7 @@ from extract.read import (
     ZoneInk,
     ZoneReading,
     blank_masks,
+    join_words,
     new_ink,
     read_comb,
     read_text_zones,
@@ -310,6 +311,8 @@ def _text_field(
             bbox=reading.bbox,
             raw_text=None,
         )
+    if spec.kind in (FieldKind.TEXT, FieldKind.NAME):
+        reading = _without_edge_debris(reading)
     value = _value_of(spec.kind, reading.text)
     agreed = False
     doubtful = value is None or (
@@ -368,6 +371,35 @@ def _text_field(
         bbox=reading.bbox,
         raw_text=reading.text or None,
     )
+
+
+EDGE_DEBRIS_CONFIDENCE = 0.6
+"""A word of one or two characters at either end of a name or free text read with less
+confidence than this is a neighbour's stroke or a speck, not part of the value
+('Jacksonfort L', 'Wilson’ om'): dropped while other words remain."""
+
+
+def _without_edge_debris(reading: ZoneReading) -> ZoneReading:
+    words = list(reading.words)
+
+    def debris(word: OcrWord) -> bool:
+        letters = [ch for ch in word.text if ch.isalnum()]
+        abbreviation = len(letters) == 2 and "".join(letters).isupper()  # 'HD', 'MI'
+        return len(letters) <= 2 and not abbreviation and word.confidence < EDGE_DEBRIS_CONFIDENCE
+
+    if len(words) < 2:
+        return reading
+    ordered = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) // 40, w.bbox[0]))
+    while len(ordered) > 1 and debris(ordered[-1]):
+        ordered.pop()
+    while len(ordered) > 1 and debris(ordered[0]):
+        ordered.pop(0)
+    if len(ordered) == len(words):
+        return reading
+    kept = tuple(w for w in words if w in ordered)
+    text = join_words(kept)
+    confidence = float(np.mean([w.confidence for w in kept]))
+    return ZoneReading(text, confidence, reading.bbox, reading.ink_pixels, kept, reading.method)
 
 
 def _raw_zone(spec: FieldSpec, aligned: np.ndarray, *, settings: Settings) -> ZoneReading:

@@ -136,13 +136,21 @@ def _name_case(word: str) -> str:
 _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 
 
+_PHONE_LIKE = re.compile(r"^[()\-.]*(?:\d[()\-.]*){7,}$")
+
+
 def normalise_email(text: str | None) -> str | None:
     """Lower-cased address without spaces; None unless it looks like name@host.tld.
 
     A domain OCR garbled is repaired (:func:`repair_email_domain`); the part before the
     ``@`` is kept as read, since nothing says what it should have been.
     """
-    cleaned = _SPACE.sub("", _clip(text)).strip(_EDGE_NOISE).lower()
+    tokens = _clip(text).split()
+    # A neighbouring phone number read into the zone ('3125270625 martin82@...'): no
+    # address part is seven or more bare digits.
+    while len(tokens) > 1 and "@" not in tokens[0] and _PHONE_LIKE.match(tokens[0]):
+        tokens.pop(0)
+    cleaned = "".join(tokens).strip(_EDGE_NOISE).lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
     if not _EMAIL.match(cleaned):

@@ -242,7 +242,7 @@ def _union(boxes: Sequence[BBox]) -> BBox:
     )
 
 
-def _join(words: Sequence[OcrWord]) -> str:
+def join_words(words: Sequence[OcrWord]) -> str:
     """Words in reading order: rows by vertical overlap, then left to right. Words without
     a letter or digit (rule debris read as ``—`` or ``_``) are left out."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
@@ -418,7 +418,7 @@ def read_text_zones(
         found = assigned[i]
         name = split.names[i]
         if found:
-            text = _join(found)
+            text = join_words(found)
             conf = float(np.mean([w.confidence for w in found]))
             bbox = _union([w.bbox for w in found])
             readings[name] = ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
@@ -491,7 +491,7 @@ def reread_zone(
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
     return ZoneReading(
-        _join(placed), conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
+        join_words(placed), conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
     )
 
 

@@ -145,3 +145,24 @@ def test_lexicons_repair_counties_and_usual_words_in_the_named_state(templates) 
     # Already right: value and confidence untouched.
     assert fields["interviewer_affiliation"].value == "Dane County Health Dept"
     assert fields["interviewer_affiliation"].confidence == 0.9
+
+
+def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:
+    from extract.extractor import _without_edge_debris
+    from extract.read import ZoneReading
+    from faxflow.model import OcrWord
+
+    def word(text: str, x0: int, confidence: float) -> OcrWord:
+        return OcrWord(text, confidence, (x0, 0, x0 + 10 * len(text), 20), (1, 1, 1))
+
+    def reading(*words: OcrWord) -> ZoneReading:
+        return ZoneReading(" ".join(w.text for w in words), 0.8, (0, 0, 300, 20), 500, words)
+
+    noisy = reading(word("Jacksonfort", 0, 0.9), word("L", 130, 0.3))
+    assert _without_edge_debris(noisy).text == "Jacksonfort"
+    # Confidently read short words and abbreviations are part of the value.
+    assert _without_edge_debris(reading(word("Co.", 0, 0.9), word("HD", 40, 0.3))).text == "Co. HD"
+    kept = reading(word("Luis", 0, 0.9), word("Jr", 50, 0.9))
+    assert _without_edge_debris(kept) is kept
+    single = reading(word("a", 0, 0.1))
+    assert _without_edge_debris(single) is single

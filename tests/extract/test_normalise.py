@@ -407,3 +407,11 @@ def test_a_future_year_is_repaired_only_to_a_past_one() -> None:
 )
 def test_name_words_read_all_lower_case_get_their_capital(text: str, expected: str) -> None:
     assert normalise_name(text) == expected
+
+
+def test_a_phone_number_read_into_the_email_zone_is_left_out() -> None:
+    assert normalise_email("3125270625 martin82@yahoo.com") == "martin82@yahoo.com"
+    assert normalise_email("312.527.0625 martin82@yahoo.com") == "martin82@yahoo.com"
+    # Digits that are the address itself stay.
+    assert normalise_email("1234567@gmail.com") == "1234567@gmail.com"
+    assert normalise_email("3125270625") is None
