@@ -366,14 +366,15 @@ def _lower_while_safe(problem: _Problem, thresholds: np.ndarray, target: float) 
 
 def _tightest_equivalent(problem: _Problem, thresholds: np.ndarray) -> np.ndarray:
     """Each threshold moved up to the lowest confidence an accepted document has in its
-    bucket: the same documents pass, and unseen lower confidences do not."""
+    bucket: the same documents pass, and unseen lower confidences do not. A bucket no
+    accepted document carries (a form none of whose documents passed) never
+    auto-accepts: its precision was never tested, however right its fields were."""
     accepted = problem.accepted(thresholds)
     out = thresholds.copy()
     for b in np.flatnonzero(problem.tunable):
         seen = problem.lowest[accepted, b]
         seen = seen[np.isfinite(seen)]
-        if seen.size:
-            out[b] = max(out[b], float(seen.min()))
+        out[b] = max(out[b], float(seen.min())) if seen.size else np.inf
     return out
 
 

@@ -277,3 +277,25 @@ def test_calibrate_command_explains_itself_and_refuses_missing_folders(tmp_path:
     )
     assert run.returncode == 2  # ConfigError -> bad arguments, not a traceback
     assert "E_CONFIG" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_bucket_no_accepted_document_carries_never_auto_accepts(settings: Settings) -> None:
+    """A second form whose documents are all blocked: its fields were always right, but no
+    accepted document ever tested them, so they must not be waved through later."""
+    docs = _synthetic(200, seed=3)
+    for i in range(60):
+        docs.append(
+            DocumentSample(
+                stem=f"dhs{i}",
+                form_type="mdhhs_dhs1171",
+                profile="fax_fine",
+                blocked=True,
+                confidences=(("applicant_ssn", "ssn", 0.99, True),),
+                correct=1,
+                total=1,
+            )
+        )
+    result = calibrate(docs, settings, target=0.995, min_kind_count=30, min_field_docs=10_000)
+    assert result.overall.accepted > 0
+    assert result.thresholds["ssn"] > 1.0
+    assert result.thresholds["date"] < 1.0
