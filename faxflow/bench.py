@@ -27,11 +27,15 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from faxflow.model import Status
 from faxflow.settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from samples.evaluate import DocumentScore, EvalReport
 
 console = Console()
 
@@ -340,6 +344,28 @@ def write_report(report: dict[str, Any], docs: Path) -> None:
         )
         + f"; accepted share {accuracy['accepted_share']:.1%}.",
         "",
+        "| form | documents | accuracy | text | checkboxes |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {form} | {row['documents']} | {row['accuracy']:.1%} | {row['text']:.1%} | "
+            f"{row['checkbox']:.1%} |"
+            for form, row in accuracy.get("by_form", {}).items()
+        ),
+        "",
+        "Auto-accept with the stored thresholds (`validate/thresholds.json`), as routed when "
+        "the documents were processed: precision is the share of right fields in accepted "
+        f"documents (target ≥ {TARGET_PRECISION:.1%}).",
+        "",
+        "| group | documents | accepted | share | fields | precision |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {row['group']} | {row['documents']} | {row['accepted']} | "
+            f"{row['accepted'] / row['documents']:.1%} | {row['fields']} | "
+            + (f"{row['precision']:.2%}" if row["precision"] is not None else "—")
+            + " |"
+            for row in accuracy.get("auto_accept", [])
+        ),
+        "",
         "Weakest fields:",
         "",
         "| form | field | accuracy |",
@@ -399,8 +425,19 @@ def accuracy_summary(results: Path, truth: Path) -> dict[str, Any]:
             weakest.append({"form": form_type, "field": name, "accuracy": accuracy.value})
     weakest.sort(key=lambda row: row["accuracy"])
     precision = report.auto_accept_precision
+    by_form = {
+        form_type: {
+            "documents": sum(1 for d in report.documents if d.form_type == form_type),
+            "accuracy": report.field_accuracy(form_type=form_type).value,
+            "text": report.field_accuracy(form_type=form_type, kind="text").value,
+            "checkbox": report.field_accuracy(form_type=form_type, kind="checkbox").value,
+        }
+        for form_type in report.form_types
+    }
     return {
         "by_profile": by_profile,
+        "by_form": by_form,
+        "auto_accept": auto_accept_groups(report),
         "overall": report.field_accuracy().value,
         "checkbox": report.field_accuracy(kind="checkbox").value,
         "form_type_accuracy": report.form_type_accuracy.value,
@@ -410,6 +447,33 @@ def accuracy_summary(results: Path, truth: Path) -> dict[str, Any]:
         "weakest": weakest[:15],
         "per_field": report.to_dict()["by_form_type"],
     }
+
+
+def auto_accept_groups(report: EvalReport) -> list[dict[str, Any]]:
+    """Per form, and per form and profile: documents the pipeline accepted (the status it
+    gave them when it ran, with the thresholds in force) and how many of their fields
+    are right."""
+    groups: dict[str, list[DocumentScore]] = {}
+    for doc in report.documents:
+        for label in (doc.form_type, f"{doc.form_type} / {doc.profile}"):
+            groups.setdefault(label, []).append(doc)
+    rows = []
+    for label in ["all", *sorted(groups)]:
+        docs = report.documents if label == "all" else groups[label]
+        accepted = [d for d in docs if d.status == Status.ACCEPTED.value]
+        fields = sum(d.accuracy.total for d in accepted)
+        correct = sum(d.accuracy.correct for d in accepted)
+        rows.append(
+            {
+                "group": label,
+                "documents": len(docs),
+                "accepted": len(accepted),
+                "fields": fields,
+                "correct": correct,
+                "precision": correct / fields if fields else None,
+            }
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
