@@ -31,7 +31,7 @@ from extract.align import quarter_turns, register_locally, rotation_of, warp_to_
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STRICT_KINDS, normalise, snap_to_choices
+from extract.normalise import STATES, STRICT_KINDS, normalise, snap_to_choices
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -364,12 +364,30 @@ def _text_field(
             value=value,
             agreed=agreed,
         )
+    if is_speck_value(spec.kind, value, score):
+        value = None  # specks in an empty zone read as 'oe', '8': blank, and doubtful
     return FieldResult(
         value=value,
         confidence=score,
         page=page_number,
         bbox=reading.bbox,
         raw_text=reading.text or None,
+    )
+
+
+SPECK_VALUE_CONFIDENCE = 0.3
+"""A name or free-text value of one or two characters read with less confidence than
+this is fax noise in an empty zone ('oe', 'I', '8' where nothing was written): the field
+is left blank, with that low confidence, so review still looks at it."""
+
+
+def is_speck_value(kind: FieldKind, value: object, confidence: float) -> bool:
+    """Whether a name or free-text ``value`` is fax noise (see SPECK_VALUE_CONFIDENCE)."""
+    return (
+        kind in (FieldKind.TEXT, FieldKind.NAME)
+        and isinstance(value, str)
+        and sum(ch.isalnum() for ch in value) <= 2
+        and confidence < SPECK_VALUE_CONFIDENCE
     )
 
 
@@ -559,6 +577,8 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
             snapped, similarity = snap_county(value, state)
             if snapped is not None and similarity > 0:
                 value = snapped
+        elif spec.lexicon == "state":
+            value = _state_as_written(value)
         if spec.vocabulary:
             value = repair_words(value, spec.vocabulary, state)
         if value != result.value:
@@ -568,6 +588,17 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                     "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE),
                 }
             )
+
+
+def _state_as_written(text: str) -> str:
+    """A state written as its code ('Wi', 'iL') or its name ('Ghio'): the code in capitals
+    or the name spelled right, whichever was written; other text unchanged."""
+    code = normalise(FieldKind.STATE, text)
+    if code is None:
+        return text
+    if sum(ch.isalnum() for ch in text) <= 3:
+        return str(code)
+    return STATES[code]
 
 
 def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:

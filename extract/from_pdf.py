@@ -91,7 +91,7 @@ class FieldSource(_Strict):
     options: list[OptionSource] | None = None
     whitelist: str | None = None
     required: bool = False
-    lexicon: Literal["county"] | None = None  # passed through to the template as is
+    lexicon: Literal["county", "state"] | None = None  # passed through to the template
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

@@ -119,6 +119,15 @@ SHORT_WORD_FIXES: Mapping[str, str] = {
     "Go.": "Co.",
     "0f": "of",
     "ot": "of",
+    # Abbreviations whose full stop faxes turn into a comma ('Apt, 270').
+    "Apt,": "Apt.",
+    "Ste,": "Ste.",
+    "St,": "St.",
+    "Ave,": "Ave.",
+    "Rd,": "Rd.",
+    "Dr,": "Dr.",
+    "Blvd,": "Blvd.",
+    "Dept,": "Dept.",
 }
 # Words after which a county name is expected ('Brown Co. HD', 'Livingston HD').
 DEFAULT_COUNTY_ANCHORS: tuple[str, ...] = ("Co", "County", "Parish", "HD")

@@ -76,10 +76,11 @@ class FieldSpec(_Strict):
     required: bool = False
     whitelist: str | None = None  # Tesseract character whitelist for this zone
     # OCR repair from known words: "county" snaps the value to a US county name
-    # (extract/rules/us_counties.tsv); ``vocabulary`` lists the words free text of this
+    # (extract/rules/us_counties.tsv), "state" to a state's code or name as written
+    # ('Wi' -> 'WI', 'Ghio' -> 'Ohio'); ``vocabulary`` lists the words free text of this
     # field is usually made of ("County", "Health", "Dept"), near-misses are repaired;
     # ``state_field`` names the field whose value says which state's counties apply.
-    lexicon: Literal["county"] | None = None
+    lexicon: Literal["county", "state"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

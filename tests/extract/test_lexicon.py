@@ -288,3 +288,14 @@ def test_odd_free_text_does_not_crash(text: str) -> None:
     repaired = repair_words(text, VOCABULARY, None)
     assert isinstance(repaired, str)
     assert len(repaired) <= len(text) + 10
+
+
+def test_abbreviation_whose_full_stop_became_a_comma_is_repaired() -> None:
+    vocabulary = ["Apt.", "Suite", "Street", "Box"]
+    assert repair_words("778 Elizabeth Forges Apt, 270", vocabulary) == (
+        "778 Elizabeth Forges Apt. 270"
+    )
+    assert repair_words("PO Bax 722", vocabulary) == "PO Box 722"
+    assert repair_words("Hale Street", vocabulary) == "Hale Street"
+    # Only when the caller's vocabulary has the dotted form.
+    assert repair_words("Apt, 270", ["Suite"]) == "Apt, 270"
