@@ -226,7 +226,8 @@ def read_page(
 ) -> tuple[dict[str, FieldResult], list[Issue]]:
     """Read every field of one aligned page."""
     dpi = reference.dpi
-    written = new_ink(aligned, _masks_of(reference))
+    masks = _masks_of(reference)
+    written = new_ink(aligned, masks)
     results: dict[str, FieldResult] = {}
     issues: list[Issue] = []
     checkbox_specs = [s for s in specs if s.kind in CHECKBOX_KINDS]
@@ -234,9 +235,7 @@ def read_page(
     comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
     if checkbox_specs:
         for spec in checkbox_specs:
-            reading = read_checkbox_field(
-                spec, written, dpi=dpi, printed=_masks_of(reference).printed
-            )
+            reading = read_checkbox_field(spec, written, dpi=dpi, printed=masks.printed)
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),
@@ -257,7 +256,7 @@ def read_page(
     if not text_specs and not comb_specs:
         return results, issues
     clean = residue_from_ink(written)
-    underlines = underline_ink(aligned, _masks_of(reference))
+    underlines = underline_ink(aligned, masks)
     readings, split = read_text_zones(
         clean, text_specs, settings=settings, dpi=dpi, underlines=underlines, page=aligned
     )
@@ -283,14 +282,22 @@ def _field_box(spec: FieldSpec, dpi: int) -> tuple[int, int, int, int]:
     )
 
 
-_MASKS: dict[tuple[FormType, int, int], BlankMasks] = {}
+# Blank masks per reference page, kept bit-packed: three boolean page-sized arrays per
+# page are ~11 MB at 200 dpi, and a DHS-1171 has ten pages with fields; packed they are
+# 1.4 MB and unpack in milliseconds (worker peak 501 -> below 500 MB on that form).
+_MASKS: dict[tuple[FormType, int, int], tuple[tuple[int, int], tuple[np.ndarray, ...]]] = {}
 
 
 def _masks_of(reference: ReferencePage) -> BlankMasks:
     key = (reference.form_type, reference.number, reference.dpi)
     if key not in _MASKS:
-        _MASKS[key] = blank_masks(reference.image)
-    return _MASKS[key]
+        masks = blank_masks(reference.image)
+        arrays = (masks.ink, masks.rules, masks.printed)
+        _MASKS[key] = (masks.ink.shape, tuple(np.packbits(a) for a in arrays if a is not None))
+    shape, packed = _MASKS[key]
+    size = shape[0] * shape[1]
+    ink, rules, printed = (np.unpackbits(a, count=size).reshape(shape).view(bool) for a in packed)
+    return BlankMasks(ink, rules, printed)
 
 
 def _text_field(
