@@ -4,7 +4,9 @@ The page has been warped into its template page's frame, so the blank form itsel
 subtracted: the *residue* (ink the blank does not print there) is exactly what somebody
 wrote or typed. Reading the residue instead of the raw page removes underlines, comb
 walls, printed slashes of ``__/__/____`` and neighbouring labels in one step, for every
-font and every form, without per-field tuning.
+font and every form, without per-field tuning. The residue decides *where* the writing
+is; what Tesseract is shown there is the page's own grey pixels around it, since
+subtraction also cuts the strokes that touch the form's print.
 
 Speed: one Tesseract call per page reads every text zone at once. The residue of each
 zone (a little wider than the template box, since people write past the line) is pasted
