@@ -31,7 +31,7 @@ from extract.align import quarter_turns, register_locally, rotation_of, warp_to_
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STATES, STRICT_KINDS, normalise, snap_to_choices
+from extract.normalise import STRICT_KINDS, normalise, snap_to_choices
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -40,6 +40,7 @@ from extract.read import (
     ZoneInk,
     ZoneReading,
     blank_masks,
+    ink_level,
     join_words,
     new_ink,
     read_comb,
@@ -227,7 +228,8 @@ def read_page(
     """Read every field of one aligned page."""
     dpi = reference.dpi
     masks = _masks_of(reference)
-    written = new_ink(aligned, masks)
+    level = ink_level(aligned)  # Otsu over the page: once, for both ink masks
+    written = new_ink(aligned, masks, level=level)
     results: dict[str, FieldResult] = {}
     issues: list[Issue] = []
     checkbox_specs = [s for s in specs if s.kind in CHECKBOX_KINDS]
@@ -256,7 +258,7 @@ def read_page(
     if not text_specs and not comb_specs:
         return results, issues
     clean = residue_from_ink(written)
-    underlines = underline_ink(aligned, masks)
+    underlines = underline_ink(aligned, masks, level=level)
     readings, split = read_text_zones(
         clean, text_specs, settings=settings, dpi=dpi, underlines=underlines, page=aligned
     )
@@ -566,7 +568,7 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     """Text fields with a ``lexicon`` or ``vocabulary`` in the template: OCR near-misses of
     county names and of the field's usual words are repaired ('Brawn Co, HD' → 'Brown
     Co. HD'), restricted to the state another field names when the template says which."""
-    from extract.lexicon import repair_words, snap_county
+    from extract.lexicon import repair_words, snap_county, state_as_written
 
     for spec in template.fields:
         if not (spec.lexicon or spec.vocabulary) or spec.name not in fields:
@@ -585,7 +587,7 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
             if snapped is not None and similarity > 0:
                 value = snapped
         elif spec.lexicon == "state":
-            value = _state_as_written(value)
+            value = state_as_written(value)
         if spec.vocabulary:
             value = repair_words(value, spec.vocabulary, state)
         if value != result.value:
@@ -595,17 +597,6 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                     "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE),
                 }
             )
-
-
-def _state_as_written(text: str) -> str:
-    """A state written as its code ('Wi', 'iL') or its name ('Ghio'): the code in capitals
-    or the name spelled right, whichever was written; other text unchanged."""
-    code = normalise(FieldKind.STATE, text)
-    if code is None:
-        return text
-    if sum(ch.isalnum() for ch in text) <= 3:
-        return str(code)
-    return STATES[code]
 
 
 def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:

@@ -25,6 +25,7 @@ from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from extract.normalise import STATES, normalise_state
 from faxflow.errors import TemplateError
 
 COUNTIES_PATH = Path(__file__).with_name("rules") / "us_counties.tsv"
@@ -491,3 +492,14 @@ def _best_county_reading(
     lead = _split_edges(words[start])[0]
     trail = _split_edges(words[end - 1])[2]
     return start, lead + _restyle(name, "".join(words[start:end])) + trail
+
+
+def state_as_written(text: str) -> str:
+    """A state written as its code ('Wi', 'iL') or its name ('New Yrok'): the code in
+    capitals or the name spelled right, whichever was written; other text unchanged."""
+    code = normalise_state(text)
+    if code is None:
+        return text
+    if sum(ch.isalnum() for ch in text) <= 3:
+        return code
+    return STATES[code]

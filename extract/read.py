@@ -112,7 +112,7 @@ def blank_masks(reference: np.ndarray) -> BlankMasks:
     return BlankMasks(grown, rules_grown & grown, ink > 0)
 
 
-def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
+def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> np.ndarray:
     """Ink on ``aligned`` that the blank form does not print: what was written or marked.
 
     The blank's print is subtracted with its grown mask, except on printed rules: there
@@ -120,7 +120,7 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
     each short stretch of rule), so letters sitting on an underline keep their bottoms
     and descenders crossing it lose only the rule's thickness. Long straight runs the
     form does not have (fax streaks, rule remnants) and specks are dropped."""
-    page = aligned < ink_level(aligned)
+    page = aligned < (ink_level(aligned) if level is None else level)
     new = page & ~(masks.ink & ~masks.rules)
     new &= ~_page_rule_rows(page, masks.rules)
     streaks = cv2.morphologyEx(
@@ -189,9 +189,11 @@ def _page_rule_rows(page: np.ndarray, bands: np.ndarray) -> np.ndarray:
     return out
 
 
-def underline_ink(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
+def underline_ink(
+    aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None
+) -> np.ndarray:
     """The page's ink on the blank's printed rules (given back under writing for OCR)."""
-    return (aligned < ink_level(aligned)) & masks.rules
+    return (aligned < (ink_level(aligned) if level is None else level)) & masks.rules
 
 
 def residue(aligned: np.ndarray, masks: BlankMasks) -> np.ndarray:
@@ -325,10 +327,16 @@ class ZoneInk:
                 y0, y1 = max(0, y0 - 2), y1 + 4
                 mask[y0:y1, x0:x1] |= self.underlines[y0:y1, x0:x1]
         if self.page is not None:
-            size = 2 * GREY_REACH_PX + 1
-            near = cv2.dilate(mask.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
-            return np.where(near, self.page, 255).astype(np.uint8)
+            return grey_near(mask, self.page)
         return np.where(mask, 0, 255).astype(np.uint8)
+
+
+def grey_near(ink: np.ndarray, page: np.ndarray) -> np.ndarray:
+    """``page``'s own grey pixels within :data:`GREY_REACH_PX` of ``ink`` (bool, same
+    shape), white elsewhere: what Tesseract is shown of text zones and comb boxes."""
+    size = 2 * GREY_REACH_PX + 1
+    near = cv2.dilate(ink.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    return np.where(near, page, 255).astype(np.uint8)
 
 
 def split_ink(
@@ -518,13 +526,10 @@ def read_comb(
     whitelist = safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789"))
     boxes = [points_to_pixels(b, dpi) for b in spec.boxes]
     zone = _union(boxes)
-    source = clean
+    source, ox, oy = clean, 0, 0  # what cells are cut from, and where it sits on the page
     if page is not None:
-        size = 2 * GREY_REACH_PX + 1
-        x0, y0, x1, y1 = reach_box(zone, dpi, (clean.shape[0], clean.shape[1]))
-        near = cv2.dilate((clean[y0:y1, x0:x1] < 128).astype(np.uint8), np.ones((size, size)))
-        source = clean.copy()
-        source[y0:y1, x0:x1] = np.where(near > 0, page[y0:y1, x0:x1], 255)
+        ox, oy, x1, y1 = reach_box(zone, dpi, (clean.shape[0], clean.shape[1]))
+        source = grey_near(clean[oy:y1, ox:x1] < 128, page[oy:y1, ox:x1])
     cells: list[np.ndarray] = []
     used: list[BBox] = []
     height = max(b[3] - b[1] for b in boxes) + 8
@@ -533,7 +538,13 @@ def read_comb(
         if np.count_nonzero(clean[ry0:ry1, x0:x1] < 128) < MIN_INK_PIXELS // 3:
             continue
         cell = cv2.copyMakeBorder(
-            source[ry0:ry1, x0:x1], 0, height - (ry1 - ry0), 0, 0, cv2.BORDER_CONSTANT, value=255
+            source[ry0 - oy : ry1 - oy, x0 - ox : x1 - ox],
+            0,
+            height - (ry1 - ry0),
+            0,
+            0,
+            cv2.BORDER_CONSTANT,
+            value=255,
         )
         cells.append(cell)
         used.append((x0, y0, x1, y1))

@@ -307,16 +307,7 @@ def process_path(
             source, settings, duplicate_finder=duplicate_finder, store_pages=store_pages
         )
     except InputRejected as error:
-        return ProcessOutcome(
-            rejected_result(
-                error,
-                document_id=source.document_id,
-                source_name=name,
-                page_count=source.page_count,
-            ),
-            tuple(watch.timings),
-            source,
-        )
+        return _rejected_outcome(error, source, name, watch)
     except (MissingDependency, OcrTimeout, DatabaseError):
         raise  # not this document's fault: the caller stops or retries
     except Exception as exc:
@@ -329,19 +320,20 @@ def process_path(
             f"faxflow failed on this document ({type(exc).__name__}); it was not read. "
             "Rerun with -v and report the log.",
         )
-        return ProcessOutcome(
-            rejected_result(
-                internal,
-                document_id=source.document_id,
-                source_name=name,
-                page_count=source.page_count,
-            ),
-            tuple(watch.timings),
-            source,
-        )
+        return _rejected_outcome(internal, source, name, watch)
     return ProcessOutcome(
         outcome.result, tuple(watch.timings) + outcome.timings, source, outcome.page_images
     )
+
+
+def _rejected_outcome(
+    error: InputRejected, source: SourceDocument, name: str, watch: _Stopwatch
+) -> ProcessOutcome:
+    """A file intake accepted but the pipeline could not read: a rejected result."""
+    result = rejected_result(
+        error, document_id=source.document_id, source_name=name, page_count=source.page_count
+    )
+    return ProcessOutcome(result, tuple(watch.timings), source)
 
 
 def _hash_or_blank(path: Path) -> str:

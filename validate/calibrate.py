@@ -18,7 +18,8 @@ bucket's threshold.  The search:
    curve falls to that level — and keeps the level that accepts most documents with
    precision ≥ target (a one-dimensional search: hard to over-fit);
 3. lowers single thresholds further while precision stays ≥ target and more documents
-   pass, then moves each up to the lowest confidence an accepted document actually had.
+   pass, then moves each up to the lowest confidence an accepted document actually had
+   (a bucket no accepted document carries becomes "never": nothing tested it).
 
 Buckets seen fewer than ``min_kind_count`` times are not tuned: they keep the current
 setting, so a handful of observations never sets a threshold; per-field buckets need

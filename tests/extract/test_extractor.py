@@ -168,16 +168,6 @@ def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:
     assert _without_edge_debris(single) is single
 
 
-def test_a_state_lexicon_keeps_code_or_name_as_written() -> None:
-    from extract.extractor import _state_as_written
-
-    assert _state_as_written("Wi") == "WI"
-    assert _state_as_written("iL") == "IL"
-    assert _state_as_written("New Yrok") == "New York"
-    assert _state_as_written("Michigan") == "Michigan"
-    assert _state_as_written("Lake County") == "Lake County"  # no state: unchanged
-
-
 def test_one_or_two_doubtful_characters_in_a_text_zone_are_noise() -> None:
     from extract.extractor import is_speck_value
     from extract.template import FieldKind

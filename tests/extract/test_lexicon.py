@@ -19,6 +19,7 @@ from extract.lexicon import (
     ocr_distance,
     repair_words,
     snap_county,
+    state_as_written,
 )
 from faxflow.errors import ErrorCode, TemplateError
 
@@ -299,3 +300,11 @@ def test_abbreviation_whose_full_stop_became_a_comma_is_repaired() -> None:
     assert repair_words("Hale Street", vocabulary) == "Hale Street"
     # Only when the caller's vocabulary has the dotted form.
     assert repair_words("Apt, 270", ["Suite"]) == "Apt, 270"
+
+
+def test_a_state_lexicon_keeps_code_or_name_as_written() -> None:
+    assert state_as_written("Wi") == "WI"
+    assert state_as_written("iL") == "IL"
+    assert state_as_written("New Yrok") == "New York"
+    assert state_as_written("Michigan") == "Michigan"
+    assert state_as_written("Lake County") == "Lake County"  # no state: unchanged
