@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 
 # Debian packages the code needs at run time, and the extra ones tests and benchmarks need.
 APT_RUNTIME := python3-venv tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
-APT_TEST := postgresql chromium
+APT_TEST := postgresql chromium fonts-noto-mono fonts-urw-base35
 APT_BENCH := ocrmypdf unpaper
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -48,7 +48,7 @@ sysdeps-bench: sysdeps
 $(STAMP): pyproject.toml constraints.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,train]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -29,6 +30,9 @@ from extract.reference import POINTS_PER_INCH, points_to_pixels
 from extract.template import FieldKind, FieldSpec
 from faxflow.model import BBox, OcrWord
 from faxflow.settings import Settings
+
+if TYPE_CHECKING:
+    from extract.digits import DigitGuess
 
 INK_LEVEL = 160
 MAX_INK_LEVEL = 200  # never call paper ink, however pale the scan
@@ -514,12 +518,19 @@ def read_comb(
     page: np.ndarray | None = None,
 ) -> ZoneReading:
     """A comb field (one box per character): the inked boxes' insides are laid side by
-    side on a strip (walls already gone from the residue) and read as one line; when the
-    character count disagrees with the inked boxes, each box is read on its own.
+    side on a strip (walls already gone from the residue) and read as one line by
+    Tesseract, while the digit classifier (:mod:`extract.digits`) reads each box alone.
+
+    Per box, a digit the classifier is sure of (``DIGIT_SURE``) wins; otherwise
+    Tesseract's. When the line's character count disagrees with the inked boxes, the line
+    cannot be lined up with the boxes, and the boxes the classifier is unsure of are read
+    by Tesseract one at a time. Each box becomes one word whose confidence says whether
+    the two readers agreed.
 
     With the aligned ``page`` given, the strip shows the page's grey pixels near the
     residue's ink, as :meth:`ZoneInk.image` does (comb fields read right 82 % -> 90 % on
     the dev set together with :func:`ink_level` and :func:`stretch`)."""
+    from extract.digits import read_digit_cells
     from ocr.tesseract import read_text
 
     assert spec.boxes
@@ -551,6 +562,8 @@ def read_comb(
     ink = sum(_ink(clean, b) for b in boxes)
     if not cells:
         return ZoneReading("", 0.0, zone, ink, (), "blank")
+    digits_only = whitelist is not None and set(whitelist) <= set("0123456789")
+    guesses = read_digit_cells(cells) if digits_only else [None] * len(cells)
     gap = np.full((height, COMB_GAP_PX), 255, dtype=np.uint8)
     strip = np.hstack([part for cell in cells for part in (cell, gap)])
     strip = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
@@ -558,26 +571,58 @@ def read_comb(
         _upscale(strip), settings=settings, psm=7, whitelist=whitelist, dpi=dpi * UPSCALE
     )
     chars = "".join(ch for ch in line.text if not ch.isspace())
-    if len(chars) == len(cells):
-        return ZoneReading(chars, line.confidence, _union(used), ink, line.words, "comb")
-    # Box by box: slower, but a missing or doubled character cannot shift the others.
-    out, confs = [], []
-    for cell in cells:
-        framed = _upscale(cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
-        text, confidence = "", 0.0
-        # Single-character mode first; it returns nothing on some clear digits, which
-        # single-word mode then reads.
-        for psm in (10, 8):
-            single = read_text(
-                framed, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
-            )
-            text = "".join(ch for ch in single.text if not ch.isspace())
-            if text:
-                confidence = single.confidence if len(text) == 1 else 0.0
-                break
-        out.append(text[:1])
-        confs.append(confidence)
-    return ZoneReading("".join(out), float(np.mean(confs)), _union(used), ink, (), "comb")
+    lined_up = len(chars) == len(cells)
+    words: list[OcrWord] = []
+    for index, (cell, guess, box) in enumerate(zip(cells, guesses, used, strict=True)):
+        if lined_up:
+            ocr_char, ocr_confidence = chars[index], line.confidence
+        elif guess is not None and guess.probability >= DIGIT_SURE:
+            ocr_char, ocr_confidence = "", 0.0  # no need to ask Tesseract about this box
+        else:
+            ocr_char, ocr_confidence = _read_comb_box(cell, settings, whitelist, dpi)
+        char, confidence = _comb_vote(guess, ocr_char, ocr_confidence)
+        words.append(OcrWord(char, confidence, box, (0, 0, 0)))
+    text = "".join(w.text for w in words)
+    mean = float(np.mean([w.confidence for w in words]))
+    return ZoneReading(text, mean, _union(used), ink, tuple(words), "comb")
+
+
+DIGIT_SURE = 0.7
+"""A box's digit from the classifier wins over Tesseract's at this probability or more
+(box cells of the 40-document dev set: Tesseract alone 97.7 %, classifier alone 99.1 %,
+the classifier when sure and Tesseract otherwise 99.6 %; 0.6-0.9 measured alike)."""
+DISAGREE_DOUBT = 0.7  # a box's confidence is scaled by this when the two readers differ
+
+
+def _comb_vote(guess: DigitGuess | None, ocr_char: str, ocr_confidence: float) -> tuple[str, float]:
+    """One box's character and confidence from the classifier's guess and Tesseract's."""
+    if guess is None:
+        return ocr_char, ocr_confidence * DISAGREE_DOUBT if ocr_char else 0.0
+    if ocr_char == guess.digit:
+        # Two independent readers agree: each one's doubt must be wrong for the box to be.
+        return ocr_char, 1.0 - (1.0 - guess.probability) * (1.0 - ocr_confidence)
+    if guess.probability >= DIGIT_SURE or not ocr_char:
+        doubt = DISAGREE_DOUBT if ocr_char else 1.0
+        return guess.digit, guess.probability * doubt
+    return ocr_char, ocr_confidence * DISAGREE_DOUBT
+
+
+def _read_comb_box(
+    cell: np.ndarray, settings: Settings, whitelist: str | None, dpi: int
+) -> tuple[str, float]:
+    """Tesseract's reading of one box alone: single-character mode first; it returns
+    nothing on some clear digits, which single-word mode then reads."""
+    from ocr.tesseract import read_text
+
+    framed = _upscale(cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
+    for psm in (10, 8):
+        single = read_text(
+            framed, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
+        )
+        text = "".join(ch for ch in single.text if not ch.isspace())
+        if text:
+            return text[:1], single.confidence if len(text) == 1 else 0.0
+    return "", 0.0
 
 
 COMB_GAP_PX = 8  # white between the boxes of a comb strip (6-10 read alike, 24 worse)

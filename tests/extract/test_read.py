@@ -151,3 +151,32 @@ def test_rows_rejoin_words_that_sparse_text_mode_split() -> None:
     assert _join_row([word("Paul", 0, 40), word("wilson", 52, 112)]) == "Paul wilson"
     assert _join_row([word("New", 0, 30), word("Jillfurt", 33, 113)]) == "New Jillfurt"
     assert _join_row([word("Apt.", 0, 40), word("011", 43, 73)]) == "Apt. 011"
+
+
+def test_comb_vote_agreement_is_surer_than_either_reader() -> None:
+    from extract.digits import DigitGuess
+    from extract.read import _comb_vote
+
+    char, confidence = _comb_vote(DigitGuess("7", 0.8), "7", 0.6)
+    assert char == "7" and confidence > 0.9
+
+
+def test_comb_vote_a_sure_classifier_overrules_tesseract_but_with_doubt() -> None:
+    from extract.digits import DigitGuess
+    from extract.read import DIGIT_SURE, _comb_vote
+
+    char, confidence = _comb_vote(DigitGuess("0", 0.95), "8", 0.9)
+    assert char == "0" and confidence < 0.95
+    # unsure: Tesseract's character stands, also doubted
+    char, confidence = _comb_vote(DigitGuess("0", DIGIT_SURE - 0.1), "8", 0.9)
+    assert char == "8" and confidence < 0.9
+
+
+def test_comb_vote_with_one_reader_only() -> None:
+    from extract.digits import DigitGuess
+    from extract.read import _comb_vote
+
+    assert _comb_vote(DigitGuess("5", 0.4), "", 0.0) == ("5", 0.4)  # Tesseract saw nothing
+    char, confidence = _comb_vote(None, "3", 0.8)  # the classifier saw only specks
+    assert char == "3" and confidence < 0.8
+    assert _comb_vote(None, "", 0.0) == ("", 0.0)

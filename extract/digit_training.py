@@ -1,0 +1,178 @@
+"""Training the comb-box digit classifier (:mod:`extract.digits`) from rendered digits.
+
+The training data is made here, from the font faces the machine has (DejaVu, Liberation,
+Noto Mono and the URW base-35 faces that stand in for Helvetica, Times and Courier when a
+filled PDF is rendered): each digit is drawn at 20-41 px (8-15 pt at 200 dpi), tilted,
+blurred, halved in vertical resolution like a standard fax, binarised, thinned or
+thickened, and given the damage a box cell shows after the blank form is subtracted —
+specks, the tail of a fax streak, a remnant of the box's floor. No filled form is used,
+so the model is not fitted to faxflow's own sample generator.
+
+scikit-learn trains the perceptrons (``pip install -e '.[train]'``); only their weights
+are kept, so reading needs NumPy only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from extract.digits import DigitModel, glyph_features, glyph_of, save_digit_model
+
+FONT_GLOBS = (
+    "/usr/share/fonts/truetype/dejavu/*.ttf",
+    "/usr/share/fonts/truetype/liberation/*.ttf",
+    "/usr/share/fonts/truetype/noto/*.ttf",
+    "/usr/share/fonts/opentype/urw-base35/*.otf",
+)
+# Faces without ordinary digits (symbols, dingbats, math, a chancery script).
+SKIP_FACES = ("Math", "Symbol", "D050000L", "Z003")
+CELL_W, CELL_H = 35, 50  # a DHS-1171 box cell at 200 dpi, as read_comb cuts it
+HIDDEN_LAYERS = (192, 64)
+SEEDS = (0, 1, 2)
+
+
+def training_fonts() -> list[Path]:
+    """Every usable font face on this machine, in a stable order."""
+    found = []
+    for pattern in FONT_GLOBS:
+        folder, glob = pattern.rsplit("/", 1)
+        found += [
+            p for p in sorted(Path(folder).glob(glob)) if not any(s in p.name for s in SKIP_FACES)
+        ]
+    return found
+
+
+def render_digit(rng: np.random.Generator, font: Path, digit: int) -> np.ndarray:
+    """One damaged rendering of ``digit`` in ``font`` on a white cell (uint8, ink dark)."""
+    face = ImageFont.truetype(str(font), int(rng.integers(20, 42)))
+    canvas = Image.new("L", (CELL_W * 2, CELL_H * 2), 255)
+    ImageDraw.Draw(canvas).text(
+        (CELL_W * 0.6 + int(rng.integers(-3, 4)), CELL_H * 0.5 + int(rng.integers(-4, 5))),
+        str(digit),
+        font=face,
+        fill=int(rng.integers(0, 70)),
+    )
+    image = np.array(canvas)
+    turn = cv2.getRotationMatrix2D((CELL_W, CELL_H), float(rng.normal(0, 1.5)), 1.0)
+    turn[0, 1] += float(rng.normal(0, 0.05))  # shear: slanted typewriters, skewed feeds
+    image = cv2.warpAffine(image, turn, (CELL_W * 2, CELL_H * 2), borderValue=255)
+    if rng.random() < 0.6:
+        image = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.3, 1.2)))
+    if rng.random() < 0.3:  # standard fax: half the vertical resolution
+        half = cv2.resize(
+            image, (image.shape[1], image.shape[0] // 2), interpolation=cv2.INTER_AREA
+        )
+        image = cv2.resize(half, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
+    if rng.random() < 0.5:  # a fax is black and white
+        image = np.where(image < rng.uniform(110, 200), 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        kernel = np.ones((2, 2), np.uint8)
+        image = cv2.erode(image, kernel) if rng.random() < 0.5 else cv2.dilate(image, kernel)
+    _damage(rng, image)
+    return image
+
+
+def _damage(rng: np.random.Generator, image: np.ndarray) -> None:
+    """What subtraction leaves around a digit in a box, drawn in place."""
+    ys, xs = np.nonzero(image < 128)
+    if len(xs) and rng.random() < 0.15:  # the tail of a fax streak above or below
+        x = int(rng.integers(xs.min(), xs.max() + 1))
+        length = int(rng.integers(3, 10))
+        if rng.random() < 0.5:
+            image[ys.max() : ys.max() + length, x : x + 1] = 0
+        else:
+            image[max(0, ys.min() - length) : ys.min(), x : x + 1] = 0
+    if len(xs) and rng.random() < 0.1:  # a remnant of the box's floor (and a corner)
+        y = int(ys.max() + rng.integers(2, 7))
+        x0 = max(0, int(xs.min() - rng.integers(0, 8)))
+        x1 = int(xs.max() + rng.integers(0, 8))
+        image[y : y + int(rng.integers(1, 3)), x0:x1] = 0
+        if rng.random() < 0.5:
+            image[max(0, y - int(rng.integers(3, 8))) : y + 1, x0 : x0 + 2] = 0
+    if rng.random() < 0.3:  # specks
+        for _ in range(int(rng.integers(1, 4))):
+            y, x = int(rng.integers(0, image.shape[0])), int(rng.integers(0, image.shape[1]))
+            image[y : y + 2, x : x + 2] = 0
+    if len(xs) and rng.random() < 0.2:  # a streak through the glyph
+        x = int(rng.integers(xs.min(), xs.max() + 1))
+        y0 = max(0, int(ys.min() - rng.integers(0, 12)))
+        y1 = int(ys.max() + rng.integers(0, 12))
+        image[y0:y1, x : x + int(rng.integers(1, 3))] = 0
+
+
+def training_set(fonts: Sequence[Path], per_font: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and digit labels: ``per_font`` renderings of each digit per face."""
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for font in fonts:
+        for digit in range(10):
+            for _ in range(per_font):
+                glyph = glyph_of(render_digit(rng, font, digit))
+                if glyph is not None:
+                    rows.append(glyph_features(glyph))
+                    labels.append(digit)
+    return np.stack(rows), np.asarray(labels, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingReport:
+    fonts: int
+    samples: int
+    held_out: int
+    held_out_accuracy: float
+
+
+def train_digit_model(
+    out: Path,
+    *,
+    fonts: Sequence[Path] | None = None,
+    per_font: int = 30,
+    seeds: Sequence[int] = SEEDS,
+    hidden_layers: tuple[int, ...] = HIDDEN_LAYERS,
+) -> TrainingReport:
+    """Train one perceptron per seed on fresh renderings, write the ensemble to ``out``
+    and score it on renderings none of them saw (another seed)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    fonts = list(fonts if fonts is not None else training_fonts())
+    if not fonts:
+        raise FileNotFoundError("no font faces found under " + ", ".join(FONT_GLOBS))
+    members = []
+    samples = 0
+    for seed in seeds:
+        rows, labels = training_set(fonts, per_font, seed)
+        samples += len(labels)
+        net = MLPClassifier(
+            hidden_layer_sizes=hidden_layers, alpha=1e-3, max_iter=400, random_state=seed
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net.fit(rows, labels)
+        members.append(tuple(zip(net.coefs_, net.intercepts_, strict=True)))
+    about: dict[str, object] = {
+        "fonts": [f.name for f in fonts],
+        "per_font": per_font,
+        "seeds": list(seeds),
+        "hidden_layers": list(hidden_layers),
+    }
+    save_digit_model(out, members, about)
+    rows, labels = training_set(fonts, max(2, per_font // 5), seed=max(seeds) + 1000)
+    model = DigitModel(
+        members=tuple(
+            tuple((np.asarray(w, np.float32), np.asarray(b, np.float32)) for w, b in m)
+            for m in members
+        ),
+        about=about,
+    )
+    accuracy = float((model.probabilities(rows).argmax(axis=1) == labels).mean())
+    return TrainingReport(
+        fonts=len(fonts), samples=samples, held_out=len(labels), held_out_accuracy=accuracy
+    )
