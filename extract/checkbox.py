@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from extract.reference import points_to_pixels
-from extract.template import FieldKind, FieldSpec
+from extract.template import FieldKind, FieldSpec, Option
 
 INK_LEVEL = 160
 MARK_THRESHOLD = 0.07
@@ -87,7 +87,7 @@ def read_checkbox_field(
     since the applicant cannot unmark it."""
     assert spec.options, f"{spec.name} has no options"
     scores = tuple(
-        BoxScore(option.value, max(box_score(written, px), _preprinted(printed, px)), px)
+        BoxScore(option.value, max(_ink_score(written, option, dpi), _preprinted(printed, px)), px)
         for option in spec.options
         for px in [points_to_pixels(option.box, dpi)]
     )
@@ -108,6 +108,21 @@ def read_checkbox_field(
         return CheckboxReading(None, confidence, union, scores, multiple_marks=True)
     value = marked[0].value if marked else None
     return CheckboxReading(value, confidence, union, scores)
+
+
+def _ink_score(written: np.ndarray, option: Option, dpi: int) -> float:
+    """The option's new ink: in its printed square, or where a filler drew the check.
+
+    The mark is where the filler drew it: a program filling the PDF centres the check in
+    the button widget, and where the widget sits off the printed square (``mark_box``) the
+    check lands half outside it and the square alone reads too little ink. Taking the
+    larger score reads such a check, while an empty group stays empty, since both places
+    are empty of new ink (a global lower threshold would not: speckle reaches it).
+    """
+    score = box_score(written, points_to_pixels(option.box, dpi))
+    if option.mark_box is not None:
+        score = max(score, box_score(written, points_to_pixels(option.mark_box, dpi)))
+    return score
 
 
 def _preprinted(printed: np.ndarray | None, box: tuple[int, int, int, int]) -> float:

@@ -39,6 +39,9 @@ from faxflow.model import RECORD_TYPE_BY_FORM, FormType
 
 TEXT_LINE_HEIGHT = 12.0
 """Height in points of a zone above an underline: one handwritten line plus a margin."""
+MARK_OFFSET = 0.2
+"""Share of a printed square's side by which a button widget's centre may lie off the
+square's centre before the option gets a ``mark_box`` (where a filler draws the check)."""
 
 _COMB_NAME = re.compile(r"^(?P<stem>.+?)_(?P<index>\d+)$")
 _UNDERSCORES = re.compile(r"_{3,}")
@@ -704,8 +707,8 @@ def _place(
             printed = _cells_in(layouts[group.page - 1], _union(group.rects), len(group.rects))
             return FieldSpec(page=group.page, boxes=printed or list(group.rects), **common)
         if source.kind is FieldKind.CHECKBOX:
-            square = _square_in(layouts[group.page - 1], group.rects[0]) or group.rects[0]
-            option = Option(value=True, box=square)
+            square, mark = _square_for_widget(layouts[group.page - 1], group.rects[0])
+            option = Option(value=True, box=square, mark_box=mark)
             return FieldSpec(page=group.page, options=[option], **common)
         region = _text_zone_for_widget(layouts[group.page - 1], group.rects[0])
         return FieldSpec(page=group.page, region=region, **common)
@@ -744,12 +747,13 @@ def _place_options(
     options: list[Option] = []
     page: int | None = source.page
     for index, choice in enumerate(source.options or []):
+        mark: Box | None = None
         if choice.box is not None:
             square = choice.box
         elif choice.widget:
             group = _widget_group(groups, choice.widget, source.page)
             page = group.page
-            square = _square_in(layouts[page - 1], group.rects[0]) or group.rects[0]
+            square, mark = _square_for_widget(layouts[page - 1], group.rects[0])
         elif choice.word:
             _label_on_page(source, layouts)  # raises when the label itself is missing
             found = word_squares.get((common["name"], index))
@@ -758,7 +762,7 @@ def _place_options(
             square = found
         else:
             raise _Unplaced(f"option {choice.value!r} needs 'widget' or 'word'")
-        options.append(Option(value=choice.value, box=square, label=choice.word))
+        options.append(Option(value=choice.value, box=square, label=choice.word, mark_box=mark))
     if page is None:
         raise _Unplaced("cannot tell the page")
     return FieldSpec(page=page, options=options, **common)
@@ -791,6 +795,28 @@ def _square_in(layout: PageLayout, rect: Box) -> Box | None:
         return None
     cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
     return min(inside, key=lambda s: abs((s[0] + s[2]) / 2 - cx) + abs((s[1] + s[3]) / 2 - cy))
+
+
+def _square_for_widget(layout: PageLayout, rect: Box) -> tuple[Box, Box | None]:
+    """The box a button widget's option reads (its printed square, else the widget's
+    rectangle) and, when the widget sits off that square, where a filler's mark lands.
+
+    A program filling the PDF draws the check centred in the widget, not on the printed
+    square; when the widget's centre is off the square's centre by more than
+    ``MARK_OFFSET`` of the square's side, the mark lies half outside the square. The
+    returned mark box is the printed square moved onto the widget's centre.
+    """
+    square = _square_in(layout, rect)
+    if square is None:
+        return rect, None
+    side_x, side_y = square[2] - square[0], square[3] - square[1]
+    cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    off_x = cx - (square[0] + square[2]) / 2
+    off_y = cy - (square[1] + square[3]) / 2
+    if abs(off_x) <= MARK_OFFSET * side_x and abs(off_y) <= MARK_OFFSET * side_y:
+        return square, None
+    mark = (cx - side_x / 2, cy - side_y / 2, cx + side_x / 2, cy + side_y / 2)
+    return square, _round_box(mark)
 
 
 def _widget_proposals(groups: list[WidgetGroup]) -> list[FieldSpec]:

@@ -61,6 +61,15 @@ class Option(_Strict):
     value: Any  # the enum value this box stands for ("yes", "male", True …)
     box: Box  # the square to look for ink in
     label: str | None = None  # the printed option text, for the spaCy fallback
+    # Where a program filling the PDF draws the check when that is not the printed square:
+    # it centres the mark in the button widget, and a few DHS-1171 widgets sit off their
+    # square. A square of the printed box's size centred on the widget; read like ``box``.
+    mark_box: Box | None = None
+
+
+def _option_boxes(options: list[Option] | None) -> list[Box]:
+    """Every box of a group's options: printed squares and the marks' places."""
+    return [b for o in options or [] for b in (o.box, o.mark_box) if b is not None]
 
 
 class FieldSpec(_Strict):
@@ -93,7 +102,7 @@ class FieldSpec(_Strict):
             raise ValueError(f"field {self.name}: kind {self.kind} needs 'region' or 'boxes'")
         if (self.lexicon or self.vocabulary) and self.kind is not FieldKind.TEXT:
             raise ValueError(f"field {self.name}: lexicon and vocabulary need kind text")
-        for box in [self.region, *(self.boxes or []), *[o.box for o in self.options or []]]:
+        for box in [self.region, *(self.boxes or []), *_option_boxes(self.options)]:
             if box is not None and not (box[0] < box[2] and box[1] < box[3]):
                 raise ValueError(f"field {self.name}: box {box} must have x0<x1 and y0<y1")
         return self
@@ -317,7 +326,7 @@ def schema_problems(template: FormTemplate) -> list[str]:
                 problems.append(f"field {spec.name}: option value {option.value!r} appears twice")
             seen_values.append(option.value)
             option_boxes.setdefault(spec.page, []).append((spec.name, option.box))
-        for box in [spec.region, *(spec.boxes or []), *[o.box for o in spec.options or []]]:
+        for box in [spec.region, *(spec.boxes or []), *_option_boxes(spec.options)]:
             if box is not None and not (
                 box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
             ):
