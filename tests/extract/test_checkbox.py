@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from extract.checkbox import MARK_THRESHOLD, margin_confidence, read_checkbox_field
+from extract.from_pdf import read_widgets
 from extract.read import blank_masks, new_ink
+from extract.reference import ReferencePage, reference_pages
 from extract.template import FieldKind, FieldSpec, Option
 from faxflow.model import FormType
 from tests.extract.synthetic import fax, mark_box, move
@@ -107,6 +109,75 @@ def test_a_box_printed_ticked_reads_marked(templates) -> None:  # type: ignore[n
         s.name: read_checkbox_field(s, written, dpi=200, printed=masks.printed).value for s in specs
     }
     assert values == {"applying_food_assistance": True, "applying_cash_assistance": False}
+
+
+# --------------------------------------------------------------------------------------
+# Marks drawn off the printed square (DHS-1171 widgets that sit off their box)
+# --------------------------------------------------------------------------------------
+
+OFF_CENTRE = "household_members[0].sex"  # page 5: the "Male" widget sits off its square
+
+
+@pytest.fixture(scope="module")
+def dhs_page5(templates, cache_root) -> tuple[FieldSpec, ReferencePage, tuple[float, ...]]:  # type: ignore[no-untyped-def]
+    """The off-centre sex group, page 5's reference and the "Male" widget's rectangle."""
+    template = templates.get(FormType.MDHHS_DHS1171)
+    if template is None:
+        pytest.skip("the DHS template is not in this checkout")
+    spec = next(s for s in template.fields if s.name == OFF_CENTRE)
+    widget = next(w for w in read_widgets(template.pdf_path) if w.name == "second_member_sex_male")
+    reference = reference_pages(template, dpi=200, cache_root=cache_root)[spec.page - 1]
+    return spec, reference, widget.rect
+
+
+def _without_mark_boxes(spec: FieldSpec) -> FieldSpec:
+    options = [o.model_copy(update={"mark_box": None}) for o in spec.options or []]
+    return spec.model_copy(update={"options": options})
+
+
+def _checked_in_widget(reference: ReferencePage, rect: tuple[float, ...], mark: str) -> np.ndarray:
+    """The page as a program filling the PDF leaves it: the check centred in the widget's
+    rectangle (not on the printed square), about 0.7 of the box's side, then faxed."""
+    x0, y0, x1, y1 = rect
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = min(x1 - x0, y1 - y0, 11.0) * 0.72 / 2
+    page = reference.image.copy()
+    mark_box(
+        page,
+        (cx - half, cy - half, cx + half, cy + half),
+        dpi=reference.dpi,
+        mark=mark,
+        rng=np.random.default_rng(8),
+    )
+    return fax(page, seed=9)
+
+
+@pytest.mark.parametrize("mark", ["x", "tick"])
+def test_a_check_centred_in_an_off_centre_widget_reads_its_value(dhs_page5, mark: str) -> None:  # type: ignore[no-untyped-def]
+    spec, reference, rect = dhs_page5
+    male = next(o for o in spec.options or [] if o.value == "male")
+    assert male.mark_box is not None  # the committed template carries it
+    reading = _read(reference, _checked_in_widget(reference, rect, mark), spec)
+    assert reading.value == "male"
+    assert not reading.multiple_marks
+
+
+def test_without_the_mark_box_a_tick_in_the_widget_reads_nothing(dhs_page5) -> None:  # type: ignore[no-untyped-def]
+    """The failure mark_box repairs: the tick lies mostly outside the printed square."""
+    spec, reference, rect = dhs_page5
+    page = _checked_in_widget(reference, rect, "tick")
+    reading = _read(reference, page, _without_mark_boxes(spec))
+    assert reading.value is None
+    assert max(s.score for s in reading.scores) < MARK_THRESHOLD
+    assert _read(reference, page, spec).value == "male"
+
+
+def test_an_empty_group_with_a_mark_box_reads_nothing_on_a_faxed_blank(dhs_page5) -> None:  # type: ignore[no-untyped-def]
+    spec, reference, _rect = dhs_page5
+    for seed, standard in ((10, False), (11, True), (12, False)):
+        reading = _read(reference, fax(reference.image, seed=seed, standard=standard), spec)
+        assert reading.value is None
+        assert reading.confidence > 0.8
 
 
 def test_margin_confidence_grows_with_distance_from_the_threshold() -> None:

@@ -219,6 +219,64 @@ def test_label_map_places_choice_groups_without_stealing_boxes():
     assert "unmapped.patient_first_name" not in {p.name for p in draft.template.proposals}
 
 
+def _centre(box: Rect) -> tuple[float, float]:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def test_widgets_off_their_printed_square_give_the_option_a_mark_box():
+    """GIVEN DHS-1171 sex boxes whose button widgets sit off the printed square (page 5
+    male: centre 3.3 pt right of the square's) or are merely larger than it (page 6
+    male, 19 x 17 pt around a 10 pt square, centred within 1 pt) WHEN the draft places
+    them THEN only the off-centre one gets a mark box: the printed square's size, on the
+    widget's centre, where a program filling the PDF draws the check."""
+    widgets = _pypdf_rects(DHS_PDF)
+
+    def sex(page: int, person: str) -> FieldSource:
+        return FieldSource(
+            kind=FieldKind.CHOICE,
+            page=page,
+            options=[OptionSource(value=v, widget=f"{person}_sex_{v}") for v in ("male", "female")],
+        )
+
+    labels = LabelMap(
+        fields={
+            "applicant_sex": sex(4, "primary_member"),
+            "household_members[0].sex": sex(5, "second_member"),
+            "household_members[1].sex": sex(6, "third_member"),
+            # a standalone box (the other caller of the square search): widget 2.9 pt
+            # above its square's centre on a side of 11 pt
+            "in_college": FieldSource(
+                kind=FieldKind.CHECKBOX, page=4, widget="primary_member_in_college_yes"
+            ),
+        }
+    )
+    draft = template_from_pdf(DHS_PDF, FormType.MDHHS_DHS1171, labels)
+    assert draft.problems == ()
+    marked = {
+        (f.name, o.value): o for f in draft.template.fields for o in f.options or [] if o.mark_box
+    }
+    assert set(marked) == {
+        ("household_members[0].sex", "male"),
+        ("household_members[1].sex", "female"),
+        ("in_college", True),
+    }
+    male = marked[("household_members[0].sex", "male")]
+    assert male.box == pytest.approx((46.3, 73.5, 56.3, 83.5), abs=0.2)  # the printed square
+    assert male.mark_box is not None
+    widget = widgets[("second_member_sex_male", 5)][0]
+    assert _centre(male.mark_box) == pytest.approx(_centre(widget), abs=0.1)
+    assert male.mark_box[2] - male.mark_box[0] == pytest.approx(male.box[2] - male.box[0], abs=0.1)
+    assert male.mark_box[3] - male.mark_box[1] == pytest.approx(male.box[3] - male.box[1], abs=0.1)
+    # the larger but centred widget on page 6 reads its printed square only
+    fields = {f.name: f for f in draft.template.fields}
+    third_male = next(
+        o for o in fields["household_members[1].sex"].options or [] if o.value == "male"
+    )
+    third_widget = widgets[("third_member_sex_male", 6)][0]
+    assert third_widget[2] - third_widget[0] > 1.8 * (third_male.box[2] - third_male.box[0])
+    assert third_male.mark_box is None
+
+
 def test_unplaceable_mapping_is_reported_not_raised():
     labels = LabelMap(
         fields={

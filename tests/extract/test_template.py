@@ -361,3 +361,25 @@ def test_state_field_must_be_a_field_of_the_form(tmp_path, cdc_data):
     _field(cdc_data, "county_of_residence")["state_field"] = "state_of_mind"
     error = _load_error(_write(tmp_path, cdc_data))
     assert "county_of_residence" in error.message and "state_of_mind" in error.message
+
+
+def test_a_mark_box_inside_the_page_loads(tmp_path, cdc_data):
+    box = _field(cdc_data, "sex")["options"][0]["box"]
+    _field(cdc_data, "sex")["options"][0]["mark_box"] = [box[0] + 3, box[1], box[2] + 3, box[3]]
+    template = load_template(_write(tmp_path, cdc_data))
+    sex = next(f for f in template.fields if f.name == "sex")
+    assert sex.options is not None
+    assert sex.options[0].mark_box == (box[0] + 3, box[1], box[2] + 3, box[3])
+    assert all(o.mark_box is None for o in sex.options[1:])
+
+
+def test_a_mark_box_off_the_page_names_the_field(tmp_path, cdc_data):
+    _field(cdc_data, "sex")["options"][0]["mark_box"] = [606.0, 100.0, 616.0, 110.0]
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "field sex: box [606.0, 100.0, 616.0, 110.0] is outside the page" in error.message
+
+
+def test_a_reversed_mark_box_names_the_field(tmp_path, cdc_data):
+    _field(cdc_data, "sex")["options"][0]["mark_box"] = [60.0, 110.0, 50.0, 100.0]
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "field sex: box (60.0, 110.0, 50.0, 100.0) must have x0<x1" in error.message
