@@ -45,6 +45,7 @@ from extract.read import (
     new_ink,
     read_comb,
     read_text_zones,
+    read_zone_digits,
     reread_zone,
     residue_from_ink,
     safe_whitelist,
@@ -302,6 +303,24 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
     return BlankMasks(ink, rules, printed)
 
 
+def _with_zone_digits(
+    spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
+) -> tuple[object, ZoneReading, bool]:
+    """A short number read again digit by digit by the classifier: agreement raises
+    confidence; where Tesseract read nothing, or less surely, the classifier's digits win."""
+    digits = read_zone_digits(split, spec.name)
+    if digits is None:
+        return value, reading, agreed
+    digit_value = _value_of(spec.kind, digits.text)
+    if digit_value is None:
+        return value, reading, agreed
+    if digit_value == value:
+        return value, reading, True
+    if value is None or _evidence(reading) < digits.confidence:
+        return digit_value, digits, False
+    return value, reading, agreed
+
+
 def _text_field(
     spec: FieldSpec,
     reading: ZoneReading,
@@ -337,6 +356,8 @@ def _text_field(
             agreed = True
         elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
             reading, value = again, again_value
+    if spec.kind is FieldKind.INTEGER and spec.region is not None:
+        value, reading, agreed = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
         # Writing that crosses the form's own print (digits over the printed slashes of
         # __/__/____) loses strokes in the residue; read the zone as printed instead.

@@ -34,7 +34,7 @@ _DIGIT_LOOKALIKES = str.maketrans(
         "O": "0", "o": "0", "Q": "0", "D": "0", "U": "0",
         "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "L": "1", "J": "1",
         "S": "5", "s": "5", "$": "5",
-        "B": "8",
+        "B": "8", "&": "8",
         "Z": "2", "z": "2",
         "G": "6", "b": "6",
         "g": "9", "q": "9",
@@ -424,7 +424,11 @@ def _make_date(year: int, month: int, day: int) -> str | None:
         year = _repair_year(year)
         if not 1900 <= year <= 2100:
             return None
-    if month > 12 and day <= 12:  # written D/M/Y: unambiguous only when the day is > 12
+    # A month of 60-99 is no day either, so it is a misread 0 ('95/06' is 05/06), not
+    # D/M/Y; only then may a month over 12 be a day written first (D/M/Y, unambiguous
+    # only when that day is over 12).
+    month = _repair_part(month, 12)
+    if month > 12 and day <= 12:
         month, day = day, month
     month, day = _repair_part(month, 12), _repair_part(day, 31)
     try:

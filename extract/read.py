@@ -475,6 +475,88 @@ def _from_upscaled(box: BBox, dx: int, dy: int) -> BBox:
     )
 
 
+def read_zone_digits(split: ZoneInk, name: str) -> ZoneReading | None:
+    """A short number (an age, a count of days) read glyph by glyph by the digit
+    classifier (:mod:`extract.digits`), or None when the zone's ink does not look like
+    separate digits the classifier is sure of.
+
+    Tesseract drops or garbles one- and two-digit numbers on a rule ('5' read as nothing,
+    '76' as '{6'); the zone's own ink, cut into glyphs where columns of paper separate
+    them, gives the classifier what it reads best: one digit at a time."""
+    from extract.digits import read_digit_cells
+
+    i = split.index(name)
+    extent = split.extents[i]
+    if extent is None or split.ink[i] < MIN_INK_PIXELS:
+        return None
+    x0, y0, x1, y1 = extent
+    owned = split.owner[split.labels[y0:y1, x0:x1]] == i
+    columns = owned.any(axis=0)
+    glyphs: list[tuple[int, int]] = []  # column runs of ink, left to right
+    start = None
+    for x, inked in enumerate([*columns, False]):
+        if inked and start is None:
+            start = x
+        elif not inked and start is not None:
+            glyphs.append((start, x))
+            start = None
+    zone_height = split.zones[i][3] - split.zones[i][1]
+    kept: list[tuple[int, int]] = []
+    for a, b in glyphs:
+        height = _tallest_block(owned[:, a:b])
+        pixels = int(owned[:, a:b].sum())
+        if (
+            height < MIN_DIGIT_HEIGHT * zone_height
+            or pixels < MIN_INK_PIXELS // 2
+            or b - a < GLYPH_MIN_ASPECT * height
+        ):
+            continue  # a speck, a dash or a streak's thin remnant, not a digit
+        if height > MAX_DIGIT_HEIGHT * zone_height:
+            return None  # a fax streak or a rule crossing the zone
+        if b - a > GLYPH_MAX_ASPECT * height:
+            return None  # touching digits (or a word): one run is no single digit
+        kept.append((a, b))
+    glyphs = kept
+    if not glyphs or len(glyphs) > MAX_ZONE_DIGITS:
+        return None
+    image = grey_near(owned, split.page[y0:y1, x0:x1]) if split.page is not None else None
+    if image is None:
+        image = np.where(owned, 0, 255).astype(np.uint8)
+    cells = [
+        cv2.copyMakeBorder(image[:, a:b], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
+        for a, b in glyphs
+    ]
+    guesses = read_digit_cells(cells)
+    if any(g is None or g.probability < DIGIT_SURE for g in guesses):
+        return None
+    words = tuple(
+        OcrWord(g.digit, g.probability, (x0 + a, y0, x0 + b, y1), (0, 0, 0))
+        for g, (a, b) in zip(guesses, glyphs, strict=True)
+        if g is not None
+    )
+    text = "".join(w.text for w in words)
+    confidence = float(np.mean([w.confidence for w in words]))
+    return ZoneReading(text, confidence, extent, split.ink[i], words, "digits")
+
+
+MAX_ZONE_DIGITS = 4  # longer numbers are Tesseract's: more glyphs, more ways to cut them wrong
+GLYPH_MAX_ASPECT = 0.95  # a digit is narrower than it is tall; a wider run is two touching
+GLYPH_MIN_ASPECT = 0.18  # even a 1 has a flag or serif; a thinner run is a fax streak
+MIN_DIGIT_HEIGHT = 0.3  # share of the zone's height a written digit reaches at least
+MAX_DIGIT_HEIGHT = 1.6  # ... and at most
+
+
+def _tallest_block(ink: np.ndarray) -> int:
+    """Height of the tallest run of inked rows (a speck above a digit is not its height)."""
+    rows = np.nonzero(ink.any(axis=1))[0]
+    if rows.size == 0:
+        return 0
+    breaks = np.nonzero(np.diff(rows) > 1)[0]
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [rows.size - 1]])
+    return int(max(rows[e] - rows[b] + 1 for b, e in zip(starts, ends, strict=True)))
+
+
 def reread_zone(
     split: ZoneInk,
     name: str,

@@ -376,6 +376,9 @@ def test_email_of_a_huge_string_never_crashes(text: str) -> None:
         ("02/12/2614", "2014-02-12"),  # dotted 0 read as 6
         ("04 18 2820", "2020-04-18"),  # ... and as 8
         ("89 _,_16_,_2013", "2013-09-16"),  # month 89 cannot be: its 8 is a 0
+        ("95, _06_, 2020", "2020-05-06"),  # a 9-for-0 month, not a day written first
+        ("25/03/2020", "2020-03-25"),  # a day written first stays D/M/Y
+        ("04/1& 2020", "2020-04-18"),  # & is a broken 8
         ("03/41/2020", None),  # 4 is no zero look-alike: a wrong day stays unreadable
         ("09/14/1955", "1955-09-14"),  # valid dates are never touched
         ("12/31/1908", "1908-12-31"),

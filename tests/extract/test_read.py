@@ -22,7 +22,7 @@ from extract.read import (
     stretch,
     underline_ink,
 )
-from extract.reference import reference_pages
+from extract.reference import points_to_pixels, reference_pages
 from extract.template import FieldKind, FieldSpec
 from faxflow.model import FormType
 from tests.extract.synthetic import Style, fax, fill_page, type_comb
@@ -180,3 +180,44 @@ def test_comb_vote_with_one_reader_only() -> None:
     char, confidence = _comb_vote(None, "3", 0.8)  # the classifier saw only specks
     assert char == "3" and confidence < 0.8
     assert _comb_vote(None, "", 0.0) == ("", 0.0)
+
+
+def _age_split(templates, cdc_pages, page: np.ndarray) -> ZoneInk:  # type: ignore[no-untyped-def]
+    masks = blank_masks(cdc_pages[0].image)
+    spec = _spec(templates, FormType.CDC_PUI_2020, "age")
+    return split_ink(
+        residue(page, masks), [spec], dpi=200, underlines=underline_ink(page, masks), page=page
+    )
+
+
+@pytest.mark.parametrize(("age", "font"), [("5", 0), ("47", 1), ("83", 4)])
+def test_a_short_number_is_read_digit_by_digit(templates, cdc_pages, age, font) -> None:  # type: ignore[no-untyped-def]
+    from extract.read import read_zone_digits
+
+    template = templates[FormType.CDC_PUI_2020]
+    page = fill_page(
+        cdc_pages[0].image, template, 1, {"age": age}, dpi=200, style=Style(font_index=font)
+    )
+    reading = read_zone_digits(_age_split(templates, cdc_pages, fax(page, seed=3)), "age")
+    assert reading is not None and reading.text == age and reading.method == "digits"
+    assert all(w.confidence >= 0.7 for w in reading.words)
+
+
+def test_a_streak_or_an_empty_zone_is_no_number(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    from extract.read import read_zone_digits
+
+    page = cdc_pages[0].image.copy()
+    assert read_zone_digits(_age_split(templates, cdc_pages, page), "age") is None
+    x0, y0, _x1, y1 = points_to_pixels(_spec(templates, FormType.CDC_PUI_2020, "age").region, 200)  # type: ignore[arg-type]
+    page[y0 - 20 : y1 + 20, x0 + 10 : x0 + 12] = 0  # a fax streak through the zone
+    assert read_zone_digits(_age_split(templates, cdc_pages, page), "age") is None
+
+
+def test_touching_digits_are_left_to_tesseract(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    from extract.read import read_zone_digits
+
+    x0, _y0, _x1, y1 = points_to_pixels(_spec(templates, FormType.CDC_PUI_2020, "age").region, 200)  # type: ignore[arg-type]
+    page = cdc_pages[0].image.copy()
+    # one blob twice as wide as it is tall, where two digits run together
+    page[y1 - 22 : y1 - 4, x0 + 10 : x0 + 46] = 0
+    assert read_zone_digits(_age_split(templates, cdc_pages, page), "age") is None
