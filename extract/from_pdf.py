@@ -21,6 +21,7 @@ All boxes are PDF points with the origin at the top-left, like :mod:`extract.tem
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -40,7 +41,7 @@ from faxflow.model import RECORD_TYPE_BY_FORM, FormType
 TEXT_LINE_HEIGHT = 12.0
 """Height in points of a zone above an underline: one handwritten line plus a margin."""
 MARK_OFFSET = 0.2
-"""Share of a printed square's side by which a button widget's centre may lie off the
+"""Distance, in printed-square sides, by which a button widget's centre may lie off the
 square's centre before the option gets a ``mark_box`` (where a filler draws the check)."""
 
 _COMB_NAME = re.compile(r"^(?P<stem>.+?)_(?P<index>\d+)$")
@@ -804,16 +805,19 @@ def _square_for_widget(layout: PageLayout, rect: Box) -> tuple[Box, Box | None]:
     A program filling the PDF draws the check centred in the widget, not on the printed
     square; when the widget's centre is off the square's centre by more than
     ``MARK_OFFSET`` of the square's side, the mark lies half outside the square. The
-    returned mark box is the printed square moved onto the widget's centre.
+    distance counts both axes together: DHS page 8's "Male" widget is off by 0.10 of the
+    side across and 0.196 down, each under the limit, and a tick drawn in it covers only
+    0.05 of the square (dev-set documents read it as null). The returned mark box is the
+    printed square moved onto the widget's centre.
     """
     square = _square_in(layout, rect)
     if square is None:
         return rect, None
     side_x, side_y = square[2] - square[0], square[3] - square[1]
     cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
-    off_x = cx - (square[0] + square[2]) / 2
-    off_y = cy - (square[1] + square[3]) / 2
-    if abs(off_x) <= MARK_OFFSET * side_x and abs(off_y) <= MARK_OFFSET * side_y:
+    off_x = (cx - (square[0] + square[2]) / 2) / side_x
+    off_y = (cy - (square[1] + square[3]) / 2) / side_y
+    if math.hypot(off_x, off_y) <= MARK_OFFSET:
         return square, None
     mark = (cx - side_x / 2, cy - side_y / 2, cx + side_x / 2, cy + side_y / 2)
     return square, _round_box(mark)

@@ -115,17 +115,27 @@ def test_a_box_printed_ticked_reads_marked(templates) -> None:  # type: ignore[n
 # Marks drawn off the printed square (DHS-1171 widgets that sit off their box)
 # --------------------------------------------------------------------------------------
 
-OFF_CENTRE = "household_members[0].sex"  # page 5: the "Male" widget sits off its square
+# the "Male" widgets that sit off their printed square: page 5 across, page 8 diagonally
+OFF_CENTRE = {
+    "household_members[0].sex": "second_member_sex_male",
+    "household_members[3].sex": "fifth_member_sex_male",
+}
 
 
-@pytest.fixture(scope="module")
-def dhs_page5(templates, cache_root) -> tuple[FieldSpec, ReferencePage, tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    """The off-centre sex group, page 5's reference and the "Male" widget's rectangle."""
+@pytest.fixture(scope="module", params=sorted(OFF_CENTRE))
+def dhs_male(  # type: ignore[no-untyped-def]
+    request, templates, cache_root
+) -> tuple[FieldSpec, ReferencePage, tuple[float, ...]]:
+    """An off-centre sex group, its page's reference and the "Male" widget's rectangle."""
     template = templates.get(FormType.MDHHS_DHS1171)
     if template is None:
         pytest.skip("the DHS template is not in this checkout")
-    spec = next(s for s in template.fields if s.name == OFF_CENTRE)
-    widget = next(w for w in read_widgets(template.pdf_path) if w.name == "second_member_sex_male")
+    spec = next(s for s in template.fields if s.name == request.param)
+    widget = next(
+        w
+        for w in read_widgets(template.pdf_path)
+        if w.name == OFF_CENTRE[request.param] and w.page == spec.page
+    )
     reference = reference_pages(template, dpi=200, cache_root=cache_root)[spec.page - 1]
     return spec, reference, widget.rect
 
@@ -153,8 +163,8 @@ def _checked_in_widget(reference: ReferencePage, rect: tuple[float, ...], mark: 
 
 
 @pytest.mark.parametrize("mark", ["x", "tick"])
-def test_a_check_centred_in_an_off_centre_widget_reads_its_value(dhs_page5, mark: str) -> None:  # type: ignore[no-untyped-def]
-    spec, reference, rect = dhs_page5
+def test_a_check_centred_in_an_off_centre_widget_reads_its_value(dhs_male, mark: str) -> None:  # type: ignore[no-untyped-def]
+    spec, reference, rect = dhs_male
     male = next(o for o in spec.options or [] if o.value == "male")
     assert male.mark_box is not None  # the committed template carries it
     reading = _read(reference, _checked_in_widget(reference, rect, mark), spec)
@@ -162,9 +172,9 @@ def test_a_check_centred_in_an_off_centre_widget_reads_its_value(dhs_page5, mark
     assert not reading.multiple_marks
 
 
-def test_without_the_mark_box_a_tick_in_the_widget_reads_nothing(dhs_page5) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_mark_box_a_tick_in_the_widget_reads_nothing(dhs_male) -> None:  # type: ignore[no-untyped-def]
     """The failure mark_box repairs: the tick lies mostly outside the printed square."""
-    spec, reference, rect = dhs_page5
+    spec, reference, rect = dhs_male
     page = _checked_in_widget(reference, rect, "tick")
     reading = _read(reference, page, _without_mark_boxes(spec))
     assert reading.value is None
@@ -172,8 +182,8 @@ def test_without_the_mark_box_a_tick_in_the_widget_reads_nothing(dhs_page5) -> N
     assert _read(reference, page, spec).value == "male"
 
 
-def test_an_empty_group_with_a_mark_box_reads_nothing_on_a_faxed_blank(dhs_page5) -> None:  # type: ignore[no-untyped-def]
-    spec, reference, _rect = dhs_page5
+def test_an_empty_group_with_a_mark_box_reads_nothing_on_a_faxed_blank(dhs_male) -> None:  # type: ignore[no-untyped-def]
+    spec, reference, _rect = dhs_male
     for seed, standard in ((10, False), (11, True), (12, False)):
         reading = _read(reference, fax(reference.image, seed=seed, standard=standard), spec)
         assert reading.value is None

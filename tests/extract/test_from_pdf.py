@@ -225,10 +225,12 @@ def _centre(box: Rect) -> tuple[float, float]:
 
 def test_widgets_off_their_printed_square_give_the_option_a_mark_box():
     """GIVEN DHS-1171 sex boxes whose button widgets sit off the printed square (page 5
-    male: centre 3.3 pt right of the square's) or are merely larger than it (page 6
-    male, 19 x 17 pt around a 10 pt square, centred within 1 pt) WHEN the draft places
-    them THEN only the off-centre one gets a mark box: the printed square's size, on the
-    widget's centre, where a program filling the PDF draws the check."""
+    male: centre 3.3 pt right of the square's; page 8 male: 1.0 pt right and 2.0 pt
+    down, each under a fifth of the 10 pt side but more together) or are merely larger
+    than it (page 6 male, 19 x 17 pt around a 10 pt square, centred within 1.1 pt) WHEN
+    the draft places them THEN only the off-centre ones get a mark box: the printed
+    square's size, on the widget's centre, where a program filling the PDF draws the
+    check."""
     widgets = _pypdf_rects(DHS_PDF)
 
     def sex(page: int, person: str) -> FieldSource:
@@ -243,6 +245,7 @@ def test_widgets_off_their_printed_square_give_the_option_a_mark_box():
             "applicant_sex": sex(4, "primary_member"),
             "household_members[0].sex": sex(5, "second_member"),
             "household_members[1].sex": sex(6, "third_member"),
+            "household_members[3].sex": sex(8, "fifth_member"),
             # a standalone box (the other caller of the square search): widget 2.9 pt
             # above its square's centre on a side of 11 pt
             "in_college": FieldSource(
@@ -258,6 +261,7 @@ def test_widgets_off_their_printed_square_give_the_option_a_mark_box():
     assert set(marked) == {
         ("household_members[0].sex", "male"),
         ("household_members[1].sex", "female"),
+        ("household_members[3].sex", "male"),
         ("in_college", True),
     }
     male = marked[("household_members[0].sex", "male")]
