@@ -59,8 +59,9 @@ def digits_train_command(
     """Train the comb-box digit classifier on digits rendered from this machine's fonts.
 
     Three small perceptrons, each on fresh renderings (20-41 px, tilted, blurred, faxed,
-    specked) of every digit in every DejaVu, Liberation, Noto Mono and URW face found,
-    then scored on renderings none of them saw. Needs scikit-learn
+    specked) of every digit, and of the slashes, hyphens, brackets and points written
+    among digits, in every DejaVu, Liberation, Noto Mono and URW face found, then scored
+    on renderings none of them saw. Needs scikit-learn
     (pip install -e '.[train]'); takes about a minute and a half on two cores.
     """
     try:

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from extract.digits import DigitModel, glyph_features, glyph_of, save_digit_model
+from extract.digits import NOT_A_DIGIT, DigitModel, glyph_features, glyph_of, save_digit_model
 
 FONT_GLOBS = (
     "/usr/share/fonts/truetype/dejavu/*.ttf",
@@ -35,6 +35,9 @@ FONT_GLOBS = (
 SKIP_FACES = ("Math", "Symbol", "D050000L", "Z003")
 CELL_W, CELL_H = 35, 50  # a DHS-1171 box cell at 200 dpi, as read_comb cuts it
 HIDDEN_LAYERS = (192, 64)
+# What else people write among digits; class NOT_A_DIGIT learns them, so that a date's
+# slashes or a phone number's brackets are told apart from 1s and 7s.
+OTHER_MARKS = "/-().,:"
 SEEDS = (0, 1, 2)
 
 
@@ -49,8 +52,9 @@ def training_fonts() -> list[Path]:
     return found
 
 
-def render_digit(rng: np.random.Generator, font: Path, digit: int) -> np.ndarray:
-    """One damaged rendering of ``digit`` in ``font`` on a white cell (uint8, ink dark)."""
+def render_digit(rng: np.random.Generator, font: Path, digit: int | str) -> np.ndarray:
+    """One damaged rendering of ``digit`` (or another mark) in ``font`` on a white cell
+    (uint8, ink dark)."""
     face = ImageFont.truetype(str(font), int(rng.integers(20, 42)))
     canvas = Image.new("L", (CELL_W * 2, CELL_H * 2), 255)
     ImageDraw.Draw(canvas).text(
@@ -108,16 +112,20 @@ def _damage(rng: np.random.Generator, image: np.ndarray) -> None:
 
 
 def training_set(fonts: Sequence[Path], per_font: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows and digit labels: ``per_font`` renderings of each digit per face."""
+    """Feature rows and labels: ``per_font`` renderings of each digit per face, and as
+    many of other marks (label NOT_A_DIGIT)."""
     rng = np.random.default_rng(seed)
     rows, labels = [], []
     for font in fonts:
-        for digit in range(10):
+        for label in range(NOT_A_DIGIT + 1):
             for _ in range(per_font):
-                glyph = glyph_of(render_digit(rng, font, digit))
+                mark: int | str = label
+                if label == NOT_A_DIGIT:
+                    mark = OTHER_MARKS[int(rng.integers(len(OTHER_MARKS)))]
+                glyph = glyph_of(render_digit(rng, font, mark))
                 if glyph is not None:
                     rows.append(glyph_features(glyph))
-                    labels.append(digit)
+                    labels.append(label)
     return np.stack(rows), np.asarray(labels, dtype=np.int64)
 
 

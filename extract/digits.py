@@ -1,13 +1,16 @@
-"""One digit per comb box, read by a small classifier trained on rendered digits.
+"""Digits read one glyph at a time by a small classifier trained on rendered digits.
 
 Comb fields (SSNs, phone numbers) put one digit in each printed box, so where each
 character is is known and only *which* digit it is must be decided. Tesseract reads a
 strip of such boxes as a line and slips on exactly what matters here: typewriter zeros
 with a dot or slash read as 8, 6 or 9, and a dropped or doubled character shifts every
 later digit. A classifier that sees one box at a time cannot shift, and, trained on the
-digits of 70 font faces under fax-like damage, it reads the development set's box cells
-99.6 % right against Tesseract's 97.7 %. :func:`extract.read.read_comb` asks both and
-takes the classifier's digit where it is sure (see there).
+digits of 72 font faces under fax-like damage, it reads the development set's box cells
+99.1 % right against Tesseract's 97.7 % (99.6 % together: :func:`extract.read.read_comb`
+asks both and takes the classifier's digit where it is sure). The same classifier reads
+short numbers and numeric dates in text zones glyph by glyph
+(:func:`extract.read.read_zone_digits`); its eleventh class, :data:`NOT_A_DIGIT`, is any
+other mark written among digits (slashes, hyphens, brackets, points).
 
 The model is an ensemble of small multi-layer perceptrons stored as plain arrays in
 ``extract/models/digit_cells.npz`` (trained by ``faxflow digits train``, see
@@ -30,6 +33,7 @@ GLYPH_PX = 24  # the glyph is scaled to fit (GLYPH_PX - 4) px inside a GLYPH_PX 
 HOG_CELL_PX = 6
 HOG_BINS = 8
 PIXEL_GRID = 12  # the glyph's grey levels, averaged down to a PIXEL_GRID square
+NOT_A_DIGIT = 10  # the class of slashes, hyphens, brackets and points
 MIN_GLYPH_PIXELS = 6  # a largest ink component smaller than this is a speck, not a digit
 
 
@@ -43,7 +47,8 @@ class Glyph:
 
 @dataclass(frozen=True, slots=True)
 class DigitGuess:
-    """The classifier's digit for one box and its probability (0..1)."""
+    """The classifier's digit for one box and its probability (0..1); ``digit`` is ""
+    when the box holds a mark that is no digit (a slash, hyphen, bracket or point)."""
 
     digit: str
     probability: float
@@ -153,14 +158,16 @@ def glyph_features(glyph: Glyph) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DigitModel:
-    """An ensemble of ReLU perceptrons with a softmax output over the digits 0-9."""
+    """An ensemble of ReLU perceptrons with a softmax output over the digits 0-9 and, as
+    class 10, any other mark (:data:`NOT_A_DIGIT`)."""
 
     members: tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]  # per member: (W, b) per layer
     about: dict[str, object]
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Mean class probabilities of the members, one row per feature row."""
-        total = np.zeros((features.shape[0], 10), dtype=np.float64)
+        classes = self.members[0][-1][1].shape[0]
+        total = np.zeros((features.shape[0], classes), dtype=np.float64)
         for layers in self.members:
             activation = features.astype(np.float64)
             for index, (weights, bias) in enumerate(layers):
@@ -215,9 +222,11 @@ def _load(path: Path) -> DigitModel:
 
 
 def read_digit_cells(
-    cells: Sequence[np.ndarray], model: DigitModel | None = None
+    cells: Sequence[np.ndarray], model: DigitModel | None = None, *, digits_only: bool = False
 ) -> list[DigitGuess | None]:
-    """The classifier's guess for each box cell; None where a cell holds only specks."""
+    """The classifier's guess for each box cell; None where a cell holds only specks.
+    With ``digits_only`` (a comb box holds a digit, whatever it looks like) the best
+    digit is given even where another mark scores higher."""
     glyphs = [glyph_of(cell) for cell in cells]
     present = [g for g in glyphs if g is not None]
     if not present:
@@ -230,7 +239,8 @@ def read_digit_cells(
         if glyph is None:
             guesses.append(None)
             continue
-        best = int(np.argmax(odds[row]))
-        guesses.append(DigitGuess(digit=str(best), probability=float(odds[row, best])))
+        best = int(np.argmax(odds[row, :NOT_A_DIGIT] if digits_only else odds[row]))
+        digit = str(best) if best < NOT_A_DIGIT else ""
+        guesses.append(DigitGuess(digit=digit, probability=float(odds[row, best])))
         row += 1
     return guesses

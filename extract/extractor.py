@@ -31,7 +31,7 @@ from extract.align import quarter_turns, register_locally, rotation_of, warp_to_
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STRICT_KINDS, normalise, snap_to_choices
+from extract.normalise import STRICT_KINDS, digits_in, normalise, snap_to_choices
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -303,12 +303,19 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
     return BlankMasks(ink, rules, printed)
 
 
+ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE})
+"""Kinds written in digits only, so that the digit classifier can read them again."""
+
+
 def _with_zone_digits(
     spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
 ) -> tuple[object, ZoneReading, bool]:
     """A short number read again digit by digit by the classifier: agreement raises
     confidence; where Tesseract read nothing, or less surely, the classifier's digits win."""
-    digits = read_zone_digits(split, spec.name)
+    if spec.kind is FieldKind.DATE:
+        digits = read_zone_digits(split, spec.name, max_glyphs=10, separated=True)
+    else:
+        digits = read_zone_digits(split, spec.name)
     if digits is None:
         return value, reading, agreed
     digit_value = _value_of(spec.kind, digits.text)
@@ -316,6 +323,13 @@ def _with_zone_digits(
         return value, reading, agreed
     if digit_value == value:
         return value, reading, True
+    if spec.kind is FieldKind.DATE:
+        # A date cut into glyphs must come out as three parts and lose no digit that
+        # Tesseract saw: a 0 broken in two, or a thin 1 taken for a speck, changes the
+        # parts, and Tesseract's reading then stays.
+        parts = digits.text.split()
+        if len(parts) != 3 or len(digits_in(digits.text)) < len(digits_in(reading.text)):
+            return value, reading, agreed
     if value is None or _evidence(reading) < digits.confidence:
         return digit_value, digits, False
     return value, reading, agreed
@@ -356,7 +370,7 @@ def _text_field(
             agreed = True
         elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
             reading, value = again, again_value
-    if spec.kind is FieldKind.INTEGER and spec.region is not None:
+    if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         value, reading, agreed = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
         # Writing that crosses the form's own print (digits over the printed slashes of

@@ -475,14 +475,19 @@ def _from_upscaled(box: BBox, dx: int, dy: int) -> BBox:
     )
 
 
-def read_zone_digits(split: ZoneInk, name: str) -> ZoneReading | None:
-    """A short number (an age, a count of days) read glyph by glyph by the digit
-    classifier (:mod:`extract.digits`), or None when the zone's ink does not look like
-    separate digits the classifier is sure of.
+def read_zone_digits(
+    split: ZoneInk, name: str, *, max_glyphs: int = 4, separated: bool = False
+) -> ZoneReading | None:
+    """A number (an age, a count of days, a numeric date) read glyph by glyph by the
+    digit classifier (:mod:`extract.digits`), or None when the zone's ink does not look
+    like at most ``max_glyphs`` separate marks the classifier is sure of.
 
-    Tesseract drops or garbles one- and two-digit numbers on a rule ('5' read as nothing,
-    '76' as '{6'); the zone's own ink, cut into glyphs where columns of paper separate
-    them, gives the classifier what it reads best: one digit at a time."""
+    Tesseract drops or garbles short numbers on a rule ('5' read as nothing, '76' as
+    '{6') and the parts of dates written over the form's printed ``__/__/____``; the
+    zone's own ink, cut into glyphs where columns of paper separate them, gives the
+    classifier what it reads best: one digit at a time. With ``separated``, slashes,
+    hyphens and wide gaps become spaces between the parts ('03 15 2020'); otherwise
+    only digits are kept together."""
     from extract.digits import read_digit_cells
 
     i = split.index(name)
@@ -517,7 +522,7 @@ def read_zone_digits(split: ZoneInk, name: str) -> ZoneReading | None:
             return None  # touching digits (or a word): one run is no single digit
         kept.append((a, b))
     glyphs = kept
-    if not glyphs or len(glyphs) > MAX_ZONE_DIGITS:
+    if not glyphs or len(glyphs) > max_glyphs:
         return None
     image = grey_near(owned, split.page[y0:y1, x0:x1]) if split.page is not None else None
     if image is None:
@@ -527,19 +532,57 @@ def read_zone_digits(split: ZoneInk, name: str) -> ZoneReading | None:
         for a, b in glyphs
     ]
     guesses = read_digit_cells(cells)
+    glyphs, guesses = _rejoin_split_digits(image, glyphs, guesses)
     if any(g is None or g.probability < DIGIT_SURE for g in guesses):
         return None
-    words = tuple(
-        OcrWord(g.digit, g.probability, (x0 + a, y0, x0 + b, y1), (0, 0, 0))
-        for g, (a, b) in zip(guesses, glyphs, strict=True)
-        if g is not None
-    )
-    text = "".join(w.text for w in words)
+    widths = sorted(b - a for (a, b), g in zip(glyphs, guesses, strict=True) if g and g.digit)
+    if not widths or (not separated and len(widths) < len(glyphs)):
+        return None  # no digit at all, or a mark inside a plain number
+    gap_limit = SEPARATING_GAP * widths[len(widths) // 2]
+    words: list[OcrWord] = []
+    text = ""
+    for k, (guess, (a, b)) in enumerate(zip(guesses, glyphs, strict=True)):
+        assert guess is not None
+        if separated and k and (not guess.digit or a - glyphs[k - 1][1] > gap_limit):
+            text = text.rstrip() + " "
+        if guess.digit:
+            text += guess.digit
+            words.append(
+                OcrWord(guess.digit, guess.probability, (x0 + a, y0, x0 + b, y1), (0, 0, 0))
+            )
+    text = text.strip()
     confidence = float(np.mean([w.confidence for w in words]))
-    return ZoneReading(text, confidence, extent, split.ink[i], words, "digits")
+    extent = _union([w.bbox for w in words])
+    return ZoneReading(text, confidence, extent, split.ink[i], tuple(words), "digits")
 
 
-MAX_ZONE_DIGITS = 4  # longer numbers are Tesseract's: more glyphs, more ways to cut them wrong
+def _rejoin_split_digits(
+    image: np.ndarray, glyphs: list[tuple[int, int]], guesses: list[DigitGuess | None]
+) -> tuple[list[tuple[int, int]], list[DigitGuess | None]]:
+    """Neighbouring glyphs that are no sure digit alone but are one together: a fax breaks
+    a 0 into '(' and ')' with a column of paper between them."""
+    from extract.digits import read_digit_cells
+
+    def doubtful(guess: DigitGuess | None) -> bool:
+        return guess is None or not guess.digit or guess.probability < DIGIT_SURE
+
+    out_glyphs, out_guesses = list(glyphs), list(guesses)
+    k = 0
+    while k + 1 < len(out_glyphs):
+        (a, b), (c, d) = out_glyphs[k], out_glyphs[k + 1]
+        if doubtful(out_guesses[k]) and doubtful(out_guesses[k + 1]) and c - b <= REJOIN_GAP_PX:
+            cell = cv2.copyMakeBorder(image[:, a:d], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
+            joined = read_digit_cells([cell])[0]
+            if not doubtful(joined):
+                out_glyphs[k : k + 2] = [(a, d)]
+                out_guesses[k : k + 2] = [joined]
+                continue
+        k += 1
+    return out_glyphs, out_guesses
+
+
+REJOIN_GAP_PX = 3
+SEPARATING_GAP = 0.6  # a gap wider than this share of a digit's width parts a date
 GLYPH_MAX_ASPECT = 0.95  # a digit is narrower than it is tall; a wider run is two touching
 GLYPH_MIN_ASPECT = 0.18  # even a 1 has a flag or serif; a thinner run is a fax streak
 MIN_DIGIT_HEIGHT = 0.3  # share of the zone's height a written digit reaches at least
@@ -645,7 +688,7 @@ def read_comb(
     if not cells:
         return ZoneReading("", 0.0, zone, ink, (), "blank")
     digits_only = whitelist is not None and set(whitelist) <= set("0123456789")
-    guesses = read_digit_cells(cells) if digits_only else [None] * len(cells)
+    guesses = read_digit_cells(cells, digits_only=True) if digits_only else [None] * len(cells)
     gap = np.full((height, COMB_GAP_PX), 255, dtype=np.uint8)
     strip = np.hstack([part for cell in cells for part in (cell, gap)])
     strip = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)

@@ -172,3 +172,12 @@ def test_the_train_command_writes_a_model_and_says_how_well_it_reads(tmp_path) -
     assert result.exit_code == 0, result.output
     assert "held-out renderings read right" in result.output
     assert len(load_digit_model(out).members) == 3
+
+
+def test_slashes_and_brackets_are_told_apart_from_digits() -> None:
+    marks = [_cell(m, face) for m in "/()" for face in FACES]
+    guesses = read_digit_cells(marks)
+    assert sum(g is not None and g.digit == "" for g in guesses) >= 0.8 * len(marks)
+    # a comb box holds a digit whatever it looks like: the best digit is given
+    forced = read_digit_cells(marks, digits_only=True)
+    assert all(g is not None and g.digit.isdigit() for g in forced)

@@ -3,6 +3,7 @@ read box by box; blank zones cost no OCR."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -221,3 +222,40 @@ def test_touching_digits_are_left_to_tesseract(templates, cdc_pages) -> None:  #
     # one blob twice as wide as it is tall, where two digits run together
     page[y1 - 22 : y1 - 4, x0 + 10 : x0 + 46] = 0
     assert read_zone_digits(_age_split(templates, cdc_pages, page), "age") is None
+
+
+@pytest.mark.parametrize("written", ["03/15/2020", "11 28 2019"])
+def test_a_date_is_read_glyph_by_glyph_into_three_parts(templates, cdc_pages, written) -> None:  # type: ignore[no-untyped-def]
+    from extract.normalise import normalise_date
+    from extract.read import read_zone_digits
+
+    template = templates[FormType.CDC_PUI_2020]
+    page = fill_page(
+        cdc_pages[0].image, template, 1, {"report_date_pui": written}, dpi=200, style=Style()
+    )
+    masks = blank_masks(cdc_pages[0].image)
+    spec = _spec(templates, FormType.CDC_PUI_2020, "report_date_pui")
+    split = split_ink(residue(page, masks), [spec], dpi=200, page=page)
+    reading = read_zone_digits(split, "report_date_pui", max_glyphs=10, separated=True)
+    assert reading is not None and len(reading.text.split()) == 3
+    assert normalise_date(reading.text) == normalise_date(written)
+    # as a plain number the slashes are refused rather than read as 1s
+    if "/" in written:
+        assert read_zone_digits(split, "report_date_pui", max_glyphs=10) is None
+
+
+def test_a_zero_broken_in_two_is_joined_again() -> None:
+    from extract.digits import read_digit_cells
+    from extract.read import _rejoin_split_digits
+
+    image = np.full((40, 60), 255, np.uint8)
+    cv2.ellipse(image, (30, 20), (8, 13), 0, 0, 360, 0, 2)
+    image[:, 29:32] = 255  # a fax drops the columns through the middle of the 0
+    halves = [(20, 29), (32, 41)]
+    cells = [
+        cv2.copyMakeBorder(image[:, a:b], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
+        for a, b in halves
+    ]
+    glyphs, guesses = _rejoin_split_digits(image, halves, read_digit_cells(cells))
+    assert glyphs == [(20, 41)]
+    assert guesses[0] is not None and guesses[0].digit == "0"
