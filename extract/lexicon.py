@@ -373,6 +373,8 @@ class _Vocabulary:
         key = match_key(core)
         if not key or key in self.keys:
             return word
+        if (key.endswith("s") and key[:-1] in self.keys) or key + "s" in self.keys:
+            return word  # the plural or singular of a vocabulary word ('Parkways', 'Garden')
         limit = _edit_limit(key)
         scored = sorted(
             (ocr_distance(key, match_key(w), limit), i)

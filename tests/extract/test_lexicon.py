@@ -308,3 +308,13 @@ def test_a_state_lexicon_keeps_code_or_name_as_written() -> None:
     assert state_as_written("New Yrok") == "New York"
     assert state_as_written("Michigan") == "Michigan"
     assert state_as_written("Lake County") == "Lake County"  # no state: unchanged
+
+
+def test_plural_and_singular_of_a_vocabulary_word_stay_as_written() -> None:
+    vocabulary = ["Parkway", "Gardens", "Street"]
+    assert repair_words("30506 Herrera Parkways Apt. 819", vocabulary) == (
+        "30506 Herrera Parkways Apt. 819"
+    )
+    assert repair_words("85004 Olson Garden", vocabulary) == "85004 Olson Garden"
+    assert repair_words("12 Hale Stre et", vocabulary) == "12 Hale Stre et"
+    assert repair_words("85004 Olson Gardems", vocabulary) == "85004 Olson Gardens"
