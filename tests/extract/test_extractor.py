@@ -177,3 +177,26 @@ def test_one_or_two_doubtful_characters_in_a_text_zone_are_noise() -> None:
     assert not is_speck_value(FieldKind.NAME, "Ed", 0.9)  # a short name read clearly
     assert not is_speck_value(FieldKind.TEXT, "Oak", 0.1)
     assert not is_speck_value(FieldKind.INTEGER, 8, 0.1)  # an age of 8 is a value
+
+
+@pytest.mark.parametrize(
+    ("name", "confidence", "others", "member"),
+    [
+        ("Benjamin Baker", 0.65, {"sex": "male"}, True),  # a name and one more answer
+        ("Fey", 0.84, {}, False),  # fax noise in an empty block: a 'name' alone
+        ("Nicole Lopez", 0.42, {"sex": "female", "birth_date": "2001-02-03"}, True),
+        ("Ee Ome", 0.34, {"ssn": "123"}, False),  # one answer, but a garbled name
+        ("Judy Vincent", 0.95, {}, True),  # a clear name alone still counts
+        (None, 0.0, {"sex": "male", "birth_date": "2001-02-03", "relationship": "son"}, True),
+        (None, 0.0, {"sex": "male"}, False),
+    ],
+)
+def test_a_household_member_needs_more_than_noise_in_the_name_zone(
+    name: str | None, confidence: float, others: dict[str, str], member: bool
+) -> None:
+    from extract.extractor import _is_member
+    from faxflow.model import FieldResult
+
+    values = {"full_name": name, "birth_date": None, "relationship": None, "sex": None}
+    values.update(others)
+    assert _is_member(values, FieldResult(value=name, confidence=confidence)) is member
