@@ -225,6 +225,8 @@ def repair_email_domain(domain: str, known: frozenset[str] | None = None) -> str
     stem, _, tld = domain.rpartition(".")
     real_tld = tld in _REAL_TLDS or len(tld) == 2
     snapped = _closest(domain, known, plain_cost=math.inf if real_tld else 1.0)
+    if snapped is None and real_tld and len(stem) >= MIN_STEM_FOR_PLAIN_EDIT:
+        snapped = _closest_stem(stem, tld, known)
     if snapped is not None or real_tld:
         return snapped or domain
     repaired_tld = _repair_tld(tld)
@@ -252,6 +254,28 @@ def _closest(
     if len(scored) > 1 and scored[1][0] <= best_cost:
         return None  # a tie is a guess
     return best
+
+
+MIN_STEM_FOR_PLAIN_EDIT = 5
+"""A known domain with the same real TLD may also be one plain edit away when the name
+before the TLD has this many characters ('yahvo.com', 'outlogk.com', 'wexample.org'):
+shorter names are too often another real domain ('aon.com', 'love.com')."""
+
+
+def _closest_stem(stem: str, tld: str, known: frozenset[str]) -> str | None:
+    """The known domain with the same ``tld`` whose name is one edit (look-alikes half
+    of one) from ``stem``, when no other is within half an edit of it."""
+    scored = sorted(
+        (ocr_edit_cost(stem, other, plain_cost=1.0), other)
+        for candidate in known
+        for other, _, other_tld in [candidate.rpartition(".")]
+        if other_tld == tld and "." not in other and abs(len(other) - len(stem)) <= 1
+    )
+    if not scored or scored[0][0] > 1.0:
+        return None
+    if len(scored) > 1 and scored[1][0] < scored[0][0] + LOOKALIKE_COST:
+        return None  # 'imail' is one edit from mail, gmail and ymail: a guess
+    return f"{scored[0][1]}.{tld}"
 
 
 def _repair_tld(tld: str) -> str | None:

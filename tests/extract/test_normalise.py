@@ -278,6 +278,11 @@ def test_identifier_is_total_and_idempotent(text: str) -> None:
         ("a.b@county.con", "a.b@county.com"),  # unknown domain: only the TLD is repaired
         ("a.b@county.arg", "a.b@county.org"),
         ("a.b@county.gov", "a.b@county.gov"),
+        ("a.b@yahvo.com", "a.b@yahoo.com"),  # one plain edit in a long enough name
+        ("a.b@outlogk.com", "a.b@outlook.com"),
+        ("a.b@wexample.org", "a.b@example.org"),  # debris before the domain
+        ("a.b@imail.com", "a.b@imail.com"),  # one edit from mail, gmail and ymail: left
+        ("a.b@yahvo.org", "a.b@yahvo.org"),  # only a known domain with the same TLD
     ],
 )
 def test_email_domain_misreads_are_repaired(read: str, truth: str) -> None:
