@@ -470,10 +470,13 @@ _ONE_LOOKALIKES = frozenset("47")
 
 def _repair_part(value: int, highest: int) -> int:
     """A month (``highest`` 12) or day (31) over its range whose tens digit is a
-    misread 0: '89' -> 9."""
+    misread 0 ('89' -> 9) or 1 ('41' -> 11)."""
     text = f"{value:02d}"
     if value > highest and len(text) == 2 and text[0] in _ZERO_LOOKALIKES and text[1] != "0":
         return int(text[1])
+    if value > highest and len(text) == 2 and text[0] in _ONE_LOOKALIKES:
+        as_one = int("1" + text[1])  # '41' -> 11: a 1 whose foot a fax thinned
+        return as_one if as_one <= highest else value
     return value
 
 
