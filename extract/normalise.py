@@ -470,12 +470,14 @@ _ONE_LOOKALIKES = frozenset("47")
 
 def _repair_part(value: int, highest: int) -> int:
     """A month (``highest`` 12) or day (31) over its range whose tens digit is a
-    misread 0 ('89' -> 9) or 1 ('41' -> 11)."""
+    misread 0 ('89' -> 9), or a month whose tens digit is a misread 1 ('41' -> 11)."""
     text = f"{value:02d}"
     if value > highest and len(text) == 2 and text[0] in _ZERO_LOOKALIKES and text[1] != "0":
         return int(text[1])
-    if value > highest and len(text) == 2 and text[0] in _ONE_LOOKALIKES:
-        as_one = int("1" + text[1])  # '41' -> 11: a 1 whose foot a fax thinned
+    if highest == 12 and value > highest and len(text) == 2 and text[0] in _ONE_LOOKALIKES:
+        # Month '41' -> 11, a 1 whose foot a fax thinned. Months only: a month of 40-79
+        # has no other reading, while a day of 41 may as well be a misread 01 or 14.
+        as_one = int("1" + text[1])
         return as_one if as_one <= highest else value
     return value
 
