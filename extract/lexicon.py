@@ -362,6 +362,16 @@ class _Vocabulary:
     def contains(self, word: str) -> bool:
         return match_key(word) in self.keys
 
+    def dotted(self, word: str) -> str | None:
+        """``word`` with the full stop back when the vocabulary writes it only as a dotted
+        abbreviation ('Co' -> 'Co.', 'Co_' -> 'Co.'), else None."""
+        lead, core, trail = _split_edges(word)
+        core, trail = core.rstrip("_"), trail.lstrip(",_;:")
+        forms = [w for w in self.words if match_key(w) == match_key(core)]
+        if not forms or not all(w.endswith(".") for w in forms) or trail.startswith("."):
+            return None
+        return lead + core + "." + trail
+
     def repair(self, word: str) -> str:
         """``word`` corrected to a vocabulary word, or unchanged when none is near enough."""
         if word in self.words:
@@ -428,6 +438,12 @@ def repair_words(
     spaces = [*parts[1::2], ""]
     vocab = _Vocabulary(vocabulary)
     repaired = [vocab.repair(w) for w in words]
+    for index in range(len(repaired) - 1):
+        # A dotted abbreviation between usual words lost its full stop to the fax
+        # ('Kent Co HD'); at the end of the text ('Main St') it may be written so.
+        dotted = vocab.dotted(repaired[index])
+        if dotted is not None and vocab.contains(repaired[index + 1]):
+            repaired[index] = dotted
     anchor_keys = {match_key(a) for a in county_anchors} & vocab.keys
     dropped: set[int] = set()
     lookups_left = MAX_COUNTY_LOOKUPS

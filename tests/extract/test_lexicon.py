@@ -238,7 +238,7 @@ def test_ocr_confusions_cost_less_than_arbitrary_edits() -> None:
         ("Weayiie County HO", "MI", "Wayne County HD"),
         ("Livingstan HD", "MI", "Livingston HD"),
         ("Health Department of Mak lane County", "MI", "Health Department of Oakland County"),
-        ("Cock Co HD", "IL", "Cook Co HD"),
+        ("Cock Co HD", "IL", "Cook Co. HD"),  # the lost full stop too
         ("(Brawn Co.)", "WI", "(Brown Co.)"),
         ("FRANKHN COUNTY HEAITH DEPT", "OH", "FRANKLIN COUNTY HEALTH DEPT"),
         ("Ottawa  County\tHealth Dept", "MI", "Ottawa  County\tHealth Dept"),
@@ -318,3 +318,19 @@ def test_plural_and_singular_of_a_vocabulary_word_stay_as_written() -> None:
     assert repair_words("85004 Olson Garden", vocabulary) == "85004 Olson Garden"
     assert repair_words("12 Hale Stre et", vocabulary) == "12 Hale Stre et"
     assert repair_words("85004 Olson Gardems", vocabulary) == "85004 Olson Gardens"
+
+
+@pytest.mark.parametrize(
+    ("text", "repaired"),
+    [
+        ("Milwaukee Co HD", "Milwaukee Co. HD"),  # the full stop a fax lost
+        ("Milwaukee Co_ HD", "Milwaukee Co. HD"),  # ... or turned into rule debris
+        ("Cook Co", "Cook Co"),  # at the end it may be written so
+        ("Kent Dept Health", "Kent Dept Health"),  # 'Dept' is also a form of its own
+    ],
+)
+def test_a_dotted_abbreviation_between_usual_words_gets_its_full_stop(
+    text: str, repaired: str
+) -> None:
+    vocabulary = ["County", "Co.", "Health", "Dept.", "Dept", "HD"]
+    assert repair_words(text, vocabulary, "MI") == repaired
