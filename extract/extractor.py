@@ -579,15 +579,28 @@ def _kind_of(template: FormTemplate, name: str) -> FieldKind:
 
 
 def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
-    """Text zones answering a schema enum (``age_units``) take the nearest enum value."""
+    """Text zones answering a schema enum (``age_units``) take the nearest enum value.
+
+    A zone whose reading was dropped as specks ('yr' at confidence 0.25: two doubtful
+    letters) gets its raw text snapped too, but only to a close spelling with the same
+    first letter, and stays doubtful."""
     properties = load_schema(template.record_type)["properties"]
     for name, result in list(fields.items()):
         spec_kind = _kind_of(template, name)
         enum = properties.get(name, {}).get("enum")
-        if spec_kind in CHECKBOX_KINDS or not enum or not isinstance(result.value, str):
+        if spec_kind in CHECKBOX_KINDS or not enum:
             continue
         choices = [c for c in enum if isinstance(c, str)]
-        if result.value in choices:
+        if result.value is None and result.raw_text:
+            raw = result.raw_text.strip().lower()
+            snapped = snap_to_choices(raw, choices, initials=False)
+            # ... a close spelling that starts right ('yt' -> yr), not specks ('oe', 'a')
+            if snapped is not None and raw[:1] == snapped[:1].lower():
+                fields[name] = result.model_copy(
+                    update={"value": snapped, "confidence": min(result.confidence, 0.3)}
+                )
+            continue
+        if not isinstance(result.value, str) or result.value in choices:
             continue
         snapped = snap_to_choices(result.value, choices)
         confidence = result.confidence * 0.8 if snapped is not None else min(result.confidence, 0.2)

@@ -795,9 +795,10 @@ def normalise(kind: FieldKind | str, text: str | None) -> Any:
         return None
 
 
-def snap_to_choices(text: str | None, choices: list[str]) -> str | None:
+def snap_to_choices(text: str | None, choices: list[str], *, initials: bool = True) -> str | None:
     """A free-text answer to a question with fixed answers (``age_units``: yr/mo/day) as
-    one of ``choices``: exact, then the closest spelling, then a unique first letter."""
+    one of ``choices``: exact, then the closest spelling, then (with ``initials``) a
+    unique first letter."""
     cleaned = (normalise_text(text) or "").lower()
     if not cleaned or not choices:
         return None
@@ -807,5 +808,7 @@ def snap_to_choices(text: str | None, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(cleaned, list(lowered), n=1, cutoff=0.5)
     if close:
         return lowered[close[0]]
+    if not initials:
+        return None
     initial = [c for c in choices if c[:1].lower() == cleaned[:1]]
     return initial[0] if len(initial) == 1 else None

@@ -200,3 +200,27 @@ def test_a_household_member_needs_more_than_noise_in_the_name_zone(
     values = {"full_name": name, "birth_date": None, "relationship": None, "sex": None}
     values.update(others)
     assert _is_member(values, FieldResult(value=name, confidence=confidence)) is member
+
+
+@pytest.mark.parametrize(
+    ("value", "raw", "expected"),
+    [
+        (None, "yr", "yr"),  # read right, but dropped as two doubtful letters
+        (None, "yt", "yr"),  # a close spelling with the right first letter
+        (None, "oe", None),  # specks in an empty zone stay blank
+        (None, "a", None),
+        ("years", "years", "yr"),  # a value read surely is snapped as before
+        (None, None, None),
+    ],
+)
+def test_enum_text_zones_snap_their_raw_text_only_when_it_is_close(
+    templates, value: str | None, raw: str | None, expected: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import _snap_enums
+    from faxflow.model import FieldResult
+
+    fields = {"age_units": FieldResult(value=value, confidence=0.25, raw_text=raw)}
+    _snap_enums(templates[FormType.CDC_PUI_2020], fields)
+    assert fields["age_units"].value == expected
+    if value is None and expected is not None:
+        assert fields["age_units"].confidence <= 0.3  # still sent to a person
