@@ -600,7 +600,9 @@ STATES = {
 }  # fmt: skip
 _STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()}
 _STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
-_CODE_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "l": "I", "|": "I", "5": "S", "8": "B"})
+_CODE_LOOKALIKES = str.maketrans(
+    {"0": "O", "Q": "O", "1": "I", "l": "I", "|": "I", "5": "S", "8": "B"}
+)
 
 
 def normalise_state(text: str | None) -> str | None:
@@ -630,6 +632,8 @@ def normalise_state(text: str | None) -> str | None:
 
 # Digits OCR produces where a letter of an ID's letter prefix was written.
 _LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
+_SYMBOL_I = str.maketrans({"|": "I", "!": "I", "[": "I", "]": "I", "{": "I", "}": "I"})
+_PREFIX_DEBRIS = re.compile(r"^((?=[0-9]*[A-Za-z|!\[\]])[A-Za-z0-9|!\[\]]{1,3})[.,](?=\d{4,}$)")
 _ID_SEPARATORS = re.compile(r"(?<=[A-Za-z0-9])[\s.:;,_\-]+(?=[A-Za-z0-9])")
 _MAX_PREFIX = 3
 
@@ -657,8 +661,12 @@ def normalise_identifier(text: str | None) -> str | None:
         return cleaned
     if "-" in cleaned:
         cleaned = _ID_SEPARATORS.sub("-", cleaned)
-    elif all(_is_ascii_alnum(token) for token in tokens):
-        cleaned = "".join(tokens)
+    else:
+        # A point or comma a fax left between a short prefix and the digits (1L.913027447).
+        cleaned = _PREFIX_DEBRIS.sub(r"\1", cleaned)
+        tokens = cleaned.split(" ")
+        if all(_is_ascii_alnum(token) for token in tokens):
+            cleaned = "".join(tokens)
     segments = cleaned.split("-")
     fixed = [
         _fix_id_segment(segment, first=index == 0, last=index == len(segments) - 1)
@@ -690,6 +698,12 @@ def _is_ascii_alnum(text: str) -> bool:
 
 def _fix_id_segment(segment: str, *, first: bool, last: bool) -> str:
     """One ``-``-free part of an ID, repaired when it has a known shape (see above)."""
+    if first and len(segment) <= _MAX_PREFIX and not last:
+        # A bar, bracket or exclamation mark in a short leading part is an I ('M|-20',
+        # '[L-20', 'M!-20'), when that makes it a state code.
+        state = _state_code(segment.translate(_SYMBOL_I))
+        if state is not None and not _is_ascii_alnum(segment):
+            return state
     if not _is_ascii_alnum(segment):
         return segment
     for size in range(1, min(_MAX_PREFIX, len(segment) - 1) + 1):

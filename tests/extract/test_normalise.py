@@ -199,6 +199,11 @@ def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text:
         ("mi840800474", "MI840800474"),
         ("5K123456", "SK123456"),  # a real letter makes the look-alike digit a letter
         ("2O45", "2045"),  # no real letter in the prefix: O between digits is 0
+        ("M|-20-98223", "MI-20-98223"),  # a bar for the I of a state code
+        ("[L-20-48569", "IL-20-48569"),
+        ("QH-20-26192", "OH-20-26192"),  # Q for O
+        ("1L.913027447", "IL913027447"),  # a point left between prefix and digits
+        ("12.345678", "12.345678"),  # a number with a point is left as written
     ],
 )
 def test_identifier_misreads_are_repaired(read: str, truth: str) -> None:
