@@ -323,13 +323,13 @@ def _with_zone_digits(
         return value, reading, agreed
     if digit_value == value:
         return value, reading, True
-    if spec.kind is FieldKind.DATE:
-        # A date cut into glyphs must come out as three parts and lose no digit that
-        # Tesseract saw: a 0 broken in two, or a thin 1 taken for a speck, changes the
-        # parts, and Tesseract's reading then stays.
-        parts = digits.text.split()
-        if len(parts) != 3 or len(digits_in(digits.text)) < len(digits_in(reading.text)):
-            return value, reading, agreed
+    # The glyphs must lose no digit that Tesseract saw (a thin 1 taken for a speck), and
+    # a date must come out as three parts (a 0 broken in two changes them); otherwise
+    # Tesseract's reading stays.
+    if len(digits_in(digits.text)) < len(digits_in(reading.text)):
+        return value, reading, agreed
+    if spec.kind is FieldKind.DATE and len(digits.text.split()) != 3:
+        return value, reading, agreed
     if value is None or _evidence(reading) < digits.confidence:
         return digit_value, digits, False
     return value, reading, agreed

@@ -224,3 +224,25 @@ def test_enum_text_zones_snap_their_raw_text_only_when_it_is_close(
     assert fields["age_units"].value == expected
     if value is None and expected is not None:
         assert fields["age_units"].confidence <= 0.3  # still sent to a person
+
+
+def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading
+    from faxflow.model import OcrWord
+
+    spec = next(s for s in templates[FormType.CDC_PUI_2020].fields if s.name == "age")
+    box = (0, 0, 10, 10)
+    tesseract = ZoneReading("17", 0.5, box, 80, (OcrWord("17", 0.5, box, (0, 0, 0)),), "page")
+
+    def classifier(text: str) -> ZoneReading:
+        return ZoneReading(text, 0.99, box, 80, (OcrWord(text, 0.99, box, (0, 0, 0)),), "digits")
+
+    # the classifier saw one glyph only (the 1 taken for a speck): Tesseract's 17 stays
+    monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("7"))
+    value, reading, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    assert value == 17 and reading is tesseract
+    # as many digits and surer: the classifier's reading wins
+    monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("11"))
+    value, reading, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    assert value == 11 and reading.method == "digits"
