@@ -64,13 +64,15 @@ def digits_train_command(
     on renderings none of them saw. Needs scikit-learn
     (pip install -e '.[train]'); takes about a minute and a half on two cores.
     """
-    try:
-        from extract.digit_training import train_digit_model, training_fonts
-    except ImportError as exc:
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
         console.print(
-            f"[red]cannot train:[/red] {exc}. Install the training extra: pip install -e '.[train]'"
+            "[red]cannot train:[/red] scikit-learn is not installed. Install the training "
+            "extra: .venv/bin/pip install -e '.\\[train]'"
         )
-        raise typer.Exit(int(ExitCode.BAD_ARGS)) from None
+        raise typer.Exit(int(ExitCode.MISSING_DEPENDENCY))
+    from extract.digit_training import train_digit_model, training_fonts
     from extract.digits import MODEL_PATH
 
     target = out or MODEL_PATH

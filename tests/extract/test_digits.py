@@ -181,3 +181,20 @@ def test_slashes_and_brackets_are_told_apart_from_digits() -> None:
     # a comb box holds a digit whatever it looks like: the best digit is given
     forced = read_digit_cells(marks, digits_only=True)
     assert all(g is not None and g.digit.isdigit() for g in forced)
+
+
+def test_training_without_scikit_learn_says_what_to_install(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from faxflow.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a)
+    )
+    result = CliRunner().invoke(app, ["digits", "train", "--out", str(tmp_path / "m.npz")])
+    assert result.exit_code == 4
+    assert "pip install -e '.[train]'" in result.output
+    assert not (tmp_path / "m.npz").exists()
