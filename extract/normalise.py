@@ -601,8 +601,11 @@ STATES = {
 _STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()}
 _STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
 _CODE_LOOKALIKES = str.maketrans(
-    {"0": "O", "Q": "O", "1": "I", "l": "I", "|": "I", "5": "S", "8": "B"}
-)
+    {
+        "0": "O", "Q": "O", "1": "I", "l": "I", "5": "S", "8": "B",
+        "|": "I", "!": "I", "[": "I", "]": "I", "{": "I", "}": "I",
+    }
+)  # fmt: skip
 
 
 def normalise_state(text: str | None) -> str | None:
@@ -632,7 +635,6 @@ def normalise_state(text: str | None) -> str | None:
 
 # Digits OCR produces where a letter of an ID's letter prefix was written.
 _LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
-_SYMBOL_I = str.maketrans({"|": "I", "!": "I", "[": "I", "]": "I", "{": "I", "}": "I"})
 _PREFIX_DEBRIS = re.compile(r"^((?=[0-9]*[A-Za-z|!\[\]])[A-Za-z0-9|!\[\]]{1,3})[.,](?=\d{4,}$)")
 _ID_SEPARATORS = re.compile(r"(?<=[A-Za-z0-9])[\s.:;,_\-]+(?=[A-Za-z0-9])")
 _MAX_PREFIX = 3
@@ -701,7 +703,7 @@ def _fix_id_segment(segment: str, *, first: bool, last: bool) -> str:
     if first and len(segment) <= _MAX_PREFIX and not last:
         # A bar, bracket or exclamation mark in a short leading part is an I ('M|-20',
         # '[L-20', 'M!-20'), when that makes it a state code.
-        state = _state_code(segment.translate(_SYMBOL_I))
+        state = _state_code(segment)
         if state is not None and not _is_ascii_alnum(segment):
             return state
     if not _is_ascii_alnum(segment):

@@ -496,15 +496,9 @@ def read_zone_digits(
         return None
     x0, y0, x1, y1 = extent
     owned = split.owner[split.labels[y0:y1, x0:x1]] == i
-    columns = owned.any(axis=0)
-    glyphs: list[tuple[int, int]] = []  # column runs of ink, left to right
-    start = None
-    for x, inked in enumerate([*columns, False]):
-        if inked and start is None:
-            start = x
-        elif not inked and start is not None:
-            glyphs.append((start, x))
-            start = None
+    # Column runs of ink, left to right: where a run starts and where it stops.
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], owned.any(axis=0), [0]]).astype(np.int8)))
+    glyphs = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
     zone_height = split.zones[i][3] - split.zones[i][1]
     kept: list[tuple[int, int]] = []
     for a, b in glyphs:
@@ -524,14 +518,11 @@ def read_zone_digits(
     glyphs = kept
     if not glyphs or len(glyphs) > max_glyphs:
         return None
-    image = grey_near(owned, split.page[y0:y1, x0:x1]) if split.page is not None else None
-    if image is None:
+    if split.page is not None:
+        image = grey_near(owned, split.page[y0:y1, x0:x1])
+    else:
         image = np.where(owned, 0, 255).astype(np.uint8)
-    cells = [
-        cv2.copyMakeBorder(image[:, a:b], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
-        for a, b in glyphs
-    ]
-    guesses = read_digit_cells(cells)
+    guesses = read_digit_cells([_glyph_cell(image, a, b) for a, b in glyphs])
     glyphs, guesses = _rejoin_split_digits(image, glyphs, guesses)
     if any(g is None or g.probability < DIGIT_SURE for g in guesses):
         return None
@@ -571,14 +562,19 @@ def _rejoin_split_digits(
     while k + 1 < len(out_glyphs):
         (a, b), (c, d) = out_glyphs[k], out_glyphs[k + 1]
         if doubtful(out_guesses[k]) and doubtful(out_guesses[k + 1]) and c - b <= REJOIN_GAP_PX:
-            cell = cv2.copyMakeBorder(image[:, a:d], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
-            joined = read_digit_cells([cell])[0]
+            joined = read_digit_cells([_glyph_cell(image, a, d)])[0]
             if not doubtful(joined):
                 out_glyphs[k : k + 2] = [(a, d)]
                 out_guesses[k : k + 2] = [joined]
                 continue
         k += 1
     return out_glyphs, out_guesses
+
+
+def _glyph_cell(image: np.ndarray, left: int, right: int) -> np.ndarray:
+    """Columns ``left:right`` of a zone's image with a white frame, as the classifier
+    expects a box cell."""
+    return cv2.copyMakeBorder(image[:, left:right], 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
 
 
 REJOIN_GAP_PX = 3
