@@ -615,11 +615,14 @@ capped here, so calibration can still send it to a person."""
 def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
     """Text fields with a ``lexicon`` or ``vocabulary`` in the template: OCR near-misses of
     county names and of the field's usual words are repaired ('Brawn Co, HD' → 'Brown
-    Co. HD'), restricted to the state another field names when the template says which."""
+    Co. HD'), restricted to the state another field names when the template says which.
+    Name fields are checked against the census name lists ('Lessica' → 'Jessica')."""
     from extract.lexicon import repair_words, snap_county, state_as_written
+    from extract.names import repair_name
 
     for spec in template.fields:
-        if not (spec.lexicon or spec.vocabulary) or spec.name not in fields:
+        is_name = spec.kind is FieldKind.NAME
+        if not (spec.lexicon or spec.vocabulary or is_name) or spec.name not in fields:
             continue
         result = fields[spec.name]
         if not isinstance(result.value, str):
@@ -636,6 +639,8 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                 value = snapped
         elif spec.lexicon == "state":
             value = state_as_written(value)
+        if is_name:
+            value = repair_name(value)
         if spec.vocabulary:
             value = repair_words(value, spec.vocabulary, state)
         if value != result.value:

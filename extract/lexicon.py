@@ -86,6 +86,8 @@ _CONFUSABLE_RUNS: tuple[tuple[str, str, float], ...] = (
     ("h", "li", 0.5),
     ("h", "il", 0.6),
     ("n", "ri", 0.5),
+    ("ri", "n", 0.5),
+    ("li", "h", 0.5),
     ("m", "rn", 0.4),
     ("rn", "m", 0.4),
     ("m", "in", 0.5),

@@ -147,6 +147,25 @@ def test_lexicons_repair_counties_and_usual_words_in_the_named_state(templates) 
     assert fields["interviewer_affiliation"].confidence == 0.9
 
 
+def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.MDHHS_DHS1171]
+    fields = {
+        "applicant_full_name": FieldResult(value="Lessica Ram Os", confidence=0.95),
+        "household_members[0].full_name": FieldResult(value="Penriy Scott", confidence=0.9),
+        "household_members[1].full_name": FieldResult(value="Nevaeh Scott", confidence=0.9),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["applicant_full_name"].value == "Jessica Ramos"
+    assert fields["applicant_full_name"].confidence == LEXICON_REPAIR_CONFIDENCE
+    assert fields["household_members[0].full_name"].value == "Penny Scott"
+    # A name that is in no list and near none stays as read, confidence untouched.
+    assert fields["household_members[1].full_name"].value == "Nevaeh Scott"
+    assert fields["household_members[1].full_name"].confidence == 0.9
+
+
 def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:
     from extract.extractor import _without_edge_debris
     from extract.read import ZoneReading

@@ -1,0 +1,196 @@
+"""People's names as OCR reads them, checked against the names people in the US carry.
+
+A fax turns 'Jessica' into 'Lessica', 'Penny' into 'Penriy' and 'Ramos' into 'Ram Os'.
+:func:`repair_name` corrects a name word only when it is no known name at all and one
+common name is clearly the nearest by :func:`extract.lexicon.ocr_distance` (OCR confusions
+such as rn/m, li/h, i/l count less than other edits). The lexicon is the US Census Bureau's
+1990 name frequency files (``rules/us_names.tsv``): 91,910 surnames and first names, of
+which the 22,872 carried by at least 10 in a million people are correction targets. A rare
+or foreign name that is in the files is kept as read; one that is not is changed only when
+a common name is within one confusion of it, and the caller caps the field's confidence
+so a person can still see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.lexicon import ocr_distance
+from faxflow.errors import TemplateError
+
+NAMES_PATH = Path(__file__).with_name("rules") / "us_names.tsv"
+
+TARGET_PER_MILLION = 10
+"""Only names at least this common are what a misreading is corrected to."""
+MIN_LETTERS = 3
+"""Shorter words (initials, 'Al', 'Ng') are never corrected: too many names are near."""
+MAX_LENGTH_CHANGE = 2
+"""A misreading is at most this many letters longer or shorter than the name."""
+MARGIN = 0.5
+"""The nearest name must be this much nearer than any other, ..."""
+COMMON_RATIO = 20.0
+"""... or, at the same distance, this many times more common (ties like Jon/Jan are not)."""
+
+
+def _limit(key: str) -> float:
+    """How far a reading of this many letters may be from the name it corrects to: one
+    plain edit or two confusions for short names, a little more for long ones."""
+    return 1.0 if len(key) <= 5 else 1.5
+
+
+_NAME_KEY = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class NameLexicon:
+    """Every known name (lower case) with how common it is, and the correction targets
+    by their first two and by their last two letters."""
+
+    per_million: Mapping[str, int]
+    by_edge: Mapping[str, tuple[str, ...]]
+
+    def known(self, key: str) -> bool:
+        return key in self.per_million
+
+    def candidates(self, key: str) -> set[str]:
+        """Targets that begin or end like ``key`` and are at most two letters longer or
+        shorter: a fax garbles a name's start or its end ('Lessica', 'Schneidpr'), seldom
+        both, so the name meant is nearly always among these."""
+        found = {*self.by_edge.get("<" + key[:2], ()), *self.by_edge.get(key[-2:] + ">", ())}
+        return {name for name in found if abs(len(name) - len(key)) <= MAX_LENGTH_CHANGE}
+
+
+@lru_cache(maxsize=1)
+def load_names(path: Path = NAMES_PATH) -> NameLexicon:
+    """The name list in ``path`` (name TAB people per million, '#' comments), validated;
+    read once per process (about 0.1 s)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read name list {path}: {type(exc).__name__}") from exc
+    per_million: dict[str, int] = {}
+    by_edge: dict[str, list[str]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not _NAME_KEY.fullmatch(fields[0]) or not fields[1].isdigit():
+            raise TemplateError(
+                f"name list {path} line {number}: expected a lower-case name, a tab and a "
+                "whole number of people per million"
+            )
+        name, count = fields[0], int(fields[1])
+        if name in per_million:
+            raise TemplateError(f"name list {path} line {number}: duplicate entry")
+        per_million[name] = count
+        if count >= TARGET_PER_MILLION and len(name) >= MIN_LETTERS:
+            by_edge.setdefault("<" + name[:2], []).append(name)
+            by_edge.setdefault(name[-2:] + ">", []).append(name)
+    if not per_million:
+        raise TemplateError(f"name list {path} holds no names")
+    return NameLexicon(per_million, {k: tuple(v) for k, v in by_edge.items()})
+
+
+@lru_cache(maxsize=4096)
+def nearest_name(key: str) -> str | None:
+    """The common name the lower-case reading ``key`` most likely is, or None when it is a
+    known name already, too short, or no single name is clearly the nearest."""
+    lexicon = load_names()
+    if len(key) < MIN_LETTERS or not key.isalpha() or lexicon.known(key):
+        return None
+    limit = _limit(key)
+    scored = sorted(
+        (ocr_distance(key, name, limit), -lexicon.per_million[name], name)
+        for name in lexicon.candidates(key)
+    )
+    scored = [row for row in scored if row[0] <= limit]
+    if not scored:
+        return None
+    distance, minus_count, name = scored[0]
+    for other_distance, other_minus_count, _ in scored[1:]:
+        if other_distance - distance >= MARGIN - 1e-9:
+            break
+        if other_distance > distance or -minus_count < COMMON_RATIO * -other_minus_count:
+            return None  # another name is about as near: do not guess
+    return name
+
+
+_TWO_CAPITALS = re.compile(r"^[A-Z]{2}[a-z]{2,}$")
+_INNER_STOPS = re.compile(r"\.+(?=[A-Za-z])")
+_EDGES = re.compile(r"^([^A-Za-z]*)(.*?)([^A-Za-z]*)$", re.DOTALL)
+
+
+def _restyle(name: str, written: str) -> str:
+    """``name`` (lower case) written the way the reading was: 'LOWE', 'Lowe', 'lowe'."""
+    letters = [ch for ch in written if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return name.upper()
+    if letters and letters[0].islower() and all(ch.islower() for ch in letters):
+        return name
+    return name[:1].upper() + name[1:]
+
+
+def _repair_word(word: str) -> str:
+    """One word of a name, hyphenated parts one by one ('Ehzabeth' → 'Elizabeth')."""
+    found = _EDGES.match(word)
+    if found is None:  # the pattern matches every string
+        return word
+    lead, core, trail = found.groups()
+    parts = core.split("-")
+    repaired = []
+    for part in parts:
+        nearest = nearest_name(part.lower()) if part.isalpha() else None
+        if nearest is not None:
+            part = _restyle(nearest, part)
+        elif _TWO_CAPITALS.match(part) and load_names().known(part.lower()):
+            part = part[:1] + part[1:].lower()  # 'LOpez': a small o read as a capital
+        repaired.append(part)
+    return lead + "-".join(repaired) + trail
+
+
+def _split_stops(word: str) -> list[str]:
+    """A full stop inside a word: a fax speck in a name ('Ty.ler' → 'Tyler') or an initial
+    run into the next word ('Charles.D.' → 'Charles D.', 'X..Bass' → 'X. Bass')."""
+    if not _INNER_STOPS.search(word):
+        return [word]
+    lexicon = load_names()
+    joined = _INNER_STOPS.sub("", word)
+    parts = [p for p in _INNER_STOPS.split(word) if p]
+    letters_of = [p.strip(".,").lower() for p in parts]
+    if lexicon.known(joined.strip(".,").lower()) and not all(
+        lexicon.known(p) or len(p) == 1 for p in letters_of
+    ):
+        return [joined]
+    return [p + "." if len(p) == 1 and p.isalpha() else p for p in parts]
+
+
+def _join_fragments(words: list[str]) -> list[str]:
+    """A name the fax split in two ('Ram Os' → 'Ramos'): a trailing fragment of two
+    letters without a full stop that is no name joins its neighbour when together they are
+    a known name."""
+    lexicon = load_names()
+    out: list[str] = []
+    for word in words:
+        if (
+            out
+            and len(word) == 2
+            and word.isalpha()
+            and not lexicon.known(word.lower())
+            and out[-1].isalpha()
+            and lexicon.known((out[-1] + word).lower())
+        ):
+            out[-1] = out[-1] + word.lower()
+            continue
+        out.append(word)
+    return out
+
+
+def repair_name(text: str) -> str:
+    """``text`` (a normalised name: 'Lessica Ram Os') with OCR near-misses of names
+    corrected ('Jessica Ramos'); white space is single, the rest is kept as read."""
+    words = [part for word in text.split() for part in _split_stops(word)]
+    return " ".join(_repair_word(word) for word in _join_fragments(words))

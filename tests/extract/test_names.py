@@ -1,0 +1,117 @@
+"""The census name lists and the repair of OCR-garbled names."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extract.names import NAMES_PATH, TARGET_PER_MILLION, load_names, nearest_name, repair_name
+from faxflow.errors import ErrorCode, TemplateError
+
+
+def test_name_list_names_its_source_and_holds_common_first_names_and_surnames() -> None:
+    assert "Census" in NAMES_PATH.read_text(encoding="utf-8").splitlines()[0]
+    lexicon = load_names()
+    for name in ("mary", "james", "smith", "garcia", "nguyen", "kowalczyk"):
+        assert lexicon.known(name)
+    assert lexicon.per_million["smith"] > lexicon.per_million["kowalczyk"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("Lessica Ramirez", "Jessica Ramirez"),  # J read as L
+        ("Penriy Scott", "Penny Scott"),  # n broken into ri
+        ("Cathertne Travis", "Catherine Travis"),
+        ("Amanda Schneidpr", "Amanda Schneider"),
+        ("Ehzabeth Jimenez", "Elizabeth Jimenez"),  # li run into h
+        ("Isaian Carter", "Isaiah Carter"),
+        ("ISAIAN CARTER", "ISAIAH CARTER"),  # capitals stay capitals
+        ("Monica Ram Os", "Monica Ramos"),  # a name split in two
+        ("Ty.ler Mora", "Tyler Mora"),  # a speck read as a full stop
+        ("Charles.D. Quinn", "Charles D. Quinn"),  # an initial run into the name
+        ("Michael X..Bass", "Michael X. Bass"),
+        ("Susan L. LOpez", "Susan L. Lopez"),  # a small o read as a capital
+        ("Mary Garcia-Hernandcz", "Mary Garcia-Hernandez"),  # each part of a double name
+        ("Jonnson", "Jonnson"),  # a rare surname of its own, not a misread Johnson
+    ],
+)
+def test_garbled_names_are_repaired(read: str, meant: str) -> None:
+    assert repair_name(read) == meant
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nevaeh Kowalczyk",  # in no 1990 list, near no common name
+        "Xiomara Nguyen",
+        "Aaliyah Okonkwo",
+        "Al Ng",  # short names are never corrected
+        "Jon Jan",  # known names, however near each other
+        "Anne-Marie O'Neil",
+        "J. R. R. Tolkien",
+    ],
+)
+def test_real_names_stay_as_written(name: str) -> None:
+    assert repair_name(name) == name
+
+
+def test_a_reading_between_two_common_names_is_not_guessed() -> None:
+    # 'Diag' is one letter from Diaz, Dias, Dial and Dian: none is clearly meant.
+    assert nearest_name("diag") is None
+    assert repair_name("Christopher Diag") == "Christopher Diag"
+
+
+def test_corrections_are_always_common_names() -> None:
+    lexicon = load_names()
+    for read in ("lessica", "penriy", "cathertne", "schneidpr", "ldwe", "bradiey"):
+        meant = nearest_name(read)
+        assert meant is not None
+        assert lexicon.per_million[meant] >= TARGET_PER_MILLION
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(sorted(load_names().per_million)[::97]), min_size=1, max_size=4))
+def test_known_names_are_never_changed(words: list[str]) -> None:
+    text = " ".join(w.capitalize() for w in words)
+    assert repair_name(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=string.ascii_letters + " .,-'!0123", max_size=30))
+def test_any_text_comes_back_without_crashing_and_repairs_once(text: str) -> None:
+    repaired = repair_name(text)
+    assert isinstance(repaired, str)
+    assert repair_name(repaired) == repaired
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [("Smith\t100", "lower-case name"), ("smith", "tab"), ("smith\tmany", "whole number")],
+)
+def test_bad_line_in_name_list_is_a_template_error_naming_file_and_line(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    path = tmp_path / "names.tsv"
+    path.write_text(f"# comment\nmary\t13145\n{line}\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        load_names(path)
+    assert caught.value.code is ErrorCode.TEMPLATE
+    assert str(path) in caught.value.message
+    assert "line 3" in caught.value.message
+    assert problem in caught.value.message
+
+
+def test_duplicate_and_empty_name_lists_are_refused(tmp_path: Path) -> None:
+    duplicate = tmp_path / "duplicate.tsv"
+    duplicate.write_text("mary\t10\nmary\t12\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="line 2: duplicate"):
+        load_names(duplicate)
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="holds no names"):
+        load_names(empty)
