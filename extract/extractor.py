@@ -619,6 +619,7 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     Name fields are checked against the census name lists ('Lessica' → 'Jessica')."""
     from extract.lexicon import repair_words, snap_county, state_as_written
     from extract.names import repair_name
+    from extract.streets import repair_street
 
     for spec in template.fields:
         is_name = spec.kind is FieldKind.NAME
@@ -639,6 +640,8 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                 value = snapped
         elif spec.lexicon == "state":
             value = state_as_written(value)
+        elif spec.lexicon == "street":
+            value = repair_street(value)
         if is_name:
             value = repair_name(value)
         if spec.vocabulary:

@@ -95,7 +95,7 @@ class FieldSource(_Strict):
     options: list[OptionSource] | None = None
     whitelist: str | None = None
     required: bool = False
-    lexicon: Literal["county", "state"] | None = None  # passed through to the template
+    lexicon: Literal["county", "state", "street"] | None = None  # passed through to the template
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

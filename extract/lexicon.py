@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -88,6 +88,7 @@ _CONFUSABLE_RUNS: tuple[tuple[str, str, float], ...] = (
     ("n", "ri", 0.5),
     ("ri", "n", 0.5),
     ("li", "h", 0.5),
+    ("n", "it", 0.6),
     ("m", "rn", 0.4),
     ("rn", "m", 0.4),
     ("m", "in", 0.5),
@@ -194,28 +195,38 @@ def _keys_of(name: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-@cache
-def load_counties(path: Path = COUNTIES_PATH) -> CountyLexicon:
-    """The county list in ``path`` (state code TAB name per line, '#' comments, one header
-    line ``state<TAB>county``), validated; cached per path."""
+def tab_rows(
+    path: Path, what: str, header: Sequence[str] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """The tab-separated rows of a word list, as (line number, fields); blank lines and
+    '#' comments are skipped, and ``header`` (if given) must be the first row. Problems are
+    TemplateErrors naming ``what`` ('county list'), the file and the line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read county list {path}: {type(exc).__name__}") from exc
-    names: dict[str, list[str]] = {}
-    seen: set[tuple[str, str]] = set()
-    header_seen = False
+        raise TemplateError(f"cannot read {what} {path}: {type(exc).__name__}") from exc
+    header_seen = header is None
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t")
         if not header_seen:
-            if fields != ["state", "county"]:
+            if header is not None and fields != list(header):
                 raise TemplateError(
-                    f"county list {path} line {number}: expected the header 'state<TAB>county'"
+                    f"{what} {path} line {number}: expected the header '{'<TAB>'.join(header)}'"
                 )
             header_seen = True
             continue
+        yield number, fields
+
+
+@cache
+def load_counties(path: Path = COUNTIES_PATH) -> CountyLexicon:
+    """The county list in ``path`` (state code TAB name per line, '#' comments, one header
+    line ``state<TAB>county``), validated; cached per path."""
+    names: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for number, fields in tab_rows(path, "county list", ("state", "county")):
         problem = _line_problem(fields)
         if problem is None and (fields[0], fields[1]) in seen:
             problem = "duplicate entry"
@@ -354,8 +365,8 @@ def _restyle(replacement: str, original: str) -> str:
     return replacement
 
 
-class _Vocabulary:
-    """The words free text is expected to hold, for one repair_words call."""
+class Vocabulary:
+    """The words free text is expected to hold (repair_words, repair_street)."""
 
     def __init__(self, words: Sequence[str]) -> None:
         self.words = tuple(w for w in words if match_key(w))
@@ -438,7 +449,7 @@ def repair_words(
     parts = _SPACE_RUN.split(text)
     words = parts[0::2]
     spaces = [*parts[1::2], ""]
-    vocab = _Vocabulary(vocabulary)
+    vocab = Vocabulary(vocabulary)
     repaired = [vocab.repair(w) for w in words]
     for index in range(len(repaired) - 1):
         # A dotted abbreviation between usual words lost its full stop to the fax
@@ -483,7 +494,7 @@ def _county_span(words: Sequence[str], *, start_min: int, end: int) -> int:
 
 
 def _best_county_reading(
-    words: Sequence[str], span_start: int, end: int, state: str | None, vocab: _Vocabulary
+    words: Sequence[str], span_start: int, end: int, state: str | None, vocab: Vocabulary
 ) -> tuple[int, str | None] | None:
     """(first word index, replacement) of the county reading ending before ``end``; the
     replacement is None when the words already spell a county (of any state). None when

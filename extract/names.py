@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from extract.lexicon import ocr_distance
+from extract.lexicon import ocr_distance, tab_rows
 from faxflow.errors import TemplateError
 
 NAMES_PATH = Path(__file__).with_name("rules") / "us_names.tsv"
@@ -68,16 +68,9 @@ class NameLexicon:
 def load_names(path: Path = NAMES_PATH) -> NameLexicon:
     """The name list in ``path`` (name TAB people per million, '#' comments), validated;
     read once per process (about 0.1 s)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read name list {path}: {type(exc).__name__}") from exc
     per_million: dict[str, int] = {}
     by_edge: dict[str, list[str]] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
+    for number, fields in tab_rows(path, "name list"):
         if len(fields) != 2 or not _NAME_KEY.fullmatch(fields[0]) or not fields[1].isdigit():
             raise TemplateError(
                 f"name list {path} line {number}: expected a lower-case name, a tab and a "

@@ -86,10 +86,12 @@ class FieldSpec(_Strict):
     whitelist: str | None = None  # Tesseract character whitelist for this zone
     # OCR repair from known words: "county" snaps the value to a US county name
     # (extract/rules/us_counties.tsv), "state" to a state's code or name as written
-    # ('Wi' -> 'WI', 'Ghio' -> 'Ohio'); ``vocabulary`` lists the words free text of this
-    # field is usually made of ("County", "Health", "Dept"), near-misses are repaired;
+    # ('Wi' -> 'WI', 'Ghio' -> 'Ohio'), "street" repairs a street line by its parts
+    # (extract/streets.py: house number, suffix, unit); ``vocabulary`` lists the words
+    # free text of this field is usually made of ("County", "Health", "Dept"), near-misses
+    # are repaired;
     # ``state_field`` names the field whose value says which state's counties apply.
-    lexicon: Literal["county", "state"] | None = None
+    lexicon: Literal["county", "state", "street"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

@@ -166,6 +166,22 @@ def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # t
     assert fields["household_members[1].full_name"].confidence == 0.9
 
 
+def test_street_lines_are_repaired_by_their_parts(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.MDHHS_DHS1171]
+    fields = {
+        "residential_street": FieldResult(value="11073 Richard Mountains Sune 178", confidence=0.9),
+        "mailing_street": FieldResult(value="PO Box 6522", confidence=0.9),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["residential_street"].value == "11073 Richard Mountains Suite 178"
+    assert fields["residential_street"].confidence == LEXICON_REPAIR_CONFIDENCE
+    assert fields["mailing_street"].value == "PO Box 6522"
+    assert fields["mailing_street"].confidence == 0.9
+
+
 def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:
     from extract.extractor import _without_edge_debris
     from extract.read import ZoneReading

@@ -1,0 +1,178 @@
+"""Street addresses as OCR reads them: 'l 355 Megan Orchard Apt 738', '846] Kelly Knol!'.
+
+A US street line is a house number, the street's name, a suffix ('Knoll', 'Parkway') and
+maybe a unit ('Apt. 738', 'Suite 044'), or a PO box. :func:`repair_street` uses that shape:
+the suffix word is repaired only against street suffixes (USPS Publication 28) and only in
+the suffix's place, so a street named after a person ('Richard Mall', 'Harper Estates') is
+never turned into another suffix ('Orchard', 'Harbor'); unit designators are repaired where
+a unit number follows them; digit look-alikes are read as digits only in the house and unit
+numbers; specks before the house number and after the last number are dropped. A line that
+starts with no number and no PO box is left as read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from extract.lexicon import Vocabulary, match_key, ocr_distance, tab_rows
+from faxflow.errors import TemplateError
+
+STREET_WORDS_PATH = Path(__file__).with_name("rules") / "street_words.tsv"
+
+MIN_HOUSE_DIGITS = 2
+"""A house number read with look-alikes must still show this many real digits."""
+MIN_UNIT_LETTERS = 3
+"""Shorter words before a number ('St 5') are units only when spelled like one."""
+UNIT_DISTANCE = 0.4
+"""How far, per letter, a word before the unit number may be from its designator."""
+
+# Glyphs a fax turns digits into. Letters count only inside a number ('12A' is a real
+# house number), the others anywhere.
+_DIGIT_SYMBOLS = str.maketrans({"]": "1", "|": "1", "!": "1", ")": "1", "@": "0"})
+_DIGIT_LETTERS = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0", "S": "5", "B": "8"})
+_LETTER_SYMBOLS = str.maketrans({"!": "l", "|": "l"})  # in a word: 'Knol!', 'Vil|age'
+_INNER_SEPARATORS = re.compile(r"(?<=\d)[.,](?=\d)|(?<=\d)[.,]$")
+_GLUED_UNIT = re.compile(r"^([A-Za-z]{2,6}[.,:]?)[-_|:]+(\S*\d\S*)$")  # 'Suite-711', 'Api_395'
+_BAR_BETWEEN_WORDS = re.compile(r"(?<=[a-z])\|(?=[A-Z])")
+_SPECKS = frozenset("1il|!.,'")  # what a speck on its own reads as
+_EDGE_QUOTES = "‘’'`\"“”„«»°"
+_PO = re.compile(r"^P\.?\s?O\.?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StreetWords:
+    """Street suffixes and unit designators, as :func:`load_street_words` reads them."""
+
+    suffixes: Vocabulary
+    units: Vocabulary
+
+
+@cache
+def load_street_words(path: Path = STREET_WORDS_PATH) -> StreetWords:
+    """The street word list in ``path`` (kind TAB word per line, kind ``suffix`` or
+    ``unit``, '#' comments, header ``kind<TAB>word``), validated; cached per path."""
+    words: dict[str, list[str]] = {"suffix": [], "unit": []}
+    for number, fields in tab_rows(path, "street word list", ("kind", "word")):
+        if len(fields) != 2 or fields[0] not in words or not match_key(fields[1]):
+            raise TemplateError(
+                f"street word list {path} line {number}: expected 'suffix' or 'unit', a tab "
+                "and a word"
+            )
+        words[fields[0]].append(fields[1])
+    if not words["suffix"] or not words["unit"]:
+        raise TemplateError(f"street word list {path} needs both suffix and unit words")
+    return StreetWords(Vocabulary(words["suffix"]), Vocabulary(words["unit"]))
+
+
+def _as_number(token: str, *, min_digits: int) -> str | None:
+    """``token`` as a house or unit number with look-alikes read as digits ('846]' →
+    '8461', '0.33' → '033', 'S611' → '5611'), or None when it is no number."""
+    text = _INNER_SEPARATORS.sub("", token.strip(_EDGE_QUOTES))
+    if sum(ch.isdigit() for ch in text) < min_digits:
+        return None
+    text = text.translate(_DIGIT_SYMBOLS)
+    head, last = text[:-1].translate(_DIGIT_LETTERS), text[-1:]
+    if (head + last).isdigit() or (head.isdigit() and last.isalpha() and last.isupper()):
+        return head + last
+    return None
+
+
+def _unit_word(word: str, words: StreetWords) -> str | None:
+    """The unit designator ``word`` is, in a place where one is expected (before the last
+    number): nearer to one designator than any vocabulary word needs to be ('Sinte',
+    'Sune' → 'Suite'), since the few designators are far apart."""
+    core = word.rstrip(",:;")
+    repaired = words.units.repair(core)
+    if words.units.contains(repaired):
+        return repaired
+    key = match_key(core)
+    if len(key) < MIN_UNIT_LETTERS:
+        return None
+    limit = UNIT_DISTANCE * len(key)
+    scored = sorted((ocr_distance(key, match_key(unit), limit), unit) for unit in words.units.words)
+    if scored[0][0] > limit or (len(scored) > 1 and scored[1][0] - scored[0][0] < 0.5):
+        return None
+    return scored[0][1]
+
+
+def _unit_at(tokens: list[str], words: StreetWords) -> tuple[int, str] | None:
+    """Where the unit designator is, and which: one of the last words, before a number."""
+    for index in range(len(tokens) - 2, max(0, len(tokens) - 4), -1):
+        if index < 1:
+            break
+        if any(ch.isdigit() for ch in tokens[index + 1]):
+            unit = _unit_word(tokens[index], words)
+            if unit is not None:
+                return index, unit
+    return None
+
+
+def _capitalised(word: str) -> str:
+    """A street word read all lower-case gets its capital back ('curve' → 'Curve')."""
+    core = word.strip(_EDGE_QUOTES)
+    return core[:1].upper() + core[1:] if core.isalpha() and core.islower() else core
+
+
+def _repaired_suffix(word: str, words: StreetWords) -> str:
+    """The street suffix ``word`` most likely is ('Knol!' → 'Knoll', 'Comer' → 'Corner');
+    a full stop after a suffix not written with one is a speck ('Meadow.')."""
+    core = word.translate(_LETTER_SYMBOLS)
+    if core.endswith(".") and core[:-1].isalpha() and core[:-1] in words.suffixes.words:
+        return core[:-1]
+    if not core.isalpha():
+        return word
+    repaired = words.suffixes.repair(core)
+    return repaired if words.suffixes.contains(repaired) else word
+
+
+def repair_street(text: str, words: StreetWords | None = None) -> str:
+    """``text`` (one street line) with OCR misreadings of its parts repaired; text that
+    does not start like an address comes back unchanged."""
+    words = words or load_street_words()
+    tokens: list[str] = []
+    for token in text.split():
+        glued = _GLUED_UNIT.match(token)
+        if glued:
+            tokens.extend(glued.groups())
+        else:  # 'Miller|Brooks': a rule between two words
+            tokens.extend(part for part in _BAR_BETWEEN_WORDS.split(token) if part)
+    # Specks before the house number ('I 1982 Candace Greens', 'ee 650 Bartlett').
+    while (
+        len(tokens) > 2
+        and len(tokens[0]) <= 2
+        and not _PO.match(tokens[0])
+        and _as_number(tokens[1], min_digits=2)
+    ):
+        tokens.pop(0)
+    if not tokens:
+        return text
+    if _PO.match(tokens[0]):
+        head = 1
+    else:
+        house = _as_number(tokens[0], min_digits=MIN_HOUSE_DIGITS)
+        if house is None:
+            return text
+        tokens[0], head = house, 1
+    found = _unit_at(tokens, words)
+    unit = None if found is None else found[0]
+    end = len(tokens) if found is None else found[0]
+    if found is not None:
+        unit, designator = found
+        # 'Apt 738' whose full stop the fax lost: the list writes it 'Apt.' only.
+        tokens[unit] = words.units.dotted(designator) or designator
+        number = _as_number(tokens[unit + 1], min_digits=1)
+        tokens[unit + 1] = number if number is not None else tokens[unit + 1].strip(_EDGE_QUOTES)
+        del tokens[unit + 2 :]  # specks after the unit number ('Suite 884 i')
+    else:
+        while end > head + 1 and tokens[end - 1] in _SPECKS:  # 'Jessica Glen 1'
+            end -= 1
+        del tokens[end:]
+    suffix = end - 1
+    for index in range(head, end):
+        tokens[index] = _capitalised(tokens[index])
+    if suffix > head:
+        tokens[suffix] = _repaired_suffix(tokens[suffix], words)
+    return " ".join(token for token in tokens if token)
