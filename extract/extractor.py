@@ -616,14 +616,18 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     """Text fields with a ``lexicon`` or ``vocabulary`` in the template: OCR near-misses of
     county names and of the field's usual words are repaired ('Brawn Co, HD' → 'Brown
     Co. HD'), restricted to the state another field names when the template says which.
-    Name fields are checked against the census name lists ('Lessica' → 'Jessica')."""
+    Name fields, and the names in e-mail addresses, are checked against the census name
+    lists ('Lessica' → 'Jessica', 'elizabeth.tavlor@' → 'elizabeth.taylor@')."""
     from extract.lexicon import repair_words, snap_county, state_as_written
-    from extract.names import repair_name
+    from extract.names import repair_address_names, repair_name
     from extract.streets import repair_street
 
     for spec in template.fields:
         is_name = spec.kind is FieldKind.NAME
-        if not (spec.lexicon or spec.vocabulary or is_name) or spec.name not in fields:
+        is_email = spec.kind is FieldKind.EMAIL
+        if not (spec.lexicon or spec.vocabulary or is_name or is_email):
+            continue
+        if spec.name not in fields:
             continue
         result = fields[spec.name]
         if not isinstance(result.value, str):
@@ -644,6 +648,8 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
             value = repair_street(value)
         if is_name:
             value = repair_name(value)
+        if is_email:
+            value = repair_address_names(value)
         if spec.vocabulary:
             value = repair_words(value, spec.vocabulary, state)
         if value != result.value:

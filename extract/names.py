@@ -187,3 +187,33 @@ def repair_name(text: str) -> str:
     corrected ('Jessica Ramos'); white space is single, the rest is kept as read."""
     words = [part for word in text.split() for part in _split_stops(word)]
     return " ".join(_repair_word(word) for word in _join_fragments(words))
+
+
+_LETTER_RUN = re.compile(r"[a-z]+")
+
+
+def repair_address_names(address: str) -> str:
+    """An e-mail address (normalised, lower case) with the names in its first part
+    checked like a name field's words: the parts of 'elizabeth.tavlor' or 'schroeger41'
+    are names ('elizabeth.taylor', 'schroeder41'), and an address of letters only is
+    often an initial and a surname ('kgercia' → 'kgarcia'). An address of letters only
+    that starts with a name ('alanbro', 'lisamor': a name and a piece of another) and
+    words that are known names already are kept."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    lexicon = load_names()
+    letters_only = local.isalpha()
+    if letters_only and any(lexicon.known(local[:end]) for end in range(MIN_LETTERS, len(local))):
+        return address
+
+    def repaired(found: re.Match[str]) -> str:
+        run = found.group()
+        if len(run) <= MIN_LETTERS or lexicon.known(run) or lexicon.known(run[1:]):
+            return run
+        if not letters_only:
+            return nearest_name(run) or run
+        surname = nearest_name(run[1:]) if len(run) > MIN_LETTERS + 1 else None
+        return run[0] + surname if surname else run
+
+    return _LETTER_RUN.sub(repaired, local) + "@" + domain

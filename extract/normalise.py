@@ -150,13 +150,46 @@ def normalise_email(text: str | None) -> str | None:
     # address part is seven or more bare digits.
     while len(tokens) > 1 and "@" not in tokens[0] and _PHONE_LIKE.match(tokens[0]):
         tokens.pop(0)
-    cleaned = "".join(tokens).strip(_EDGE_NOISE).lower()
+    cleaned = _joined_address(tokens).strip(_EDGE_NOISE).lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
     if not _EMAIL.match(cleaned):
         return None
     local, domain = cleaned.rsplit("@", 1)
     return f"{local}@{repair_email_domain(domain)}"
+
+
+_LAST_WORD = re.compile(r"[A-Za-z]+$")
+_NAME_BEFORE_AT = re.compile(r"^[A-Za-z]+(?=@|$)")
+MIN_GAP_WORD = 3
+"""Words either side of a gap in the name part are this long for the gap to be a '.'."""
+
+
+def _joined_address(tokens: list[str]) -> str:
+    """The pieces of an address OCR read with gaps, joined. A gap between two words of the
+    name part is a full stop too small for the fax ('shawn fleming@' → 'shawn.fleming@'),
+    unless the two make one name ('mat thew' → 'matthew'); a gap before a real TLD is one
+    too ('gmail com' → 'gmail.com'); other gaps are OCR's ('t smith', 'mail .com')."""
+    from extract.names import load_names  # names reads word lists that import this module
+
+    joined = tokens[0] if tokens else ""
+    for token in tokens[1:]:
+        gap = ""
+        if "@" in joined:
+            tld = token.strip(_EDGE_NOISE).lower()
+            if joined[-1:].isalpha() and tld in _REAL_TLDS:
+                gap = "."
+        else:
+            left, right = _LAST_WORD.search(joined), _NAME_BEFORE_AT.match(token)
+            if (
+                left is not None
+                and right is not None
+                and min(len(left.group()), len(right.group())) >= MIN_GAP_WORD
+                and not load_names().known((left.group() + right.group()).lower())
+            ):
+                gap = "."
+        joined += gap + token
+    return joined
 
 
 EMAIL_DOMAINS_FILE = Path(__file__).resolve().parent / "rules" / "email_domains.txt"

@@ -156,11 +156,13 @@ def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # t
         "applicant_full_name": FieldResult(value="Lessica Ram Os", confidence=0.95),
         "household_members[0].full_name": FieldResult(value="Penriy Scott", confidence=0.9),
         "household_members[1].full_name": FieldResult(value="Nevaeh Scott", confidence=0.9),
+        "email": FieldResult(value="jessica.ramjrez@mail.com", confidence=0.9),
     }
     _repair_from_lexicons(template, fields)
     assert fields["applicant_full_name"].value == "Jessica Ramos"
     assert fields["applicant_full_name"].confidence == LEXICON_REPAIR_CONFIDENCE
     assert fields["household_members[0].full_name"].value == "Penny Scott"
+    assert fields["email"].value == "jessica.ramirez@mail.com"
     # A name that is in no list and near none stays as read, confidence untouched.
     assert fields["household_members[1].full_name"].value == "Nevaeh Scott"
     assert fields["household_members[1].full_name"].confidence == 0.9

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.names import NAMES_PATH, TARGET_PER_MILLION, load_names, nearest_name, repair_name
+from extract.names import (
+    NAMES_PATH,
+    TARGET_PER_MILLION,
+    load_names,
+    nearest_name,
+    repair_address_names,
+    repair_name,
+)
 from faxflow.errors import ErrorCode, TemplateError
 
 
@@ -115,3 +122,21 @@ def test_duplicate_and_empty_name_lists_are_refused(tmp_path: Path) -> None:
     empty.write_text("# nothing\n", encoding="utf-8")
     with pytest.raises(TemplateError, match="holds no names"):
         load_names(empty)
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("elizabeth.tavlor@outlook.com", "elizabeth.taylor@outlook.com"),
+        ("balricia.hull@example.org", "patricia.hull@example.org"),
+        ("schroeger41@example.org", "schroeder41@example.org"),
+        ("kgercia@yahoo.com", "kgarcia@yahoo.com"),  # an initial and a surname
+        ("alanbro@mail.com", "alanbro@mail.com"),  # a name and a piece of another
+        ("lisarod@mail.com", "lisarod@mail.com"),
+        ("jsmith@mail.com", "jsmith@mail.com"),
+        ("info@clinic.org", "info@clinic.org"),
+        ("no address", "no address"),
+    ],
+)
+def test_names_in_email_addresses_are_repaired(read: str, meant: str) -> None:
+    assert repair_address_names(read) == meant

@@ -431,3 +431,21 @@ def test_a_phone_number_read_into_the_email_zone_is_left_out() -> None:
     # Digits that are the address itself stay.
     assert normalise_email("1234567@gmail.com") == "1234567@gmail.com"
     assert normalise_email("3125270625") is None
+
+
+@pytest.mark.parametrize(
+    ("read", "address"),
+    [
+        ("Shawn fleming@example.org", "shawn.fleming@example.org"),  # a lost full stop
+        ("christopher davis@gmail com", "christopher.davis@gmail.com"),  # ... and before .com
+        ("mat thew berg@example.org", "matthew.berg@example.org"),  # one name split in two
+        ("t smith@outlook.com", "tsmith@outlook.com"),  # an initial is no word
+        ("rar irez7@mail.com", "rarirez7@mail.com"),  # a word with digits is no name
+        ("Gomez sa@mail.com", "gomezsa@mail.com"),
+        ("ecooper@ example.org", "ecooper@example.org"),
+        ("ehowell@mail com", "ehowell@mail.com"),
+        ("jdoe@mail .com", "jdoe@mail.com"),
+    ],
+)
+def test_gaps_in_an_address_are_full_stops_only_between_words(read: str, address: str) -> None:
+    assert normalise_email(read) == address
