@@ -30,6 +30,7 @@ from extract import confidence as conf
 from extract.align import quarter_turns, register_locally, rotation_of, warp_to_reference
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
+from extract.lexicon import nearest_choice
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
 from extract.normalise import STRICT_KINDS, digits_in, normalise, snap_to_choices
 from extract.read import (
@@ -189,6 +190,7 @@ def _read_document(
     issues: list[Issue] = []
     images: dict[int, np.ndarray] = {}
     seen_pages: set[int] = set()
+    answers = fixed_answers(template)
     for found, meta in zip(matches, metas, strict=True):
         if found.role is not PageRole.FORM or found.key is None or found.homography is None:
             continue
@@ -202,7 +204,12 @@ def _read_document(
         aligned = register_locally(aligned, reference.image, [_field_box(s, dpi) for s in specs])
         images[meta.number] = aligned
         page_results, page_issues = read_page(
-            aligned, reference, specs, settings=settings, page_number=meta.number
+            aligned,
+            reference,
+            specs,
+            settings=settings,
+            page_number=meta.number,
+            answers=answers,
         )
         results.update(page_results)
         issues.extend(page_issues)
@@ -225,8 +232,10 @@ def read_page(
     *,
     settings: Settings,
     page_number: int,
+    answers: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, FieldResult], list[Issue]]:
-    """Read every field of one aligned page."""
+    """Read every field of one aligned page; ``answers`` gives the fixed answers of text
+    fields that take one of a few (:func:`fixed_answers`)."""
     dpi = reference.dpi
     masks = _masks_of(reference)
     level = ink_level(aligned)  # Otsu over the page: once, for both ink masks
@@ -267,7 +276,13 @@ def read_page(
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)
     for spec in [*text_specs, *comb_specs]:
         results[spec.name] = _text_field(
-            spec, readings[spec.name], aligned, split, settings=settings, page_number=page_number
+            spec,
+            readings[spec.name],
+            aligned,
+            split,
+            settings=settings,
+            page_number=page_number,
+            answers=(answers or {}).get(spec.name),
         )
     return results, issues
 
@@ -343,6 +358,7 @@ def _text_field(
     *,
     settings: Settings,
     page_number: int,
+    answers: Sequence[str] | None = None,
 ) -> FieldResult:
     dpi = settings.page_dpi
     if reading.blank:
@@ -397,6 +413,15 @@ def _text_field(
                     bbox=reading.bbox,
                     raw_text=text,
                 )
+    answered = False
+    if answers and _answer_of(value, reading.text, answers, initials=False) is None:
+        # A short fixed answer ('yr') whose 'y' crosses the rule it sits on reads as 'ye',
+        # 'mis' or nothing; without the rule it reads near enough to tell which answer
+        # (on 120 CDC pages: age_units right 98 -> 112, two answered wrongly).
+        again = reread_zone(split, spec.name, settings=settings, dpi=dpi, underline=False)
+        found = nearest_choice(again.text, answers)
+        if found is not None:
+            reading, value, answered = again, found, True
     confidences = [w.confidence for w in reading.words] or [reading.confidence]
     if value is None and spec.kind in STRICT_KINDS and reading.text.strip():
         score = conf.pattern_miss_confidence(confidences)
@@ -408,7 +433,9 @@ def _text_field(
             value=value,
             agreed=agreed,
         )
-    if is_speck_value(spec.kind, value, score):
+    if answered:
+        score = min(score, ANSWER_REREAD_CONFIDENCE)
+    elif is_speck_value(spec.kind, value, score):
         value = None  # specks in an empty zone read as 'oe', '8': blank, and doubtful
     return FieldResult(
         value=value,
@@ -578,6 +605,37 @@ def _kind_of(template: FormTemplate, name: str) -> FieldKind:
     return FieldKind.TEXT
 
 
+ANSWER_REREAD_CONFIDENCE = 0.5
+"""A fixed answer found only by reading its zone again is likely right, but a person
+should see it before it is trusted."""
+
+
+def fixed_answers(template: FormTemplate) -> dict[str, tuple[str, ...]]:
+    """Text fields whose schema property takes one of a few values (``age_units``: yr,
+    mo, day), with those values."""
+    properties = load_schema(template.record_type)["properties"]
+    found: dict[str, tuple[str, ...]] = {}
+    for spec in template.fields:
+        enum = properties.get(_base_name(spec.name), {}).get("enum")
+        if spec.kind not in CHECKBOX_KINDS and enum:
+            found[spec.name] = tuple(c for c in enum if isinstance(c, str))
+    return found
+
+
+def _answer_of(
+    value: object, raw: str | None, choices: Sequence[str], *, initials: bool = True
+) -> str | None:
+    """The fixed answer a text zone's reading gives, as assembly will snap it: a value
+    close to an answer (or, with ``initials``, starting like only one: 'mis' -> mo), or a
+    raw reading dropped as specks that is a close spelling starting right ('yt' -> yr),
+    not specks ('oe', 'a')."""
+    if isinstance(value, str):
+        return snap_to_choices(value, list(choices), initials=initials)
+    text = (raw or "").strip().lower()
+    snapped = snap_to_choices(text, list(choices), initials=False) if text else None
+    return snapped if snapped is not None and text[:1] == snapped[:1].lower() else None
+
+
 def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
     """Text zones answering a schema enum (``age_units``) take the nearest enum value.
 
@@ -592,10 +650,8 @@ def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
             continue
         choices = [c for c in enum if isinstance(c, str)]
         if result.value is None and result.raw_text:
-            raw = result.raw_text.strip().lower()
-            snapped = snap_to_choices(raw, choices, initials=False)
-            # ... a close spelling that starts right ('yt' -> yr), not specks ('oe', 'a')
-            if snapped is not None and raw[:1] == snapped[:1].lower():
+            snapped = _answer_of(None, result.raw_text, choices)
+            if snapped is not None:
                 fields[name] = result.model_copy(
                     update={"value": snapped, "confidence": min(result.confidence, 0.3)}
                 )

@@ -282,6 +282,29 @@ def ocr_distance(read: str, written: str, limit: float = float("inf")) -> float:
     return table[rows][cols]
 
 
+CHOICE_DISTANCE = 1.5
+"""How far a short reading may be from the fixed answer it is taken for ..."""
+CHOICE_MARGIN = 0.5
+"""... and how much nearer than any other answer it must be."""
+
+
+def nearest_choice(text: str, choices: Sequence[str]) -> str | None:
+    """The one of a few fixed answers (``yr``/``mo``/``day``) the OCR ``text`` of a short
+    word most likely is, by :func:`ocr_distance` of its letters ('vr', 'ye' → ``yr``), or
+    None when no answer is near enough and clearly nearest."""
+    letters = match_key(text)
+    if not letters or not choices:
+        return None
+    scored = sorted(
+        (ocr_distance(letters, match_key(c), CHOICE_DISTANCE + CHOICE_MARGIN), c) for c in choices
+    )
+    if scored[0][0] > CHOICE_DISTANCE:
+        return None
+    if len(scored) > 1 and scored[1][0] - scored[0][0] < CHOICE_MARGIN - 1e-9:
+        return None
+    return scored[0][1]
+
+
 class CountyMatch(NamedTuple):
     """The nearest county name to some OCR text."""
 

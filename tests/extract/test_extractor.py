@@ -263,6 +263,40 @@ def test_enum_text_zones_snap_their_raw_text_only_when_it_is_close(
         assert fields["age_units"].confidence <= 0.3  # still sent to a person
 
 
+def test_a_fixed_answer_the_reading_missed_is_read_again_without_its_rule(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading, split_ink
+
+    spec = next(s for s in templates[FormType.CDC_PUI_2020].fields if s.name == "age_units")
+    clean = np.full(cdc_pages[0].image.shape, 255, np.uint8)
+    x0, y0, x1, y1 = (int(v * 200 / 72) for v in spec.region)  # type: ignore[union-attr]
+    clean[y0 + 8 : y1 - 8, x0 + 10 : x0 + 40] = 0  # some ink: the zone is not blank
+    split = split_ink(clean, [spec], dpi=200)
+    first = ZoneReading("mis", 0.6, (x0, y0, x1, y1), 500, ())
+    calls: list[bool] = []
+
+    def reread(*args: object, underline: bool = True, **kwargs: object) -> ZoneReading:
+        calls.append(underline)
+        return ZoneReading(answer, 0.4, (x0, y0, x1, y1), 500, ())
+
+    monkeypatch.setattr(extractor, "reread_zone", reread)
+    answers = extractor.fixed_answers(templates[FormType.CDC_PUI_2020])
+    assert answers["age_units"] == ("yr", "mo", "day")
+    answer = "vr"  # the y's tail lost with the rule: near yr only
+    found = extractor._text_field(
+        spec, first, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
+    )
+    assert found.value == "yr" and found.confidence <= extractor.ANSWER_REREAD_CONFIDENCE
+    assert False in calls  # read again without the rule
+    answer = "oe"  # as near mo as yr: no guess
+    found = extractor._text_field(
+        spec, first, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
+    )
+    assert found.value != "yr" and found.value != "mo"
+
+
 def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
     import extract.extractor as extractor
     from extract.read import ZoneReading

@@ -16,6 +16,7 @@ from extract.lexicon import (
     COUNTIES_PATH,
     load_counties,
     match_county,
+    nearest_choice,
     ocr_distance,
     repair_words,
     snap_county,
@@ -334,3 +335,21 @@ def test_a_dotted_abbreviation_between_usual_words_gets_its_full_stop(
 ) -> None:
     vocabulary = ["County", "Co.", "Health", "Dept.", "Dept", "HD"]
     assert repair_words(text, vocabulary, "MI") == repaired
+
+
+@pytest.mark.parametrize(
+    ("read", "answer"),
+    [
+        ("yr", "yr"),
+        ("vr", "yr"),  # v for y
+        ("ye", "yr"),
+        ("Yr.", "yr"),
+        ("rno", "mo"),  # m read as rn
+        ("dav", "day"),
+        ("oe", None),  # as far from every answer
+        ("", None),
+        ("xyzzy", None),
+    ],
+)
+def test_short_readings_snap_to_the_one_near_fixed_answer(read: str, answer: str | None) -> None:
+    assert nearest_choice(read, ["yr", "mo", "day"]) == answer
