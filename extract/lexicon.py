@@ -469,11 +469,12 @@ def repair_words(
     """
     if not text:
         return text
-    parts = _SPACE_RUN.split(text)
+    vocab = Vocabulary(vocabulary)
+    parts = _SPACE_RUN.split(_tidy_phrase(text, vocab))
     words = parts[0::2]
     spaces = [*parts[1::2], ""]
-    vocab = Vocabulary(vocabulary)
     repaired = [vocab.repair(w) for w in words]
+    _repair_last_short_word(repaired, vocab)
     for index in range(len(repaired) - 1):
         # A dotted abbreviation between usual words lost its full stop to the fax
         # ('Kent Co HD'); at the end of the text ('Main St') it may be written so.
@@ -506,6 +507,60 @@ def repair_words(
         for index, (word, space) in enumerate(zip(repaired, spaces, strict=True))
         if index not in dropped
     )
+
+
+_GLUE = re.compile(r"(?<=[A-Za-z.])[_|]+(?=[A-Za-z])|(?<=[A-Za-z])_+(?=\s)")
+_JUNK_EDGES = '‘’“”`"_|\\+[]{}'
+_UNBALANCED = "()"
+
+
+def _tidy_phrase(text: str, vocab: Vocabulary) -> str:
+    """Fax debris between and around the words of a usual phrase: words glued by '_' or
+    '|' ('Co_HD'), a dotted abbreviation run into the next word ('Co.HD'), quotes,
+    brackets and bars at word edges ('Muskegon’', 'Cook]', '\\Will'), a comma or a full
+    stop after a word that the next usual word follows ('Lucas, Co.', 'Health. Dept').
+    Text without such debris comes back unchanged, white space included."""
+    read = text.split()
+    words: list[str] = []
+    for word in _GLUE.sub(" ", text).split():
+        head, dot, tail = word.partition(".")
+        if dot and tail[:1].isalpha() and vocab.contains(head + dot) and head + dot in vocab.words:
+            words.extend([head + dot, tail])  # 'Co.HD'
+        else:
+            words.append(word)
+    strip = _JUNK_EDGES + ("" if text.count("(") == text.count(")") else _UNBALANCED)
+    words = [w.strip(strip) or w for w in words]
+    for index in range(len(words) - 1):
+        word, following = words[index], words[index + 1]
+        if word[-1:] in ",." and vocab.contains(following) and len(match_key(word)) > 1:
+            core = word[:-1]
+            if word.endswith(",") or (core in vocab.words and word not in vocab.words):
+                words[index] = core  # 'Lucas, Co.' ; 'Health. Dept' but not 'Co. HD'
+    return text if words == read else " ".join(w for w in words if w)
+
+
+SHORT_SLOT_DISTANCE = 1.0
+
+
+def _repair_last_short_word(words: list[str], vocab: Vocabulary) -> None:
+    """The short word that ends a phrase after a dotted abbreviation ('Co. HB', 'Co. XD')
+    is the vocabulary's one short word nearest to it, when exactly one is within one
+    edit: where two-letter words are otherwise too ambiguous to repair, the place makes
+    them likely ('HD' after 'Co.')."""
+    if len(words) < 2 or not words[-2].endswith(".") or not vocab.contains(words[-2]):
+        return
+    last = words[-1]
+    key = match_key(last)
+    if not key or len(key) > 3 or vocab.contains(last):
+        return
+    shorts = {match_key(w): w for w in vocab.words if len(match_key(w)) <= 3}
+    shorts.pop(match_key(words[-2]), None)
+    scored = sorted((ocr_distance(key, k, SHORT_SLOT_DISTANCE + 1), w) for k, w in shorts.items())
+    if not scored or scored[0][0] > SHORT_SLOT_DISTANCE:
+        return
+    if len(scored) > 1 and scored[1][0] <= scored[0][0]:
+        return
+    words[-1] = scored[0][1]
 
 
 def _county_span(words: Sequence[str], *, start_min: int, end: int) -> int:

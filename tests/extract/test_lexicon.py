@@ -353,3 +353,25 @@ def test_a_dotted_abbreviation_between_usual_words_gets_its_full_stop(
 )
 def test_short_readings_snap_to_the_one_near_fixed_answer(read: str, answer: str | None) -> None:
     assert nearest_choice(read, ["yr", "mo", "day"]) == answer
+
+
+@pytest.mark.parametrize(
+    ("read", "state", "meant"),
+    [
+        ("Washtenaw Co_HD", "MI", "Washtenaw Co. HD"),  # words glued by a rule
+        ("Marquette Co.|HD", "MI", "Marquette Co. HD"),
+        ("Bernen Co.HD", "MI", "Berrien Co. HD"),  # a dotted word run into the next
+        ("Lucas, Co. HD", "OH", "Lucas Co. HD"),  # a speck read as a comma
+        ("Allen County, Health Dept", "IN", "Allen County Health Dept"),
+        ("Cook] Co.+ HD", "IL", "Cook Co. HD"),  # brackets and bars at word edges
+        ("Muskegon’ County Health Dept", "MI", "Muskegon County Health Dept"),
+        ("Allegan Co. HB", "MI", "Allegan Co. HD"),  # the short word after 'Co.'
+        ("Cuyahoga Co. XD", "OH", "Cuyahoga Co. HD"),
+        ("Dept. of Health", "MI", "Dept. of Health"),  # right as read
+        ("Kent County Health Dept (Public)", "MI", "Kent County Health Dept (Public)"),
+    ],
+)
+def test_debris_between_the_words_of_a_usual_phrase_is_removed(
+    read: str, state: str, meant: str
+) -> None:
+    assert repair_words(read, VOCABULARY, state) == meant
