@@ -676,7 +676,7 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     lists ('Lessica' → 'Jessica', 'elizabeth.tavlor@' → 'elizabeth.taylor@')."""
     from extract.lexicon import repair_words, snap_county, state_as_written
     from extract.names import repair_address_names, repair_name
-    from extract.streets import repair_street
+    from extract.streets import looks_like_street, repair_street
 
     for spec in template.fields:
         is_name = spec.kind is FieldKind.NAME
@@ -701,6 +701,11 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
         elif spec.lexicon == "state":
             value = state_as_written(value)
         elif spec.lexicon == "street":
+            if not looks_like_street(value):
+                fields[spec.name] = result.model_copy(
+                    update={"value": None, "confidence": min(result.confidence, 0.3)}
+                )
+                continue
             value = repair_street(value)
         if is_name:
             value = repair_name(value)

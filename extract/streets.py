@@ -128,6 +128,19 @@ def _repaired_suffix(word: str, words: StreetWords) -> str:
     return repaired if words.suffixes.contains(repaired) else word
 
 
+MIN_WORD_LETTERS = 4
+
+
+def looks_like_street(text: str) -> bool:
+    """Whether ``text`` can be a street line at all: it holds a number, a PO box or a
+    word of four or more letters ('Homeless', 'General Delivery'). Dust in an empty zone
+    reads as 'ae', 'ee eee' or 'coe': none of these."""
+    tokens = text.split()
+    if any(ch.isdigit() for ch in text) or (tokens and _PO.match(tokens[0])):
+        return True
+    return any(sum(ch.isalpha() for ch in token) >= MIN_WORD_LETTERS for token in tokens)
+
+
 def repair_street(text: str, words: StreetWords | None = None) -> str:
     """``text`` (one street line) with OCR misreadings of its parts repaired; text that
     does not start like an address comes back unchanged."""

@@ -182,6 +182,9 @@ def test_street_lines_are_repaired_by_their_parts(templates) -> None:  # type: i
     assert fields["residential_street"].confidence == LEXICON_REPAIR_CONFIDENCE
     assert fields["mailing_street"].value == "PO Box 6522"
     assert fields["mailing_street"].confidence == 0.9
+    dust = {"mailing_street": FieldResult(value="ee eee", confidence=0.4)}
+    _repair_from_lexicons(template, dust)
+    assert dust["mailing_street"].value is None and dust["mailing_street"].confidence <= 0.3
 
 
 def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:

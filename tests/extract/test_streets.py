@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.streets import load_street_words, repair_street
+from extract.streets import load_street_words, looks_like_street, repair_street
 from faxflow.errors import ErrorCode, TemplateError
 
 
@@ -97,3 +97,20 @@ def test_bad_street_word_lists_are_template_errors(
     assert caught.value.code is ErrorCode.TEMPLATE
     assert str(path) in caught.value.message
     assert problem in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("ae", False),  # dust in an empty zone
+        ("ee eee", False),
+        ("coe", False),
+        ("12 Oak St", True),
+        ("PO Box 7", True),
+        ("P.O. Box", True),
+        ("Homeless", True),
+        ("General Delivery", True),
+    ],
+)
+def test_dust_is_no_street_line(text: str, street: bool) -> None:
+    assert looks_like_street(text) is street
