@@ -375,14 +375,108 @@ def split_ink(
             key = (gap_x + gap_y, abs(cy - (zone[1] + zone[3]) / 2))
             if key < best_key:
                 best, best_key = i, key
-        if best < 0:
-            continue
-        owner[label] = best
-        x, y, w, h, area = (int(v) for v in stats[label])
-        ink[best] += area
+        if best >= 0:
+            owner[label] = best
+    _keep_phrases_together(owner, stats, zones)
+    for found in np.nonzero(owner >= 0)[0]:
+        index = int(owner[found])
+        x, y, w, h, area = (int(v) for v in stats[found])
+        ink[index] += area
         box = (x, y, x + w, y + h)
-        extents[best] = box if extents[best] is None else _union([extents[best], box])  # type: ignore[list-item]
+        extents[index] = box if extents[index] is None else _union([extents[index], box])  # type: ignore[list-item]
     return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines, page)
+
+
+PHRASE_GAP = 0.8  # glyphs closer than this share of their height belong to one phrase
+PHRASE_MAX_HEIGHT_PX = 80  # taller components (streaks, signatures) join no phrase
+
+
+def _keep_phrases_together(owner: np.ndarray, stats: np.ndarray, zones: Sequence[BBox]) -> None:
+    """Glyphs of one written phrase that fell to two zones side by side on a line go to
+    one of them (:func:`_phrase_zone`). A date written from under the label of its column
+    ('08/26/1951' starting left of the birth-date zone) must not leave its first digits
+    to the name zone before it. Glyphs are of one phrase when they share a line (their
+    heights overlap by half) and the gap between them is under :data:`PHRASE_GAP` of
+    their height."""
+    owned = np.nonzero(
+        (owner >= 0) & (stats[: owner.size, cv2.CC_STAT_HEIGHT] <= PHRASE_MAX_HEIGHT_PX)
+    )[0]
+    if owned.size < 2:
+        return
+    order = owned[np.argsort(stats[owned, cv2.CC_STAT_LEFT], kind="stable")]
+    left = stats[order, cv2.CC_STAT_LEFT].astype(np.int64)
+    top = stats[order, cv2.CC_STAT_TOP].astype(np.int64)
+    right = left + stats[order, cv2.CC_STAT_WIDTH]
+    height = stats[order, cv2.CC_STAT_HEIGHT].astype(np.int64)
+    bottom = top + height
+    parent = list(range(order.size))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    reach = right + int(PHRASE_GAP * PHRASE_MAX_HEIGHT_PX)
+    ends = np.searchsorted(left, reach, side="right")  # glyphs that may follow each one
+    for i in range(order.size):
+        window = slice(i + 1, int(ends[i]))
+        overlap = np.minimum(bottom[i], bottom[window]) - np.maximum(top[i], top[window])
+        gap = left[window] - right[i]
+        near = (overlap >= 0.5 * np.minimum(height[i], height[window])) & (
+            gap <= PHRASE_GAP * np.maximum(height[i], height[window])
+        )
+        for j in np.nonzero(near)[0] + i + 1:
+            parent[root(int(j))] = root(i)
+    phrases: dict[int, list[int]] = {}
+    for i, label in enumerate(order):
+        phrases.setdefault(root(i), []).append(int(label))
+    for members in phrases.values():
+        zones_of = {int(owner[m]) for m in members}
+        if len(zones_of) < 2 or not _side_by_side([zones[z] for z in zones_of]):
+            continue  # zones above one another part their lines by the centre rule
+        owner[members] = _phrase_zone(members, zones_of, owner, stats)
+
+
+def _side_by_side(boxes: Sequence[BBox]) -> bool:
+    """Whether zones share one line: each pair overlaps by half the lower one's height."""
+    return all(
+        min(a[3], b[3]) - max(a[1], b[1]) >= 0.5 * min(a[3] - a[1], b[3] - b[1])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+
+
+def _phrase_zone(
+    members: list[int], zones_of: set[int], owner: np.ndarray, stats: np.ndarray
+) -> int:
+    """The zone a phrase split between ``zones_of`` belongs to: the one whose other
+    writing on the phrase's line is nearest to it (none at all counts as nearest). A
+    date's first digits left in the name zone are far from the name written at the
+    zone's start and next to the rest of the date."""
+    x0 = int(stats[members, cv2.CC_STAT_LEFT].min())
+    x1 = int((stats[members, cv2.CC_STAT_LEFT] + stats[members, cv2.CC_STAT_WIDTH]).max())
+    y0 = int(stats[members, cv2.CC_STAT_TOP].min())
+    y1 = int((stats[members, cv2.CC_STAT_TOP] + stats[members, cv2.CC_STAT_HEIGHT]).max())
+    inside = np.zeros(owner.size, dtype=bool)
+    inside[members] = True
+    distance: dict[int, float] = {}
+    for zone in zones_of:
+        others = np.nonzero((owner == zone) & ~inside)[0]
+        if others.size == 0:
+            distance[zone] = 0.0
+            continue
+        left = stats[others, cv2.CC_STAT_LEFT]
+        right = left + stats[others, cv2.CC_STAT_WIDTH]
+        top = stats[others, cv2.CC_STAT_TOP]
+        bottom = top + stats[others, cv2.CC_STAT_HEIGHT]
+        on_line = (np.minimum(bottom, y1) - np.maximum(top, y0)) > 0
+        if not on_line.any():
+            distance[zone] = 0.0
+            continue
+        gaps = np.maximum(np.maximum(left - x1, x0 - right), 0)[on_line]
+        distance[zone] = float(gaps.min())
+    return min(zones_of, key=lambda zone: (distance[zone], -int(np.sum(owner[members] == zone))))
 
 
 def read_text_zones(

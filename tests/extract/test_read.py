@@ -259,3 +259,35 @@ def test_a_zero_broken_in_two_is_joined_again() -> None:
     glyphs, guesses = _rejoin_split_digits(image, halves, read_digit_cells(cells))
     assert glyphs == [(20, 41)]
     assert guesses[0] is not None and guesses[0].digit == "0"
+
+
+def _typed(image: np.ndarray, text: str, left_pt: float, baseline_pt: float) -> None:
+    from tests.extract.synthetic import font
+
+    k = 200 / 72
+    pil = Image.fromarray(image)
+    ImageDraw.Draw(pil).text(
+        (left_pt * k, baseline_pt * k), text, font=font(4, 30), fill=0, anchor="ls"
+    )
+    image[:] = np.asarray(pil)
+
+
+def test_a_phrase_written_across_two_zones_of_a_line_stays_whole() -> None:
+    name = FieldSpec(name="name", page=1, kind=FieldKind.NAME, region=(30, 100, 300, 114))
+    birth = FieldSpec(name="birth", page=1, kind=FieldKind.DATE, region=(312, 100, 420, 114))
+    page = np.full((400, 1300), 255, np.uint8)
+    _typed(page, "Teresa Chavez", 40, 112)
+    _typed(page, "05/05/1993", 288, 112)  # starts under the name zone's end
+    split = split_ink(page, [name, birth], dpi=200)
+    k = 200 / 72
+    name_extent, birth_extent = split.extents[0], split.extents[1]
+    assert name_extent is not None and birth_extent is not None
+    assert name_extent[2] < 200 * k  # only the name
+    assert birth_extent[0] < 300 * k  # the date's first digits too
+
+
+def test_zones_above_one_another_part_a_line_by_their_centres() -> None:
+    from extract.read import _side_by_side
+
+    assert _side_by_side([(0, 100, 50, 140), (60, 102, 90, 141)])
+    assert not _side_by_side([(0, 100, 50, 140), (30, 136, 90, 170)])  # stacked
