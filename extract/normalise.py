@@ -477,6 +477,8 @@ def _make_date(year: int, month: int, day: int) -> str | None:
     year = pivot_year(year)
     if year > date.today().year:  # no form reports the future: a misread digit
         year = _repair_year(year)
+        if year > date.today().year + 1:
+            return None  # and no repair makes it past: say so rather than guess
     if not 1900 <= year <= 2100:
         year = _repair_year(year)
         if not 1900 <= year <= 2100:
@@ -516,15 +518,17 @@ def _repair_part(value: int, highest: int) -> int:
 
 
 def _repair_year(year: int) -> int:
-    """A four-digit year in the future or before 1900 with misread 0s or 1 ('2820',
-    '2614', '4955'), repaired to the latest year not in the future; unchanged if none."""
+    """A four-digit year in the future or before 1900 with misread 0s or 1s ('2820',
+    '2614', '4955', '2075'), repaired to the latest year not in the future; unchanged
+    if none."""
     text = str(year)
     if len(text) != 4:
         return year
     this_year = date.today().year
-    options = [c + ("0" if c in _ZERO_LOOKALIKES else "") for c in text]
-    if text[0] in _ONE_LOOKALIKES:
-        options[0] = text[0] + "1"
+    options = [
+        c + ("0" if c in _ZERO_LOOKALIKES else "") + ("1" if c in _ONE_LOOKALIKES else "")
+        for c in text
+    ]
     candidates = {
         int("".join(choice)) for choice in itertools.product(*(sorted(set(o)) for o in options))
     }

@@ -406,9 +406,12 @@ def test_impossible_date_parts_are_repaired_from_zero_lookalikes(
 def test_a_future_year_is_repaired_only_to_a_past_one() -> None:
     from datetime import date
 
-    assert normalise_date("01/02/2100") == "2100-01-02"  # no look-alike: nothing to repair
+    # No look-alike to repair and still in the future: unreadable, not a guess.
+    assert normalise_date("01/02/2100") is None
     repaired = normalise_date("12/31/2029")
     assert repaired is not None and int(repaired[:4]) <= date.today().year
+    assert normalise_date("January 16, 2075") == "2015-01-16"  # a 1 read as 7
+    assert normalise_date("02/04/2048") == "2018-02-04"  # ... and as 4
 
 
 @pytest.mark.parametrize(
