@@ -642,13 +642,11 @@ def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
     A zone whose reading was dropped as specks ('yr' at confidence 0.25: two doubtful
     letters) gets its raw text snapped too, but only to a close spelling with the same
     first letter, and stays doubtful."""
-    properties = load_schema(template.record_type)["properties"]
+    answers = fixed_answers(template)
     for name, result in list(fields.items()):
-        spec_kind = _kind_of(template, name)
-        enum = properties.get(name, {}).get("enum")
-        if spec_kind in CHECKBOX_KINDS or not enum:
+        choices = list(answers.get(name, ()))
+        if not choices:
             continue
-        choices = [c for c in enum if isinstance(c, str)]
         if result.value is None and result.raw_text:
             snapped = _answer_of(None, result.raw_text, choices)
             if snapped is not None:
