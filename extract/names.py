@@ -33,7 +33,8 @@ MAX_LENGTH_CHANGE = 2
 MARGIN = 0.5
 """The nearest name must be this much nearer than any other, ..."""
 COMMON_RATIO = 20.0
-"""... or, at the same distance, this many times more common (ties like Jon/Jan are not)."""
+"""... or this many times more common than every name about as near ('Flizabeth' is
+Elizabeth, not the rare Lizabeth; 'Chany' is Chang or Chan: no guess)."""
 
 
 def _limit(key: str) -> float:
@@ -107,8 +108,8 @@ def nearest_name(key: str) -> str | None:
     for other_distance, other_minus_count, _ in scored[1:]:
         if other_distance - distance >= MARGIN - 1e-9:
             break
-        if other_distance > distance or -minus_count < COMMON_RATIO * -other_minus_count:
-            return None  # another name is about as near: do not guess
+        if -minus_count < COMMON_RATIO * -other_minus_count:
+            return None  # another name is about as near and not much rarer: do not guess
     return name
 
 

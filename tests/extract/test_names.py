@@ -44,6 +44,7 @@ def test_name_list_names_its_source_and_holds_common_first_names_and_surnames() 
         ("Michael X..Bass", "Michael X. Bass"),
         ("Susan L. LOpez", "Susan L. Lopez"),  # a small o read as a capital
         ("Mary Garcia-Hernandcz", "Mary Garcia-Hernandez"),  # each part of a double name
+        ("Flizabeth Thomas", "Elizabeth Thomas"),  # not the rare Lizabeth, as near
         ("Jonnson", "Jonnson"),  # a rare surname of its own, not a misread Johnson
     ],
 )
@@ -71,6 +72,7 @@ def test_a_reading_between_two_common_names_is_not_guessed() -> None:
     # 'Diag' is one letter from Diaz, Dias, Dial and Dian: none is clearly meant.
     assert nearest_name("diag") is None
     assert repair_name("Christopher Diag") == "Christopher Diag"
+    assert nearest_name("chany") is None  # Chang and Chan, about as common
 
 
 def test_corrections_are_always_common_names() -> None:
