@@ -23,10 +23,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from extract.normalise import STATES, normalise_state
 from faxflow.errors import TemplateError
+
+_T = TypeVar("_T")
 
 COUNTIES_PATH = Path(__file__).with_name("rules") / "us_counties.tsv"
 
@@ -282,6 +284,23 @@ def ocr_distance(read: str, written: str, limit: float = float("inf")) -> float:
     return table[rows][cols]
 
 
+def closest_by_ocr(
+    key: str, candidates: Mapping[str, _T], *, limit: float, margin: float
+) -> _T | None:
+    """The candidate whose key (a match key) is nearest ``key`` by :func:`ocr_distance`,
+    when that is within ``limit`` and every other key is at least ``margin`` farther
+    (with ``margin`` 0, strictly farther); None when none is clearly the one."""
+    scored = sorted(
+        ((ocr_distance(key, other, limit + margin), other) for other in candidates),
+        key=lambda row: row[0],
+    )
+    if not scored or scored[0][0] > limit:
+        return None
+    if len(scored) > 1 and scored[1][0] - scored[0][0] < max(margin - 1e-9, 1e-9):
+        return None
+    return candidates[scored[0][1]]
+
+
 CHOICE_DISTANCE = 1.5
 """How far a short reading may be from the fixed answer it is taken for ..."""
 CHOICE_MARGIN = 0.5
@@ -293,16 +312,10 @@ def nearest_choice(text: str, choices: Sequence[str]) -> str | None:
     word most likely is, by :func:`ocr_distance` of its letters ('vr', 'ye' → ``yr``), or
     None when no answer is near enough and clearly nearest."""
     letters = match_key(text)
-    if not letters or not choices:
+    if not letters:
         return None
-    scored = sorted(
-        (ocr_distance(letters, match_key(c), CHOICE_DISTANCE + CHOICE_MARGIN), c) for c in choices
-    )
-    if scored[0][0] > CHOICE_DISTANCE:
-        return None
-    if len(scored) > 1 and scored[1][0] - scored[0][0] < CHOICE_MARGIN - 1e-9:
-        return None
-    return scored[0][1]
+    keyed = {match_key(choice): choice for choice in choices}
+    return closest_by_ocr(letters, keyed, limit=CHOICE_DISTANCE, margin=CHOICE_MARGIN)
 
 
 class CountyMatch(NamedTuple):
@@ -555,12 +568,9 @@ def _repair_last_short_word(words: list[str], vocab: Vocabulary) -> None:
         return
     shorts = {match_key(w): w for w in vocab.words if len(match_key(w)) <= 3}
     shorts.pop(match_key(words[-2]), None)
-    scored = sorted((ocr_distance(key, k, SHORT_SLOT_DISTANCE + 1), w) for k, w in shorts.items())
-    if not scored or scored[0][0] > SHORT_SLOT_DISTANCE:
-        return
-    if len(scored) > 1 and scored[1][0] <= scored[0][0]:
-        return
-    words[-1] = scored[0][1]
+    found = closest_by_ocr(key, shorts, limit=SHORT_SLOT_DISTANCE, margin=0.0)
+    if found is not None:
+        words[-1] = found
 
 
 def _county_span(words: Sequence[str], *, start_min: int, end: int) -> int:

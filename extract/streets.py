@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from extract.lexicon import Vocabulary, match_key, ocr_distance, tab_rows
+from extract.lexicon import Vocabulary, closest_by_ocr, match_key, tab_rows
 from faxflow.errors import TemplateError
 
 STREET_WORDS_PATH = Path(__file__).with_name("rules") / "street_words.tsv"
@@ -27,7 +27,9 @@ MIN_HOUSE_DIGITS = 2
 MIN_UNIT_LETTERS = 3
 """Shorter words before a number ('St 5') are units only when spelled like one."""
 UNIT_DISTANCE = 0.4
-"""How far, per letter, a word before the unit number may be from its designator."""
+"""How far, per letter, a word before the unit number may be from its designator ..."""
+UNIT_MARGIN = 0.5
+"""... and how much nearer than any other designator it must be."""
 
 # Glyphs a fax turns digits into. Letters count only inside a number ('12A' is a real
 # house number), the others anywhere.
@@ -91,11 +93,8 @@ def _unit_word(word: str, words: StreetWords) -> str | None:
     key = match_key(core)
     if len(key) < MIN_UNIT_LETTERS:
         return None
-    limit = UNIT_DISTANCE * len(key)
-    scored = sorted((ocr_distance(key, match_key(unit), limit), unit) for unit in words.units.words)
-    if scored[0][0] > limit or (len(scored) > 1 and scored[1][0] - scored[0][0] < 0.5):
-        return None
-    return scored[0][1]
+    keyed = {match_key(unit): unit for unit in words.units.words}
+    return closest_by_ocr(key, keyed, limit=UNIT_DISTANCE * len(key), margin=UNIT_MARGIN)
 
 
 def _unit_at(tokens: list[str], words: StreetWords) -> tuple[int, str] | None:
@@ -170,7 +169,6 @@ def repair_street(text: str, words: StreetWords | None = None) -> str:
             return text
         tokens[0], head = house, 1
     found = _unit_at(tokens, words)
-    unit = None if found is None else found[0]
     end = len(tokens) if found is None else found[0]
     if found is not None:
         unit, designator = found
