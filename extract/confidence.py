@@ -25,6 +25,9 @@ from extract.template import FieldKind
 BLANK_CONFIDENCE = 0.97  # no new ink anywhere near the zone
 FAINT_BLANK_CONFIDENCE = 0.75  # some ink, but nothing readable
 UNREADABLE_CONFIDENCE = 0.15  # ink that OCR could not turn into a value
+WRITING_INK_PIXELS = 300
+"""New ink (pixels at 200 dpi) that is writing, not specks: a short written word has
+400-700; a zone with this much that reads as nothing is unread, not blank."""
 PATTERN_MISS_CAP = 0.3
 
 _ODD_TEXT = re.compile(r"[^\w\s.,'&#/()\-@+]")
@@ -45,10 +48,14 @@ def text_confidence(
     raw_text: str,
     value: object,
     agreed: bool = False,
+    ink_pixels: int = 0,
 ) -> float:
-    """Confidence of a text-kind field read by OCR."""
+    """Confidence of a text-kind field read by OCR; ``ink_pixels`` is the new ink in the
+    zone, which tells an empty zone with specks from writing OCR could not read."""
     if value is None:
-        return UNREADABLE_CONFIDENCE if raw_text.strip() else FAINT_BLANK_CONFIDENCE
+        if raw_text.strip() or ink_pixels >= WRITING_INK_PIXELS:
+            return UNREADABLE_CONFIDENCE
+        return FAINT_BLANK_CONFIDENCE
     evidence = ocr_evidence(word_confidences)
     if kind in STRICT_KINDS:
         # A value that fits a strict pattern is unlikely to be noise; OCR still decides

@@ -31,6 +31,7 @@ from extract.align import quarter_turns, register_locally, rotation_of, warp_to_
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
 from extract.lexicon import nearest_choice
+from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
 from extract.normalise import STRICT_KINDS, digits_in, normalise, snap_to_choices
 from extract.read import (
@@ -386,6 +387,21 @@ def _text_field(
             agreed = True
         elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
             reading, value = again, again_value
+        if value is None:
+            # Letters whose feet merge with the rule under them can hide the whole line
+            # from Tesseract ('Ingham County Health Dept' read as nothing, and read
+            # right without the rule).
+            bare = reread_zone(
+                split,
+                spec.name,
+                settings=settings,
+                dpi=dpi,
+                whitelist=_whitelist(spec),
+                underline=False,
+            )
+            bare_value = _value_of(spec.kind, bare.text)
+            if bare_value is not None:
+                reading, value = bare, bare_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         value, reading, agreed = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -432,6 +448,7 @@ def _text_field(
             raw_text=reading.text,
             value=value,
             agreed=agreed,
+            ink_pixels=reading.ink_pixels,
         )
     if answered:
         score = min(score, ANSWER_REREAD_CONFIDENCE)
@@ -540,6 +557,8 @@ def _whitelist(spec: FieldSpec) -> str | None:
 
 def _value_of(kind: FieldKind, text: str) -> Any:
     """Normal form of ``text``; for strict kinds, also of an entity found inside it."""
+    if kind is FieldKind.NAME:
+        text = without_name_debris(text)
     value = normalise(kind, text)
     if value is None and kind in ENTITY_FOR_KIND and text.strip():
         inner = find_value(kind, text)
@@ -676,6 +695,9 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     from extract.names import repair_address_names, repair_name
     from extract.streets import looks_like_street, repair_street
 
+    for spec in template.fields:  # first: other fields' repairs read the state
+        if spec.kind is FieldKind.STATE and spec.name in fields:
+            _repair_state(spec.name, fields)
     for spec in template.fields:
         is_name = spec.kind is FieldKind.NAME
         is_email = spec.kind is FieldKind.EMAIL
@@ -718,6 +740,21 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                     "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE),
                 }
             )
+
+
+def _repair_state(name: str, fields: dict[str, FieldResult]) -> None:
+    """A state field whose reading is no code or name as read ('Mlchigan', 'litinois'):
+    the state name clearly nearest by OCR distance, if any."""
+    from extract.lexicon import nearest_state
+
+    result = fields[name]
+    if result.value is not None or not result.raw_text:
+        return
+    code = nearest_state(result.raw_text)
+    if code is not None:
+        fields[name] = result.model_copy(
+            update={"value": code, "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE)}
+        )
 
 
 def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:

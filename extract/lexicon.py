@@ -616,9 +616,34 @@ def _best_county_reading(
 def state_as_written(text: str) -> str:
     """A state written as its code ('Wi', 'iL') or its name ('New Yrok'): the code in
     capitals or the name spelled right, whichever was written; other text unchanged."""
-    code = normalise_state(text)
+    code = nearest_state(text)
     if code is None:
         return text
     if sum(ch.isalnum() for ch in text) <= 3:
         return code
     return STATES[code]
+
+
+STATE_NAME_DISTANCE_PER_LETTER = 0.3
+"""How far a reading may be from a state name, per letter of the reading ('litinois' is
+Illinois at 1.3, 'Indland' Indiana at 1.4)."""
+STATE_MARGIN = 0.5
+"""How much nearer than any other state name the one taken must be."""
+_MIN_STATE_NAME_LETTERS = 4
+
+
+def nearest_state(text: str) -> str | None:
+    """The two-letter code of the state ``text`` most likely is: a code or name as
+    :func:`normalise_state` reads it, else the state name nearest by :func:`ocr_distance`
+    when near enough and clearly nearest. Two-letter readings that are no code are left
+    alone: one look-alike letter away from a code is usually also one from another ('ML'
+    is MI or MT, 'ot' OH or CT)."""
+    code = normalise_state(text)
+    if code is not None:
+        return code
+    key = match_key(text)
+    if len(key) < _MIN_STATE_NAME_LETTERS:
+        return None
+    names = {match_key(name): c for c, name in STATES.items()}
+    limit = max(1.0, STATE_NAME_DISTANCE_PER_LETTER * len(key))
+    return closest_by_ocr(key, names, limit=limit, margin=STATE_MARGIN)

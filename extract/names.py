@@ -218,3 +218,40 @@ def repair_address_names(address: str) -> str:
         return run[0] + surname if surname else run
 
     return _LETTER_RUN.sub(repaired, local) + "@" + domain
+
+
+_GLUED_MARKS = re.compile(r"^[‘’'\"“”|\[\]{}()_\-]+|[‘’\"“”|\[\]{}()_\-]+$")
+_INNER_BAR = re.compile(r"(?<=\S)\|(?=\S)")
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "del", "la", "le"})
+MIN_NAME_WORDS_LEFT = 2
+"""Lower-case debris is dropped from the edges only while this many capitalised words
+remain: a name read all in lower case ('mary smith') is left as it is."""
+
+
+def without_name_debris(text: str) -> str:
+    """A name as OCR read it (case kept), without the fax's marks glued to its words
+    ('Robert ‘Cline', 'Roy| Avila', 'Kimberly [Hansen', 'w.|Morgan') and without
+    lower-case words at its edges that are no common name ('Charles S. Noble hee',
+    'ee a Lauren Gardner', 'Christopher Avila i'): names are written with capitals, and a
+    name that small print lost the capital of ('Paul wilson') is a common one and stays."""
+    words = [_GLUED_MARKS.sub("", word) for word in _INNER_BAR.sub(" ", text).split()]
+    words = [word for word in words if word]
+    lexicon = load_names()
+
+    def debris(word: str) -> bool:
+        if not (word.isalpha() and word.islower()) or word in _PARTICLES:
+            return False
+        return lexicon.per_million.get(word, 0) < TARGET_PER_MILLION
+
+    def capitalised(rest: list[str]) -> int:  # initials ('R.') do not count
+        return sum(word[:1].isupper() and sum(ch.isalpha() for ch in word) > 1 for word in rest)
+
+    while len(words) > MIN_NAME_WORDS_LEFT and debris(words[-1]):
+        if capitalised(words[:-1]) < MIN_NAME_WORDS_LEFT:
+            break
+        words.pop()
+    while len(words) > MIN_NAME_WORDS_LEFT and debris(words[0]):
+        if capitalised(words[1:]) < MIN_NAME_WORDS_LEFT:
+            break
+        words.pop(0)
+    return " ".join(words)

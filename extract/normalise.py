@@ -153,10 +153,44 @@ def normalise_email(text: str | None) -> str | None:
     cleaned = _joined_address(tokens).strip(_EDGE_NOISE).lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    if "@" not in cleaned:
+        cleaned = _with_lost_at(_clip(text)) or cleaned
     if not _EMAIL.match(cleaned):
         return None
     local, domain = cleaned.rsplit("@", 1)
     return f"{local}@{repair_email_domain(domain)}"
+
+
+_AT_LOOKALIKES = "gGqQ©®&"
+_DOMAIN_TAIL = re.compile(r"([a-z0-9\-]+)\s*[.,]\s*([a-z]{2,})\W*$")
+
+
+def _with_lost_at(text: str) -> str | None:
+    """An address whose ``@`` OCR read as a letter ('angelasang yahoo.com',
+    'malienGoutlook. com'): the text ends with a known domain and one @-shaped glyph
+    stands just before it (the longest known domain the text ends with decides). Without
+    such a glyph, nothing tells where the name part ends."""
+    squeezed = text.strip(_EDGE_NOISE)
+    tail = _DOMAIN_TAIL.search(squeezed.lower())
+    if tail is None:
+        return None
+    known = known_email_domains()
+    run, tld = tail.group(1), tail.group(2)
+    for domain in sorted(known, key=len, reverse=True):
+        stem, _, domain_tld = domain.rpartition(".")
+        if domain_tld != tld or not run.endswith(stem) or "." in stem:
+            continue
+        before = squeezed[: tail.start(1) + len(run) - len(stem)]
+        glyph = before.rstrip()[-1:]
+        # A lower-case g or q before a gap may end the name ('doug yahoo.com').
+        attached = before[-1:] == glyph
+        if len(before.strip()) < 2 or glyph not in _AT_LOOKALIKES:
+            return None
+        if glyph in "gq" and not attached:
+            return None
+        local = re.sub(r"\s+", "", before.rstrip()[:-1]).lower()
+        return f"{local}@{domain}"
+    return None
 
 
 _LAST_WORD = re.compile(r"[A-Za-z]+$")
@@ -675,6 +709,7 @@ _LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2":
 _PREFIX_DEBRIS = re.compile(r"^((?=[0-9]*[A-Za-z|!\[\]])[A-Za-z0-9|!\[\]]{1,3})[.,](?=\d{4,}$)")
 _ID_SEPARATORS = re.compile(r"(?<=[A-Za-z0-9])[\s.:;,_\-]+(?=[A-Za-z0-9])")
 _MAX_PREFIX = 3
+_DOUBLED_I = re.compile(r"^([A-Za-z])[1l|]I(?=\d)")
 
 
 def normalise_identifier(text: str | None) -> str | None:
@@ -743,6 +778,10 @@ def _fix_id_segment(segment: str, *, first: bool, last: bool) -> str:
         state = _state_code(segment)
         if state is not None and not _is_ascii_alnum(segment):
             return state
+    if first:
+        # One I read twice, as a one and an I ('M1I163173111' for MI163173111): a digit
+        # between a letter and an I is no digit of the number.
+        segment = _DOUBLED_I.sub(r"\1I", segment)
     if not _is_ascii_alnum(segment):
         return segment
     for size in range(1, min(_MAX_PREFIX, len(segment) - 1) + 1):

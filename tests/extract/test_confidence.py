@@ -39,3 +39,13 @@ def test_odd_characters_lower_text_confidence() -> None:
 def test_blank_zones() -> None:
     assert blank_confidence(0, 30) == BLANK_CONFIDENCE
     assert blank_confidence(25, 30) < blank_confidence(5, 30) < BLANK_CONFIDENCE
+
+
+def test_a_line_of_ink_that_reads_as_nothing_is_unread_not_blank() -> None:
+    specks = text_confidence(
+        FieldKind.TEXT, word_confidences=[0.0], raw_text="", value=None, ink_pixels=60
+    )
+    writing = text_confidence(
+        FieldKind.TEXT, word_confidences=[0.0], raw_text="", value=None, ink_pixels=2400
+    )
+    assert writing < 0.2 < specks

@@ -147,6 +147,27 @@ def test_lexicons_repair_counties_and_usual_words_in_the_named_state(templates) 
     assert fields["interviewer_affiliation"].confidence == 0.9
 
 
+def test_a_state_read_as_no_state_is_taken_for_the_nearest_name_first(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.CDC_PUI_2020]
+    fields = {
+        "state_of_residence": FieldResult(value=None, confidence=0.9, raw_text="Ohlo"),
+        "county_of_residence": FieldResult(value="Frankhn", confidence=0.95),
+        "reporting_jurisdiction": FieldResult(value="litinois", confidence=0.9),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["state_of_residence"].value == "OH"
+    assert fields["state_of_residence"].confidence == LEXICON_REPAIR_CONFIDENCE
+    # The county is snapped within the repaired state (Franklin, Ohio).
+    assert fields["county_of_residence"].value == "Franklin"
+    assert fields["reporting_jurisdiction"].value == "Illinois"
+    unreadable = {"state_of_residence": FieldResult(value=None, confidence=0.1, raw_text="us")}
+    _repair_from_lexicons(template, unreadable)
+    assert unreadable["state_of_residence"].value is None
+
+
 def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]
     from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
     from faxflow.model import FieldResult
@@ -298,6 +319,39 @@ def test_a_fixed_answer_the_reading_missed_is_read_again_without_its_rule(
         spec, first, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
     )
     assert found.value != "yr" and found.value != "mo"
+
+
+def test_a_line_tesseract_cannot_see_on_its_rule_is_read_without_the_rule(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading, split_ink
+
+    spec = next(
+        s for s in templates[FormType.CDC_PUI_2020].fields if s.name == "interviewer_affiliation"
+    )
+    clean = np.full(cdc_pages[0].image.shape, 255, np.uint8)
+    x0, y0, x1, y1 = (int(v * 200 / 72) for v in spec.region)  # type: ignore[union-attr]
+    clean[y0 + 8 : y1 - 8, x0 + 10 : x0 + 200] = 0  # ink enough for a written line
+    split = split_ink(clean, [spec], dpi=200)
+    nothing = ZoneReading("", 0.0, (x0, y0, x1, y1), 2400, ())
+    calls: list[bool] = []
+
+    def reread(*args: object, underline: bool = True, **kwargs: object) -> ZoneReading:
+        calls.append(underline)
+        text = bare if not underline else ""
+        return ZoneReading(text, 0.77, (x0, y0, x1, y1), 2400, ())
+
+    monkeypatch.setattr(extractor, "reread_zone", reread)
+    bare = "Ingham County Health Dept"
+    found = extractor._text_field(spec, nothing, clean, split, settings=settings, page_number=1)
+    assert found.value == "Ingham County Health Dept"
+    assert calls == [True, False]  # with the rule first, as the page was read
+    calls.clear()
+    bare = ""  # nothing without the rule either: no value, and a line's worth of ink
+    found = extractor._text_field(spec, nothing, clean, split, settings=settings, page_number=1)
+    assert found.value is None and calls == [True, False]
+    assert found.confidence <= 0.15  # unread, not blank: a person looks
 
 
 def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]

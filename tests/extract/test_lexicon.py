@@ -17,6 +17,7 @@ from extract.lexicon import (
     load_counties,
     match_county,
     nearest_choice,
+    nearest_state,
     ocr_distance,
     repair_words,
     snap_county,
@@ -309,6 +310,20 @@ def test_a_state_lexicon_keeps_code_or_name_as_written() -> None:
     assert state_as_written("New Yrok") == "New York"
     assert state_as_written("Michigan") == "Michigan"
     assert state_as_written("Lake County") == "Lake County"  # no state: unchanged
+
+
+def test_a_misread_state_name_is_taken_for_the_clearly_nearest_state() -> None:
+    # OCR of faxed 'Illinois' and 'Indiana' that difflib's 0.8 ratio missed.
+    assert nearest_state("litinois") == "IL"
+    assert nearest_state("Indland") == "IN"
+    assert state_as_written("litinois") == "Illinois"
+    assert nearest_state("Mlchigan") == "MI"
+    # Two letters one look-alike from two codes ('ot': OH or CT) are no guess ...
+    assert nearest_state("ot") is None
+    assert nearest_state("ML") is None
+    # ... nor is a word near no state name, or too far from the nearest.
+    assert nearest_state("Lake") is None
+    assert nearest_state("Thinois") is None
 
 
 def test_plural_and_singular_of_a_vocabulary_word_stay_as_written() -> None:

@@ -16,6 +16,7 @@ from extract.names import (
     nearest_name,
     repair_address_names,
     repair_name,
+    without_name_debris,
 )
 from faxflow.errors import ErrorCode, TemplateError
 
@@ -142,3 +143,27 @@ def test_duplicate_and_empty_name_lists_are_refused(tmp_path: Path) -> None:
 )
 def test_names_in_email_addresses_are_repaired(read: str, meant: str) -> None:
     assert repair_address_names(read) == meant
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        ("Robert ‘Cline", "Robert Cline"),  # a fax mark glued to a word
+        ("Roy| Avila", "Roy Avila"),
+        ("Kimberly [Hansen", "Kimberly Hansen"),
+        ("Beverly w.|Morgan", "Beverly w. Morgan"),
+        ("“Jasmin -Sweeney", "Jasmin Sweeney"),
+        ("ee a Lauren Gardner", "Lauren Gardner"),  # lower-case debris at the edges
+        ("Christopher Avila i", "Christopher Avila"),
+        ("Kenneth Maddox eons", "Kenneth Maddox"),
+        # Kept: a common name read in lower case, particles, names read all in lower case,
+        # and a single capitalised word with its neighbour (too little to tell).
+        ("Tyler I. wilson", "Tyler I. wilson"),
+        ("Maria de la Cruz", "Maria de la Cruz"),
+        ("mary ann smith", "mary ann smith"),
+        ("Padilla pase", "Padilla pase"),
+        ("Mary-Jane O'Neil", "Mary-Jane O'Neil"),
+    ],
+)
+def test_marks_and_lower_case_debris_around_name_words_go(read: str, name: str) -> None:
+    assert without_name_debris(read) == name

@@ -204,6 +204,9 @@ def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text:
         ("QH-20-26192", "OH-20-26192"),  # Q for O
         ("1L.913027447", "IL913027447"),  # a point left between prefix and digits
         ("12.345678", "12.345678"),  # a number with a point is left as written
+        ("M1I163173111", "MI163173111"),  # one I read as '1I'
+        ("W1I999438228", "WI999438228"),
+        ("MI1244289264", "MI1244289264"),  # an I then a one: both may be written
     ],
 )
 def test_identifier_misreads_are_repaired(read: str, truth: str) -> None:
@@ -451,4 +454,23 @@ def test_a_phone_number_read_into_the_email_zone_is_left_out() -> None:
     ],
 )
 def test_gaps_in_an_address_are_full_stops_only_between_words(read: str, address: str) -> None:
+    assert normalise_email(read) == address
+
+
+@pytest.mark.parametrize(
+    ("read", "address"),
+    [
+        ("malienGoutlook. com", "malien@outlook.com"),  # the @ read as a G
+        ("tomqexample.org", "tom@example.org"),
+        ("ann©gmail.com", "ann@gmail.com"),
+        # No @-shaped glyph, or a g that may end the name: no guess.
+        ("doug yahoo.com", None),
+        ("johngmail.com", None),
+        ("Stanley44ityahoo com", None),
+        ("gmail.com", None),
+    ],
+)
+def test_an_at_sign_read_as_a_letter_before_a_known_domain_is_given_back(
+    read: str, address: str | None
+) -> None:
     assert normalise_email(read) == address
