@@ -238,6 +238,11 @@ def test_one_or_two_doubtful_characters_in_a_text_zone_are_noise() -> None:
     assert not is_speck_value(FieldKind.NAME, "Ed", 0.9)  # a short name read clearly
     assert not is_speck_value(FieldKind.TEXT, "Oak", 0.1)
     assert not is_speck_value(FieldKind.INTEGER, 8, 0.1)  # an age of 8 is a value
+    # An ID zone under another line: its strokes read as letters without a digit.
+    assert is_speck_value(FieldKind.IDENTIFIER, "KCHD", 0.2)
+    assert is_speck_value(FieldKind.IDENTIFIER, "96", 0.0)
+    assert not is_speck_value(FieldKind.IDENTIFIER, "OH-20-272))", 0.0)  # a misread ID
+    assert not is_speck_value(FieldKind.IDENTIFIER, "ABCD", 0.9)  # read clearly
 
 
 @pytest.mark.parametrize(
@@ -352,6 +357,65 @@ def test_a_line_tesseract_cannot_see_on_its_rule_is_read_without_the_rule(
     found = extractor._text_field(spec, nothing, clean, split, settings=settings, page_number=1)
     assert found.value is None and calls == [True, False]
     assert found.confidence <= 0.15  # unread, not blank: a person looks
+
+
+def test_copies_of_an_id_are_decided_by_a_vote_of_their_readings(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading, split_ink
+    from faxflow.model import FieldResult, OcrWord
+
+    template = templates[FormType.CDC_PUI_2020]
+    specs = [s for s in template.fields if s.name in ("cdc_ncov_id", "cdc_ncov_id#2")]
+    clean = np.full(cdc_pages[0].image.shape, 255, np.uint8)
+    for spec in specs:
+        x0, y0, _x1, y1 = (int(v * 200 / 72) for v in spec.region)  # type: ignore[union-attr]
+        clean[y0 + 8 : y1 - 8, x0 + 10 : x0 + 120] = 0
+    split = split_ink(clean, specs, dpi=200)
+    readings: dict[tuple[str, bool], tuple[str, float]] = {}
+
+    def reread(_split: object, name: str, *, underline: bool = True, **_: object) -> ZoneReading:
+        text, confidence = readings[(name, underline)]
+        word = OcrWord(text, confidence, (0, 0, 10, 10), (1, 1, 1))
+        return ZoneReading(text, confidence, (0, 0, 10, 10), 900, (word,), "zone")
+
+    monkeypatch.setattr(extractor, "reread_zone", reread)
+
+    def vote() -> tuple[dict[str, FieldResult], list[object]]:
+        results = {
+            "cdc_ncov_id": FieldResult(value="MI1244289264", confidence=0.8),
+            "cdc_ncov_id#2": FieldResult(value="MI244289264", confidence=0.7),
+        }
+        issues = extractor._vote_on_copies(specs, split, results, settings=settings)
+        return results, list(issues)
+
+    # Four readings, one with IL read as '11': one candidate, spelled with its letters.
+    readings.update(
+        {
+            ("cdc_ncov_id", True): ("11679429502", 0.8),
+            ("cdc_ncov_id", False): ("IL679429502", 0.7),
+            ("cdc_ncov_id#2", True): ("IL679429502", 0.9),
+            ("cdc_ncov_id#2", False): ("IL679429502", 0.8),
+        }
+    )
+    results, issues = vote()
+    assert results["cdc_ncov_id"].value == "IL679429502"
+    assert results["cdc_ncov_id"].confidence > 0.9 and not issues
+    assert results["cdc_ncov_id#2"].value is None  # decided here, not again at assembly
+    # Two of four agree: that value, in doubt, and the disagreement reported.
+    readings.update(
+        {
+            ("cdc_ncov_id", True): ("MI244289264", 0.6),
+            ("cdc_ncov_id", False): ("MI244289204", 0.9),
+            ("cdc_ncov_id#2", True): ("MI244289264", 0.7),
+            ("cdc_ncov_id#2", False): ("KCHD", 0.2),  # a speck: no vote
+        }
+    )
+    results, issues = vote()
+    assert results["cdc_ncov_id"].value == "MI244289264"
+    assert results["cdc_ncov_id"].confidence <= extractor.VOTE_DOUBT_CONFIDENCE
+    assert [issue.code for issue in issues] == ["field_disagreement"]  # type: ignore[attr-defined]
 
 
 def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
