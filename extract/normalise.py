@@ -445,6 +445,7 @@ def normalise_integer(text: str | None) -> int | None:
     return None
 
 
+_THOUSANDS = re.compile(r"(?<=\d)\s*[,;:]+\s*(?=\d{3}(?:\D|$))")
 _MONEY = re.compile(r"-?\d{1,3}(?:[, ]\d{3})+(?:\.\d{1,2})?|-?\d+(?:\.\d{1,2})?")
 
 
@@ -457,6 +458,8 @@ def normalise_money(text: str | None) -> float | None:
     raw = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)", "0", raw)
     raw = re.sub(r"(?<=\d)[lI|]|[lI|](?=\d)", "1", raw)
     raw = raw.replace("$", "").replace(" .", ".").replace(". ", ".")
+    # A thousands comma a fax turned into ';', ':' or ', ' ('1;:760.00', '1, 834').
+    raw = _THOUSANDS.sub(",", raw)
     found = _MONEY.search(raw)
     if found is None:
         return None

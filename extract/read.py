@@ -252,12 +252,18 @@ def _union(boxes: Sequence[BBox]) -> BBox:
 
 def join_words(words: Sequence[OcrWord]) -> str:
     """Words in reading order: rows by vertical overlap, then left to right. Words without
-    a letter or digit (rule debris read as ``—`` or ``_``) are left out."""
+    a letter or digit (rule debris read as ``—`` or ``_``) are left out. Words Tesseract
+    put on one line stay in one row: a word whose box took in a speck below it ('Box'
+    of 'PO Box 7962', twice as tall as its neighbours) has its centre off their row."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
     for word in ordered:
         centre = (word.bbox[1] + word.bbox[3]) / 2
+        same_line = [row for row in rows if any(w.line_key == word.line_key for w in row)]
+        if same_line:
+            same_line[0].append(word)
+            continue
         if rows:
             last = rows[-1]
             top = min(w.bbox[1] for w in last)

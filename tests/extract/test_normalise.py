@@ -115,6 +115,9 @@ def test_simple_kinds(function, text: str, expected: object) -> None:  # type: i
         ("$ 1 250.00", 1250.0),
         ("12.5", 12.5),
         ("none", None),
+        ("1;:760.00", 1760.0),  # a thousands comma the fax turned into ';:'
+        ("1, 834", 1834.0),
+        ("5, 00", 5.0),  # two digits after it: no thousands
     ],
 )
 def test_money(text: str, expected: float | None) -> None:

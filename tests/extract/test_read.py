@@ -154,6 +154,20 @@ def test_rows_rejoin_words_that_sparse_text_mode_split() -> None:
     assert _join_row([word("Apt.", 0, 40), word("011", 43, 73)]) == "Apt. 011"
 
 
+def test_words_tesseract_read_as_one_line_stay_in_one_row() -> None:
+    from extract.read import join_words
+    from faxflow.model import OcrWord
+
+    # 'Box' took in a speck below it: its box is twice as tall, its centre off the row.
+    po = OcrWord("PO", 0.9, (144, 1036, 184, 1060), (6, 1, 1))
+    box = OcrWord("Box", 0.9, (195, 1036, 254, 1087), (6, 1, 1))
+    number = OcrWord("7962", 0.9, (268, 1036, 344, 1061), (6, 1, 1))
+    assert join_words([po, box, number]) == "PO Box 7962"
+    # Tesseract's second line is a second row, below the first.
+    below = OcrWord("Apt", 0.9, (144, 1090, 200, 1112), (6, 1, 2))
+    assert join_words([below, number, po]) == "PO 7962 Apt"
+
+
 def test_comb_vote_agreement_is_surer_than_either_reader() -> None:
     from extract.digits import DigitGuess
     from extract.read import _comb_vote
