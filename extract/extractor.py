@@ -522,6 +522,8 @@ def _text_field(
         found = nearest_choice(again.text, answers)
         if found is not None:
             reading, value, answered = again, found, True
+        elif (found := nearest_choice(reading.text, answers)) is not None:
+            value, answered = found, True  # the rule-free reading saw less ('xr', 'nr')
     confidences = [w.confidence for w in reading.words] or [reading.confidence]
     if value is None and spec.kind in STRICT_KINDS and reading.text.strip():
         score = conf.pattern_miss_confidence(confidences)
@@ -537,7 +539,12 @@ def _text_field(
     if answered:
         score = min(score, ANSWER_REREAD_CONFIDENCE)
     elif is_speck_value(spec.kind, value, score):
-        value = None  # specks in an empty zone read as 'oe', '8': blank, and doubtful
+        # Specks in an empty zone read as 'oe', '8': blank, and doubtful. Two doubtful
+        # letters clearly nearest one fixed answer ('xr', 'Yf' for yr) are that answer.
+        near = nearest_choice(reading.text, answers) if answers else None
+        value = near
+        if near is not None:
+            score = min(score, ANSWER_REREAD_CONFIDENCE)
     return FieldResult(
         value=value,
         confidence=score,

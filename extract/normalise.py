@@ -415,6 +415,9 @@ def ocr_edit_cost(read: str, truth: str, *, plain_cost: float = 1.0) -> float:
 def normalise_phone(text: str | None) -> str | None:
     """Ten digits; a leading US country code 1 is dropped."""
     digits = digits_in(text)
+    if len(digits) not in (10, 11):
+        # A 7 read as '/' ('(312) 9/2-4007'), when that makes the number whole.
+        digits = digits_in(_SLASH_SEVEN.sub("7", _clip(text)))
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits if len(digits) == 10 else None
@@ -712,6 +715,8 @@ _LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2":
 _PREFIX_DEBRIS = re.compile(r"^((?=[0-9]*[A-Za-z|!\[\]])[A-Za-z0-9|!\[\]]{1,3})[.,](?=\d{4,}$)")
 _ID_SEPARATORS = re.compile(r"(?<=[A-Za-z0-9])[\s.:;,_\-]+(?=[A-Za-z0-9])")
 _MAX_PREFIX = 3
+_LETTER_START = re.compile(r"^[A-Za-z]{1,3}[0-9|!\[\]]")
+_SLASH_SEVEN = re.compile(r"(?<=\d)/ ?(?=\d)")
 _DOUBLED_I = re.compile(r"^([A-Za-z])[1l|]I(?=\d)")
 
 
@@ -733,6 +738,10 @@ def normalise_identifier(text: str | None) -> str | None:
     cleaned = _settled_text(text)
     if cleaned is None:
         return None
+    if _LETTER_START.match(cleaned):
+        # A 7 read as '/' in the digits of a lettered ID ('IN2/8922161-07'); a slash
+        # has no place there, while a number-only ID may be written '2020/0042'.
+        cleaned = _SLASH_SEVEN.sub("7", cleaned)
     tokens = cleaned.split(" ")
     if any(_is_word(token) for token in tokens):
         return cleaned

@@ -38,8 +38,9 @@ _DIGIT_LETTERS = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0", "S": "5"
 _LETTER_SYMBOLS = str.maketrans({"!": "l", "|": "l"})  # in a word: 'Knol!', 'Vil|age'
 _INNER_SEPARATORS = re.compile(r"(?<=\d)[.,](?=\d)|(?<=\d)[.,]$")
 _GLUED_UNIT = re.compile(r"^([A-Za-z]{2,6}[.,:]?)[-_|:]+(\S*\d\S*)$")  # 'Suite-711', 'Api_395'
-_BAR_BETWEEN_WORDS = re.compile(r"(?<=[a-z])\|(?=[A-Z])")
+_BAR_BETWEEN_WORDS = re.compile(r"(?<=[a-z])[|‘’'`\"“”](?=[A-Z])")
 _SPECKS = frozenset("1il|!.,'")  # what a speck on its own reads as
+_QUOTE_BEFORE_STOP = re.compile(r"(?<=[A-Za-z])[‘’'`]+(?=\.)")
 _EDGE_QUOTES = "‘’'`\"“”„«»°"
 _PO = re.compile(r"^P\.?\s?O\.?$", re.IGNORECASE)
 
@@ -146,10 +147,11 @@ def repair_street(text: str, words: StreetWords | None = None) -> str:
     words = words or load_street_words()
     tokens: list[str] = []
     for token in text.split():
+        token = _QUOTE_BEFORE_STOP.sub("", token)  # 'Apt’. 578'
         glued = _GLUED_UNIT.match(token)
         if glued:
             tokens.extend(glued.groups())
-        else:  # 'Miller|Brooks': a rule between two words
+        else:  # 'Miller|Brooks', 'Harbor’Suite': a rule or a speck between two words
             tokens.extend(part for part in _BAR_BETWEEN_WORDS.split(token) if part)
     # Specks before the house number ('I 1982 Candace Greens', 'ee 650 Bartlett').
     while (

@@ -324,6 +324,18 @@ def test_a_fixed_answer_the_reading_missed_is_read_again_without_its_rule(
         spec, first, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
     )
     assert found.value != "yr" and found.value != "mo"
+    answer = ""  # nothing without the rule: the first reading, if near one answer, decides
+    for text in ("nr", "xr"):  # 'xr' even though two doubtful letters are taken for specks
+        near = ZoneReading(text, 0.2, (x0, y0, x1, y1), 500, ())
+        found = extractor._text_field(
+            spec, near, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
+        )
+        assert found.value == "yr" and found.confidence <= extractor.ANSWER_REREAD_CONFIDENCE
+    specks = ZoneReading("oe", 0.2, (x0, y0, x1, y1), 500, ())
+    found = extractor._text_field(
+        spec, specks, clean, split, settings=settings, page_number=1, answers=answers["age_units"]
+    )
+    assert found.value is None
 
 
 def test_a_line_tesseract_cannot_see_on_its_rule_is_read_without_the_rule(

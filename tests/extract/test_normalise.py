@@ -210,6 +210,9 @@ def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text:
         ("M1I163173111", "MI163173111"),  # one I read as '1I'
         ("W1I999438228", "WI999438228"),
         ("MI1244289264", "MI1244289264"),  # an I then a one: both may be written
+        ("IN2/8922161-07", "IN278922161-07"),  # a 7 read as '/' in a lettered ID
+        ("Ml435/62/ 78-19", "MI435762778-19"),
+        ("2020/0042", "2020/0042"),  # a number-only ID may hold a slash
     ],
 )
 def test_identifier_misreads_are_repaired(read: str, truth: str) -> None:
@@ -477,3 +480,9 @@ def test_an_at_sign_read_as_a_letter_before_a_known_domain_is_given_back(
     read: str, address: str | None
 ) -> None:
     assert normalise_email(read) == address
+
+
+def test_a_seven_read_as_a_slash_completes_a_phone_number() -> None:
+    assert normalise_phone("(312) 9/2-4007") == "3129724007"
+    assert normalise_phone("312/555/1234") == "3125551234"  # slashes as separators
+    assert normalise_phone("9/2-4007") is None

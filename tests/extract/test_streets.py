@@ -34,6 +34,8 @@ from faxflow.errors import ErrorCode, TemplateError
         ("317 Ford Mountains Apt. 079°", "317 Ford Mountains Apt. 079"),
         ("684 ‘Campbell Rue Apt. 907", "684 Campbell Rue Apt. 907"),
         ("7111 Miller|Brooks", "7111 Miller Brooks"),
+        ("8726 Collins Harbor’Suite 039", "8726 Collins Harbor Suite 039"),
+        ("18619 Brown Avenue Apt’. 578", "18619 Brown Avenue Apt. 578"),
     ],
 )
 def test_misread_street_lines_are_repaired(read: str, meant: str) -> None:
@@ -55,6 +57,7 @@ def test_misread_street_lines_are_repaired(read: str, meant: str) -> None:
         "PO Box 1022",
         "P.O. Box 77",
         "PO 5408 Box",  # words in an odd order are not specks
+        "12 O'Brien Street",  # an apostrophe of a name stays
         "same as above",  # not an address: left as written
         "Homeless",
     ],
