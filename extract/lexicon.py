@@ -401,6 +401,9 @@ def _restyle(replacement: str, original: str) -> str:
     return replacement
 
 
+_CASELESS_SHAPES = frozenset("cosuvwxz")
+
+
 class Vocabulary:
     """The words free text is expected to hold (repair_words, repair_street)."""
 
@@ -421,6 +424,21 @@ class Vocabulary:
             return None
         return lead + core + "." + trail
 
+    def _case_of(self, core: str) -> str:
+        """``core`` (a vocabulary word but for case) as the vocabulary writes it, when the
+        letters whose case differs look alike in both cases ('county', 'CO' are County,
+        Co: small print shows c, o, s, w the same size); otherwise as read ('pUBLIC')."""
+        for known in self.words:
+            if known.rstrip(".") == core:
+                return core
+        for known in self.words:
+            bare = known.rstrip(".")
+            if bare.lower() == core.lower() and all(
+                a == b or a.lower() in _CASELESS_SHAPES for a, b in zip(core, bare, strict=True)
+            ):
+                return bare
+        return core
+
     def repair(self, word: str) -> str:
         """``word`` corrected to a vocabulary word, or unchanged when none is near enough."""
         if word in self.words:
@@ -430,7 +448,9 @@ class Vocabulary:
             return fixed
         lead, core, trail = _split_edges(word)
         key = match_key(core)
-        if not key or key in self.keys:
+        if key in self.keys:
+            return lead + self._case_of(core) + trail
+        if not key:
             return word
         if (key.endswith("s") and key[:-1] in self.keys) or key + "s" in self.keys:
             return word  # the plural or singular of a vocabulary word ('Parkways', 'Garden')

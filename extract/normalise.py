@@ -150,8 +150,14 @@ def normalise_email(text: str | None) -> str | None:
     # address part is seven or more bare digits.
     while len(tokens) > 1 and "@" not in tokens[0] and _PHONE_LIKE.match(tokens[0]):
         tokens.pop(0)
-    cleaned = _joined_address(tokens).strip(_EDGE_NOISE).lower()
+    joined = _joined_address(tokens).strip(_EDGE_NOISE)
+    # One letter read twice, small then capital ('jJamessal'): written doubled, both
+    # would be read alike ('jjones'), and a name starts capital then small ('Aaron').
+    if len(joined) > 2 and joined[0].islower() and joined[1] == joined[0].upper():
+        joined = joined[1:]
+    cleaned = joined.lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
+    cleaned = re.sub(r"(?<=[a-z0-9])\(a(?=[a-z])", "@", cleaned) if "@" not in cleaned else cleaned
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
     if "@" not in cleaned:
         cleaned = _with_lost_at(_clip(text)) or cleaned
@@ -692,9 +698,9 @@ def normalise_state(text: str | None) -> str | None:
         return None
     squeezed = re.sub(r"[^A-Za-z0-9|]", "", cleaned)
     if len(squeezed) == 2:
-        code = squeezed.translate(_CODE_LOOKALIKES).upper()
-        if code in STATES:
-            return code
+        for code in (squeezed.upper(), squeezed.translate(_CODE_LOOKALIKES).upper()):
+            if code in STATES:  # 'il' is IL, though 'l' alone may be an I ('Ml')
+                return code
     name = re.sub(r"[^a-z. ]", "", cleaned.lower()).strip(" .")
     name = _SPACE.sub(" ", name)
     if name in _STATE_BY_NAME:

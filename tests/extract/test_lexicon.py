@@ -307,6 +307,7 @@ def test_abbreviation_whose_full_stop_became_a_comma_is_repaired() -> None:
 def test_a_state_lexicon_keeps_code_or_name_as_written() -> None:
     assert state_as_written("Wi") == "WI"
     assert state_as_written("iL") == "IL"
+    assert state_as_written("il") == "IL"  # not 'II' from the l-for-I look-alike
     assert state_as_written("New Yrok") == "New York"
     assert state_as_written("Michigan") == "Michigan"
     assert state_as_written("Lake County") == "Lake County"  # no state: unchanged
@@ -390,3 +391,13 @@ def test_debris_between_the_words_of_a_usual_phrase_is_removed(
     read: str, state: str, meant: str
 ) -> None:
     assert repair_words(read, VOCABULARY, state) == meant
+
+
+def test_usual_words_read_in_the_wrong_case_get_the_vocabulary_spelling() -> None:
+    vocabulary = ["County", "Co.", "Health", "Dept", "HD"]
+    # c, o, s, w look the same small and capital: small print loses the difference.
+    assert repair_words("Lake county Health Dept", vocabulary) == "Lake County Health Dept"
+    assert repair_words("Wayne CO. HD", vocabulary) == "Wayne Co. HD"
+    assert repair_words("Isabella co. HD", vocabulary) == "Isabella Co. HD"
+    # Other letters show their case: as written.
+    assert repair_words("Lake County hEALTH Dept", vocabulary) == "Lake County hEALTH Dept"

@@ -486,3 +486,16 @@ def test_a_seven_read_as_a_slash_completes_a_phone_number() -> None:
     assert normalise_phone("(312) 9/2-4007") == "3129724007"
     assert normalise_phone("312/555/1234") == "3125551234"  # slashes as separators
     assert normalise_phone("9/2-4007") is None
+
+
+@pytest.mark.parametrize(
+    ("read", "address"),
+    [
+        ("jJamessal@gmail.com", "jamessal@gmail.com"),  # one letter read twice
+        ("jjones@gmail.com", "jjones@gmail.com"),  # written twice: read alike
+        ("Aaron@gmail.com", "aaron@gmail.com"),  # a name's capital then small
+        ("cdiaz(aexample.org", "cdiaz@example.org"),  # '(a' for '@'
+    ],
+)
+def test_an_address_keeps_its_letters_and_gets_its_at_sign(read: str, address: str) -> None:
+    assert normalise_email(read) == address
