@@ -172,10 +172,11 @@ _DOMAIN_TAIL = re.compile(r"([a-z0-9\-]+)\s*[.,]\s*([a-z]{2,})\W*$")
 
 
 def _with_lost_at(text: str) -> str | None:
-    """An address whose ``@`` OCR read as a letter ('angelasang yahoo.com',
-    'malienGoutlook. com'): the text ends with a known domain and one @-shaped glyph
+    """An address whose ``@`` OCR read as a letter ('malienGoutlook. com',
+    'Oliver68Gexample.org'): the text ends with a known domain and one @-shaped glyph
     stands just before it (the longest known domain the text ends with decides). Without
-    such a glyph, nothing tells where the name part ends."""
+    such a glyph, nothing tells where the name part ends ('angelasang yahoo.com' is
+    angelasan@ or angelasang@)."""
     squeezed = text.strip(_EDGE_NOISE)
     tail = _DOMAIN_TAIL.search(squeezed.lower())
     if tail is None:
