@@ -429,9 +429,6 @@ class Vocabulary:
         letters whose case differs look alike in both cases ('county', 'CO' are County,
         Co: small print shows c, o, s, w the same size); otherwise as read ('pUBLIC')."""
         for known in self.words:
-            if known.rstrip(".") == core:
-                return core
-        for known in self.words:
             bare = known.rstrip(".")
             if bare.lower() == core.lower() and all(
                 a == b or a.lower() in _CASELESS_SHAPES for a, b in zip(core, bare, strict=True)
@@ -664,6 +661,8 @@ def nearest_state(text: str) -> str | None:
     key = match_key(text)
     if len(key) < _MIN_STATE_NAME_LETTERS:
         return None
-    names = {match_key(name): c for c, name in STATES.items()}
     limit = max(1.0, STATE_NAME_DISTANCE_PER_LETTER * len(key))
-    return closest_by_ocr(key, names, limit=limit, margin=STATE_MARGIN)
+    return closest_by_ocr(key, _STATE_KEYS, limit=limit, margin=STATE_MARGIN)
+
+
+_STATE_KEYS = {match_key(name): code for code, name in STATES.items()}

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.lexicon import ocr_distance, tab_rows
+from extract.normalise import NAME_PARTICLES
 from faxflow.errors import TemplateError
 
 NAMES_PATH = Path(__file__).with_name("rules") / "us_names.tsv"
@@ -222,7 +223,6 @@ def repair_address_names(address: str) -> str:
 
 _GLUED_MARKS = re.compile(r"^[‘’'\"“”|\[\]{}()_\-]+|[‘’\"“”|\[\]{}()_\-]+$")
 _INNER_BAR = re.compile(r"(?<=\S)\|(?=\S)")
-_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "del", "la", "le"})
 MIN_NAME_WORDS_LEFT = 2
 """Lower-case debris is dropped from the edges only while this many capitalised words
 remain: a name read all in lower case ('mary smith') is left as it is."""
@@ -239,19 +239,17 @@ def without_name_debris(text: str) -> str:
     lexicon = load_names()
 
     def debris(word: str) -> bool:
-        if not (word.isalpha() and word.islower()) or word in _PARTICLES:
+        if not (word.isalpha() and word.islower()) or word in NAME_PARTICLES:
             return False
         return lexicon.per_million.get(word, 0) < TARGET_PER_MILLION
 
     def capitalised(rest: list[str]) -> int:  # initials ('R.') do not count
         return sum(word[:1].isupper() and sum(ch.isalpha() for ch in word) > 1 for word in rest)
 
-    while len(words) > MIN_NAME_WORDS_LEFT and debris(words[-1]):
-        if capitalised(words[:-1]) < MIN_NAME_WORDS_LEFT:
-            break
-        words.pop()
-    while len(words) > MIN_NAME_WORDS_LEFT and debris(words[0]):
-        if capitalised(words[1:]) < MIN_NAME_WORDS_LEFT:
-            break
-        words.pop(0)
+    for end in (-1, 0):  # the last words, then the first
+        while len(words) > MIN_NAME_WORDS_LEFT and debris(words[end]):
+            rest = words[:-1] if end == -1 else words[1:]
+            if capitalised(rest) < MIN_NAME_WORDS_LEFT:
+                break
+            words.pop(end)
     return " ".join(words)

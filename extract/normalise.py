@@ -118,7 +118,7 @@ def normalise_name(text: str | None) -> str | None:
     return " ".join(_name_case(word) for word in cleaned.split(" "))
 
 
-_NAME_PARTICLES = frozenset(
+NAME_PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "da", "di", "du", "del", "la", "le", "bin", "ibn", "al"}
 )
 
@@ -128,7 +128,7 @@ def _name_case(word: str) -> str:
     back: small print loses the height difference of c/o/s/w/z and fax noise the rest.
     Particles ('van', 'de') stay as they are; mixed case is kept as written."""
     letters = word.rstrip(".")
-    if letters.isalpha() and letters.islower() and letters not in _NAME_PARTICLES:
+    if letters.isalpha() and letters.islower() and letters not in NAME_PARTICLES:
         return word[:1].upper() + word[1:]
     return word
 
@@ -142,8 +142,10 @@ _PHONE_LIKE = re.compile(r"^[()\-.]*(?:\d[()\-.]*){7,}$")
 def normalise_email(text: str | None) -> str | None:
     """Lower-cased address without spaces; None unless it looks like name@host.tld.
 
-    A domain OCR garbled is repaired (:func:`repair_email_domain`); the part before the
-    ``@`` is kept as read, since nothing says what it should have been.
+    A domain OCR garbled is repaired (:func:`repair_email_domain`), and an ``@`` read as a
+    letter before a known domain is given back (:func:`_with_lost_at`); the part before
+    the ``@`` is kept as read, since nothing says what it should have been, but for a
+    first letter read twice, small then capital.
     """
     tokens = _clip(text).split()
     # A neighbouring phone number read into the zone ('3125270625 martin82@...'): no
@@ -157,7 +159,6 @@ def normalise_email(text: str | None) -> str | None:
         joined = joined[1:]
     cleaned = joined.lower()
     cleaned = cleaned.replace(",", ".").replace("(at)", "@").replace("[at]", "@")
-    cleaned = re.sub(r"(?<=[a-z0-9])\(a(?=[a-z])", "@", cleaned) if "@" not in cleaned else cleaned
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
     if "@" not in cleaned:
         cleaned = _with_lost_at(_clip(text)) or cleaned
@@ -167,16 +168,16 @@ def normalise_email(text: str | None) -> str | None:
     return f"{local}@{repair_email_domain(domain)}"
 
 
-_AT_LOOKALIKES = "gGqQ©®&"
+_AT_LOOKALIKES = ("(a", "G", "Q", "©", "®", "&", "g", "q")
 _DOMAIN_TAIL = re.compile(r"([a-z0-9\-]+)\s*[.,]\s*([a-z]{2,})\W*$")
 
 
 def _with_lost_at(text: str) -> str | None:
     """An address whose ``@`` OCR read as a letter ('malienGoutlook. com',
-    'Oliver68Gexample.org'): the text ends with a known domain and one @-shaped glyph
-    stands just before it (the longest known domain the text ends with decides). Without
-    such a glyph, nothing tells where the name part ends ('angelasang yahoo.com' is
-    angelasan@ or angelasang@)."""
+    'Oliver68Gexample.org', 'cdiaz(aexample.org'): the text ends with a known domain and
+    one @-shaped glyph stands just before it (the longest known domain the text ends with
+    decides). Without such a glyph, nothing tells where the name part ends ('angelasang
+    yahoo.com' is angelasan@ or angelasang@)."""
     squeezed = text.strip(_EDGE_NOISE)
     tail = _DOMAIN_TAIL.search(squeezed.lower())
     if tail is None:
@@ -188,14 +189,13 @@ def _with_lost_at(text: str) -> str | None:
         if domain_tld != tld or not run.endswith(stem) or "." in stem:
             continue
         before = squeezed[: tail.start(1) + len(run) - len(stem)]
-        glyph = before.rstrip()[-1:]
-        # A lower-case g or q before a gap may end the name ('doug yahoo.com').
-        attached = before[-1:] == glyph
-        if len(before.strip()) < 2 or glyph not in _AT_LOOKALIKES:
+        head = before.rstrip()
+        glyph = next((g for g in _AT_LOOKALIKES if head.endswith(g)), None)
+        if glyph is None or len(head) <= len(glyph):
             return None
-        if glyph in "gq" and not attached:
-            return None
-        local = re.sub(r"\s+", "", before.rstrip()[:-1]).lower()
+        if glyph in ("g", "q") and head != before:
+            return None  # a lower-case g or q before a gap may end the name ('doug yahoo.com')
+        local = re.sub(r"\s+", "", head[: -len(glyph)]).lower()
         return f"{local}@{domain}"
     return None
 

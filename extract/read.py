@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import cv2
@@ -314,6 +314,11 @@ class ZoneInk:
 
     underlines: np.ndarray | None = None  # the page's own rule ink (bool), or None
     page: np.ndarray | None = None  # the aligned page (grey), or None for a binary image
+    # reread_zone's readings by (zone, whitelist, psm, underline): the doubtful-zone
+    # reread, the rule-free reread and the ID vote ask for the same crop more than once.
+    rereads: dict[tuple[str, str | None, int, bool], ZoneReading] = field(
+        default_factory=dict, repr=False
+    )
 
     def image(self, zone: int | None = None, *, underline: bool = True) -> np.ndarray:
         """Image of the owned ink (of one zone, or of every zone), with the rule the
@@ -707,7 +712,32 @@ def reread_zone(
     underline: bool = True,
 ) -> ZoneReading:
     """Read one zone's own ink on its own (single line, optional character whitelist;
-    without the rule it sits on when ``underline`` is False)."""
+    without the rule it sits on when ``underline`` is False). Each distinct reading is
+    made once per page (``split.rereads``)."""
+    key = (name, whitelist, psm, underline)
+    if key not in split.rereads:
+        split.rereads[key] = _reread_zone(
+            split,
+            name,
+            settings=settings,
+            dpi=dpi,
+            whitelist=whitelist,
+            psm=psm,
+            underline=underline,
+        )
+    return split.rereads[key]
+
+
+def _reread_zone(
+    split: ZoneInk,
+    name: str,
+    *,
+    settings: Settings,
+    dpi: int,
+    whitelist: str | None,
+    psm: int,
+    underline: bool,
+) -> ZoneReading:
     from ocr.tesseract import read_words
 
     i = split.index(name)

@@ -53,6 +53,32 @@ def test_written_values_survive_and_go_to_their_own_zone(templates, cdc_pages) -
     assert ink["contact_id"] == 0
 
 
+def test_a_zone_read_again_the_same_way_is_read_once(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import ocr.tesseract
+    from extract.read import reread_zone
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {"reporting_health_department": "Ingham HD"}
+    page = fill_page(cdc_pages[0].image, template, 1, values, dpi=200, style=Style())
+    clean = residue(page, blank_masks(cdc_pages[0].image))
+    split = split_ink(clean, [_spec(templates, FormType.CDC_PUI_2020, *values)], dpi=200)
+    calls: list[str | None] = []
+
+    def read_words(image: np.ndarray, *, whitelist: str | None = None, **_: object) -> list:  # type: ignore[type-arg]
+        calls.append(whitelist)
+        return []
+
+    monkeypatch.setattr(ocr.tesseract, "read_words", read_words)
+    name = "reporting_health_department"
+    for _ in range(2):
+        reread_zone(split, name, settings=settings, dpi=200)
+        reread_zone(split, name, settings=settings, dpi=200, underline=False)
+        reread_zone(split, name, settings=settings, dpi=200, whitelist="ABC")
+    assert calls == [None, None, "ABC"]  # three different readings, each made once
+
+
 def test_whitelists_are_made_safe_for_tesseract() -> None:
     assert safe_whitelist("0123456789()-. ") == "0123456789()-."
     assert safe_whitelist(" ") is None
