@@ -29,6 +29,7 @@ from extract.normalise import STATES, normalise_state
 from faxflow.errors import TemplateError
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 COUNTIES_PATH = Path(__file__).with_name("rules") / "us_counties.tsv"
 
@@ -290,15 +291,20 @@ def closest_by_ocr(
     """The candidate whose key (a match key) is nearest ``key`` by :func:`ocr_distance`,
     when that is within ``limit`` and every other key is at least ``margin`` farther
     (with ``margin`` 0, strictly farther); None when none is clearly the one."""
-    scored = sorted(
-        ((ocr_distance(key, other, limit + margin), other) for other in candidates),
-        key=lambda row: row[0],
-    )
-    if not scored or scored[0][0] > limit:
+    distance = {other: ocr_distance(key, other, limit + margin) for other in candidates}
+    nearest = clearly_nearest(distance, limit=limit, margin=margin)
+    return None if nearest is None else candidates[nearest]
+
+
+def clearly_nearest(distance: Mapping[_K, float], *, limit: float, margin: float) -> _K | None:
+    """The key of ``distance`` with the smallest distance, when that is within ``limit``
+    and every other is at least ``margin`` farther (with ``margin`` 0, strictly farther)."""
+    scored = sorted(distance.items(), key=lambda row: row[1])
+    if not scored or scored[0][1] > limit:
         return None
-    if len(scored) > 1 and scored[1][0] - scored[0][0] < max(margin - 1e-9, 1e-9):
+    if len(scored) > 1 and scored[1][1] - scored[0][1] < max(margin - 1e-9, 1e-9):
         return None
-    return candidates[scored[0][1]]
+    return scored[0][0]
 
 
 CHOICE_DISTANCE = 1.5
@@ -630,10 +636,11 @@ def _best_county_reading(
     return start, lead + _restyle(name, "".join(words[start:end])) + trail
 
 
-def state_as_written(text: str) -> str:
+def state_as_written(text: str, named: Collection[str] = ()) -> str:
     """A state written as its code ('Wi', 'iL') or its name ('New Yrok'): the code in
-    capitals or the name spelled right, whichever was written; other text unchanged."""
-    code = nearest_state(text)
+    capitals or the name spelled right, whichever was written; other text unchanged.
+    ``named``: see :func:`nearest_state`."""
+    code = nearest_state(text, named)
     if code is None:
         return text
     if sum(ch.isalnum() for ch in text) <= 3:
@@ -649,20 +656,44 @@ STATE_MARGIN = 0.5
 _MIN_STATE_NAME_LETTERS = 4
 
 
-def nearest_state(text: str) -> str | None:
+NAMED_STATE_DISTANCE = 1.0
+"""How far a reading may be from the code of a state the document names elsewhere
+('Ou' is OH, 'if' IL, 'Mie' MI when the form's other state field says so) ..."""
+NAMED_STATE_DISTANCE_PER_LETTER = 0.45
+"""... or, per letter, from its name ('{lirrois' is Illinois at 2.5)."""
+
+
+def nearest_state(text: str, named: Collection[str] = ()) -> str | None:
     """The two-letter code of the state ``text`` most likely is: a code or name as
     :func:`normalise_state` reads it, else the state name nearest by :func:`ocr_distance`
-    when near enough and clearly nearest. Two-letter readings that are no code are left
-    alone: one look-alike letter away from a code is usually also one from another ('ML'
-    is MI or MT, 'ot' OH or CT)."""
+    when near enough and clearly nearest, else the one of the states ``named`` elsewhere
+    in the document clearly nearest. Two-letter readings that are no code are not
+    guessed among all states: one look-alike letter away from a code is usually also one
+    from another ('ML' is MI or MT, 'ot' OH or CT); the document's other state fields
+    tell which."""
     code = normalise_state(text)
     if code is not None:
         return code
     key = match_key(text)
-    if len(key) < _MIN_STATE_NAME_LETTERS:
+    if not key:
         return None
-    limit = max(1.0, STATE_NAME_DISTANCE_PER_LETTER * len(key))
-    return closest_by_ocr(key, _STATE_KEYS, limit=limit, margin=STATE_MARGIN)
+    if len(key) >= _MIN_STATE_NAME_LETTERS:
+        limit = max(1.0, STATE_NAME_DISTANCE_PER_LETTER * len(key))
+        code = closest_by_ocr(key, _STATE_KEYS, limit=limit, margin=STATE_MARGIN)
+        if code is not None:
+            return code
+    known = sorted({state for state in named if state in STATES})
+    if not known:
+        return None
+    limit = max(NAMED_STATE_DISTANCE, NAMED_STATE_DISTANCE_PER_LETTER * len(key))
+    distance = {  # a state is as near as the nearer of its code and its name
+        state: min(
+            ocr_distance(key, state.lower(), limit + STATE_MARGIN),
+            ocr_distance(key, match_key(STATES[state]), limit + STATE_MARGIN),
+        )
+        for state in known
+    }
+    return clearly_nearest(distance, limit=limit, margin=STATE_MARGIN)
 
 
 _STATE_KEYS = {match_key(name): code for code, name in STATES.items()}

@@ -168,6 +168,33 @@ def test_a_state_read_as_no_state_is_taken_for_the_nearest_name_first(templates)
     assert unreadable["state_of_residence"].value is None
 
 
+def test_a_doubtful_state_is_the_state_the_other_state_field_names(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import NAMED_STATE_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.CDC_PUI_2020]
+    fields = {
+        "state_of_residence": FieldResult(value=None, confidence=0.9, raw_text="Ou"),
+        "reporting_jurisdiction": FieldResult(value="Qhio", confidence=0.9),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["state_of_residence"].value == "OH"
+    assert fields["state_of_residence"].confidence == NAMED_STATE_CONFIDENCE
+    assert fields["reporting_jurisdiction"].value == "Ohio"
+    # And the other way round: the jurisdiction written as a code, read as 'if'.
+    fields = {
+        "state_of_residence": FieldResult(value="IL", confidence=0.9, raw_text="IL"),
+        "reporting_jurisdiction": FieldResult(value="if", confidence=0.8),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["reporting_jurisdiction"].value == "IL"
+    assert fields["reporting_jurisdiction"].confidence == NAMED_STATE_CONFIDENCE
+    # With no other state named, two doubtful letters stay as read.
+    alone = {"reporting_jurisdiction": FieldResult(value="if", confidence=0.8)}
+    _repair_from_lexicons(template, alone)
+    assert alone["reporting_jurisdiction"].value == "if"
+
+
 def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]
     from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
     from faxflow.model import FieldResult

@@ -327,6 +327,24 @@ def test_a_misread_state_name_is_taken_for_the_clearly_nearest_state() -> None:
     assert nearest_state("Thinois") is None
 
 
+def test_a_misread_state_is_the_nearby_one_the_document_names_elsewhere() -> None:
+    # The other state field of the form says which state two doubtful letters are.
+    assert nearest_state("ot", {"OH"}) == "OH"
+    assert nearest_state("Ou", {"OH", "MI"}) == "OH"
+    assert nearest_state("ML", {"MI"}) == "MI"
+    assert nearest_state("Mie", {"MI"}) == "MI"
+    assert nearest_state("Thinois", {"IL"}) == "IL"  # near the named state's name
+    assert state_as_written("if", {"IL"}) == "IL"
+    assert state_as_written("Thinois", {"IL"}) == "Illinois"
+    # Too far from any state named, or as near to two of them: no guess.
+    assert nearest_state("us", {"IL"}) is None
+    assert nearest_state("ee", {"OH", "MI"}) is None
+    assert nearest_state("M", {"MI", "MO"}) is None
+    assert nearest_state("", {"IL"}) is None
+    # A state read as such is kept whatever the other field says.
+    assert nearest_state("Mt", {"MI"}) == "MT"
+
+
 def test_plural_and_singular_of_a_vocabulary_word_stay_as_written() -> None:
     vocabulary = ["Parkway", "Gardens", "Street"]
     assert repair_words("30506 Herrera Parkways Apt. 819", vocabulary) == (
