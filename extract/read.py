@@ -268,13 +268,19 @@ def join_words(words: Sequence[OcrWord]) -> str:
             last = rows[-1]
             top = min(w.bbox[1] for w in last)
             bottom = max(w.bbox[3] for w in last)
-            if top <= centre <= bottom:
+            overlap = min(bottom, word.bbox[3]) - max(top, word.bbox[1])
+            height = min(bottom - top, word.bbox[3] - word.bbox[1])
+            if top <= centre <= bottom or overlap >= ROW_OVERLAP * height:
                 last.append(word)
                 continue
         rows.append([word])
     return " ".join(_join_row(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
 
 
+ROW_OVERLAP = 0.5
+"""A word whose box overlaps a row's by this share of the lower of their heights is on
+that row, wherever its centre: 'Berrien' boxed with the rule under it has its centre
+below 'Co. HD' beside it, and came after them."""
 JOIN_GAP_PITCH = 0.6
 """Sparse-text mode splits letter-spaced words ('Jer emy', 'Britta ny'); two words of a
 row whose gap is narrower than this share of their letter pitch are one word when the

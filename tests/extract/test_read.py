@@ -194,6 +194,18 @@ def test_words_tesseract_read_as_one_line_stay_in_one_row() -> None:
     assert join_words([below, number, po]) == "PO 7962 Apt"
 
 
+def test_a_word_boxed_with_the_rule_under_it_stays_on_its_row() -> None:
+    from extract.read import join_words
+    from faxflow.model import OcrWord
+
+    # Tesseract gave the words two lines; 'Berrien' reaches down over the rule, so its
+    # centre is below the other words' boxes, but its box overlaps theirs.
+    tall = OcrWord("Berrien", 0.9, (461, 414, 537, 455), (7, 1, 1))
+    co = OcrWord("Co.", 0.9, (545, 414, 580, 433), (7, 1, 2))
+    hd = OcrWord("HD", 0.9, (590, 415, 622, 433), (7, 1, 2))
+    assert join_words([co, hd, tall]) == "Berrien Co. HD"
+
+
 def test_comb_vote_agreement_is_surer_than_either_reader() -> None:
     from extract.digits import DigitGuess
     from extract.read import _comb_vote
