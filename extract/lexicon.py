@@ -138,6 +138,8 @@ SHORT_WORD_FIXES: Mapping[str, str] = {
 }
 # Words after which a county name is expected ('Brown Co. HD', 'Livingston HD').
 DEFAULT_COUNTY_ANCHORS: tuple[str, ...] = ("Co", "County", "Parish", "HD")
+# The anchors that name the county's kind, right after its name ('Brown Co. HD').
+COUNTY_DESIGNATIONS: tuple[str, ...] = ("Co", "County", "Parish")
 
 # A designation written after the county name in a county field ('Oakland County').
 _DESIGNATION = re.compile(r"[\s.,]+(county|cnty|co|parish|borough)\W*$", re.IGNORECASE)
@@ -420,6 +422,11 @@ class Vocabulary:
     def contains(self, word: str) -> bool:
         return match_key(word) in self.keys
 
+    def spelling(self, key: str) -> str:
+        """The vocabulary's word for a match key, its dotted form first ('Co.')."""
+        spelled = [w for w in self.words if match_key(w) == key]
+        return next((w for w in spelled if w.endswith(".")), spelled[0])
+
     def dotted(self, word: str) -> str | None:
         """``word`` with the full stop back when the vocabulary writes it only as a dotted
         abbreviation ('Co' -> 'Co.', 'Co_' -> 'Co.'), else None."""
@@ -509,15 +516,17 @@ def repair_words(
     parts = _SPACE_RUN.split(_tidy_phrase(text, vocab))
     words = parts[0::2]
     spaces = [*parts[1::2], ""]
+    anchor_keys = {match_key(a) for a in county_anchors} & vocab.keys
+    _split_glued_designations(words, spaces, vocab, anchor_keys, state)
     repaired = [vocab.repair(w) for w in words]
     _repair_last_short_word(repaired, vocab)
+    _repair_designations(words, repaired, vocab, anchor_keys)
     for index in range(len(repaired) - 1):
         # A dotted abbreviation between usual words lost its full stop to the fax
         # ('Kent Co HD'); at the end of the text ('Main St') it may be written so.
         dotted = vocab.dotted(repaired[index])
         if dotted is not None and vocab.contains(repaired[index + 1]):
             repaired[index] = dotted
-    anchor_keys = {match_key(a) for a in county_anchors} & vocab.keys
     dropped: set[int] = set()
     lookups_left = MAX_COUNTY_LOOKUPS
     free_from = 0  # words before this index already belong to a county or an anchor
@@ -596,6 +605,82 @@ def _repair_last_short_word(words: list[str], vocab: Vocabulary) -> None:
         words[-1] = found
 
 
+def _designation_near(
+    word: str, vocab: Vocabulary, anchor_keys: Collection[str], following: str
+) -> str | None:
+    """The vocabulary's short county designation ('Co.') the short ``word`` before the
+    anchor ``following`` most likely is, by OCR distance, or None. Only an anchor that
+    is no designation ('HD') follows one."""
+    key = match_key(word)
+    if not 1 <= len(key) <= 2 or key in vocab.keys:
+        return None
+    designations = {match_key(d) for d in COUNTY_DESIGNATIONS}
+    if match_key(following) in designations:
+        return None
+    shorts = {k: vocab.spelling(k) for k in anchor_keys if len(k) <= 2 and k in designations}
+    return closest_by_ocr(key, shorts, limit=DESIGNATION_DISTANCE, margin=CHOICE_MARGIN)
+
+
+DESIGNATION_DISTANCE = 1.0
+"""How far a short word before 'HD' may be from 'Co' ('Ce', 'Go', 'oO', '(o')."""
+
+
+def _repair_designations(
+    words: Sequence[str], repaired: list[str], vocab: Vocabulary, anchor_keys: Collection[str]
+) -> None:
+    """A short word between a county and its closing anchor, one look-alike from the
+    designation ('Marion Ce. HD', 'Eaton Go, HD', 'Isabella (o, HD', 'Milwauk oO. HD'):
+    the designation. Left as read, the county reading took it in as a letter of the
+    name ('Marion. HD')."""
+    for index in range(1, len(repaired) - 1):
+        if match_key(repaired[index + 1]) not in anchor_keys:
+            continue
+        if not any(ch.isalpha() for ch in words[index - 1]):
+            continue
+        found = _designation_near(words[index], vocab, anchor_keys, repaired[index + 1])
+        if found is not None:
+            repaired[index] = found
+
+
+_GLUE_MARKS = "-–_"
+
+
+def _split_glued_designations(
+    words: list[str],
+    spaces: list[str],
+    vocab: Vocabulary,
+    anchor_keys: Collection[str],
+    state: str | None,
+) -> None:
+    """A county run together with its designation before the anchor ('Cuyahogaco HD',
+    'Brownfo, HD', 'Marion-Ca. HD', 'WillL€o, HD'): two words, when the word is no county
+    itself and its head reads as one of ``state``'s."""
+    every_county = load_counties().candidates(None)
+    lookups_left = MAX_COUNTY_LOOKUPS
+    index = 0
+    while index < len(words) - 1 and lookups_left > 0:
+        word, following = words[index], words[index + 1]
+        if match_key(following) not in anchor_keys or match_key(word) in every_county:
+            index += 1
+            continue
+        lookups_left -= 1
+        core = word.rstrip(".,;:")
+        cuts = [cut for cut in range(3, len(core)) if len(match_key(core[cut:])) <= 2]
+        for cut in cuts:  # the longest tail first: 'Brown|fo', not 'Brownf|o'
+            tail = core[cut:]
+            head = core[:cut].rstrip(_GLUE_MARKS)
+            designation = _designation_near(tail, vocab, anchor_keys, following)
+            if designation is None or len(match_key(head)) < _MIN_KEY:
+                continue
+            county = match_county(head, state)
+            if county is not None and county.distance <= _edit_limit(match_key(head)):
+                words[index : index + 1] = [head, designation]
+                spaces[index:index] = [" "]
+                index += 1
+                break
+        index += 1
+
+
 def _county_span(words: Sequence[str], *, start_min: int, end: int) -> int:
     """The first index of the run of non-vocabulary words just before ``end``."""
     start = end
@@ -608,7 +693,8 @@ def _best_county_reading(
     words: Sequence[str], span_start: int, end: int, state: str | None, vocab: Vocabulary
 ) -> tuple[int, str | None] | None:
     """(first word index, replacement) of the county reading ending before ``end``; the
-    replacement is None when the words already spell a county (of any state). None when
+    replacement is None when the words already spell a county (of any state; one of
+    ``state``'s read in lower case gets its capital: 'ingham Co. HD'). None when
     no county reading is near enough. The reading covering most words wins ('Mak lane'
     is Oakland, not 'Mak Lake'); among equally long ones, the most similar."""
     every_county = load_counties().candidates(None)
@@ -617,13 +703,22 @@ def _best_county_reading(
         if vocab.contains(words[start]):
             break
         phrase = " ".join(words[start:end])
-        if match_key(phrase) in every_county:
-            reading: tuple[int, float, int, str | None] = (end - start, 1.0, start, None)
-        else:
-            match = match_county(phrase, state)
-            if match is None or match.distance > _edit_limit(match_key(phrase)):
-                continue
+        match = match_county(phrase, state)
+        if match is not None and match.distance == 0.0:
+            # Kept as written unless read in lower case ('ingham Co. HD', 'brown Co')
+            written = match.name == phrase or not phrase[:1].islower()
+            reading: tuple[int, float, int, str | None] = (
+                end - start,
+                1.0,
+                start,
+                None if written else match.name,
+            )
+        elif match_key(phrase) in every_county:  # a county of another state, as written
+            reading = (end - start, 1.0, start, None)
+        elif match is not None and match.distance <= _edit_limit(match_key(phrase)):
             reading = (end - start, match.similarity, start, match.name)
+        else:
+            continue
         if best is None or reading[:2] > best[:2]:
             best = reading
     if best is None:

@@ -246,6 +246,19 @@ def test_ocr_confusions_cost_less_than_arbitrary_edits() -> None:
         ("Ottawa  County\tHealth Dept", "MI", "Ottawa  County\tHealth Dept"),
         ("Deparment of Pubiic Heaith", "MI", "Department of Public Health"),
         ("Marquette Co. HD", "MI", "Marquette Co. HD"),
+        # The designation misread between the county and 'HD', or run into the county;
+        # left alone, the county reading took it in ('Marion. HD').
+        ("Marion Ce. HD", "IN", "Marion Co. HD"),
+        ("Eaton Go, HD", "MI", "Eaton Co. HD"),
+        ("Isabella (o, HD", "MI", "Isabella Co. HD"),
+        ("Milwauk oO. HD", "WI", "Milwaukee Co. HD"),
+        ("Marion-Ca. HD", "OH", "Marion Co. HD"),
+        ("Cuyahogaco HD", "OH", "Cuyahoga Co. HD"),
+        ("WillL€o, HD", "IL", "Will Co. HD"),
+        ("WishtenawCo HD", "MI", "Washtenaw Co. HD"),
+        # A county read in lower case gets its capital.
+        ("ingham Co. HD", "MI", "Ingham Co. HD"),
+        ("Qakland Co HD", "MI", "Oakland Co. HD"),
     ],
 )
 def test_free_text_words_and_counties_are_repaired(
@@ -263,6 +276,7 @@ def test_free_text_words_and_counties_are_repaired(
         "Dxpxrtmxnt of Hxaxxh",  # too many edits for either word
         "Detroit HD",  # a city health department: no county is near 'Detroit'
         "HX Co",  # two-letter words change only through the confusion table
+        "Marengo HD",  # a county ending like 'Co' ('go') is not split
     ],
 )
 def test_correct_or_unrecognisable_words_stay(text: str) -> None:
