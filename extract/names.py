@@ -14,6 +14,7 @@ so a person can still see it.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -205,6 +206,7 @@ def repair_address_names(address: str) -> str:
     if not at:
         return address
     lexicon = load_names()
+    local = _with_digit_tail(local, lexicon)
     letters_only = local.isalpha()
     if letters_only and any(lexicon.known(local[:end]) for end in range(MIN_LETTERS, len(local))):
         return address
@@ -219,6 +221,46 @@ def repair_address_names(address: str) -> str:
         return run[0] + surname if surname else run
 
     return _LETTER_RUN.sub(repaired, local) + "@" + domain
+
+
+_DIGIT_SHAPES = {"o": "0", "q": "0", "i": "1", "l": "1", "s": "5", "z": "2"}
+_LETTER_SHAPES = {"0": "o", "1": "l", "5": "s"}
+_SHAPED_TAIL = re.compile(r"(?<=[a-z])[0-9oqilsz]*[0-9][0-9oqilsz]*$")
+MAX_TAIL = 6  # longer runs of digits and their look-alikes are no name's number
+
+
+def _with_digit_tail(local: str, lexicon: NameLexicon) -> str:
+    """The first part of an address that ends in a name and a number, with the letters
+    and digits that look alike where they join put on their own side ('farrelli2' →
+    farrell12, 'espinozas5' → espinoza55, 'campbel111' → campbell11, 'watts8s' →
+    watts85): the name is a known one, and the number holds no letter. The name as read
+    is kept when it is known ('lois12', 'bill1985'); among other splits the most common
+    name wins."""
+    tail_match = _SHAPED_TAIL.search(local)
+    if tail_match is None or len(tail_match.group()) > MAX_TAIL:
+        return local
+    tail = tail_match.group()
+    head = local[: tail_match.start()]
+    name_start = len(head.rstrip(string.ascii_lowercase))
+    prefix, name = head[:name_start], head[name_start:]
+    as_read = len(tail) - len(tail.lstrip("oqilsz"))  # letters before the first digit
+    common: dict[int, int] = {}  # cut → per million of the name it leaves
+    for cut in range(len(tail)):
+        word = name + "".join(_LETTER_SHAPES.get(ch, ch) for ch in tail[:cut])
+        if not any(ch.isdigit() for ch in tail[cut:]) or not word.isalpha():
+            continue
+        if len(word) >= MIN_LETTERS and lexicon.known(word):
+            common[cut] = lexicon.per_million[word]
+    if not common:
+        return local
+    cut = max(common, key=lambda c: common[c])
+    if as_read in common and (
+        common[as_read] >= TARGET_PER_MILLION or common[cut] < TARGET_PER_MILLION
+    ):
+        cut = as_read  # a name as read stays unless it is rare and another is common
+    word = name + "".join(_LETTER_SHAPES.get(ch, ch) for ch in tail[:cut])
+    number = "".join(_DIGIT_SHAPES.get(ch, ch) for ch in tail[cut:])
+    return prefix + word + number
 
 
 _GLUED_MARKS = re.compile(r"^[‘’'\"“”|\[\]{}()_\-]+|[‘’\"“”|\[\]{}()_\-]+$")

@@ -146,6 +146,30 @@ def test_names_in_email_addresses_are_repaired(read: str, meant: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        # Letters and digits that look alike where a name meets its number.
+        ("farrelli2@outlook.com", "farrell12@outlook.com"),
+        ("espinozas5@example.org", "espinoza55@example.org"),
+        ("watts8s@mail.com", "watts85@mail.com"),
+        ("taylor3q@mail.com", "taylor30@mail.com"),
+        ("campbel111@mail.com", "campbell11@mail.com"),  # a digit that was a letter
+        ("robinsons4@mail.com", "robinson54@mail.com"),  # rare name as read, common one
+        ("penal4@outlook.com", "pena14@outlook.com"),
+        # A common name as read, or a number without look-alikes, stays.
+        ("lois12@mail.com", "lois12@mail.com"),
+        ("bill1985@mail.com", "bill1985@mail.com"),
+        ("ross11@mail.com", "ross11@mail.com"),
+        ("jsmith2010@mail.com", "jsmith2010@mail.com"),
+        ("john.smith12@mail.com", "john.smith12@mail.com"),
+        ("user1234567@mail.com", "user1234567@mail.com"),  # too long for a name's number
+    ],
+)
+def test_a_name_and_its_number_are_told_apart_in_an_address(read: str, meant: str) -> None:
+    assert repair_address_names(read) == meant
+
+
+@pytest.mark.parametrize(
     ("read", "name"),
     [
         ("Robert ‘Cline", "Robert Cline"),  # a fax mark glued to a word
