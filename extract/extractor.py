@@ -457,13 +457,20 @@ def _text_field(
             bbox=reading.bbox,
             raw_text=None,
         )
+    trimmed = False
     if spec.kind in (FieldKind.TEXT, FieldKind.NAME):
+        whole = reading
         reading = _without_edge_debris(reading)
+        trimmed = reading is not whole  # dropped words may hide real ones: read again
     value = _value_of(spec.kind, reading.text)
     agreed = False
-    doubtful = value is None or (
-        reading.method == "page"
-        and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
+    doubtful = (
+        value is None
+        or trimmed
+        or (
+            reading.method == "page"
+            and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
+        )
     )
     if doubtful and reading.method != "comb":
         again = reread_zone(
@@ -472,7 +479,15 @@ def _text_field(
         again_value = _value_of(spec.kind, again.text)
         if again_value is not None and again_value == value:
             agreed = True
-        elif again_value is not None and (value is None or _evidence(again) > _evidence(reading)):
+        elif again_value is not None and (
+            value is None
+            or _evidence(again) > _evidence(reading)
+            or (
+                trimmed
+                and len(again.words) > len(reading.words)
+                and _evidence(again) >= REREAD_BELOW
+            )
+        ):
             reading, value = again, again_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         value, reading, agreed = _with_zone_digits(spec, split, value, reading, agreed)

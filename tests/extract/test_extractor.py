@@ -477,3 +477,41 @@ def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, tem
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("11"))
     value, reading, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
     assert value == 11 and reading.method == "digits"
+
+
+def test_a_line_whose_last_word_was_dropped_as_debris_is_read_again(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading, split_ink
+    from faxflow.model import OcrWord
+
+    spec = next(
+        s
+        for s in templates[FormType.CDC_PUI_2020].fields
+        if s.name == "reporting_health_department"
+    )
+    clean = np.full(cdc_pages[0].image.shape, 255, np.uint8)
+    x0, y0, x1, y1 = (int(v * 200 / 72) for v in spec.region)  # type: ignore[union-attr]
+    clean[y0 + 8 : y1 - 8, x0 + 10 : x0 + 150] = 0
+    split = split_ink(clean, [spec], dpi=200)
+
+    def word(text: str, x: int, confidence: float, top: int = 0) -> OcrWord:
+        return OcrWord(text, confidence, (x0 + x, y0 + top, x0 + x + 30, y0 + 20), (1, 1, 1))
+
+    # The page read 'HD' together with a mark above it, as 'rs': dropped as debris.
+    page = (word("Wayne", 0, 0.95), word("Co.", 40, 0.95), word("rs", 80, 0.3, top=-20))
+    first = ZoneReading("Wayne Co. rs", 0.73, (x0, y0, x1, y1), 900, page)
+    again_words = (word("Wayne", 0, 0.94), word("Co.", 40, 0.94), word("HD", 80, 0.94))
+
+    def reread(*args: object, **kwargs: object) -> ZoneReading:
+        text = " ".join(w.text for w in again_words)
+        return ZoneReading(text, 0.94, first.bbox, 900, again_words)
+
+    monkeypatch.setattr(extractor, "reread_zone", reread)
+    found = extractor._text_field(spec, first, clean, split, settings=settings, page_number=1)
+    assert found.value == "Wayne Co. HD"
+    # A reread that finds no more words than were kept does not replace a surer reading.
+    again_words = (word("Wayne", 0, 0.8), word("Ca", 40, 0.8))
+    found = extractor._text_field(spec, first, clean, split, settings=settings, page_number=1)
+    assert found.value == "Wayne Co"  # (a text value's closing full stop is not kept)
