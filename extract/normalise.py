@@ -115,7 +115,27 @@ def normalise_name(text: str | None) -> str | None:
     cleaned = cleaned.strip("0123456789()[]{}<>/\\+&%" + _EDGE_NOISE)
     if not any(ch.isalpha() for ch in cleaned):
         return None
-    return " ".join(_name_case(word) for word in cleaned.split(" "))
+    words = [_name_case(word) for word in cleaned.split(" ")]
+    for index, word in enumerate(words):
+        inner = 0 < index < len(words) - 1
+        letter = _INITIAL_SHAPES.get(word.rstrip(".").upper(), word.rstrip("."))
+        if len(letter) == 2 and letter.isalpha() and letter[0].lower() == letter[1].lower():
+            letter = letter[0]  # one initial read twice, in two sizes ('Zz.', 'Cc.')
+        if inner and len(letter) == 1 and letter.isalpha():
+            words[index] = letter.upper() + "."  # faxes lose an initial's full stop
+        elif (
+            len(word) > 2
+            and word.endswith(".")
+            and word[:-1].isalpha()
+            and word[:-1].lower() not in NAME_ABBREVIATIONS
+            and index < len(words) - 1
+        ):
+            words[index] = word[:-1]  # a speck after a whole name word ('James. Mcbride')
+    return " ".join(words)
+
+
+_INITIAL_SHAPES = {"0": "O", "1": "I", "5": "S", "8": "B"}  # digits read for an initial
+NAME_ABBREVIATIONS = frozenset({"jr", "sr", "st", "dr", "mr", "mrs", "ms", "mx", "rev", "prof"})
 
 
 NAME_PARTICLES = frozenset(

@@ -437,6 +437,24 @@ def test_name_words_read_all_lower_case_get_their_capital(text: str, expected: s
     assert normalise_name(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jacob Q Ross", "Jacob Q. Ross"),  # the initial's full stop lost to the fax
+        ("Brandon 0. Fischer", "Brandon O. Fischer"),  # a digit read for the initial
+        ("Angelica Zz. Jensen", "Angelica Z. Jensen"),  # one initial read twice
+        ("James. Mcbride", "James Mcbride"),  # a speck after a whole name word
+        ("Charles S. Noble", "Charles S. Noble"),
+        ("J. Smith", "J. Smith"),  # a first initial stays as written
+        ("Dr. John Smith", "Dr. John Smith"),
+        ("St. Clair Jones", "St. Clair Jones"),
+        ("Mary Ann Smith", "Mary Ann Smith"),
+    ],
+)
+def test_middle_initials_are_one_capital_and_a_full_stop(text: str, expected: str) -> None:
+    assert normalise_name(text) == expected
+
+
 def test_a_phone_number_read_into_the_email_zone_is_left_out() -> None:
     assert normalise_email("3125270625 martin82@yahoo.com") == "martin82@yahoo.com"
     assert normalise_email("312.527.0625 martin82@yahoo.com") == "martin82@yahoo.com"
