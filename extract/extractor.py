@@ -885,9 +885,10 @@ def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> No
     nearest by OCR distance ('Mlchigan', 'litinois'), else the state another state field
     of the document names, when near ('Ou' beside OH, 'if' beside Illinois: 26 fields
     fixed, one empty zone's speck taken for MI, on the saved results of three 400-document
-    benches). A state taken from the other field is a guess: its confidence is capped at
-    :data:`NAMED_STATE_CONFIDENCE`."""
-    from extract.lexicon import nearest_state, state_as_written
+    benches). So is an ID's misread state prefix ('Mj-20-39864', 'ING27844850' beside
+    IN: 21 fixed, none broken). A state taken from another field is a guess: its
+    confidence is capped at :data:`NAMED_STATE_CONFIDENCE`."""
+    from extract.lexicon import nearest_state, state_as_written, with_named_state
 
     named = _states_named(template, fields)
     for spec in template.fields:
@@ -906,6 +907,9 @@ def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> No
             and state_as_written(result.value) == result.value  # else repaired below
         ):
             value, cap = state_as_written(result.value, named), NAMED_STATE_CONFIDENCE
+            value = None if value == result.value else value
+        elif spec.kind is FieldKind.IDENTIFIER and isinstance(result.value, str):
+            value, cap = with_named_state(result.value, named), NAMED_STATE_CONFIDENCE
             value = None if value == result.value else value
         if value is not None:
             fields[spec.name] = result.model_copy(

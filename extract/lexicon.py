@@ -792,3 +792,35 @@ def nearest_state(text: str, named: Collection[str] = ()) -> str | None:
 
 
 _STATE_KEYS = {match_key(name): code for code, name in STATES.items()}
+
+
+_ID_STATE_PREFIX = re.compile(r"^(?:([A-Za-z]{2,3})(?=[-\s]?\d)|([A-Za-z])(?=-\d))")
+_DIGIT_FOR_LETTER = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5"}
+_DIGIT_FOR_LETTER |= {"G": "6", "B": "8"}
+
+
+def with_named_state(identifier: str, named: Collection[str]) -> str:
+    """An ID whose state prefix was misread ('Mj-20-39864', 'WH-20-22155', 'I-20-20055',
+    'ING27844850' with a 6 read as G) with the prefix of the state the document names
+    elsewhere, when the prefix is no state code and that state is near it; else as it
+    is. IDs of other shapes, and prefixes near no named state, stay as read."""
+    found = _ID_STATE_PREFIX.match(identifier)
+    known = sorted({state for state in named if state in STATES})
+    if found is None or not known:
+        return identifier
+    prefix = found.group(1) or found.group(2)
+    rest = identifier[found.end() :]
+    if prefix.upper() in STATES:
+        return identifier
+    if len(prefix) == 3:  # a named state and a digit read as a letter
+        head, last = prefix[:2].upper(), prefix[2].upper()
+        if head in known and last in _DIGIT_FOR_LETTER:
+            return head + _DIGIT_FOR_LETTER[last] + rest
+        return identifier
+    key = prefix.lower()
+    distance = {
+        state: ocr_distance(key, state.lower(), NAMED_STATE_DISTANCE + STATE_MARGIN)
+        for state in known
+    }
+    code = clearly_nearest(distance, limit=NAMED_STATE_DISTANCE, margin=STATE_MARGIN)
+    return identifier if code is None else code + rest

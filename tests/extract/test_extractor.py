@@ -193,6 +193,14 @@ def test_a_doubtful_state_is_the_state_the_other_state_field_names(templates) ->
     alone = {"reporting_jurisdiction": FieldResult(value="if", confidence=0.8)}
     _repair_from_lexicons(template, alone)
     assert alone["reporting_jurisdiction"].value == "if"
+    # An ID's state prefix misread the same way.
+    fields = {
+        "reporting_jurisdiction": FieldResult(value="Michigan", confidence=0.9),
+        "case_state_local_id": FieldResult(value="Mj-20-39864", confidence=0.7),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["case_state_local_id"].value == "MI-20-39864"
+    assert fields["case_state_local_id"].confidence == NAMED_STATE_CONFIDENCE
 
 
 def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]

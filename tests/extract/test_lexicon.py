@@ -22,6 +22,7 @@ from extract.lexicon import (
     repair_words,
     snap_county,
     state_as_written,
+    with_named_state,
 )
 from faxflow.errors import ErrorCode, TemplateError
 
@@ -433,3 +434,24 @@ def test_usual_words_read_in_the_wrong_case_get_the_vocabulary_spelling() -> Non
     assert repair_words("Isabella co. HD", vocabulary) == "Isabella Co. HD"
     # Other letters show their case: as written.
     assert repair_words("Lake County hEALTH Dept", vocabulary) == "Lake County hEALTH Dept"
+
+
+@pytest.mark.parametrize(
+    ("read", "named", "meant"),
+    [
+        ("Mj-20-39864", {"MI"}, "MI-20-39864"),
+        ("WH-20-22155", {"WI", "IL"}, "WI-20-22155"),
+        ("I-20-20055", {"IL"}, "IL-20-20055"),
+        ("ING27844850", {"IN"}, "IN627844850"),  # a 6 read as G after the state
+        ("IL-20-06527", {"OH"}, "IL-20-06527"),  # a state code stays, named or not
+        ("ML-20-1", {"MI", "MT"}, "ML-20-1"),  # as near two named states
+        ("Mj-20-39864", set(), "Mj-20-39864"),  # no state named
+        ("A12345", {"AL"}, "A12345"),  # one letter before digits: no prefix to mend
+        ("2066159", {"IL"}, "2066159"),
+        ("Oll-20-08810", {"OH"}, "Oll-20-08810"),  # too far
+    ],
+)
+def test_an_ids_misread_state_prefix_is_the_state_the_document_names(
+    read: str, named: set[str], meant: str
+) -> None:
+    assert with_named_state(read, named) == meant
