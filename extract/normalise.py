@@ -476,6 +476,8 @@ def normalise_integer(text: str | None) -> int | None:
 
 
 _THOUSANDS = re.compile(r"(?<=\d)\s*[,;:]+\s*(?=\d{3}(?:\D|$))")
+_COMMA_CENTS = re.compile(r"(?<=\d)[,;:]\s?(\d{2})\s*$")
+_POINT_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 _MONEY = re.compile(r"-?\d{1,3}(?:[, ]\d{3})+(?:\.\d{1,2})?|-?\d+(?:\.\d{1,2})?")
 
 
@@ -486,10 +488,16 @@ def normalise_money(text: str | None) -> float | None:
         return None
     raw = re.sub(r"^[\s$Ss§]+(?=[\dOolI])", "", raw)  # a dollar sign OCR'd as S or §
     raw = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)", "0", raw)
-    raw = re.sub(r"(?<=\d)[lI|]|[lI|](?=\d)", "1", raw)
+    raw = re.sub(r"(?<=\d)[lI|\]\[]|[lI|\]\[](?=\d)", "1", raw)  # '45]' is 451
+    raw = re.sub(r"(?<=\d)B|B(?=\d)", "8", raw)
     raw = raw.replace("$", "").replace(" .", ".").replace(". ", ".")
     # A thousands comma a fax turned into ';', ':' or ', ' ('1;:760.00', '1, 834').
     raw = _THOUSANDS.sub(",", raw)
+    if "." not in raw:
+        # Cents after a comma ('3496, 21'): two digits are never a thousands group.
+        raw = _COMMA_CENTS.sub(r".\1", raw)
+    elif _POINT_THOUSANDS.fullmatch(raw):
+        raw = raw.replace(".", ",")  # '4.545': three digits after a point are thousands
     found = _MONEY.search(raw)
     if found is None:
         return None

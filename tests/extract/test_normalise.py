@@ -118,6 +118,12 @@ def test_simple_kinds(function, text: str, expected: object) -> None:  # type: i
         ("1;:760.00", 1760.0),  # a thousands comma the fax turned into ';:'
         ("1, 834", 1834.0),
         ("5, 00", 5.0),  # two digits after it: no thousands
+        ("3496, 21", 3496.21),  # ... but cents
+        ("2388:89", 2388.89),
+        ("4.545", 4545.0),  # three digits after a point: thousands
+        ("0.125", 0.12),
+        ("45]", 451.0),  # look-alikes of 1 and 8 beside digits
+        ("B49", 849.0),
     ],
 )
 def test_money(text: str, expected: float | None) -> None:
