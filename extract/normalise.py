@@ -33,6 +33,7 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {
         "O": "0", "o": "0", "Q": "0", "D": "0", "U": "0",
         "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "L": "1", "J": "1",
+        "]": "1", "[": "1",
         "S": "5", "s": "5", "$": "5",
         "B": "8", "&": "8",
         "Z": "2", "z": "2",
@@ -668,9 +669,14 @@ def _numeric_date(raw: str) -> str | None:
     return None
 
 
+# A digit of a day or year may be read as a look-alike, and a day or year split by a
+# gap ('November i 7, 1996', 'August 14, 1 953').
+_DAY = r"[0-9OolIi\]](?:[0-9OolIi\]]| [0-9OolIi\]](?=,))?"
+_YEAR = r"[0-9OolI](?: ?[0-9OolI]){1,3}"
 _WORDED = re.compile(
-    r"(?P<m1>[A-Za-z]{3,9})\.?\s*(?P<d1>[0-9OolI]{1,2})(?:st|nd|rd|th)?\s*[,.]?\s*(?P<y1>[0-9OolI]{2,4})"
-    r"|(?P<d2>[0-9OolI]{1,2})(?:st|nd|rd|th)?\s*[-\s]?\s*(?P<m2>[A-Za-z]{3,9})\.?\s*[-,]?\s*(?P<y2>[0-9OolI]{2,4})"
+    rf"(?P<m1>[A-Za-z]{{3,9}})\.?\s*(?P<d1>{_DAY})(?:st|nd|rd|th)?\s*[,.]?\s*(?P<y1>{_YEAR})"
+    rf"|(?P<d2>{_DAY})(?:st|nd|rd|th)?\s*[-\s]?\s*(?P<m2>[A-Za-z]{{3,9}})\.?\s*[-,]?\s*"
+    rf"(?P<y2>{_YEAR})"
 )
 
 

@@ -52,6 +52,10 @@ from faxflow.errors import TemplateError
         ("7/4/61", "1961-07-04"),
         ("13/05/2020", "2020-05-13"),  # day > 12 first: unambiguous D/M/Y
         ("Septmber 12, 1999", "1999-09-12"),  # garbled month name
+        ("November i 7, 1996", "1996-11-17"),  # a day split by a gap, a 1 read as i
+        ("August 14, 1 953", "1953-08-14"),  # a year split by a gap
+        ("Jan 5 20 20", "2020-01-05"),  # ... not the day: no comma after it
+        ("9 1] 76", "1976-09-11"),  # a 1 read as a bracket
         ("02/30/2020", None),  # no such day
         ("", None),
         (None, None),
