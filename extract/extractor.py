@@ -815,7 +815,7 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
     lists ('Lessica' → 'Jessica', 'elizabeth.tavlor@' → 'elizabeth.taylor@')."""
     from extract.lexicon import repair_words, snap_county, state_as_written
     from extract.names import repair_address_names, repair_name
-    from extract.streets import looks_like_street, repair_street
+    from extract.streets import looks_like_street, repair_place, repair_street
 
     _repair_states(template, fields)  # first: other fields' repairs read the state
     for spec in template.fields:
@@ -847,6 +847,8 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
                 )
                 continue
             value = repair_street(value)
+        elif spec.lexicon == "place":
+            value = repair_place(value)
         if is_name:
             value = repair_name(value)
         if is_email:

@@ -95,7 +95,8 @@ class FieldSource(_Strict):
     options: list[OptionSource] | None = None
     whitelist: str | None = None
     required: bool = False
-    lexicon: Literal["county", "state", "street"] | None = None  # passed through to the template
+    # passed through to the template
+    lexicon: Literal["county", "state", "street", "place"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

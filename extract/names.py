@@ -120,7 +120,7 @@ _INNER_STOPS = re.compile(r"\.+(?=[A-Za-z])")
 _EDGES = re.compile(r"^([^A-Za-z]*)(.*?)([^A-Za-z]*)$", re.DOTALL)
 
 
-def _restyle(name: str, written: str) -> str:
+def restyle_name(name: str, written: str) -> str:
     """``name`` (lower case) written the way the reading was: 'LOWE', 'Lowe', 'lowe'."""
     letters = [ch for ch in written if ch.isalpha()]
     if len(letters) > 1 and all(ch.isupper() for ch in letters):
@@ -141,7 +141,7 @@ def _repair_word(word: str) -> str:
     for part in parts:
         nearest = nearest_name(part.lower()) if part.isalpha() else None
         if nearest is not None:
-            part = _restyle(nearest, part)
+            part = restyle_name(nearest, part)
         elif _TWO_CAPITALS.match(part) and load_names().known(part.lower()):
             part = part[:1] + part[1:].lower()  # 'LOpez': a small o read as a capital
         repaired.append(part)

@@ -13,6 +13,7 @@ starts with no number and no PO box is left as read.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,27 +48,36 @@ _PO = re.compile(r"^P\.?\s?O\.?$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class StreetWords:
-    """Street suffixes and unit designators, as :func:`load_street_words` reads them."""
+    """Street suffixes, unit designators and the endings and opening words of town names,
+    as :func:`load_street_words` reads them."""
 
     suffixes: Vocabulary
     units: Vocabulary
+    endings: tuple[str, ...]  # lower case, longest first
+    prefixes: Vocabulary
 
 
 @cache
 def load_street_words(path: Path = STREET_WORDS_PATH) -> StreetWords:
     """The street word list in ``path`` (kind TAB word per line, kind ``suffix`` or
     ``unit``, '#' comments, header ``kind<TAB>word``), validated; cached per path."""
-    words: dict[str, list[str]] = {"suffix": [], "unit": []}
+    words: dict[str, list[str]] = {"suffix": [], "unit": [], "ending": [], "prefix": []}
     for number, fields in tab_rows(path, "street word list", ("kind", "word")):
         if len(fields) != 2 or fields[0] not in words or not match_key(fields[1]):
             raise TemplateError(
-                f"street word list {path} line {number}: expected 'suffix' or 'unit', a tab "
-                "and a word"
+                f"street word list {path} line {number}: expected 'suffix', 'unit', "
+                "'ending' or 'prefix', a tab and a word"
             )
         words[fields[0]].append(fields[1])
     if not words["suffix"] or not words["unit"]:
         raise TemplateError(f"street word list {path} needs both suffix and unit words")
-    return StreetWords(Vocabulary(words["suffix"]), Vocabulary(words["unit"]))
+    endings = sorted({match_key(word) for word in words["ending"]}, key=len, reverse=True)
+    return StreetWords(
+        Vocabulary(words["suffix"]),
+        Vocabulary(words["unit"]),
+        tuple(endings),
+        Vocabulary(words["prefix"]),
+    )
 
 
 def _as_number(token: str, *, min_digits: int) -> str | None:
@@ -189,3 +199,101 @@ def repair_street(text: str, words: StreetWords | None = None) -> str:
     if suffix > head:
         tokens[suffix] = _repaired_suffix(tokens[suffix], words)
     return " ".join(token for token in tokens if token)
+
+
+MIN_PLACE_WORD = 6
+"""Shorter words of a town name are never changed: a town's own name ('Novi', 'Troy')."""
+MIN_HEAD = 3
+"""A name before a place ending has at least this many letters ('Amy|town')."""
+PREFIX_DISTANCE = 1.0
+"""How far a short opening word may be from 'North', 'East', ... ('[ast' is East)."""
+MISREAD_ENDING_DISTANCE = 1.0
+"""How far the last letters may be from a long ending after a known name
+('Robert|horough' is Robertborough)."""
+
+
+def repair_place(text: str, words: StreetWords | None = None) -> str:
+    """A town name as OCR read it ('South Amvytown', 'Port Richafdberg', '[ast
+    Danielstad', 'New Roberthorough', 'Port Nicoie'), with the parts towns are named
+    with repaired: the opening word ('North', 'East') by OCR distance; a word made of a
+    person's name and a place ending ('-town', '-berg') with the common name nearest its
+    head, or the ending nearest its tail after a known name; a word after an opening word
+    with the common name nearest it. Names (census lists) and words of none of these
+    shapes ('Kalamazoo', 'Grand Rapids') stay as read, and so do short words."""
+    words = words or load_street_words()
+    tokens = text.split(" ")
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        after_prefix = index > 0 and words.prefixes.contains(out[-1])
+        out.append(_repaired_place_word(token, words, first=index == 0, after_prefix=after_prefix))
+    return capitalised_town(" ".join(out))
+
+
+def _repaired_place_word(token: str, words: StreetWords, *, first: bool, after_prefix: bool) -> str:
+    from extract.lexicon import ocr_distance
+    from extract.names import load_names, nearest_name, restyle_name
+
+    found = re.fullmatch(r"([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)", token)
+    if found is None:
+        return token
+    lead, core, trail = found.groups()
+    key = core.lower()
+    if first and len(token) <= len("North") + 1 and not words.prefixes.contains(core):
+        prefixes = {match_key(w): w for w in words.prefixes.words}
+        prefix = closest_by_ocr(
+            match_key(token), prefixes, limit=PREFIX_DISTANCE, margin=UNIT_MARGIN
+        )
+        if prefix is not None:
+            return prefix
+    if len(key) < MIN_PLACE_WORD:
+        return token
+    names = load_names()
+    if names.known(key):
+        return token
+    for ending in words.endings:
+        head = key[: -len(ending)]
+        if key.endswith(ending) and len(head) >= MIN_HEAD:
+            if names.known(head) or _word_head(head, names.known):
+                return token
+            name = nearest_name(head)
+            if name is not None:
+                return lead + restyle_name(name + ending, core) + trail
+    for ending in words.endings:
+        head, tail = key[: -len(ending)], key[-len(ending) :]
+        if (
+            len(ending) >= MIN_PLACE_WORD - 1
+            and len(head) >= MIN_HEAD
+            and names.known(head)
+            and ocr_distance(tail, ending, MISREAD_ENDING_DISTANCE) <= MISREAD_ENDING_DISTANCE
+        ):
+            return lead + restyle_name(head + ending, core) + trail
+    if after_prefix:
+        name = nearest_name(key)
+        if name is not None:
+            return lead + restyle_name(name, core) + trail
+    return token
+
+
+def _word_head(head: str, known: Callable[[str], bool]) -> bool:
+    """Whether the head of a town name is a word rather than a misread name: a name's
+    possessive ('Marys|ville', 'Coopers|ville') or a word in -ing ('Farming|ton',
+    'Lexing|ton'), which no census name list holds."""
+    return (head.endswith("s") and known(head[:-1])) or head.endswith("ing")
+
+
+_TOWN_PARTICLES = frozenset({"the", "of", "and", "on", "upon", "by", "in", "de", "la", "le", "du"})
+
+
+def capitalised_town(text: str) -> str:
+    """A town name's words read all in lower case get their capital ('staceyfort',
+    'Lake elizabeth'): town names are written with capitals; particles stay."""
+
+    def lower_case_word(word: str) -> bool:
+        return word.isalpha() and word.islower() and len(word) >= MIN_HEAD
+
+    return " ".join(
+        word[:1].upper() + word[1:]
+        if lower_case_word(word) and word not in _TOWN_PARTICLES
+        else word
+        for word in text.split(" ")
+    )

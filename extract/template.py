@@ -91,7 +91,7 @@ class FieldSpec(_Strict):
     # free text of this field is usually made of ("County", "Health", "Dept"), near-misses
     # are repaired;
     # ``state_field`` names the field whose value says which state's counties apply.
-    lexicon: Literal["county", "state", "street"] | None = None
+    lexicon: Literal["county", "state", "street", "place"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
 

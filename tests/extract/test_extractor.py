@@ -523,3 +523,18 @@ def test_a_line_whose_last_word_was_dropped_as_debris_is_read_again(
     again_words = (word("Wayne", 0, 0.8), word("Ca", 40, 0.8))
     found = extractor._text_field(spec, first, clean, split, settings=settings, page_number=1)
     assert found.value == "Wayne Co"  # (a text value's closing full stop is not kept)
+
+
+def test_a_town_field_with_the_place_lexicon_is_repaired(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.MDHHS_DHS1171]
+    assert {s.name for s in template.fields if s.lexicon == "place"} == {
+        "residential_city",
+        "mailing_city",
+    }
+    fields = {"residential_city": FieldResult(value="South Amvytown", confidence=0.9)}
+    _repair_from_lexicons(template, fields)
+    assert fields["residential_city"].value == "South Amytown"
+    assert fields["residential_city"].confidence == LEXICON_REPAIR_CONFIDENCE

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.streets import load_street_words, looks_like_street, repair_street
+from extract.streets import load_street_words, looks_like_street, repair_place, repair_street
 from faxflow.errors import ErrorCode, TemplateError
 
 
@@ -86,7 +86,7 @@ def test_street_word_list_holds_usps_suffixes_and_unit_designators() -> None:
     ("content", "problem"),
     [
         ("suffix\tStreet\nunit\tSuite\n", "line 1: expected the header"),
-        ("kind\tword\nroad\tStreet\nunit\tSuite\n", "line 2: expected 'suffix' or 'unit'"),
+        ("kind\tword\nroad\tStreet\nunit\tSuite\n", "line 2: expected 'suffix', 'unit'"),
         ("kind\tword\nsuffix\tStreet\n", "needs both suffix and unit words"),
     ],
 )
@@ -117,3 +117,37 @@ def test_bad_street_word_lists_are_template_errors(
 )
 def test_dust_is_no_street_line(text: str, street: bool) -> None:
     assert looks_like_street(text) is street
+
+
+@pytest.mark.parametrize(
+    ("read", "town"),
+    [
+        ("South Amvytown", "South Amytown"),  # a name and a place ending: the name mended
+        ("Port Richafdberg", "Port Richardberg"),
+        ("New Roberthorough", "New Robertborough"),  # a known name: the ending mended
+        ("[ast Danielstad", "East Danielstad"),  # the opening word
+        ("Fast Johushire", "East Johnshire"),
+        ("Port Nicoie", "Port Nicole"),  # a name after an opening word
+        ("staceyfort", "Staceyfort"),  # town names are written with capitals
+        # Real towns stay: no ending, a word before the ending, short words.
+        ("Kalamazoo", "Kalamazoo"),
+        ("Grand Rapids", "Grand Rapids"),
+        ("Farmington Hills", "Farmington Hills"),
+        ("Marysville", "Marysville"),
+        ("Coopersville", "Coopersville"),
+        ("Lexington", "Lexington"),
+        ("Jacksonville", "Jacksonville"),
+        ("Novi", "Novi"),
+        ("Sault Ste. Marie", "Sault Ste. Marie"),
+        ("Lake of the Woods", "Lake of the Woods"),
+    ],
+)
+def test_town_names_are_repaired_by_their_parts(read: str, town: str) -> None:
+    assert repair_place(read) == town
+
+
+def test_street_word_list_holds_town_endings_and_opening_words() -> None:
+    words = load_street_words()
+    assert "borough" in words.endings and "ville" in words.endings
+    assert list(words.endings) == sorted(words.endings, key=len, reverse=True)
+    assert words.prefixes.contains("North") and words.prefixes.contains("Port")
