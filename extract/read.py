@@ -404,6 +404,7 @@ def split_ink(
     return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines, page)
 
 
+WRITING_SHARE = 0.5  # components shorter than this share of a phrase's glyphs are specks
 PHRASE_GAP = 0.8  # glyphs closer than this share of their height belong to one phrase
 PHRASE_MAX_HEIGHT_PX = 80  # taller components (streaks, signatures) join no phrase
 
@@ -477,9 +478,12 @@ def _phrase_zone(
     y1 = int((stats[members, cv2.CC_STAT_TOP] + stats[members, cv2.CC_STAT_HEIGHT]).max())
     inside = np.zeros(owner.size, dtype=bool)
     inside[members] = True
+    # Writing, not specks: a fax's dots beside the phrase decided for the wrong zone.
+    glyph_height = float(np.median(stats[members, cv2.CC_STAT_HEIGHT]))
+    writing = stats[: owner.size, cv2.CC_STAT_HEIGHT] >= WRITING_SHARE * glyph_height
     distance: dict[int, float] = {}
     for zone in zones_of:
-        others = np.nonzero((owner == zone) & ~inside)[0]
+        others = np.nonzero((owner == zone) & ~inside & writing)[0]
         if others.size == 0:
             distance[zone] = 0.0
             continue

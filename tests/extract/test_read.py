@@ -337,6 +337,15 @@ def test_a_phrase_written_across_two_zones_of_a_line_stays_whole() -> None:
     assert name_extent[2] < 200 * k  # only the name
     assert birth_extent[0] < 300 * k  # the date's first digits too
 
+    # Fax specks on the line, one in each zone (the name zone's nearer the date), do not
+    # count as writing beside the date.
+    for x in (280, 350):
+        page[int(108 * k) : int(108 * k) + 3, int(x * k) : int(x * k) + 3] = 0
+    split = split_ink(page, [name, birth], dpi=200)
+    name_extent, birth_extent = split.extents[0], split.extents[1]
+    assert name_extent is not None and birth_extent is not None
+    assert birth_extent[0] < 300 * k
+
 
 def test_zones_above_one_another_part_a_line_by_their_centres() -> None:
     from extract.read import _side_by_side
