@@ -142,11 +142,13 @@ MIN_WORD_LETTERS = 4
 
 
 def looks_like_street(text: str) -> bool:
-    """Whether ``text`` can be a street line at all: it holds a number, a PO box or a
-    word of four or more letters ('Homeless', 'General Delivery'). Dust in an empty zone
-    reads as 'ae', 'ee eee' or 'coe': none of these."""
+    """Whether ``text`` can be a street line at all: it holds a number and a word, a PO
+    box or a word of four or more letters ('Homeless', 'General Delivery'). Dust in an
+    empty zone reads as 'ae', 'ee eee', 'coe' or a lone '7': none of these."""
     tokens = text.split()
-    if any(ch.isdigit() for ch in text) or (tokens and _PO.match(tokens[0])):
+    if tokens and _PO.match(tokens[0]):
+        return True
+    if any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
         return True
     return any(sum(ch.isalpha() for ch in token) >= MIN_WORD_LETTERS for token in tokens)
 

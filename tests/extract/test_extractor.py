@@ -278,6 +278,12 @@ def test_one_or_two_doubtful_characters_in_a_text_zone_are_noise() -> None:
     assert is_speck_value(FieldKind.IDENTIFIER, "96", 0.0)
     assert not is_speck_value(FieldKind.IDENTIFIER, "OH-20-272))", 0.0)  # a misread ID
     assert not is_speck_value(FieldKind.IDENTIFIER, "ABCD", 0.9)  # read clearly
+    # A lone digit in an amount box; zero and real amounts are answers.
+    assert is_speck_value(FieldKind.MONEY, 7.0, 0.7)
+    assert not is_speck_value(FieldKind.MONEY, 7.0, 0.95)  # read clearly
+    assert not is_speck_value(FieldKind.MONEY, 0.0, 0.5)
+    assert not is_speck_value(FieldKind.MONEY, 7.5, 0.5)
+    assert not is_speck_value(FieldKind.MONEY, 70.0, 0.5)
 
 
 @pytest.mark.parametrize(

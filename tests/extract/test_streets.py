@@ -108,6 +108,8 @@ def test_bad_street_word_lists_are_template_errors(
         ("ae", False),  # dust in an empty zone
         ("ee eee", False),
         ("coe", False),
+        ("7", False),  # a speck read as a digit
+        ("12", False),
         ("12 Oak St", True),
         ("PO Box 7", True),
         ("P.O. Box", True),
