@@ -33,7 +33,7 @@ from extract.classify import PageMatch, ReferenceIndex, build_index, classify_pa
 from extract.lexicon import nearest_choice
 from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STRICT_KINDS, digits_in, normalise, snap_to_choices
+from extract.normalise import STATES, STRICT_KINDS, digits_in, normalise, snap_to_choices
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -876,22 +876,34 @@ def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]
             )
 
 
-def _states_named(template: FormTemplate, fields: Mapping[str, FieldResult]) -> set[str]:
-    """Codes of the states the document's state fields read as, as read."""
-    from extract.lexicon import nearest_state
+def _states_named(template: FormTemplate, fields: Mapping[str, FieldResult]) -> dict[str, str]:
+    """The state each field of the document names, as read, by field name: its state
+    fields, the state prefix of its IDs ('IL946387351') and counties that only one state
+    has ('DuPage')."""
+    from extract.lexicon import load_counties, nearest_state
 
-    named: set[str] = set()
+    named: dict[str, str] = {}
     for spec in template.fields:
         result = fields.get(spec.name)
-        if result is None or not (spec.kind is FieldKind.STATE or spec.lexicon == "state"):
+        if result is None:
             continue
-        text = result.value if isinstance(result.value, str) else None
-        if text is None and spec.kind is FieldKind.STATE:
-            text = result.raw_text  # 'Mlchigan', repaired below
-        code = nearest_state(text) if text else None
+        value = result.value if isinstance(result.value, str) else None
+        code: str | None = None
+        if spec.kind is FieldKind.STATE or spec.lexicon == "state":
+            text = value or result.raw_text  # 'Mlchigan', repaired below
+            code = nearest_state(text) if text else None
+        elif spec.kind is FieldKind.IDENTIFIER and value is not None:
+            prefix = _ID_STATE.match(value)
+            code = prefix.group(1) if prefix is not None and prefix.group(1) in STATES else None
+        elif spec.lexicon == "county" and value is not None:
+            states = load_counties().states_of(value)
+            code = next(iter(states)) if len(states) == 1 else None
         if code is not None:
-            named.add(code)
+            named[spec.name] = code
     return named
+
+
+_ID_STATE = re.compile(r"^([A-Z]{2})(?=[-\s]?\d)")
 
 
 def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
@@ -900,15 +912,19 @@ def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> No
     of the document names, when near ('Ou' beside OH, 'if' beside Illinois: 26 fields
     fixed, one empty zone's speck taken for MI, on the saved results of three 400-document
     benches). So is an ID's misread state prefix ('Mj-20-39864', 'ING27844850' beside
-    IN: 21 fixed, none broken). A state taken from another field is a guess: its
-    confidence is capped at :data:`NAMED_STATE_CONFIDENCE`."""
+    IN: 21 fixed, none broken). The document names a state also by its IDs' prefixes and
+    by counties only one state has, and a jurisdiction dropped as specks ('i', 'ot') is
+    read from its raw text when near such a state (16 more fixed, none broken). A state
+    taken from another field is a guess: its confidence is capped at
+    :data:`NAMED_STATE_CONFIDENCE`."""
     from extract.lexicon import nearest_state, state_as_written, with_named_state
 
-    named = _states_named(template, fields)
+    by_field = _states_named(template, fields)
     for spec in template.fields:
         result = fields.get(spec.name)
         if result is None:
             continue
+        named = {code for name, code in by_field.items() if name != spec.name}
         value: str | None = None
         cap = LEXICON_REPAIR_CONFIDENCE
         if spec.kind is FieldKind.STATE and result.value is None and result.raw_text:
@@ -922,6 +938,10 @@ def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> No
         ):
             value, cap = state_as_written(result.value, named), NAMED_STATE_CONFIDENCE
             value = None if value == result.value else value
+        elif spec.lexicon == "state" and result.value is None and result.raw_text:
+            # two letters dropped as specks ('i'), near the state named elsewhere
+            value, cap = state_as_written(result.raw_text, named), NAMED_STATE_CONFIDENCE
+            value = value if nearest_state(value) in named else None
         elif spec.kind is FieldKind.IDENTIFIER and isinstance(result.value, str):
             value, cap = with_named_state(result.value, named), NAMED_STATE_CONFIDENCE
             value = None if value == result.value else value

@@ -172,6 +172,18 @@ class CountyLexicon:
         """Match key → county name, for one state (a known code) or else for all states."""
         return _candidates(self, _state_code(self, state))
 
+    @cached_property
+    def _states_by_key(self) -> Mapping[str, frozenset[str]]:
+        states: dict[str, set[str]] = {}
+        for code, names in self.names_by_state.items():
+            for name in names:
+                states.setdefault(match_key(name), set()).add(code)
+        return {key: frozenset(codes) for key, codes in states.items()}
+
+    def states_of(self, county: str) -> frozenset[str]:
+        """The states that have a county of this name ('Will' → IL; 'Franklin' → 24)."""
+        return self._states_by_key.get(match_key(county), frozenset())
+
 
 def _state_code(lexicon: CountyLexicon, state: str | None) -> str | None:
     code = (state or "").strip().upper()

@@ -201,6 +201,27 @@ def test_a_doubtful_state_is_the_state_the_other_state_field_names(templates) ->
     _repair_from_lexicons(template, fields)
     assert fields["case_state_local_id"].value == "MI-20-39864"
     assert fields["case_state_local_id"].confidence == NAMED_STATE_CONFIDENCE
+    # The state named by an ID's prefix or a county only one state has; a jurisdiction
+    # dropped as specks ('i') is read from its raw text when near that state.
+    fields = {
+        "cdc_ncov_id": FieldResult(value="OH622597534", confidence=0.9),
+        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="ot"),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["reporting_jurisdiction"].value == "OH"
+    fields = {
+        "county_of_residence": FieldResult(value="DuPage", confidence=0.9),
+        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="i"),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["reporting_jurisdiction"].value == "IL"
+    # A county of several states names none; a speck alone stays unread.
+    fields = {
+        "county_of_residence": FieldResult(value="Franklin", confidence=0.9),
+        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="in"),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["reporting_jurisdiction"].value is None
 
 
 def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]

@@ -455,3 +455,11 @@ def test_an_ids_misread_state_prefix_is_the_state_the_document_names(
     read: str, named: set[str], meant: str
 ) -> None:
     assert with_named_state(read, named) == meant
+
+
+def test_the_states_a_county_name_belongs_to() -> None:
+    counties = load_counties()
+    assert counties.states_of("DuPage") == {"IL"}
+    assert counties.states_of("du page") == {"IL"}
+    assert "OH" in counties.states_of("Franklin") and len(counties.states_of("Franklin")) > 10
+    assert counties.states_of("Nowhere") == frozenset()
