@@ -99,6 +99,7 @@ class FieldSource(_Strict):
     lexicon: Literal["county", "state", "street", "place"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
+    name_fields: list[str] | None = None
 
 
 class LabelMap(_Strict):
@@ -696,6 +697,7 @@ def _place(
         "lexicon": source.lexicon,
         "vocabulary": source.vocabulary,
         "state_field": source.state_field,
+        "name_fields": source.name_fields,
     }
     if source.options is not None:
         return _place_options(source, layouts, groups, word_squares, common)

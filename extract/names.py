@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from extract.lexicon import ocr_distance, tab_rows
+from extract.lexicon import clearly_nearest, ocr_distance, tab_rows
 from extract.normalise import NAME_PARTICLES
 from faxflow.errors import TemplateError
 
@@ -295,3 +295,77 @@ def without_name_debris(text: str) -> str:
                 break
             words.pop(end)
     return " ".join(words)
+
+
+ADDRESS_NAME_DISTANCE = 0.2
+"""How far, per letter, the first part of an address may be from one made of the person's
+names ('damellbnes' is 'daniel.hines' at 2.0) ..."""
+ADDRESS_NAME_MARGIN = 0.5
+"""... and how much nearer than any other such spelling."""
+MIN_NAME_PIECE = 3
+"""A surname cut short in an address keeps at least this many letters ('christopherbro')."""
+
+
+def repair_address_from_names(address: str, names: Sequence[str]) -> str:
+    """An e-mail address (normalised) whose first part is a misread spelling of the
+    person's names given in ``names`` ('alah.thomas@' for Alan Thomas, 'ehzabethgar@' for
+    Elizabeth Gardner, 'lynn.dllen@' for Lynn Allen) with that spelling: first.last,
+    firstlast, initial and surname, first name and the surname's first letters, and the
+    like, followed by the digits as read. Names read doubtfully (not common in the census
+    lists) are no guide, and an address already holding a name as common as the field's
+    where the field has its own ('rodriguez' beside a field read 'Rodriquez') is kept."""
+    local, at, domain = address.rpartition("@")
+    found = _LOCAL_PART.fullmatch(local)
+    if not at or found is None:
+        return address
+    letters, digits = found.group(1), found.group(2)
+    lexicon = load_names()
+    words = [w for name in names for w in _LETTER_RUN.findall(name.lower())]
+    whole = [w for w in words if len(w) > 1]
+    if not whole or any(lexicon.per_million.get(w, 0) < TARGET_PER_MILLION for w in whole):
+        return address
+    if any(_holds_rival(letters, word, lexicon) for word in whole):
+        return address
+    spellings = _spellings(whole)
+    if letters in spellings:
+        return address
+    limit = max(1.0, ADDRESS_NAME_DISTANCE * len(letters))
+    distance = {s: ocr_distance(letters, s, limit + ADDRESS_NAME_MARGIN) for s in spellings}
+    best = clearly_nearest(distance, limit=limit, margin=ADDRESS_NAME_MARGIN)
+    return address if best is None else f"{best}{digits}@{domain}"
+
+
+_LOCAL_PART = re.compile(r"([a-z._]*[a-z])(\d*)")
+
+
+def _spellings(words: Sequence[str]) -> set[str]:
+    """The first parts of addresses people make of their names."""
+    first, last = words[0], words[-1]
+    found = {first, last}
+    if len(words) > 1:
+        found |= {
+            f"{first}.{last}", f"{first}{last}", f"{first}_{last}", f"{first[0]}{last}",
+            f"{first[0]}.{last}", f"{last}.{first}", f"{last}{first}",
+        }  # fmt: skip
+        found |= {first + last[:k] for k in range(MIN_NAME_PIECE, len(last))}
+        found |= {first[:k] + last for k in range(1, len(first))}
+    return found
+
+
+def _holds_rival(letters: str, word: str, lexicon: NameLexicon) -> bool:
+    """Whether ``letters`` hold, near where ``word`` would be, another name at least as
+    common as ``word``: then the field, not the address, may be the misreading."""
+    common = lexicon.per_million.get(word, 0)
+    for size in (len(word) - 1, len(word), len(word) + 1):
+        for start in range(max(0, len(letters) - size) + 1):
+            piece = letters[start : start + size]
+            if (
+                piece != word
+                and lexicon.per_million.get(piece, 0) >= common
+                and ocr_distance(piece, word, RIVAL_DISTANCE) <= RIVAL_DISTANCE
+            ):
+                return True
+    return False
+
+
+RIVAL_DISTANCE = 2.0

@@ -90,10 +90,13 @@ class FieldSpec(_Strict):
     # (extract/streets.py: house number, suffix, unit); ``vocabulary`` lists the words
     # free text of this field is usually made of ("County", "Health", "Dept"), near-misses
     # are repaired;
-    # ``state_field`` names the field whose value says which state's counties apply.
+    # ``state_field`` names the field whose value says which state's counties apply;
+    # ``name_fields`` (e-mail fields) the name fields of the person the address is
+    # likely made from ('daniel.hines@' for Daniel Hines).
     lexicon: Literal["county", "state", "street", "place"] | None = None
     vocabulary: list[str] | None = None
     state_field: str | None = None
+    name_fields: list[str] | None = None
 
     @model_validator(mode="after")
     def _geometry_fits_kind(self) -> FieldSpec:
@@ -104,6 +107,8 @@ class FieldSpec(_Strict):
             raise ValueError(f"field {self.name}: kind {self.kind} needs 'region' or 'boxes'")
         if (self.lexicon or self.vocabulary) and self.kind is not FieldKind.TEXT:
             raise ValueError(f"field {self.name}: lexicon and vocabulary need kind text")
+        if self.name_fields is not None and self.kind is not FieldKind.EMAIL:
+            raise ValueError(f"field {self.name}: name_fields needs kind email")
         for box in [self.region, *(self.boxes or []), *_option_boxes(self.options)]:
             if box is not None and not (box[0] < box[2] and box[1] < box[3]):
                 raise ValueError(f"field {self.name}: box {box} must have x0<x1 and y0<y1")
@@ -147,11 +152,15 @@ class FormTemplate(_Strict):
             if spec.name in seen:
                 raise ValueError(f"field {spec.name} is defined twice")
             seen.add(spec.name)
+        kinds = {spec.name: spec.kind for spec in self.fields}
         for spec in self.fields:
             if spec.state_field is not None and spec.state_field not in seen:
                 raise ValueError(
                     f"field {spec.name}: state_field {spec.state_field} is not a field"
                 )
+            for name in spec.name_fields or []:
+                if kinds.get(name) is not FieldKind.NAME:
+                    raise ValueError(f"field {spec.name}: name_fields {name} is no name field")
         return self
 
     @property

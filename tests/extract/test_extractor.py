@@ -565,3 +565,20 @@ def test_a_town_field_with_the_place_lexicon_is_repaired(templates) -> None:  # 
     _repair_from_lexicons(template, fields)
     assert fields["residential_city"].value == "South Amytown"
     assert fields["residential_city"].confidence == LEXICON_REPAIR_CONFIDENCE
+
+
+def test_an_email_is_checked_against_the_name_fields_the_template_names(templates) -> None:  # type: ignore[no-untyped-def]
+    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
+    from faxflow.model import FieldResult
+
+    template = templates[FormType.CDC_PUI_2020]
+    email = next(s for s in template.fields if s.name == "interviewer_email")
+    assert email.name_fields == ["interviewer_first_name", "interviewer_last_name"]
+    fields = {
+        "interviewer_first_name": FieldResult(value="Alan", confidence=0.9),
+        "interviewer_last_name": FieldResult(value="Thomas", confidence=0.9),
+        "interviewer_email": FieldResult(value="alah.thomas@gmail.com", confidence=0.8),
+    }
+    _repair_from_lexicons(template, fields)
+    assert fields["interviewer_email"].value == "alan.thomas@gmail.com"
+    assert fields["interviewer_email"].confidence <= LEXICON_REPAIR_CONFIDENCE

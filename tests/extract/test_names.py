@@ -14,6 +14,7 @@ from extract.names import (
     TARGET_PER_MILLION,
     load_names,
     nearest_name,
+    repair_address_from_names,
     repair_address_names,
     repair_name,
     without_name_debris,
@@ -191,3 +192,28 @@ def test_a_name_and_its_number_are_told_apart_in_an_address(read: str, meant: st
 )
 def test_marks_and_lower_case_debris_around_name_words_go(read: str, name: str) -> None:
     assert without_name_debris(read) == name
+
+
+@pytest.mark.parametrize(
+    ("address", "names", "meant"),
+    [
+        ("alah.thomas@gmail.com", ["Alan", "Thomas"], "alan.thomas@gmail.com"),
+        ("ehzabethgar@gmail.com", ["Elizabeth Gardner"], "elizabethgar@gmail.com"),
+        ("qaryzam@yahoo.com", ["Gary", "Zamora"], "garyzam@yahoo.com"),
+        ("lynn.dllen55@mail.com", ["Lynn Allen"], "lynn.allen55@mail.com"),  # digits kept
+        # Already a spelling of the names, or far from any: kept.
+        ("hall17@mail.com", ["Jeffery", "Hall"], "hall17@mail.com"),
+        ("info@clinic.org", ["Mary", "Smith"], "info@clinic.org"),
+        # A name field read doubtfully is no guide ...
+        ("johnram@example.org", ["Lohn Ramirez"], "johnram@example.org"),
+        # ... nor one beside which the address holds a name at least as common.
+        ("eric.rodriguez@yahoo.com", ["Eric T. Rodriquez"], "eric.rodriguez@yahoo.com"),
+        ("kevin.foley@outlook.com", ["Kevin", "Boley"], "kevin.foley@outlook.com"),
+        ("no address", ["Mary"], "no address"),
+        ("mary@x.org", [], "mary@x.org"),
+    ],
+)
+def test_an_address_made_of_the_persons_names_is_spelled_like_them(
+    address: str, names: list[str], meant: str
+) -> None:
+    assert repair_address_from_names(address, names) == meant

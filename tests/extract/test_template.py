@@ -363,6 +363,16 @@ def test_state_field_must_be_a_field_of_the_form(tmp_path, cdc_data):
     assert "county_of_residence" in error.message and "state_of_mind" in error.message
 
 
+def test_name_fields_must_be_name_fields_of_an_email_field(tmp_path, cdc_data):
+    _field(cdc_data, "interviewer_email")["name_fields"] = ["interviewer_telephone"]
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "interviewer_email" in error.message and "interviewer_telephone" in error.message
+    _field(cdc_data, "interviewer_email")["name_fields"] = None
+    _field(cdc_data, "interviewer_telephone")["name_fields"] = ["interviewer_last_name"]
+    error = _load_error(_write(tmp_path, cdc_data))
+    assert "interviewer_telephone" in error.message and "kind email" in error.message
+
+
 def test_a_mark_box_inside_the_page_loads(tmp_path, cdc_data):
     box = _field(cdc_data, "sex")["options"][0]["box"]
     _field(cdc_data, "sex")["options"][0]["mark_box"] = [box[0] + 3, box[1], box[2] + 3, box[3]]
