@@ -208,7 +208,9 @@ MIN_PLACE_WORD = 6
 MIN_HEAD = 3
 """A name before a place ending has at least this many letters ('Amy|town')."""
 PREFIX_DISTANCE = 1.0
-"""How far a short opening word may be from 'North', 'East', ... ('[ast' is East)."""
+"""How far a short opening word may be from 'North', 'East', ... ('[ast' is East) ..."""
+PREFIX_MARGIN = 0.5
+"""... and how much nearer than any other opening word it must be."""
 MISREAD_ENDING_DISTANCE = 1.0
 """How far the last letters may be from a long ending after a known name
 ('Robert|horough' is Robertborough)."""
@@ -243,7 +245,7 @@ def _repaired_place_word(token: str, words: StreetWords, *, first: bool, after_p
     if first and len(token) <= len("North") + 1 and not words.prefixes.contains(core):
         prefixes = {match_key(w): w for w in words.prefixes.words}
         prefix = closest_by_ocr(
-            match_key(token), prefixes, limit=PREFIX_DISTANCE, margin=UNIT_MARGIN
+            match_key(token), prefixes, limit=PREFIX_DISTANCE, margin=PREFIX_MARGIN
         )
         if prefix is not None:
             return prefix
