@@ -148,14 +148,31 @@ class Issue(_Frozen):
     message: str
 
 
+class ProvenanceStep(_Frozen):
+    """One change an extraction step made to a field's value: the step's name and the
+    value before and after it. The first reading is ``FieldResult.raw_text``; the steps,
+    in order, lead from it to ``FieldResult.value``."""
+
+    step: str
+    before: Any = None
+    after: Any = None
+
+
 class FieldResult(_Frozen):
-    """One extracted field with its evidence."""
+    """One extracted field with its evidence.
+
+    ``provenance`` lists every step that changed the value after it was read.
+    ``needs_review`` says whether a person must look at this field before the record is
+    trusted (``None`` until routing has decided), with ``review_reason`` a stable code."""
 
     value: Any = None
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     page: int | None = Field(default=None, ge=1)
     bbox: tuple[int, int, int, int] | None = None
     raw_text: str | None = None
+    provenance: tuple[ProvenanceStep, ...] = ()
+    needs_review: bool | None = None
+    review_reason: str | None = None
 
 
 class PageReport(_Frozen):

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
 
     # --- review routing -------------------------------------------------------------------
+    target_accuracy: float = Field(
+        default=0.995,
+        gt=0.5,
+        lt=1,
+        description="Share of auto-accepted fields that must be right; fields the machine "
+        "cannot promise at this accuracy go to a person (FAXFLOW_TARGET_ACCURACY).",
+    )
     default_confidence_threshold: float = Field(default=0.80, ge=0, le=1)
     confidence_thresholds: dict[str, float] = Field(
         default_factory=committed_thresholds,
