@@ -1,20 +1,24 @@
 """
 ### fax_intake — from the watched inbox to records, every minute
 
-Claims every file in `inbox/<centre>/` whose size and modification time have been stable
-for `FAXFLOW_STABLE_SECONDS` (default 5 s), then maps **one task per document**: intake
-checks, page cleanup, zonal OCR, extraction and validation. Refused input (corrupt,
-encrypted, wrong type, too large …) goes to `quarantine/<CODE>/` at once with a reason file a
-clerk can read; one bad file never fails the others. `load_documents` stores each record in
-one transaction (upsert on the document's SHA-256), moves its file to `archive/`, and
-updates the **faxflow records** asset that `daily_aggregates` is scheduled on.
+`claim_and_check` claims every file in `inbox/<centre>/` whose size and modification time
+have been stable for `FAXFLOW_STABLE_SECONDS` (default 5 s) and runs the intake checks on
+each, outside the OCR pool: refused input (corrupt, encrypted, wrong type, too large …) goes
+to `quarantine/<CODE>/` at once with a reason file a clerk can read, an exact duplicate to
+`archive/duplicates/`. Then it maps **one task per document** (pool `ocr`): cleanup, zonal
+OCR, extraction, validation, and — as soon as that document is done — its record in one
+transaction (upsert on the document's SHA-256) and its file in `archive/`. A 2-page fax
+never waits for a 22-page one. `announce_records` updates the **faxflow records** asset
+that `daily_aggregates` is scheduled on.
 
 * Concurrency of OCR is capped by the Airflow pool `ocr` (`make up` and `make demo` create
   it; elsewhere: `airflow pools set ocr 2 "faxflow OCR workers"`, one slot per core).
-* Retries with backoff apply only to transient faults (database unavailable); bad input is
-  never retried.
-* XCom carries arrival ids, document ids, statuses and file facts (kind, pages, size) only —
-  never images, names or values; loading reuses those facts instead of re-reading the file.
+* Retries with exponential backoff apply to transient faults: a crashed or timed-out OCR
+  engine, a database that is down, a lost worker. Each try is noted in the intake ledger;
+  a document that fails on every try (`FAXFLOW_MAX_ATTEMPTS`, 3) is quarantined with the
+  tries listed in its reason file. Bad input is never retried.
+* XCom carries arrival ids, document ids, statuses, codes and file facts (kind, pages,
+  size) only — never images, names or values.
 * Configuration: `FAXFLOW_*` environment variables, the Airflow Variable `faxflow_settings`
   (JSON overrides) and the connection `faxflow_db`.
 """
@@ -25,7 +29,8 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from faxflow.assets import OCR_POOL, RECORDS_ASSET_NAME, RECORDS_ASSET_URI
 
@@ -52,28 +57,32 @@ DEFAULT_ARGS = {
 )
 def fax_intake() -> None:
     @task
-    def claim_files() -> list[str]:
-        """Recover abandoned claims and claim every stable inbox file."""
-        from faxflow.flows import claim_ready_files, settings_from_environment
+    def claim_and_check() -> list[dict[str, Any]]:
+        """Recover abandoned claims, claim every stable inbox file, run the intake checks."""
+        from faxflow.flows import claim_and_check, settings_from_environment
 
-        return claim_ready_files(settings_from_environment())
+        return claim_and_check(settings_from_environment())
 
     @task(pool=OCR_POOL)
-    def process_document(arrival_id: str) -> dict[str, Any]:
-        """Cleanup, OCR, extraction and validation of one document."""
-        from faxflow.flows import process_claimed, settings_from_environment
+    def process_document(checked: dict[str, Any]) -> dict[str, Any]:
+        """Cleanup, OCR, extraction, validation and load of one document."""
+        from faxflow.flows import process_and_load, settings_from_environment
 
-        return process_claimed(arrival_id, settings_from_environment())
+        try_number = get_current_context()["ti"].try_number
+        return process_and_load(checked, settings_from_environment(), try_number=try_number)
 
-    @task(outlets=[RECORDS])
-    def load_documents(outcomes: list[dict[str, Any]]) -> dict[str, int]:
-        """Store every processed document, then archive its file."""
-        from faxflow.flows import load_processed, settings_from_environment
+    @task(outlets=[RECORDS], trigger_rule="all_done")
+    def announce_records(outcomes: list[dict[str, Any]]) -> dict[str, int]:
+        """Update the records asset when this run archived any document."""
+        from faxflow.flows import count_outcomes
 
-        return load_processed(outcomes, settings_from_environment())
+        counts = count_outcomes(outcomes)
+        if not counts.get("archived"):
+            raise AirflowSkipException("no document was archived in this run")
+        return counts
 
     # XComArg resolves to the list of mapped results at run time.
-    load_documents(process_document.expand(arrival_id=claim_files()))  # type: ignore[arg-type]
+    announce_records(process_document.expand(checked=claim_and_check()))  # type: ignore[arg-type]
 
 
 fax_intake()

@@ -53,8 +53,8 @@ class FaxflowError(Exception):
     """Base of every error faxflow raises on purpose.
 
     ``code`` is stable; ``message`` is safe to log (no personal data) and tells the reader
-    what to do next.  ``transient`` marks faults worth retrying (a database that is down),
-    as opposed to bad input that will fail the same way every time.
+    what to do next.  ``transient`` marks faults worth retrying (a database that is down, a
+    crashed OCR engine), as opposed to bad input that will fail the same way every time.
     """
 
     code: ErrorCode = ErrorCode.INTERNAL
@@ -88,14 +88,21 @@ class MissingDependency(FaxflowError):
 
 
 class OcrError(FaxflowError):
-    """Tesseract crashed or produced nothing where it must produce something."""
+    """Tesseract crashed (killed by a signal, as an out-of-memory kill is), exited non-zero
+    or could not be started.
+
+    Transient: a crash of the engine says nothing about the document until it happens on
+    every try, so it is retried (the call itself, then the document's task) and a document
+    is quarantined with this code only when every try failed."""
 
     code = ErrorCode.OCR_FAILED
     exit_code = ExitCode.INTERNAL_ERROR
+    transient = True
 
 
 class OcrTimeout(OcrError):
-    """Tesseract did not finish within its time limit."""
+    """Tesseract did not finish within its time limit (a busy machine, or a page that
+    takes pathologically long); transient like every engine failure."""
 
     code = ErrorCode.OCR_TIMEOUT
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faxflow.errors import ErrorCode, FaxflowError, InputRejected
+from faxflow.errors import ErrorCode, FaxflowError
 from faxflow.ledger import Ledger, LedgerEntry, LedgerStatus
-from faxflow.model import DocumentResult, FileKind, SourceDocument
+from faxflow.model import FileKind, SourceDocument
 from faxflow.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
-"""A document whose processing crashed this many times is quarantined as E_INTERNAL."""
+_FINAL = frozenset({LedgerStatus.ARCHIVED, LedgerStatus.DUPLICATE, LedgerStatus.QUARANTINED})
 
 
 def settings_from_environment(overrides: dict[str, Any] | None = None) -> Settings:
@@ -88,10 +88,6 @@ def _entry_for(arrival_id: str, services: Services) -> LedgerEntry:
     return entry
 
 
-def _claim_for(arrival_id: str, services: Services) -> Claim:
-    return _claim_of(_entry_for(arrival_id, services), services)
-
-
 def _claim_of(entry: LedgerEntry, services: Services) -> Claim:
     from ingest.intake import Claim
 
@@ -106,18 +102,46 @@ def _claim_of(entry: LedgerEntry, services: Services) -> Claim:
     )
 
 
-def claim_ready_files(settings: Settings) -> list[str]:
-    """Recover claims a dead worker left in work/, then claim every stable inbox file.
-    Returns arrival ids (safe for XCom)."""
-    from ingest.intake import claim, discover, recover
+def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
+    """Recover claims a dead worker left in work/, claim every stable inbox file and run
+    the intake checks on each, outside the OCR pool: a refused file is quarantined and an
+    exact duplicate archived here, at once. Returns one item per accepted document for the
+    processing tasks: its arrival id, document id and file facts (kind, pages, size) —
+    nothing personal, safe for XCom.
+
+    Files seen for the first time are not yet known to be stable; when there are any, the
+    inbox is looked at once more after ``stable_seconds``, so a file dropped just before a
+    run is taken by that run, not the next one."""
+    from ingest.intake import ClaimResult, check_claim, claim_ready, release
 
     services = open_services(settings)
-    claims = list(recover(settings, services.ledger))
-    for candidate in discover(settings):
-        claimed = claim(candidate, settings, services.ledger)
-        if claimed is not None:
-            claims.append(claimed)
-    return [c.arrival_id for c in claims]
+    claims, report = claim_ready(settings, services.ledger)
+    if report.waiting:
+        time.sleep(settings.stable_seconds + 0.5)
+        more, _ = claim_ready(settings, services.ledger)
+        claims += more
+    checked: list[dict[str, Any]] = []
+    outcomes: Counter[str] = Counter()
+    for claim in claims:
+        try:
+            result = check_claim(claim, settings, services.ledger)
+        finally:
+            release(claim)  # the processing task, another process, takes it over
+        if isinstance(result, ClaimResult):
+            outcomes[result.outcome] += 1
+            continue
+        outcomes["checked"] += 1
+        checked.append(
+            {
+                "arrival_id": claim.arrival_id,
+                "document_id": result.document_id,
+                "file_kind": result.kind.value,
+                "page_count": result.page_count,
+                "size_bytes": result.size_bytes,
+            }
+        )
+    log.info("claimed %d files: %s", len(claims), dict(outcomes))
+    return checked
 
 
 def results_dir(settings: Settings) -> Path:
@@ -126,128 +150,99 @@ def results_dir(settings: Settings) -> Path:
     return path
 
 
-def process_claimed(arrival_id: str, settings: Settings) -> dict[str, Any]:
-    """Inspect, de-duplicate and process one claimed file; bad input goes to quarantine at
-    once. The result JSON is written under var/results/ (not XCom); the file stays in work/
-    until :func:`load_processed` has stored the record."""
-    from faxflow.pipeline import process_source
-    from ingest.intake import find_duplicate, finish, inspect, quarantine
+def process_and_load(
+    checked: dict[str, Any], settings: Settings, *, try_number: int = 1
+) -> dict[str, Any]:
+    """Cleanup, OCR, extraction and validation of one checked document, then — as soon as
+    it is done, not after the rest of its batch — its record in one transaction and its
+    file in archive/.
+
+    ``try_number`` is the scheduler's try of this task: a try after the first counts one
+    more try in the ledger. A transient fault (a crashed OCR engine) raises, so the
+    scheduler tries again with backoff, until the document's last try, which quarantines
+    it with every try listed; bad input is quarantined at once. Returns what happened:
+    ids, an outcome, a status or a code (XCom-safe)."""
+    from ingest.intake import (
+        ENVIRONMENT_ERRORS,
+        Outcome,
+        begin_another_try,
+        hold_claim,
+        process_claim,
+        release,
+    )
 
     services = open_services(settings)
-    claim = _claim_for(arrival_id, services)
+    arrival_id = str(checked["arrival_id"])
+    entry = _entry_for(arrival_id, services)
+    report: dict[str, Any] = {"arrival_id": arrival_id, "document_id": entry.document_id}
+    if entry.status in _FINAL:
+        return {**report, "outcome": "already_" + entry.status.value}  # an earlier try ended
+    claim = _claim_of(entry, services)
+    if not hold_claim(claim, settings):
+        return {**report, "outcome": "held_by_another_worker"}
     try:
-        source = inspect(claim, settings, services.ledger)
-    except InputRejected as error:
-        quarantine(claim, error, settings, services.ledger)
-        return {"arrival_id": arrival_id, "outcome": "quarantined", "code": error.code.value}
-    duplicate_of = find_duplicate(source, services.ledger)
-    if duplicate_of is not None:
-        finish(claim, source, settings, services.ledger)
-        return {"arrival_id": arrival_id, "outcome": "duplicate", "document_id": duplicate_of}
+        if try_number > 1:
+            entry = begin_another_try(claim, settings, services.ledger)
+        source = _processed_source(checked, entry, claim.work_path)
+        statuses: list[str] = []
+
+        def process(document: SourceDocument) -> None:
+            statuses.append(_process_and_load(document, services))
+
+        result = process_claim(claim, settings, services.ledger, process, source=source)
+    except ENVIRONMENT_ERRORS:
+        if try_number > 1:  # not this file's fault: give the try back
+            current = services.ledger.get(arrival_id)
+            if current is not None:
+                services.ledger.record(replace(current, attempts=current.attempts - 1))
+        raise
+    finally:
+        release(claim)
+    if result.outcome == Outcome.RETRY:
+        code = ErrorCode(result.code) if result.code else ErrorCode.INTERNAL
+        raise FaxflowError(
+            f"arrival {arrival_id}: this try failed; the file stays in work/ for the next try",
+            code=code,
+        )
+    report.update(outcome=result.outcome, document_id=result.document_id)
+    if result.code:
+        report["code"] = result.code
+    if statuses and result.outcome == Outcome.ARCHIVED:
+        report["status"] = statuses[-1]
+    return report
+
+
+def _process_and_load(source: SourceDocument, services: Services) -> str:
+    """The pipeline on one document, its result JSON under var/results/ (for the demo's
+    table and a developer's eyes; not XCom) and its record; returns the record's status."""
+    from faxflow.pipeline import process_source
     from loaders.duplicates import find_possible_duplicates
+    from loaders.load import load_document
 
     def finder(**kwargs: Any) -> list[str]:
         return find_possible_duplicates(services.engine, **kwargs)
 
-    try:
-        outcome = process_source(source, settings, duplicate_finder=finder)
-    except InputRejected as error:
-        quarantine(claim, error, settings, services.ledger)
-        return {"arrival_id": arrival_id, "outcome": "quarantined", "code": error.code.value}
-    except FaxflowError as error:
-        if error.transient:
-            raise  # retried by Airflow with backoff
-        quarantine(claim, InputRejected(error.code, error.message), settings, services.ledger)
-        return {"arrival_id": arrival_id, "outcome": "quarantined", "code": error.code.value}
-    except Exception:
-        entry = services.ledger.get(arrival_id)
-        if entry is not None and entry.attempts >= MAX_ATTEMPTS:
-            quarantine(
-                claim,
-                InputRejected(
-                    ErrorCode.INTERNAL,
-                    f"processing failed {entry.attempts} times; the file is kept for a "
-                    "developer to look at (see the task log)",
-                ),
-                settings,
-                services.ledger,
-            )
-            return {"arrival_id": arrival_id, "outcome": "quarantined", "code": "E_INTERNAL"}
-        raise
+    outcome = process_source(source, services.settings, duplicate_finder=finder)
     payload = {
         "result": json.loads(outcome.result.to_json()),
         "page_images": outcome.page_images,
         "seconds": outcome.stage_seconds(),
     }
-    path = results_dir(settings) / f"{source.document_id}.json"
+    path = results_dir(services.settings) / f"{source.document_id}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, path)
-    return {
-        "arrival_id": arrival_id,
-        "outcome": "processed",
-        "document_id": source.document_id,
-        "status": outcome.result.status.value,
-        # What inspect measured, so load_processed can archive the file without reading
-        # it again. A file kind and two numbers: nothing personal.
-        "file_kind": source.kind.value,
-        "page_count": source.page_count,
-        "size_bytes": source.size_bytes,
-    }
+    load_document(services.engine, outcome.result, source=source, page_images=outcome.page_images)
+    return outcome.result.status.value
 
 
-def load_processed(outcomes: Sequence[dict[str, Any]], settings: Settings) -> dict[str, int]:
-    """Store each processed document (one transaction each), then archive its file.
-
-    The source document is rebuilt from the processing task's outcome and the ledger row;
-    the work file is neither opened nor hashed again. One failing document does not stop
-    the others; it stays in work/ for the next run. A document a previous attempt of this
-    task already archived (Airflow retried it) is counted, not loaded a second time.
-    """
-    from ingest.intake import finish
-    from loaders.load import load_document
-
-    services = open_services(settings)
+def count_outcomes(outcomes: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many documents of a run ended how (archived, duplicate, quarantined …)."""
     counts: Counter[str] = Counter()
     # Index by position: Airflow's lazy XCom sequence logs an error when iterated past its end.
     for index in range(len(outcomes)):
-        item = outcomes[index]
-        if item.get("outcome") != "processed":
-            counts[str(item.get("outcome"))] += 1
-            continue
-        try:
-            entry = _entry_for(str(item["arrival_id"]), services)
-            if entry.status in (LedgerStatus.ARCHIVED, LedgerStatus.DUPLICATE):
-                counts[str(item["status"])] += 1
-                continue
-            result, page_images = _read_result(settings, item)
-            claim = _claim_of(entry, services)
-            source = _processed_source(item, entry, claim.work_path)
-            load_document(services.engine, result, source=source, page_images=page_images)
-            finish(claim, source, settings, services.ledger)
-        except FaxflowError as error:
-            if error.transient:
-                raise
-            log.warning("document %s not loaded: %s", item.get("document_id"), error.code.value)
-            counts["failed"] += 1
-            continue
-        counts[result.status.value] += 1
+        counts[str(outcomes[index].get("outcome"))] += 1
     return dict(counts)
-
-
-def _read_result(settings: Settings, item: dict[str, Any]) -> tuple[DocumentResult, dict[int, str]]:
-    """The result and page image paths :func:`process_claimed` wrote under var/results/."""
-    path = results_dir(settings) / f"{item['document_id']}.json"
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        result = DocumentResult.model_validate(payload["result"])
-        page_images = {int(k): str(v) for k, v in payload["page_images"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise FaxflowError(
-            f"the result file of document {item['document_id']} is missing or unreadable "
-            f"({type(exc).__name__}); the file stays in work/ and is processed again"
-        ) from None
-    return result, page_images
 
 
 def _processed_source(item: dict[str, Any], entry: LedgerEntry, work_path: Path) -> SourceDocument:

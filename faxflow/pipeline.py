@@ -27,7 +27,7 @@ from faxflow.errors import (
     ErrorCode,
     InputRejected,
     MissingDependency,
-    OcrTimeout,
+    OcrError,
     safe_traceback,
 )
 from faxflow.model import (
@@ -308,8 +308,12 @@ def process_path(
         )
     except InputRejected as error:
         return _rejected_outcome(error, source, name, watch)
-    except (MissingDependency, OcrTimeout, DatabaseError):
+    except (MissingDependency, DatabaseError):
         raise  # not this document's fault: the caller stops or retries
+    except OcrError as error:
+        # The engine failed on every call of one crop (ocr.tesseract retried it in place).
+        # Without an intake ledger there is no later try: the result says so, with the code.
+        return _rejected_outcome(InputRejected(error.code, error.message), source, name, watch)
     except Exception as exc:
         # A bug must not take the other documents of a batch down with it. Only the
         # exception's type is reported: its message may quote a field value.

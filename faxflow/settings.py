@@ -91,6 +91,23 @@ class Settings(BaseSettings):
     tesseract_cmd: str = "tesseract"
     tesseract_lang: str = "eng"
     tesseract_timeout_s: float = Field(default=60.0, gt=0)
+    tesseract_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Calls of one Tesseract command before its crash (signal, non-zero "
+        "exit) counts against the document's try; a timeout is not repeated in place.",
+    )
+    tesseract_retry_delay_s: float = Field(
+        default=0.5, ge=0, le=60, description="Pause before the second call; doubled after."
+    )
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries of one document (a transient fault or a lost worker ends a try) "
+        "before it is quarantined with every try listed in its reason file.",
+    )
     omp_thread_limit: int = Field(default=1, ge=1)
     workers: int = Field(default=0, ge=0, description="Parallel documents; 0 means one per core.")
     cleanup: CleanupSettings = Field(default_factory=CleanupSettings)

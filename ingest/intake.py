@@ -71,8 +71,6 @@ CLAIM_SUFFIX = ".claim.json"
 REASON_SUFFIX = ".reason.txt"
 DUPLICATES_DIR = "duplicates"
 NO_CENTRE = "no-centre"
-MAX_ATTEMPTS = 3
-"""Claims of one file (first claim plus recoveries) before it is quarantined as E_INTERNAL."""
 
 IGNORED_PREFIXES = (".", "~$")
 IGNORED_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload", ".partial", ".download")
@@ -81,7 +79,8 @@ _MAX_DEPTH = 8
 _ARRIVAL_ID = re.compile(r"[0-9a-f]{32}")
 _PLAIN_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 _FINAL = frozenset({LedgerStatus.ARCHIVED, LedgerStatus.DUPLICATE, LedgerStatus.QUARANTINED})
-_ENVIRONMENT_ERRORS = (MissingDependency, TemplateError, ConfigError)
+ENVIRONMENT_ERRORS = (MissingDependency, TemplateError, ConfigError)
+"""A broken environment, not a bad file: never counted against a file's tries."""
 
 ProcessFn = Callable[[SourceDocument], object]
 
@@ -490,7 +489,8 @@ def finish(claim: Claim, source: SourceDocument, settings: Settings, ledger: Led
             destination = folder / f"{source.document_id}{extension}"
             if os.path.lexists(destination):  # only if the ledger lost an earlier arrival
                 destination = folder / f"{source.document_id}-{claim.arrival_id}{extension}"
-            finished = replace(entry, status=LedgerStatus.ARCHIVED)
+            # A failed earlier try stays in the reason as history; the code is for refusals.
+            finished = replace(entry, status=LedgerStatus.ARCHIVED, reason_code=None)
         finished = replace(
             finished,
             document_id=source.document_id,
@@ -780,6 +780,15 @@ def _take_claim(folders: IntakeFolders, arrival_id: str) -> bool:
     return True
 
 
+def hold_claim(claim: Claim, settings: Settings) -> bool:
+    """Lock, for this process, a claim another process made and released (the processing
+    task of a claim its claiming task made); False when a live worker holds it already,
+    so two deliveries of one task never process one file at once."""
+    folders = IntakeFolders.from_settings(settings)
+    _check_claim(claim, folders)
+    return _take_claim(folders, claim.arrival_id)
+
+
 def release(claim: Claim) -> None:
     """Give up this process's lock on a claim that stays in work/ (to be retried)."""
     with _held_claims_guard:
@@ -845,35 +854,73 @@ def process_claim(
     ledger: Ledger,
     process: ProcessFn,
     *,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int | None = None,
+    source: SourceDocument | None = None,
 ) -> ClaimResult:
     """inspect → duplicate check → ``process`` → finish, or quarantine with a code.
 
-    Bad input is quarantined at once. A transient fault (database down) or an unexpected
-    exception leaves the file in work/ for the next run, up to ``max_attempts`` claims;
-    then it is quarantined as ``E_INTERNAL``. A broken environment (poppler or tesseract
-    missing, bad templates or settings) leaves the file and re-raises: no file is blamed
-    for it.
+    Bad input is quarantined at once. A transient fault (a crashed OCR engine, a database
+    that is down) or an unexpected exception ends this try: it is noted in the ledger row
+    and the file stays in work/ for another try, up to ``max_attempts`` tries (default
+    ``settings.max_attempts``; a worker killed mid-try counts too); then it is quarantined
+    with the last failure's code and every try listed. A broken environment (poppler or
+    tesseract missing, bad templates or settings) leaves the file and re-raises: no file
+    is blamed for it. ``source`` skips the inspection when the caller already made it
+    (:func:`check_claim`).
     """
+    limit = settings.max_attempts if max_attempts is None else max_attempts
     try:
-        return _process_claim(claim, settings, ledger, process, max_attempts)
+        return _process_claim(claim, settings, ledger, process, limit, source)
     finally:
         release(claim)  # a no-op once finish/quarantine dropped the claim
 
 
-def _process_claim(
-    claim: Claim, settings: Settings, ledger: Ledger, process: ProcessFn, max_attempts: int
-) -> ClaimResult:
-    entry = ledger.get(claim.arrival_id)
-    attempts = entry.attempts if entry is not None else 1
+def check_claim(
+    claim: Claim, settings: Settings, ledger: Ledger, *, max_attempts: int | None = None
+) -> ClaimResult | SourceDocument:
+    """The intake checks of one claimed file, without processing it: a file out of tries
+    or refused is quarantined, an exact copy of an archived document is archived as a
+    duplicate (each a :class:`ClaimResult`); an accepted file comes back as its
+    :class:`SourceDocument`, still in work/ and marked as processing. Only a broken
+    environment raises."""
+    limit = settings.max_attempts if max_attempts is None else max_attempts
     try:
-        if attempts > max_attempts:
-            raise InputRejected(
-                ErrorCode.INTERNAL,
-                f"processing stopped without finishing {attempts - 1} times "
-                "(the worker was killed or crashed)",
-            )
+        if (refusal := out_of_tries(ledger.get(claim.arrival_id), limit)) is not None:
+            return _quarantined(claim, refusal, settings, ledger)
         source = inspect(claim, settings, ledger)
+        with document_lock(settings, source.document_id):
+            if find_duplicate(source, ledger) is None:
+                return source
+            finish(claim, source, settings, ledger)
+        return ClaimResult(
+            claim.arrival_id, Outcome.DUPLICATE, ErrorCode.DUPLICATE.value, source.document_id
+        )
+    except InputRejected as error:
+        return _quarantined(claim, error, settings, ledger)
+    except ENVIRONMENT_ERRORS:
+        raise
+    except FaxflowError as error:
+        return failed_try(claim, error, settings, ledger, max_attempts=limit)
+    except Exception as exc:  # a bug must not stop the other files
+        return failed_try(claim, _unexpected(claim, exc), settings, ledger, max_attempts=limit)
+
+
+def _process_claim(
+    claim: Claim,
+    settings: Settings,
+    ledger: Ledger,
+    process: ProcessFn,
+    max_attempts: int,
+    source: SourceDocument | None,
+) -> ClaimResult:
+    if source is None:
+        checked = check_claim(claim, settings, ledger, max_attempts=max_attempts)
+        if isinstance(checked, ClaimResult):
+            return checked
+        source = checked
+    elif (refusal := out_of_tries(ledger.get(claim.arrival_id), max_attempts)) is not None:
+        return _quarantined(claim, refusal, settings, ledger)
+    try:
         with document_lock(settings, source.document_id):
             if find_duplicate(source, ledger) is None:
                 process(source)
@@ -888,22 +935,112 @@ def _process_claim(
         )
     except InputRejected as error:
         return _quarantined(claim, error, settings, ledger)
-    except _ENVIRONMENT_ERRORS:
+    except ENVIRONMENT_ERRORS:
         raise
     except FaxflowError as error:
         if error.transient:
-            log.warning("arrival %s left for retry: %s", claim.arrival_id, error.code.value)
-            return ClaimResult(claim.arrival_id, Outcome.RETRY, error.code.value)
+            return failed_try(claim, error, settings, ledger, max_attempts=max_attempts)
         return _quarantined(claim, InputRejected(error.code, error.message), settings, ledger)
     except Exception as exc:  # a bug must not stop the other files
-        log.error("arrival %s failed unexpectedly: %s", claim.arrival_id, type(exc).__name__)
-        if attempts >= max_attempts:
-            refusal = InputRejected(
-                ErrorCode.INTERNAL,
-                f"processing failed {attempts} times with {type(exc).__name__}",
-            )
-            return _quarantined(claim, refusal, settings, ledger)
-        return ClaimResult(claim.arrival_id, Outcome.RETRY, ErrorCode.INTERNAL.value)
+        return failed_try(
+            claim, _unexpected(claim, exc), settings, ledger, max_attempts=max_attempts
+        )
+
+
+def _unexpected(claim: Claim, exc: Exception) -> FaxflowError:
+    """An exception faxflow did not expect, as a coded failure. Only its type is kept: its
+    message may quote a field value."""
+    log.error("arrival %s failed unexpectedly: %s", claim.arrival_id, type(exc).__name__)
+    return FaxflowError(f"processing failed with {type(exc).__name__}", code=ErrorCode.INTERNAL)
+
+
+# --------------------------------------------------------------------------------------
+# tries: a transient fault or a lost worker ends a try; the last try quarantines
+# --------------------------------------------------------------------------------------
+
+_TRY_LINE = re.compile(r"try (\d+): ")
+STOPPED_WITHOUT_FINISHING = "stopped without finishing (the worker was killed or crashed)"
+
+
+def failed_try(
+    claim: Claim,
+    error: FaxflowError,
+    settings: Settings,
+    ledger: Ledger,
+    *,
+    max_attempts: int,
+) -> ClaimResult:
+    """Note how this try failed in the claim's ledger row (its code and message: no
+    personal data). After the last allowed try the file is quarantined under that code
+    with every try listed; before it, the file stays in work/ (outcome ``RETRY``)."""
+    try:
+        entry = note_failed_try(claim, error, settings, ledger)
+    except FaxflowError as unrecorded:  # the ledger itself is down: nothing to count with
+        log.warning("arrival %s: try not recorded (%s)", claim.arrival_id, unrecorded.code.value)
+        return ClaimResult(claim.arrival_id, Outcome.RETRY, error.code.value)
+    if entry.attempts >= max_attempts:
+        return _quarantined(claim, tries_refusal(entry), settings, ledger)
+    log.warning(
+        "arrival %s: try %d of %d failed (%s); the file stays in work/ for another try",
+        claim.arrival_id,
+        entry.attempts,
+        max_attempts,
+        error.code.value,
+    )
+    return ClaimResult(claim.arrival_id, Outcome.RETRY, error.code.value)
+
+
+def note_failed_try(
+    claim: Claim, error: FaxflowError, settings: Settings, ledger: Ledger
+) -> LedgerEntry:
+    """Append ``try N: CODE message`` to the ledger row's reason; the row keeps its status."""
+    entry = _entry_for(claim, ledger, IntakeFolders.from_settings(settings))
+    line = f"try {entry.attempts}: {error.code.value} {error.message}"
+    noted = replace(
+        entry,
+        reason_code=error.code.value,
+        reason=line if not entry.reason else f"{entry.reason}\n{line}",
+        updated_at=_utcnow(),
+    )
+    ledger.record(noted)
+    return noted
+
+
+def begin_another_try(claim: Claim, settings: Settings, ledger: Ledger) -> LedgerEntry:
+    """Count one more try of a claim whose earlier try ended without a result (a task its
+    scheduler runs again after a failure or a lost worker)."""
+    entry = _entry_for(claim, ledger, IntakeFolders.from_settings(settings))
+    again = replace(entry, attempts=entry.attempts + 1, updated_at=_utcnow())
+    ledger.record(again)
+    return again
+
+
+def out_of_tries(entry: LedgerEntry | None, max_attempts: int) -> InputRejected | None:
+    """The refusal for a claim that already had every try it is allowed (the last ones
+    were lost with their worker, or nobody could quarantine it), else None."""
+    if entry is None or entry.attempts <= max_attempts:
+        return None
+    return tries_refusal(replace(entry, attempts=entry.attempts - 1))
+
+
+def tries_refusal(entry: LedgerEntry) -> InputRejected:
+    """Quarantine reason listing each of ``entry.attempts`` tries: the failure noted for it,
+    or that it stopped without finishing. The code is the last noted failure's."""
+    noted = {}
+    for line in (entry.reason or "").splitlines():
+        match = _TRY_LINE.match(line)
+        if match:
+            noted[int(match.group(1))] = line
+    tries = [
+        noted.get(n, f"try {n}: {STOPPED_WITHOUT_FINISHING}") for n in range(1, entry.attempts + 1)
+    ]
+    try:
+        code = ErrorCode(entry.reason_code) if entry.reason_code else ErrorCode.INTERNAL
+    except ValueError:
+        code = ErrorCode.INTERNAL
+    return InputRejected(
+        code, f"failed on every one of {entry.attempts} tries:\n" + "\n".join(tries)
+    )
 
 
 def _quarantined(
@@ -947,7 +1084,7 @@ def run_once(
     process: ProcessFn,
     *,
     now: float | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int | None = None,
 ) -> IntakeReport:
     """One pass: recover dead workers' claims, discover stable files, claim them, and
     inspect → process → finish (or quarantine) each. One bad file never stops the others."""

@@ -111,7 +111,7 @@ def render_reason(entry: LedgerEntry) -> str:
         f"  {explanation.meaning}",
     ]
     if entry.reason:
-        lines += ["", "Details:", f"  {entry.reason}"]
+        lines += ["", "Details:", *(f"  {line}" for line in entry.reason.splitlines())]
     lines += [
         "",
         "What to do next:",

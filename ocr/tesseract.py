@@ -7,7 +7,11 @@ Everything else in faxflow calls :func:`read_words`, :func:`read_text` or
   absent, does not answer ``--version``, or lacks the requested language;
 * :class:`~faxflow.errors.OcrTimeout` (``E_OCR_TIMEOUT``) - a call ran past its limit
   (every call has one; the process is killed);
-* :class:`~faxflow.errors.OcrError` (``E_OCR_FAILED``) - Tesseract exited non-zero.
+* :class:`~faxflow.errors.OcrError` (``E_OCR_FAILED``) - Tesseract was killed by a signal
+  or exited non-zero on every one of ``settings.tesseract_attempts`` calls.
+
+Both OCR errors are transient: the document's task is tried again, and only a document
+that fails on every try is quarantined (see ``ingest.intake``).
 
 Error messages carry the program path, exit status and call kind, never recognised text
 (it may be a name or a diagnosis).  Tesseract's stderr is not quoted either, for the same
@@ -22,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -336,8 +341,55 @@ def _call(
     timeout_s: float | None,
     too_few_ok: bool = False,
 ) -> _T:
+    """Run one Tesseract command; a crash (killed by a signal, as by the out-of-memory
+    killer, or a non-zero exit) is retried up to ``settings.tesseract_attempts`` calls with
+    a doubling pause, so one killed child costs a second, not the document. A timeout is
+    not repeated here: its limit is already spent, and the document's next try (later, on
+    a possibly less busy worker) decides."""
     effective = settings if lang is None else settings.model_copy(update={"tesseract_lang": lang})
     probe(effective)
+    failures: list[str] = []
+    delay = settings.tesseract_retry_delay_s
+    while True:
+        try:
+            return _call_once(
+                kind, run, settings=settings, timeout_s=timeout_s, too_few_ok=too_few_ok
+            )
+        except OcrTimeout:
+            raise
+        except OcrError as error:
+            failures.append(error.message)
+            if len(failures) >= settings.tesseract_attempts:
+                if len(failures) == 1:
+                    raise
+                raise OcrError(
+                    f"{error.message}; the same call failed {len(failures)} times in a row "
+                    f"({'; '.join(_short(f) for f in failures)})"
+                ) from None
+            log.warning(
+                "%s (call %d of %d); calling again in %.1f s",
+                error.message,
+                len(failures),
+                settings.tesseract_attempts,
+                delay,
+            )
+            time.sleep(delay)
+            delay *= 2
+
+
+def _short(message: str) -> str:
+    """The part of a failure message after the call kind: what happened to the process."""
+    return message.rpartition(": ")[2]
+
+
+def _call_once(
+    kind: str,
+    run: Callable[[float], _T],
+    *,
+    settings: Settings,
+    timeout_s: float | None,
+    too_few_ok: bool,
+) -> _T:
     limit = settings.tesseract_timeout_s if timeout_s is None else timeout_s
     cmd = settings.tesseract_cmd
     started = time.perf_counter()
@@ -352,7 +404,7 @@ def _call(
     except pytesseract.TesseractError as exc:
         if too_few_ok and OSD_MIN_CHARACTERS_MESSAGE in str(exc.message):
             raise _TooFewCharacters from None
-        raise OcrError(f"tesseract {kind} failed: {cmd} exited with status {exc.status}") from None
+        raise OcrError(f"tesseract {kind} failed: {cmd} {exit_description(exc.status)}") from None
     except RuntimeError as exc:
         # pytesseract signals its timeout with a bare RuntimeError after killing the process.
         if "timeout" in str(exc).lower():
@@ -366,6 +418,18 @@ def _call(
         ) from None
     finally:
         COST.add(time.perf_counter() - started)
+
+
+def exit_description(status: int) -> str:
+    """How a process ended, for messages: ``was killed by signal 9 (SIGKILL)`` for a
+    negative return code (Python's convention for death by signal), else the status."""
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = "unknown signal"
+        return f"was killed by signal {-status} ({name})"
+    return f"exited with status {status}"
 
 
 def _config(*, psm: int, whitelist: str | None, dpi: int | None) -> str:

@@ -8,13 +8,14 @@ THEN  each run succeeds, records land once, and the aggregates are exported.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.dags.dag_test_env import dag_test_environment
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -42,18 +43,7 @@ def test_every_dag_runs_with_dag_test(
     samples = sorted((samples_dir / "docs").glob("cdc_pui_2020-fax_*.tif"))[:2]
     for sample in samples:
         shutil.copy(sample, inbox / sample.name)
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(project_root / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "FAXFLOW_VAR_DIR": str(var_dir),
-        "FAXFLOW_STABLE_SECONDS": "0",
-        "OMP_THREAD_LIMIT": "1",
-    }
-    env.pop("FAXFLOW_DATABASE_URL", None)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    env = dag_test_environment(tmp_path / "airflow", project_root / "dags", var_dir)
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, str(project_root / "dags")],
         env=env,

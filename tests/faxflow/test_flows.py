@@ -1,9 +1,10 @@
 """The DAG task bodies, run as plain functions (no Airflow scheduler involved).
 
 GIVEN a blank CDC form and a broken file in inbox/<centre>/
-WHEN  the intake tasks run in order (claim → process each → load)
-THEN  the form is archived with one record, the broken file is quarantined with a reason,
-      every file has exactly one ledger row, and XCom payloads hold no names or values.
+WHEN  the intake tasks run in order (claim and check → process and load each)
+THEN  the broken file is quarantined with a reason by the checks, before any OCR; the form
+      is archived with one record; every file has exactly one ledger row, and XCom
+      payloads hold no names or values.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import pytest
 from sqlalchemy import text
 
 from faxflow.flows import (
-    claim_ready_files,
-    load_processed,
+    claim_and_check,
     open_services,
-    process_claimed,
+    process_and_load,
     refresh_aggregates,
     reprocess_document,
     select_documents,
@@ -34,10 +34,6 @@ def intake_settings(tmp_path: Path) -> Settings:
     return Settings(var_dir=tmp_path / "var", stable_seconds=0)
 
 
-def _must_not_be_called(*args: object, **kwargs: object) -> None:
-    raise AssertionError("called where it must not be")
-
-
 def _drop(settings: Settings, name: str, data: bytes) -> Path:
     inbox = settings.intake_dir / "inbox" / "clinic-3"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -47,31 +43,26 @@ def _drop(settings: Settings, name: str, data: bytes) -> Path:
 
 
 def test_intake_tasks_archive_good_files_and_quarantine_bad_ones(
-    intake_settings: Settings, project_root: Path, monkeypatch: pytest.MonkeyPatch
+    intake_settings: Settings, project_root: Path
 ) -> None:
     blank = project_root / "extract" / "templates" / "cdc_pui_2020" / "blank.pdf"
     _drop(intake_settings, "Jane Doe case report.pdf", blank.read_bytes())
     _drop(intake_settings, "scan.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
 
-    arrival_ids = claim_ready_files(intake_settings)
-    assert len(arrival_ids) == 2
-    outcomes = [process_claimed(arrival_id, intake_settings) for arrival_id in arrival_ids]
+    checked = claim_and_check(intake_settings)
+    # The broken file is quarantined by the checks; only the form goes on to OCR.
+    assert len(checked) == 1
+    intake = intake_settings.intake_dir
+    assert len(list((intake / "quarantine" / "E_CORRUPT").glob("*.reason.txt"))) == 1
+    outcomes = [process_and_load(item, intake_settings) for item in checked]
     # XCom payloads: ids, codes and statuses only — never the file name.
-    assert "Jane" not in json.dumps(outcomes)
-    by_outcome = {o["outcome"]: o for o in outcomes}
-    assert set(by_outcome) == {"processed", "quarantined"}
-    assert by_outcome["quarantined"]["code"] == "E_CORRUPT"
-
-    # Loading archives what processing inspected; it never inspects (hashes) a file again.
-    with monkeypatch.context() as patch:
-        patch.setattr("ingest.intake.inspect", _must_not_be_called)
-        counts = load_processed(outcomes, intake_settings)
-    assert counts == {"quarantined": 1, "needs_review": 1}
+    assert "Jane" not in json.dumps(checked + outcomes)
+    (outcome,) = outcomes
+    assert (outcome["outcome"], outcome["status"]) == ("archived", "needs_review")
 
     services = open_services(intake_settings)
     entries = services.ledger.entries()
     assert sorted(e.status.value for e in entries) == ["archived", "quarantined"]
-    intake = intake_settings.intake_dir
     assert not any((intake / "inbox").rglob("*.*"))
     assert not any(p for p in (intake / "work").iterdir() if p.suffix != ".json")
     assert len(list((intake / "quarantine" / "E_CORRUPT").glob("*.reason.txt"))) == 1
@@ -80,7 +71,7 @@ def test_intake_tasks_archive_good_files_and_quarantine_bad_ones(
     assert [tuple(r) for r in rows] == [("cdc_pui_2020", "needs_review")]
 
     # Reprocessing the archived original replaces the machine extraction, adds no rows.
-    document_id = by_outcome["processed"]["document_id"]
+    document_id = outcome["document_id"]
     assert select_documents(intake_settings, form_type="cdc_pui_2020") == [document_id]
     again = reprocess_document(document_id, intake_settings)
     assert again == {"document_id": document_id, "outcome": "reprocessed", "status": "needs_review"}
@@ -97,14 +88,13 @@ def test_the_same_bytes_twice_add_no_second_record(
 ) -> None:
     sample = sorted((samples_dir / "docs").glob("cdc_pui_2020-fax_fine-*.tif"))[0]
     _drop(intake_settings, "first.tif", sample.read_bytes())
-    first = [process_claimed(a, intake_settings) for a in claim_ready_files(intake_settings)]
-    load_processed(first, intake_settings)
+    first = [process_and_load(item, intake_settings) for item in claim_and_check(intake_settings)]
     shutil.copy(sample, intake_settings.intake_dir / "inbox" / "clinic-3" / "again.tif")
-    second = [process_claimed(a, intake_settings) for a in claim_ready_files(intake_settings)]
-    assert [o["outcome"] for o in second] == ["duplicate"]
-    assert second[0]["document_id"] == first[0]["document_id"]
-    load_processed(second, intake_settings)
+    # The copy is recognised by the checks and archived as a duplicate; nothing to process.
+    assert claim_and_check(intake_settings) == []
     services = open_services(intake_settings)
     with services.engine.connect() as connection:
         assert connection.execute(text("select count(*) from documents")).scalar() == 1
-    assert sorted(e.status.value for e in services.ledger.entries()) == ["archived", "duplicate"]
+    entries = services.ledger.entries()
+    assert sorted(e.status.value for e in entries) == ["archived", "duplicate"]
+    assert {e.document_id for e in entries} == {first[0]["document_id"]}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from typer.testing import CliRunner
 
 from faxflow.cli import app
 from faxflow.settings import get_settings
+from tests.fakes import crashing_tesseract
 from tests.ingest.conftest import make_png, make_tiff
 
 
@@ -93,3 +95,49 @@ def test_run_polls_until_interrupted(env: Path, monkeypatch: pytest.MonkeyPatch)
     assert polls == [7.0, 7.0]
     assert "stopped" in result.output and "intake summary" in result.output
     assert len(list((env / "archive" / "c3").glob("*.png"))) == 1
+
+
+@pytest.mark.slow
+def test_run_tries_a_crashed_ocr_engine_again_and_quarantines_only_on_every_try(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples_dir: Path
+) -> None:
+    """GIVEN a good 2-page fax and an engine SIGKILLed on its first 3 calls (one try's
+    worth: each call is repeated twice in place), WHEN `intake run --once` runs twice,
+    THEN the fax is archived with a record on the second try; GIVEN an engine killed on
+    every call, THEN a third run quarantines the next fax with its 3 tries listed."""
+    fax = samples_dir / "docs" / "cdc_pui_2020-fax_fine-0000.tif"
+    (env / "inbox" / "c1").mkdir(parents=True)
+    shutil.copy(fax, env / "inbox" / "c1" / "case.tif")
+    monkeypatch.setenv("FAXFLOW_TESSERACT_RETRY_DELAY_S", "0.1")
+    monkeypatch.setenv(
+        "FAXFLOW_TESSERACT_CMD", str(crashing_tesseract(tmp_path / "flaky", crashes=3))
+    )
+    get_settings.cache_clear()
+
+    first = invoke("intake", "run", "--once", "--process", "pipeline")
+    assert first.exit_code == 0 and "left in work/ for a retry" in first.output
+    second = invoke("intake", "run", "--once", "--process", "pipeline")
+    assert second.exit_code == 0
+    assert len(list((env / "archive" / "c1").glob("*.tif"))) == 1
+
+    (env / "inbox" / "c1" / "again.tif").write_bytes(fax.read_bytes() + b"\0")
+    monkeypatch.setenv(
+        "FAXFLOW_TESSERACT_CMD", str(crashing_tesseract(tmp_path / "dead", crashes=None))
+    )
+    get_settings.cache_clear()
+    exits = [invoke("intake", "run", "--once", "--process", "pipeline").exit_code for _ in "123"]
+    assert exits == [0, 0, 3]  # the third try quarantines
+    (reason,) = (env / "quarantine" / "E_OCR_FAILED").glob("*.reason.txt")
+    text = reason.read_text()
+    assert "failed on every one of 3 tries" in text
+    assert all(f"  try {n}: E_OCR_FAILED tesseract" in text for n in (1, 2, 3))
+
+    status = json.loads(invoke("intake", "status", "--json").stdout)
+    assert status["by_status"] == {"archived": 1, "quarantined": 1}
+    assert status["invariant_ok"] is True
+    from sqlalchemy import text as sql
+
+    from loaders.db import engine_for
+
+    with engine_for(get_settings().db_url).connect() as connection:
+        assert connection.execute(sql("select count(*) from documents")).scalar() == 1

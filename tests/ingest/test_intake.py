@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from faxflow.errors import DatabaseError, ErrorCode, InputRejected, MissingDependency, OcrTimeout
+from faxflow.errors import (
+    DatabaseError,
+    ErrorCode,
+    InputRejected,
+    MissingDependency,
+    OcrError,
+    OcrTimeout,
+)
 from faxflow.ledger import Ledger, LedgerStatus
 from faxflow.model import SourceDocument
 from faxflow.settings import Settings
@@ -26,6 +33,7 @@ from ingest.intake import (
     inbox_path,
     inspect,
     process_claim,
+    reason_path,
     recover,
     release,
     run_once,
@@ -483,17 +491,54 @@ def test_transient_error_leaves_the_file_for_later(
     assert (entry.status, entry.attempts) == (LedgerStatus.ARCHIVED, 2)
 
 
-def test_non_transient_pipeline_error_is_quarantined_with_its_code(
+def test_an_ocr_engine_that_fails_on_every_try_quarantines_with_the_tries_listed(
     intake_settings: Settings, ledger: Ledger
 ) -> None:
     make_png(inbox(intake_settings, "c1/p.png"))
+    failures = [
+        OcrError("tesseract image_to_data failed: tesseract was killed by signal 9 (SIGKILL)"),
+        OcrTimeout("tesseract image_to_data did not finish within 60 s and was stopped"),
+        OcrError("tesseract image_to_data failed: tesseract was killed by signal 9 (SIGKILL)"),
+    ]
 
-    def slow_ocr(source: SourceDocument) -> None:
-        raise OcrTimeout("tesseract took longer than 60 s on page 1")
+    def crashing_ocr(source: SourceDocument) -> None:
+        raise failures.pop(0)
 
-    settle(intake_settings, ledger, slow_ocr)
+    _, first = settle(intake_settings, ledger, crashing_ocr)
+    assert [(r.outcome, r.code) for r in first.results] == [(Outcome.RETRY, "E_OCR_FAILED")]
+    second = run_once(intake_settings, ledger, crashing_ocr, now=T0 + 60)
+    assert [(r.outcome, r.code) for r in second.results] == [(Outcome.RETRY, "E_OCR_TIMEOUT")]
+    third = run_once(intake_settings, ledger, crashing_ocr, now=T0 + 120)
+    assert [(r.outcome, r.code) for r in third.results] == [(Outcome.QUARANTINED, "E_OCR_FAILED")]
+
     (entry,) = ledger.entries()
-    assert (entry.status, entry.reason_code) == (LedgerStatus.QUARANTINED, "E_OCR_TIMEOUT")
+    assert (entry.status, entry.attempts) == (LedgerStatus.QUARANTINED, 3)
+    reason = reason_path(intake_settings.intake_dir / str(entry.stored_path)).read_text()
+    assert "failed on every one of 3 tries" in reason
+    assert "  try 1: E_OCR_FAILED tesseract image_to_data failed: tesseract was killed" in reason
+    assert "  try 2: E_OCR_TIMEOUT tesseract image_to_data did not finish" in reason
+    assert "  try 3: E_OCR_FAILED" in reason
+    assert check_invariant(intake_settings, ledger) == []
+
+
+def test_an_ocr_crash_on_one_try_only_ends_archived_with_the_failure_as_history(
+    intake_settings: Settings, ledger: Ledger
+) -> None:
+    make_png(inbox(intake_settings, "c1/p.png"))
+    recorder = Recorder(intake_settings)
+    crashes = [OcrError("tesseract image_to_data failed: tesseract was killed by signal 9")]
+
+    def crash_once(source: SourceDocument) -> None:
+        if crashes:
+            raise crashes.pop()
+        recorder(source)
+
+    settle(intake_settings, ledger, crash_once)
+    report = run_once(intake_settings, ledger, crash_once, now=T0 + 60)
+    assert [r.outcome for r in report.results] == [Outcome.ARCHIVED]
+    (entry,) = ledger.entries()
+    assert (entry.status, entry.attempts, entry.reason_code) == (LedgerStatus.ARCHIVED, 2, None)
+    assert entry.reason is not None and entry.reason.startswith("try 1: E_OCR_FAILED")
 
 
 def test_missing_dependency_stops_the_run_without_blaming_the_file(
@@ -638,7 +683,8 @@ def test_file_that_kills_its_worker_every_time_is_quarantined_as_internal(
     assert [(r.outcome, r.code) for r in report.results] == [(Outcome.QUARANTINED, "E_INTERNAL")]
     assert calls == []
     (entry,) = ledger.entries()
-    assert entry.attempts == 4 and "3 times" in (entry.reason or "")
+    assert entry.attempts == 4 and "failed on every one of 3 tries" in (entry.reason or "")
+    assert (entry.reason or "").count("stopped without finishing (the worker was killed") == 3
     assert check_invariant(intake_settings, ledger) == []
 
 

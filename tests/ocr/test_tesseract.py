@@ -18,6 +18,7 @@ from faxflow.errors import ErrorCode, MissingDependency, OcrError, OcrTimeout
 from faxflow.settings import Settings
 from ocr import tesseract
 from ocr.tesseract import detect_orientation, probe, read_text, read_words
+from tests.fakes import calls_made, crashing_tesseract
 from tests.ocr.conftest import font, text_page
 
 
@@ -168,3 +169,27 @@ def test_bad_arguments_are_refused_before_running(settings: Settings) -> None:
         read_words(_word_image("x"), settings=settings, psm=42)
     with pytest.raises(ValueError, match="uint8"):
         read_words(np.zeros((10, 10), dtype=np.float32), settings=settings)
+
+
+def test_a_killed_tesseract_child_is_called_again_and_the_read_succeeds(
+    settings: Settings, tmp_path: Path
+) -> None:
+    fake = crashing_tesseract(tmp_path / "fake", crashes=2)
+    flaky = settings.model_copy(
+        update={"tesseract_cmd": str(fake), "tesseract_retry_delay_s": 0.01}
+    )
+    assert read_text(_word_image("Faxflow"), settings=flaky).text == "Faxflow"
+    assert calls_made(fake) == 3  # killed twice, then read
+
+
+def test_a_tesseract_killed_on_every_call_is_a_transient_ocr_error_naming_the_signal(
+    settings: Settings, tmp_path: Path
+) -> None:
+    fake = crashing_tesseract(tmp_path / "fake", crashes=None)
+    dead = settings.model_copy(update={"tesseract_cmd": str(fake), "tesseract_retry_delay_s": 0})
+    with pytest.raises(OcrError) as caught:
+        read_words(_word_image("hello"), settings=dead)
+    assert calls_made(fake) == 3
+    assert caught.value.code is ErrorCode.OCR_FAILED and caught.value.transient
+    assert "killed by signal 9 (SIGKILL)" in caught.value.message
+    assert "failed 3 times in a row" in caught.value.message
