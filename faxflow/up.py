@@ -1,11 +1,16 @@
 """``make up``: Airflow (scheduler, API server, DAG processor, triggerer; LocalExecutor)
 with faxflow's DAGs, the watched inbox under ``var/intake/inbox``, and the review dashboard.
 
-Everything runs in the foreground of one terminal; Ctrl-C stops every process.
+Everything runs in the foreground of one terminal. Ctrl-C, SIGTERM, SIGHUP or the death of
+``make`` (the parent) stop every process it started: each service runs in its own process
+group, which is signalled as a whole, and dies with the supervisor even if the supervisor
+itself is killed outright (``prctl(PR_SET_PDEATHSIG)``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -63,14 +68,7 @@ def main() -> int:
         "dashboard": [str(bin_dir / "faxflow"), "dashboard", "--port", str(DASHBOARD_PORT)],
     }
     logs = var_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    for name, command in commands.items():
-        log_file = (logs / f"{name}.log").open("ab")
-        processes[name] = subprocess.Popen(
-            command, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    console.print(
+    banner = (
         f"[bold]faxflow is up[/bold]\n"
         f"  Airflow UI   http://127.0.0.1:{AIRFLOW_PORT}  (user admin, password in "
         f"{var_dir / 'airflow' / 'passwords.json'})\n"
@@ -81,23 +79,132 @@ def main() -> int:
         f"  Logs         {logs}/\n"
         "Ctrl-C stops everything."
     )
+    return supervise(commands, env=env, logs=logs, banner=banner)
+
+
+# --------------------------------------------------------------------------------------
+# supervision: every process make up started ends when make up ends, however it ends
+# --------------------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE_SECONDS = 20.0
+"""How long services get to stop after SIGTERM before their process groups are killed."""
+
+
+class StopRequested(Exception):
+    """SIGTERM or SIGHUP arrived (Ctrl-C arrives as KeyboardInterrupt)."""
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> bool:
+    """Ask Linux to send ``sig`` to this process when its parent dies (``prctl
+    PR_SET_PDEATHSIG``). False where that is unavailable; the supervisor also watches its
+    parent's pid, so it notices a dead parent there too, a second later."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _service_preexec() -> None:
+    # In the child, before exec: if the supervisor is killed outright (SIGKILL gives it no
+    # chance to clean up), the service still gets SIGTERM.
+    die_with_parent(signal.SIGTERM)
+
+
+def supervise(
+    commands: dict[str, list[str]],
+    *,
+    env: dict[str, str],
+    logs: Path,
+    banner: str | None = None,
+    grace_seconds: float = GRACE_SECONDS,
+    poll_seconds: float = 1.0,
+) -> int:
+    """Start each command in its own process group (its output in ``logs/<name>.log``) and
+    keep them running until one of them stops (exit 1), or until this process is told to
+    stop — Ctrl-C (SIGINT), SIGTERM, SIGHUP, or the death of its parent (``make``) —
+    (exit 0). Either way every process group it started gets SIGTERM, then, after
+    ``grace_seconds``, SIGKILL: nothing it started keeps serving or polling the inbox."""
+    parent = os.getppid()
+    die_with_parent(signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _request_stop) for sig in STOP_SIGNALS[1:]}
+    logs.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        if os.getppid() != parent:  # the parent died before the death signal was armed
+            return 0
+        for name, command in commands.items():
+            with (logs / f"{name}.log").open("ab") as log_file:
+                processes[name] = subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    preexec_fn=_service_preexec,  # the supervisor runs no threads
+                )
+        if banner:
+            console.print(banner)
         while all(p.poll() is None for p in processes.values()):
-            time.sleep(1)
+            if os.getppid() != parent:
+                console.print("the parent process ended; stopping everything")
+                return 0
+            time.sleep(poll_seconds)
         dead = [n for n, p in processes.items() if p.poll() is not None]
         console.print(f"[red]stopped:[/red] {', '.join(dead)}; see {logs}/")
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopRequested):
         return 0
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        for sig in STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        stop_process_groups(list(processes.values()), grace_seconds=grace_seconds)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def stop_process_groups(processes: list[subprocess.Popen[bytes]], *, grace_seconds: float) -> None:
+    """SIGTERM to each process's group, then SIGKILL to every group still holding a
+    process after ``grace_seconds`` — grandchildren included, even when the group's leader
+    has already exited."""
+    for process in processes:
+        _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    while time.monotonic() < deadline and any(_group_alive(p.pid) for p in processes):
+        time.sleep(0.2)
+    for process in processes:
+        _signal_group(process.pid, signal.SIGKILL)
+    for process in processes:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            console.print(f"[red]process {process.pid} did not stop[/red]")
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has gone
+        os.killpg(pgid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 if __name__ == "__main__":
