@@ -30,3 +30,21 @@ def test_precision_counts_only_accepted_documents_per_group() -> None:
     assert rows["cdc_pui_2020 / scan_grey"]["precision"] == 1.0
     nothing = auto_accept_groups(EvalReport((_doc("e", "fax_fine", "needs_review", 5, 0),)))
     assert nothing[0]["accepted"] == 0 and nothing[0]["precision"] is None
+
+
+def test_the_latency_section_marks_each_target_and_a_missing_measurement() -> None:
+    from faxflow.bench import latency_lines
+
+    measured = {
+        "executor": "LocalExecutor (make up)",
+        "pages": 2,
+        "dropped_seconds_after_the_minute": 57.3,
+        "drop_to_database_s": 52.0,
+        "drop_to_quarantine_s": 24.0,
+    }
+    text = "\n".join(latency_lines(measured))
+    assert "**52 s** (target ≤ 60 s: met)" in text
+    assert "**24 s** (target ≤ 20 s: **missed**)" in text
+    never = "\n".join(latency_lines({**measured, "drop_to_database_s": None}))
+    assert "not reached within the time limit: missed" in never
+    assert latency_lines(None) == []

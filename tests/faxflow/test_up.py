@@ -31,13 +31,13 @@ folder = Path(sys.argv[1])
 service = "echo $$ > {pid}; (trap '' TERM; exec sleep 300) & echo $! > {pid}.child; wait"
 commands = {
     f"service-{n}": ["sh", "-c", service.format(pid=folder / f"service-{n}.pid")]
-    for n in range(%d)
+    for n in range(int(sys.argv[2]))
 }
 raise SystemExit(
     supervise(commands, env=dict(os.environ), logs=folder / "logs", grace_seconds=2,
               poll_seconds=0.2)
 )
-""" % SERVICES
+"""
 
 
 def _alive(pid: int) -> bool:
@@ -98,7 +98,7 @@ def _start(command: list[str], folder: Path) -> tuple[subprocess.Popen[bytes], l
 def test_a_signal_to_the_supervisor_stops_every_process_it_started(
     runner: Path, tmp_path: Path, stop: signal.Signals
 ) -> None:
-    supervisor, pids = _start([sys.executable, str(runner), str(tmp_path)], tmp_path)
+    supervisor, pids = _start([sys.executable, str(runner), str(tmp_path), str(SERVICES)], tmp_path)
 
     supervisor.send_signal(stop)
 
@@ -112,9 +112,8 @@ def test_the_death_of_make_stops_every_process_the_supervisor_started(
     runner: Path, tmp_path: Path
 ) -> None:
     makefile = tmp_path / "Makefile"
-    makefile.write_text(
-        f"SHELL := /bin/bash\nup:\n\t{sys.executable} {runner} {tmp_path}\n", encoding="utf-8"
-    )
+    recipe = f"{sys.executable} {runner} {tmp_path} {SERVICES}"
+    makefile.write_text(f"SHELL := /bin/bash\nup:\n\t{recipe}\n", encoding="utf-8")
     make, pids = _start(["make", "-s", "-f", str(makefile), "up"], tmp_path)
 
     make.kill()  # SIGKILL: make gets no chance to pass anything on
