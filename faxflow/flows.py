@@ -111,14 +111,17 @@ def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
 
     Files seen for the first time are not yet known to be stable; when there are any, the
     inbox is looked at once more after ``stable_seconds``, so a file dropped just before a
-    run is taken by that run, not the next one."""
+    run is taken by that run, not the next one. At most ``max_claims_per_run`` files are
+    claimed: Airflow refuses to map a task over more than ``max_map_length`` (1024) items,
+    and a backlog after an outage must drain over several runs, not stop every one."""
     from ingest.intake import ClaimResult, check_claim, claim_ready, release
 
     services = open_services(settings)
-    claims, report = claim_ready(settings, services.ledger)
-    if report.waiting:
+    limit = settings.max_claims_per_run
+    claims, report = claim_ready(settings, services.ledger, limit=limit)
+    if report.waiting and len(claims) < limit:
         time.sleep(settings.stable_seconds + 0.5)
-        more, _ = claim_ready(settings, services.ledger)
+        more, _ = claim_ready(settings, services.ledger, limit=limit - len(claims))
         claims += more
     checked: list[dict[str, Any]] = []
     outcomes: Counter[str] = Counter()

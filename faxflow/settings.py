@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     tesseract_retry_delay_s: float = Field(
         default=0.5, ge=0, le=60, description="Pause before the second call; doubled after."
     )
+    max_claims_per_run: int = Field(
+        default=500,
+        ge=1,
+        le=1024,
+        description="Files one fax_intake run claims at most; a backlog is taken over the "
+        "following runs. At most Airflow's max_map_length (1024): one task per file.",
+    )
     max_attempts: int = Field(
         default=3,
         ge=1,

@@ -630,7 +630,7 @@ def _claimed_entry(
 # --------------------------------------------------------------------------------------
 
 
-def recover(settings: Settings, ledger: Ledger) -> list[Claim]:
+def recover(settings: Settings, ledger: Ledger, *, limit: int | None = None) -> list[Claim]:
     """Claims left in ``work/`` by workers that died, ready to run again.
 
     A claim whose owner is alive is skipped (its sidecar is locked). A claim whose ledger
@@ -648,6 +648,8 @@ def recover(settings: Settings, ledger: Ledger) -> list[Claim]:
     )
     claims: list[Claim] = []
     for arrival_id in arrival_ids:
+        if limit is not None and len(claims) >= limit:
+            break
         if not _take_claim(folders, arrival_id):
             continue  # a live worker holds it
         recovered = _recover_one(folders, arrival_id, ledger)
@@ -1057,15 +1059,18 @@ def _quarantined(
 
 
 def claim_ready(
-    settings: Settings, ledger: Ledger, *, now: float | None = None
+    settings: Settings, ledger: Ledger, *, now: float | None = None, limit: int | None = None
 ) -> tuple[list[Claim], IntakeReport]:
-    """Recover dead workers' claims, discover stable files and claim them. Returns the
+    """Recover dead workers' claims, discover stable files and claim them — at most
+    ``limit`` claims in all (the rest stay where they are for the next call). Returns the
     claims to process and a report holding the counts so far."""
     report = IntakeReport()
-    claims = recover(settings, ledger)
+    claims = recover(settings, ledger, limit=limit)
     report.recovered = len(claims)
     candidates, report.waiting = _observe(settings, time.time() if now is None else now)
     for candidate in candidates:
+        if limit is not None and len(claims) >= limit:
+            break
         try:
             claimed = claim(candidate, settings, ledger)
         except InputRejected as error:

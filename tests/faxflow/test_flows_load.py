@@ -265,3 +265,20 @@ def test_an_unusable_item_fails_its_task_and_leaves_the_file_in_work(
     assert left is not None and left.status is LedgerStatus.PROCESSING
     assert (intake_settings.intake_dir / "work" / left.arrival_id).is_file()
     assert _document_rows(intake_settings) == []
+
+
+def test_a_backlog_is_claimed_a_run_at_a_time_up_to_the_limit(
+    intake_settings: Settings, ocr_crashes: list[int]
+) -> None:
+    limited = intake_settings.model_copy(update={"max_claims_per_run": 2})
+    for shade in (255, 200, 150):
+        _drop_png(limited, f"page-{shade}.png", shade)
+
+    first = claim_and_check(limited)
+    assert len(first) == 2 and len(list((limited.intake_dir / "inbox").rglob("*.png"))) == 1
+    assert count_outcomes([process_and_load(c, limited) for c in first]) == {"archived": 2}
+    second = claim_and_check(limited)
+
+    assert len(second) == 1
+    assert {c["arrival_id"] for c in first}.isdisjoint(c["arrival_id"] for c in second)
+    assert not any((limited.intake_dir / "inbox").rglob("*.png"))
