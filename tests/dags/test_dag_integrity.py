@@ -74,7 +74,11 @@ def test_tasks_retry_and_ocr_is_pooled(dagbag: dict[str, Any]) -> None:
     for dag_id, dag in dagbag["dags"].items():
         for task_id, task in dag["tasks"].items():
             assert task["retries"] >= 1, f"{dag_id}.{task_id}"
-    assert dagbag["dags"]["fax_intake"]["tasks"]["process_document"]["pool"] == "ocr"
+    intake = dagbag["dags"]["fax_intake"]["tasks"]
+    assert intake["process_document"]["pool"] == "ocr"
+    # Refused files must not wait behind OCR: the intake checks run outside the pool.
+    assert intake["claim_and_check"]["pool"] != "ocr"
+    assert set(intake) == {"claim_and_check", "process_document", "announce_records"}
     assert dagbag["dags"]["reprocess_documents"]["tasks"]["reprocess"]["pool"] == "ocr"
 
 
