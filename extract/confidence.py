@@ -29,6 +29,11 @@ WRITING_INK_PIXELS = 300
 """New ink (pixels at 200 dpi) that is writing, not specks: a short written word has
 400-700; a zone with this much that reads as nothing is unread, not blank."""
 PATTERN_MISS_CAP = 0.3
+TRUNCATED_CONFIDENCE = 0.1
+"""Cap of a field whose writing runs on past what its zone could take in (issue
+``truncated``): the reading lacks the writing's end, so it is wrong as it stands however
+surely OCR read it; below every calibrated threshold (the lowest is ~0.18), so never
+auto-accepted even where the issue itself were not blocking."""
 
 _ODD_TEXT = re.compile(r"[^\w\s.,'&#/()\-@+]")
 

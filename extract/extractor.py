@@ -271,7 +271,13 @@ def read_page(
     clean = residue_from_ink(written)
     underlines = underline_ink(aligned, masks, level=level)
     readings, split = read_text_zones(
-        clean, text_specs, settings=settings, dpi=dpi, underlines=underlines, page=aligned
+        clean,
+        text_specs,
+        settings=settings,
+        dpi=dpi,
+        underlines=underlines,
+        page=aligned,
+        printed=masks.printed & ~masks.rules if masks.printed is not None else None,
     )
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)
@@ -286,7 +292,38 @@ def read_page(
             answers=(answers or {}).get(spec.name),
         )
     issues.extend(_vote_on_copies(text_specs, split, results, settings=settings))
+    issues.extend(_cut_readings(split, results))
     return results, issues
+
+
+def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue]:
+    """Zones whose writing runs on past what they could be given (``split.cut``: into a
+    label, the page's edge or another zone's writing) were read without its rest: issue
+    ``truncated``, confidence capped so that they are never auto-accepted."""
+    issues: list[Issue] = []
+    for name, stop in split.cut.items():
+        result = results.get(name)
+        if result is None:
+            continue
+        results[name] = result.model_copy(
+            update={"confidence": min(result.confidence, conf.TRUNCATED_CONFIDENCE)}
+        )
+        issues.append(
+            Issue(
+                field=_base_name(name),
+                code="truncated",
+                message=f"the writing in {_base_name(name)} runs on into "
+                f"{_CUT_STOPS.get(stop, stop)}: the value read may lack its end",
+            )
+        )
+    return issues
+
+
+_CUT_STOPS = {
+    "print": "the form's print",
+    "writing": "another field's writing",
+    "page": "the page's edge",
+}
 
 
 VOTED_KINDS = frozenset({FieldKind.IDENTIFIER})

@@ -8,8 +8,14 @@ font and every form, without per-field tuning. The residue decides *where* the w
 is; what Tesseract is shown there is the page's own grey pixels around it, since
 subtraction also cuts the strokes that touch the form's print.
 
+People do not shrink their writing to fit a box: a zone takes the ink a little past its
+template box, and beyond that follows its writing along the line up to the next printed
+label, the page's edge or writing it does not reach (:func:`_follow_writing`). Writing
+that still runs on there is reported cut (:attr:`ZoneInk.cut`; the engine's issue
+``truncated``), since its reading lacks the end.
+
 Speed: one Tesseract call per page reads every text zone at once. The residue of each
-zone (a little wider than the template box, since people write past the line) is pasted
+zone (its template box and the writing it follows past it) is pasted
 on a white canvas, the canvas is read with sparse-text segmentation, and each word goes
 to the zone its box overlaps most. Zones without ink are never OCR'd; zones whose reading
 looks doubtful are read again on their own with a character whitelist for their kind
@@ -19,7 +25,8 @@ looks doubtful are read again on their own with a character whitelist for their 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -325,6 +332,10 @@ class ZoneInk:
     rereads: dict[tuple[str, str | None, int, bool], ZoneReading] = field(
         default_factory=dict, repr=False
     )
+    cut: dict[str, str] = field(default_factory=dict)
+    """Zones whose writing runs on past what they could be given, by name, with what
+    stopped it: ``print`` (a printed label or wall), ``writing`` (another zone's
+    writing), ``page`` (the page's edge). Their reading lacks the rest of the writing."""
 
     def image(self, zone: int | None = None, *, underline: bool = True) -> np.ndarray:
         """Image of the owned ink (of one zone, or of every zone), with the rule the
@@ -367,10 +378,14 @@ def split_ink(
     dpi: int,
     underlines: np.ndarray | None = None,
     page: np.ndarray | None = None,
+    printed: np.ndarray | None = None,
 ) -> ZoneInk:
     """Give each connected component of the residue ``clean`` to one text zone;
     ``underlines`` (the page's ink on the blank's rules) and ``page`` (the aligned grey
-    page) are kept for :meth:`ZoneInk.image`."""
+    page) are kept for :meth:`ZoneInk.image`. ``printed`` is the blank's own print other
+    than rules (labels, walls, boxes): writing is never followed across it
+    (:func:`_follow_writing`), and writing that crosses it is reported cut
+    (:attr:`ZoneInk.cut`)."""
     shape = (clean.shape[0], clean.shape[1])
     names = tuple(spec.name for spec in specs)
     zones = tuple(zone_box(spec, dpi, shape) for spec in specs)
@@ -394,14 +409,242 @@ def split_ink(
                 best, best_key = i, key
         if best >= 0:
             owner[label] = best
-    _keep_phrases_together(owner, stats, zones)
+    links = _line_links(stats, printed)
+    _follow_writing(owner, stats, centroids, reaches, links)
+    merged = _keep_phrases_together(owner, stats, zones, links)
     for found in np.nonzero(owner >= 0)[0]:
         index = int(owner[found])
         x, y, w, h, area = (int(v) for v in stats[found])
         ink[index] += area
         box = (x, y, x + w, y + h)
         extents[index] = box if extents[index] is None else _union([extents[index], box])  # type: ignore[list-item]
-    return ZoneInk(labels, owner, names, zones, tuple(ink), tuple(extents), underlines, page)
+    cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
+    cut.update({zone: "writing" for zone in merged if zone not in cut})
+    return ZoneInk(
+        labels,
+        owner,
+        names,
+        zones,
+        tuple(ink),
+        tuple(extents),
+        underlines,
+        page,
+        cut={names[i]: why for i, why in cut.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Links:
+    """Pairs of residue components that follow one another on a written line: their
+    heights overlap by half the lower one and the gap between them is under
+    :data:`FOLLOW_GAP` of the taller one (components taller than
+    :data:`PHRASE_MAX_HEIGHT_PX` take no part). ``left`` is the one further left."""
+
+    left: np.ndarray  # component labels
+    right: np.ndarray
+    gap: np.ndarray  # px of paper between them (negative when their boxes overlap)
+    barrier: np.ndarray  # x of printed ink (not rules) in the gap on their line, -1 if none
+    phrase: np.ndarray  # bool: near enough to be one phrase (:data:`PHRASE_GAP`)
+
+    def pairs(self) -> Iterator[tuple[int, int, int, int]]:
+        """(left, right, gap, barrier) of every link, as plain ints."""
+        columns = (self.left, self.right, self.gap, self.barrier)
+        yield from zip(*(c.tolist() for c in columns), strict=True)
+
+
+def _line_links(stats: np.ndarray, printed: np.ndarray | None) -> _Links:
+    labels = np.nonzero(stats[:, cv2.CC_STAT_HEIGHT] <= PHRASE_MAX_HEIGHT_PX)[0]
+    labels = labels[labels > 0]
+    empty = np.zeros(0, dtype=np.int64)
+    if labels.size < 2:
+        return _Links(empty, empty, empty, empty, empty.astype(bool))
+    order = labels[np.argsort(stats[labels, cv2.CC_STAT_LEFT], kind="stable")]
+    left = stats[order, cv2.CC_STAT_LEFT].astype(np.int64)
+    top = stats[order, cv2.CC_STAT_TOP].astype(np.int64)
+    right = left + stats[order, cv2.CC_STAT_WIDTH]
+    height = stats[order, cv2.CC_STAT_HEIGHT].astype(np.int64)
+    bottom = top + height
+    reach = right + int(FOLLOW_GAP * PHRASE_MAX_HEIGHT_PX)
+    ends = np.searchsorted(left, reach, side="right")  # glyphs that may follow each one
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for i in range(order.size):
+        window = slice(i + 1, int(ends[i]))
+        overlap = np.minimum(bottom[i], bottom[window]) - np.maximum(top[i], top[window])
+        gap = left[window] - right[i]
+        near = (overlap >= 0.5 * np.minimum(height[i], height[window])) & (
+            gap <= FOLLOW_GAP * np.maximum(height[i], height[window])
+        )
+        found = np.nonzero(near)[0] + i + 1
+        if found.size:
+            firsts.append(np.full(found.size, i))
+            seconds.append(found)
+    if not firsts:
+        return _Links(empty, empty, empty, empty, empty.astype(bool))
+    a = np.concatenate(firsts)
+    b = np.concatenate(seconds)
+    # Sorted by left edge, the second may still end before the first: keep left/right
+    # as they lie on the line.
+    swap = right[b] < right[a]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    gaps = left[b] - right[a]
+    barrier = np.full(a.size, -1, dtype=np.int64)
+    if printed is not None:
+        for k in np.nonzero(gaps > 0)[0]:
+            i, j = int(a[k]), int(b[k])
+            y0, y1 = max(top[i], top[j]), min(bottom[i], bottom[j])
+            if y1 <= y0:
+                continue
+            columns = printed[y0:y1, right[i] : left[j]].any(axis=0)
+            if columns.any():
+                barrier[k] = right[i] + int(np.argmax(columns))
+    phrase = gaps <= PHRASE_GAP * np.maximum(height[a], height[b])
+    return _Links(order[a], order[b], gaps, barrier, phrase)
+
+
+FOLLOW_GAP = 1.5
+"""Writing past a zone's reach is followed glyph by glyph while the gap to the next is
+under this share of the zone's typical glyph height (about 0.8 em): a space between
+words, typed monospace (0.6 em) or written, not the gap to writing that belongs to
+nothing written in the zone."""
+
+
+def _glyph_height(stats: np.ndarray, members: np.ndarray) -> float:
+    """The typical height of a zone's writing: the median of its components that take
+    part in lines (specks included: they are few beside the letters)."""
+    heights = stats[members, cv2.CC_STAT_HEIGHT]
+    heights = heights[heights <= PHRASE_MAX_HEIGHT_PX]
+    return float(np.median(heights)) if heights.size else 0.0
+
+
+def _follow_writing(
+    owner: np.ndarray,
+    stats: np.ndarray,
+    centroids: np.ndarray,
+    reaches: Sequence[BBox],
+    links: _Links,
+) -> None:
+    """People do not shrink their writing to fit a box: glyphs beyond every zone's reach
+    that continue a zone's writing along its line (a space apart at most, their centres
+    within the zone's band of rows) are that zone's, up to printed ink (a label, a
+    wall), the page's edge, or writing the zone does not reach. A long health
+    department's name, an e-mail address or an 11-character ID is read whole."""
+    if links.left.size == 0:
+        return
+    heights = {
+        int(zone): _glyph_height(stats, np.nonzero(owner == zone)[0])
+        for zone in np.unique(owner)
+        if zone >= 0
+    }
+    neighbours: dict[int, list[tuple[int, int]]] = {}
+    for a, b, gap, barrier in links.pairs():
+        if barrier < 0:
+            neighbours.setdefault(a, []).append((b, gap))
+            neighbours.setdefault(b, []).append((a, gap))
+    queue = deque(int(label) for label in np.nonzero(owner >= 0)[0] if int(label) in neighbours)
+    while queue:
+        label = queue.popleft()
+        zone = int(owner[label])
+        _, top, _, bottom = reaches[zone]
+        for other, gap in neighbours.get(label, ()):
+            if owner[other] >= 0 or gap > FOLLOW_GAP * heights[zone]:
+                continue
+            if not top <= float(centroids[other][1]) <= bottom:
+                continue  # not on the zone's line
+            owner[other] = zone
+            queue.append(other)
+
+
+def _stop_after(
+    stats: np.ndarray,
+    members: np.ndarray,
+    box: BBox,
+    printed: np.ndarray | None,
+    height: float,
+    width: int,
+) -> str | None:
+    """What the end of a zone's writing ran into, when it ends past the zone's box:
+    ``print`` when printed ink lies within :data:`AT_PRINT_SHARE` of a glyph's height
+    after it on the rows of its letters, ``page`` when it reaches the page's right
+    edge; else None. The end is that of any of its ink, a letter's stub too: writing
+    over a label is erased with the label's print but for stubs between the label's
+    strokes. Only the right end: writing runs on to the right, and a value's start
+    beside its label is how people begin."""
+    if members.size == 0:
+        return None
+    rights = stats[members, cv2.CC_STAT_LEFT] + stats[members, cv2.CC_STAT_WIDTH]
+    end = int(rights.max())
+    if end >= width - PAGE_EDGE_PX:
+        return "page"  # even a hyphen's worth: followed writing is no speck
+    if printed is None or end <= box[2]:
+        return None
+    glyphs = members[stats[members, cv2.CC_STAT_HEIGHT] >= CUT_SHARE * height]
+    if glyphs.size == 0:
+        return None
+    top = int(np.median(stats[glyphs, cv2.CC_STAT_TOP]))
+    bottom = int(np.median(stats[glyphs, cv2.CC_STAT_TOP] + stats[glyphs, cv2.CC_STAT_HEIGHT]))
+    window = printed[top:bottom, end : end + GROW_PX + int(AT_PRINT_SHARE * height)]
+    return "print" if window.any() else None
+
+
+AT_PRINT_SHARE = 0.6
+"""Writing past its box that ends this share of its glyph height (plus :data:`GROW_PX`)
+before printed ink ran into it: writing over a label is erased with the label's grown
+print, and the letter that met the label's first stroke goes with it."""
+CUT_SHARE = 0.3
+"""Ink beyond a zone's writing counts as the writing's rest when it is at least this
+share of the zone's glyph height (strokes of letters cut by a label's print are short;
+fax specks are dropped before)."""
+PAGE_EDGE_PX = 8
+"""Writing that ends this close to the page's edge (1 mm) ran off it: the residue loses a
+glyph's last columns at the edge (the paper's border, speck removal)."""
+
+
+def _cut_zones(
+    owner: np.ndarray,
+    stats: np.ndarray,
+    zones: Sequence[BBox],
+    ink: Sequence[int],
+    extents: Sequence[BBox | None],
+    links: _Links,
+    printed: np.ndarray | None,
+    width: int,
+) -> dict[int, str]:
+    """Zones whose writing runs on past where it could be given to them (see
+    :attr:`ZoneInk.cut`): it ends past the zone's box against printed ink (writing over
+    a label is erased with the label's print: what is left of it stops at the label),
+    its glyphs cross printed ink outside the zone's box, a glyph of it is a space away
+    from writing beyond the zone's box that it was not given, or it reaches the page's
+    edge."""
+    cut: dict[int, str] = {}
+    heights: dict[int, float] = {}
+    for zone, extent in enumerate(extents):
+        if extent is None or ink[zone] < MIN_INK_PIXELS:
+            continue
+        members = np.nonzero(owner == zone)[0]
+        heights[zone] = _glyph_height(stats, members)
+        stop = _stop_after(stats, members, zones[zone], printed, heights[zone], width)
+        if stop is not None:
+            cut[zone] = stop
+    for a, b, gap, barrier in links.pairs():
+        for zone, other in ((int(owner[a]), b), (int(owner[b]), a)):
+            if zone not in heights or zone in cut:
+                continue
+            x0, _, x1, _ = zones[zone]
+            if owner[other] == zone:
+                if barrier >= 0 and not x0 <= barrier < x1 and gap <= PHRASE_GAP * heights[zone]:
+                    cut[zone] = "print"  # its own writing crosses a label beside the zone
+                continue
+            height = heights[zone]
+            size = stats[other, cv2.CC_STAT_HEIGHT]
+            centre = stats[other, cv2.CC_STAT_LEFT] + stats[other, cv2.CC_STAT_WIDTH] / 2
+            if size < CUT_SHARE * height or gap > PHRASE_GAP * height or x0 <= centre < x1:
+                continue
+            if barrier >= 0:
+                cut[zone] = "print"
+            elif owner[other] >= 0:
+                cut[zone] = "writing"
+    return cut
 
 
 WRITING_SHARE = 0.5  # components shorter than this share of a phrase's glyphs are specks
@@ -409,51 +652,60 @@ PHRASE_GAP = 0.8  # glyphs closer than this share of their height belong to one 
 PHRASE_MAX_HEIGHT_PX = 80  # taller components (streaks, signatures) join no phrase
 
 
-def _keep_phrases_together(owner: np.ndarray, stats: np.ndarray, zones: Sequence[BBox]) -> None:
+def _keep_phrases_together(
+    owner: np.ndarray, stats: np.ndarray, zones: Sequence[BBox], links: _Links
+) -> set[int]:
     """Glyphs of one written phrase that fell to two zones side by side on a line go to
     one of them (:func:`_phrase_zone`). A date written from under the label of its column
     ('08/26/1951' starting left of the birth-date zone) must not leave its first digits
-    to the name zone before it. Glyphs are of one phrase when they share a line (their
-    heights overlap by half) and the gap between them is under :data:`PHRASE_GAP` of
-    their height."""
-    owned = np.nonzero(
-        (owner >= 0) & (stats[: owner.size, cv2.CC_STAT_HEIGHT] <= PHRASE_MAX_HEIGHT_PX)
-    )[0]
-    if owned.size < 2:
-        return
-    order = owned[np.argsort(stats[owned, cv2.CC_STAT_LEFT], kind="stable")]
-    left = stats[order, cv2.CC_STAT_LEFT].astype(np.int64)
-    top = stats[order, cv2.CC_STAT_TOP].astype(np.int64)
-    right = left + stats[order, cv2.CC_STAT_WIDTH]
-    height = stats[order, cv2.CC_STAT_HEIGHT].astype(np.int64)
-    bottom = top + height
-    parent = list(range(order.size))
+    to the name zone before it. Glyphs are of one phrase when they are linked on a line
+    (:func:`_line_links`) with no print between them: a label or a wall parts two
+    zones' writing however close it comes.
+
+    Returns the zones of phrases that filled two zones' boxes and left one of them
+    without writing: one zone's value ran on into the next one's (nothing printed
+    between them), and which glyphs are whose is a guess (:attr:`ZoneInk.cut`)."""
+    keep = links.phrase & (owner[links.left] >= 0) & (owner[links.right] >= 0) & (links.barrier < 0)
+    if not keep.any():
+        return set()
+    parent: dict[int, int] = {}
 
     def root(i: int) -> int:
+        parent.setdefault(i, i)
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    reach = right + int(PHRASE_GAP * PHRASE_MAX_HEIGHT_PX)
-    ends = np.searchsorted(left, reach, side="right")  # glyphs that may follow each one
-    for i in range(order.size):
-        window = slice(i + 1, int(ends[i]))
-        overlap = np.minimum(bottom[i], bottom[window]) - np.maximum(top[i], top[window])
-        gap = left[window] - right[i]
-        near = (overlap >= 0.5 * np.minimum(height[i], height[window])) & (
-            gap <= PHRASE_GAP * np.maximum(height[i], height[window])
-        )
-        for j in np.nonzero(near)[0] + i + 1:
-            parent[root(int(j))] = root(i)
+    for a, b in zip(links.left[keep].tolist(), links.right[keep].tolist(), strict=True):
+        parent[root(b)] = root(a)
     phrases: dict[int, list[int]] = {}
-    for i, label in enumerate(order):
-        phrases.setdefault(root(i), []).append(int(label))
+    for label in parent:
+        phrases.setdefault(root(label), []).append(label)
+    moved: list[tuple[int, set[int], list[int]]] = []
     for members in phrases.values():
         zones_of = {int(owner[m]) for m in members}
         if len(zones_of) < 2 or not _side_by_side([zones[z] for z in zones_of]):
             continue  # zones above one another part their lines by the centre rule
-        owner[members] = _phrase_zone(members, zones_of, owner, stats)
+        winner = _phrase_zone(members, zones_of, owner, stats)
+        owner[members] = winner
+        moved.append((winner, zones_of - {winner}, members))
+    merged: set[int] = set()
+    for winner, losers, members in moved:
+        for loser in losers:
+            if _fills(zones[loser], stats, members) and not np.any(owner == loser):
+                merged |= {winner, loser}
+    return merged
+
+
+def _fills(box: BBox, stats: np.ndarray, members: list[int]) -> bool:
+    """Whether glyphs of a phrase stand inside ``box`` (their centres)."""
+    left = stats[members, cv2.CC_STAT_LEFT]
+    top = stats[members, cv2.CC_STAT_TOP]
+    cx = left + stats[members, cv2.CC_STAT_WIDTH] / 2
+    cy = top + stats[members, cv2.CC_STAT_HEIGHT] / 2
+    inside = (box[0] <= cx) & (cx < box[2]) & (box[1] <= cy) & (cy < box[3])
+    return bool(inside.any())
 
 
 def _side_by_side(boxes: Sequence[BBox]) -> bool:
@@ -508,14 +760,16 @@ def read_text_zones(
     dpi: int,
     underlines: np.ndarray | None = None,
     page: np.ndarray | None = None,
+    printed: np.ndarray | None = None,
 ) -> tuple[dict[str, ZoneReading], ZoneInk]:
     """Read every text zone of one aligned page with a single Tesseract call.
 
     ``clean`` is the page's residue (see :func:`residue`); ``page`` the aligned page it
-    came from (optional: without it the residue itself is read)."""
+    came from (optional: without it the residue itself is read); ``printed`` the blank's
+    print other than rules (see :func:`split_ink`)."""
     from ocr.tesseract import read_words
 
-    split = split_ink(clean, specs, dpi=dpi, underlines=underlines, page=page)
+    split = split_ink(clean, specs, dpi=dpi, underlines=underlines, page=page, printed=printed)
     readings: dict[str, ZoneReading] = {}
     inked: list[int] = []
     for i, name in enumerate(split.names):

@@ -37,6 +37,10 @@ code                           blocks?   meaning
 ``field_disagreement``         yes       the form's two copies of a value disagree (CDC:
                                          ``date_of_birth`` / ``cdc_ncov_id`` printed twice)
 ``multiple_marks``             yes       two or more boxes marked in a single-choice group
+``truncated``                  yes       the writing runs on past what its zone could take
+                                         in (into a printed label or wall, another field's
+                                         writing, off the page's edge): the value read lacks
+                                         its end (added by the engine, ``extract/read.py``)
 ``missing_required``           yes       a required field is blank
 ``household_member_incomplete`` yes      a household member block is partly filled (see
                                          :func:`rule_household_members_complete`)

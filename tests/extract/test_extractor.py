@@ -582,3 +582,94 @@ def test_an_email_is_checked_against_the_name_fields_the_template_names(template
     _repair_from_lexicons(template, fields)
     assert fields["interviewer_email"].value == "alan.thomas@gmail.com"
     assert fields["interviewer_email"].confidence <= LEXICON_REPAIR_CONFIDENCE
+
+
+# -- writing past its zone (issue #24): the real read path on a rendered CDC page ------
+
+
+def _written(blank: np.ndarray, template, values) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """``blank`` with each value typed at a normal size for its writer, never shrunk to
+    its zone: ``values`` maps a field to (text, Style)."""
+    from PIL import Image, ImageDraw
+
+    from tests.extract.synthetic import type_text
+
+    pil = Image.fromarray(blank.copy())
+    draw = ImageDraw.Draw(pil)
+    specs = {s.name: s for s in template.fields}
+    for name, (text, style) in values.items():
+        type_text(draw, specs[name], text, dpi=200, style=style, blank=blank)
+    return np.asarray(pil).copy()
+
+
+SANS_10 = Style(font_index=4, size_pt=10)
+DEJAVU_12 = Style(font_index=0, size_pt=12)
+
+
+@pytest.mark.slow
+def test_values_written_past_their_zones_are_read_whole(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a CDC page 1 with a health department's name (~60 pt past its zone), an
+    11-character ID in 12 pt (two characters past its zone's reach) and a long e-mail
+    address (~60 pt past its zone), next to ordinary values inside their zones, faxed
+    WHEN the page is read THEN every value is read whole, nothing is reported cut, and
+    the values inside their zones gain none of their neighbours' ink."""
+    from extract.extractor import read_page
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {
+        "reporting_jurisdiction": ("Michigan", SANS_10),
+        "reporting_health_department": ("Barry County Health Dept", SANS_10),
+        "contact_id": ("C-117", SANS_10),
+        "case_state_local_id": ("MI201187345", DEJAVU_12),
+        "nndss_case_id": ("N2020731", SANS_10),
+        "interviewer_last_name": ("Richardson", SANS_10),
+        "interviewer_email": ("margaret.richardson@washtenaw-health.org", SANS_10),
+    }
+    page = fax(_written(cdc_pages[0].image, template, values), seed=4)
+    results, issues = read_page(
+        page, cdc_pages[0], template.fields_on_page(1), settings=settings, page_number=1
+    )
+    read = {name: results[name].value for name in values}
+    assert read == {
+        "reporting_jurisdiction": "Michigan",
+        "reporting_health_department": "Barry County Health Dept",
+        "contact_id": "C-117",
+        "case_state_local_id": "MI201187345",
+        "nndss_case_id": "N2020731",
+        "interviewer_last_name": "Richardson",
+        "interviewer_email": "margaret.richardson@washtenaw-health.org",
+    }
+    assert not [i for i in issues if i.code == "truncated"]
+    assert results["cdc_ncov_id#2"].value is None  # right of the department's overflow
+
+
+@pytest.mark.slow
+def test_values_cut_by_a_label_or_the_page_edge_are_truncated(
+    templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN an affiliation written on over the printed 'Telephone', a health department
+    written into the printed 'CDC 2019-nCoV ID:' and an e-mail address running off the
+    page's edge WHEN the page is read THEN each is reported ``truncated`` with a
+    confidence no threshold accepts, and the telephone number beside the label is read
+    as written and not reported."""
+    from extract import confidence as conf
+    from extract.extractor import read_page
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {
+        "reporting_health_department": ("Washtenaw County Health Dept.", SANS_10),
+        "interviewer_affiliation": ("Washtenaw County Health Department", SANS_10),
+        "interviewer_telephone": ("517-555-0142", Style(font_index=0, size_pt=10)),
+        "interviewer_email": ("margaret.richardson@washtenaw-health.org", DEJAVU_12),
+    }
+    page = fax(_written(cdc_pages[0].image, template, values), seed=5)
+    results, issues = read_page(
+        page, cdc_pages[0], template.fields_on_page(1), settings=settings, page_number=1
+    )
+    cut = {i.field for i in issues if i.code == "truncated"}
+    assert cut == {"reporting_health_department", "interviewer_affiliation", "interviewer_email"}
+    for name in cut:
+        assert results[name].confidence <= conf.TRUNCATED_CONFIDENCE
+        assert results[name].confidence < min(settings.confidence_thresholds.values())
+    assert results["interviewer_telephone"].value == "5175550142"
+    assert results["interviewer_telephone"].confidence > 0.5

@@ -352,3 +352,110 @@ def test_zones_above_one_another_part_a_line_by_their_centres() -> None:
 
     assert _side_by_side([(0, 100, 50, 140), (60, 102, 90, 141)])
     assert not _side_by_side([(0, 100, 50, 140), (30, 136, 90, 170)])  # stacked
+
+
+# -- zones follow the ink ---------------------------------------------------------------
+# A blank 'form' of one line: a label, an underlined zone, a second label and zone. The
+# writing is typed at a normal size and runs past the first zone's end, as people write.
+
+K = 200 / 72
+LINE = FieldSpec(name="department", page=1, kind=FieldKind.TEXT, region=(90, 100, 160, 114))
+NEXT = FieldSpec(name="record_id", page=1, kind=FieldKind.IDENTIFIER, region=(330, 100, 400, 114))
+
+
+def _blank_line(label_at_pt: float | None) -> np.ndarray:
+    """A form line: 'Department:' then a rule under the first zone, and optionally a
+    printed label 'Record ID:' at ``label_at_pt`` before the second zone's rule."""
+    blank = np.full((400, 1300), 255, np.uint8)
+    _typed(blank, "Department:", 20, 112)
+    for x0, x1 in ((90, 160), (330, 400)):
+        cv2.line(blank, (int(x0 * K), int(114 * K)), (int(x1 * K), int(114 * K)), 0, 2)
+    if label_at_pt is not None:
+        _typed(blank, "Record ID:", label_at_pt, 112)
+    return blank
+
+
+def _split_of(blank: np.ndarray, page: np.ndarray) -> ZoneInk:
+    masks = blank_masks(blank)
+    assert masks.printed is not None
+    return split_ink(
+        residue(page, masks), [LINE, NEXT], dpi=200, printed=masks.printed & ~masks.rules
+    )
+
+
+def _department(label_at_pt: float) -> ZoneInk:
+    """The split of a line whose department name (~135 pt) runs far past its 70-pt zone."""
+    blank = _blank_line(label_at_pt)
+    page = blank.copy()
+    _typed(page, "Kalamazoo County Health Dept", 92, 112)
+    return _split_of(blank, page)
+
+
+def test_writing_past_the_zone_is_followed_along_its_line() -> None:
+    """GIVEN a department name typed from the zone's start far past its end WHEN the ink
+    is split THEN the zone takes all of it, nobody else takes any, and it is not cut."""
+    from extract.read import REACH_X
+
+    split = _department(label_at_pt=270)
+    extent = split.extents[0]
+    assert extent is not None
+    # The last word, well past the zone's reach (where the writing used to be nobody's).
+    assert extent[2] > (160 + REACH_X + 40) * K
+    assert split.ink[1] == 0
+    assert split.cut == {}
+
+
+def test_writing_into_a_printed_label_is_cut_there() -> None:
+    """GIVEN the name runs over the printed label after the zone WHEN split THEN the zone
+    is reported cut by print, and the ink past the label is not its."""
+    split = _department(label_at_pt=200)
+    extent = split.extents[0]
+    assert extent is not None
+    assert extent[2] < 205 * K  # stops at the label
+    assert split.cut == {"department": "print"}
+
+
+def test_writing_off_the_page_is_cut_at_its_edge() -> None:
+    blank = _blank_line(label_at_pt=None)[:, : int(240 * K)].copy()
+    page = blank.copy()
+    _typed(page, "Kalamazoo County Health Dept", 92, 112)
+    masks = blank_masks(blank)
+    assert masks.printed is not None
+    split = split_ink(residue(page, masks), [LINE], dpi=200, printed=masks.printed & ~masks.rules)
+    assert split.cut == {"department": "page"}
+
+
+def test_a_value_inside_its_zone_gains_no_neighbours_ink_and_is_not_cut() -> None:
+    """GIVEN a short value inside the first zone and an ID in the second, with the label
+    between WHEN split THEN each zone has only its own writing and neither is cut; and
+    a value ending at its zone's end beside the label (a full zone) is not cut either."""
+    blank = _blank_line(label_at_pt=290)
+    page = blank.copy()
+    _typed(page, "Bay Co. HD", 92, 112)
+    _typed(page, "MI-20-3981", 332, 112)
+    split = _split_of(blank, page)
+    first, second = split.extents
+    assert first is not None and second is not None
+    assert first[2] < 160 * K and second[0] > 325 * K
+    assert split.cut == {}
+
+
+def test_overflow_meeting_the_next_zones_writing_is_cut() -> None:
+    """GIVEN no label between two zones of a line and the first zone's writing running on
+    until it meets (a space apart) the second zone's writing WHEN split THEN which
+    glyphs are whose is a guess: both zones are reported cut by writing."""
+    from tests.extract.synthetic import font
+
+    text = "Kalamazoo County Health Dept"
+    end = 92 + font(4, 30).getlength(text) / K
+    second = FieldSpec(
+        name="record_id", page=1, kind=FieldKind.IDENTIFIER, region=(end + 8, 100, end + 80, 114)
+    )
+    blank = np.full((400, 1300), 255, np.uint8)
+    page = blank.copy()
+    _typed(page, text, 92, 112)
+    _typed(page, "MI-20-3981", end + 3, 112)
+    masks = blank_masks(blank)
+    assert masks.printed is not None
+    split = split_ink(residue(page, masks), [LINE, second], dpi=200, printed=masks.printed)
+    assert split.cut == {"department": "writing", "record_id": "writing"}

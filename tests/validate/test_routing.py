@@ -117,6 +117,20 @@ def test_blocking_issue_needs_review_and_advisory_does_not(
     assert route(extraction, blocking, routing_settings) is Status.NEEDS_REVIEW
 
 
+def test_a_truncated_reading_blocks_even_at_high_confidence(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    """A value cut at a label or the page's edge is wrong as read however surely OCR read
+    it: the engine's ``truncated`` issue sends the document to a person."""
+    cut = Issue(field="reporting_health_department", code="truncated", message="m")
+    extraction = _extraction(cdc_record, issues=(cut,))
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert ("reporting_health_department", "truncated") in {
+        (i.field, i.code) for i in outcome.issues
+    }
+
+
 def test_unreadable_document_is_rejected(routing_settings: Settings) -> None:
     pages = (PageReport(number=1, role=PageRole.COVER), PageReport(number=2, role=PageRole.BLANK))
     extraction = Extraction(form_type=FormType.UNKNOWN, record={}, fields={}, pages=pages)
