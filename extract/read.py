@@ -619,11 +619,19 @@ def _cut_zones(
     cut: dict[int, str] = {}
     heights: dict[int, float] = {}
     for zone, extent in enumerate(extents):
-        if extent is None or ink[zone] < MIN_INK_PIXELS:
-            continue
+        if extent is not None and ink[zone] >= MIN_INK_PIXELS:
+            heights[zone] = _glyph_height(stats, np.nonzero(owner == zone)[0])
+    # Ink of the writing: letters, and stubs a word space from another piece of the
+    # zone's ink; a fax speck the zone's reach took in beside a label is neither.
+    attached = np.zeros(owner.size, dtype=bool)
+    for a, b, gap, _ in links.pairs():
+        zone = int(owner[a])
+        if zone in heights and owner[b] == zone and gap <= FOLLOW_GAP * heights[zone]:
+            attached[a] = attached[b] = True
+    for zone, height in heights.items():
         members = np.nonzero(owner == zone)[0]
-        heights[zone] = _glyph_height(stats, members)
-        stop = _stop_after(stats, members, zones[zone], printed, heights[zone], width)
+        writing = attached[members] | (stats[members, cv2.CC_STAT_HEIGHT] >= CUT_SHARE * height)
+        stop = _stop_after(stats, members[writing], zones[zone], printed, height, width)
         if stop is not None:
             cut[zone] = stop
     for a, b, gap, barrier in links.pairs():
