@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -555,6 +555,40 @@ def _follow_writing(
             queue.append(other)
 
 
+def _writing_of(
+    owner: np.ndarray,
+    stats: np.ndarray,
+    zones: Sequence[BBox],
+    heights: Mapping[int, float],
+    links: _Links,
+) -> np.ndarray:
+    """Per component, whether it is part of its zone's writing: on the zone's rows (its
+    centre within the box's height: a comb's digit under a date zone is not), and in a
+    group of the zone's ink linked a word space apart that holds a letter's worth of
+    ink (:data:`MIN_INK_PIXELS`): a fax speck or a stub of a wall beside a label is not."""
+    parent = np.arange(owner.size)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for a, b, gap, _ in links.pairs():
+        zone = int(owner[a])
+        if zone in heights and owner[b] == zone and gap <= FOLLOW_GAP * heights[zone]:
+            parent[root(b)] = root(a)
+    roots = np.array([root(i) for i in range(owner.size)])
+    area = np.bincount(roots, weights=stats[: owner.size, cv2.CC_STAT_AREA], minlength=owner.size)
+    centre = stats[: owner.size, cv2.CC_STAT_TOP] + stats[: owner.size, cv2.CC_STAT_HEIGHT] / 2
+    writing = (owner >= 0) & (area[roots] >= MIN_INK_PIXELS)
+    for zone in heights:
+        _, y0, _, y1 = zones[zone]
+        mine = owner == zone
+        writing[mine] &= (centre[mine] >= y0) & (centre[mine] <= y1)
+    return writing
+
+
 def _stop_after(
     stats: np.ndarray,
     members: np.ndarray,
@@ -613,36 +647,26 @@ def _cut_zones(
     """Zones whose writing runs on past where it could be given to them (see
     :attr:`ZoneInk.cut`): it ends past the zone's box against printed ink (writing over
     a label is erased with the label's print: what is left of it stops at the label),
-    its glyphs cross printed ink outside the zone's box, a glyph of it is a space away
-    from writing beyond the zone's box that it was not given, or it reaches the page's
-    edge."""
+    a glyph of it is a space away from writing beyond the zone's box that it was not
+    given, or it reaches the page's edge. Only the zone's writing counts
+    (:func:`_writing_of`): specks and a comb's digits its reach took in do not."""
     cut: dict[int, str] = {}
     heights: dict[int, float] = {}
     for zone, extent in enumerate(extents):
         if extent is not None and ink[zone] >= MIN_INK_PIXELS:
             heights[zone] = _glyph_height(stats, np.nonzero(owner == zone)[0])
-    # Ink of the writing: letters, and stubs a word space from another piece of the
-    # zone's ink; a fax speck the zone's reach took in beside a label is neither.
-    attached = np.zeros(owner.size, dtype=bool)
-    for a, b, gap, _ in links.pairs():
-        zone = int(owner[a])
-        if zone in heights and owner[b] == zone and gap <= FOLLOW_GAP * heights[zone]:
-            attached[a] = attached[b] = True
+    writing = _writing_of(owner, stats, zones, heights, links)
     for zone, height in heights.items():
-        members = np.nonzero(owner == zone)[0]
-        writing = attached[members] | (stats[members, cv2.CC_STAT_HEIGHT] >= CUT_SHARE * height)
-        stop = _stop_after(stats, members[writing], zones[zone], printed, height, width)
+        members = np.nonzero(writing & (owner == zone))[0]
+        stop = _stop_after(stats, members, zones[zone], printed, height, width)
         if stop is not None:
             cut[zone] = stop
     for a, b, gap, barrier in links.pairs():
-        for zone, other in ((int(owner[a]), b), (int(owner[b]), a)):
-            if zone not in heights or zone in cut:
+        for mine, other in ((a, b), (b, a)):
+            zone = int(owner[mine])
+            if not writing[mine] or zone in cut or owner[other] == zone:
                 continue
             x0, _, x1, _ = zones[zone]
-            if owner[other] == zone:
-                if barrier >= 0 and not x0 <= barrier < x1 and gap <= PHRASE_GAP * heights[zone]:
-                    cut[zone] = "print"  # its own writing crosses a label beside the zone
-                continue
             height = heights[zone]
             size = stats[other, cv2.CC_STAT_HEIGHT]
             centre = stats[other, cv2.CC_STAT_LEFT] + stats[other, cv2.CC_STAT_WIDTH] / 2

@@ -440,6 +440,20 @@ def test_a_value_inside_its_zone_gains_no_neighbours_ink_and_is_not_cut() -> Non
     assert split.cut == {}
 
 
+def test_a_speck_beside_a_label_is_no_end_of_the_writing() -> None:
+    """GIVEN a value inside its zone, a printed label just after the zone and a fax speck
+    between them (inside the zone's reach) WHEN split THEN the zone is not cut: only
+    its writing's end counts, and a speck is none."""
+    blank = _blank_line(label_at_pt=166)
+    page = blank.copy()
+    _typed(page, "Bay Co. HD", 92, 112)
+    x, y = int(163.5 * K), int(108 * K)
+    page[y : y + 3, x : x + 3] = 0
+    split = _split_of(blank, page)
+    assert split.extents[0] is not None and split.extents[0][2] >= x + 3  # the speck is its
+    assert split.cut == {}
+
+
 def test_overflow_meeting_the_next_zones_writing_is_cut() -> None:
     """GIVEN no label between two zones of a line and the first zone's writing running on
     until it meets (a space apart) the second zone's writing WHEN split THEN which
