@@ -11,8 +11,10 @@ STAMP := $(VENV)/.installed-stamp
 
 # Debian packages the code needs at run time, and the extra ones tests and benchmarks need.
 APT_RUNTIME := python3-venv tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
-APT_TEST := postgresql chromium fonts-noto-mono fonts-urw-base35
-APT_BENCH := ocrmypdf unpaper
+# Faces the sample generator's tune/locked splits write with (samples/splits.yaml).
+APT_SAMPLE_FONTS := fonts-freefont-ttf fonts-bwht fonts-breip fonts-humor-sans
+APT_TEST := postgresql chromium fonts-noto-mono fonts-urw-base35 $(APT_SAMPLE_FONTS)
+APT_BENCH := ocrmypdf unpaper $(APT_SAMPLE_FONTS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # `faxflow` start. tests/faxflow/test_cli_startup.py keeps the copies equal to the originals.
 PROFILE_NAMES = ("fax_fine", "fax_standard", "scan_grey", "scan_rotated", "with_cover")
 FORM_TYPES = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
+# The splits of samples/splits.yaml and the classic generator (samples.splits.CLASSIC).
+SPLIT_NAMES = ("tune", "locked", "classic")
 
 console = Console()
 
@@ -59,11 +61,19 @@ def generate_command(
     workers: int = typer.Option(
         0, "--workers", "-j", min=0, help="Documents made in parallel; 0 = one per core."
     ),
+    split: str = typer.Option(
+        "tune",
+        "--split",
+        help="Style split (samples/splits.yaml): tune (tune extraction on it), locked (measure "
+        "only, never tune on it) or classic (the generator before the split, which made "
+        "samples/set).",
+    ),
 ) -> None:
     """Fill the real blank forms with synthetic people and degrade them like faxes or scans.
 
     Documents are spread evenly over every (form, profile) pair. Each gets a truth file
-    with the record exactly as the spec's normal forms say. Stems look like
+    with the record exactly as the spec's normal forms say, and (for a split) its split
+    and writing style. Stems look like
     cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
     `faxflow eval RESULTS --truth OUT/truth` measure accuracy.
     """
@@ -71,8 +81,12 @@ def generate_command(
 
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder (it is created if missing)")
+    if split not in SPLIT_NAMES:
+        raise ConfigError(f"unknown split {split!r}; choose {', '.join(SPLIT_NAMES)}")
     forms = [_form(f) for f in form] or list(FORM_TYPES)
-    specs = plan(count, seed, profiles=profile or PROFILE_NAMES, forms=forms, start=start)
+    specs = plan(
+        count, seed, profiles=profile or PROFILE_NAMES, forms=forms, start=start, split=split
+    )
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]generating"),

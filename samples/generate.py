@@ -7,10 +7,13 @@ Layout of an output folder::
 
 A truth file holds ``document``, ``form_type``, ``record_type``, ``profile``, ``seed``,
 ``page_count``, ``rotations`` (degrees each page was turned clockwise, for orientation
-tests) and ``record`` (every schema property, in the spec's normal forms).
+tests) and ``record`` (every schema property, in the spec's normal forms); a document of a
+split (``tune`` or ``locked``, :mod:`samples.splits`) also ``split`` and ``writing`` (typed
+or hand-printed, its face, block capitals, overflow, drift, mark style).
 
 Everything is deterministic for a seed: document ``i`` of a run with seed ``S`` draws from
-generators seeded with ``(S, i)``, so one document can be regenerated alone.
+generators seeded with ``(S, i)``, so one document can be regenerated alone. A split's run
+seed is moved into the split's own seed range first, so the splits never share a seed.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from samples.degrade import (
     is_fax,
     write_document,
 )
-from samples.people import PersonMaker, make_record
-from samples.render import fill_pages, load_font
+from samples.people import PersonMaker, ValueOptions, make_record
+from samples.render import Hand, fill_pages, load_font
+from samples.splits import CLASSIC, draw_style, get_split
 
 FORMS = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
 COVER_FONTS = (
@@ -59,7 +63,8 @@ class SampleSpec:
     form_type: FormType
     profile: str
     index: int
-    seed: int
+    seed: int  # the document seed (for a split: already in the split's seed range)
+    split: str = CLASSIC
 
     @property
     def stem(self) -> str:
@@ -89,24 +94,30 @@ def plan(
     profiles: Sequence[str] = PROFILES,
     forms: Sequence[FormType] = FORMS,
     start: int = 0,
+    split: str = CLASSIC,
 ) -> list[SampleSpec]:
     """``count`` documents spread evenly over every (form, profile) pair, in turn, numbered
-    from ``start`` (so a second run can add to a set without clashing stems)."""
+    from ``start`` (so a second run can add to a set without clashing stems). With a
+    ``split``, the documents use its styles and its seed range."""
     if count < 1:
         raise ConfigError("--count must be at least 1")
+    if split != CLASSIC:
+        seed = get_split(split).document_seed(seed)
     for profile in profiles:
         check_profile(profile)
     pairs = [(f, p) for p in profiles for f in forms]
     specs = []
     for offset in range(count):
         form_type, profile = pairs[offset % len(pairs)]
-        specs.append(SampleSpec(form_type, profile, index=start + offset, seed=seed))
+        specs.append(SampleSpec(form_type, profile, start + offset, seed, split))
     return specs
 
 
 def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     """Make one document and its truth file under ``out``."""
-    record = make_record(spec.form_type, spec.person_seed())
+    split = None if spec.split == CLASSIC else get_split(spec.split)
+    values = None if split is None else ValueOptions(split.values, split.spec.name_locales)
+    record = make_record(spec.form_type, spec.person_seed(), values)
     record_type = RECORD_TYPE_BY_FORM[spec.form_type]
     problems = schema_errors(record_type, record)
     if problems:  # a generator bug, never user input
@@ -114,7 +125,12 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     extras = _extras(spec, record)
     fax = is_fax(spec.profile)
     dpi = RENDER_DPI["fax" if fax else "scan"]
-    pages = fill_pages(spec.form_type, record, extras, dpi=dpi, rng=spec.rng(1))
+    hand_rng = spec.rng(1)
+    style = None if split is None else draw_style(split, spec.rng(6))
+    hand = None
+    if split is not None and style is not None:
+        hand = Hand.for_style(style, split.styles.date_styles, hand_rng)
+    pages = fill_pages(spec.form_type, record, extras, dpi=dpi, rng=hand_rng, hand=hand)
     if spec.profile == "with_cover":
         pages.insert(0, cover_sheet(spec, dpi=dpi, pages=len(pages) + 1))
     degraded = _degrade(spec, pages, dpi=dpi)
@@ -135,6 +151,8 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
         "seed": spec.seed,
         "page_count": len(degraded),
         "rotations": [page.turned for page in degraded],  # clockwise turn of each page
+        # The classic generator's truth files keep their old keys (samples/set is unchanged).
+        **({} if style is None else {"split": spec.split, "writing": style.as_truth()}),
         "record": record,
     }
     truth_path = truths / f"{spec.stem}.json"

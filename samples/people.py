@@ -6,6 +6,13 @@ phones, 9-digit SSNs, two-letter states, e-mail lower-cased, money as a float); 
 value is *written* on the page (date style, phone punctuation, state name or code) is the
 renderer's choice, not the record's.
 
+A split's documents (:mod:`samples.splits`) draw from wider distributions
+(:class:`ValueOptions`): names from other Faker locales transliterated to ASCII, modern given
+names (``data/modern_given_names.txt``), hyphenated and apostrophe surnames
+(``data/apostrophe_surnames.txt``), agency names as people write them, e-mail addresses not
+built from the person's name, and IDs in other shapes. The classic generator (no options)
+draws exactly as it did before the split.
+
 Consistency rules: age follows from birth date and report date; onset <= specimen <= report;
 admission <= discharge; a date of death only when ``died`` is yes; hospital details blank
 when not hospitalised; pregnancy only for women of child-bearing age; household members
@@ -14,7 +21,11 @@ younger than the applicant by at least 15 years when they are children.
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +33,26 @@ from faker import Faker
 
 from faxflow.model import FormType, RecordType
 from faxflow.schemas import empty_record, load_schema
+from samples.splits import ValueShares
+
+DATA_DIR = Path(__file__).with_name("data")
+# Letters NFKD does not take apart into a base letter and accents.
+_NOT_DECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "æ": "ae",
+     "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "ð": "d", "þ": "th"}
+)  # fmt: skip
+# Agency names as people write them on a form ({county}, {state} code, {state_name}).
+AGENCY_PATTERNS = (
+    "{county} County HD", "{county} Co. HD", "{county} County Health Dept.",
+    "{county} County Health Department", "{county} Co Health Dept", "{county} HD",
+    "{state} Dept. of Health", "{state_name} DOH", "{state_name} Dept of Health",
+    "{state} DHHS", "{state_name} Department of Health", "{county} Cnty Health",
+    "{county} County Public Health", "{state} Dept. of Health & Human Services",
+)  # fmt: skip
+EMAIL_DOMAINS_WIDE = (
+    "gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "aol.com", "icloud.com",
+    "comcast.net", "att.net", "sbcglobal.net", "msn.com", "live.com", "protonmail.com",
+)  # fmt: skip
 
 # A few real county names per state (public geography, not personal data).
 COUNTIES: dict[str, tuple[str, ...]] = {
@@ -105,13 +136,55 @@ RACE_WEIGHTS = tuple(_RACE_SHARE[race] for race in RACES)
 OTHER_RACE_TEXT = ("Arab American", "Middle Eastern", "Multiracial", "Chaldean", "Hmong")
 
 
-class PersonMaker:
-    """Draws values from one seeded Faker and one seeded NumPy generator."""
+@dataclass(frozen=True, slots=True)
+class ValueOptions:
+    """A split's value distributions: the shares of each wider style and the Faker
+    locales other names come from."""
 
-    def __init__(self, seed: int) -> None:
+    shares: ValueShares
+    locales: tuple[str, ...]
+
+
+def to_ascii(text: str) -> str:
+    """``text`` as a US form would hold it: accents dropped, other letters spelled out."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_NOT_DECOMPOSED))
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+        .encode("ascii", "ignore")
+        .decode()
+    )
+
+
+@cache
+def _data_lines(name: str) -> tuple[str, ...]:
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def modern_given_names(sex: str | None) -> tuple[str, ...]:
+    rows = [line.split(",") for line in _data_lines("modern_given_names.txt")]
+    wanted = {sex, "either"} if sex in {"male", "female"} else {"male", "female", "either"}
+    return tuple(name for name, of in rows if of in wanted)
+
+
+def apostrophe_surnames() -> tuple[str, ...]:
+    return _data_lines("apostrophe_surnames.txt")
+
+
+@cache
+def _locale_faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+class PersonMaker:
+    """Draws values from one seeded Faker and one seeded NumPy generator; with ``values``,
+    from a split's wider distributions too."""
+
+    def __init__(self, seed: int, values: ValueOptions | None = None) -> None:
         self.rng = np.random.default_rng(seed)
         self.fake = Faker("en_US")
         self.fake.seed_instance(seed)
+        self.values = values
 
     # -- small draws ----------------------------------------------------------------------
 
@@ -145,13 +218,60 @@ class PersonMaker:
         return f"{code}-{int(self.rng.integers(1, 10000)):04d}" if self.chance(0.15) else code
 
     def first_name(self, sex: str | None) -> str:
+        if self.values is not None:
+            shares = self.values.shares
+            if self.chance(shares.modern_given_name_share):
+                return str(self.pick(modern_given_names(sex)))
+            if self.chance(shares.other_locale_name_share):
+                return self._locale_name(first=True, sex=sex)
         if sex == "male":
             return str(self.fake.first_name_male())
         if sex == "female":
             return str(self.fake.first_name_female())
         return str(self.fake.first_name())
 
+    def last_name(self) -> str:
+        if self.values is None:
+            return str(self.fake.last_name())
+        shares = self.values.shares
+        if self.chance(shares.apostrophe_surname_share):
+            return str(self.pick(apostrophe_surnames()))
+        one = (
+            self._locale_name(first=False, sex=None)
+            if self.chance(shares.other_locale_name_share)
+            else str(self.fake.last_name())
+        )
+        if self.chance(shares.hyphenated_surname_share):
+            return f"{one}-{self.fake.last_name()}"
+        return one
+
+    def _locale_name(self, *, first: bool, sex: str | None) -> str:
+        """A name from one of the split's locales, in ASCII (a romanised one where the
+        locale writes names in another script)."""
+        assert self.values is not None
+        fake = _locale_faker(self.pick(self.values.locales))
+        fake.seed_instance(int(self.rng.integers(0, 2**31 - 1)))
+        if hasattr(fake, "first_romanized_name"):
+            name = fake.first_romanized_name() if first else fake.last_romanized_name()
+        elif not first:
+            name = fake.last_name()
+        elif sex == "male":
+            name = fake.first_name_male()
+        elif sex == "female":
+            name = fake.first_name_female()
+        else:
+            name = fake.first_name()
+        ascii_name = " ".join(to_ascii(str(name)).split())
+        return ascii_name or str(self.fake.last_name())
+
+    def agency(self, county: str, state: str) -> str:
+        """A health department named the way its staff write it."""
+        pattern = str(self.pick(AGENCY_PATTERNS))
+        return pattern.format(county=county, state=state, state_name=STATE_NAMES[state])
+
     def email(self, first: str, last: str) -> str:
+        if self.values is not None and self.chance(self.values.shares.unrelated_email_share):
+            return self._unrelated_email()
         domain = self.pick(("gmail.com", "yahoo.com", "outlook.com", "example.org", "mail.com"))
         local = self.pick(
             (
@@ -162,6 +282,41 @@ class PersonMaker:
             )
         )
         return f"{local}@{domain}".lower().replace("'", "").replace(" ", "")
+
+    def _unrelated_email(self) -> str:
+        """An address with nothing of the person's name in it (a nickname, a word and a
+        year, someone else's user name)."""
+        word, other = str(self.fake.word()), str(self.fake.word())
+        number = int(self.rng.integers(1, 2025))
+        local = self.pick(
+            (
+                f"{word}{other}{number % 100}",
+                f"{word}_{other}",
+                f"{word}.{number}",
+                str(self.fake.user_name()),
+                f"{other}{word[:1]}{number}",
+            )
+        )
+        domain = self.pick(EMAIL_DOMAINS_WIDE)
+        return f"{local}@{domain}".lower()
+
+    def other_id(self, state: str, kind: str) -> str:
+        """An ID in a shape other than the classic one (the schemas allow any string)."""
+        digits = int(self.rng.integers(10**5, 10**9))
+        year = self.pick(("20", "2020"))
+        shapes = {
+            "cdc": (f"{state}-{year}-{digits % 10**6:06d}", f"{digits}", f"{state}{digits:09d}"),
+            "local": (
+                f"{year}-{digits % 10**6:06d}", f"{state}{year}{digits % 10**5:05d}",
+                f"{digits % 10**7}", f"{state} {digits % 10**6}",
+            ),
+            "nndss": (f"{digits % 10**8}", f"{digits % 10**6:06d}", f"N{digits % 10**7}"),
+        }  # fmt: skip
+        return str(self.pick(shapes[kind]))
+
+    def wide(self, share: str) -> bool:
+        """Whether this value takes a split's wider style (never on the classic path)."""
+        return self.values is not None and self.chance(getattr(self.values.shares, share))
 
 
 def age_on(birth: date, when: date) -> int:
@@ -189,7 +344,7 @@ def infection_report(maker: PersonMaker) -> dict[str, Any]:
     else:
         birth = m.day_between(date(1925, 1, 1), report - timedelta(days=366))
     r["patient_first_name"] = m.first_name(sex)
-    r["patient_last_name"] = str(m.fake.last_name())
+    r["patient_last_name"] = m.last_name()
     r["date_of_birth"] = _iso(birth)
     years = age_on(birth, report)
     if m.chance(0.9):
@@ -209,17 +364,27 @@ def infection_report(maker: PersonMaker) -> dict[str, Any]:
     r["reporting_health_department"] = (
         (f"{county} Co. HD" if len(county) < 10 else f"{county} HD") if m.chance(0.85) else None
     )
+    if r["reporting_health_department"] and m.wide("other_id_shape_share"):
+        r["reporting_health_department"] = m.agency(county, state)
+    if r["cdc_ncov_id"] and m.wide("other_id_shape_share"):
+        r["cdc_ncov_id"] = state_id = m.other_id(state, "cdc")
     if r["cdc_ncov_id"] and m.chance(0.25):
         r["contact_id"] = f"{state_id}-{int(m.rng.integers(1, 20)):02d}"
     r["case_state_local_id"] = (
         f"{state}-20-{int(m.rng.integers(1, 99999)):05d}" if m.chance(0.7) else None
     )
+    if r["case_state_local_id"] and m.wide("other_id_shape_share"):
+        r["case_state_local_id"] = m.other_id(state, "local")
     r["nndss_case_id"] = f"{int(m.rng.integers(10**6, 10**7))}" if m.chance(0.45) else None
+    if r["nndss_case_id"] and m.wide("other_id_shape_share"):
+        r["nndss_case_id"] = m.other_id(state, "nndss")
 
     sex_i = m.pick(("male", "female"))
-    r["interviewer_last_name"] = str(m.fake.last_name())
+    r["interviewer_last_name"] = m.last_name()
     r["interviewer_first_name"] = m.first_name(sex_i)
     r["interviewer_affiliation"] = f"{county} County Health Dept" if m.chance(0.8) else None
+    if r["interviewer_affiliation"] and m.values is not None:
+        r["interviewer_affiliation"] = m.agency(county, state)
     r["interviewer_telephone"] = m.phone(state) if m.chance(0.85) else None
     r["interviewer_email"] = (
         m.email(r["interviewer_first_name"], r["interviewer_last_name"]) if m.chance(0.6) else None
@@ -367,7 +532,7 @@ def benefit_application(maker: PersonMaker) -> dict[str, Any]:
 
     sex = m.pick(("male", "female"))
     first = m.first_name(sex)
-    last = str(m.fake.last_name())
+    last = m.last_name()
     middle = f" {m.fake.random_uppercase_letter()}." if m.chance(0.4) else ""
     birth = m.day_between(signed - timedelta(days=80 * 365), signed - timedelta(days=18 * 366))
     r["applicant_full_name"] = f"{first}{middle} {last}"
@@ -416,11 +581,7 @@ def benefit_application(maker: PersonMaker) -> dict[str, Any]:
             relation = m.pick(RELATIONSHIPS_ADULT)
             msex = SEX_OF_RELATION.get(relation) or m.pick(("male", "female"))
             mbirth = m.day_between(date(1935, 1, 1), signed - timedelta(days=18 * 366))
-        mlast = (
-            last
-            if relation not in RELATIONSHIPS_ADULT[4:] or m.chance(0.5)
-            else str(m.fake.last_name())
-        )
+        mlast = last if relation not in RELATIONSHIPS_ADULT[4:] or m.chance(0.5) else m.last_name()
         members.append(
             {
                 "full_name": f"{m.first_name(msex)} {mlast}",
@@ -435,9 +596,12 @@ def benefit_application(maker: PersonMaker) -> dict[str, Any]:
     return r
 
 
-def make_record(form_type: FormType, seed: int) -> dict[str, Any]:
-    """The record of one synthetic document of ``form_type`` for ``seed``."""
-    maker = PersonMaker(seed)
+def make_record(
+    form_type: FormType, seed: int, values: ValueOptions | None = None
+) -> dict[str, Any]:
+    """The record of one synthetic document of ``form_type`` for ``seed`` (drawn from a
+    split's wider ``values`` when given, else as the classic generator did)."""
+    maker = PersonMaker(seed, values)
     if form_type is FormType.CDC_PUI_2020:
         return infection_report(maker)
     return benefit_application(maker)

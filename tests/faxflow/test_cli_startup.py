@@ -139,9 +139,11 @@ def test_profile_and_form_copies_match_samples() -> None:
     import samples.cli
     from samples.degrade import PROFILES
     from samples.generate import FORMS
+    from samples.splits import CLASSIC, load_splits
 
     assert samples.cli.PROFILE_NAMES == PROFILES
     assert samples.cli.FORM_TYPES == FORMS
+    assert (*load_splits(), CLASSIC) == samples.cli.SPLIT_NAMES
 
 
 def test_aggregate_copies_match_loaders() -> None:

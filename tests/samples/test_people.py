@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
 from faxflow.model import FormType, RecordType
 from faxflow.schemas import field_names, schema_errors
-from samples.people import RELATIONSHIPS_CHILD, age_on, make_record
+from samples.people import (
+    RELATIONSHIPS_CHILD,
+    ValueOptions,
+    age_on,
+    make_record,
+    modern_given_names,
+    to_ascii,
+)
+from samples.splits import get_split
 
 SEEDS = range(150)
 
@@ -100,3 +109,71 @@ def test_applications_are_consistent_with_0_to_4_members() -> None:
         if r["living_situation"] != "homeless":
             assert r["residential_street"] is not None
     assert counts == {0, 1, 2, 3, 4}
+
+
+# --------------------------------------------------------------------------------------
+# A split's wider values
+# --------------------------------------------------------------------------------------
+
+
+def _wide(split: str) -> ValueOptions:
+    chosen = get_split(split)
+    return ValueOptions(chosen.values, chosen.spec.name_locales)
+
+
+def _names(record: dict) -> list[str]:
+    if "patient_last_name" in record:
+        keys = ("patient_first_name", "patient_last_name", "interviewer_first_name")
+        return [record[k] for k in (*keys, "interviewer_last_name") if record[k]]
+    members = [m["full_name"] for m in record["household_members"] if m["full_name"]]
+    return [n for n in (record["applicant_full_name"], *members) if n]
+
+
+@pytest.mark.parametrize("split", ["tune", "locked"])
+def test_wider_values_validate_and_show_every_class(split: str) -> None:
+    names, emails, agencies, ids = [], [], [], []
+    for seed in range(120):
+        for form_type, record_type in (
+            (FormType.CDC_PUI_2020, RecordType.INFECTION_REPORT),
+            (FormType.MDHHS_DHS1171, RecordType.BENEFIT_APPLICATION),
+        ):
+            record = make_record(form_type, seed, _wide(split))
+            assert list(record) == field_names(record_type)
+            assert schema_errors(record_type, record) == [], seed
+            names += _names(record)
+            emails += [
+                (record[k], record.get("patient_first_name") or record["applicant_full_name"])
+                for k in ("interviewer_email", "email")
+                if record.get(k)
+            ]
+            agencies += [
+                record[k]
+                for k in ("reporting_health_department", "interviewer_affiliation")
+                if record.get(k)
+            ]
+            ids.append(record.get("case_state_local_id"))
+    assert all(name.isascii() and name.strip() == name for name in names)
+    words = {w for name in names for w in name.split()}
+    assert words & set(modern_given_names(None))
+    assert any("'" in w for w in words) and any("-" in w for w in words)
+    classic = {w for seed in range(120) for w in _names(make_record(FormType.CDC_PUI_2020, seed))}
+    assert len(words - classic) > 100  # many names the classic generator never draws
+    # Agency names as people write them, not only "<county> Co. HD".
+    assert any("Dept." in a or "DOH" in a or "Department" in a for a in agencies)
+    assert any(not re.match(r"^[A-Z]{2}-20-\d{5}$", i) for i in ids if i)
+    # Addresses with nothing of anyone's name in them.
+    assert any(
+        not any(part.lower()[:3] in email for part in name.split()) for email, name in emails
+    )
+    assert all(re.fullmatch(r"[a-z0-9._-]+@[a-z0-9.]+", email) for email, _ in emails)
+
+
+def test_names_are_transliterated_to_ascii() -> None:
+    assert to_ascii("Nguyễn Đức Łukasz Özyurt Müßig Işık") == "Nguyen Duc Lukasz Ozyurt Mussig Isik"
+
+
+def test_the_classic_values_are_unchanged_by_the_wider_options() -> None:
+    assert make_record(FormType.CDC_PUI_2020, 42) == make_record(FormType.CDC_PUI_2020, 42, None)
+    assert make_record(FormType.CDC_PUI_2020, 42, _wide("tune")) != make_record(
+        FormType.CDC_PUI_2020, 42
+    )
