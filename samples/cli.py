@@ -28,6 +28,7 @@ PROFILE_NAMES = ("fax_fine", "fax_standard", "scan_grey", "scan_rotated", "with_
 FORM_TYPES = (FormType.CDC_PUI_2020, FormType.MDHHS_DHS1171)
 # The splits of samples/splits.yaml and the classic generator (samples.splits.CLASSIC).
 SPLIT_NAMES = ("tune", "locked", "classic")
+LOCKED = "locked"
 
 console = Console()
 
@@ -182,7 +183,7 @@ def _pct(acc: Accuracy) -> str:
 
 
 def _print_report(report: EvalReport, *, all_fields: bool) -> None:
-    from samples.evaluate import CHECKBOX, TEXT
+    from samples.evaluate import CHECKBOX, TEXT, Accuracy
 
     table = Table(title=f"faxflow eval — {len(report.documents)} documents")
     for column in ("group", "documents", "fields", "all", "text", "checkbox"):
@@ -211,9 +212,22 @@ def _print_report(report: EvalReport, *, all_fields: bool) -> None:
     for profile in report.profiles:
         row(f"profile {profile}", profile=profile)
     console.print(table)
+    for split in report.splits:
+        _print_split(report, split)
 
+    # Per-field tables show where a split fails field by field: never for the locked split,
+    # which is only measured (docs/samples/README.md).
+    open_splits = [s for s in report.splits if s != LOCKED]
+    if len(open_splits) < len(report.splits):
+        console.print("per-field tables leave out the locked split (measured only, never tuned)")
     for form_type in report.form_types:
-        per_field = sorted(report.per_field(form_type).items(), key=lambda kv: kv[1].value)
+        summed: dict[str, Accuracy] = {}
+        for open_split in open_splits:
+            for name, acc in report.per_field(form_type, split=open_split).items():
+                summed[name] = summed.get(name, Accuracy()) + acc
+        if not summed:
+            continue
+        per_field = sorted(summed.items(), key=lambda kv: kv[1].value)
         shown = per_field if all_fields else per_field[:10]
         fields_table = Table(
             title=f"{form_type}: {'every field' if all_fields else 'ten weakest fields'}"
@@ -240,6 +254,41 @@ def _print_report(report: EvalReport, *, all_fields: bool) -> None:
     )
     if report.unmatched_results:
         console.print(f"{len(report.unmatched_results)} result files had no truth file")
+
+
+def _print_split(report: EvalReport, split: str) -> None:
+    """One split's accuracy by writing style and profile, checkboxes by mark style, and
+    the precision of fields read at confidence >= 0.95 in each group."""
+    from samples.evaluate import CHECKBOX, HIGH_CONFIDENCE, TEXT
+
+    table = Table(title=f"split {split}: by writing style, profile and mark")
+    for column in ("group", "documents", "fields", "all", "text", "checkbox"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    table.add_column(f"right at conf ≥ {HIGH_CONFIDENCE}", justify="right")
+
+    def row(label: str, **filters: str | None) -> None:
+        confident = report.confident_precision(split=split, **filters)
+        table.add_row(
+            label,
+            str(len(report.group(split=split, **filters))),
+            str(report.field_accuracy(split=split, **filters).total),
+            _pct(report.field_accuracy(split=split, **filters)),
+            _pct(report.field_accuracy(split=split, kind=TEXT, **filters)),
+            _pct(report.field_accuracy(split=split, kind=CHECKBOX, **filters)),
+            f"{_pct(confident)} of {confident.total}",
+        )
+
+    row("all")
+    for writing in report.writings(split=split):
+        row(writing, writing=writing)
+        for profile in report.profiles:
+            if report.group(split=split, writing=writing, profile=profile):
+                row(f"  {writing} / {profile}", writing=writing, profile=profile)
+    for trait in report.traits(split=split):
+        row(f"trait {trait}", trait=trait)
+    for mark in report.marks(split=split):
+        row(f"mark {mark}", mark=mark)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

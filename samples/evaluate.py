@@ -8,6 +8,12 @@ and trimmed (names are compared exactly, case included), e-mail lower-cased, num
 the pipeline must say null there. A missing result makes every field of its document
 wrong, and its form type wrong.
 
+Documents of the generator's tune and locked splits carry their split and writing style in
+the truth file; the report groups by them (split, typed / hand-printed, mark style, block
+capitals, overflow, drift) and gives, per group, the precision of fields the pipeline read
+at confidence >= 0.95 (the field's ``confidence`` in the result's ``fields``). Truth files of
+the classic generator count as split ``classic``, typed, mark style ``classic``.
+
 Results are matched to truth files by file stem (``RESULTS/<stem>.json`` against
 ``TRUTH/<stem>.json``), the layout ``faxflow process`` and ``faxflow samples generate``
 write.
@@ -34,6 +40,9 @@ TEXT = "text"
 CHECKBOX = "checkbox"
 MEMBERS = "household_members"
 MONEY_TOLERANCE = 0.005
+HIGH_CONFIDENCE = 0.95  # fields read at least this sure must almost never be wrong
+CLASSIC = "classic"  # split and mark style of documents from the generator before the split
+TRAITS = ("block_capitals", "overflow", "drift")  # writing traits a truth file may record
 _MISSING: Any = object()  # a value the result does not have at all
 
 
@@ -47,6 +56,7 @@ class FieldScore:
     correct: bool
     expected: Any = dataclasses.field(default=None, repr=False)
     actual: Any = dataclasses.field(default=None, repr=False)
+    confidence: float | None = None  # the result's confidence in this field, if it gave one
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +89,36 @@ class DocumentScore:
     form_type_correct: bool
     status: str | None  # the result's status, None when missing
     scores: tuple[FieldScore, ...]
+    split: str = CLASSIC  # "tune", "locked" or "classic"
+    writing: str = "typed"  # "typed" or "hand_printed"
+    mark: str = CLASSIC  # how boxes were marked ("x", "tick", "circle" … or "classic")
+    traits: frozenset[str] = frozenset()  # of TRAITS: block capitals, overflow, drift
 
     @property
     def accuracy(self) -> Accuracy:
         return Accuracy(sum(s.correct for s in self.scores), len(self.scores))
+
+    def matches(
+        self,
+        *,
+        form_type: str | None = None,
+        profile: str | None = None,
+        split: str | None = None,
+        writing: str | None = None,
+        mark: str | None = None,
+        trait: str | None = None,
+    ) -> bool:
+        """Whether this document is in the group every given filter names."""
+        wanted = (
+            (form_type, self.form_type),
+            (profile, self.profile),
+            (split, self.split),
+            (writing, self.writing),
+            (mark, self.mark),
+        )
+        if any(want is not None and want != have for want, have in wanted):
+            return False
+        return trait is None or trait in self.traits
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +128,47 @@ class EvalReport:
     documents: tuple[DocumentScore, ...]
     unmatched_results: tuple[str, ...] = ()
 
-    def field_accuracy(
-        self, *, form_type: str | None = None, profile: str | None = None, kind: str | None = None
-    ) -> Accuracy:
-        total = Accuracy()
-        for doc in self.documents:
-            if form_type is not None and doc.form_type != form_type:
-                continue
-            if profile is not None and doc.profile != profile:
-                continue
-            scores = [s for s in doc.scores if kind is None or s.kind == kind]
-            total += Accuracy(sum(s.correct for s in scores), len(scores))
-        return total
+    def group(self, **filters: str | None) -> list[DocumentScore]:
+        """Documents of one group: filters ``form_type``, ``profile``, ``split``,
+        ``writing``, ``mark``, ``trait`` (None = any)."""
+        return [doc for doc in self.documents if doc.matches(**filters)]
 
-    def per_field(self, form_type: str) -> dict[str, Accuracy]:
+    def field_scores(
+        self, *, kind: str | None = None, **filters: str | None
+    ) -> list[tuple[DocumentScore, FieldScore]]:
+        """Every scored field of a group's documents (``kind`` text / checkbox, or both):
+        what field-level reports (automation rates, review load) are built from."""
+        return [
+            (doc, score)
+            for doc in self.group(**filters)
+            for score in doc.scores
+            if kind is None or score.kind == kind
+        ]
+
+    def field_accuracy(self, *, kind: str | None = None, **filters: str | None) -> Accuracy:
+        scores = self.field_scores(kind=kind, **filters)
+        return Accuracy(sum(s.correct for _, s in scores), len(scores))
+
+    def confident_precision(
+        self,
+        threshold: float = HIGH_CONFIDENCE,
+        /,
+        *,
+        kind: str | None = None,
+        **filters: str | None,
+    ) -> Accuracy:
+        """Among fields the pipeline read at ``confidence >= threshold``, how many are right."""
+        scores = [
+            s
+            for _, s in self.field_scores(kind=kind, **filters)
+            if s.confidence is not None and s.confidence >= threshold
+        ]
+        return Accuracy(sum(s.correct for s in scores), len(scores))
+
+    def per_field(self, form_type: str, **filters: str | None) -> dict[str, Accuracy]:
         """Accuracy per field name (members folded into ``household_members[].<prop>``)."""
         out: dict[str, Accuracy] = {}
-        for doc in self.documents:
-            if doc.form_type != form_type:
-                continue
+        for doc in self.group(form_type=form_type, **filters):
             for score in doc.scores:
                 name = re.sub(r"\[\d+\]", "[]", score.name)
                 out[name] = out.get(name, Accuracy()) + Accuracy(int(score.correct), 1)
@@ -123,6 +181,52 @@ class EvalReport:
     @property
     def profiles(self) -> list[str]:
         return sorted({d.profile for d in self.documents})
+
+    @property
+    def splits(self) -> list[str]:
+        return sorted({d.split for d in self.documents})
+
+    def writings(self, **filters: str | None) -> list[str]:
+        return sorted({d.writing for d in self.group(**filters)})
+
+    def marks(self, **filters: str | None) -> list[str]:
+        return sorted({d.mark for d in self.group(**filters)})
+
+    def traits(self, **filters: str | None) -> list[str]:
+        return sorted({t for d in self.group(**filters) for t in d.traits})
+
+    def style_breakdown(self, split: str) -> dict[str, Any]:
+        """One split's numbers by writing style: field accuracy (all, text, checkbox) and
+        the precision of fields read at confidence >= 0.95, per writing style and per
+        writing style and profile; checkbox accuracy per mark style; the same per trait."""
+
+        def numbers(**filters: str | None) -> dict[str, Any]:
+            return {
+                "documents": len(self.group(split=split, **filters)),
+                "field_accuracy": self.field_accuracy(split=split, **filters).as_dict(),
+                "text_accuracy": self.field_accuracy(split=split, kind=TEXT, **filters).as_dict(),
+                "checkbox_accuracy": self.field_accuracy(
+                    split=split, kind=CHECKBOX, **filters
+                ).as_dict(),
+                "confident_precision": self.confident_precision(split=split, **filters).as_dict(),
+            }
+
+        return {
+            **numbers(),
+            "by_writing": {
+                writing: {
+                    **numbers(writing=writing),
+                    "by_profile": {
+                        profile: numbers(writing=writing, profile=profile)
+                        for profile in self.profiles
+                        if self.group(split=split, writing=writing, profile=profile)
+                    },
+                }
+                for writing in self.writings(split=split)
+            },
+            "by_mark": {mark: numbers(mark=mark) for mark in self.marks(split=split)},
+            "by_trait": {trait: numbers(trait=trait) for trait in self.traits(split=split)},
+        }
 
     @property
     def form_type_accuracy(self) -> Accuracy:
@@ -182,11 +286,17 @@ class EvalReport:
                 }
                 for p in self.profiles
             },
+            "by_split": {split: self.style_breakdown(split) for split in self.splits},
+            "confidence_threshold": HIGH_CONFIDENCE,
             "per_document": {
                 d.stem: {
                     "found": d.found,
                     "form_type_correct": d.form_type_correct,
                     "status": d.status,
+                    "split": d.split,
+                    "writing": d.writing,
+                    "mark": d.mark,
+                    "traits": sorted(d.traits),
                     **d.accuracy.as_dict(),
                 }
                 for d in self.documents
@@ -257,17 +367,38 @@ def score_document(result: dict[str, Any] | None, truth: dict[str, Any]) -> list
     expected: dict[str, Any] = truth["record"]
     same_form = result is not None and result.get("form_type") == truth["form_type"]
     got: dict[str, Any] = ((result or {}).get("record") or {}) if same_form else {}
+    confidences = _confidences(result) if same_form and result is not None else {}
     scores: list[FieldScore] = []
     for name, kind in kinds.items():
         if name.startswith(f"{MEMBERS}."):
             continue
         want, have = expected.get(name), got.get(name, _MISSING)
-        scores.append(FieldScore(name, kind, values_match(name, want, have), want, have))
+        scores.append(
+            FieldScore(
+                name, kind, values_match(name, want, have), want, have, confidences.get(name)
+            )
+        )
     if MEMBERS in expected:
         scores.extend(
-            _score_members(expected.get(MEMBERS) or [], got.get(MEMBERS, _MISSING), kinds)
+            dataclasses.replace(score, confidence=confidences.get(score.name))
+            for score in _score_members(
+                expected.get(MEMBERS) or [], got.get(MEMBERS, _MISSING), kinds
+            )
         )
     return scores
+
+
+def _confidences(result: dict[str, Any]) -> dict[str, float]:
+    """Each field's confidence from the result's ``fields`` (a field read in several
+    places, ``name#2`` …, counts at its least sure reading)."""
+    fields = result.get("fields")
+    out: dict[str, float] = {}
+    for key, evidence in fields.items() if isinstance(fields, dict) else ():
+        confidence = evidence.get("confidence") if isinstance(evidence, dict) else None
+        if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+            name = str(key).partition("#")[0]
+            out[name] = min(out.get(name, 1.0), float(confidence))
+    return out
 
 
 def _score_members(
@@ -336,6 +467,8 @@ def evaluate(results_dir: Path, truth_dir: Path) -> EvalReport:
         path = results_dir / f"{stem}.json"
         result = _read_json(path) if path.is_file() else None
         status = result.get("status") if result is not None else None
+        recorded = truth.get("writing")
+        writing: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
         documents.append(
             DocumentScore(
                 stem=stem,
@@ -346,6 +479,10 @@ def evaluate(results_dir: Path, truth_dir: Path) -> EvalReport:
                 and result.get("form_type") == truth["form_type"],
                 status=status if isinstance(status, str) else None,
                 scores=tuple(score_document(result, truth)),
+                split=str(truth.get("split") or CLASSIC),
+                writing=str(writing.get("writing") or "typed"),
+                mark=str(writing.get("mark") or CLASSIC),
+                traits=frozenset(t for t in TRAITS if writing.get(t)),
             )
         )
     unmatched = tuple(sorted(p.stem for p in results_dir.glob("*.json") if p.stem not in truths))

@@ -3,7 +3,7 @@ accepted, per form and per form and profile."""
 
 from __future__ import annotations
 
-from faxflow.bench import auto_accept_groups
+from faxflow.bench import accuracy_lines, auto_accept_groups, target_checks
 from samples.evaluate import DocumentScore, EvalReport, FieldScore
 
 
@@ -48,3 +48,39 @@ def test_the_latency_section_marks_each_target_and_a_missing_measurement() -> No
     never = "\n".join(latency_lines({**measured, "drop_to_database_s": None}))
     assert "not reached within the time limit: missed" in never
     assert latency_lines(None) == []
+
+
+def _styled(stem: str, split: str, writing: str, mark: str, right: int, wrong: int):
+    scores = tuple(FieldScore(f"f{i}", "text", True, confidence=0.99) for i in range(right))
+    scores += tuple(FieldScore(f"c{i}", "checkbox", False, confidence=0.5) for i in range(wrong))
+    return DocumentScore(
+        stem, "cdc_pui_2020", "fax_standard", True, True, "needs_review", scores,
+        split=split, writing=writing, mark=mark,
+    )  # fmt: skip
+
+
+def test_targets_count_on_the_locked_split_per_style() -> None:
+    """GIVEN a locked split whose typed fax_standard documents reach 95 % (target 92 %) and
+    whose hand-printed ones 80 % (target 85 %), with checkboxes wrong only under circles,
+    and a tune split that would miss everything
+    WHEN the report's accuracy section is written THEN only the locked split is judged."""
+    report = EvalReport(
+        (
+            _styled("a", "locked", "typed", "x", 95, 0),
+            _styled("b", "locked", "typed", "x", 0, 5),  # five unsure checkbox errors
+            _styled("c", "locked", "hand_printed", "circle", 80, 20),
+            _styled("d", "tune", "hand_printed", "tick", 0, 50),
+        )
+    )
+    locked = report.style_breakdown("locked")
+    checks = {what: (measured, target) for what, measured, target in target_checks(locked)}
+    assert checks["typed, fax_standard: fields"] == (0.95, 0.92)
+    assert checks["hand_printed: fields"] == (0.8, 0.85)
+    assert checks["mark circle: checkboxes"] == (0.0, 0.995)
+    assert checks["typed: fields at confidence ≥ 0.95"] == (1.0, 0.995)
+    assert not any("tick" in what for what in checks)  # the tune split is not judged
+    accuracy = {"splits": {s: report.style_breakdown(s) for s in report.splits}, "by_profile": {}}
+    lines = "\n".join(accuracy_lines(accuracy))
+    assert "| typed, fax_standard: fields | 95.0% | ≥ 92.0% | met |" in lines
+    assert "| hand_printed: fields | 80.0% | ≥ 85.0% | **missed** |" in lines
+    assert "### Split `tune`" in lines and "### Split `locked`" in lines

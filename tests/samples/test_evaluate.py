@@ -237,3 +237,94 @@ def test_white_space_never_matters_and_case_does(words: list[str], gaps: list[st
     if clean.lower() != clean:
         assert not values_match("patient_last_name", clean, clean.lower())
         assert values_match("interviewer_email", clean, clean.lower())
+
+
+# --------------------------------------------------------------------------------------
+# Splits and writing styles
+# --------------------------------------------------------------------------------------
+
+
+def _styled(seed: int, split: str, writing: str, mark: str, **traits: bool) -> dict[str, Any]:
+    truth = _truth(FormType.CDC_PUI_2020, seed)
+    truth["document"] = f"cdc_pui_2020-fax_fine-{seed:04d}.tif"
+    truth["split"] = split
+    truth["writing"] = {
+        "writing": writing,
+        "font": "FreeSans",
+        "mark": mark,
+        "block_capitals": traits.get("block_capitals", False),
+        "overflow": traits.get("overflow", False),
+        "drift": traits.get("drift", False),
+    }
+    return truth
+
+
+def test_eval_groups_by_split_writing_style_mark_and_trait(tmp_path: Path) -> None:
+    """GIVEN a tune document (typed, ticks) read right at high confidence, and two locked
+    ones: hand-printed with circles and block capitals, one surname wrong at 0.97 and one
+    checkbox wrong; typed with X marks, all right but read unsure
+    WHEN evaluated THEN each group has its own accuracy and high-confidence precision."""
+    truth_dir, results = tmp_path / "truth", tmp_path / "results"
+    truth_dir.mkdir()
+    results.mkdir()
+    docs = [
+        (_styled(11, "tune", "typed", "tick"), 0.99, {}),
+        (
+            _styled(12, "locked", "hand_printed", "circle", block_capitals=True, drift=True),
+            0.97,
+            {"patient_last_name": "Wrong", "hospitalized": "unknown"},
+        ),
+        (_styled(13, "locked", "typed", "x"), 0.5, {}),
+    ]
+    for truth, confidence, errors in docs:
+        stem = truth["document"].rsplit(".", 1)[0]
+        (truth_dir / f"{stem}.json").write_text(json.dumps(truth))
+        result = _as_result(truth)
+        result["record"].update(errors)
+        result["fields"] = {
+            name: {"value": value, "confidence": confidence}
+            for name, value in result["record"].items()
+        }
+        (results / f"{stem}.json").write_text(json.dumps(result))
+    report = evaluate(results, truth_dir)
+    fields = len(docs[0][0]["record"])
+    assert report.splits == ["locked", "tune"]
+    assert report.writings(split="locked") == ["hand_printed", "typed"]
+    assert report.marks(split="locked") == ["circle", "x"]
+    assert report.traits(split="locked") == ["block_capitals", "drift"]
+    hand = report.field_accuracy(split="locked", writing="hand_printed")
+    assert (hand.correct, hand.total) == (fields - 2, fields)
+    circle = report.field_accuracy(split="locked", mark="circle", kind=CHECKBOX)
+    assert circle.total - circle.correct == 1
+    assert report.field_accuracy(split="locked", mark="x").value == 1.0
+    # The hand-printed fields were all read at 0.97: two of them wrong; the typed locked
+    # document's were below 0.95 and do not count.
+    confident = report.confident_precision(split="locked")
+    assert (confident.correct, confident.total) == (fields - 2, fields)
+    assert report.confident_precision(split="locked", writing="typed").total == 0
+    assert report.confident_precision(split="tune").value == 1.0
+    assert report.field_accuracy(split="locked", trait="drift") == hand
+
+    outcome = CliRunner().invoke(
+        app,
+        ["eval", str(results), "--truth", str(truth_dir), "--json", str(tmp_path / "e.json")],
+        env={"COLUMNS": "200"},
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "split locked" in outcome.output and "mark circle" in outcome.output
+    assert "leave out the locked split" in outcome.output
+    data = json.loads((tmp_path / "e.json").read_text())
+    locked = data["by_split"]["locked"]
+    assert locked["by_writing"]["hand_printed"]["field_accuracy"]["correct"] == fields - 2
+    assert locked["by_writing"]["typed"]["by_profile"]["fax_fine"]["documents"] == 1
+    assert locked["by_mark"]["circle"]["checkbox_accuracy"]["total"] == circle.total
+    assert locked["by_trait"]["block_capitals"]["confident_precision"]["total"] == fields
+    assert data["per_document"]["cdc_pui_2020-fax_fine-0012"]["writing"] == "hand_printed"
+
+
+def test_classic_truth_counts_as_typed_in_the_classic_split(
+    truth_dir: Path, tmp_path: Path
+) -> None:
+    report = evaluate(truth_dir, truth_dir)
+    assert report.splits == ["classic"]
+    assert report.writings() == ["typed"] and report.marks() == ["classic"]
