@@ -64,6 +64,16 @@ def test_generate_command_writes_docs_truth_and_a_summary(tmp_path: Path) -> Non
     assert truth["document"] == "cdc_pui_2020-with_cover-0001.tif"
     assert truth["page_count"] == 3  # cover sheet + 2 form pages
     assert schema_errors(RecordType.INFECTION_REPORT, truth["record"]) == []
+    assert truth["split"] == "tune"  # the default split for ad-hoc sets
+
+
+def test_generate_refuses_an_unknown_split(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(
+        app, ["samples", "generate", "--out", str(tmp_path), "--split", "holdout"]
+    )
+    assert outcome.exit_code != 0
+    assert "unknown split" in str(outcome.exception)
+    assert not (tmp_path / "docs").exists()
 
 
 def test_generate_refuses_an_unknown_profile(tmp_path: Path) -> None:
