@@ -2,6 +2,7 @@
 
 - :mod:`samples.people`   consistent synthetic records (Faker, seeded)
 - :mod:`samples.layout`   where each field is written, read from the blank PDFs themselves
+- :mod:`samples.splits`   the tune / locked split of writing and value styles (splits.yaml)
 - :mod:`samples.render`   writes a record onto the blank pages (fonts, jitter, check marks)
 - :mod:`samples.degrade`  fax and scanner degradation profiles; TIFF/PDF writer
 - :mod:`samples.generate` one document + truth file; a whole deterministic set
