@@ -18,6 +18,7 @@ from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_ba
 from dashboard.fields import field_label
 from faxflow.errors import ErrorCode, FaxflowError
 from loaders.audit import EXPORT, record_audit
+from loaders.exports import csv_text
 
 STATUS_ORDER = ("accepted", "needs_review", "rejected")
 TOP_FIELDS = 15
@@ -326,5 +327,4 @@ def chart_csv(engine: Engine, name: str, *, actor: str, since: date | None = Non
     table = chart_tables(engine, [name], since=since)[name]
     detail = f"chart {name}" + (f" since {since.isoformat()}" if since else "")
     record_audit(engine, actor=actor, action=EXPORT, detail=detail)
-    csv_text: str = table.to_csv(index=False)
-    return csv_text
+    return csv_text(table)

@@ -17,6 +17,7 @@ from rich.table import Table
 from faxflow.errors import ConfigError, ErrorCode, ExitCode
 from faxflow.model import Status
 from faxflow.pipeline import ProcessOutcome, process_path, summarise
+from faxflow.private import private_dir, write_private
 from faxflow.settings import Settings, get_settings
 
 console = Console()
@@ -147,7 +148,7 @@ def process(
     if not files:
         raise ConfigError("no input files found; pass files or folders holding faxes/scans")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        private_dir(out)
     except OSError as exc:
         raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from exc
     names = output_names(files)
@@ -176,7 +177,8 @@ def process(
         task = progress.add_task("docs", total=len(files), last="")
         db_url = None if no_db else settings.db_url
         for index, outcome in run_documents(files, settings, workers=worker_count, db_url=db_url):
-            (out / names[index]).write_text(outcome.result.to_json() + "\n", encoding="utf-8")
+            # The JSON contract (SSNs as 9 digits) for the caller: private to this account.
+            write_private(out / names[index], outcome.result.to_json() + "\n")
             if engine is not None:
                 from loaders.load import load_document
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -148,9 +147,10 @@ def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
 
 
 def results_dir(settings: Settings) -> Path:
-    path = settings.var_dir / "results"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """var/results/ (0700): each document's result file, SSNs sealed."""
+    from faxflow.private import private_dir
+
+    return private_dir(settings.var_dir / "results")
 
 
 def process_and_load(
@@ -225,16 +225,17 @@ def _process_and_load(source: SourceDocument, services: Services) -> str:
     def finder(**kwargs: Any) -> list[str]:
         return find_possible_duplicates(services.engine, **kwargs)
 
+    from loaders.result_files import write_result_file
+
     outcome = process_source(source, services.settings, duplicate_finder=finder)
-    payload = {
-        "result": json.loads(outcome.result.to_json()),
-        "page_images": outcome.page_images,
-        "seconds": outcome.stage_seconds(),
-    }
-    path = results_dir(services.settings) / f"{source.document_id}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    os.replace(tmp, path)
+    # SSNs sealed (Fernet), 0600 in a 0700 folder; deleted with the originals (retention).
+    write_result_file(
+        results_dir(services.settings) / f"{source.document_id}.json",
+        outcome.result,
+        services.settings,
+        page_images=outcome.page_images,
+        seconds=outcome.stage_seconds(),
+    )
     load_document(services.engine, outcome.result, source=source, page_images=outcome.page_images)
     return outcome.result.status.value
 
@@ -327,11 +328,12 @@ def refresh_aggregates(settings: Settings) -> dict[str, int]:
     from loaders.aggregates import AGGREGATES
 
     services = open_services(settings)
+    from loaders.exports import write_export
+
     folder = settings.var_dir / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     for name, compute in AGGREGATES.items():
         frame = compute(services.engine)
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        write_export(frame, folder / f"{name}.csv")
         rows[name] = len(frame)
     return rows

@@ -25,6 +25,7 @@ import numpy as np
 from faxflow.errors import (
     DatabaseError,
     ErrorCode,
+    FaxflowError,
     InputRejected,
     MissingDependency,
     OcrError,
@@ -43,6 +44,7 @@ from faxflow.model import (
     SourceDocument,
     Status,
 )
+from faxflow.private import private_dir, write_private
 from faxflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -146,12 +148,14 @@ def store_page_images(
     images: dict[int, np.ndarray], *, document_id: str, settings: Settings
 ) -> dict[int, str]:
     """Write the images the field boxes refer to under var/pages/<document_id>/."""
-    folder = settings.var_dir / "pages" / document_id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.var_dir / "pages" / document_id)
     stored: dict[int, str] = {}
     for number, image in sorted(images.items()):
         path = folder / f"{number:03d}.png"
-        cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        encoded, png = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        if not encoded:
+            raise FaxflowError(f"page {number} of document {document_id[:12]} cannot be encoded")
+        write_private(path, png.tobytes())
         stored[number] = str(path.relative_to(settings.var_dir))
     return stored
 

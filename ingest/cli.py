@@ -144,11 +144,9 @@ def _pipeline_process(settings: Settings) -> Callable[[SourceDocument], None]:
         if loader is not None:
             loader(engine, outcome.result, source=source, page_images=outcome.page_images)
             return
-        results.mkdir(parents=True, exist_ok=True)
-        target = results / f"{source.document_id}.json"
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(outcome.result.to_json(), encoding="utf-8")
-        temporary.replace(target)
+        # SSNs sealed, 0600 (loaders.result_files)
+        write_result_file = importlib.import_module("loaders.result_files").write_result_file
+        write_result_file(results / f"{source.document_id}.json", outcome.result, settings)
 
     return process
 

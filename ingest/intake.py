@@ -58,6 +58,7 @@ from faxflow.errors import (
 )
 from faxflow.ledger import Ledger, LedgerEntry, LedgerStatus
 from faxflow.model import SourceDocument
+from faxflow.private import make_private, private_dir
 from faxflow.settings import Settings
 from ingest.filetype import EXTENSION_BY_KIND, HEADER_BYTES, kind_from_header
 from ingest.names import display_name, safe_segment
@@ -112,8 +113,11 @@ class IntakeFolders:
             quarantine=root / "quarantine",
             state=root / STATE_DIR,
         )
-        for folder in (folders.inbox, folders.work, folders.archive, folders.quarantine):
-            folder.mkdir(parents=True, exist_ok=True)
+        # The inbox is where centres drop files (their own accounts may write there);
+        # everything faxflow keeps is private to faxflow's account (faxflow.private).
+        folders.inbox.mkdir(parents=True, exist_ok=True)
+        for folder in (folders.work, folders.archive, folders.quarantine):
+            private_dir(folder)
         (folders.state / "locks").mkdir(parents=True, exist_ok=True)
         return folders
 
@@ -391,6 +395,8 @@ def claim(candidate: Candidate, settings: Settings, ledger: Ledger) -> Claim | N
     if changed and _put_back(work_path, candidate.path):
         _drop_sidecar(folders, arrival_id)
         return None
+    if stat.S_ISREG(info.st_mode):  # never chmod through a link (inspect refuses those)
+        make_private(work_path)  # the original is personal data: 0600 from here on
     claimed = Claim(arrival_id, work_path, original_name, candidate.centre_id, claimed_at)
     try:
         ledger.record(
@@ -539,7 +545,7 @@ def reason_path(stored: Path) -> Path:
 
 
 def _write_reason(destination: Path, entry: LedgerEntry) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(destination.parent)
     _write_atomically(reason_path(destination), render_reason(entry))
 
 
@@ -572,7 +578,7 @@ def _hash_if_reasonable(path: Path, settings: Settings) -> str | None:
 
 def _complete_move(source: Path, destination: Path) -> None:
     """Rename ``source`` to ``destination`` unless a previous attempt already did."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(destination.parent)
     try:
         os.rename(source, destination)
     except FileNotFoundError:

@@ -64,6 +64,7 @@ def export(
         raise ConfigError(f"no table named {what!r}; choose one of: {choices}")
     from loaders.aggregates import AGGREGATES
     from loaders.db import engine_for, upgrade
+    from loaders.exports import csv_text, write_export
 
     engine = engine_for(db or get_settings().db_url)
     try:
@@ -76,15 +77,11 @@ def export(
             raise typer.BadParameter(
                 "only CSV can be written to standard output", param_hint="--out"
             )
-        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_text(frame))
         return
     path = out or get_settings().var_dir / "exports" / f"{name}.{fmt.value}"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt is ExportFormat.CSV:
-            frame.to_csv(path, index=False)
-        else:
-            frame.to_parquet(path, index=False)
+        write_export(frame, path, "csv" if fmt is ExportFormat.CSV else "parquet")
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
     console.print(f"[green]exported[/green] {name}: {len(frame)} rows → {path}")

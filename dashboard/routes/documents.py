@@ -16,6 +16,7 @@ from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
 from dashboard.fields import parse_input
 from dashboard.queries import STATUSES, distinct_values, list_documents
+from dashboard.redaction import redacted_png, zones_for_page
 from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_image_file, when_label
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
@@ -110,13 +111,23 @@ def page_image(
     if path is None:
         raise DocumentNotFound(f"no stored image for page {number} of this document")
     # The image shows the whole form, personal data included: its views are audited too.
+    assert page is not None
+    body = None
+    if not user.can(Permission.REVEAL):
+        # Least privilege: SSN zones blacked out before the image leaves the server.
+        zones = zones_for_page(state.settings.templates_dir, page.form_type, page.template_page)
+        boxes = [f.bbox for f in doc.fields if f.sensitive and f.page == number and f.bbox]
+        if zones or boxes:
+            body = redacted_png(path, zones=zones, pixel_boxes=boxes)
     record_audit(
         state.engine,
         actor=user.username,
         action=VIEW_PAGE_IMAGE,
         document_id=document_id,
-        detail=f"page {number}",
+        detail=f"page {number}" + ("" if body is None else " (SSNs redacted)"),
     )
+    if body is not None:
+        return Response(body, media_type="image/png")
     return FileResponse(path, media_type="image/png" if path.suffix == ".png" else None)
 
 
