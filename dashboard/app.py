@@ -51,6 +51,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.DATABASE: 503,
     ErrorCode.CONFIG: 400,
+    ErrorCode.NOT_IN_REVIEW: 409,
 }
 
 

@@ -6,6 +6,10 @@ Three roles (stored in the ``users`` table):
 - ``analyst``: the overview charts, CSV exports and read-only records;
 - ``admin``: everything, plus revealing SSNs and managing users.
 
+Reviewers and analysts belong to one or more centres and see only those centres'
+documents, page images, exports and aggregates (another centre's document is "not found",
+so ids cannot be probed); admins see every centre.
+
 Passwords are hashed with Argon2id (argon2-cffi's defaults, re-hashed on login when those
 defaults change). The session cookie carries only the user name and a CSRF token; the
 user's role and ``disabled`` flag are read from the database on every request, so disabling
@@ -14,10 +18,11 @@ a user or changing a role takes effect at once.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -89,13 +94,19 @@ class Forbidden(Exception):
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """The logged-in person, as the request sees them."""
+    """The logged-in person, as the request sees them. ``centres`` are the centres whose
+    documents, images, exports and aggregates they may see; None (admins) means every
+    centre, an empty set none."""
 
     username: str
     role: Role
+    centres: frozenset[str] | None = frozenset()
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
+
+    def sees_centre(self, centre_id: str | None) -> bool:
+        return self.centres is None or (centre_id is not None and centre_id in self.centres)
 
     @property
     def home_route(self) -> str:
@@ -121,6 +132,22 @@ def check_username(username: str) -> str:
             "a user name is 2-64 characters of a-z, 0-9, '.', '_' or '-'",
         )
     return name
+
+
+CENTRE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def check_centres(centres: Iterable[str]) -> frozenset[str]:
+    """Centre ids as ``inbox/<centre id>/`` names them (1-64 of A-Z, a-z, 0-9, '.', '_',
+    '-'), or :class:`UserAccountError`."""
+    checked = frozenset(c.strip() for c in centres if c.strip())
+    bad = sorted(c for c in checked if not CENTRE_ID.fullmatch(c))
+    if bad:
+        raise UserAccountError(
+            "a centre id is 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-' (as in "
+            "inbox/<centre id>/)"
+        )
+    return checked
 
 
 def check_role(role: str) -> Role:

@@ -107,6 +107,13 @@ def _read_password(password_stdin: bool) -> str:
 def add_command(
     name: str = typer.Argument(..., help="User name (a-z, 0-9, '.', '_', '-')."),
     role: RoleChoice = typer.Option(..., "--role", "-r", help="reviewer, analyst or admin."),
+    centre: list[str] = typer.Option(
+        [],
+        "--centre",
+        "-c",
+        help="A centre (inbox/<centre id>/) whose documents a reviewer or analyst sees; "
+        "repeat for several. Admins see every centre.",
+    ),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from the first line of stdin."
     ),
@@ -115,8 +122,11 @@ def add_command(
     from dashboard.users import add_user
 
     password = _read_password(password_stdin)
-    account = add_user(_engine(get_settings()), name, password, role.value)
-    console.print(f"added [bold]{account.username}[/bold] as {account.role.value}")
+    account = add_user(_engine(get_settings()), name, password, role.value, centres=centre)
+    where = ", ".join(account.centres) or ("every centre" if role.value == "admin" else "none")
+    console.print(
+        f"added [bold]{account.username}[/bold] as {account.role.value} (centres: {where})"
+    )
 
 
 @users_app.command("list")
@@ -125,11 +135,12 @@ def list_command() -> None:
     from dashboard.users import list_users
 
     accounts = list_users(_engine(get_settings()))
-    table = Table("user", "role", "status", "created (UTC)")
+    table = Table("user", "role", "centres", "status", "created (UTC)")
     for account in accounts:
         table.add_row(
             account.username,
             account.role.value,
+            "all" if account.role.value == "admin" else ", ".join(account.centres) or "none",
             "disabled" if account.disabled else "active",
             account.created_at.strftime("%Y-%m-%d %H:%M"),
         )

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_bar_chart
 from dashboard.fields import field_label
 from faxflow.errors import ErrorCode, FaxflowError
+from loaders.aggregates import Aggregate, Centres
 from loaders.audit import EXPORT, record_audit
 from loaders.exports import csv_text
 
@@ -48,7 +49,7 @@ class ChartDef:
     date_column: str | None  # the aggregate's day column a period filters on; None: all time
 
 
-def _aggregates() -> dict[str, Callable[[Engine], pd.DataFrame]]:
+def _aggregates() -> dict[str, Aggregate]:
     from loaders.aggregates import AGGREGATES
 
     return dict(AGGREGATES)
@@ -266,10 +267,15 @@ def _within(frame: pd.DataFrame, column: str | None, since: date | None) -> pd.D
 
 
 def chart_tables(
-    engine: Engine, names: list[str] | None = None, *, since: date | None = None
+    engine: Engine,
+    names: list[str] | None = None,
+    *,
+    since: date | None = None,
+    centres: Centres = None,
 ) -> dict[str, pd.DataFrame]:
     """Each chart's own table (what it draws and what its CSV holds), by chart name,
-    for days from ``since`` on; each aggregate is computed once."""
+    for days from ``since`` on, counting the documents of ``centres`` (None: every
+    centre); each aggregate is computed once."""
     aggregates = _aggregates()
     computed: dict[str, pd.DataFrame] = {}
     tables = {}
@@ -277,7 +283,7 @@ def chart_tables(
         if names is not None and spec.name not in names:
             continue
         if spec.aggregate not in computed:
-            computed[spec.aggregate] = aggregates[spec.aggregate](engine)
+            computed[spec.aggregate] = aggregates[spec.aggregate](engine, centres=centres)
         tables[spec.name] = spec.shape(_within(computed[spec.aggregate], spec.date_column, since))
     return tables
 
@@ -313,18 +319,28 @@ class Overview:
     charts: list[Chart]
 
 
-def build_overview(engine: Engine, *, since: date | None = None) -> Overview:
+def build_overview(
+    engine: Engine, *, since: date | None = None, centres: Centres = None
+) -> Overview:
     """Headline numbers and every chart, drawn from the current database (days from
-    ``since`` on)."""
-    tables = chart_tables(engine, since=since)
+    ``since`` on, documents of ``centres``)."""
+    tables = chart_tables(engine, since=since, centres=centres)
     return Overview(_kpis(tables), [spec.draw(spec, tables[spec.name]) for spec in CHARTS])
 
 
-def chart_csv(engine: Engine, name: str, *, actor: str, since: date | None = None) -> str:
-    """One chart's table as CSV text; the export is written to the audit table."""
+def chart_csv(
+    engine: Engine,
+    name: str,
+    *,
+    actor: str,
+    since: date | None = None,
+    centres: Centres = None,
+) -> str:
+    """One chart's table (documents of ``centres``) as CSV text; the export is written to
+    the audit table."""
     if name not in CHARTS_BY_NAME:
         raise UnknownChart(f"there is no chart named {name!r}")
-    table = chart_tables(engine, [name], since=since)[name]
+    table = chart_tables(engine, [name], since=since, centres=centres)[name]
     detail = f"chart {name}" + (f" since {since.isoformat()}" if since else "")
     record_audit(engine, actor=actor, action=EXPORT, detail=detail)
     return csv_text(table)

@@ -4,6 +4,7 @@ menus of the records list and the review queue offer."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,11 +36,12 @@ def list_documents(
     status: str | None = None,
     form_type: str | None = None,
     centre: str | None = None,
+    centres: Collection[str] | None = None,
     limit: int = 200,
 ) -> tuple[list[DocumentSummary], int]:
     """Documents matching the filters, newest arrival first (at most ``limit``), and how
-    many match in all."""
-    where = []
+    many match in all; only documents of ``centres`` (None: every centre)."""
+    where = _in_centres(centres)
     if status:
         where.append(documents.c.status == status)
     if form_type:
@@ -82,14 +84,24 @@ def list_documents(
     return summaries, int(total or 0)
 
 
-def distinct_values(engine: Engine) -> tuple[list[str], list[str]]:
-    """Every centre and form type seen, for the filter menus."""
+def _in_centres(centres: Collection[str] | None) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clause that keeps a user to their centres (none for admins)."""
+    return [] if centres is None else [documents.c.centre_id.in_(sorted(centres))]
+
+
+def distinct_values(
+    engine: Engine, centres: Collection[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Every centre and form type seen (in ``centres``), for the filter menus."""
+    scope = _in_centres(centres)
     with session_scope(engine) as session:
-        centres = session.scalars(
-            sa.select(documents.c.centre_id).where(documents.c.centre_id.is_not(None)).distinct()
+        seen = session.scalars(
+            sa.select(documents.c.centre_id)
+            .where(documents.c.centre_id.is_not(None), *scope)
+            .distinct()
         ).all()
-        forms = session.scalars(sa.select(documents.c.form_type).distinct()).all()
-    return sorted(c for c in centres if c), sorted(forms)
+        forms = session.scalars(sa.select(documents.c.form_type).where(*scope).distinct()).all()
+    return sorted(c for c in seen if c), sorted(forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +114,11 @@ class QueueChoices:
     issue_codes: tuple[str, ...]  # codes of issues no reviewer has resolved yet
 
 
-def queue_choices(engine: Engine) -> QueueChoices:
-    """The centres, form types and open issue codes of the documents waiting for review,
-    in one query of distinct values (not a second read of the whole queue)."""
-    waiting = documents.c.status == Status.NEEDS_REVIEW.value
+def queue_choices(engine: Engine, centres: Collection[str] | None = None) -> QueueChoices:
+    """The centres, form types and open issue codes of the documents (of ``centres``)
+    waiting for review, in one query of distinct values (not a second read of the whole
+    queue)."""
+    waiting = sa.and_(documents.c.status == Status.NEEDS_REVIEW.value, *_in_centres(centres))
     centre, form_type, issue_code = _menu("centre"), _menu("form"), _menu("issue")
     query = sa.union(
         sa.select(centre, documents.c.centre_id.label("value")).where(

@@ -6,16 +6,19 @@ ever arrive here to be hashed or verified; they are never logged or stored in cl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from dashboard.auth import (
     Role,
     User,
     UserAccountError,
+    check_centres,
     check_role,
     check_username,
     hash_password,
@@ -23,7 +26,7 @@ from dashboard.auth import (
     verify_password,
 )
 from loaders.db import session_scope
-from loaders.tables import AuditEvent
+from loaders.tables import AuditEvent, UserCentre
 from loaders.tables import User as UserRow
 
 
@@ -35,6 +38,31 @@ class Account:
     role: Role
     disabled: bool
     created_at: datetime
+    centres: tuple[str, ...] = ()
+
+
+def _centres_of(session: Session, row: UserRow) -> frozenset[str] | None:
+    """None (every centre) for admins, else the user's centres."""
+    if row.role == Role.ADMIN.value:
+        return None
+    return frozenset(
+        session.scalars(sa.select(UserCentre.centre_id).where(UserCentre.user_id == row.id))
+    )
+
+
+def _user_of(session: Session, row: UserRow) -> User:
+    return User(row.username, Role(row.role), _centres_of(session, row))
+
+
+def _account_of(session: Session, row: UserRow) -> Account:
+    centres = _centres_of(session, row)
+    return Account(
+        row.username,
+        Role(row.role),
+        row.disabled,
+        row.created_at,
+        tuple(sorted(centres)) if centres is not None else (),
+    )
 
 
 def find_active_user(engine: Engine, username: str) -> User | None:
@@ -45,14 +73,25 @@ def find_active_user(engine: Engine, username: str) -> User | None:
         ).one_or_none()
         if row is None or row.disabled:
             return None
-        return User(row.username, Role(row.role))
+        return _user_of(session, row)
 
 
-def add_user(engine: Engine, username: str, password: str, role: str | Role) -> Account:
-    """Create a user; :class:`UserAccountError` for a bad name, role or password, or a name
-    that is taken."""
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str | Role,
+    *,
+    centres: Iterable[str] = (),
+) -> Account:
+    """Create a user belonging to ``centres``; :class:`UserAccountError` for a bad name,
+    role, centre or password, or a name that is taken. A reviewer or analyst without a
+    centre sees no document until one is given; admins see every centre."""
     name = check_username(username)
     checked_role = check_role(str(role))
+    checked_centres = check_centres(centres)
+    if checked_role is Role.ADMIN and checked_centres:
+        raise UserAccountError("an admin sees every centre; give --centre to other roles only")
     password_hash = hash_password(password)
     with session_scope(engine, write=True) as session:
         taken = session.scalar(sa.select(UserRow.id).where(UserRow.username == name))
@@ -61,13 +100,15 @@ def add_user(engine: Engine, username: str, password: str, role: str | Role) -> 
         row = UserRow(username=name, password_hash=password_hash, role=checked_role.value)
         session.add(row)
         session.flush()
-        return Account(row.username, checked_role, row.disabled, row.created_at)
+        session.add_all(UserCentre(user_id=row.id, centre_id=c) for c in sorted(checked_centres))
+        session.flush()
+        return _account_of(session, row)
 
 
 def list_users(engine: Engine) -> list[Account]:
     with session_scope(engine) as session:
         rows = session.scalars(sa.select(UserRow).order_by(UserRow.username)).all()
-        return [Account(r.username, Role(r.role), r.disabled, r.created_at) for r in rows]
+        return [_account_of(session, r) for r in rows]
 
 
 def set_disabled(engine: Engine, username: str, *, disabled: bool = True) -> Account:
@@ -78,7 +119,7 @@ def set_disabled(engine: Engine, username: str, *, disabled: bool = True) -> Acc
         if row is None:
             raise UserAccountError(f"no user named {name!r}")
         row.disabled = disabled
-        return Account(row.username, Role(row.role), row.disabled, row.created_at)
+        return _account_of(session, row)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
@@ -93,7 +134,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
             if needs_rehash(row.password_hash):
                 row.password_hash = hash_password(password)
             session.add(AuditEvent(actor=row.username, action="login"))
-            return User(row.username, Role(row.role))
+            return _user_of(session, row)
         reason = "disabled" if row is not None and ok else "bad credentials"
         # The attempted name is recorded only when it exists: a mistyped password pasted
         # into the name box must not land in the audit table.

@@ -46,6 +46,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_FORM = "E_UNKNOWN_FORM"
     DATABASE = "E_DATABASE"
     CONFIG = "E_CONFIG"
+    SECRETS_REQUIRED = "E_SECRETS_REQUIRED"  # production mode without its keys
+    NOT_IN_REVIEW = "E_NOT_IN_REVIEW"  # a review action on a document not in review
     INTERNAL = "E_INTERNAL"
 
 
@@ -121,6 +123,13 @@ class ConfigError(FaxflowError):
     exit_code = ExitCode.BAD_ARGS
 
 
+class SecretsRequired(ConfigError):
+    """Production mode (``FAXFLOW_ENV=production``) without a secret it must be given;
+    the message names the settings to set."""
+
+    code = ErrorCode.SECRETS_REQUIRED
+
+
 class DatabaseError(FaxflowError):
     """The database could not be reached or a write failed; retrying may help."""
 
@@ -149,6 +158,8 @@ EXIT_CODE_BY_CODE: dict[ErrorCode, ExitCode] = {
     ErrorCode.DATABASE: ExitCode.DATABASE_ERROR,
     ErrorCode.TEMPLATE: ExitCode.BAD_ARGS,
     ErrorCode.CONFIG: ExitCode.BAD_ARGS,
+    ErrorCode.SECRETS_REQUIRED: ExitCode.BAD_ARGS,
+    ErrorCode.NOT_IN_REVIEW: ExitCode.BAD_ARGS,
 }
 
 

@@ -19,8 +19,8 @@ Conventions, the same in every aggregate:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Collection
+from typing import Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
@@ -35,7 +35,13 @@ from loaders.tables import (
     review_events,
 )
 
-Aggregate = Callable[[Engine], pd.DataFrame]
+Centres = Collection[str] | None
+"""The centres whose documents count (a reviewer's or analyst's); None counts every one."""
+
+
+class Aggregate(Protocol):
+    def __call__(self, engine: Engine, *, centres: Centres = None) -> pd.DataFrame: ...
+
 
 PROGRAMMES = ("food_assistance", "child_care", "cash_assistance")
 NO_CENTRE = "unknown"
@@ -60,48 +66,65 @@ def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _from_view(engine: Engine, view: str, columns: list[str], order: list[str]) -> pd.DataFrame:
-    """Every row of one of the aggregate views (migration 0003), sorted (NULLs last)."""
-    query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(view))
-    frame = _frame(engine, query, columns)
+def _from_view(
+    engine: Engine,
+    view: str,
+    keys: list[str],
+    counts: list[str],
+    order: list[str],
+    centres: Centres,
+) -> pd.DataFrame:
+    """One of the aggregate views (migrations 0003, 0004), rows of ``centres`` only, summed
+    over the view's ``centre_id`` key, sorted (NULLs last)."""
+    query = sa.select(*(sa.column(c) for c in keys + counts)).select_from(sa.table(view))
+    if centres is not None:
+        query = query.where(sa.column("centre_id").in_(sorted(centres)))
+    frame = _frame(engine, query, keys + counts)
+    if not frame.empty:
+        frame = frame.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
     return frame.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
 
 
-def infections_by_day(engine: Engine) -> pd.DataFrame:
+def infections_by_day(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Infection reports per day by reporting jurisdiction, county and case status
     (view ``v_infections_by_day``)."""
     keys = ["day", "reporting_jurisdiction", "county_of_residence", "case_status"]
     counts = ["reports", "accepted", "needs_review"]
-    frame = _from_view(engine, "v_infections_by_day", keys + counts, keys)
+    frame = _from_view(engine, "v_infections_by_day", keys, counts, keys, centres)
     frame["day"] = _as_days(frame["day"])
     return _ints(frame, counts)
 
 
-def epi_curve(engine: Engine) -> pd.DataFrame:
+def epi_curve(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """The epidemic curve: cases by symptom onset date, county and case status (reports
     without an onset date are left out; ``infections_by_day`` counts them). View
     ``v_epi_curve``."""
     keys = ["onset_date", "county_of_residence", "case_status"]
-    frame = _from_view(engine, "v_epi_curve", [*keys, "cases"], keys)
+    frame = _from_view(engine, "v_epi_curve", keys, ["cases"], keys, centres)
     frame["onset_date"] = _as_days(frame["onset_date"])
     return _ints(frame, ["cases"])
 
 
-def severity(engine: Engine) -> pd.DataFrame:
+def severity(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Hospitalisations, ICU admissions, mechanical ventilation and deaths ("yes"
     answers) beside the number of reports, by jurisdiction, county and case status
     (view ``v_severity``)."""
     keys = ["reporting_jurisdiction", "county_of_residence", "case_status"]
     counts = ["reports", "hospitalized", "icu", "mechanical_ventilation", "died"]
-    return _ints(_from_view(engine, "v_severity", keys + counts, keys), counts)
+    return _ints(_from_view(engine, "v_severity", keys, counts, keys, centres), counts)
 
 
-def benefits_by_county(engine: Engine) -> pd.DataFrame:
+def benefits_by_county(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Benefit applications per county, day and programme: ``applicants`` for the
     programme, ``applications`` on that county and day (each counted once). View
     ``v_benefits_by_county`` (one row per county and day, a column per programme)."""
     wide = _from_view(
-        engine, "v_benefits_by_county", ["county", "day", "applications", *PROGRAMMES], []
+        engine,
+        "v_benefits_by_county",
+        ["county", "day"],
+        ["applications", *PROGRAMMES],
+        [],
+        centres,
     )
     wide["day"] = _as_days(wide["day"])
     long = wide.melt(
@@ -117,7 +140,7 @@ def benefits_by_county(engine: Engine) -> pd.DataFrame:
     )
 
 
-def processing_by_centre(engine: Engine) -> pd.DataFrame:
+def processing_by_centre(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Per submitting centre and arrival day: files received, records accepted (and how
     many of those the machine accepted without a person), needing review, rejected
     (including files refused at intake), and the median minutes from arrival to record
@@ -137,6 +160,9 @@ def processing_by_centre(engine: Engine) -> pd.DataFrame:
             ~sa.exists().where(documents.c.document_id == intake_ledger.c.document_id),
         ),
     )
+    if centres is not None:
+        doc_query = doc_query.where(documents.c.centre_id.in_(sorted(centres)))
+        refused_query = refused_query.where(intake_ledger.c.centre_id.in_(sorted(centres)))
     docs = _frame(
         engine, doc_query, ["centre_id", "received_at", "processed_at", "status", "machine"]
     )
@@ -185,7 +211,7 @@ def processing_by_centre(engine: Engine) -> pd.DataFrame:
     return out[columns]
 
 
-def corrections_by_field(engine: Engine) -> pd.DataFrame:
+def corrections_by_field(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Which fields reviewers correct most: corrections and documents per form and field
     (the fields the machine reads wrong most often come first)."""
     query = (
@@ -199,6 +225,8 @@ def corrections_by_field(engine: Engine) -> pd.DataFrame:
         .where(review_events.c.action == "correct")
         .group_by(documents.c.form_type, review_events.c.field)
     )
+    if centres is not None:
+        query = query.where(documents.c.centre_id.in_(sorted(centres)))
     frame = _frame(engine, query, ["form_type", "field", "corrections", "documents"])
     frame = _ints(frame, ["corrections", "documents"])
     return frame.sort_values(

@@ -9,6 +9,7 @@ function that decrypts, which writes an ``audit_events`` row.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -63,6 +64,24 @@ class DocumentNotFound(FaxflowError):
     code = ErrorCode.NOT_FOUND
     exit_code = ExitCode.INPUT_ERROR
     transient = False
+
+
+class DocumentNotInReview(FaxflowError):
+    """A review action (correct, approve, reject) on a document that is not waiting for
+    review: already decided, accepted by the machine, or rejected by the pipeline."""
+
+    code = ErrorCode.NOT_IN_REVIEW
+    exit_code = ExitCode.BAD_ARGS
+    transient = False
+
+
+def _require_in_review(doc: Any, action: str) -> None:
+    """Refuse ``action`` unless the (locked) document row is in review."""
+    if doc.status != Status.NEEDS_REVIEW.value:
+        raise DocumentNotInReview(
+            f"document {doc.document_id[:12]} is {doc.status.replace('_', ' ')}, not in "
+            f"review: it cannot be {action}; nothing was changed"
+        )
 
 
 class InvalidCorrection(FaxflowError):
@@ -194,9 +213,11 @@ def review_queue(
     form_type: str | None = None,
     issue_code: str | None = None,
     limit: int | None = None,
+    centres: Collection[str] | None = None,
 ) -> list[QueueItem]:
     """Documents that need review, oldest arrival first, optionally filtered by centre,
-    form type and the code of an unresolved issue."""
+    form type and the code of an unresolved issue; only ``centres``' documents (None:
+    every centre's)."""
     open_issue = sa.and_(
         validation_issues.c.document_id == documents.c.document_id,
         validation_issues.c.resolved_by_review.is_(False),
@@ -204,6 +225,8 @@ def review_queue(
     query = sa.select(documents).where(documents.c.status == Status.NEEDS_REVIEW.value)
     if centre is not None:
         query = query.where(documents.c.centre_id == centre)
+    if centres is not None:
+        query = query.where(documents.c.centre_id.in_(sorted(centres)))
     if form_type is not None:
         query = query.where(documents.c.form_type == form_type)
     if issue_code is not None:
@@ -453,6 +476,7 @@ def apply_correction(
     now = utc_now()
     with session_scope(engine, write=True) as session:
         doc = _document_row(session, document_id, lock=True)
+        _require_in_review(doc, "corrected")
         if doc.record_type is None:
             raise InvalidCorrection("this document holds no record (its form is unknown)")
         record_type = RecordType(doc.record_type)
@@ -555,6 +579,8 @@ def _decide(
     now = utc_now()
     with session_scope(engine, write=True) as session:
         doc = _document_row(session, document_id, lock=True)
+        if action in DECISION_STATUS:
+            _require_in_review(doc, DECISION_STATUS[action].replace("_", " "))
         _add_event(session, document_id, at=now, reviewer=reviewer, action=action, reason=reason)
         decided = action in DECISION_STATUS
         _update_document(
@@ -630,6 +656,7 @@ def _typed_token(session: Session, document_id: str, field: str) -> str | None:
 
 __all__ = [
     "DocumentNotFound",
+    "DocumentNotInReview",
     "DocumentView",
     "FieldView",
     "InvalidCorrection",

@@ -219,6 +219,18 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
+class UserCentre(Base):
+    """A centre whose documents a reviewer or analyst may see (``faxflow users add …
+    --centre ID``). Admins see every centre and need no rows here."""
+
+    __tablename__ = "user_centres"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    centre_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
 class AuditEvent(Base):
     """Who looked at or revealed what (``view_record``, ``reveal_ssn``, ``login`` …).
     ``detail`` never holds personal data. Not tied to documents by a foreign key: the

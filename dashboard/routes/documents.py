@@ -21,6 +21,7 @@ from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_ima
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
     DocumentNotFound,
+    DocumentView,
     InvalidCorrection,
     apply_correction,
     approve,
@@ -51,9 +52,13 @@ def documents_list(
 ) -> Response:
     engine = state_of(request).engine
     rows, total = list_documents(
-        engine, status=status or None, form_type=form_type or None, centre=centre or None
+        engine,
+        status=status or None,
+        form_type=form_type or None,
+        centre=centre or None,
+        centres=user.centres,
     )
-    centres, form_types = distinct_values(engine)
+    centres, form_types = distinct_values(engine, user.centres)
     context = {
         "active": "documents",
         "rows": rows,
@@ -67,6 +72,15 @@ def documents_list(
     return render(request, "documents.html", context)
 
 
+def visible_document(request: Request, user: User, document_id: str) -> DocumentView:
+    """The document, if its centre is one of the user's. Another centre's document is
+    "not found", exactly like an id that does not exist, so ids cannot be probed."""
+    doc = get_document(state_of(request).engine, document_id)
+    if not user.sees_centre(doc.centre_id):
+        raise DocumentNotFound(f"no stored document with id {document_id[:16]}…")
+    return doc
+
+
 def _review_page(
     request: Request,
     user: User,
@@ -78,7 +92,7 @@ def _review_page(
     status_code: int = 200,
 ) -> Response:
     state = state_of(request)
-    doc = get_document(state.engine, document_id)
+    doc = visible_document(request, user, document_id)
     record_audit(state.engine, actor=user.username, action=VIEW_RECORD, document_id=document_id)
     page = document_page(doc, state.settings, revealed=revealed)
     context = {
@@ -105,7 +119,7 @@ def page_image(
     """The stored page image, looked up by document and page number (never by a path the
     client sends)."""
     state = state_of(request)
-    doc = get_document(state.engine, document_id)
+    doc = visible_document(request, user, document_id)
     page = next((p for p in doc.pages if p.number == number), None)
     path = page_image_file(state.settings, page) if page is not None else None
     if path is None:
@@ -146,7 +160,7 @@ def correct_field(
     value: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     engine = state_of(request).engine
-    doc = get_document(engine, document_id)
+    doc = visible_document(request, user, document_id)
     try:
         new_value = parse_input(doc.record_type, field, value)
         apply_correction(engine, document_id, field, new_value, reviewer=user.username)
@@ -162,6 +176,7 @@ def undo_field(
     request: Request, user: Reviewer, document_id: DocumentId, field: FieldName
 ) -> Response:
     """Withdraw a field's corrections: the machine's value applies again."""
+    visible_document(request, user, document_id)
     try:
         undo_correction(state_of(request).engine, document_id, field, reviewer=user.username)
     except InvalidCorrection as exc:
@@ -173,6 +188,7 @@ def undo_field(
 
 @router.post("/{document_id}/approve", name="approve")
 def approve_document(request: Request, user: Reviewer, document_id: DocumentId) -> Response:
+    visible_document(request, user, document_id)
     approve(state_of(request).engine, document_id, reviewer=user.username)
     flash(request, f"Approved document {document_id[:12]}; it has left the queue.")
     return RedirectResponse(str(request.url_for("queue")), status_code=303)
@@ -185,6 +201,7 @@ def reject_document(
     document_id: DocumentId,
     reason: Annotated[str, Form(min_length=3, max_length=500)],
 ) -> Response:
+    visible_document(request, user, document_id)
     reject(state_of(request).engine, document_id, reviewer=user.username, reason=reason)
     flash(request, f"Rejected document {document_id[:12]}.", "warn")
     return RedirectResponse(str(request.url_for("queue")), status_code=303)
@@ -195,7 +212,7 @@ def reveal_document(request: Request, user: Revealer, document_id: DocumentId) -
     """The review page with this document's SSNs in clear, for this response only (each
     reveal is audited by :func:`loaders.review.reveal`)."""
     engine = state_of(request).engine
-    doc = get_document(engine, document_id)
+    doc = visible_document(request, user, document_id)
     revealed = {
         f.name: reveal(engine, document_id, f.name, actor=user.username)
         for f in doc.fields

@@ -23,7 +23,9 @@ PERIOD_LABELS = {"30": "30 days", "90": "90 days", "365": "a year", "all": "all 
 
 @router.get("", name="overview")
 def overview(request: Request, user: Analyst, period: Period = "all") -> Response:
-    overview = build_overview(state_of(request).engine, since=since_for(period))
+    overview = build_overview(
+        state_of(request).engine, since=since_for(period), centres=user.centres
+    )
     context = {
         "active": "overview",
         "kpis": overview.kpis,
@@ -42,7 +44,13 @@ def chart_csv_route(
     period: Period = "all",
 ) -> Response:
     """One chart's data as CSV (aggregate counts only, no personal data; audited)."""
-    body = chart_csv(state_of(request).engine, name, actor=user.username, since=since_for(period))
+    body = chart_csv(
+        state_of(request).engine,
+        name,
+        actor=user.username,
+        since=since_for(period),
+        centres=user.centres,
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

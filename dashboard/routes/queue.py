@@ -34,7 +34,9 @@ def queue(
         centre=centre or None,
         form_type=form_type or None,
         issue_code=issue_code or None,
+        centres=user.centres,
     )
-    page = queue_page(filtered[:QUEUE_LIMIT], queue_choices(engine), total=len(filtered))
+    choices = queue_choices(engine, user.centres)
+    page = queue_page(filtered[:QUEUE_LIMIT], choices, total=len(filtered))
     filters = {"centre": centre, "form_type": form_type, "issue_code": issue_code}
     return render(request, "queue.html", {"active": "queue", "queue": page, "filters": filters})

@@ -37,9 +37,16 @@ def add_user_route(
     username: Annotated[str, Form(max_length=200)],
     role: Annotated[str, Form(max_length=32)],
     password: Annotated[str, Form(max_length=1024)],
+    centres: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        account = add_user(state_of(request).engine, username, password, role)
+        account = add_user(
+            state_of(request).engine,
+            username,
+            password,
+            role,
+            centres=centres.replace(",", " ").split(),
+        )
     except UserAccountError as exc:
         return _page(request, error=exc.message, status_code=400)
     flash(request, f"User {account.username} added as {account.role.value}.")

@@ -33,6 +33,7 @@ from tests.builders import CDC_TEMPLATE_PAGES, field_result, form_result, source
 
 PASSWORD = "correct horse battery"
 ROLES = ("reviewer", "analyst", "admin")
+FIXTURE_CENTRES = ("centre-a", "centre-b")
 XSS = "<script>alert(1)</script>"
 PAGE_SIZE = (850, 1100)  # the blank form at 100 dpi
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -248,7 +249,9 @@ def template(
         try:
             upgrade(engine)
             for role in ROLES:
-                add_user(engine, role, PASSWORD, role)
+                # Reviewer and analyst belong to both fixture centres (admins see all).
+                centres = () if role == "admin" else FIXTURE_CENTRES
+                add_user(engine, role, PASSWORD, role, centres=centres)
             fixture = load_fixture_documents(engine, settings, blank_page_png)
             with engine.begin() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

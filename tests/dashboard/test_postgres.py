@@ -15,6 +15,7 @@ from faxflow.settings import Settings
 from loaders.db import engine_for, upgrade
 from loaders.review import get_document, review_queue
 from tests.dashboard.conftest import (
+    FIXTURE_CENTRES,
     PASSWORD,
     ROLES,
     XSS,
@@ -31,7 +32,7 @@ def pg_engine(fresh_pg_url: str) -> Iterator[Engine]:
     engine = engine_for(fresh_pg_url)
     upgrade(engine)
     for role in ROLES:
-        add_user(engine, role, PASSWORD, role)
+        add_user(engine, role, PASSWORD, role, centres=() if role == "admin" else FIXTURE_CENTRES)
     yield engine
     engine.dispose()
 

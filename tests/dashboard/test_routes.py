@@ -352,7 +352,14 @@ def test_a_filtered_queue_page_reads_the_queue_once(
     monkeypatch.setattr("dashboard.routes.queue.review_queue", counted)
     html = client_for("reviewer").get("/queue", params={"centre": "centre-b"}, headers=HTML).text
 
-    assert calls == [{"centre": "centre-b", "form_type": None, "issue_code": None}]
+    assert calls == [
+        {
+            "centre": "centre-b",
+            "form_type": None,
+            "issue_code": None,
+            "centres": frozenset({"centre-a", "centre-b"}),
+        }
+    ]
     assert _queue_ids(html) == [docs.later_case, docs.benefit]
     for value in ("centre-a", "centre-b", "cdc_pui_2020", "page_missing", "low_confidence"):
         assert f'<option value="{value}"' in html
@@ -675,8 +682,8 @@ def test_unknown_form_without_images_still_opens(client_for, engine: Engine) -> 
         issues=[Issue(code="E_UNKNOWN_FORM", message="no page matched a known form")],
         pages=[PageReport(number=1, role=PageRole.COVER)],
     )
-    load_document(engine, result)
-    html = client_for("reviewer").get(f"/documents/{'e' * 64}", headers=HTML).text
+    load_document(engine, result)  # no arrival facts, so no centre: an admin's to look at
+    html = client_for("admin").get(f"/documents/{'e' * 64}", headers=HTML).text
     assert "Unknown form" in html
     assert "No image stored for page 1 (cover)" in html
     assert "E_UNKNOWN_FORM" in html

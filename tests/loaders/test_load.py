@@ -230,7 +230,11 @@ def test_household_members_and_their_corrections(engine: Engine) -> None:
         },
     ]
     result = benefit_result(
-        9, members=members, applicant_full_name="Pat Doe", residential_county="Kent"
+        9,
+        members=members,
+        applicant_full_name="Pat Doe",
+        residential_county="Kent",
+        status=Status.NEEDS_REVIEW,
     )
     load_document(engine, result)
     load_document(engine, result)

@@ -86,7 +86,7 @@ def test_reject_needs_a_reason_and_is_recorded(engine: Engine) -> None:
     ],
 )
 def test_a_correction_must_fit_the_schema(sqlite_engine: Engine, field, value, rule) -> None:
-    result = infection_result(7, sex="male")
+    result = infection_result(7, sex="male", status=Status.NEEDS_REVIEW)
     load_document(sqlite_engine, result)
     with pytest.raises(InvalidCorrection) as caught:
         apply_correction(sqlite_engine, result.document_id, field, value, reviewer="rita")

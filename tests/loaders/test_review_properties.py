@@ -1,6 +1,7 @@
 """Property: any sequence of loads and review actions leaves the record and the status
 that a simple model predicts (reviewer values win until undone; the reviewer's decision
-stands until reopened or a correction is undone; reloads change only machine values)."""
+stands until reopened or a correction is undone; reloads change only machine values;
+corrections and decisions apply only to a document in review, others are refused)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from faxflow.model import Status
 from loaders.load import load_document
 from loaders.review import (
+    DocumentNotInReview,
     InvalidCorrection,
     apply_correction,
     approve,
@@ -56,7 +58,18 @@ def test_loads_and_reviews_follow_the_model(sqlite_engine: Engine, first, action
     load_document(sqlite_engine, infection_result(n, status=Status.NEEDS_REVIEW, **machine))
     for action in actions:
         kind = action[0]
-        if kind == "load":
+        in_review = (decision or machine_status) == Status.NEEDS_REVIEW.value
+        if kind in ("correct", "approve", "reject") and not in_review:
+            with pytest.raises(DocumentNotInReview):
+                if kind == "correct":
+                    apply_correction(
+                        sqlite_engine, document_id, action[1], action[2], reviewer="rita"
+                    )
+                elif kind == "approve":
+                    approve(sqlite_engine, document_id, reviewer="rita")
+                else:
+                    reject(sqlite_engine, document_id, reviewer="rita", reason="unreadable")
+        elif kind == "load":
             machine, machine_status = dict(action[1]), action[2].value
             load_document(sqlite_engine, infection_result(n, status=action[2], **machine))
         elif kind == "correct":

@@ -1,0 +1,138 @@
+"""Threat: a reviewer or analyst of one centre opens another centre's documents, page
+images, exports or counts (any id they learn or guess), or learns which ids exist."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from dashboard.users import add_user, find_active_user
+from faxflow.cli import app as cli_app
+from faxflow.settings import get_settings
+from tests.dashboard.conftest import PASSWORD, csrf_of, login
+
+JSON = {"accept": "application/json"}
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture
+def centre_a(app, engine: Engine) -> Any:
+    """Clients for a reviewer and an analyst of centre-a only."""
+    add_user(engine, "rev-a", PASSWORD, "reviewer", centres=["centre-a"])
+    add_user(engine, "ana-a", PASSWORD, "analyst", centres=["centre-a"])
+    clients = {
+        role: login(TestClient(app, base_url="http://127.0.0.1"), name)
+        for role, name in (("reviewer", "rev-a"), ("analyst", "ana-a"))
+    }
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def test_another_centres_document_is_not_found_like_a_missing_one(centre_a, docs) -> None:
+    missing = "f" * 64
+    for client in centre_a.values():
+        for document_id in (docs.later_case, docs.benefit):  # both from centre-b
+            for path in ("", "/pages/1/image"):
+                theirs = client.get(f"/documents/{document_id}{path}", headers=JSON)
+                absent = client.get(f"/documents/{missing}{path}", headers=JSON)
+                assert theirs.status_code == absent.status_code == 404
+                assert theirs.json()["code"] == absent.json()["code"] == "E_NOT_FOUND"
+        assert client.get(f"/documents/{docs.xss_case}", headers=HTML).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("approve", {}),
+        ("reject", {"reason": "not ours"}),
+        ("fields/patient_last_name", {"value": "Roe"}),
+        ("fields/patient_last_name/undo", {}),
+    ],
+)
+def test_review_actions_on_another_centres_document_are_not_found(
+    centre_a, docs, engine, action, data
+) -> None:
+    client = centre_a["reviewer"]
+    response = client.post(
+        f"/documents/{docs.later_case}/{action}",
+        data={**data, "csrf_token": csrf_of(client)},
+        headers=JSON,
+        follow_redirects=False,
+    )
+    assert response.status_code == 404
+    from loaders.review import get_document
+
+    later = get_document(engine, docs.later_case)
+    assert later.status == "needs_review" and not later.history
+
+
+def test_lists_and_queue_show_only_the_users_centres(centre_a, docs) -> None:
+    records = centre_a["analyst"].get("/documents", headers=HTML).text
+    queue = centre_a["reviewer"].get("/queue", headers=HTML).text
+    for page in (records, queue):
+        assert docs.xss_case in page
+        assert docs.later_case not in page and docs.benefit not in page
+        assert "centre-b" not in page  # not even in the filter menus
+
+
+def test_overview_counts_and_csv_exports_only_the_users_centres(centre_a, client_for) -> None:
+    """centre-a sent 2 documents (one accepted); centre-b 2 more."""
+
+    def received(client: TestClient) -> dict[str, int]:
+        text = client.get("/overview/documents_per_day.csv").text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows
+        counts = [int(v) for row in rows for k, v in row.items() if k and v and v.isdigit()]
+        return {"total": sum(counts)}
+
+    assert received(centre_a["analyst"])["total"] < received(client_for("admin"))["total"]
+    curve = centre_a["analyst"].get("/overview/epidemic_curve.csv").text
+    assert "Kent" not in curve  # the centre-b case's county
+    assert "Kent" in client_for("admin").get("/overview/epidemic_curve.csv").text
+
+
+def test_a_user_without_a_centre_sees_nothing(app, engine, docs) -> None:
+    add_user(engine, "nobody", PASSWORD, "reviewer")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        login(client, "nobody")
+        assert client.get(f"/documents/{docs.xss_case}", headers=JSON).status_code == 404
+        assert docs.xss_case not in client.get("/queue", headers=HTML).text
+
+
+def test_admin_sees_every_centre(client_for, docs) -> None:
+    admin = client_for("admin")
+    for document_id in (docs.xss_case, docs.later_case, docs.benefit):
+        assert admin.get(f"/documents/{document_id}", headers=HTML).status_code == 200
+
+
+def test_cli_adds_users_with_centres(engine, dash_settings, monkeypatch) -> None:
+    monkeypatch.setenv("FAXFLOW_DATABASE_URL", dash_settings.db_url)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(
+        cli_app,
+        [
+            "users",
+            "add",
+            "carol",
+            "--role",
+            "analyst",
+            "--centre",
+            "c1",
+            "--centre",
+            "c2",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        env={"FAXFLOW_DATABASE_URL": dash_settings.db_url},
+    )
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    user = find_active_user(engine, "carol")
+    assert user is not None and user.centres == frozenset({"c1", "c2"})
