@@ -38,7 +38,7 @@ from dashboard.auth import (
 )
 from dashboard.fields import form_label
 from dashboard.security import SecurityHeadersMiddleware, load_or_create_secret
-from faxflow.errors import ErrorCode, FaxflowError, safe_traceback
+from faxflow.errors import ConfigError, ErrorCode, FaxflowError, safe_traceback
 from faxflow.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,13 @@ def _template_globals(request: Request) -> dict[str, Any]:
         user = current_user(request)
     except FaxflowError:  # the database is down: render the page without a user menu
         user = None
+    settings = state_of(request).settings
     return {
         "current_user": user,
         "csrf_token": csrf_token(request),
+        # Development mode is said loudly on every page, with the keys made locally.
+        "dev_mode": not settings.production,
+        "dev_missing_secrets": settings.missing_secrets(),
         "flashes": request.session.pop(FLASH_SESSION_KEY, []),
     }
 
@@ -236,6 +240,16 @@ INTERNAL_ERROR_PAGE = (
 )
 
 
+def session_secret(settings: Settings) -> str:
+    """``FAXFLOW_SESSION_SECRET``; in development without it, a local key file."""
+    if settings.session_secret is not None and settings.session_secret.get_secret_value():
+        secret = settings.session_secret.get_secret_value()
+        if len(secret) < 32:
+            raise ConfigError("FAXFLOW_SESSION_SECRET needs at least 32 characters")
+        return secret
+    return load_or_create_secret(settings.var_dir)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -256,6 +270,7 @@ def create_app(
     from loaders.db import engine_for
 
     settings = settings or get_settings()
+    settings.require_secrets()  # production: refuse to start without its keys
     app = FastAPI(
         title="faxflow review dashboard",
         docs_url=None,
@@ -276,7 +291,7 @@ def create_app(
     # Outermost last: headers wrap everything, including session errors.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=load_or_create_secret(settings.var_dir),
+        secret_key=session_secret(settings),
         session_cookie=SESSION_COOKIE,
         max_age=session_max_age_s,
         same_site=same_site,

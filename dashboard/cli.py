@@ -38,6 +38,7 @@ users_app = typer.Typer(
 def _engine(settings: Settings) -> Engine:
     from loaders.db import engine_for, upgrade
 
+    settings.require_secrets()  # production: keys first, before any database work
     engine = engine_for(settings.db_url)
     upgrade(engine)
     return engine

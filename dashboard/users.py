@@ -25,9 +25,20 @@ from dashboard.auth import (
     needs_rehash,
     verify_password,
 )
+from loaders.audit import (
+    LOGIN,
+    LOGIN_FAILED,
+    LOGOUT,
+    USER_ADDED,
+    USER_DISABLED,
+    USER_ENABLED,
+    write_audit,
+)
 from loaders.db import session_scope
 from loaders.tables import AuditEvent, UserCentre
 from loaders.tables import User as UserRow
+
+SHELL_ACTOR = "(shell)"  # user management from `faxflow users …`, not the dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +94,12 @@ def add_user(
     role: str | Role,
     *,
     centres: Iterable[str] = (),
+    actor: str = SHELL_ACTOR,
 ) -> Account:
     """Create a user belonging to ``centres``; :class:`UserAccountError` for a bad name,
     role, centre or password, or a name that is taken. A reviewer or analyst without a
-    centre sees no document until one is given; admins see every centre."""
+    centre sees no document until one is given; admins see every centre. ``actor`` (who
+    added them) goes to the audit table with the new user's name, role and centres."""
     name = check_username(username)
     checked_role = check_role(str(role))
     checked_centres = check_centres(centres)
@@ -101,6 +114,14 @@ def add_user(
         session.add(row)
         session.flush()
         session.add_all(UserCentre(user_id=row.id, centre_id=c) for c in sorted(checked_centres))
+        admin = checked_role is Role.ADMIN
+        where = ", ".join(sorted(checked_centres)) or ("all" if admin else "none")
+        write_audit(
+            session,
+            actor=actor,
+            action=USER_ADDED,
+            detail=f"user {name} as {checked_role.value}; centres: {where}",
+        )
         session.flush()
         return _account_of(session, row)
 
@@ -111,14 +132,19 @@ def list_users(engine: Engine) -> list[Account]:
         return [_account_of(session, r) for r in rows]
 
 
-def set_disabled(engine: Engine, username: str, *, disabled: bool = True) -> Account:
-    """Disable (or re-enable) a user; their open sessions end on their next request."""
+def set_disabled(
+    engine: Engine, username: str, *, disabled: bool = True, actor: str = SHELL_ACTOR
+) -> Account:
+    """Disable (or re-enable) a user; their open sessions end on their next request. The
+    change is audited under ``actor``."""
     name = username.strip().lower()
     with session_scope(engine, write=True) as session:
         row = session.scalars(sa.select(UserRow).where(UserRow.username == name)).one_or_none()
         if row is None:
             raise UserAccountError(f"no user named {name!r}")
         row.disabled = disabled
+        action = USER_DISABLED if disabled else USER_ENABLED
+        write_audit(session, actor=actor, action=action, detail=f"user {row.username}")
         return _account_of(session, row)
 
 
@@ -133,7 +159,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         if row is not None and ok and not row.disabled:
             if needs_rehash(row.password_hash):
                 row.password_hash = hash_password(password)
-            session.add(AuditEvent(actor=row.username, action="login"))
+            session.add(AuditEvent(actor=row.username, action=LOGIN))
             return _user_of(session, row)
         reason = "disabled" if row is not None and ok else "bad credentials"
         # The attempted name is recorded only when it exists: a mistyped password pasted
@@ -141,7 +167,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         session.add(
             AuditEvent(
                 actor=row.username if row is not None else "(unknown)",
-                action="login_failed",
+                action=LOGIN_FAILED,
                 detail=reason,
             )
         )
@@ -150,4 +176,4 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
 
 def record_logout(engine: Engine, username: str) -> None:
     with session_scope(engine, write=True) as session:
-        session.add(AuditEvent(actor=username, action="logout"))
+        session.add(AuditEvent(actor=username, action=LOGOUT))

@@ -159,6 +159,7 @@ def process(
     if not no_db:
         from loaders.db import engine_for, upgrade
 
+        settings.require_secrets()
         engine = engine_for(settings.db_url)
         upgrade(engine)
 
@@ -183,7 +184,11 @@ def process(
                 from loaders.load import load_document
 
                 load_document(
-                    engine, outcome.result, source=outcome.source, page_images=outcome.page_images
+                    engine,
+                    outcome.result,
+                    source=outcome.source,
+                    page_images=outcome.page_images,
+                    settings=settings,
                 )
             rows[index] = summarise(outcome)
             progress.update(task, advance=1, last=files[index].name)

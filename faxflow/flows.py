@@ -75,6 +75,7 @@ def open_services(settings: Settings) -> Services:
     from loaders.db import engine_for, upgrade
     from loaders.ledger import SqlLedger
 
+    settings.require_secrets()  # a production worker never makes its own key
     engine = engine_for(settings.db_url)
     upgrade(engine)
     return Services(settings, engine, SqlLedger(engine))
@@ -236,7 +237,13 @@ def _process_and_load(source: SourceDocument, services: Services) -> str:
         page_images=outcome.page_images,
         seconds=outcome.stage_seconds(),
     )
-    load_document(services.engine, outcome.result, source=source, page_images=outcome.page_images)
+    load_document(
+        services.engine,
+        outcome.result,
+        source=source,
+        page_images=outcome.page_images,
+        settings=services.settings,
+    )
     return outcome.result.status.value
 
 
@@ -315,7 +322,13 @@ def reprocess_document(document_id: str, settings: Settings) -> dict[str, Any]:
     path = settings.intake_dir / entry.stored_path
     source = open_source(path, settings, source_name=entry.original_name, centre_id=entry.centre_id)
     outcome = process_source(source, settings)
-    load_document(services.engine, outcome.result, source=source, page_images=outcome.page_images)
+    load_document(
+        services.engine,
+        outcome.result,
+        source=source,
+        page_images=outcome.page_images,
+        settings=settings,
+    )
     return {
         "document_id": document_id,
         "outcome": "reprocessed",

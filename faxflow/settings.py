@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -135,9 +136,20 @@ class Settings(BaseSettings):
     )
 
     # --- secrets --------------------------------------------------------------------------
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="FAXFLOW_ENV. production refuses to start the dashboard, the workers and "
+        "the CLI's database commands without FAXFLOW_ENCRYPTION_KEY and "
+        "FAXFLOW_SESSION_SECRET; development creates local key files and says so loudly.",
+    )
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Fernet key for sensitive columns (SSN). Set FAXFLOW_ENCRYPTION_KEY.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the dashboard's session cookies (at least 32 characters). "
+        "Set FAXFLOW_SESSION_SECRET.",
     )
 
     @field_validator("tesseract_lang")
@@ -158,6 +170,34 @@ class Settings(BaseSettings):
         if self.intake_root is None:
             object.__setattr__(self, "intake_root", self.var_dir / "intake")
         return self
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def missing_secrets(self) -> list[str]:
+        """The secret settings that are not set (empty when every one is)."""
+        return [
+            f"FAXFLOW_{name.upper()}"
+            for name in ("encryption_key", "session_secret")
+            if not (secret := getattr(self, name)) or not secret.get_secret_value().strip()
+        ]
+
+    def require_secrets(self) -> None:
+        """In production, raise :class:`faxflow.errors.SecretsRequired` naming every
+        missing secret; in development, return (local key files stand in)."""
+        missing = self.missing_secrets()
+        if self.production and missing:
+            from faxflow.errors import SecretsRequired
+
+            raise SecretsRequired(
+                f"FAXFLOW_ENV=production needs {' and '.join(missing)}: set "
+                + ("them" if len(missing) > 1 else "it")
+                + " from your secrets backend on every worker and the dashboard (make an "
+                "encryption key with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'; a session secret with: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
 
     @property
     def db_url(self) -> str:

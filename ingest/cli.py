@@ -133,6 +133,7 @@ def _pipeline_process(settings: Settings) -> Callable[[SourceDocument], None]:
     loader: Callable[..., Any] | None = None
     engine: Any = None
     if _available("loaders.load", "loaders.db"):
+        settings.require_secrets()
         db = importlib.import_module("loaders.db")
         engine = db.engine_for(settings.db_url)
         db.upgrade(engine)
@@ -142,7 +143,13 @@ def _pipeline_process(settings: Settings) -> Callable[[SourceDocument], None]:
     def process(source: SourceDocument) -> None:
         outcome = process_source(source, settings)
         if loader is not None:
-            loader(engine, outcome.result, source=source, page_images=outcome.page_images)
+            loader(
+                engine,
+                outcome.result,
+                source=source,
+                page_images=outcome.page_images,
+                settings=settings,
+            )
             return
         # SSNs sealed, 0600 (loaders.result_files)
         write_result_file = importlib.import_module("loaders.result_files").write_result_file

@@ -14,6 +14,11 @@ REVEAL_SSN = "reveal_ssn"
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 EXPORT = "export"
+LOGOUT = "logout"
+USER_ADDED = "user_added"
+USER_DISABLED = "user_disabled"
+USER_ENABLED = "user_enabled"
+RETENTION_PURGE = "retention_purge"
 
 
 def write_audit(

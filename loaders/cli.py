@@ -58,6 +58,7 @@ def export(
     db: str | None = DB_OPTION,
 ) -> None:
     """Export an analysts' table (counts by place and day) as CSV or Parquet."""
+    get_settings().require_secrets()
     name = what.strip().lower()
     if name not in AGGREGATE_DESCRIPTIONS:
         choices = ", ".join(AGGREGATE_DESCRIPTIONS)
@@ -91,6 +92,12 @@ db_app = typer.Typer(
     help="The faxflow database: migrate it up or down, show its schema version.",
     no_args_is_help=True,
 )
+
+
+@db_app.callback()
+def _db_needs_secrets() -> None:
+    """Production refuses database work without its keys (FAXFLOW_ENV=production)."""
+    get_settings().require_secrets()
 
 
 def _where(db: str | None) -> str:

@@ -4,10 +4,12 @@ The key comes from the settings: ``FAXFLOW_ENCRYPTION_KEY`` (in Airflow, set it 
 workers' environment or from a secrets backend; never in code or in the repository).
 Several comma-separated keys rotate keys: the first encrypts, every one decrypts.
 
-When no key is set faxflow still works on one machine: the first use creates a random
-key file ``<var_dir>/encryption.key`` (mode 0600) and logs a warning. Production must set
-``FAXFLOW_ENCRYPTION_KEY`` — a key file beside the database protects nothing when both
-are copied, and a lost key file makes every stored SSN unreadable.
+When no key is set and ``FAXFLOW_ENV`` is ``development`` (the default) faxflow still
+works on one machine: the first use creates a random key file ``<var_dir>/encryption.key``
+(mode 0600) and logs a warning. ``FAXFLOW_ENV=production`` refuses to run without
+``FAXFLOW_ENCRYPTION_KEY`` — a key file beside the database protects nothing when both are
+copied, separate workers would each make their own, and a lost key file makes every
+stored SSN unreadable.
 
 Only :func:`loaders.review.reveal` decrypts (it writes an audit row); everything else shows
 :func:`mask_ssn`'s ``***-**-6789``.
@@ -83,6 +85,7 @@ def cipher(settings: Settings | None = None) -> MultiFernet:
     if settings.encryption_key is not None and settings.encryption_key.get_secret_value():
         keys = settings.encryption_key.get_secret_value()
     else:
+        settings.require_secrets()  # production never falls back to a key file
         keys = _local_key(settings)
     if not keys:
         raise ConfigError(f"the encryption key file {_key_file(settings)} is empty")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from faxflow.errors import ConfigError
 from faxflow.model import DocumentResult, FieldResult, RecordType, SourceDocument, Status
-from faxflow.settings import get_settings
+from faxflow.settings import Settings, get_settings
 from loaders.crypto import encrypt, mask_ssn
 from loaders.db import session_scope
 from loaders.records import (
@@ -69,14 +69,14 @@ class Sealed:
     masked: str | None
 
 
-def seal(value: Any) -> Sealed:
-    """Encrypt a clear sensitive value (None stays None)."""
+def seal(value: Any, settings: Settings | None = None) -> Sealed:
+    """Encrypt a clear sensitive value (None stays None) with ``settings``' key."""
     if isinstance(value, Sealed):
         return value
     if value is None or value == "":
         return Sealed(None, None)
     text = str(value)
-    return Sealed(encrypt(text), mask_ssn(text))
+    return Sealed(encrypt(text, settings), mask_ssn(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,9 @@ def review_state(session: Session, document_id: str) -> ReviewState:
 
 
 def _column_values(
-    properties: dict[str, dict[str, Any]], values: Mapping[str, Any]
+    properties: dict[str, dict[str, Any]],
+    values: Mapping[str, Any],
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, prop in properties.items():
@@ -134,7 +136,7 @@ def _column_values(
             continue
         value = values.get(name)
         if is_sensitive(name):
-            sealed = seal(value)
+            sealed = seal(value, settings)
             row[name], row[masked_column(name)] = sealed.token, sealed.masked
         else:
             row[name] = coerce(prop, value)
@@ -169,17 +171,21 @@ def apply_corrections(record: Mapping[str, Any], corrections: Mapping[str, Any])
 
 
 def _insert_record(
-    session: Session, record_type: RecordType, document_id: str, record: Mapping[str, Any]
+    session: Session,
+    record_type: RecordType,
+    document_id: str,
+    record: Mapping[str, Any],
+    settings: Settings | None,
 ) -> None:
     table = RECORD_TABLES[record_type]
-    row = _column_values(record_properties(record_type), record)
+    row = _column_values(record_properties(record_type), record, settings)
     session.execute(sa.insert(table).values(document_id=document_id, **row))
     if record_type is RecordType.BENEFIT_APPLICATION:
         rows = [
             {
                 "document_id": document_id,
                 "position": position,
-                **_column_values(member_properties(), member),
+                **_column_values(member_properties(), member, settings),
             }
             for position, member in enumerate(record.get(HOUSEHOLD_MEMBERS) or [])
             if isinstance(member, Mapping)
@@ -202,6 +208,7 @@ def _field_row(
     name: str,
     result: FieldResult | None,
     state: ReviewState,
+    settings: Settings | None,
 ) -> dict[str, Any]:
     machine = to_json_value(result.value) if result is not None else None
     reviewed = name in state.corrections
@@ -221,8 +228,8 @@ def _field_row(
     bbox = result.bbox if result is not None else None
     row.update(zip(("x0", "y0", "x1", "y1"), bbox or (None, None, None, None), strict=True))
     if row["sensitive"]:
-        machine_sealed = seal(machine)
-        sealed = seal(current) if reviewed else machine_sealed
+        machine_sealed = seal(machine, settings)
+        sealed = seal(current, settings) if reviewed else machine_sealed
         row.update(
             value=sealed.masked,
             machine_value=machine_sealed.masked,
@@ -330,12 +337,14 @@ def load_document(
     *,
     source: SourceDocument | None = None,
     page_images: Mapping[int, str] | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Store one processed document in one transaction (see the module docstring).
 
     ``source`` adds arrival facts (centre, received time, file kind and size);
     ``page_images`` maps page numbers to image paths relative to ``settings.var_dir``
-    (None: keep the paths stored by an earlier load).
+    (None: keep the paths stored by an earlier load); SSNs are encrypted with
+    ``settings``' key (default: the environment's settings).
     Raises :class:`faxflow.errors.DatabaseError` when the database fails; then nothing of
     this load is stored.
     """
@@ -378,10 +387,12 @@ def load_document(
 
         if result.record_type is not None:
             record = apply_corrections(result.record, state.corrections)
-            _insert_record(session, result.record_type, document_id, record)
+            _insert_record(session, result.record_type, document_id, record, settings)
 
         names = list(result.fields) + [n for n in state.corrections if n not in result.fields]
-        field_rows = [_field_row(document_id, n, result.fields.get(n), state) for n in names]
+        field_rows = [
+            _field_row(document_id, n, result.fields.get(n), state, settings) for n in names
+        ]
         if field_rows:
             session.execute(sa.insert(fields), field_rows)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from faxflow.errors import ErrorCode, ExitCode, FaxflowError
 from faxflow.model import RecordType, Status
+from faxflow.settings import Settings
 from loaders.audit import REVEAL_SSN, write_audit
 from loaders.crypto import decrypt
 from loaders.db import session_scope
@@ -467,7 +468,13 @@ def _update_document(session: Session, document_id: str, **values: Any) -> None:
 
 
 def apply_correction(
-    engine: Engine, document_id: str, field: str, new_value: Any, *, reviewer: str
+    engine: Engine,
+    document_id: str,
+    field: str,
+    new_value: Any,
+    *,
+    reviewer: str,
+    settings: Settings | None = None,
 ) -> None:
     """Set a field to a reviewer's value: a review event (old → new), the ``fields`` row
     and the typed record row, in one transaction. The value must fit the schema
@@ -484,7 +491,7 @@ def apply_correction(
         sensitive = is_sensitive(field)
         current = _current_field(session, document_id, field)
         old_shown = current.value if current is not None else None
-        sealed = seal(new_value) if sensitive else None
+        sealed = seal(new_value, settings) if sensitive else None
         shown = sealed.masked if sealed else new_value
         _add_event(
             session,
@@ -611,7 +618,9 @@ def reopen(engine: Engine, document_id: str, *, reviewer: str) -> None:
     _decide(engine, document_id, reviewer=reviewer, action=REOPEN)
 
 
-def reveal(engine: Engine, document_id: str, field: str, *, actor: str) -> str:
+def reveal(
+    engine: Engine, document_id: str, field: str, *, actor: str, settings: Settings | None = None
+) -> str:
     """The clear value of a sensitive field (an SSN). The ONE function that decrypts; it
     writes an ``audit_events`` row (``reveal_ssn``) in the same transaction."""
     actor = _check_reviewer(actor)
@@ -628,7 +637,7 @@ def reveal(engine: Engine, document_id: str, field: str, *, actor: str) -> str:
             token = _typed_token(session, document_id, field)
         if token is None:
             raise DocumentNotFound(f"document {document_id[:16]}… stores no value for {field!r}")
-        clear = decrypt(token)
+        clear = decrypt(token, settings)
         write_audit(session, actor=actor, action=REVEAL_SSN, document_id=document_id, field=field)
     assert clear is not None
     return clear

@@ -163,7 +163,14 @@ def correct_field(
     doc = visible_document(request, user, document_id)
     try:
         new_value = parse_input(doc.record_type, field, value)
-        apply_correction(engine, document_id, field, new_value, reviewer=user.username)
+        apply_correction(
+            engine,
+            document_id,
+            field,
+            new_value,
+            reviewer=user.username,
+            settings=state_of(request).settings,
+        )
     except InvalidCorrection as exc:
         return _review_page(
             request, user, document_id, error=exc.message, failed_field=field, status_code=400
@@ -211,10 +218,12 @@ def reject_document(
 def reveal_document(request: Request, user: Revealer, document_id: DocumentId) -> Response:
     """The review page with this document's SSNs in clear, for this response only (each
     reveal is audited by :func:`loaders.review.reveal`)."""
-    engine = state_of(request).engine
+    state = state_of(request)
     doc = visible_document(request, user, document_id)
     revealed = {
-        f.name: reveal(engine, document_id, f.name, actor=user.username)
+        f.name: reveal(
+            state.engine, document_id, f.name, actor=user.username, settings=state.settings
+        )
         for f in doc.fields
         if f.sensitive and f.value is not None
     }

@@ -46,6 +46,7 @@ def add_user_route(
             password,
             role,
             centres=centres.replace(",", " ").split(),
+            actor=user.username,
         )
     except UserAccountError as exc:
         return _page(request, error=exc.message, status_code=400)
@@ -57,7 +58,9 @@ def _set_disabled(request: Request, admin: User, username: str, *, disabled: boo
     if disabled and username.lower() == admin.username:
         return _page(request, error="You cannot disable your own account.", status_code=400)
     try:
-        account = set_disabled(state_of(request).engine, username, disabled=disabled)
+        account = set_disabled(
+            state_of(request).engine, username, disabled=disabled, actor=admin.username
+        )
     except UserAccountError as exc:
         return _page(request, error=exc.message, status_code=404)
     if disabled:
