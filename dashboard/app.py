@@ -261,16 +261,19 @@ def create_app(
 ) -> FastAPI:
     """The dashboard app for ``settings`` (default: from the environment).
 
-    ``secure_cookies`` adds the ``Secure`` cookie flag and an HSTS header (set it whenever
-    the app is served over HTTPS); sessions end after ``session_max_age_s``, or after
-    ``idle_timeout_s`` without a request. The database schema must be current
-    (``faxflow db upgrade``; ``faxflow dashboard`` migrates before serving).
+    ``secure_cookies`` (or ``FAXFLOW_SECURE_COOKIES``) adds the ``Secure`` cookie flag and
+    an HSTS header to every response (set it whenever the app is served over HTTPS; a
+    request that arrives with the ``https`` scheme gets both anyway); sessions end after
+    ``session_max_age_s``, or after ``idle_timeout_s`` without a request. The database
+    schema must be current (``faxflow db upgrade``; ``faxflow dashboard`` migrates before
+    serving).
     """
     from dashboard.routes import ROUTERS
     from loaders.db import engine_for
 
     settings = settings or get_settings()
     settings.require_secrets()  # production: refuse to start without its keys
+    secure_cookies = secure_cookies or settings.secure_cookies
     app = FastAPI(
         title="faxflow review dashboard",
         docs_url=None,

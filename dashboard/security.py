@@ -45,11 +45,24 @@ SECURITY_HEADERS: dict[str, str] = {
 NO_STORE = "no-store"
 
 
+HSTS = "max-age=31536000"  # browsers use HTTPS only for this site, for a year
+
+
+def _secure_cookie(header: str) -> str:
+    """A ``Set-Cookie`` value with the ``Secure`` flag (added once)."""
+    flags = [part.strip().lower() for part in header.split(";")[1:]]
+    return header if "secure" in flags else f"{header}; Secure"
+
+
 class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` (plus HSTS when served over ``https``) to every
-    response, and ``Cache-Control: no-store`` to every response outside
-    ``cacheable_prefixes``: pages may show personal data, and a shared clinic computer's
-    browser cache must not keep them."""
+    """Adds :data:`SECURITY_HEADERS` to every response, and ``Cache-Control: no-store`` to
+    every response outside ``cacheable_prefixes``: pages may show personal data, and a
+    shared clinic computer's browser cache must not keep them.
+
+    Whenever a request came over HTTPS — ``https=True`` (the operator says so), or the
+    server saw the ``https`` scheme (TLS at uvicorn or Airflow's API server, or a trusted
+    proxy's ``X-Forwarded-Proto``) — the response also gets HSTS and every cookie it sets
+    the ``Secure`` flag, so a mounted dashboard is as strict as a standalone one."""
 
     def __init__(
         self,
@@ -61,8 +74,7 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.cacheable_prefixes = tuple(cacheable_prefixes)
         self.headers = dict(SECURITY_HEADERS)
-        if https:  # tell browsers to use HTTPS only, for a year
-            self.headers["strict-transport-security"] = "max-age=31536000"
+        self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,12 +85,20 @@ class SecurityHeadersMiddleware:
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :]
         cacheable = path.startswith(self.cacheable_prefixes)
+        https = self.https or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
+                if https:
+                    headers["strict-transport-security"] = HSTS
+                    cookies = headers.getlist("set-cookie")
+                    if cookies:
+                        del headers["set-cookie"]
+                        for cookie in cookies:
+                            headers.append("set-cookie", _secure_cookie(cookie))
                 if not cacheable:
                     headers["cache-control"] = NO_STORE
                     headers["pragma"] = "no-cache"

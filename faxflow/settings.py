@@ -146,6 +146,22 @@ class Settings(BaseSettings):
         default=None,
         description="Fernet key for sensitive columns (SSN). Set FAXFLOW_ENCRYPTION_KEY.",
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="FAXFLOW_SECURE_COOKIES: the dashboard is served over HTTPS (also when "
+        "mounted in Airflow behind a TLS proxy): Secure cookies and HSTS on every response.",
+    )
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="FAXFLOW_RETENTION_DAYS: days after a document is decided (accepted or "
+        "rejected) when its original file and page images are deleted; the record stays.",
+    )
+    bind_host: str = Field(
+        default="127.0.0.1",
+        description="FAXFLOW_BIND_HOST: the interface `make up` binds every server it starts "
+        "to (Airflow's API server, the dashboard); 0.0.0.0 only behind TLS and a firewall.",
+    )
     session_secret: SecretStr | None = Field(
         default=None,
         description="Key that signs the dashboard's session cookies (at least 32 characters). "

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,24 +23,27 @@ from pathlib import Path
 from rich.console import Console
 
 from faxflow.demo import prepare_airflow
-from faxflow.settings import PROJECT_ROOT
+from faxflow.private import make_private, private_dir, write_private
+from faxflow.settings import PROJECT_ROOT, get_settings
 
 console = Console()
 
 AIRFLOW_PORT = int(os.environ.get("FAXFLOW_AIRFLOW_PORT", "8080"))
 DASHBOARD_PORT = int(os.environ.get("FAXFLOW_DASHBOARD_PORT", "8050"))
+LOCALHOST = "127.0.0.1"
 
 
-def airflow_services_environment(var_dir: Path) -> dict[str, str]:
+def airflow_services_environment(var_dir: Path, host: str = LOCALHOST) -> dict[str, str]:
     """Environment shared by every Airflow process of ``make up``."""
     home = var_dir / "airflow"
     return {
+        "AIRFLOW__API__HOST": host,
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 1)),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{AIRFLOW_PORT}",
+        "AIRFLOW__API__BASE_URL": f"http://{_url_host(host)}:{AIRFLOW_PORT}",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -46,10 +51,56 @@ def airflow_services_environment(var_dir: Path) -> dict[str, str]:
     }
 
 
+ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - only to name it in URLs
+
+
+def _url_host(host: str) -> str:
+    """The host to print in URLs (a wildcard address is reached through localhost)."""
+    return LOCALHOST if host in ANY_INTERFACE else host
+
+
+def service_commands(bin_dir: Path, host: str) -> dict[str, list[str]]:
+    """Every process ``make up`` starts. Each server listens on ``host`` only (default
+    127.0.0.1; ``FAXFLOW_BIND_HOST`` says otherwise). The scheduler's and triggerer's log
+    servers are not started: Airflow binds them to every interface whatever the settings,
+    and on one machine the API server reads the task logs from disk anyway."""
+    airflow = str(bin_dir / "airflow")
+    return {
+        "scheduler": [airflow, "scheduler", "--skip-serve-logs"],
+        "dag-processor": [airflow, "dag-processor"],
+        "triggerer": [airflow, "triggerer", "--skip-serve-logs"],
+        "api-server": [airflow, "api-server", "--host", host, "--port", str(AIRFLOW_PORT)],
+        "dashboard": [
+            str(bin_dir / "faxflow"),
+            "dashboard",
+            "--host",
+            host,
+            "--port",
+            str(DASHBOARD_PORT),
+        ],
+    }
+
+
+def prepare_admin_password(passwords_file: Path, username: str = "admin") -> None:
+    """Write Airflow's admin password (random, 0600) before the API server starts: left to
+    itself, Airflow's simple auth manager generates it and prints it in clear to its log."""
+    try:
+        known = json.loads(passwords_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and known.get(username):
+        make_private(passwords_file)
+        return
+    password = secrets.token_urlsafe(18)
+    write_private(passwords_file, json.dumps({**known, username: password}) + "\n")
+
+
 def main() -> int:
     var_dir = Path(os.environ.get("FAXFLOW_VAR_DIR", PROJECT_ROOT / "var")).resolve()
+    host = get_settings().bind_host
     env = {**prepare_airflow(var_dir, pool_slots=os.cpu_count() or 1)}
-    env.update(airflow_services_environment(var_dir))
+    env.update(airflow_services_environment(var_dir, host))
+    prepare_admin_password(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
     inbox = var_dir / "intake" / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     # The dashboard also mounts into Airflow's API server under /faxflow (same login).
@@ -59,22 +110,16 @@ def main() -> int:
         "from dashboard.airflow_plugin import FaxflowDashboardPlugin  # noqa: F401\n",
         encoding="utf-8",
     )
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "scheduler": [str(bin_dir / "airflow"), "scheduler"],
-        "dag-processor": [str(bin_dir / "airflow"), "dag-processor"],
-        "triggerer": [str(bin_dir / "airflow"), "triggerer"],
-        "api-server": [str(bin_dir / "airflow"), "api-server", "--port", str(AIRFLOW_PORT)],
-        "dashboard": [str(bin_dir / "faxflow"), "dashboard", "--port", str(DASHBOARD_PORT)],
-    }
-    logs = var_dir / "logs"
+    commands = service_commands(Path(sys.executable).parent, host)
+    logs = private_dir(var_dir / "logs")
+    shown = _url_host(host)
     banner = (
-        f"[bold]faxflow is up[/bold]\n"
-        f"  Airflow UI   http://127.0.0.1:{AIRFLOW_PORT}  (user admin, password in "
+        f"[bold]faxflow is up[/bold] (servers listen on {host})\n"
+        f"  Airflow UI   http://{shown}:{AIRFLOW_PORT}  (user admin, password in "
         f"{var_dir / 'airflow' / 'passwords.json'})\n"
-        f"  Dashboard    http://127.0.0.1:{DASHBOARD_PORT}  (create a user first: "
+        f"  Dashboard    http://{shown}:{DASHBOARD_PORT}  (create a user first: "
         f"faxflow users add NAME --role admin); also inside Airflow at "
-        f"http://127.0.0.1:{AIRFLOW_PORT}/faxflow/\n"
+        f"http://{shown}:{AIRFLOW_PORT}/faxflow/\n"
         f"  Inbox        {inbox}/<centre id>/  — drop faxes and scans here\n"
         f"  Logs         {logs}/\n"
         "Ctrl-C stops everything."

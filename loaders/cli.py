@@ -161,8 +161,47 @@ def db_current(db: str | None = DB_OPTION) -> None:
     typer.echo(f"{_where(db)}: migration {current or 'none'} (newest {head}; {state})")
 
 
+keys_app = typer.Typer(
+    help="The encryption keys of stored SSNs (FAXFLOW_ENCRYPTION_KEY).", no_args_is_help=True
+)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    db: str | None = DB_OPTION,
+    batch_size: int = typer.Option(
+        500, "--batch-size", min=1, help="Rows per transaction (a stop loses at most one)."
+    ),
+) -> None:
+    """Re-encrypt every stored SSN under the first key of FAXFLOW_ENCRYPTION_KEY.
+
+    First set FAXFLOW_ENCRYPTION_KEY=NEW,OLD everywhere (both keys read meanwhile); run
+    this; when it reports nothing left to rotate, drop OLD. Safe to stop and run again."""
+    from loaders.db import engine_for, upgrade
+    from loaders.keys import rotate_keys
+
+    settings = get_settings()
+    settings.require_secrets()
+    engine = engine_for(db or settings.db_url)
+    try:
+        upgrade(engine)
+        report = rotate_keys(engine, settings, batch_size=batch_size)
+    finally:
+        engine.dispose()
+    for name in sorted(set(report.rotated) | set(report.current)):
+        console.print(
+            f"{name}: {report.rotated.get(name, 0)} re-encrypted, "
+            f"{report.current.get(name, 0)} already under the new key"
+        )
+    console.print(
+        f"[green]done[/green]: {report.total_rotated} values re-encrypted; every stored SSN is "
+        "now under the first key, so the others can be dropped from FAXFLOW_ENCRYPTION_KEY"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``export`` and the ``db`` group to the root app."""
+    """Add ``export`` and the ``db`` and ``keys`` groups to the root app."""
     export.__doc__ = f"{export.__doc__}\n\nTables:\n\n{_names_help()}"
     app.command("export")(export)
     app.add_typer(db_app, name="db")
+    app.add_typer(keys_app, name="keys")

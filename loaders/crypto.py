@@ -79,17 +79,29 @@ def _fernet_for(keys: str) -> MultiFernet:
         ) from None
 
 
-def cipher(settings: Settings | None = None) -> MultiFernet:
-    """The Fernet cipher for the configured key(s)."""
+def _keys(settings: Settings | None) -> str:
     settings = settings or get_settings()
     if settings.encryption_key is not None and settings.encryption_key.get_secret_value():
         keys = settings.encryption_key.get_secret_value()
     else:
         settings.require_secrets()  # production never falls back to a key file
         keys = _local_key(settings)
-    if not keys:
+    if not keys.strip(", "):
         raise ConfigError(f"the encryption key file {_key_file(settings)} is empty")
-    return _fernet_for(keys)
+    return keys
+
+
+def cipher(settings: Settings | None = None) -> MultiFernet:
+    """The Fernet cipher for the configured key(s): the first encrypts, all decrypt."""
+    return _fernet_for(_keys(settings))
+
+
+def current_key_cipher(settings: Settings | None = None) -> Fernet:
+    """The first (encrypting) key alone: what a token made before a key change cannot be
+    read with (see ``faxflow keys rotate``)."""
+    _fernet_for(_keys(settings))  # validates every key, with the usual message
+    first = next(key.strip() for key in _keys(settings).split(",") if key.strip())
+    return Fernet(first)
 
 
 def encrypt(text: str | None, settings: Settings | None = None) -> str | None:
