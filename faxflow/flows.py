@@ -350,3 +350,12 @@ def refresh_aggregates(settings: Settings) -> dict[str, int]:
         write_export(frame, folder / f"{name}.csv")
         rows[name] = len(frame)
     return rows
+
+
+def purge_expired(settings: Settings) -> dict[str, int]:
+    """Delete originals and page images of documents decided more than
+    ``settings.retention_days`` ago (records kept; audited). Returns counts for XCom."""
+    from loaders.retention import purge_expired_files
+
+    services = open_services(settings)
+    return purge_expired_files(services.engine, settings, services.ledger)

@@ -20,6 +20,7 @@ class LedgerStatus(StrEnum):
     ARCHIVED = "archived"  # processed; file in archive/
     DUPLICATE = "duplicate"  # same bytes as an earlier document; file in archive/duplicates/
     QUARANTINED = "quarantined"  # refused with a reason code; file in quarantine/<CODE>/
+    PURGED = "purged"  # its document was decided long ago: file deleted (retention), record kept
 
 
 @dataclass(frozen=True, slots=True)

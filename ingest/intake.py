@@ -1129,7 +1129,9 @@ def check_invariant(settings: Settings, ledger: Ledger) -> list[str]:
             if other != entry.arrival_id:
                 problems.append(f"arrivals {other} and {entry.arrival_id} claim one file")
     archived = Counter(
-        e.document_id for e in entries if e.status is LedgerStatus.ARCHIVED and e.document_id
+        e.document_id
+        for e in entries
+        if e.status in (LedgerStatus.ARCHIVED, LedgerStatus.PURGED) and e.document_id
     )
     problems += [f"document {d} archived {n} times" for d, n in archived.items() if n > 1]
     problems += [
@@ -1147,6 +1149,8 @@ def check_invariant(settings: Settings, ledger: Ledger) -> list[str]:
 
 def _entry_problems(entry: LedgerEntry, folders: IntakeFolders) -> list[str]:
     label = f"arrival {entry.arrival_id} ({entry.status.value})"
+    if entry.status is LedgerStatus.PURGED:  # the retention rule deleted the file on purpose
+        return [f"{label}: {entry.stored_path} still exists"] if entry.stored_path else []
     if not entry.stored_path:
         return [f"{label} has no stored path"]
     path = folders.root / entry.stored_path

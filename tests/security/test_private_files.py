@@ -14,13 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cryptography.fernet import Fernet
 from PIL import Image
 
 from faxflow.flows import claim_and_check, process_and_load, refresh_aggregates
 from faxflow.model import DocumentResult, FormType, ProvenanceStep, SourceDocument, Status
 from faxflow.pipeline import ProcessOutcome, store_page_images
-from faxflow.settings import Settings, get_settings
+from faxflow.settings import Settings
 from loaders.db import engine_for
 from loaders.review import reveal
 from tests.builders import field_result, form_result
@@ -39,16 +38,6 @@ def permissive_umask() -> Iterator[None]:
     old = os.umask(0o022)
     yield
     os.umask(old)
-
-
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("FAXFLOW_ENCRYPTION_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("FAXFLOW_STABLE_SECONDS", "0")
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
 
 
 def _png_bytes() -> bytes:
