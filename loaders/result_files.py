@@ -1,11 +1,12 @@
 """Result files on disk with their SSNs encrypted.
 
-A worker hands each processed document to the loading task through
-``var/results/<document id>.json`` (XCom carries only ids). Those files hold every field
+Each processed document's result is kept in ``var/results/<document id>.json`` (the
+demo's table and a developer read it; XCom carries only ids). Those files hold every field
 of the record, so the sensitive ones (SSNs, see :func:`loaders.records.is_sensitive`) are
 written as Fernet tokens — their value, their raw OCR text and the before/after values of
 their provenance — like the database holds them. The files are 0600 in a 0700 folder
-(:mod:`faxflow.private`) and are deleted once the record is stored.
+(:mod:`faxflow.private`) and are deleted with the document's original and page images
+by the retention rule (:mod:`loaders.retention`).
 """
 
 from __future__ import annotations

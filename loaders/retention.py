@@ -1,4 +1,4 @@
-"""Retention: originals and page images of decided documents are deleted after
+"""Retention: originals, page images and result files of decided documents are deleted after
 ``FAXFLOW_RETENTION_DAYS`` (default 90); records, review history and audit rows stay.
 
 The minimum-necessary principle (HIPAA's safeguards, APPI's rule to erase personal data
@@ -70,7 +70,7 @@ def purge_expired_files(
     engine: Engine, settings: Settings, ledger: Ledger, *, now: datetime | None = None
 ) -> dict[str, int]:
     """Delete the originals and page images of expired documents; returns counts (safe
-    for XCom): ``documents``, ``page_images``, ``originals``."""
+    for XCom): ``documents``, ``originals``, ``page_images``, ``result_files``."""
     now = now or utc_now()
     counts: Counter[str] = Counter()
     entries = ledger.entries()
@@ -92,33 +92,38 @@ def purge_expired_files(
                 )
             ).all()
             images = sum(_remove_inside(settings.var_dir, row.image_path) for row in stored)
+            results = _remove_inside(settings.var_dir, f"results/{document_id}.json")
             if stored:
                 session.execute(
                     sa.update(pages)
                     .where(pages.c.id.in_([row.id for row in stored]))
                     .values(image_path=None)
                 )
-            if images or originals:
+            if images or originals or results:
                 write_audit(
                     session,
                     actor=RETENTION_ACTOR,
                     action=RETENTION_PURGE,
                     document_id=document_id,
                     detail=(
-                        f"{originals} original(s) and {images} page image(s) deleted, "
+                        f"{originals} original(s), {images} page image(s) and {int(results)} "
+                        "result file(s) deleted, "
                         f"{settings.retention_days} days after the decision"
                     ),
                 )
                 counts["documents"] += 1
                 counts["page_images"] += images
                 counts["originals"] += originals
+                counts["result_files"] += results
     log.info(
         "retention: %d documents, %d originals and %d page images deleted",
         counts["documents"],
         counts["originals"],
         counts["page_images"],
     )
-    return {name: counts[name] for name in ("documents", "originals", "page_images")}
+    return {
+        name: counts[name] for name in ("documents", "originals", "page_images", "result_files")
+    }
 
 
 __all__ = ["expired_documents", "purge_expired_files"]

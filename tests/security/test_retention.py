@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from faxflow.flows import load_processed, open_services, purge_expired
+from faxflow.flows import open_services, purge_expired
 from faxflow.ledger import LedgerStatus
 from faxflow.settings import Settings
 from ingest.intake import check_invariant
@@ -18,8 +18,10 @@ from tests.security.test_private_files import _run_intake
 
 
 def _files(settings: Settings, document_id: str) -> tuple[list[Path], list[Path]]:
+    """The archived original, and the page images with the result file."""
     archive = [p for p in (settings.intake_dir / "archive").rglob("*") if p.is_file()]
     images = list((settings.var_dir / "pages" / document_id).glob("*.png"))
+    images += list((settings.var_dir / "results").glob(f"{document_id}.json"))
     return archive, images
 
 
@@ -37,18 +39,27 @@ def test_decided_documents_lose_their_files_after_the_retention_period(
     settings: Settings, monkeypatch
 ) -> None:
     outcomes = _run_intake(settings, monkeypatch)
-    load_processed(outcomes, settings)
     [document_id] = [o["document_id"] for o in outcomes]
     archive, images = _files(settings, document_id)
     assert archive and images
     approve(open_services(settings).engine, document_id, reviewer="rita")
 
     _decided_days_ago(settings, document_id, settings.retention_days - 1)
-    assert purge_expired(settings) == {"documents": 0, "originals": 0, "page_images": 0}
+    assert purge_expired(settings) == {
+        "documents": 0,
+        "originals": 0,
+        "page_images": 0,
+        "result_files": 0,
+    }
     assert _files(settings, document_id) == (archive, images)
 
     _decided_days_ago(settings, document_id, settings.retention_days + 1)
-    assert purge_expired(settings) == {"documents": 1, "originals": 1, "page_images": 1}
+    assert purge_expired(settings) == {
+        "documents": 1,
+        "originals": 1,
+        "page_images": 1,
+        "result_files": 1,
+    }
     assert _files(settings, document_id) == ([], [])
 
     services = open_services(settings)
@@ -64,8 +75,8 @@ def test_decided_documents_lose_their_files_after_the_retention_period(
     assert [tuple(a) for a in audit] == [
         (
             "(retention)",
-            f"1 original(s) and 1 page image(s) deleted, {settings.retention_days} "
-            "days after the decision",
+            "1 original(s), 1 page image(s) and 1 result file(s) deleted, "
+            f"{settings.retention_days} days after the decision",
         )
     ]
     assert [e.status for e in services.ledger.entries()] == [LedgerStatus.PURGED]
@@ -75,7 +86,6 @@ def test_decided_documents_lose_their_files_after_the_retention_period(
 
 def test_documents_in_review_keep_their_files_however_old(settings: Settings, monkeypatch) -> None:
     outcomes = _run_intake(settings, monkeypatch)
-    load_processed(outcomes, settings)
     [document_id] = [o["document_id"] for o in outcomes]
     services = open_services(settings)
     with services.engine.begin() as connection:
