@@ -124,12 +124,29 @@ def adds_characters(before: str, after: str, *, whole: bool = False) -> bool:
     return len(new) - len(old) > int(len(old) * INNER_GROWTH_PER_LETTER)
 
 
+CLOSED_LEXICONS = frozenset({"state", "county"})
+"""Template lexicons that list every answer: a reading that is none of them failed its
+format (US states, US counties)."""
+
+
+def fails_closed_list(kind: FieldKind, lexicon: str | None, text: str) -> bool:
+    """Whether ``text`` of a state field, or of a field whose template lexicon lists every
+    answer, is none of those answers: a failed format, as good as OCR's own doubt."""
+    if kind is FieldKind.STATE or lexicon == "state":
+        return normalise_state(text) is None
+    if lexicon == "county":
+        from extract.lexicon import is_county_name
+
+        return not is_county_name(text)
+    return False
+
+
 def permits(
-    kind: FieldKind, result: FieldResult, before: str, after: object, *, state_lexicon: bool = False
+    kind: FieldKind, result: FieldResult, before: str, after: object, *, lexicon: str | None = None
 ) -> bool:
-    """Whether a repair may change ``result`` (whose value as text is ``before``) to
-    ``after``. Dropping a reading (``after`` None) is always allowed: it sends the field
-    to a person and claims nothing."""
+    """Whether a repair may change ``result`` (whose value as text is ``before``; its
+    template ``lexicon``, if any) to ``after``. Dropping a reading (``after`` None) is
+    always allowed: it sends the field to a person and claims nothing."""
     if after is None:
         return True
     if not isinstance(after, str):
@@ -138,12 +155,14 @@ def permits(
         return True
     if _NOT_SPACE.sub("", after).lower() == _NOT_SPACE.sub("", before).lower():
         return True  # case and white space only
+    state_lexicon = lexicon == "state"
     whole = kind in WHOLE_VALUE_KINDS or state_lexicon
     if adds_characters(before, after, whole=whole):
         return False
+    failed = fails_closed_list(kind, lexicon, before)
     changed = changed_tokens(before, after, whole=whole)
     return all(
-        token_doubted(token, result)
+        (failed or token_doubted(token, result))
         and not valid_token(kind, token.strip(",;:"), state_lexicon=state_lexicon)
         for token in changed
     )

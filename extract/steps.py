@@ -264,7 +264,7 @@ def run_assembly_steps(template: FormTemplate, fields: MutableMapping[str, Field
             before = result.value if result.value is not None else result.raw_text
             text = before if isinstance(before, str) else ""
             if change.value != result.value and not permits(
-                spec.kind, result, text, change.value, state_lexicon=spec.lexicon == "state"
+                spec.kind, result, text, change.value, lexicon=spec.lexicon
             ):
                 continue
             changed = record(result, step.name, change.value)

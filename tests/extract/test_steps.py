@@ -47,16 +47,27 @@ def test_doubted_county_and_phrase_near_misses_are_repaired_in_the_named_state(t
 
 
 def test_a_near_miss_read_surely_is_not_repaired(templates) -> None:  # type: ignore[no-untyped-def]
-    """OCR did not doubt it: a county the writer spelt so stays ('Frankhn' at 0.96)."""
+    """OCR did not doubt it, and a town may be called so: 'South Amvytown' read at 0.96
+    stays as written."""
+    template = templates[FormType.MDHHS_DHS1171]
+    words = (("South", 0.97), ("Amvytown", 0.96))
+    fields = {"residential_city": FieldResult(value="South Amvytown", confidence=0.96, words=words)}
+    run_assembly_steps(template, fields)
+    assert fields["residential_city"].value == "South Amvytown"
+    assert fields["residential_city"].provenance == ()
+
+
+def test_a_reading_that_is_no_county_failed_its_format_even_read_surely(templates) -> None:  # type: ignore[no-untyped-def]
+    """US counties are a closed list: 'Dene' beside Wisconsin is no county, as good as a
+    doubt; 'Dane County' is one, and stays."""
     template = templates[FormType.CDC_PUI_2020]
     fields = {
-        "state_of_residence": FieldResult(value="OH", confidence=0.96),
-        "county_of_residence": FieldResult(
-            value="Frankhn", confidence=0.96, words=(("Frankhn", 0.96),)
-        ),
+        "state_of_residence": FieldResult(value="WI", confidence=0.97),
+        "county_of_residence": FieldResult(value="Dene", confidence=0.96, words=(("Dene", 0.96),)),
     }
     run_assembly_steps(template, fields)
-    assert fields["county_of_residence"].value == "Frankhn"
+    assert fields["county_of_residence"].value == "Dane"
+    assert _steps(fields["county_of_residence"]) == ["repair.county"]
 
 
 def test_a_state_that_fails_its_format_is_the_nearest_state_name(templates) -> None:  # type: ignore[no-untyped-def]
