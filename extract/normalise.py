@@ -741,6 +741,13 @@ _CODE_LOOKALIKES = str.maketrans(
 )  # fmt: skip
 
 
+def is_state(text: str) -> bool:
+    """Whether ``text`` is a USPS state code or a state's name exactly as written (case
+    and white space aside): 'MI', 'mi', 'New York'; not 'Ml' or 'Tilinois'."""
+    cleaned = " ".join(text.split()).strip(".,")
+    return cleaned.upper() in STATES or cleaned.lower() in _STATE_BY_NAME
+
+
 def normalise_state(text: str | None) -> str | None:
     """Two-letter USPS code from a code (``mi``, ``M.I.``) or a name (``Michigan``)."""
     cleaned = normalise_text(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from extract.normalise import normalise_state, valid_email_address, valid_identifier
+from extract.normalise import is_state, valid_email_address, valid_identifier
 from extract.template import FieldKind
 from faxflow.model import FieldResult
 
@@ -53,7 +53,7 @@ def valid_token(kind: FieldKind, token: str, *, state_lexicon: bool = False) -> 
     repair may turn into another. Free text has no such test (its repairs are bound by
     OCR's doubt and by adding nothing)."""
     if kind is FieldKind.STATE or state_lexicon:
-        return normalise_state(token) is not None
+        return is_state(token)
     if kind is FieldKind.NAME:
         return valid_name_word(token)
     if kind is FieldKind.EMAIL:
@@ -133,7 +133,7 @@ def fails_closed_list(kind: FieldKind, lexicon: str | None, text: str) -> bool:
     """Whether ``text`` of a state field, or of a field whose template lexicon lists every
     answer, is none of those answers: a failed format, as good as OCR's own doubt."""
     if kind is FieldKind.STATE or lexicon == "state":
-        return normalise_state(text) is None
+        return not is_state(text)
     if lexicon == "county":
         from extract.lexicon import is_county_name
 

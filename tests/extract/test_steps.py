@@ -178,3 +178,15 @@ def test_an_address_is_never_rebuilt_from_names_only_flagged_when_doubted(templa
     sure["interviewer_email"] = FieldResult(value="alah.thomas@gmail.com", confidence=0.97)
     run_assembly_steps(template, sure)
     assert sure["interviewer_email"].confidence == 0.97
+
+
+def test_a_state_field_read_surely_as_no_state_is_repaired(templates) -> None:  # type: ignore[no-untyped-def]
+    """'Ml' (a small L) is no state code, however sure OCR was: a failed format."""
+    template = templates[FormType.CDC_PUI_2020]
+    fields = {"reporting_jurisdiction": FieldResult(value="Ml", confidence=0.97)}
+    run_assembly_steps(template, fields)
+    assert fields["reporting_jurisdiction"].value == "MI"
+    assert _steps(fields["reporting_jurisdiction"]) == ["repair.state_name"]
+    kept = {"reporting_jurisdiction": FieldResult(value="mi", confidence=0.97)}
+    run_assembly_steps(template, kept)
+    assert kept["reporting_jurisdiction"].value in ("mi", "MI")  # case only
