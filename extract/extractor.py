@@ -316,9 +316,9 @@ def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue
         )
         issues.append(
             Issue(
-                field=_base_name(name),
+                field=base_name(name),
                 code="truncated",
-                message=f"the writing in {_base_name(name)} runs on into "
+                message=f"the writing in {base_name(name)} runs on into "
                 f"{_CUT_STOPS.get(stop, stop)}: the value read may lack its end",
             )
         )
