@@ -152,6 +152,7 @@ class FieldRow:
     page: int | None
     bbox: tuple[int, int, int, int] | None
     raw_text: str | None
+    provenance: tuple[tuple[str, str, str], ...]  # (step, before, after) as shown
     issues: tuple[IssueView, ...]
     reviewed: bool
     reviewed_by: str | None
@@ -243,6 +244,10 @@ def _field_row(
         page=field.page,
         bbox=field.bbox,
         raw_text=None if field.sensitive else field.raw_text,
+        provenance=tuple(
+            (p.step, display_value(p.before) or "blank", display_value(p.after) or "blank")
+            for p in field.provenance
+        ),
         issues=open_issues,
         reviewed=field.reviewed,
         reviewed_by=field.reviewed_by,

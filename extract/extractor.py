@@ -11,6 +11,10 @@ Recipe (each step is its own module):
 5. :mod:`extract.normalise` / :mod:`extract.nlp` — normal forms; spaCy rules for values
    inside noisy text and for label-anchored values when a zone fails.
 6. :mod:`extract.confidence` — per-field confidence.
+7. :mod:`extract.steps` — record assembly runs the repair and check steps declared there,
+   in order, under the repair policy of :mod:`extract.policy`; every step that changes a
+   value is recorded as the field's provenance. ``extract.steps.STEPS`` lists every step
+   of extraction (read → reread → normalise → repair → check) and the kinds it touches.
 
 Pages of the form without fields (most DHS-1171 pages) are classified and never OCR'd.
 """
@@ -33,7 +37,7 @@ from extract.classify import PageMatch, ReferenceIndex, build_index, classify_pa
 from extract.lexicon import nearest_choice
 from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STATES, STRICT_KINDS, digits_in, normalise, snap_to_choices
+from extract.normalise import STRICT_KINDS, digits_in, normalise
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
@@ -55,6 +59,8 @@ from extract.read import (
     zone_box,
 )
 from extract.reference import POINTS_PER_INCH, ReferencePage, points_to_pixels
+from extract.repairs import answer_of, base_name, fixed_answers
+from extract.steps import read_provenance, run_assembly_steps
 from extract.template import CHECKBOX_KINDS, FieldKind, FieldSpec, FormTemplate, load_templates
 from faxflow.model import (
     CleanPage,
@@ -66,7 +72,7 @@ from faxflow.model import (
     PageReport,
     PageRole,
 )
-from faxflow.schemas import empty_record, load_schema
+from faxflow.schemas import empty_record
 from faxflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -260,7 +266,7 @@ def read_page(
                 marked = ", ".join(str(s.value) for s in reading.scores if s.marked)
                 issues.append(
                     Issue(
-                        field=_base_name(spec.name),
+                        field=base_name(spec.name),
                         code="multiple_marks",
                         message=f"more than one box is marked in a single-choice group "
                         f"({marked}); the value is left blank for a person to decide",
@@ -310,9 +316,9 @@ def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue
         )
         issues.append(
             Issue(
-                field=_base_name(name),
+                field=base_name(name),
                 code="truncated",
-                message=f"the writing in {_base_name(name)} runs on into "
+                message=f"the writing in {base_name(name)} runs on into "
                 f"{_CUT_STOPS.get(stop, stop)}: the value read may lack its end",
             )
         )
@@ -352,7 +358,7 @@ def _vote_on_copies(
     groups: dict[str, list[FieldSpec]] = {}
     for spec in specs:
         if spec.kind in VOTED_KINDS:
-            groups.setdefault(_base_name(spec.name), []).append(spec)
+            groups.setdefault(base_name(spec.name), []).append(spec)
     issues: list[Issue] = []
     for base, copies in groups.items():
         if len(copies) < 2 or any(s.name not in results for s in copies):
@@ -567,9 +573,10 @@ def _text_field(
                     page=page_number,
                     bbox=reading.bbox,
                     raw_text=text,
+                    provenance=read_provenance(text, found, found, answered=False),
                 )
     answered = False
-    if answers and _answer_of(value, reading.text, answers, initials=False) is None:
+    if answers and answer_of(value, reading.text, answers, initials=False) is None:
         # A short fixed answer ('yr') whose 'y' crosses the rule it sits on reads as 'ye',
         # 'mis' or nothing; without the rule it reads near enough to tell which answer
         # (on 120 CDC pages: age_units right 98 -> 112, two answered wrongly).
@@ -591,6 +598,7 @@ def _text_field(
             agreed=agreed,
             ink_pixels=reading.ink_pixels,
         )
+    normal = value  # the normal form of what was read, before the speck check
     if answered:
         score = min(score, ANSWER_REREAD_CONFIDENCE)
     elif is_speck_value(spec.kind, value, score):
@@ -606,6 +614,8 @@ def _text_field(
         page=page_number,
         bbox=reading.bbox,
         raw_text=reading.text or None,
+        provenance=read_provenance(reading.text, normal, value, answered=answered),
+        words=tuple((w.text, w.confidence) for w in reading.words),
     )
 
 
@@ -762,7 +772,7 @@ def _label_fallback(
     crop = _drop_rules(crop)
     line = read_text(crop, settings=settings, psm=6, dpi=dpi)
     value = value_after_label(
-        line.text, field=_base_name(spec.name), kind=spec.kind, label=spec.label
+        line.text, field=base_name(spec.name), kind=spec.kind, label=spec.label
     )
     if value is None:
         return None
@@ -783,11 +793,6 @@ def _drop_rules(crop: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _base_name(name: str) -> str:
-    copy = _COPY.match(name)
-    return copy.group("base") if copy else name
-
-
 def _kind_of(template: FormTemplate, name: str) -> FieldKind:
     for spec in template.fields:
         if spec.name == name:
@@ -798,217 +803,6 @@ def _kind_of(template: FormTemplate, name: str) -> FieldKind:
 ANSWER_REREAD_CONFIDENCE = 0.5
 """A fixed answer found only by reading its zone again is likely right, but a person
 should see it before it is trusted."""
-
-
-def fixed_answers(template: FormTemplate) -> dict[str, tuple[str, ...]]:
-    """Text fields whose schema property takes one of a few values (``age_units``: yr,
-    mo, day), with those values."""
-    properties = load_schema(template.record_type)["properties"]
-    found: dict[str, tuple[str, ...]] = {}
-    for spec in template.fields:
-        enum = properties.get(_base_name(spec.name), {}).get("enum")
-        if spec.kind not in CHECKBOX_KINDS and enum:
-            found[spec.name] = tuple(c for c in enum if isinstance(c, str))
-    return found
-
-
-def _answer_of(
-    value: object, raw: str | None, choices: Sequence[str], *, initials: bool = True
-) -> str | None:
-    """The fixed answer a text zone's reading gives, as assembly will snap it: a value
-    close to an answer (or, with ``initials``, starting like only one: 'mis' -> mo), or a
-    raw reading dropped as specks that is a close spelling starting right ('yt' -> yr),
-    not specks ('oe', 'a')."""
-    if isinstance(value, str):
-        return snap_to_choices(value, list(choices), initials=initials)
-    text = (raw or "").strip().lower()
-    snapped = snap_to_choices(text, list(choices), initials=False) if text else None
-    return snapped if snapped is not None and text[:1] == snapped[:1].lower() else None
-
-
-def _snap_enums(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
-    """Text zones answering a schema enum (``age_units``) take the nearest enum value.
-
-    A zone whose reading was dropped as specks ('yr' at confidence 0.25: two doubtful
-    letters) gets its raw text snapped too, but only to a close spelling with the same
-    first letter, and stays doubtful."""
-    answers = fixed_answers(template)
-    for name, result in list(fields.items()):
-        choices = list(answers.get(name, ()))
-        if not choices:
-            continue
-        if result.value is None and result.raw_text:
-            snapped = _answer_of(None, result.raw_text, choices)
-            if snapped is not None:
-                fields[name] = result.model_copy(
-                    update={"value": snapped, "confidence": min(result.confidence, 0.3)}
-                )
-            continue
-        if not isinstance(result.value, str) or result.value in choices:
-            continue
-        snapped = snap_to_choices(result.value, choices)
-        confidence = result.confidence * 0.8 if snapped is not None else min(result.confidence, 0.2)
-        fields[name] = result.model_copy(update={"value": snapped, "confidence": confidence})
-
-
-LEXICON_REPAIR_CONFIDENCE = 0.85
-"""A value a lexicon changed is likely right but was not read so: its confidence is
-capped here, so calibration can still send it to a person."""
-
-
-def _repair_from_lexicons(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
-    """Text fields with a ``lexicon`` or ``vocabulary`` in the template: OCR near-misses of
-    county names and of the field's usual words are repaired ('Brawn Co, HD' → 'Brown
-    Co. HD'), restricted to the state another field names when the template says which.
-    Name fields, and the names in e-mail addresses, are checked against the census name
-    lists ('Lessica' → 'Jessica', 'elizabeth.tavlor@' → 'elizabeth.taylor@')."""
-    from extract.lexicon import repair_words, snap_county, state_as_written
-    from extract.names import repair_address_names, repair_name
-    from extract.streets import looks_like_street, repair_place, repair_street
-
-    _repair_states(template, fields)  # first: other fields' repairs read the state
-    for spec in template.fields:
-        is_name = spec.kind is FieldKind.NAME
-        is_email = spec.kind is FieldKind.EMAIL
-        if not (spec.lexicon or spec.vocabulary or is_name or is_email):
-            continue
-        if spec.name not in fields:
-            continue
-        result = fields[spec.name]
-        if not isinstance(result.value, str):
-            continue
-        state = None
-        if spec.state_field is not None:
-            source = fields.get(spec.state_field)
-            if source is not None and isinstance(source.value, str):
-                state = normalise(FieldKind.STATE, source.value)
-        value = result.value
-        if spec.lexicon == "county":
-            snapped, similarity = snap_county(value, state)
-            if snapped is not None and similarity > 0:
-                value = snapped
-        elif spec.lexicon == "state":
-            value = state_as_written(value)
-        elif spec.lexicon == "street":
-            if not looks_like_street(value):
-                fields[spec.name] = result.model_copy(
-                    update={"value": None, "confidence": min(result.confidence, 0.3)}
-                )
-                continue
-            value = repair_street(value)
-        elif spec.lexicon == "place":
-            value = repair_place(value)
-        if is_name:
-            value = repair_name(value)
-        if is_email:
-            value = repair_address_names(value)
-        if spec.vocabulary:
-            value = repair_words(value, spec.vocabulary, state)
-        if value != result.value:
-            fields[spec.name] = result.model_copy(
-                update={
-                    "value": value,
-                    "confidence": min(result.confidence, LEXICON_REPAIR_CONFIDENCE),
-                }
-            )
-    _repair_addresses_from_names(template, fields)  # last: the names are repaired by now
-
-
-def _repair_addresses_from_names(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
-    """E-mail fields whose template names the person's name fields: an address misread
-    from those names is spelled like them (:func:`extract.names.repair_address_from_names`;
-    on three saved 400-document benches 28 addresses fixed, one broken where the name
-    field itself was misread)."""
-    from extract.names import repair_address_from_names
-
-    for spec in template.fields:
-        found = fields.get(spec.name)
-        if not spec.name_fields or found is None or not isinstance(found.value, str):
-            continue
-        names = [fields[n].value for n in spec.name_fields if n in fields]
-        value = repair_address_from_names(found.value, [n for n in names if isinstance(n, str)])
-        if value != found.value:
-            confidence = min(found.confidence, LEXICON_REPAIR_CONFIDENCE)
-            fields[spec.name] = found.model_copy(update={"value": value, "confidence": confidence})
-
-
-def _states_named(template: FormTemplate, fields: Mapping[str, FieldResult]) -> dict[str, str]:
-    """The state each field of the document names, as read, by field name: its state
-    fields, the state prefix of its IDs ('IL946387351') and counties that only one state
-    has ('DuPage')."""
-    from extract.lexicon import load_counties, nearest_state
-
-    named: dict[str, str] = {}
-    for spec in template.fields:
-        result = fields.get(spec.name)
-        if result is None:
-            continue
-        value = result.value if isinstance(result.value, str) else None
-        code: str | None = None
-        if spec.kind is FieldKind.STATE or spec.lexicon == "state":
-            text = value or result.raw_text  # 'Mlchigan', repaired below
-            code = nearest_state(text) if text else None
-        elif spec.kind is FieldKind.IDENTIFIER and value is not None:
-            prefix = _ID_STATE.match(value)
-            code = prefix.group(1) if prefix is not None and prefix.group(1) in STATES else None
-        elif spec.lexicon == "county" and value is not None:
-            states = load_counties().states_of(value)
-            code = next(iter(states)) if len(states) == 1 else None
-        if code is not None:
-            named[spec.name] = code
-    return named
-
-
-_ID_STATE = re.compile(r"^([A-Z]{2})(?=[-\s]?\d)")
-
-
-def _repair_states(template: FormTemplate, fields: dict[str, FieldResult]) -> None:
-    """State fields whose reading is no code or name as read: the state name clearly
-    nearest by OCR distance ('Mlchigan', 'litinois'), else the state another state field
-    of the document names, when near ('Ou' beside OH, 'if' beside Illinois: 26 fields
-    fixed, one empty zone's speck taken for MI, on the saved results of three 400-document
-    benches). So is an ID's misread state prefix ('Mj-20-39864', 'ING27844850' beside
-    IN: 21 fixed, none broken). The document names a state also by its IDs' prefixes and
-    by counties only one state has, and a jurisdiction dropped as specks ('i', 'ot') is
-    read from its raw text when near such a state (16 more fixed, none broken). A state
-    taken from another field is a guess: its confidence is capped at
-    :data:`NAMED_STATE_CONFIDENCE`."""
-    from extract.lexicon import nearest_state, state_as_written, with_named_state
-
-    by_field = _states_named(template, fields)
-    for spec in template.fields:
-        result = fields.get(spec.name)
-        if result is None:
-            continue
-        named = {code for name, code in by_field.items() if name != spec.name}
-        value: str | None = None
-        cap = LEXICON_REPAIR_CONFIDENCE
-        if spec.kind is FieldKind.STATE and result.value is None and result.raw_text:
-            value = nearest_state(result.raw_text)
-            if value is None:
-                value, cap = nearest_state(result.raw_text, named), NAMED_STATE_CONFIDENCE
-        elif (
-            spec.lexicon == "state"
-            and isinstance(result.value, str)
-            and state_as_written(result.value) == result.value  # else repaired below
-        ):
-            value, cap = state_as_written(result.value, named), NAMED_STATE_CONFIDENCE
-            value = None if value == result.value else value
-        elif spec.lexicon == "state" and result.value is None and result.raw_text:
-            # two letters dropped as specks ('i'), near the state named elsewhere
-            value, cap = state_as_written(result.raw_text, named), NAMED_STATE_CONFIDENCE
-            value = value if nearest_state(value) in named else None
-        elif spec.kind is FieldKind.IDENTIFIER and isinstance(result.value, str):
-            value, cap = with_named_state(result.value, named), NAMED_STATE_CONFIDENCE
-            value = None if value == result.value else value
-        if value is not None:
-            fields[spec.name] = result.model_copy(
-                update={"value": value, "confidence": min(result.confidence, cap)}
-            )
-
-
-NAMED_STATE_CONFIDENCE = 0.5
-"""Confidence cap of a state taken from the document's other state field."""
 
 
 def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> bool:
@@ -1064,8 +858,7 @@ def _assemble(
                     fields[base] = first = better.model_copy(
                         update={"confidence": min(better.confidence, 0.3)}
                     )
-    _snap_enums(template, fields)
-    _repair_from_lexicons(template, fields)
+    run_assembly_steps(template, fields)  # repair and check steps, see extract/steps.py
     members: dict[str, dict[int, dict[str, Any]]] = {}
     for name, result in fields.items():
         member = _MEMBER.match(name)

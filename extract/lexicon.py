@@ -390,6 +390,13 @@ def _match_key(lexicon: CountyLexicon, key: str, state: str | None) -> CountyMat
     return CountyMatch(name, distance, round(similarity, 3))
 
 
+def is_county_name(text: str) -> bool:
+    """Whether ``text`` is the name of a US county, with or without its designation
+    ('Dane', 'Dane County', 'St. Clair Co.')."""
+    states_of = load_counties().states_of
+    return bool(states_of(text) or states_of(_DESIGNATION.sub("", text)))
+
+
 def snap_county(text: str | None, state: str | None = None) -> tuple[str | None, float]:
     """The county name the OCR ``text`` most likely is and how similar it is (0..1).
 

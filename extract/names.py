@@ -9,6 +9,12 @@ which the 22,872 carried by at least 10 in a million people are correction targe
 or foreign name that is in the files is kept as read; one that is not is changed only when
 a common name is within one confusion of it, and the caller caps the field's confidence
 so a person can still see it.
+
+Under the repair policy (:mod:`extract.policy`) these lists never make a valid name into
+another: the assembly steps (:mod:`extract.repairs`) let :func:`repair_name` change only
+doubted words that are no valid name word ('Ty.ler', 'LOpez'), and use :func:`nearest_name`,
+:func:`repair_address_names` and :func:`repair_address_from_names` as detectors: a doubted
+near-miss is kept as written and sent to a person.
 """
 
 from __future__ import annotations

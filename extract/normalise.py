@@ -123,7 +123,9 @@ def normalise_name(text: str | None) -> str | None:
         if len(letter) == 2 and letter.isalpha() and letter[0].lower() == letter[1].lower():
             letter = letter[0]  # one initial read twice, in two sizes ('Zz.', 'Cc.')
         if inner and len(letter) == 1 and letter.isalpha():
-            words[index] = letter.upper() + "."  # faxes lose an initial's full stop
+            # An initial in capitals, its full stop only where one was read: the writer
+            # may have left it out ('Jacob Q Ross'), and a stop is no case or space.
+            words[index] = letter.upper() + ("." if word.endswith(".") else "")
         elif (
             len(word) > 2
             and word.endswith(".")
@@ -163,10 +165,11 @@ _PHONE_LIKE = re.compile(r"^[()\-.]*(?:\d[()\-.]*){7,}$")
 def normalise_email(text: str | None) -> str | None:
     """Lower-cased address without spaces; None unless it looks like name@host.tld.
 
-    A domain OCR garbled is repaired (:func:`repair_email_domain`), and an ``@`` read as a
-    letter before a known domain is given back (:func:`_with_lost_at`); the part before
-    the ``@`` is kept as read, since nothing says what it should have been, but for a
-    first letter read twice, small then capital.
+    A well-formed address with a real top-level domain is valid and kept as read. Only a
+    domain that is not (a garbled TLD: ``gmail.corn``) is repaired
+    (:func:`repair_email_domain`), and an ``@`` read as a letter before a known domain is
+    given back (:func:`_with_lost_at`); the part before the ``@`` is kept as read, since
+    nothing says what it should have been.
     """
     tokens = _clip(text).split()
     # A neighbouring phone number read into the zone ('3125270625 martin82@...'): no
@@ -174,8 +177,8 @@ def normalise_email(text: str | None) -> str | None:
     while len(tokens) > 1 and "@" not in tokens[0] and _PHONE_LIKE.match(tokens[0]):
         tokens.pop(0)
     joined = _joined_address(tokens).strip(_EDGE_NOISE)
-    # One letter read twice, small then capital ('jJamessal'): written doubled, both
-    # would be read alike ('jjones'), and a name starts capital then small ('Aaron').
+    # One letter read twice, small then capital ('jJamessal', 'mMdhhs'): nobody writes an
+    # address so, and OCR does when the first glyph's edge reads as a letter of its own.
     if len(joined) > 2 and joined[0].islower() and joined[1] == joined[0].upper():
         joined = joined[1:]
     cleaned = joined.lower()
@@ -185,8 +188,20 @@ def normalise_email(text: str | None) -> str | None:
         cleaned = _with_lost_at(_clip(text)) or cleaned
     if not _EMAIL.match(cleaned):
         return None
+    if valid_email_address(cleaned):
+        return cleaned  # a well-formed address is kept as written ('gmall.com' may be real)
     local, domain = cleaned.rsplit("@", 1)
     return f"{local}@{repair_email_domain(domain)}"
+
+
+def valid_email_address(text: str) -> bool:
+    """A well-formed address (lower case, as :func:`normalise_email` gives it) whose
+    domain is well-formed with a real top-level domain: valid, so never repaired."""
+    if not _EMAIL.match(text):
+        return False
+    domain = text.rsplit("@", 1)[1]
+    tld = domain.rpartition(".")[2]
+    return bool(_DOMAIN.match(domain)) and (tld in _REAL_TLDS or len(tld) == 2)
 
 
 _AT_LOOKALIKES = ("(a", "G", "Q", "©", "®", "&", "g", "q")
@@ -726,6 +741,13 @@ _CODE_LOOKALIKES = str.maketrans(
 )  # fmt: skip
 
 
+def is_state(text: str) -> bool:
+    """Whether ``text`` is a USPS state code or a state's name exactly as written (case
+    and white space aside): 'MI', 'mi', 'New York'; not 'Ml' or 'Tilinois'."""
+    cleaned = " ".join(text.split()).strip(".,")
+    return cleaned.upper() in STATES or cleaned.lower() in _STATE_BY_NAME
+
+
 def normalise_state(text: str | None) -> str | None:
     """Two-letter USPS code from a code (``mi``, ``M.I.``) or a name (``Michigan``)."""
     cleaned = normalise_text(text)
@@ -759,6 +781,7 @@ _MAX_PREFIX = 3
 _LETTER_START = re.compile(r"^[A-Za-z]{1,3}[0-9|!\[\]]")
 _SLASH_SEVEN = re.compile(r"(?<=\d)/ ?(?=\d)")
 _DOUBLED_I = re.compile(r"^([A-Za-z])[1l|]I(?=\d)")
+_VALID_ID = re.compile(r"^(?:[A-Z]{1,3}|[A-Z]{0,3}[0-9]+)(?:-(?:[A-Z]{1,3}|[A-Z]{0,3}[0-9]+))*$")
 
 
 def normalise_identifier(text: str | None) -> str | None:
@@ -794,12 +817,22 @@ def normalise_identifier(text: str | None) -> str | None:
         tokens = cleaned.split(" ")
         if all(_is_ascii_alnum(token) for token in tokens):
             cleaned = "".join(tokens)
+    if valid_identifier(cleaned):
+        return cleaned  # valid as written, separators aside ('M1840800474', 'OHD123456')
     segments = cleaned.split("-")
     fixed = [
         _fix_id_segment(segment, first=index == 0, last=index == len(segments) - 1)
         for index, segment in enumerate(segments)
     ]
     return "-".join(fixed)
+
+
+def valid_identifier(value: str) -> bool:
+    """An ID of capitals and digits in ``-``-separated parts, each letters (one to three)
+    or digits after at most three letters, with a digit somewhere: 'M-2020-0042',
+    'OHD123456', 'MI840800474'. Small letters, symbols and letters among digits make no
+    valid ID ('Mj-20-39864', 'OH83837G444'): only those are repaired."""
+    return bool(_VALID_ID.match(value)) and any(ch.isdigit() for ch in value)
 
 
 def _settled_text(text: str | None) -> str | None:

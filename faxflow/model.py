@@ -173,6 +173,9 @@ class FieldResult(_Frozen):
     provenance: tuple[ProvenanceStep, ...] = ()
     needs_review: bool | None = None
     review_reason: str | None = None
+    # The OCR words (text, confidence 0..1) the value was read from, so that a later step
+    # knows which words OCR doubted. In-process only: never serialised, never shown.
+    words: tuple[tuple[str, float], ...] = Field(default=(), exclude=True, repr=False)
 
 
 class PageReport(_Frozen):

@@ -219,6 +219,7 @@ def _field_row(
         "confidence": result.confidence if result is not None else None,
         "page": result.page if result is not None else None,
         "raw_text": _text(result.raw_text) if result is not None else None,
+        "provenance": _provenance(result, sensitive=is_sensitive(name)),
         "reviewed": reviewed,
         "reviewed_by": state.reviewers[name][0] if reviewed else None,
         "reviewed_at": state.reviewers[name][1] if reviewed else None,
@@ -240,6 +241,25 @@ def _field_row(
     else:
         row.update(value=current, machine_value=machine, machine_cipher=None)
     return row
+
+
+def _provenance(result: FieldResult | None, *, sensitive: bool) -> list[dict[str, Any]] | None:
+    """The field's provenance as JSON rows; a sensitive field's before and after are
+    masked exactly as its value is (the clear values are never stored with them)."""
+    if result is None or not result.provenance:
+        return None
+
+    def shown(value: Any) -> Any:
+        if value is None:
+            return None
+        if sensitive:
+            return mask_ssn(str(value))
+        return _text(value) if isinstance(value, str) else to_json_value(value)
+
+    return [
+        {"step": p.step, "before": shown(p.before), "after": shown(p.after)}
+        for p in result.provenance
+    ]
 
 
 def _image_size(image_path: str | None) -> tuple[int | None, int | None]:

@@ -130,6 +130,16 @@ class FieldView:
     reviewed: bool
     reviewed_by: str | None
     reviewed_at: datetime | None
+    provenance: tuple[ProvenanceView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceView:
+    """One step that changed a field's value after reading (masked for SSNs)."""
+
+    step: str
+    before: Any
+    after: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +357,11 @@ def get_document(engine: Engine, document_id: str) -> DocumentView:
                 reviewed=f.reviewed,
                 reviewed_by=f.reviewed_by,
                 reviewed_at=f.reviewed_at,
+                provenance=tuple(
+                    ProvenanceView(p.get("step", ""), p.get("before"), p.get("after"))
+                    for p in (f.provenance or [])
+                    if isinstance(p, dict)
+                ),
             )
             for f in field_rows
         ),

@@ -141,6 +141,9 @@ class FieldRow(Base):
     value: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     machine_value: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     raw_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The steps that changed the value after reading: [{step, before, after}, ...]
+    # (masked like ``value`` for sensitive fields).
+    provenance: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     cipher: Mapped[str | None] = mapped_column(sa.Text)  # the current clear value, encrypted
     machine_cipher: Mapped[str | None] = mapped_column(sa.Text)  # the machine's, encrypted

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 import dashboard.auth
 from dashboard.app import create_app
 from dashboard.users import add_user
-from faxflow.model import DocumentResult, FieldResult, FormType, Issue, Status
+from faxflow.model import DocumentResult, FieldResult, FormType, Issue, ProvenanceStep, Status
 from faxflow.settings import Settings, get_settings
 from loaders.db import engine_for, upgrade
 from loaders.load import load_document
@@ -184,7 +184,13 @@ def cdc_fields(first_name: str, onset: str, county: str) -> dict[str, FieldResul
         "patient_last_name": field_result("Doe", 0.93, (450, 230, 700, 255)),
         "date_of_birth": field_result("1961-07-04", 0.72, (150, 265, 330, 290), raw="07/04/1961"),
         "onset_date": field_result(onset, 0.95, (150, 700, 330, 725)),
-        "county_of_residence": field_result(county, 0.90, (450, 265, 700, 290)),
+        "county_of_residence": field_result(county, 0.90, (450, 265, 700, 290)).model_copy(
+            update={
+                "provenance": (
+                    ProvenanceStep(step="repair.county", before="Inghann", after=county),
+                )
+            }
+        ),
         "age": field_result(58, 0.86, (600, 300, 680, 325)),
         "sex": field_result("female", 0.99, (150, 300, 300, 325)),
     }

@@ -387,6 +387,12 @@ def test_review_page_shows_fields_boxes_and_issues(client_for, docs: Fixture) ->
     assert 'class="box conf-high" data-field="symptom_cough"' in html  # on page 2
 
 
+def test_the_field_view_shows_the_steps_that_changed_a_value(client_for, docs: Fixture) -> None:
+    html = client_for("reviewer").get(f"/documents/{docs.xss_case}", headers=HTML).text
+    assert "changed by 1 step" in html
+    assert '<span class="mono">repair.county</span>: <span class="mono">Inghann</span>' in html
+
+
 def test_every_record_view_is_audited(client_for, docs: Fixture, engine: Engine) -> None:
     client = client_for("analyst")
     client.get(f"/documents/{docs.xss_case}")

@@ -126,144 +126,6 @@ def test_pages_at_another_dpi_are_rescaled(templates, cdc_pages, settings) -> No
     assert out.extraction.record["symptom_cough"] == "yes"
 
 
-def test_lexicons_repair_counties_and_usual_words_in_the_named_state(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.CDC_PUI_2020]
-    fields = {
-        "state_of_residence": FieldResult(value="OH", confidence=0.9),
-        "county_of_residence": FieldResult(value="Frankhn", confidence=0.95),
-        "reporting_jurisdiction": FieldResult(value="Wisconsin", confidence=0.9),
-        "reporting_health_department": FieldResult(value="Brawn Co, HD", confidence=0.9),
-        "interviewer_affiliation": FieldResult(value="Dane County Health Dept", confidence=0.9),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["county_of_residence"].value == "Franklin"
-    assert fields["county_of_residence"].confidence == LEXICON_REPAIR_CONFIDENCE
-    assert fields["reporting_health_department"].value == "Brown Co. HD"
-    # Already right: value and confidence untouched.
-    assert fields["interviewer_affiliation"].value == "Dane County Health Dept"
-    assert fields["interviewer_affiliation"].confidence == 0.9
-
-
-def test_a_state_read_as_no_state_is_taken_for_the_nearest_name_first(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.CDC_PUI_2020]
-    fields = {
-        "state_of_residence": FieldResult(value=None, confidence=0.9, raw_text="Ohlo"),
-        "county_of_residence": FieldResult(value="Frankhn", confidence=0.95),
-        "reporting_jurisdiction": FieldResult(value="litinois", confidence=0.9),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["state_of_residence"].value == "OH"
-    assert fields["state_of_residence"].confidence == LEXICON_REPAIR_CONFIDENCE
-    # The county is snapped within the repaired state (Franklin, Ohio).
-    assert fields["county_of_residence"].value == "Franklin"
-    assert fields["reporting_jurisdiction"].value == "Illinois"
-    unreadable = {"state_of_residence": FieldResult(value=None, confidence=0.1, raw_text="us")}
-    _repair_from_lexicons(template, unreadable)
-    assert unreadable["state_of_residence"].value is None
-
-
-def test_a_doubtful_state_is_the_state_the_other_state_field_names(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import NAMED_STATE_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.CDC_PUI_2020]
-    fields = {
-        "state_of_residence": FieldResult(value=None, confidence=0.9, raw_text="Ou"),
-        "reporting_jurisdiction": FieldResult(value="Qhio", confidence=0.9),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["state_of_residence"].value == "OH"
-    assert fields["state_of_residence"].confidence == NAMED_STATE_CONFIDENCE
-    assert fields["reporting_jurisdiction"].value == "Ohio"
-    # And the other way round: the jurisdiction written as a code, read as 'if'.
-    fields = {
-        "state_of_residence": FieldResult(value="IL", confidence=0.9, raw_text="IL"),
-        "reporting_jurisdiction": FieldResult(value="if", confidence=0.8),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["reporting_jurisdiction"].value == "IL"
-    assert fields["reporting_jurisdiction"].confidence == NAMED_STATE_CONFIDENCE
-    # With no other state named, two doubtful letters stay as read.
-    alone = {"reporting_jurisdiction": FieldResult(value="if", confidence=0.8)}
-    _repair_from_lexicons(template, alone)
-    assert alone["reporting_jurisdiction"].value == "if"
-    # An ID's state prefix misread the same way.
-    fields = {
-        "reporting_jurisdiction": FieldResult(value="Michigan", confidence=0.9),
-        "case_state_local_id": FieldResult(value="Mj-20-39864", confidence=0.7),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["case_state_local_id"].value == "MI-20-39864"
-    assert fields["case_state_local_id"].confidence == NAMED_STATE_CONFIDENCE
-    # The state named by an ID's prefix or a county only one state has; a jurisdiction
-    # dropped as specks ('i') is read from its raw text when near that state.
-    fields = {
-        "cdc_ncov_id": FieldResult(value="OH622597534", confidence=0.9),
-        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="ot"),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["reporting_jurisdiction"].value == "OH"
-    fields = {
-        "county_of_residence": FieldResult(value="DuPage", confidence=0.9),
-        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="i"),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["reporting_jurisdiction"].value == "IL"
-    # A county of several states names none; a speck alone stays unread.
-    fields = {
-        "county_of_residence": FieldResult(value="Franklin", confidence=0.9),
-        "reporting_jurisdiction": FieldResult(value=None, confidence=0.3, raw_text="in"),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["reporting_jurisdiction"].value is None
-
-
-def test_name_fields_are_checked_against_the_name_lists(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.MDHHS_DHS1171]
-    fields = {
-        "applicant_full_name": FieldResult(value="Lessica Ram Os", confidence=0.95),
-        "household_members[0].full_name": FieldResult(value="Penriy Scott", confidence=0.9),
-        "household_members[1].full_name": FieldResult(value="Nevaeh Scott", confidence=0.9),
-        "email": FieldResult(value="jessica.ramjrez@mail.com", confidence=0.9),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["applicant_full_name"].value == "Jessica Ramos"
-    assert fields["applicant_full_name"].confidence == LEXICON_REPAIR_CONFIDENCE
-    assert fields["household_members[0].full_name"].value == "Penny Scott"
-    assert fields["email"].value == "jessica.ramirez@mail.com"
-    # A name that is in no list and near none stays as read, confidence untouched.
-    assert fields["household_members[1].full_name"].value == "Nevaeh Scott"
-    assert fields["household_members[1].full_name"].confidence == 0.9
-
-
-def test_street_lines_are_repaired_by_their_parts(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.MDHHS_DHS1171]
-    fields = {
-        "residential_street": FieldResult(value="11073 Richard Mountains Sune 178", confidence=0.9),
-        "mailing_street": FieldResult(value="PO Box 6522", confidence=0.9),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["residential_street"].value == "11073 Richard Mountains Suite 178"
-    assert fields["residential_street"].confidence == LEXICON_REPAIR_CONFIDENCE
-    assert fields["mailing_street"].value == "PO Box 6522"
-    assert fields["mailing_street"].confidence == 0.9
-    dust = {"mailing_street": FieldResult(value="ee eee", confidence=0.4)}
-    _repair_from_lexicons(template, dust)
-    assert dust["mailing_street"].value is None and dust["mailing_street"].confidence <= 0.3
-
-
 def test_short_doubtful_words_at_the_edges_of_a_name_are_dropped() -> None:
     from extract.extractor import _without_edge_debris
     from extract.read import ZoneReading
@@ -344,11 +206,11 @@ def test_a_household_member_needs_more_than_noise_in_the_name_zone(
 def test_enum_text_zones_snap_their_raw_text_only_when_it_is_close(
     templates, value: str | None, raw: str | None, expected: str | None
 ) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import _snap_enums
+    from extract.steps import run_assembly_steps
     from faxflow.model import FieldResult
 
     fields = {"age_units": FieldResult(value=value, confidence=0.25, raw_text=raw)}
-    _snap_enums(templates[FormType.CDC_PUI_2020], fields)
+    run_assembly_steps(templates[FormType.CDC_PUI_2020], fields)
     assert fields["age_units"].value == expected
     if value is None and expected is not None:
         assert fields["age_units"].confidence <= 0.3  # still sent to a person
@@ -550,38 +412,6 @@ def test_a_line_whose_last_word_was_dropped_as_debris_is_read_again(
     again_words = (word("Wayne", 0, 0.8), word("Ca", 40, 0.8))
     found = extractor._text_field(spec, first, clean, split, settings=settings, page_number=1)
     assert found.value == "Wayne Co"  # (a text value's closing full stop is not kept)
-
-
-def test_a_town_field_with_the_place_lexicon_is_repaired(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.MDHHS_DHS1171]
-    assert {s.name for s in template.fields if s.lexicon == "place"} == {
-        "residential_city",
-        "mailing_city",
-    }
-    fields = {"residential_city": FieldResult(value="South Amvytown", confidence=0.9)}
-    _repair_from_lexicons(template, fields)
-    assert fields["residential_city"].value == "South Amytown"
-    assert fields["residential_city"].confidence == LEXICON_REPAIR_CONFIDENCE
-
-
-def test_an_email_is_checked_against_the_name_fields_the_template_names(templates) -> None:  # type: ignore[no-untyped-def]
-    from extract.extractor import LEXICON_REPAIR_CONFIDENCE, _repair_from_lexicons
-    from faxflow.model import FieldResult
-
-    template = templates[FormType.CDC_PUI_2020]
-    email = next(s for s in template.fields if s.name == "interviewer_email")
-    assert email.name_fields == ["interviewer_first_name", "interviewer_last_name"]
-    fields = {
-        "interviewer_first_name": FieldResult(value="Alan", confidence=0.9),
-        "interviewer_last_name": FieldResult(value="Thomas", confidence=0.9),
-        "interviewer_email": FieldResult(value="alah.thomas@gmail.com", confidence=0.8),
-    }
-    _repair_from_lexicons(template, fields)
-    assert fields["interviewer_email"].value == "alan.thomas@gmail.com"
-    assert fields["interviewer_email"].confidence <= LEXICON_REPAIR_CONFIDENCE
 
 
 # -- writing past its zone (issue #24): the real read path on a rendered CDC page ------

@@ -288,3 +288,46 @@ def test_field_evidence_is_stored(engine: Engine) -> None:
         (1, 2, 3, 4),
         "7/4/61",
     )
+
+
+def test_provenance_is_stored_and_masked_like_the_value_for_ssns(engine: Engine) -> None:
+    """GIVEN fields whose value steps changed after reading, THEN each step is stored
+    (name, before → after) and shown in the review view; an SSN's steps are masked exactly
+    as its value is, never stored in clear."""
+    from faxflow.model import ProvenanceStep
+
+    result = benefit_result(12, applicant_ssn="123456789", applicant_full_name="Tyler Ross")
+    changed = dict(result.fields)
+    changed["applicant_ssn"] = changed["applicant_ssn"].model_copy(
+        update={
+            "raw_text": "l23-45-6789",
+            "provenance": (
+                ProvenanceStep(step="normalise", before="l23-45-6789", after="123456789"),
+            ),
+        }
+    )
+    changed["applicant_full_name"] = changed["applicant_full_name"].model_copy(
+        update={
+            "provenance": (
+                ProvenanceStep(
+                    step="repair.name_spelling", before="Ty.ler Ross", after="Tyler Ross"
+                ),
+            )
+        }
+    )
+    load_document(engine, result.model_copy(update={"fields": changed}))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(fields.c.name, fields.c.provenance)).all()
+    stored = {name: provenance for name, provenance in rows}
+    assert stored["applicant_full_name"] == [
+        {"step": "repair.name_spelling", "before": "Ty.ler Ross", "after": "Tyler Ross"}
+    ]
+    assert stored["applicant_ssn"] == [
+        {"step": "normalise", "before": "***-**-6789", "after": "***-**-6789"}
+    ]
+    assert "123456789" not in repr(rows) and "l23-45" not in repr(rows)
+    view = get_document(engine, result.document_id)
+    steps = view.field("applicant_full_name").provenance
+    assert [(p.step, p.before, p.after) for p in steps] == [
+        ("repair.name_spelling", "Ty.ler Ross", "Tyler Ross")
+    ]
