@@ -1,0 +1,95 @@
+"""Who decided each field: auto, confirmed or corrected, by whom and when."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from faxflow.model import FieldResult, Status
+from loaders.load import load_document
+from loaders.review import apply_correction, approve, confirm_field, get_document, undo_correction
+from loaders.tables import fields, review_events
+from tests.loaders.conftest import infection_result
+
+
+def _field(value: str, *, doubt: str | None) -> FieldResult:
+    return FieldResult(
+        value=value,
+        confidence=0.5 if doubt else 0.99,
+        page=1,
+        bbox=(10, 20, 110, 40),
+        needs_review=doubt is not None,
+        review_reason=doubt,
+    )
+
+
+def _decisions(engine: Engine, document_id: str) -> dict[str, tuple[object, ...]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                fields.c.name,
+                fields.c.needs_review,
+                fields.c.review_reason,
+                fields.c.decision,
+                fields.c.decided_by,
+            ).where(fields.c.document_id == document_id)
+        ).all()
+    return {r.name: (r.needs_review, r.review_reason, r.decision, r.decided_by) for r in rows}
+
+
+def _doubtful_document(engine: Engine) -> str:
+    result = infection_result(
+        1,
+        status=Status.NEEDS_REVIEW,
+        fields={
+            "sex": _field("male", doubt=None),
+            "onset_date": _field("2020-03-01", doubt="low_confidence"),
+            "patient_last_name": _field("Doe", doubt="low_confidence"),
+            "died": _field("no", doubt="unvalidated"),
+        },
+    )
+    load_document(engine, result)
+    return result.document_id
+
+
+def test_load_stores_routing_and_auto_decisions(engine: Engine) -> None:
+    doc = _doubtful_document(engine)
+    decided = _decisions(engine, doc)
+    assert decided["sex"] == (False, None, "auto", "faxflow")
+    assert decided["onset_date"] == (True, "low_confidence", None, None)
+    assert decided["died"] == (True, "unvalidated", None, None)
+
+
+def test_confirm_correct_and_approve_record_who_decided(engine: Engine) -> None:
+    doc = _doubtful_document(engine)
+    confirm_field(engine, doc, "onset_date", reviewer="ana")
+    apply_correction(engine, doc, "patient_last_name", "Dole", reviewer="ben")
+    decided = _decisions(engine, doc)
+    assert decided["onset_date"][2:] == ("confirmed", "ana")
+    assert decided["patient_last_name"][2:] == ("corrected", "ben")
+    assert decided["died"][2:] == (None, None)  # still waiting
+    approve(engine, doc, reviewer="cleo")
+    decided = _decisions(engine, doc)
+    assert decided["died"][2:] == ("confirmed", "cleo")  # the approver vouched for it
+    assert decided["sex"][2:] == ("auto", "faxflow")  # untouched by a person
+    view = get_document(engine, doc).field("onset_date")
+    assert view is not None and view.decision == "confirmed" and view.needs_review is True
+
+
+def test_decisions_survive_a_reload_and_undo_returns_the_field_to_waiting(
+    engine: Engine,
+) -> None:
+    doc = _doubtful_document(engine)
+    confirm_field(engine, doc, "onset_date", reviewer="ana")
+    apply_correction(engine, doc, "patient_last_name", "Dole", reviewer="ben")
+    _doubtful_document(engine)  # reprocessed: review events are replayed
+    decided = _decisions(engine, doc)
+    assert decided["onset_date"][2:] == ("confirmed", "ana")
+    assert decided["patient_last_name"][2:] == ("corrected", "ben")
+    undo_correction(engine, doc, "patient_last_name", reviewer="ben")
+    assert _decisions(engine, doc)["patient_last_name"][2:] == (None, None)
+    with engine.connect() as conn:
+        actions = conn.execute(
+            sa.select(review_events.c.action).where(review_events.c.document_id == doc)
+        ).scalars()
+        assert "confirm" in set(actions)
