@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from faxflow.errors import ConfigError
+from faxflow.errors import ConfigError, FaxflowError
 from faxflow.model import Issue, Status
 from faxflow.settings import DEFAULT_THRESHOLDS_FILE, Settings
 from validate.routing import DEFAULT_KIND, LOW_CONFIDENCE
@@ -570,6 +570,22 @@ def threshold_for_target(
     return best
 
 
+def labels_needed(target: float, bound: Bound, *, limit: int = 1_000_000) -> int:
+    """The fewest labels, all right, with which ``bound`` reaches ``target`` (about 540
+    for a one-sided 95 % Wilson bound at 99.5 %)."""
+    n = 1
+    while n < limit and bound(n, n) < target:
+        n = n * 2
+    low = n // 2
+    while low + 1 < n:  # bisect between the last failing and first passing doubling
+        mid = (low + n) // 2
+        if bound(mid, mid) >= target:
+            n = mid
+        else:
+            low = mid
+    return n
+
+
 @dataclass(frozen=True, slots=True)
 class FieldNumbers:
     """Field automation of one group of documents under some thresholds."""
@@ -719,12 +735,14 @@ def calibrate_fields(
     *,
     target: float = 0.995,
     min_count: int = 30,
-    min_field_labels: int = 200,
+    min_field_labels: int | None = None,
     bound: str = "wilson",
 ) -> FieldCalibration:
     """Thresholds for field-level routing: per bucket, the lowest confidence whose tail
     meets ``target`` by ``bound`` (see :func:`threshold_for_target`).  Fields of blocked
-    documents are labels too: they were read like any other."""
+    documents are labels too: they were read like any other.  A field is its own bucket
+    once it has ``min_field_labels`` labels (default: as many as the bound needs to reach
+    the target with none wrong, at least ``min_count``), else it is judged with its kind."""
     if not docs:
         raise ConfigError("no scored documents: check RESULTS_DIR and --truth")
     if bound not in BOUNDS:
@@ -735,6 +753,8 @@ def calibrate_fields(
         for name, kind, confidence, correct in doc.confidences
         if correct is not None
     ]
+    if min_field_labels is None:
+        min_field_labels = max(min_count, labels_needed(target, BOUNDS[bound]))
     thresholds, labels = field_thresholds(
         labelled,
         target=target,
@@ -742,6 +762,9 @@ def calibrate_fields(
         min_field_labels=min_field_labels,
         bound=BOUNDS[bound],
     )
+    # Kinds the set never showed would fall back to the flat default: never auto-accept.
+    for kinds in _known_kinds(settings):
+        thresholds.setdefault(kinds, NEVER)
     return FieldCalibration(
         thresholds=thresholds,
         target=target,
@@ -752,6 +775,118 @@ def calibrate_fields(
     )
 
 
+def _known_kinds(settings: Settings) -> set[str]:
+    try:
+        return {kind for kinds in _field_kinds(settings).values() for kind in kinds.values()}
+    except FaxflowError:  # no templates: nothing to add
+        return set()
+
+
 def write_field_thresholds(calibration: FieldCalibration, path: Path = THRESHOLDS_FILE) -> None:
     """Store field-level thresholds (and the numbers behind them) as the settings default."""
     path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Thresholds learned from people's answers
+# --------------------------------------------------------------------------------------
+
+
+def review_labels(engine: Any, settings: Settings) -> list[tuple[str, str, float, bool]]:
+    """(field, kind, confidence, right) for every field a person confirmed or corrected:
+    confirmed means the machine was right; corrected means it was right only when the
+    person's value equals the machine's.  No values leave this function."""
+    import sqlalchemy as sa
+
+    from loaders.load import CONFIRMED, CORRECTED
+    from loaders.tables import documents, fields
+
+    kinds_by_form = _field_kinds(settings)
+    query = (
+        sa.select(
+            documents.c.form_type,
+            fields.c.name,
+            fields.c.confidence,
+            fields.c.decision,
+            fields.c.value,
+            fields.c.machine_value,
+            fields.c.cipher,
+            fields.c.machine_cipher,
+        )
+        .join(documents, documents.c.document_id == fields.c.document_id)
+        .where(fields.c.decision.in_((CONFIRMED, CORRECTED)), fields.c.confidence.is_not(None))
+    )
+    labels = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            kinds = kinds_by_form.get(row.form_type, {})
+            kind = kinds.get(row.name) or kinds.get(row.name.partition("#")[0]) or DEFAULT_KIND
+            if row.decision == CONFIRMED:
+                right = True
+            elif row.cipher is not None or row.machine_cipher is not None:
+                right = False  # sensitive: a correction of a sealed value changed it
+            else:
+                right = row.value == row.machine_value
+            labels.append((row.name, kind, float(row.confidence), right))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCalibration:
+    """Thresholds recomputed from people's answers, over the generated-sample ones."""
+
+    thresholds: dict[str, float]  # the merged set to store
+    learned: dict[str, float]  # buckets with enough labels: threshold from the labels
+    labels: dict[str, int]  # labels per bucket
+    target: float
+
+    def as_dict(self, starting: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "thresholds": dict(sorted(self.thresholds.items())),
+            "calibration": {
+                **dict(starting),
+                "from_reviews": {
+                    "target": self.target,
+                    "bound": "wilson",
+                    "calibrated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "learned": dict(sorted(self.learned.items())),
+                    "labels": dict(sorted(self.labels.items())),
+                },
+            },
+        }
+
+
+def calibrate_from_reviews(
+    labels: Sequence[tuple[str, str, float, bool]],
+    starting: Mapping[str, float],
+    *,
+    target: float,
+    min_count: int = 100,
+    min_field_labels: int = 100,
+) -> ReviewCalibration:
+    """Per bucket with enough labels (``min_count``, and at least as many as the bound needs
+    to reach ``target`` with none wrong), the threshold whose tail meets ``target`` by a
+    one-sided 95 % Wilson lower bound; other buckets keep the starting (generated-sample)
+    threshold, and a bucket with neither never auto-accepts."""
+    min_count = max(min_count, labels_needed(target, wilson_lower_bound))
+    thresholds, counts = field_thresholds(
+        labels,
+        target=target,
+        min_count=min_count,
+        min_field_labels=max(min_field_labels, labels_needed(target, wilson_lower_bound)),
+        bound=wilson_lower_bound,
+    )
+    learned = {b: t for b, t in thresholds.items() if counts[b] >= min_count}
+    merged = {**dict(starting), **learned}
+    return ReviewCalibration(merged, learned, counts, target)
+
+
+def write_review_thresholds(calibration: ReviewCalibration, path: Path = THRESHOLDS_FILE) -> None:
+    """Store the merged thresholds, keeping the generated-sample numbers beside them."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    starting = previous.get("calibration") if isinstance(previous, dict) else None
+    payload = calibration.as_dict(starting if isinstance(starting, dict) else {})
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

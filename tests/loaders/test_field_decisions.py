@@ -93,3 +93,22 @@ def test_decisions_survive_a_reload_and_undo_returns_the_field_to_waiting(
             sa.select(review_events.c.action).where(review_events.c.document_id == doc)
         ).scalars()
         assert "confirm" in set(actions)
+
+
+def test_confirmations_and_corrections_are_labels_for_calibration(
+    sqlite_engine: Engine, tmp_path: object
+) -> None:
+    from faxflow.settings import get_settings
+    from validate.calibrate import review_labels
+
+    doc = _doubtful_document(sqlite_engine)
+    confirm_field(sqlite_engine, doc, "onset_date", reviewer="ana")
+    apply_correction(sqlite_engine, doc, "patient_last_name", "Dole", reviewer="ben")
+    labels = {
+        name: (kind, conf, right)
+        for name, kind, conf, right in review_labels(sqlite_engine, get_settings())
+    }
+    assert labels == {
+        "onset_date": ("date", 0.5, True),  # confirmed: the machine was right
+        "patient_last_name": ("name", 0.5, False),  # corrected to another value
+    }
