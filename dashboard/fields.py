@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from faxflow.model import RecordType
 from loaders.records import (
     HOUSEHOLD_MEMBERS,
@@ -283,3 +285,15 @@ def parse_input(record_type: str | None, name: str, text: str) -> Any:
         return int(stripped)
     parser = FORMAT_PARSERS.get(format_kind(record_type, name) or "")
     return parser(name, stripped) if parser is not None else stripped
+
+
+def correct_from_text(
+    engine: Engine, document_id: str, name: str, text: str, *, reviewer: str
+) -> None:
+    """A reviewer's typed correction of one field: parsed by :func:`parse_input`, stored by
+    :func:`loaders.review.apply_correction`; raises ``InvalidCorrection`` when refused."""
+    from loaders.review import apply_correction, get_document
+
+    record_type = get_document(engine, document_id).record_type
+    value = parse_input(record_type, name, text)
+    apply_correction(engine, document_id, name, value, reviewer=reviewer)

@@ -251,6 +251,9 @@ def _field_row(
         "decision": decision,
         "decided_by": decided_by,
         "decided_at": decided_at,
+        "provenance": None
+        if result is None or not result.provenance or is_sensitive(name)
+        else [step.model_dump(mode="json") for step in result.provenance],
         "sensitive": is_sensitive(name),
         "cipher": None,
     }

@@ -119,6 +119,7 @@ class FieldView:
     review_reason: str | None = None
     decision: str | None = None  # auto | confirmed | corrected; None while it waits
     decided_by: str | None = None
+    provenance: tuple[dict[str, Any], ...] = ()  # steps that changed the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +337,7 @@ def get_document(engine: Engine, document_id: str) -> DocumentView:
                 review_reason=f.review_reason,
                 decision=f.decision,
                 decided_by=f.decided_by,
+                provenance=tuple(f.provenance or ()),
             )
             for f in field_rows
         ),
@@ -569,13 +571,27 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
 
 
 def _decide(
-    engine: Engine, document_id: str, *, reviewer: str, action: str, reason: str | None = None
+    engine: Engine,
+    document_id: str,
+    *,
+    reviewer: str,
+    action: str,
+    reason: str | None = None,
+    seconds: float | None = None,
 ) -> None:
     reviewer = _check_reviewer(reviewer)
     now = utc_now()
     with session_scope(engine, write=True) as session:
         doc = _document_row(session, document_id, lock=True)
-        _add_event(session, document_id, at=now, reviewer=reviewer, action=action, reason=reason)
+        _add_event(
+            session,
+            document_id,
+            at=now,
+            reviewer=reviewer,
+            action=action,
+            reason=reason,
+            seconds=seconds,
+        )
         decided = action in DECISION_STATUS
         _update_document(
             session,
@@ -599,11 +615,13 @@ def _decide(
     log.info("document %s: %s by %s", document_id[:12], action, reviewer)
 
 
-def approve(engine: Engine, document_id: str, *, reviewer: str) -> None:
+def approve(
+    engine: Engine, document_id: str, *, reviewer: str, seconds: float | None = None
+) -> None:
     """Accept the document as it now stands; it leaves the review queue. Doubtful fields
     nobody corrected or confirmed count as confirmed by the approver (the dashboard asks
     for an explicit confirmation before it approves those)."""
-    _decide(engine, document_id, reviewer=reviewer, action=APPROVE)
+    _decide(engine, document_id, reviewer=reviewer, action=APPROVE, seconds=seconds)
 
 
 def confirm_field(engine: Engine, document_id: str, field: str, *, reviewer: str) -> None:

@@ -161,6 +161,9 @@ class FieldRow(Base):
     decision: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     decided_by: Mapped[str | None] = mapped_column(ACTOR)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The extraction steps that changed the value (FieldResult.provenance); NULL for
+    # sensitive fields, whose before/after values must not sit in clear.
+    provenance: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
 
 
 class ValidationIssue(Base):
@@ -192,6 +195,7 @@ class ReviewEvent(Base):
     new_value: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     cipher: Mapped[str | None] = mapped_column(sa.Text)  # sensitive corrections: {old, new}
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    seconds: Mapped[float | None] = mapped_column(sa.Float)  # reviewer's time on the task
 
 
 class LedgerRow(Base):

@@ -14,14 +14,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
-from dashboard.fields import parse_input
+from dashboard.fields import correct_from_text
 from dashboard.queries import STATUSES, distinct_values, list_documents
 from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_image_file, when_label
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
     DocumentNotFound,
     InvalidCorrection,
-    apply_correction,
     approve,
     get_document,
     reject,
@@ -135,10 +134,8 @@ def correct_field(
     value: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     engine = state_of(request).engine
-    doc = get_document(engine, document_id)
     try:
-        new_value = parse_input(doc.record_type, field, value)
-        apply_correction(engine, document_id, field, new_value, reviewer=user.username)
+        correct_from_text(engine, document_id, field, value, reviewer=user.username)
     except InvalidCorrection as exc:
         return _review_page(
             request, user, document_id, error=exc.message, failed_field=field, status_code=400
