@@ -195,8 +195,21 @@ def test_review_correct_approve_leaves_queue(
     assert "Janet" in page.locator("#f-patient_first_name .field-value").inner_text()
     assert _stored_first_name(engine, docs.xss_case) == ("Janet", 1)
 
-    # 'a' approves; the queue no longer lists the document, the database says accepted.
+    # 'a' asks first while fields are still to check; dismissed, nothing happens.
     page.locator("body").click(position={"x": 5, "y": 5})
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.keyboard.press("a")
+    page.wait_for_timeout(300)
+    assert questions and "still to check" in questions[0]
+    assert "/documents/" in page.url
+    # Accepted, 'a' approves; the queue no longer lists it, the database says accepted.
+    page.once("dialog", lambda dialog: answer(dialog, True))
     page.keyboard.press("a")
     page.wait_for_url("**/queue")
     assert page.locator(f"tr[data-document='{docs.xss_case}']").count() == 0
