@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
-    """The app on a free loopback port, in a thread; yields its base URL."""
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; yields its base URL."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     uv = uvicorn.Server(config)
@@ -57,9 +58,18 @@ def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
+    """The app on a free loopback port; yields its base URL."""
+    with running(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

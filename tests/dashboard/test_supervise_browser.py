@@ -9,14 +9,12 @@ seconds) is recorded in docs/ (reported, not asserted by timing).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
@@ -24,7 +22,7 @@ from dashboard.app import create_app
 from faxflow.settings import Settings
 from loaders.tables import documents, fields, review_events
 from tests.dashboard.conftest import PASSWORD, Fixture
-from tests.dashboard.test_browser import _free_port, browser  # noqa: F401 - a fixture
+from tests.dashboard.test_browser import browser, running  # noqa: F401 - a fixture
 from tests.dashboard.test_supervise import load_three_doubt_task
 
 pytestmark = pytest.mark.browser
@@ -38,19 +36,8 @@ def mounted(dash_settings: Settings, engine: Engine, docs: Fixture) -> Iterator[
     lazy._app = create_app(dash_settings, engine=engine)
     host = FastAPI()
     host.mount(plugin.URL_PREFIX, lazy)
-    port = _free_port()
-    config = uvicorn.Config(host, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(host) as url:
+        yield url
 
 
 class CountingKeyboard:
