@@ -13,4 +13,6 @@ DESCRIPTIONS: dict[str, str] = {
     "processing_by_centre": "received / accepted / needs review / rejected and median "
     "minutes to record, per centre and day",
     "corrections_by_field": "reviewer corrections per form and field, most corrected first",
+    "field_automation": "fields no person touched (automation rate), documents fully automated "
+    "and reviewers' seconds, per centre and day",
 }

@@ -34,6 +34,12 @@ ACCESS: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/documents/{document_id}/approve"): REVIEWERS,
     ("POST", "/documents/{document_id}/reject"): REVIEWERS,
     ("POST", "/documents/{document_id}/reveal"): ADMINS,
+    ("GET", "/supervise"): REVIEWERS,
+    ("GET", "/supervise/{document_id}"): REVIEWERS,
+    ("GET", "/supervise/{document_id}/fields/{field}/crop"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}/confirm"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/approve"): REVIEWERS,
     ("GET", "/overview"): ANALYSTS,
     ("GET", "/overview/{name}.csv"): ANALYSTS,
     ("GET", "/users"): ADMINS,
@@ -59,6 +65,8 @@ def _form(path: str) -> dict[str, str]:
         return {"value": "Oakland"}
     if path.endswith("/reject"):
         return {"reason": "illegible fax"}
+    if path.startswith("/supervise/") and path.endswith("/approve"):
+        return {"confirm_open": "yes"}  # fields still open: approved knowingly
     if path == "/users":
         return {"username": "newbie", "role": "analyst", "password": "a long enough password"}
     return {}

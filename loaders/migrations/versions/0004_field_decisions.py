@@ -3,7 +3,10 @@
 corrected, ``decided_by``, ``decided_at``), the extraction steps that changed its value
 (``provenance``), and the reviewer's seconds on a task (``review_events.seconds``).
 
-Columns are only added (no batch rebuild), so the analysts' views of 0003 stay in place.
+Columns are only added (no batch rebuild). The analysts' views of 0003 are re-created so
+that a county counts only once it passed validation or a person decided it: a county
+field that still waits for a person (``needs_review`` and no ``decision``) counts as
+unknown (NULL) — OCR noise such as "in" no longer shows up as a county.
 
 Revision ID: 0004
 Revises: 0003
@@ -12,7 +15,9 @@ Create Date: 2026-12-06 03:40:00
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,6 +26,54 @@ revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def _views_0003() -> dict[str, str]:
+    """The views as migration 0003 created them (loaded from its file: the one place that
+    spells them)."""
+    path = Path(__file__).with_name("0003_aggregate_views.py")
+    spec = importlib.util.spec_from_file_location("faxflow_migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    views: dict[str, str] = module._views()
+    return views
+
+
+def _trusted(alias: str, column: str, field_alias: str) -> str:
+    return (
+        f"CASE WHEN {field_alias}.needs_review = TRUE AND {field_alias}.decision IS NULL "
+        f"THEN NULL ELSE {alias}.{column} END"
+    )
+
+
+def _views() -> dict[str, str]:
+    """0003's views, counties taken only when trusted (see the module docstring)."""
+    infections_from = "FROM infection_reports r JOIN documents d ON d.document_id = r.document_id"
+    benefits_from = "FROM benefit_applications b JOIN documents d ON d.document_id = b.document_id"
+    out = {}
+    for name, select in _views_0003().items():
+        if infections_from in select:
+            select = select.replace(
+                "r.county_of_residence,",
+                f"{_trusted('r', 'county_of_residence', 'fc')} AS county_of_residence,",
+            ).replace(
+                infections_from,
+                f"{infections_from} LEFT JOIN fields fc ON fc.document_id = r.document_id "
+                "AND fc.name = 'county_of_residence'",
+            )
+        elif benefits_from in select:
+            select = select.replace(
+                "b.residential_county AS county",
+                f"{_trusted('b', 'residential_county', 'fc')} AS county",
+            ).replace(
+                benefits_from,
+                f"{benefits_from} LEFT JOIN fields fc ON fc.document_id = b.document_id "
+                "AND fc.name = 'residential_county'",
+            )
+        assert "fc." in select, f"view {name} no longer matches 0003's text"
+        out[name] = select
+    return out
 
 
 def upgrade() -> None:
@@ -32,9 +85,15 @@ def upgrade() -> None:
     op.add_column("fields", sa.Column("provenance", sa.JSON(none_as_null=True), nullable=True))
     op.create_index("ix_fields_decision", "fields", ["decision"], unique=False)
     op.add_column("review_events", sa.Column("seconds", sa.Float(), nullable=True))
+    for name, select in _views().items():
+        op.execute(f"DROP VIEW IF EXISTS {name}")
+        op.execute(f"CREATE VIEW {name} AS {select}")
 
 
 def downgrade() -> None:
+    for name, select in _views_0003().items():
+        op.execute(f"DROP VIEW IF EXISTS {name}")
+        op.execute(f"CREATE VIEW {name} AS {select}")
     op.drop_column("review_events", "seconds")
     op.drop_index("ix_fields_decision", table_name="fields")
     # Plain DROP COLUMN (SQLite ≥ 3.35): a batch rebuild would break 0003's views.
