@@ -297,3 +297,20 @@ def correct_from_text(
     record_type = get_document(engine, document_id).record_type
     value = parse_input(record_type, name, text)
     apply_correction(engine, document_id, name, value, reviewer=reviewer)
+
+
+def answer_blind(engine: Engine, document_id: str, name: str, text: str, *, reviewer: str) -> str:
+    """A blind QA answer for one field: the machine's value confirmed when the typed one
+    equals it, else corrected. Returns the decision (``confirmed`` or ``corrected``)."""
+    from loaders.review import apply_correction, confirm_field, get_document
+
+    doc = get_document(engine, document_id)
+    value = parse_input(doc.record_type, name, text)
+    current = doc.field(name)
+    if current is None or current.sensitive:
+        raise InvalidCorrection(f"field {name!r} is not part of blind QA")
+    if value == current.machine_value:
+        confirm_field(engine, document_id, name, reviewer=reviewer)
+        return "confirmed"
+    apply_correction(engine, document_id, name, value, reviewer=reviewer)
+    return "corrected"

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_bar_chart
-from dashboard.fields import field_label
+from dashboard.fields import field_label, form_label
 from faxflow.errors import ErrorCode, FaxflowError
 from loaders.audit import EXPORT, record_audit
 
@@ -157,6 +157,34 @@ def _draw_field_automation(spec: ChartDef, table: pd.DataFrame) -> Chart:
     return _share_lines(spec, table, lines, "share")
 
 
+def _shape_qa_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["form_type", "field"]).reset_index(drop=True)
+
+
+def _draw_qa_accuracy(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    labels = [
+        f"{form_label(str(form))} · {'all fields' if field == '*' else field_label(str(field))} "
+        f"({n} checked, {low:.1%}–{high:.1%})"
+        for form, field, n, low, high in zip(
+            table["form_type"],
+            table["field"],
+            table["checked"],
+            table["low"],
+            table["high"],
+            strict=True,
+        )
+    ]
+    return horizontal_bar_chart(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        labels=labels,
+        values=(table["accuracy"].astype(float) * 100).tolist(),
+        x_label="% right among auto-accepted fields a person checked blind",
+        y_label="form · field (95 % interval)",
+    )
+
+
 def _shape_corrections(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.sort_values(
         ["corrections", "form_type", "field"], ascending=[False, True, True]
@@ -254,6 +282,17 @@ CHARTS: tuple[ChartDef, ...] = (
         _shape_field_automation,
         _draw_field_automation,
         "day",
+    ),
+    ChartDef(
+        "qa_accuracy",
+        "qa_accuracy",
+        "Measured production accuracy (blind QA)",
+        "Auto-accepted fields of the documents sampled for blind QA, checked by a person who "
+        "did not see the machine's value: share right per form and field, with its 95 % "
+        "interval, all time.",
+        _shape_qa_accuracy,
+        _draw_qa_accuracy,
+        None,
     ),
     ChartDef(
         "corrections_per_field",

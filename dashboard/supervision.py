@@ -24,6 +24,7 @@ from dashboard.views import (
 )
 from faxflow.settings import Settings
 from loaders.review import DocumentView, FieldView
+from validate.routing import QA_SAMPLE
 
 CROP_MARGIN = 0.6
 """Around a field's box, this share of its size on each side (at least 40 px): enough of
@@ -70,6 +71,7 @@ class SupervisionTask:
     automatic: tuple[TaskField, ...]
     document_issues: tuple[str, ...]
     whole_document: bool
+    qa: bool = False  # blind QA: the machine's values are not shown before the answer
 
     @property
     def open_count(self) -> int:
@@ -107,28 +109,35 @@ def _provenance(field: FieldView) -> tuple[str, ...]:
 def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
     kinds = field_kinds(settings, doc.form_type)
     open_issues = [i for i in doc.issues if not i.resolved_by_review]
+    qa = doc.status == "needs_review" and any(i.code == QA_SAMPLE for i in doc.issues)
     pages_with_image = {p.number for p in doc.pages if page_image_file(settings, p) is not None}
     doubtful: list[TaskField] = []
     automatic: list[TaskField] = []
     for field in doc.fields:
         threshold = threshold_of(settings, kinds, field.name)
         issues = tuple(i.message for i in open_issues if i.field == field.name)
-        doubt = is_doubtful(field, threshold=threshold, open_issue=bool(issues))
-        reason = field.review_reason or ("legacy" if doubt else "")
+        # SSNs stay out of blind QA: their stored value is masked, nothing to compare with.
+        doubt = (qa and not field.sensitive) or (
+            not qa and is_doubtful(field, threshold=threshold, open_issue=bool(issues))
+        )
+        reason = QA_SAMPLE if qa else field.review_reason or ("legacy" if doubt else "")
+        blind = qa and field.decision not in ("confirmed", "corrected")
         row = TaskField(
             name=field.name,
             label=field_label(field.name),
-            display=display_value(field.value),
-            edit_value="" if field.sensitive else edit_text(field.value),
+            display=None if blind else display_value(field.value),
+            edit_value="" if field.sensitive or blind else edit_text(field.value),
             hint=input_hint(doc.record_type, field.name),
             confidence_label="—" if field.confidence is None else f"{field.confidence * 100:.0f}%",
             reason=reason,
             reason_label=REASON_LABELS.get(reason, "below its threshold or has an issue"),
-            decision=field.decision if doubt else (field.decision or "auto"),
+            decision=field.decision
+            if doubt and not (qa and field.decision == "auto")
+            else (None if qa else field.decision or "auto"),
             decided_by=field.decided_by,
             issues=issues,
-            provenance=_provenance(field),
-            raw_text=None if field.sensitive else field.raw_text,
+            provenance=() if blind else _provenance(field),
+            raw_text=None if field.sensitive or blind else field.raw_text,
             has_crop=field.bbox is not None and field.page in pages_with_image,
             editable=property_schema(doc.record_type, field.name) is not None,
             sensitive=field.sensitive,
@@ -149,6 +158,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
         automatic=tuple(automatic),
         document_issues=document_issues,
         whole_document=any(f.review_reason == "whole_document" for f in doc.fields),
+        qa=qa,
     )
 
 

@@ -36,6 +36,7 @@ from loaders.tables import (
     fields,
     intake_ledger,
     review_events,
+    validation_issues,
 )
 
 Aggregate = Callable[[Engine], pd.DataFrame]
@@ -299,6 +300,50 @@ def field_automation(engine: Engine) -> pd.DataFrame:
     return out[columns]
 
 
+def qa_accuracy(engine: Engine) -> pd.DataFrame:
+    """Production accuracy measured by blind QA: per form and field (and ``*`` for the
+    whole form), the auto-accepted fields of QA-sampled documents a person has checked,
+    how many were right (confirmed; a correction means the machine was wrong), the share
+    and its 95 % Wilson interval."""
+    from loaders.load import CONFIRMED, CORRECTED
+    from validate.calibrate import wilson_interval
+    from validate.routing import QA_SAMPLE
+
+    columns = ["form_type", "field", "checked", "right", "accuracy", "low", "high"]
+    sampled = sa.select(validation_issues.c.document_id).where(
+        validation_issues.c.code == QA_SAMPLE
+    )
+    query = (
+        sa.select(documents.c.form_type, fields.c.name, fields.c.decision)
+        .join(documents, documents.c.document_id == fields.c.document_id)
+        .where(
+            fields.c.document_id.in_(sampled),
+            fields.c.needs_review.is_(False),
+            fields.c.decision.in_((CONFIRMED, CORRECTED)),
+        )
+    )
+    frame = _frame(engine, query, ["form_type", "field", "decision"])
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["right"] = frame["decision"] == CONFIRMED
+    whole = frame.assign(field="*")
+    counted = (
+        pd.concat([frame, whole])
+        .groupby(["form_type", "field"], sort=True)
+        .agg(checked=("right", "size"), right=("right", "sum"))
+        .reset_index()
+    )
+    counted = _ints(counted, ["checked", "right"])
+    counted["accuracy"] = (counted["right"] / counted["checked"]).round(4)
+    bounds = [
+        wilson_interval(int(r), int(n))
+        for r, n in zip(counted["right"], counted["checked"], strict=True)
+    ]
+    counted["low"] = [round(low, 4) for low, _ in bounds]
+    counted["high"] = [round(high, 4) for _, high in bounds]
+    return counted[columns]
+
+
 AGGREGATES: dict[str, Aggregate] = {
     "infections_by_day": infections_by_day,
     "epi_curve": epi_curve,
@@ -307,6 +352,7 @@ AGGREGATES: dict[str, Aggregate] = {
     "processing_by_centre": processing_by_centre,
     "corrections_by_field": corrections_by_field,
     "field_automation": field_automation,
+    "qa_accuracy": qa_accuracy,
 }
 """Every aggregate by name (``faxflow export --what NAME``)."""
 

@@ -34,9 +34,11 @@ from faxflow.model import (
 from faxflow.settings import Settings
 from validate.routing import (
     LOW_CONFIDENCE,
+    QA_SAMPLE,
     UNKNOWN_FORM,
     UNREADABLE,
     decide_fields,
+    in_qa_sample,
     is_unreadable,
     low_confidence_fields,
     route,
@@ -61,11 +63,15 @@ class ValidationOutcome:
 
 
 def _routed(
-    extraction: Extraction, issues: tuple[Issue, ...], settings: Settings
+    extraction: Extraction, issues: tuple[Issue, ...], settings: Settings, document_id: str = ""
 ) -> ValidationOutcome:
-    return ValidationOutcome(
-        issues, route(extraction, issues, settings), decide_fields(extraction, issues, settings)
-    )
+    status = route(extraction, issues, settings)
+    fields = decide_fields(extraction, issues, settings)
+    if status is Status.ACCEPTED and in_qa_sample(document_id, settings.qa_sample_share):
+        # The fields stay auto-accepted: the sample checks what the machine let through.
+        sample = Issue(code=QA_SAMPLE, message="blind QA sample of an auto-accepted document")
+        issues, status = (*issues, sample), Status.NEEDS_REVIEW
+    return ValidationOutcome(issues, status, fields)
 
 
 def required_fields(form_type: FormType, settings: Settings) -> frozenset[str]:
@@ -188,4 +194,5 @@ def validate_extraction(
             extraction.fields, extraction.field_kinds, settings
         )
     ]
-    return _routed(extraction, tuple(merge_issues(extraction.issues, found, dupes, low)), settings)
+    issues = tuple(merge_issues(extraction.issues, found, dupes, low))
+    return _routed(extraction, issues, settings, document_id)

@@ -17,7 +17,11 @@ The document's status:
 * ``needs_review`` when any field needs a look, or the whole document is in doubt: the form
   type is unknown although a page matched, a page is of no known kind, or a blocking issue
   names no field of the record (``possible_duplicate``, ``duplicate_check_failed`` …);
-* ``accepted`` otherwise — no doubtful field and no blocking issue.
+* ``accepted`` otherwise — no doubtful field and no blocking issue; except that a share
+  (``settings.qa_sample_share``, by document id: :func:`in_qa_sample`) of these go to a
+  person for blind QA (issue ``qa_sample``, status ``needs_review``, fields still marked
+  auto-accepted): the reviewer types what the form says without seeing the machine's
+  value, which measures production accuracy.
 
 The supervision task of a ``needs_review`` document is its fields with ``needs_review``.
 """
@@ -121,6 +125,22 @@ def decide_fields(
             update={"needs_review": reason is not None, "review_reason": reason}
         )
     return decided
+
+
+QA_SAMPLE = "qa_sample"
+
+
+def in_qa_sample(document_id: str, share: float) -> bool:
+    """Whether an auto-accepted document goes to blind QA review: decided by its id (a
+    sha256), so the same document is always sampled or not, and ``share`` of documents
+    are, whatever arrives."""
+    if share <= 0 or not document_id:
+        return False
+    try:
+        position = int(document_id[:8], 16) / 0x1_0000_0000
+    except ValueError:
+        return False
+    return position < share
 
 
 def route(extraction: Extraction, issues: Sequence[Issue], settings: Settings) -> Status:

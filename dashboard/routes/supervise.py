@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
 from dashboard.auth import User
-from dashboard.fields import correct_from_text
+from dashboard.fields import answer_blind, correct_from_text
 from dashboard.routes.documents import DocumentId, FieldName, Reviewer
 from dashboard.supervision import field_crop_png, supervision_task
 from loaders.audit import VIEW_RECORD, record_audit
@@ -90,14 +90,16 @@ def confirm(
     return _decided("confirmed", confirm_field, engine, document_id, field, reviewer=user.username)
 
 
-def _decided(decision: str, action: Callable[..., None], *args: Any, **kwargs: Any) -> Response:
+def _decided(
+    decision: str | None, action: Callable[..., str | None], *args: Any, **kwargs: Any
+) -> Response:
     """JSON for a field decision (``action(engine, document, field, …)``), or 400 with the
     refusal's message (it names the field and rule, never the value)."""
     try:
-        action(*args, **kwargs)
+        outcome = action(*args, **kwargs)
     except InvalidCorrection as exc:
         return JSONResponse({"error": exc.message}, status_code=400)
-    return JSONResponse({"field": args[2], "decision": decision})
+    return JSONResponse({"field": args[2], "decision": decision or outcome})
 
 
 @router.post("/{document_id}/fields/{field}", name="supervise_correct")
@@ -112,6 +114,20 @@ def correct(
     return _decided(
         "corrected", correct_from_text, engine, document_id, field, value, reviewer=user.username
     )
+
+
+@router.post("/{document_id}/fields/{field}/qa", name="qa_answer")
+def qa_answer(
+    request: Request,
+    user: Reviewer,
+    document_id: DocumentId,
+    field: FieldName,
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A blind QA answer: what the form says, typed without seeing the machine's value.
+    The same value confirms the machine; another corrects it (a measured error)."""
+    engine = state_of(request).engine
+    return _decided(None, answer_blind, engine, document_id, field, value, reviewer=user.username)
 
 
 @router.post("/{document_id}/approve", name="supervise_approve")

@@ -55,7 +55,8 @@
 
   function decide(item) {
     var input = inputOf(item);
-    var changed = input.value !== input.getAttribute("data-original");
+    // Blind QA: every answer goes to the server, which compares it with the machine's.
+    var changed = item.hasAttribute("data-blind") || input.value !== input.getAttribute("data-original");
     var state = item.querySelector(".task-state");
     var request = changed
       ? post(item.getAttribute("data-correct"), { value: input.value })

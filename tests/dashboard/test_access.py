@@ -39,6 +39,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/supervise/{document_id}/fields/{field}/crop"): REVIEWERS,
     ("POST", "/supervise/{document_id}/fields/{field}/confirm"): REVIEWERS,
     ("POST", "/supervise/{document_id}/fields/{field}"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}/qa"): REVIEWERS,
     ("POST", "/supervise/{document_id}/approve"): REVIEWERS,
     ("GET", "/overview"): ANALYSTS,
     ("GET", "/overview/{name}.csv"): ANALYSTS,
@@ -61,7 +62,7 @@ def _url(path: str, docs: Fixture) -> str:
 
 
 def _form(path: str) -> dict[str, str]:
-    if path.endswith("/fields/{field}"):
+    if path.endswith(("/fields/{field}", "/fields/{field}/qa")):
         return {"value": "Oakland"}
     if path.endswith("/reject"):
         return {"reason": "illegible fax"}

@@ -578,13 +578,14 @@ def test_overview_draws_every_chart(client_for, docs: Fixture) -> None:
         "documents_per_day",
         "auto_accept_rate",
         "field_automation",
+        "qa_accuracy",
         "corrections_per_field",
         "epidemic_curve",
         "applications_per_county",
     ):
         assert f'data-chart="{name}"' in html
         assert f"/overview/{name}.csv" in html
-    assert html.count("<details>") == 6  # each chart has its table of numbers
+    assert html.count("<details>") == 7  # each chart has its table of numbers
     kpis = dict(re.findall(r'kpi-label">([^<]+)</div><div class="kpi-value">([^<]+)<', html))
     assert kpis == {
         "Files received": "4",

@@ -144,3 +144,37 @@ def test_analyst_cannot_decide_and_next_task_opens_the_oldest(client_for, docs) 
     legacy = reviewer.get(f"/supervise/{docs.xss_case}", headers={"accept": "text/html"})
     # Loaded before field-level routing: the older rule picks the fields (first name 41 %).
     assert 'data-field="patient_first_name"' in legacy.text.split("auto-fields")[0]
+
+
+def test_blind_qa_hides_the_machine_values_and_measures_accuracy(
+    client_for, engine: Engine, dash_settings: Settings, blank_page_png: Path
+) -> None:
+    from faxflow.model import Issue
+    from loaders.aggregates import qa_accuracy
+
+    result = infection_result(
+        41,
+        status=Status.NEEDS_REVIEW,
+        fields={
+            "patient_last_name": _field("Doe", 0.99, (450, 230, 700, 255), None),
+            "onset_date": _field("2020-03-02", 0.99, (150, 700, 330, 725), None),
+        },
+        issues=[Issue(code="qa_sample", message="blind QA sample")],
+    )
+    image = _write_page(dash_settings, result.document_id, 1, blank_page_png)
+    load_document(engine, result, page_images={1: image})
+    doc = result.document_id
+    reviewer = client_for("reviewer")
+    page = reviewer.get(f"/supervise/{doc}", headers={"accept": "text/html"}).text
+    assert "Blind QA" in page and "Doe" not in page and "2020-03-02" not in page
+    token = {"x-csrf-token": csrf_of(reviewer)}
+    same = reviewer.post(
+        f"/supervise/{doc}/fields/onset_date/qa", data={"value": "2020-03-02"}, headers=token
+    )
+    other = reviewer.post(
+        f"/supervise/{doc}/fields/patient_last_name/qa", data={"value": "Dow"}, headers=token
+    )
+    assert same.json()["decision"] == "confirmed" and other.json()["decision"] == "corrected"
+    measured = qa_accuracy(engine).set_index("field")
+    assert measured.loc["*", "checked"] == 2 and measured.loc["*", "right"] == 1
+    assert measured.loc["*", "low"] < 0.5 < measured.loc["*", "high"]

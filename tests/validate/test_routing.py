@@ -406,3 +406,25 @@ def test_result_json_marks_each_field(cdc_record: dict, routing_settings: Settin
     assert fields["onset_date"]["needs_review"] is True
     assert fields["onset_date"]["review_reason"] == "low_confidence"
     assert fields["sex"]["needs_review"] is False
+
+
+def test_a_share_of_auto_accepted_documents_goes_to_blind_qa(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    from validate.routing import in_qa_sample
+
+    ids = [f"{i:08x}" + "0" * 56 for i in range(0, 0x1_0000_0000, 0x1_0000_0000 // 1000)]
+    assert abs(sum(in_qa_sample(i, 0.02) for i in ids) - 20) <= 1  # 2 % of evenly spread ids
+    assert not any(in_qa_sample(i, 0.0) for i in ids)
+    sampled = "00000001" + "0" * 56  # at the very start of the id space: always sampled
+    outcome = validate_extraction(
+        _extraction(cdc_record), settings=routing_settings, today=TODAY, document_id=sampled
+    )
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert [i.code for i in outcome.issues] == ["qa_sample"]
+    assert not any(f.needs_review for f in outcome.fields.values())  # still auto-accepted
+    other = "ffffffff" + "0" * 56
+    outcome = validate_extraction(
+        _extraction(cdc_record), settings=routing_settings, today=TODAY, document_id=other
+    )
+    assert outcome.status is Status.ACCEPTED
