@@ -60,7 +60,12 @@ def dagbag(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def test_dagbag_has_no_import_errors(dagbag: dict[str, Any]) -> None:
     assert dagbag["errors"] == {}
-    assert set(dagbag["dags"]) == {"fax_intake", "reprocess_documents", "daily_aggregates"}
+    assert set(dagbag["dags"]) == {
+        "fax_intake",
+        "reprocess_documents",
+        "daily_aggregates",
+        "weekly_thresholds",
+    }
 
 
 def test_every_dag_is_documented_tagged_and_owned(dagbag: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -168,3 +170,27 @@ def test_migration_0004_goes_down_and_up(sqlite_engine: Engine) -> None:
     assert epi_curve(sqlite_engine)["county_of_residence"].tolist() == ["in"]
     _noisy_county_case(sqlite_engine, 1, reason="low_confidence")
     assert epi_curve(sqlite_engine)["county_of_residence"].tolist() == [None]
+
+
+def test_weekly_recalibration_writes_thresholds_from_reviews(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    import json
+
+    from faxflow.flows import recalibrate_from_reviews
+    from faxflow.settings import Settings, committed_thresholds
+
+    doc = _doubtful_document(sqlite_engine)
+    confirm_field(sqlite_engine, doc, "onset_date", reviewer="ana")
+    target = tmp_path / "thresholds.json"
+    target.write_text(json.dumps({"thresholds": {"date": 0.9}, "calibration": {"n": 1}}))
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        database_url=sqlite_engine.url.render_as_string(hide_password=False),
+        confidence_thresholds={"date": 0.9},
+    )
+    counts = recalibrate_from_reviews(settings, target)
+    assert counts == {"labels": 1, "buckets_learned": 0}  # one label: far too few
+    assert committed_thresholds(target) == {"date": 0.9}  # the starting point stays
+    stored = json.loads(target.read_text())["calibration"]
+    assert stored["n"] == 1 and stored["from_reviews"]["labels"] == {"date": 1}
