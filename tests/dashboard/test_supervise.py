@@ -178,3 +178,19 @@ def test_blind_qa_hides_the_machine_values_and_measures_accuracy(
     measured = qa_accuracy(engine).set_index("field")
     assert measured.loc["*", "checked"] == 2 and measured.loc["*", "right"] == 1
     assert measured.loc["*", "low"] < 0.5 < measured.loc["*", "high"]
+
+
+def test_review_page_colours_follow_routing(
+    client_for, engine: Engine, dash_settings: Settings, blank_page_png: Path
+) -> None:
+    """Green only for a value routing auto-accepted: 'died' read at 99 % but unvalidated
+    is amber; 'age' at 97 %, auto-accepted, is green although the flat default is 80 %."""
+    doc = load_three_doubt_task(engine, dash_settings, blank_page_png)
+    html = client_for("reviewer").get(f"/documents/{doc}", headers={"accept": "text/html"}).text
+
+    def box(name: str) -> str:
+        return html.split(f'data-field="{name}"')[0].rsplit("<rect", 1)[1]
+
+    assert "conf-mid" in box("died") and "conf-high" not in box("died")
+    assert "conf-high" in box("age") and "conf-high" in box("sex")
+    assert "conf-high" not in box("onset_date")
