@@ -194,6 +194,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+class OwnRouterMiddleware:
+    """Makes ``request.url_for`` resolve names on this app's router, under this app's own
+    root path. Starlette keeps the outermost router in ``scope["router"]`` and the
+    outermost root path in ``app_root_path``; mounted in Airflow's API server behind a
+    wrapper without ``routes`` (the plugin's lazy app), ``url_for('static')`` found
+    nothing there (500 ``NoMatchFound``). Here the mount's prefix is this app's root."""
+
+    def __init__(self, app: ASGIApp, *, router: Any) -> None:
+        self.app = app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            root = scope.get("root_path", "")
+            scope = {**scope, "router": self.router, "app_root_path": root}
+        await self.app(scope, receive, send)
+
+
 class InternalErrorMiddleware:
     """Turns an unexpected exception into a plain 500 answer and a log line naming only
     its type. Without it the server logs the whole traceback, whose exception text may
@@ -302,4 +320,5 @@ def create_app(
     )
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=secure_cookies)
+    app.add_middleware(OwnRouterMiddleware, router=app.router)
     return app

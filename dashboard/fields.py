@@ -14,7 +14,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from faxflow.model import RecordType
+from faxflow.settings import Settings
 from loaders.records import (
     HOUSEHOLD_MEMBERS,
     member_properties,
@@ -283,3 +286,38 @@ def parse_input(record_type: str | None, name: str, text: str) -> Any:
         return int(stripped)
     parser = FORMAT_PARSERS.get(format_kind(record_type, name) or "")
     return parser(name, stripped) if parser is not None else stripped
+
+
+def correct_from_text(
+    engine: Engine,
+    document_id: str,
+    name: str,
+    text: str,
+    *,
+    reviewer: str,
+    settings: Settings | None = None,
+) -> None:
+    """A reviewer's typed correction of one field: parsed by :func:`parse_input`, stored by
+    :func:`loaders.review.apply_correction`; raises ``InvalidCorrection`` when refused."""
+    from loaders.review import apply_correction, get_document
+
+    record_type = get_document(engine, document_id).record_type
+    value = parse_input(record_type, name, text)
+    apply_correction(engine, document_id, name, value, reviewer=reviewer, settings=settings)
+
+
+def answer_blind(engine: Engine, document_id: str, name: str, text: str, *, reviewer: str) -> str:
+    """A blind QA answer for one field: the machine's value confirmed when the typed one
+    equals it, else corrected. Returns the decision (``confirmed`` or ``corrected``)."""
+    from loaders.review import apply_correction, confirm_field, get_document
+
+    doc = get_document(engine, document_id)
+    value = parse_input(doc.record_type, name, text)
+    current = doc.field(name)
+    if current is None or current.sensitive:
+        raise InvalidCorrection(f"field {name!r} is not part of blind QA")
+    if value == current.machine_value:
+        confirm_field(engine, document_id, name, reviewer=reviewer)
+        return "confirmed"
+    apply_correction(engine, document_id, name, value, reviewer=reviewer)
+    return "corrected"

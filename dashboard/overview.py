@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_bar_chart
-from dashboard.fields import field_label
+from dashboard.fields import field_label, form_label
 from faxflow.errors import ErrorCode, FaxflowError
 from loaders.aggregates import Aggregate, Centres
 from loaders.audit import EXPORT, record_audit
@@ -111,7 +111,8 @@ def _shape_auto_accept_rate(frame: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis(unit).reset_index()
 
 
-def _draw_auto_accept_rate(spec: ChartDef, table: pd.DataFrame) -> Chart:
+def _share_lines(spec: ChartDef, table: pd.DataFrame, lines: dict[str, str], y_label: str) -> Chart:
+    """A 0-100 % line chart of ``table``'s share columns (``lines``: legend → column)."""
     unit = table.columns[0]
     return line_chart(
         name=spec.name,
@@ -119,11 +120,70 @@ def _draw_auto_accept_rate(spec: ChartDef, table: pd.DataFrame) -> Chart:
         description=spec.description,
         categories=[_label(d) for d in table[unit]],
         series={
-            "auto-accepted": [None if pd.isna(v) else float(v) for v in table["auto_accept_rate"]]
+            legend: [None if pd.isna(v) else float(v) for v in table[column]]
+            for legend, column in lines.items()
         },
         x_label=f"arrival {unit}",
-        y_label="share of files",
+        y_label=y_label,
         percent=True,
+    )
+
+
+def _draw_auto_accept_rate(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    return _share_lines(spec, table, {"auto-accepted": "auto_accept_rate"}, "share of files")
+
+
+AUTOMATION_COUNTS = ["documents", "fully_automated", "fields", "auto_fields", "human_seconds"]
+
+
+def _shape_field_automation(frame: pd.DataFrame) -> pd.DataFrame:
+    periodic, unit = _by_period(frame, "day")
+    table = periodic.groupby("day")[AUTOMATION_COUNTS].sum()
+    fields = table["fields"].where(table["fields"] > 0)
+    table["automation_rate"] = (table["auto_fields"] / fields).astype("float64").round(4)
+    documents = table["documents"].where(table["documents"] > 0)
+    table["fully_automated_share"] = (
+        (table["fully_automated"] / documents).astype("float64").round(4)
+    )
+    table["human_seconds_per_document"] = (
+        (table["human_seconds"] / documents).astype("float64").round(1)
+    )
+    return table.rename_axis(unit).reset_index()
+
+
+def _draw_field_automation(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    lines = {
+        "fields no person touched": "automation_rate",
+        "documents fully automated": "fully_automated_share",
+    }
+    return _share_lines(spec, table, lines, "share")
+
+
+def _shape_qa_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["form_type", "field"]).reset_index(drop=True)
+
+
+def _draw_qa_accuracy(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    labels = [
+        f"{form_label(str(form))} · {'all fields' if field == '*' else field_label(str(field))} "
+        f"({n} checked, {low:.1%}–{high:.1%})"
+        for form, field, n, low, high in zip(
+            table["form_type"],
+            table["field"],
+            table["checked"],
+            table["low"],
+            table["high"],
+            strict=True,
+        )
+    ]
+    return horizontal_bar_chart(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        labels=labels,
+        values=(table["accuracy"].astype(float) * 100).tolist(),
+        x_label="% right among auto-accepted fields a person checked blind",
+        y_label="form · field (95 % interval)",
     )
 
 
@@ -216,6 +276,27 @@ CHARTS: tuple[ChartDef, ...] = (
         "day",
     ),
     ChartDef(
+        "field_automation",
+        "field_automation",
+        "Field automation",
+        "Share of fields no person touched, and of documents accepted with no field seen "
+        "by a person (the CSV adds reviewers' seconds per document).",
+        _shape_field_automation,
+        _draw_field_automation,
+        "day",
+    ),
+    ChartDef(
+        "qa_accuracy",
+        "qa_accuracy",
+        "Measured production accuracy (blind QA)",
+        "Auto-accepted fields of the documents sampled for blind QA, checked by a person who "
+        "did not see the machine's value: share right per form and field, with its 95 % "
+        "interval, all time.",
+        _shape_qa_accuracy,
+        _draw_qa_accuracy,
+        None,
+    ),
+    ChartDef(
         "corrections_per_field",
         "corrections_by_field",
         "Corrections per field",
@@ -303,6 +384,11 @@ def _kpis(tables: dict[str, pd.DataFrame]) -> list[Kpi]:
     auto = int(rates["auto_accepted"].sum())
     share = f"{auto / received * 100:.0f}%" if received else "–"
     corrections = int(tables["corrections_per_field"]["corrections"].sum())
+    automation = tables["field_automation"]
+    fields, auto = int(automation["fields"].sum()), int(automation["auto_fields"].sum())
+    documents = int(automation["documents"].sum())
+    full = int(automation["fully_automated"].sum())
+    seconds = float(automation["human_seconds"].sum())
     return [
         Kpi("Files received", f"{received:,}", "refused files included"),
         Kpi("Waiting for review", f"{totals['needs_review']:,}", "in the review queue"),
@@ -310,6 +396,17 @@ def _kpis(tables: dict[str, pd.DataFrame]) -> list[Kpi]:
         Kpi("Auto-accept rate", share, "of all files received"),
         Kpi("Rejected or refused", f"{totals['rejected']:,}", "by reviewers or at intake"),
         Kpi("Corrections", f"{corrections:,}", f"in the {TOP_FIELDS} most corrected fields"),
+        Kpi(
+            "Automation rate",
+            f"{auto / fields * 100:.1f}%" if fields else "–",
+            f"of {fields:,} fields no person touched",
+        ),
+        Kpi("Fully automated", f"{full:,}", f"of {documents:,} documents"),
+        Kpi(
+            "Human seconds per document",
+            f"{seconds / documents:.1f}" if documents else "–",
+            "reviewers' time on supervision tasks",
+        ),
     ]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -68,6 +69,41 @@ def zones_for_page(
     return sensitive_zones(templates_dir).get((form_type, template_page), ())
 
 
+class Redaction(NamedTuple):
+    """What to black out of one page image: template zones (unit square) and pixel boxes
+    where sensitive values were read."""
+
+    zones: tuple[Zone, ...]
+    pixel_boxes: tuple[tuple[int, int, int, int], ...]
+
+
+def redacted_image(path: Path, redaction: Redaction) -> np.ndarray:
+    """The image at ``path`` with the redaction's zones and boxes filled black."""
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise TemplateError("a stored page image cannot be decoded for redaction")
+    height, width = image.shape[:2]
+    black = 0 if image.ndim == 2 else (0,) * image.shape[2]
+    rectangles = [
+        (int(x0 * width), int(y0 * height), int(np.ceil(x1 * width)), int(np.ceil(y1 * height)))
+        for x0, y0, x1, y1 in redaction.zones
+    ]
+    rectangles += [
+        (x0 - PAD_PIXELS, y0 - PAD_PIXELS, x1 + PAD_PIXELS, y1 + PAD_PIXELS)
+        for x0, y0, x1, y1 in redaction.pixel_boxes
+    ]
+    for x0, y0, x1, y1 in rectangles:
+        image[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = black
+    return image
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    encoded, png = cv2.imencode(".png", image)
+    if not encoded:
+        raise TemplateError("a redacted page image cannot be encoded")
+    return bytes(png.tobytes())
+
+
 def redacted_png(
     path: Path,
     *,
@@ -76,22 +112,4 @@ def redacted_png(
 ) -> bytes:
     """The image at ``path`` as PNG with ``zones`` (unit square) and ``pixel_boxes``
     filled black."""
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise TemplateError("a stored page image cannot be decoded for redaction")
-    height, width = image.shape[:2]
-    black = 0 if image.ndim == 2 else (0,) * image.shape[2]
-    rectangles = [
-        (int(x0 * width), int(y0 * height), int(np.ceil(x1 * width)), int(np.ceil(y1 * height)))
-        for x0, y0, x1, y1 in zones
-    ]
-    rectangles += [
-        (x0 - PAD_PIXELS, y0 - PAD_PIXELS, x1 + PAD_PIXELS, y1 + PAD_PIXELS)
-        for x0, y0, x1, y1 in pixel_boxes
-    ]
-    for x0, y0, x1, y1 in rectangles:
-        image[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = black
-    encoded, png = cv2.imencode(".png", image)
-    if not encoded:
-        raise TemplateError("a redacted page image cannot be encoded")
-    return bytes(png.tobytes())
+    return png_bytes(redacted_image(path, Redaction(tuple(zones), tuple(pixel_boxes))))

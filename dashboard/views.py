@@ -226,6 +226,9 @@ def _field_row(
     open_issues = tuple(i for i in doc.issues if i.field == field.name and not i.resolved_by_review)
     threshold = threshold_of(settings, kinds, field.name)
     band = "high" if field.reviewed else confidence_band(field.confidence, threshold)
+    if field.needs_review is not None and not field.reviewed:
+        # Routing's verdict decides the colour: green only for a value it auto-accepted.
+        band = "high" if not field.needs_review else ("mid" if band == "high" else band)
     prop = property_schema(doc.record_type, field.name)
     shown = revealed.get(field.name, field.value)
     confidence_label = "—" if field.confidence is None else f"{field.confidence * 100:.0f}%"

@@ -359,3 +359,23 @@ def purge_expired(settings: Settings) -> dict[str, int]:
 
     services = open_services(settings)
     return purge_expired_files(services.engine, settings, services.ledger)
+
+
+def recalibrate_from_reviews(settings: Settings, path: Path | None = None) -> dict[str, int]:
+    """``faxflow calibrate --from-reviews --write``: thresholds learned from reviewers'
+    confirmations and corrections (one-sided 95 % Wilson bound at the target accuracy)
+    over the generated-sample ones. Returns counts only (labels, buckets learned)."""
+    from validate.calibrate import (
+        THRESHOLDS_FILE,
+        calibrate_from_reviews,
+        review_labels,
+        write_review_thresholds,
+    )
+
+    services = open_services(settings)
+    labels = review_labels(services.engine, settings)
+    result = calibrate_from_reviews(
+        labels, settings.confidence_thresholds, target=settings.target_accuracy
+    )
+    write_review_thresholds(result, path or THRESHOLDS_FILE)
+    return {"labels": len(labels), "buckets_learned": len(result.learned)}

@@ -235,7 +235,7 @@ def process_source(
         page_count=source.page_count,
         status=outcome.status,
         record=dict(extraction.record),
-        fields=dict(extraction.fields),
+        fields=dict(outcome.fields),
         issues=list(outcome.issues),
         pages=list(extraction.pages),
         template_version=extraction.template_version,

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         description="Share of auto-accepted fields that must be right; fields the machine "
         "cannot promise at this accuracy go to a person (FAXFLOW_TARGET_ACCURACY).",
     )
+    qa_sample_share: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Share of auto-accepted documents sent to blind QA review, to measure "
+        "production accuracy (FAXFLOW_QA_SAMPLE_SHARE; 0 turns QA sampling off).",
+    )
     default_confidence_threshold: float = Field(default=0.80, ge=0, le=1)
     confidence_thresholds: dict[str, float] = Field(
         default_factory=committed_thresholds,

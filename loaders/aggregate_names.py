@@ -13,4 +13,8 @@ DESCRIPTIONS: dict[str, str] = {
     "processing_by_centre": "received / accepted / needs review / rejected and median "
     "minutes to record, per centre and day",
     "corrections_by_field": "reviewer corrections per form and field, most corrected first",
+    "field_automation": "fields no person touched (automation rate), documents fully automated "
+    "and reviewers' seconds, per centre and day",
+    "qa_accuracy": "production accuracy of auto-accepted fields measured by blind QA, per "
+    "form and field, with its 95 % interval",
 }

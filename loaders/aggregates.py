@@ -15,6 +15,8 @@ Conventions, the same in every aggregate:
   (case, else PUI), else the day the fax arrived, else the day it was loaded; the day of
   a benefit application is the day it arrived (else its signature date, else the load day).
 - Reviewer corrections count: the typed tables hold the reviewed values.
+- A county counts only once it passed validation or a person decided it; one still
+  waiting for a person counts as unknown (the views of migration 0004).
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from loaders.aggregate_names import DESCRIPTIONS
 from loaders.db import session_scope
 from loaders.tables import (
     documents,
+    fields,
     intake_ledger,
     review_events,
+    validation_issues,
 )
 
 Centres = Collection[str] | None
@@ -82,6 +86,8 @@ def _from_view(
     frame = _frame(engine, query, keys + counts)
     if not frame.empty:
         frame = frame.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
+        # groupby turns a NULL key into NaN; the frames keep None (unknown) as the view had
+        frame[keys] = frame[keys].astype(object).where(frame[keys].notna(), None)
     return frame.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
 
 
@@ -234,6 +240,144 @@ def corrections_by_field(engine: Engine, *, centres: Centres = None) -> pd.DataF
     ).reset_index(drop=True)
 
 
+def field_automation(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
+    """Per submitting centre and arrival day: documents, documents fully automated
+    (accepted with every field decided by the machine), fields, fields no person touched
+    (decision ``auto``) and their share (the automation rate), fields confirmed and
+    corrected by a person, and the reviewers' seconds on their tasks (as the supervision
+    page measured them), in total and per document."""
+    from loaders.load import AUTO, CONFIRMED, CORRECTED
+
+    columns = [
+        "centre_id",
+        "day",
+        "documents",
+        "fully_automated",
+        "fields",
+        "auto_fields",
+        "automation_rate",
+        "confirmed_fields",
+        "corrected_fields",
+        "human_seconds",
+        "human_seconds_per_document",
+    ]
+    field_query = sa.select(
+        fields.c.document_id,
+        sa.func.count().label("fields"),
+        sa.func.sum(sa.case((fields.c.decision == AUTO, 1), else_=0)).label("auto"),
+        sa.func.sum(sa.case((fields.c.decision == CONFIRMED, 1), else_=0)).label("confirmed"),
+        sa.func.sum(sa.case((fields.c.decision == CORRECTED, 1), else_=0)).label("corrected"),
+    ).group_by(fields.c.document_id)
+    doc_query = sa.select(
+        documents.c.document_id,
+        documents.c.centre_id,
+        documents.c.received_at,
+        documents.c.processed_at,
+        documents.c.status,
+    ).where(documents.c.status != Status.REJECTED.value)
+    if centres is not None:
+        doc_query = doc_query.where(documents.c.centre_id.in_(sorted(centres)))
+    seconds_query = (
+        sa.select(review_events.c.document_id, sa.func.sum(review_events.c.seconds))
+        .where(review_events.c.seconds.is_not(None))
+        .group_by(review_events.c.document_id)
+    )
+    docs = _frame(
+        engine, doc_query, ["document_id", "centre_id", "received", "processed", "status"]
+    )
+    if docs.empty:
+        return pd.DataFrame(columns=columns)
+    counts = _frame(
+        engine, field_query, ["document_id", "fields", "auto", "confirmed", "corrected"]
+    )
+    seconds = _frame(engine, seconds_query, ["document_id", "seconds"])
+    every = docs.merge(counts, on="document_id", how="left").merge(
+        seconds, on="document_id", how="left"
+    )
+    every = _ints(every, ["fields", "auto", "confirmed", "corrected"])
+    every["seconds"] = pd.to_numeric(every["seconds"], errors="coerce").fillna(0.0)
+    arrived = pd.to_datetime(every["received"], utc=True).fillna(
+        pd.to_datetime(every["processed"], utc=True)
+    )
+    every["day"] = arrived.dt.date
+    every["centre_id"] = every["centre_id"].fillna(NO_CENTRE)
+    every["full"] = (every["status"] == Status.ACCEPTED.value) & (every["auto"] == every["fields"])
+    out = (
+        every.groupby(["centre_id", "day"], sort=True)
+        .agg(
+            documents=("document_id", "size"),
+            fully_automated=("full", "sum"),
+            fields=("fields", "sum"),
+            auto_fields=("auto", "sum"),
+            confirmed_fields=("confirmed", "sum"),
+            corrected_fields=("corrected", "sum"),
+            human_seconds=("seconds", "sum"),
+        )
+        .reset_index()
+    )
+    out = _ints(
+        out,
+        [
+            "documents",
+            "fully_automated",
+            "fields",
+            "auto_fields",
+            "confirmed_fields",
+            "corrected_fields",
+        ],
+    )
+    out["automation_rate"] = (out["auto_fields"] / out["fields"].where(out["fields"] > 0)).round(4)
+    out["human_seconds"] = out["human_seconds"].astype("float64").round(1)
+    out["human_seconds_per_document"] = (out["human_seconds"] / out["documents"]).round(1)
+    return out[columns]
+
+
+def qa_accuracy(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
+    """Production accuracy measured by blind QA: per form and field (and ``*`` for the
+    whole form), the auto-accepted fields of QA-sampled documents a person has checked,
+    how many were right (confirmed; a correction means the machine was wrong), the share
+    and its 95 % Wilson interval."""
+    from loaders.load import CONFIRMED, CORRECTED
+    from validate.calibrate import wilson_interval
+    from validate.routing import QA_SAMPLE
+
+    columns = ["form_type", "field", "checked", "right", "accuracy", "low", "high"]
+    sampled = sa.select(validation_issues.c.document_id).where(
+        validation_issues.c.code == QA_SAMPLE
+    )
+    query = (
+        sa.select(documents.c.form_type, fields.c.name, fields.c.decision)
+        .join(documents, documents.c.document_id == fields.c.document_id)
+        .where(
+            fields.c.document_id.in_(sampled),
+            fields.c.needs_review.is_(False),
+            fields.c.decision.in_((CONFIRMED, CORRECTED)),
+        )
+    )
+    if centres is not None:
+        query = query.where(documents.c.centre_id.in_(sorted(centres)))
+    frame = _frame(engine, query, ["form_type", "field", "decision"])
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["right"] = frame["decision"] == CONFIRMED
+    whole = frame.assign(field="*")
+    counted = (
+        pd.concat([frame, whole])
+        .groupby(["form_type", "field"], sort=True)
+        .agg(checked=("right", "size"), right=("right", "sum"))
+        .reset_index()
+    )
+    counted = _ints(counted, ["checked", "right"])
+    counted["accuracy"] = (counted["right"] / counted["checked"]).round(4)
+    bounds = [
+        wilson_interval(int(r), int(n))
+        for r, n in zip(counted["right"], counted["checked"], strict=True)
+    ]
+    counted["low"] = [round(low, 4) for low, _ in bounds]
+    counted["high"] = [round(high, 4) for _, high in bounds]
+    return counted[columns]
+
+
 AGGREGATES: dict[str, Aggregate] = {
     "infections_by_day": infections_by_day,
     "epi_curve": epi_curve,
@@ -241,6 +385,8 @@ AGGREGATES: dict[str, Aggregate] = {
     "benefits_by_county": benefits_by_county,
     "processing_by_centre": processing_by_centre,
     "corrections_by_field": corrections_by_field,
+    "field_automation": field_automation,
+    "qa_accuracy": qa_accuracy,
 }
 """Every aggregate by name (``faxflow export --what NAME``)."""
 

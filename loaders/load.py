@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,10 @@ from loaders.tables import (
 log = logging.getLogger(__name__)
 
 CORRECT, UNDO, APPROVE, REJECT, REOPEN = "correct", "undo", "approve", "reject", "reopen"
+CONFIRM = "confirm"  # a person checked a doubtful field and kept the machine's value
+# fields.decision: who decided the value now in force.
+AUTO, CONFIRMED, CORRECTED = "auto", "confirmed", "corrected"
+MACHINE_ACTOR = "faxflow"
 DECISION_STATUS = {APPROVE: Status.ACCEPTED.value, REJECT: Status.REJECTED.value}
 
 
@@ -88,6 +92,7 @@ class ReviewState:
     decision: str | None  # the review status in force, or None for the machine's
     decided_by: str | None
     decided_at: datetime | None
+    confirmations: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
 
 def review_state(session: Session, document_id: str) -> ReviewState:
@@ -102,8 +107,11 @@ def review_state(session: Session, document_id: str) -> ReviewState:
     decision: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    confirmations: dict[str, tuple[str, datetime]] = {}
     for row in rows:
-        if row.action == CORRECT and row.field:
+        if row.action == CONFIRM and row.field:
+            confirmations[row.field] = (row.reviewer, row.at)
+        elif row.action == CORRECT and row.field:
             sensitive = is_sensitive(row.field)
             corrections[row.field] = (
                 Sealed(row.cipher, row.new_value) if sensitive else row.new_value
@@ -117,7 +125,24 @@ def review_state(session: Session, document_id: str) -> ReviewState:
             decision, decided_by, decided_at = DECISION_STATUS[row.action], row.reviewer, row.at
         elif row.action == REOPEN:
             decision = decided_by = decided_at = None
-    return ReviewState(corrections, reviewers, decision, decided_by, decided_at)
+    return ReviewState(corrections, reviewers, decision, decided_by, decided_at, confirmations)
+
+
+def field_decision(
+    name: str, needs_review: bool | None, state: ReviewState, *, loaded_at: datetime
+) -> tuple[str | None, str | None, datetime | None]:
+    """(decision, by whom, when) for one field: a correction, then a confirmation, then
+    an approval of the whole document confirms a doubtful field; a field routing
+    auto-accepted is ``auto``; a doubtful field nobody decided yet has no decision."""
+    if name in state.corrections:
+        return (CORRECTED, *state.reviewers[name])
+    if name in state.confirmations:
+        return (CONFIRMED, *state.confirmations[name])
+    if needs_review is False:
+        return AUTO, MACHINE_ACTOR, loaded_at
+    if state.decision == Status.ACCEPTED.value and state.decided_by and state.decided_at:
+        return CONFIRMED, state.decided_by, state.decided_at
+    return None, None, None
 
 
 # --------------------------------------------------------------------------------------
@@ -209,10 +234,16 @@ def _field_row(
     result: FieldResult | None,
     state: ReviewState,
     settings: Settings | None,
+    *,
+    loaded_at: datetime,
 ) -> dict[str, Any]:
     machine = to_json_value(result.value) if result is not None else None
     reviewed = name in state.corrections
     current = state.corrections[name] if reviewed else machine
+    needs_review = result.needs_review if result is not None else None
+    decision, decided_by, decided_at = field_decision(
+        name, needs_review, state, loaded_at=loaded_at
+    )
     row: dict[str, Any] = {
         "document_id": document_id,
         "name": name,
@@ -223,6 +254,11 @@ def _field_row(
         "reviewed": reviewed,
         "reviewed_by": state.reviewers[name][0] if reviewed else None,
         "reviewed_at": state.reviewers[name][1] if reviewed else None,
+        "needs_review": needs_review,
+        "review_reason": result.review_reason if result is not None else None,
+        "decision": decision,
+        "decided_by": decided_by,
+        "decided_at": decided_at,
         "sensitive": is_sensitive(name),
         "cipher": None,
     }
@@ -411,7 +447,8 @@ def load_document(
 
         names = list(result.fields) + [n for n in state.corrections if n not in result.fields]
         field_rows = [
-            _field_row(document_id, n, result.fields.get(n), state, settings) for n in names
+            _field_row(document_id, n, result.fields.get(n), state, settings, loaded_at=now)
+            for n in names
         ]
         if field_rows:
             session.execute(sa.insert(fields), field_rows)

@@ -27,8 +27,13 @@ from loaders.crypto import decrypt
 from loaders.db import session_scope
 from loaders.load import (
     APPROVE,
+    AUTO,
+    CONFIRM,
+    CONFIRMED,
     CORRECT,
+    CORRECTED,
     DECISION_STATUS,
+    MACHINE_ACTOR,
     REJECT,
     REOPEN,
     UNDO,
@@ -130,6 +135,10 @@ class FieldView:
     reviewed: bool
     reviewed_by: str | None
     reviewed_at: datetime | None
+    needs_review: bool | None = None  # routing's verdict (None: loaded before it existed)
+    review_reason: str | None = None
+    decision: str | None = None  # auto | confirmed | corrected; None while it waits
+    decided_by: str | None = None
     provenance: tuple[ProvenanceView, ...] = ()
 
 
@@ -357,6 +366,10 @@ def get_document(engine: Engine, document_id: str) -> DocumentView:
                 reviewed=f.reviewed,
                 reviewed_by=f.reviewed_by,
                 reviewed_at=f.reviewed_at,
+                needs_review=f.needs_review,
+                review_reason=f.review_reason,
+                decision=f.decision,
+                decided_by=f.decided_by,
                 provenance=tuple(
                     ProvenanceView(p.get("step", ""), p.get("before"), p.get("after"))
                     for p in (f.provenance or [])
@@ -525,6 +538,9 @@ def apply_correction(
             "reviewed": True,
             "reviewed_by": reviewer,
             "reviewed_at": now,
+            "decision": CORRECTED,
+            "decided_by": reviewer,
+            "decided_at": now,
         }
         if current is not None:
             session.execute(sa.update(fields).where(fields.c.id == current.id).values(**values))
@@ -579,6 +595,10 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
                 reviewed=False,
                 reviewed_by=None,
                 reviewed_at=None,
+                # Back to the machine's value: auto-accepted again, or waiting again.
+                decision=AUTO if current.needs_review is False else None,
+                decided_by=MACHINE_ACTOR if current.needs_review is False else None,
+                decided_at=now if current.needs_review is False else None,
             )
         )
         _set_typed_value(session, RecordType(doc.record_type), document_id, field, machine)
@@ -595,7 +615,13 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
 
 
 def _decide(
-    engine: Engine, document_id: str, *, reviewer: str, action: str, reason: str | None = None
+    engine: Engine,
+    document_id: str,
+    *,
+    reviewer: str,
+    action: str,
+    reason: str | None = None,
+    seconds: float | None = None,
 ) -> None:
     reviewer = _check_reviewer(reviewer)
     now = utc_now()
@@ -603,7 +629,15 @@ def _decide(
         doc = _document_row(session, document_id, lock=True)
         if action in DECISION_STATUS:
             _require_in_review(doc, DECISION_STATUS[action].replace("_", " "))
-        _add_event(session, document_id, at=now, reviewer=reviewer, action=action, reason=reason)
+        _add_event(
+            session,
+            document_id,
+            at=now,
+            reviewer=reviewer,
+            action=action,
+            reason=reason,
+            seconds=seconds,
+        )
         decided = action in DECISION_STATUS
         _update_document(
             session,
@@ -613,12 +647,51 @@ def _decide(
             reviewed_at=now if decided else None,
             updated_at=now,
         )
+        if action == APPROVE:
+            # Doubtful fields nobody corrected or confirmed: the approver vouches for them.
+            session.execute(
+                sa.update(fields)
+                .where(
+                    fields.c.document_id == document_id,
+                    fields.c.decision.is_(None),
+                    fields.c.needs_review.is_not(False),
+                )
+                .values(decision=CONFIRMED, decided_by=reviewer, decided_at=now)
+            )
     log.info("document %s: %s by %s", document_id[:12], action, reviewer)
 
 
-def approve(engine: Engine, document_id: str, *, reviewer: str) -> None:
-    """Accept the document as it now stands; it leaves the review queue."""
-    _decide(engine, document_id, reviewer=reviewer, action=APPROVE)
+def approve(
+    engine: Engine, document_id: str, *, reviewer: str, seconds: float | None = None
+) -> None:
+    """Accept the document as it now stands; it leaves the review queue. Doubtful fields
+    nobody corrected or confirmed count as confirmed by the approver (the dashboard asks
+    for an explicit confirmation before it approves those)."""
+    _decide(engine, document_id, reviewer=reviewer, action=APPROVE, seconds=seconds)
+
+
+def confirm_field(engine: Engine, document_id: str, field: str, *, reviewer: str) -> None:
+    """A person checked one field and keeps the machine's value: a ``confirm`` review
+    event and ``fields.decision = confirmed``, in one transaction. A label for
+    ``faxflow calibrate --from-reviews``."""
+    reviewer = _check_reviewer(reviewer)
+    now = utc_now()
+    with session_scope(engine, write=True) as session:
+        doc = _document_row(session, document_id, lock=True)
+        _require_in_review(doc, "confirmed")
+        current = _current_field(session, document_id, field)
+        if current is None:
+            raise InvalidCorrection(f"document has no field {field!r}")
+        if current.decision == CORRECTED:
+            raise InvalidCorrection(f"field {field!r} was corrected: undo the correction first")
+        _add_event(session, document_id, at=now, reviewer=reviewer, action=CONFIRM, field=field)
+        session.execute(
+            sa.update(fields)
+            .where(fields.c.id == current.id)
+            .values(decision=CONFIRMED, decided_by=reviewer, decided_at=now)
+        )
+        _update_document(session, document_id, updated_at=now)
+    log.info("document %s: field %s confirmed by %s", document_id[:12], field, reviewer)
 
 
 def reject(engine: Engine, document_id: str, *, reviewer: str, reason: str) -> None:

@@ -156,6 +156,14 @@ class FieldRow(Base):
     reviewed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     reviewed_by: Mapped[str | None] = mapped_column(ACTOR)
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Field-level routing (validate.routing): whether a person must look, and why.
+    needs_review: Mapped[bool | None] = mapped_column(sa.Boolean)
+    review_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    # Who decided the value: auto (no person touched it), confirmed or corrected; NULL
+    # while a doubtful field waits for a person.
+    decision: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    decided_by: Mapped[str | None] = mapped_column(ACTOR)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ValidationIssue(Base):
@@ -187,6 +195,7 @@ class ReviewEvent(Base):
     new_value: Mapped[Any] = mapped_column(JSON_VALUE, nullable=True)
     cipher: Mapped[str | None] = mapped_column(sa.Text)  # sensitive corrections: {old, new}
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    seconds: Mapped[float | None] = mapped_column(sa.Float)  # reviewer's time on the task
 
 
 class LedgerRow(Base):

@@ -5,7 +5,7 @@ The pipeline calls :func:`validate_extraction` once per document::
     outcome = validate_extraction(
         extraction, settings=settings, duplicate_finder=finder, document_id=source.document_id
     )
-    outcome.issues, outcome.status
+    outcome.issues, outcome.status, outcome.fields  # fields marked needs_review / reason
 
 ``document_id`` matters when a document is re-processed: without it, the duplicate look-up
 finds the document's own earlier load and flags it as its own duplicate.
@@ -18,16 +18,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from faxflow.errors import FaxflowError
-from faxflow.model import RECORD_TYPE_BY_FORM, Extraction, FormType, Issue, RecordType, Status
+from faxflow.model import (
+    RECORD_TYPE_BY_FORM,
+    Extraction,
+    FieldResult,
+    FormType,
+    Issue,
+    RecordType,
+    Status,
+)
 from faxflow.settings import Settings
 from validate.routing import (
     LOW_CONFIDENCE,
+    QA_SAMPLE,
     UNKNOWN_FORM,
     UNREADABLE,
+    decide_fields,
+    in_qa_sample,
     is_unreadable,
     low_confidence_fields,
     route,
@@ -47,6 +58,20 @@ DuplicateFinder = Callable[..., list[str]]
 class ValidationOutcome:
     issues: tuple[Issue, ...]
     status: Status
+    # The extraction's fields, each marked auto-accepted or needing a look (with a reason).
+    fields: dict[str, FieldResult] = field(default_factory=dict)
+
+
+def _routed(
+    extraction: Extraction, issues: tuple[Issue, ...], settings: Settings, document_id: str = ""
+) -> ValidationOutcome:
+    status = route(extraction, issues, settings)
+    fields = decide_fields(extraction, issues, settings)
+    if status is Status.ACCEPTED and in_qa_sample(document_id, settings.qa_sample_share):
+        # The fields stay auto-accepted: the sample checks what the machine let through.
+        sample = Issue(code=QA_SAMPLE, message="blind QA sample of an auto-accepted document")
+        issues, status = (*issues, sample), Status.NEEDS_REVIEW
+    return ValidationOutcome(issues, status, fields)
 
 
 def required_fields(form_type: FormType, settings: Settings) -> frozenset[str]:
@@ -139,11 +164,14 @@ def validate_extraction(
     """
     if is_unreadable(extraction):
         issue = Issue(code=UNREADABLE, message="no page matched a known form")
-        return ValidationOutcome((*extraction.issues, issue), Status.REJECTED)
+        return ValidationOutcome(
+            (*extraction.issues, issue),
+            Status.REJECTED,
+            decide_fields(extraction, (*extraction.issues, issue), settings),
+        )
     if extraction.form_type is FormType.UNKNOWN:
         issue = Issue(code=UNKNOWN_FORM, message="a page matched a form, but not which one")
-        issues = merge_issues(extraction.issues, [issue])
-        return ValidationOutcome(tuple(issues), route(extraction, issues, settings))
+        return _routed(extraction, tuple(merge_issues(extraction.issues, [issue])), settings)
     found = check_record(
         extraction.form_type,
         extraction.record,
@@ -166,5 +194,5 @@ def validate_extraction(
             extraction.fields, extraction.field_kinds, settings
         )
     ]
-    issues = merge_issues(extraction.issues, found, dupes, low)
-    return ValidationOutcome(tuple(issues), route(extraction, issues, settings))
+    issues = tuple(merge_issues(extraction.issues, found, dupes, low))
+    return _routed(extraction, issues, settings, document_id)

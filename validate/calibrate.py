@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from faxflow.errors import ConfigError
+from faxflow.errors import ConfigError, FaxflowError
 from faxflow.model import Issue, Status
 from faxflow.settings import DEFAULT_THRESHOLDS_FILE, Settings
 from validate.routing import DEFAULT_KIND, LOW_CONFIDENCE
@@ -47,6 +47,10 @@ from validate.rules import is_blocking
 THRESHOLDS_FILE = DEFAULT_THRESHOLDS_FILE
 NEVER = 1.01
 """A threshold no confidence (≤ 1) reaches: fields of that bucket always go to review."""
+
+
+def _rounded(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,14 @@ class DocumentSample:
     confidences: tuple[tuple[str, str, float, bool | None], ...]
     correct: int
     total: int
+    # Field-level routing: fields named by a blocking issue, and whether the whole
+    # document goes to a person (None: when ``blocked``).
+    blocked_fields: frozenset[str] = frozenset()
+    whole_document: bool | None = None
+
+    @property
+    def reviewed_whole(self) -> bool:
+        return self.blocked if self.whole_document is None else self.whole_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +95,13 @@ class GroupNumbers:
         return self.accepted / self.documents if self.documents else math.nan
 
     def as_dict(self) -> dict[str, Any]:
-        def rounded(x: float) -> float | None:
-            return None if math.isnan(x) else round(x, 6)
-
         return {
             "documents": self.documents,
             "accepted": self.accepted,
-            "accepted_share": rounded(self.accepted_share),
+            "accepted_share": _rounded(self.accepted_share),
             "fields_in_accepted": self.fields,
             "correct_in_accepted": self.correct,
-            "precision": rounded(self.precision),
+            "precision": _rounded(self.precision),
         }
 
 
@@ -150,6 +159,30 @@ def _blocked(result: Mapping[str, Any]) -> bool:
     return False
 
 
+def _field_doubt(result: Mapping[str, Any], form_type: str) -> tuple[frozenset[str], bool]:
+    """(fields named by blocking issues, whole document in doubt) as
+    :mod:`validate.routing` decides them, from a result JSON."""
+    if result.get("status") == Status.REJECTED.value or result.get("form_type") != form_type:
+        return frozenset(), True
+    raw_fields, raw_pages = result.get("fields"), result.get("pages")
+    fields: Mapping[str, Any] = raw_fields if isinstance(raw_fields, Mapping) else {}
+    pages: list[Any] = raw_pages if isinstance(raw_pages, list) else []
+    if any(isinstance(p, Mapping) and p.get("role") == "unknown" for p in pages):
+        return frozenset(), True
+    named: set[str] = set()
+    for raw in result.get("issues") or []:
+        try:
+            issue = Issue.model_validate(raw)
+        except ValueError:
+            return frozenset(), True
+        if issue.code == LOW_CONFIDENCE or not is_blocking(issue):
+            continue
+        if issue.field is None or issue.field not in fields:
+            return frozenset(), True
+        named.add(issue.field)
+    return frozenset(named), False
+
+
 def _confidences(
     result: Mapping[str, Any], kinds: Mapping[str, str], correct: Mapping[str, bool]
 ) -> tuple[tuple[str, str, float, bool | None], ...]:
@@ -195,6 +228,7 @@ def load_samples(
         scores = score_document(result, truth)
         form_type = str(truth["form_type"])
         correct = {score.name: score.correct for score in scores}
+        blocked_fields, whole = _field_doubt(result, form_type)
         samples.append(
             DocumentSample(
                 stem=stem,
@@ -204,6 +238,8 @@ def load_samples(
                 confidences=_confidences(result, kinds_by_form.get(form_type, {}), correct),
                 correct=sum(s.correct for s in scores),
                 total=len(scores),
+                blocked_fields=blocked_fields,
+                whole_document=whole,
             )
         )
     return samples, missing
@@ -474,3 +510,383 @@ def group_numbers(
 def write_thresholds(calibration: Calibration, path: Path = THRESHOLDS_FILE) -> None:
     """Store the thresholds (and the numbers behind them) as the settings default."""
     path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Field-level calibration: each field auto-accepted or sent to a person on its own
+# --------------------------------------------------------------------------------------
+
+Z_ONE_SIDED_95 = 1.6448536269514722
+"""z of a one-sided 95 % bound (the 0.95 quantile of the standard normal)."""
+
+
+def wilson_lower_bound(successes: int, n: int, *, z: float = Z_ONE_SIDED_95) -> float:
+    """One-sided lower confidence bound of a proportion (Wilson score interval); 0 when
+    nothing was observed."""
+    if n <= 0:
+        return 0.0
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
+
+
+def wilson_interval(successes: int, n: int, *, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Two-sided (default 95 %) Wilson interval of a proportion; (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    denominator = 1 + z * z / n
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+def point_estimate(successes: int, n: int) -> float:
+    """The observed share (no allowance for chance): the generated-sample starting point."""
+    return successes / n if n else 0.0
+
+
+Bound = Callable[[int, int], float]
+BOUNDS: dict[str, Bound] = {"wilson": wilson_lower_bound, "point": point_estimate}
+
+
+def threshold_for_target(
+    observations: Sequence[tuple[float, bool]], *, target: float, min_count: int, bound: Bound
+) -> float:
+    """The lowest confidence from which the fields read at or above it are right often
+    enough: ``bound(right, n) ≥ target`` over that tail, with at least ``min_count`` of
+    them.  :data:`NEVER` when no tail qualifies (too few labels, or too many wrong)."""
+    ordered = sorted(observations, key=lambda o: -o[0])
+    best = NEVER
+    right = 0
+    for i, (confidence, correct) in enumerate(ordered):
+        right += correct
+        n = i + 1
+        if n < len(ordered) and ordered[n][0] == confidence:
+            continue  # a threshold cannot split equal confidences
+        if n >= min_count and bound(right, n) >= target:
+            best = confidence
+    return best
+
+
+def labels_needed(target: float, bound: Bound, *, limit: int = 1_000_000) -> int:
+    """The fewest labels, all right, with which ``bound`` reaches ``target`` (about 540
+    for a one-sided 95 % Wilson bound at 99.5 %)."""
+    n = 1
+    while n < limit and bound(n, n) < target:
+        n = n * 2
+    low = n // 2
+    while low + 1 < n:  # bisect between the last failing and first passing doubling
+        mid = (low + n) // 2
+        if bound(mid, mid) >= target:
+            n = mid
+        else:
+            low = mid
+    return n
+
+
+@dataclass(frozen=True, slots=True)
+class FieldNumbers:
+    """Field automation of one group of documents under some thresholds."""
+
+    label: str
+    documents: int
+    fully_automated: int  # documents with no field needing a person and no blocking issue
+    fields: int  # scored fields
+    auto_accepted: int  # scored fields no person would see
+    auto_correct: int  # of those, right
+
+    @property
+    def automated_share(self) -> float:
+        return self.auto_accepted / self.fields if self.fields else math.nan
+
+    @property
+    def precision(self) -> float:
+        return self.auto_correct / self.auto_accepted if self.auto_accepted else math.nan
+
+    @property
+    def documents_share(self) -> float:
+        return self.fully_automated / self.documents if self.documents else math.nan
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "fully_automated": self.fully_automated,
+            "documents_share": _rounded(self.documents_share),
+            "fields": self.fields,
+            "auto_accepted": self.auto_accepted,
+            "automated_share": _rounded(self.automated_share),
+            "auto_correct": self.auto_correct,
+            "precision": _rounded(self.precision),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCalibration:
+    """Per-bucket thresholds for field-level routing and what they achieve."""
+
+    thresholds: dict[str, float]
+    target: float
+    bound: str
+    overall: FieldNumbers
+    groups: tuple[FieldNumbers, ...]
+    labels: dict[str, int]  # bucket -> labelled observations behind its threshold
+
+    @property
+    def meets_target(self) -> bool:
+        return math.isnan(self.overall.precision) or self.overall.precision >= self.target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "thresholds": dict(sorted(self.thresholds.items())),
+            "calibration": {
+                "level": "field",
+                "target": self.target,
+                "bound": self.bound,
+                "meets_target": self.meets_target,
+                "calibrated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "overall": self.overall.as_dict(),
+                "groups": {g.label: g.as_dict() for g in self.groups},
+                "labels": dict(sorted(self.labels.items())),
+            },
+        }
+
+
+def field_buckets(
+    labelled: Iterable[tuple[str, str, float, bool]], *, min_field_labels: int
+) -> dict[str, list[tuple[float, bool]]]:
+    """(field, kind, confidence, correct) grouped by bucket: the field itself when it has
+    ``min_field_labels`` labels, else its kind."""
+    rows = list(labelled)
+    per_field: dict[str, int] = {}
+    for name, _, _, _ in rows:
+        per_field[name] = per_field.get(name, 0) + 1
+    own = frozenset(n for n, c in per_field.items() if c >= min_field_labels)
+    buckets: dict[str, list[tuple[float, bool]]] = {}
+    for name, kind, confidence, correct in rows:
+        buckets.setdefault(bucket_of(name, kind, own), []).append((confidence, correct))
+    return buckets
+
+
+def field_thresholds(
+    labelled: Iterable[tuple[str, str, float, bool]],
+    *,
+    target: float,
+    min_count: int,
+    min_field_labels: int,
+    bound: Bound,
+) -> tuple[dict[str, float], dict[str, int]]:
+    """Per bucket the threshold of :func:`threshold_for_target`, and its label counts."""
+    buckets = field_buckets(labelled, min_field_labels=min_field_labels)
+    thresholds = {
+        bucket: threshold_for_target(obs, target=target, min_count=min_count, bound=bound)
+        for bucket, obs in buckets.items()
+    }
+    return thresholds, {bucket: len(obs) for bucket, obs in buckets.items()}
+
+
+def field_numbers(
+    label: str, docs: Sequence[DocumentSample], thresholds: Mapping[str, float], settings: Settings
+) -> FieldNumbers:
+    """Field automation of ``docs`` routed field by field with ``thresholds`` (name, then
+    kind, then the settings default; above 1 never) — the rule of
+    :func:`validate.routing.review_reason`."""
+    trial = settings.model_copy(update={"confidence_thresholds": dict(thresholds)})
+    fields = auto = right = full = 0
+    for doc in docs:
+        whole = doc.reviewed_whole
+        doubtful = whole
+        for name, kind, confidence, correct in doc.confidences:
+            threshold = trial.threshold_for(name, kind)
+            accepted = (
+                not whole
+                and name not in doc.blocked_fields
+                and threshold <= 1
+                and confidence >= threshold
+            )
+            doubtful = doubtful or not accepted
+            if correct is None:
+                continue
+            fields += 1
+            auto += accepted
+            right += accepted and correct
+        full += not doubtful
+    return FieldNumbers(label, len(docs), full, fields, auto, right)
+
+
+def field_groups(
+    docs: Sequence[DocumentSample], thresholds: Mapping[str, float], settings: Settings
+) -> list[FieldNumbers]:
+    """Per form type, and per form type and profile."""
+    out = []
+    for form_type in sorted({d.form_type for d in docs}):
+        of_form = [d for d in docs if d.form_type == form_type]
+        out.append(field_numbers(form_type, of_form, thresholds, settings))
+        for profile in sorted({d.profile for d in of_form}):
+            sub = [d for d in of_form if d.profile == profile]
+            out.append(field_numbers(f"{form_type} / {profile}", sub, thresholds, settings))
+    return out
+
+
+def calibrate_fields(
+    docs: Sequence[DocumentSample],
+    settings: Settings,
+    *,
+    target: float = 0.995,
+    min_count: int = 30,
+    min_field_labels: int | None = None,
+    bound: str = "wilson",
+) -> FieldCalibration:
+    """Thresholds for field-level routing: per bucket, the lowest confidence whose tail
+    meets ``target`` by ``bound`` (see :func:`threshold_for_target`).  Fields of blocked
+    documents are labels too: they were read like any other.  A field is its own bucket
+    once it has ``min_field_labels`` labels (default: as many as the bound needs to reach
+    the target with none wrong, at least ``min_count``), else it is judged with its kind."""
+    if not docs:
+        raise ConfigError("no scored documents: check RESULTS_DIR and --truth")
+    if bound not in BOUNDS:
+        raise ConfigError(f"--bound must be one of {', '.join(BOUNDS)}")
+    labelled = [
+        (name, kind, confidence, correct)
+        for doc in docs
+        for name, kind, confidence, correct in doc.confidences
+        if correct is not None
+    ]
+    if min_field_labels is None:
+        min_field_labels = max(min_count, labels_needed(target, BOUNDS[bound]))
+    thresholds, labels = field_thresholds(
+        labelled,
+        target=target,
+        min_count=min_count,
+        min_field_labels=min_field_labels,
+        bound=BOUNDS[bound],
+    )
+    # Kinds the set never showed would fall back to the flat default: never auto-accept.
+    for kinds in _known_kinds(settings):
+        thresholds.setdefault(kinds, NEVER)
+    return FieldCalibration(
+        thresholds=thresholds,
+        target=target,
+        bound=bound,
+        overall=field_numbers("all", docs, thresholds, settings),
+        groups=tuple(field_groups(docs, thresholds, settings)),
+        labels=labels,
+    )
+
+
+def _known_kinds(settings: Settings) -> set[str]:
+    try:
+        return {kind for kinds in _field_kinds(settings).values() for kind in kinds.values()}
+    except FaxflowError:  # no templates: nothing to add
+        return set()
+
+
+def write_field_thresholds(calibration: FieldCalibration, path: Path = THRESHOLDS_FILE) -> None:
+    """Store field-level thresholds (and the numbers behind them) as the settings default."""
+    path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Thresholds learned from people's answers
+# --------------------------------------------------------------------------------------
+
+
+def review_labels(engine: Any, settings: Settings) -> list[tuple[str, str, float, bool]]:
+    """(field, kind, confidence, right) for every field a person confirmed or corrected:
+    confirmed means the machine was right; corrected means it was right only when the
+    person's value equals the machine's.  No values leave this function."""
+    import sqlalchemy as sa
+
+    from loaders.load import CONFIRMED, CORRECTED
+    from loaders.tables import documents, fields
+
+    kinds_by_form = _field_kinds(settings)
+    query = (
+        sa.select(
+            documents.c.form_type,
+            fields.c.name,
+            fields.c.confidence,
+            fields.c.decision,
+            fields.c.value,
+            fields.c.machine_value,
+            fields.c.cipher,
+            fields.c.machine_cipher,
+        )
+        .join(documents, documents.c.document_id == fields.c.document_id)
+        .where(fields.c.decision.in_((CONFIRMED, CORRECTED)), fields.c.confidence.is_not(None))
+    )
+    labels = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            kinds = kinds_by_form.get(row.form_type, {})
+            kind = kinds.get(row.name) or kinds.get(row.name.partition("#")[0]) or DEFAULT_KIND
+            if row.decision == CONFIRMED:
+                right = True
+            elif row.cipher is not None or row.machine_cipher is not None:
+                right = False  # sensitive: a correction of a sealed value changed it
+            else:
+                right = row.value == row.machine_value
+            labels.append((row.name, kind, float(row.confidence), right))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCalibration:
+    """Thresholds recomputed from people's answers, over the generated-sample ones."""
+
+    thresholds: dict[str, float]  # the merged set to store
+    learned: dict[str, float]  # buckets with enough labels: threshold from the labels
+    labels: dict[str, int]  # labels per bucket
+    target: float
+
+    def as_dict(self, starting: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "thresholds": dict(sorted(self.thresholds.items())),
+            "calibration": {
+                **dict(starting),
+                "from_reviews": {
+                    "target": self.target,
+                    "bound": "wilson",
+                    "calibrated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "learned": dict(sorted(self.learned.items())),
+                    "labels": dict(sorted(self.labels.items())),
+                },
+            },
+        }
+
+
+def calibrate_from_reviews(
+    labels: Sequence[tuple[str, str, float, bool]],
+    starting: Mapping[str, float],
+    *,
+    target: float,
+    min_count: int = 100,
+    min_field_labels: int = 100,
+) -> ReviewCalibration:
+    """Per bucket with enough labels (``min_count``, and at least as many as the bound needs
+    to reach ``target`` with none wrong), the threshold whose tail meets ``target`` by a
+    one-sided 95 % Wilson lower bound; other buckets keep the starting (generated-sample)
+    threshold, and a bucket with neither never auto-accepts."""
+    min_count = max(min_count, labels_needed(target, wilson_lower_bound))
+    thresholds, counts = field_thresholds(
+        labels,
+        target=target,
+        min_count=min_count,
+        min_field_labels=max(min_field_labels, labels_needed(target, wilson_lower_bound)),
+        bound=wilson_lower_bound,
+    )
+    learned = {b: t for b, t in thresholds.items() if counts[b] >= min_count}
+    merged = {**dict(starting), **learned}
+    return ReviewCalibration(merged, learned, counts, target)
+
+
+def write_review_thresholds(calibration: ReviewCalibration, path: Path = THRESHOLDS_FILE) -> None:
+    """Store the merged thresholds, keeping the generated-sample numbers beside them."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    starting = previous.get("calibration") if isinstance(previous, dict) else None
+    payload = calibration.as_dict(starting if isinstance(starting, dict) else {})
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

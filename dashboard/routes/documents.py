@@ -14,16 +14,15 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
-from dashboard.fields import parse_input
+from dashboard.fields import correct_from_text
 from dashboard.queries import STATUSES, distinct_values, list_documents
-from dashboard.redaction import redacted_png, zones_for_page
+from dashboard.redaction import Redaction, png_bytes, redacted_image, zones_for_page
 from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_image_file, when_label
 from loaders.audit import VIEW_RECORD, record_audit
 from loaders.review import (
     DocumentNotFound,
     DocumentView,
     InvalidCorrection,
-    apply_correction,
     approve,
     get_document,
     reject,
@@ -81,6 +80,21 @@ def visible_document(request: Request, user: User, document_id: str) -> Document
     return doc
 
 
+def redaction_for(request: Request, user: User, doc: DocumentView, number: int) -> Redaction | None:
+    """What to black out of page ``number`` before it leaves the server for ``user``:
+    nothing for a role that may reveal SSNs, else every SSN zone of the template page and
+    every box where an SSN was read (least privilege; see dashboard.redaction)."""
+    if user.can(Permission.REVEAL):
+        return None
+    page = next((p for p in doc.pages if p.number == number), None)
+    if page is None:
+        return None
+    templates_dir = state_of(request).settings.templates_dir
+    zones = zones_for_page(templates_dir, page.form_type, page.template_page)
+    boxes = tuple(f.bbox for f in doc.fields if f.sensitive and f.page == number and f.bbox)
+    return Redaction(zones, boxes) if zones or boxes else None
+
+
 def _review_page(
     request: Request,
     user: User,
@@ -126,13 +140,8 @@ def page_image(
         raise DocumentNotFound(f"no stored image for page {number} of this document")
     # The image shows the whole form, personal data included: its views are audited too.
     assert page is not None
-    body = None
-    if not user.can(Permission.REVEAL):
-        # Least privilege: SSN zones blacked out before the image leaves the server.
-        zones = zones_for_page(state.settings.templates_dir, page.form_type, page.template_page)
-        boxes = [f.bbox for f in doc.fields if f.sensitive and f.page == number and f.bbox]
-        if zones or boxes:
-            body = redacted_png(path, zones=zones, pixel_boxes=boxes)
+    redaction = redaction_for(request, user, doc, number)
+    body = None if redaction is None else png_bytes(redacted_image(path, redaction))
     record_audit(
         state.engine,
         actor=user.username,
@@ -160,14 +169,13 @@ def correct_field(
     value: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     engine = state_of(request).engine
-    doc = visible_document(request, user, document_id)
+    visible_document(request, user, document_id)
     try:
-        new_value = parse_input(doc.record_type, field, value)
-        apply_correction(
+        correct_from_text(
             engine,
             document_id,
             field,
-            new_value,
+            value,
             reviewer=user.username,
             settings=state_of(request).settings,
         )

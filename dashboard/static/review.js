@@ -227,6 +227,18 @@
   var approveForm = document.getElementById("approve-form");
   var help = document.getElementById("shortcuts");
 
+  // Approving while fields still need a look is a decision about them: ask first.
+  if (approveForm) {
+    approveForm.addEventListener("submit", function (event) {
+      var open = Number(approveForm.getAttribute("data-open") || 0);
+      var question = open + (open === 1 ? " field is" : " fields are") +
+        " still to check. Approve the document and vouch for " + (open === 1 ? "it?" : "them?");
+      if (open > 0 && !window.confirm(question)) {
+        event.preventDefault();
+      }
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) {
       return;
@@ -263,7 +275,7 @@
         break;
       case "a":
         if (approveForm) {
-          approveForm.requestSubmit();
+          approveForm.requestSubmit();  // the submit handler asks when fields are open
         }
         break;
       case "r":

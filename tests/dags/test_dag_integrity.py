@@ -65,6 +65,7 @@ def test_dagbag_has_no_import_errors(dagbag: dict[str, Any]) -> None:
         "reprocess_documents",
         "daily_aggregates",
         "purge_expired_files",
+        "weekly_thresholds",
     }
 
 

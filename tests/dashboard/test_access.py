@@ -34,6 +34,13 @@ ACCESS: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/documents/{document_id}/approve"): REVIEWERS,
     ("POST", "/documents/{document_id}/reject"): REVIEWERS,
     ("POST", "/documents/{document_id}/reveal"): ADMINS,
+    ("GET", "/supervise"): REVIEWERS,
+    ("GET", "/supervise/{document_id}"): REVIEWERS,
+    ("GET", "/supervise/{document_id}/fields/{field}/crop"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}/confirm"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/fields/{field}/qa"): REVIEWERS,
+    ("POST", "/supervise/{document_id}/approve"): REVIEWERS,
     ("GET", "/overview"): ANALYSTS,
     ("GET", "/overview/{name}.csv"): ANALYSTS,
     ("GET", "/users"): ADMINS,
@@ -55,10 +62,12 @@ def _url(path: str, docs: Fixture) -> str:
 
 
 def _form(path: str) -> dict[str, str]:
-    if path.endswith("/fields/{field}"):
+    if path.endswith(("/fields/{field}", "/fields/{field}/qa")):
         return {"value": "Oakland"}
     if path.endswith("/reject"):
         return {"reason": "illegible fax"}
+    if path.startswith("/supervise/") and path.endswith("/approve"):
+        return {"confirm_open": "yes"}  # fields still open: approved knowingly
     if path == "/users":
         return {"username": "newbie", "role": "analyst", "password": "a long enough password"}
     return {}

@@ -50,3 +50,21 @@ def test_dashboard_works_under_a_prefix(dash_settings: Settings, engine, docs: F
             follow_redirects=False,
         )
         assert approved.headers["location"] == "http://127.0.0.1/faxflow/queue"
+
+
+def test_dashboard_works_behind_the_plugins_lazy_app(
+    dash_settings: Settings, engine, docs: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN the plugin's own ASGI object mounted as Airflow mounts it (no ``routes`` for
+    the host router to search), THEN pages that link static files render (was 500
+    ``NoMatchFound``)."""
+    plugin_module = pytest.importorskip("dashboard.airflow_plugin")
+    lazy = plugin_module.LazyDashboard()
+    lazy._app = create_app(dash_settings, engine=engine)
+    host = FastAPI()
+    host.mount("/faxflow", lazy)
+    with TestClient(host, base_url="http://127.0.0.1") as client:
+        form = client.get("/faxflow/login", headers={"accept": "text/html"})
+        assert form.status_code == 200
+        assert "http://127.0.0.1/faxflow/static/dashboard.css" in form.text
+        assert 'action="http://127.0.0.1/faxflow/login"' in form.text

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
-    """The app on a free loopback port, in a thread; yields its base URL."""
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; yields its base URL."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     uv = uvicorn.Server(config)
@@ -57,9 +58,18 @@ def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(app: FastAPI, docs: Fixture) -> Iterator[str]:
+    """The app on a free loopback port; yields its base URL."""
+    with running(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +205,21 @@ def test_review_correct_approve_leaves_queue(
     assert "Janet" in page.locator("#f-patient_first_name .field-value").inner_text()
     assert _stored_first_name(engine, docs.xss_case) == ("Janet", 1)
 
-    # 'a' approves; the queue no longer lists the document, the database says accepted.
+    # 'a' asks first while fields are still to check; dismissed, nothing happens.
     page.locator("body").click(position={"x": 5, "y": 5})
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.keyboard.press("a")
+    page.wait_for_timeout(300)
+    assert questions and "still to check" in questions[0]
+    assert "/documents/" in page.url
+    # Accepted, 'a' approves; the queue no longer lists it, the database says accepted.
+    page.once("dialog", lambda dialog: answer(dialog, True))
     page.keyboard.press("a")
     page.wait_for_url("**/queue")
     assert page.locator(f"tr[data-document='{docs.xss_case}']").count() == 0
@@ -234,11 +257,13 @@ def test_overview_renders_charts(page, docs: Fixture, engine: Engine, tmp_path: 
     _login(page, "analyst")
     assert page.url.endswith("/overview")
     charts = page.locator("svg.chart")
-    assert charts.count() == 5
+    assert charts.count() == 7  # field automation and blind-QA accuracy included
     for index in range(charts.count()):
         chart = charts.nth(index)
         box = chart.bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50
+        if chart.get_attribute("data-chart") == "qa_accuracy":
+            continue  # the fixtures hold no blind-QA answers: an empty chart
         assert chart.locator("rect.bar, circle.dot").count() > 0, chart.get_attribute("data-chart")
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -64,6 +64,6 @@ def test_review_round_trip_and_overview_on_postgresql(
     with TestClient(app, base_url="http://127.0.0.1") as analyst:
         login(analyst, "analyst")
         overview = analyst.get("/overview", headers={"accept": "text/html"})
-        assert overview.status_code == 200 and overview.text.count('class="chart"') == 5
+        assert overview.status_code == 200 and overview.text.count('class="chart"') == 7
         corrections = analyst.get("/overview/corrections_per_field.csv")
         assert "cdc_pui_2020,age,1,1" in corrections.text

@@ -3,6 +3,8 @@ accepted, per form and per form and profile."""
 
 from __future__ import annotations
 
+import json
+
 from faxflow.bench import accuracy_lines, auto_accept_groups, target_checks
 from samples.evaluate import DocumentScore, EvalReport, FieldScore
 
@@ -84,3 +86,27 @@ def test_targets_count_on_the_locked_split_per_style() -> None:
     assert "| typed, fax_standard: fields | 95.0% | ≥ 92.0% | met |" in lines
     assert "| hand_printed: fields | 80.0% | ≥ 85.0% | **missed** |" in lines
     assert "### Split `tune`" in lines and "### Split `locked`" in lines
+
+
+def test_field_automation_counts_fields_no_person_sees(tmp_path, settings) -> None:
+    """Sixty documents whose onset date is misread below 0.75: with a threshold of 0.75
+    for dates, the misread ones go to a person and every auto-accepted field is right."""
+    from faxflow.bench import field_automation_lines, field_automation_summary
+    from tests.validate.test_calibrate import _write_set
+
+    results, truth = _write_set(tmp_path, 60)
+    routed = settings.model_copy(
+        update={"confidence_thresholds": {"date": 0.75}, "default_confidence_threshold": 0.9}
+    )
+    rows = {r["group"]: r for r in field_automation_summary(results, truth, routed)}
+    overall = rows["all"]
+    assert overall["precision"] == 1.0
+    assert 0 < overall["automated_share"] < 1
+    assert overall["documents"] == 60 and rows["cdc_pui_2020 / fax_fine"]["documents"] == 60
+    # A document is fully automated exactly when its onset date was read at 0.75 or more.
+    safe = sum(
+        json.loads(p.read_text())["fields"]["onset_date"]["confidence"] >= 0.75
+        for p in results.glob("*.json")
+    )
+    assert overall["fully_automated"] == safe
+    assert "| all | 60 |" in "\n".join(field_automation_lines(list(rows.values()), 0.995))

@@ -136,3 +136,49 @@ def test_cli_adds_users_with_centres(engine, dash_settings, monkeypatch) -> None
     assert result.exit_code == 0, result.output
     user = find_active_user(engine, "carol")
     assert user is not None and user.centres == frozenset({"c1", "c2"})
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/fields/patient_last_name/crop"],
+)
+def test_supervision_of_another_centres_document_is_not_found(centre_a, docs, path) -> None:
+    """The supervision task and its field crops follow the same centre scope as the
+    record page: another centre's document answers exactly like a missing one."""
+    client = centre_a["reviewer"]
+    theirs = client.get(f"/supervise/{docs.later_case}{path}", headers=JSON)
+    absent = client.get(f"/supervise/{'f' * 64}{path}", headers=JSON)
+    assert theirs.status_code == absent.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("approve", {"confirm_open": "yes"}),
+        ("fields/patient_last_name", {"value": "Roe"}),
+        ("fields/patient_last_name/confirm", {}),
+        ("fields/patient_last_name/qa", {"value": "Roe"}),
+    ],
+)
+def test_supervision_actions_on_another_centres_document_are_not_found(
+    centre_a, docs, engine, action, data
+) -> None:
+    client = centre_a["reviewer"]
+    response = client.post(
+        f"/supervise/{docs.later_case}/{action}",
+        data={**data, "csrf_token": csrf_of(client)},
+        headers=JSON,
+        follow_redirects=False,
+    )
+    assert response.status_code == 404
+    from loaders.review import get_document
+
+    later = get_document(engine, docs.later_case)
+    assert later.status == "needs_review" and not later.history
+
+
+def test_next_supervision_task_comes_from_the_users_centres(centre_a, docs) -> None:
+    response = centre_a["reviewer"].get("/supervise", follow_redirects=False)
+    assert response.status_code == 303
+    assert docs.later_case not in response.headers["location"]
+    assert docs.benefit not in response.headers["location"]

@@ -78,3 +78,24 @@ def test_pages_without_ssn_zones_are_served_unchanged(client_for, docs, dash_set
     response = client_for("analyst").get(f"/documents/{docs.xss_case}/pages/1/image")
     assert response.status_code == 200
     assert (_pixels(response.content) == np.asarray(Image.open(stored).convert("L"))).all()
+
+
+def test_the_ssn_fields_crop_is_blacked_out_for_roles_without_reveal(
+    client_for, docs, dash_settings: Settings
+) -> None:
+    """The supervision task shows each doubtful field's crop of the page: for the SSN
+    field that crop is the SSN, so it is redacted like the page image it is cut from."""
+    from dashboard.supervision import crop_box
+
+    path, _ = _ink_the_ssn_zone(dash_settings, docs.benefit)
+    url = f"/supervise/{docs.benefit}/fields/applicant_ssn/crop"
+    shown = _pixels(client_for("reviewer").get(url).content)
+    whole = _pixels(client_for("admin").get(url).content)
+    assert shown.shape == whole.shape
+    # Where the SSN was read (the field's box, inside the crop), the reviewer sees black.
+    x0, y0, x1, y1 = 450, 300, 640, 330  # the fixture's applicant_ssn box
+    with Image.open(path) as page:
+        cx0, cy0, _, _ = crop_box((x0, y0, x1, y1), page.size)
+    box = (slice(y0 - cy0, y1 - cy0), slice(x0 - cx0, x1 - cx0))
+    assert shown[box].max() == 0, "a reviewer sees the SSN's box in the crop"
+    assert whole[box].max() > 0  # the admin, who may reveal, sees the page there

@@ -87,3 +87,28 @@ def test_documents_in_review_still_take_every_action(client_for, docs, engine) -
     assert _post(reviewer, docs.xss_case, "correct").status_code == 303
     assert _post(reviewer, docs.xss_case, "reject").status_code == 303
     assert _snapshot(engine, docs.xss_case)[0][0] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("fields/patient_last_name/confirm", {}),
+        ("fields/patient_last_name", {"value": "Roe"}),
+        ("approve", {"confirm_open": "yes"}),
+    ],
+)
+def test_supervision_actions_on_an_accepted_document_are_refused(
+    client_for, docs, engine, path, data
+) -> None:
+    """The supervision view's field confirmations, corrections and approval follow the
+    same rule as the record page: only documents in review."""
+    client = client_for("reviewer")
+    before = _snapshot(engine, docs.accepted)
+    response = client.post(
+        f"/supervise/{docs.accepted}/{path}",
+        data={**data, "csrf_token": csrf_of(client)},
+        headers={"accept": "application/json"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 409
+    assert _snapshot(engine, docs.accepted) == before

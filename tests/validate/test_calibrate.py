@@ -196,6 +196,7 @@ def test_calibrate_command_prints_and_writes(
                 "20",
                 "--min-field-docs",
                 "1000",
+                "--per-document",
                 "--write",
             ],
         )
@@ -299,3 +300,34 @@ def test_a_bucket_no_accepted_document_carries_never_auto_accepts(settings: Sett
     assert result.overall.accepted > 0
     assert result.thresholds["ssn"] > 1.0
     assert result.thresholds["date"] < 1.0
+
+
+def test_calibrate_command_defaults_to_field_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("samples.evaluate")
+    results_dir, truth_dir = _write_set(tmp_path, 60)
+    target_file = tmp_path / "thresholds.json"
+    args = ["calibrate", str(results_dir), "--truth", str(truth_dir), "--bound", "point"]
+    run = _invoke_calibrate(tmp_path, monkeypatch, target_file, [*args, "--write"])
+    assert run.exit_code == 0, run.output
+    assert "field-level routing" in run.output and "precision" in run.output
+    stored = committed_thresholds(target_file)
+    assert 0.74 <= stored["onset_date"] <= 0.76  # its own bucket: 60 labels, point bound
+    calibration = json.loads(target_file.read_text())["calibration"]
+    assert calibration["level"] == "field" and calibration["overall"]["precision"] >= 0.995
+
+
+def _invoke_calibrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target_file: Path, args: list[str]
+) -> Any:
+    from faxflow.cli import app
+    from faxflow.settings import get_settings
+
+    monkeypatch.setattr("validate.cli.THRESHOLDS_FILE", target_file)
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, args)
+    finally:
+        get_settings.cache_clear()

@@ -310,3 +310,121 @@ def test_required_fields_come_from_the_template(
     ]
     filled = {**cdc_record, "county_of_residence": "Ingham"}
     assert validate_extraction(_extraction(filled), settings=custom, today=TODAY).issues == ()
+
+
+# --------------------------------------------------------------------------------------
+# Field-level review: a person sees only the fields the machine doubts
+# --------------------------------------------------------------------------------------
+
+
+def _marks(outcome: Any) -> dict[str, str | None]:
+    """Field -> review reason for the fields that need a look."""
+    return {n: f.review_reason for n, f in outcome.fields.items() if f.needs_review}
+
+
+def test_every_field_is_marked_and_a_confident_document_is_accepted_whole(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    outcome = validate_extraction(_extraction(cdc_record), settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.ACCEPTED
+    assert outcome.fields and all(f.needs_review is False for f in outcome.fields.values())
+    assert all(f.review_reason is None for f in outcome.fields.values())
+
+
+def test_only_doubtful_fields_need_a_look(cdc_record: dict, routing_settings: Settings) -> None:
+    extraction = _extraction(
+        cdc_record, overrides={"onset_date": 0.92, "patient_last_name": 0.5, "sex": 0.99}
+    )
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.NEEDS_REVIEW
+    low = "low_confidence"
+    assert _marks(outcome) == {"onset_date": low, "patient_last_name": low}
+
+
+def test_a_field_with_no_trusted_threshold_is_unvalidated(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    never = routing_settings.model_copy(
+        update={"confidence_thresholds": {**routing_settings.confidence_thresholds, "sex": 1.01}}
+    )
+    outcome = validate_extraction(
+        _extraction(cdc_record, confidence=1.0), settings=never, today=TODAY
+    )
+    assert _marks(outcome) == {"sex": "unvalidated"}
+
+
+def test_a_field_named_by_a_blocking_issue_needs_a_look_with_that_reason(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    bad_phone = {**cdc_record, "interviewer_telephone": "517555"}
+    outcome = validate_extraction(_extraction(bad_phone), settings=routing_settings, today=TODAY)
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert _marks(outcome) == {"interviewer_telephone": "blocking_issue"}
+
+
+@pytest.mark.parametrize(
+    "doubt",
+    [
+        pytest.param(Issue(code="possible_duplicate", message="m"), id="document-level issue"),
+        pytest.param(Issue(field="not_a_field", code="odd", message="m"), id="unknown field"),
+        pytest.param("unknown_page", id="unknown page"),
+    ],
+)
+def test_a_document_in_doubt_sends_every_field_to_a_person(
+    cdc_record: dict, routing_settings: Settings, doubt: Any
+) -> None:
+    if doubt == "unknown_page":
+        pages = (*FORM_PAGES, PageReport(number=3, role=PageRole.UNKNOWN))
+        extraction, issues = _extraction(cdc_record, pages=pages), []
+    else:
+        extraction, issues = _extraction(cdc_record), [doubt]
+    assert route(extraction, issues, routing_settings) is Status.NEEDS_REVIEW
+    from validate.routing import decide_fields
+
+    decided = decide_fields(extraction, issues, routing_settings)
+    assert {f.review_reason for f in decided.values()} == {"whole_document"}
+    assert all(f.needs_review for f in decided.values())
+
+
+def test_result_json_marks_each_field(cdc_record: dict, routing_settings: Settings) -> None:
+    import json
+
+    from faxflow.model import DocumentResult
+
+    extraction = _extraction(cdc_record, overrides={"onset_date": 0.5})
+    outcome = validate_extraction(extraction, settings=routing_settings, today=TODAY)
+    result = DocumentResult(
+        document_id="d",
+        source_name="s",
+        form_type=extraction.form_type,
+        record_type=RecordType.INFECTION_REPORT,
+        page_count=2,
+        status=outcome.status,
+        fields=outcome.fields,
+    )
+    fields = json.loads(result.to_json())["fields"]
+    assert fields["onset_date"]["needs_review"] is True
+    assert fields["onset_date"]["review_reason"] == "low_confidence"
+    assert fields["sex"]["needs_review"] is False
+
+
+def test_a_share_of_auto_accepted_documents_goes_to_blind_qa(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    from validate.routing import in_qa_sample
+
+    ids = [f"{i:08x}" + "0" * 56 for i in range(0, 0x1_0000_0000, 0x1_0000_0000 // 1000)]
+    assert abs(sum(in_qa_sample(i, 0.02) for i in ids) - 20) <= 1  # 2 % of evenly spread ids
+    assert not any(in_qa_sample(i, 0.0) for i in ids)
+    sampled = "00000001" + "0" * 56  # at the very start of the id space: always sampled
+    outcome = validate_extraction(
+        _extraction(cdc_record), settings=routing_settings, today=TODAY, document_id=sampled
+    )
+    assert outcome.status is Status.NEEDS_REVIEW
+    assert [i.code for i in outcome.issues] == ["qa_sample"]
+    assert not any(f.needs_review for f in outcome.fields.values())  # still auto-accepted
+    other = "ffffffff" + "0" * 56
+    outcome = validate_extraction(
+        _extraction(cdc_record), settings=routing_settings, today=TODAY, document_id=other
+    )
+    assert outcome.status is Status.ACCEPTED

@@ -1,0 +1,106 @@
+"""Field-level thresholds: each bucket's auto-accepted tail meets the target by a bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faxflow.settings import Settings
+from validate.calibrate import (
+    NEVER,
+    DocumentSample,
+    calibrate_fields,
+    calibrate_from_reviews,
+    field_numbers,
+    labels_needed,
+    point_estimate,
+    threshold_for_target,
+    wilson_interval,
+    wilson_lower_bound,
+)
+
+
+def test_wilson_lower_bound_is_below_the_observed_share_and_tightens_with_n() -> None:
+    assert wilson_lower_bound(0, 0) == 0.0
+    assert wilson_lower_bound(99, 100) < 0.99
+    assert wilson_lower_bound(990, 1000) > wilson_lower_bound(99, 100)
+    # 95 of 100, one-sided 95 % (z 1.645): worked by hand from the Wilson formula.
+    assert wilson_lower_bound(95, 100) == pytest.approx(0.9008, abs=2e-4)
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.4038, abs=5e-4) and high == pytest.approx(0.5962, abs=5e-4)
+    assert labels_needed(0.995, wilson_lower_bound) == 539
+    assert labels_needed(0.995, point_estimate) == 1
+
+
+def test_threshold_is_the_lowest_confidence_whose_tail_meets_the_bound() -> None:
+    # 600 right at 0.9 and above; below 0.9 every reading is wrong.
+    right = [(0.9 + 0.0001 * i, True) for i in range(600)]
+    shaky = [(0.5 + 0.001 * i, False) for i in range(300)]
+    observations = right + shaky
+    assert threshold_for_target(
+        observations, target=0.995, min_count=30, bound=wilson_lower_bound
+    ) == pytest.approx(0.9)
+    # Too few labels for the bound: never.
+    assert (
+        threshold_for_target(right[:100], target=0.995, min_count=30, bound=wilson_lower_bound)
+        == NEVER
+    )
+    # The point estimate trusts 100 right answers (the generated-sample starting point).
+    assert threshold_for_target(
+        right[:100], target=0.995, min_count=30, bound=point_estimate
+    ) == pytest.approx(0.9)
+
+
+def _docs(n: int, seed: int) -> list[DocumentSample]:
+    """Dates below 0.7 are wrong half the time; choices are always right."""
+    rng = np.random.default_rng(seed)
+    docs = []
+    for i in range(n):
+        confidences = []
+        for name, kind in (("onset_date", "date"), ("sex", "choice"), ("died", "choice")):
+            conf = float(rng.uniform(0.4, 1.0))
+            right = not (kind == "date" and conf < 0.7 and rng.random() < 0.5)
+            confidences.append((name, kind, conf, right))
+        docs.append(
+            DocumentSample(
+                stem=f"d{i}",
+                form_type="cdc_pui_2020",
+                profile="fax_fine",
+                blocked=False,
+                confidences=tuple(confidences),
+                correct=sum(c[3] for c in confidences),
+                total=3,
+                blocked_fields=frozenset({"died"}) if i % 5 == 0 else frozenset(),
+                whole_document=i % 50 == 0,
+            )
+        )
+    return docs
+
+
+def test_field_calibration_meets_the_target_and_counts_what_a_person_skips(
+    settings: Settings,
+) -> None:
+    docs = _docs(1500, seed=1)
+    result = calibrate_fields(docs, settings, target=0.995, bound="wilson")
+    assert result.meets_target
+    assert result.overall.precision >= 0.995
+    assert 0.6 <= result.thresholds["onset_date"] <= 0.8  # a field with enough labels
+    assert result.thresholds["sex"] < 0.45  # always right: everything is accepted
+    # A field named by a blocking issue, or a document in doubt, is never auto-accepted.
+    assert result.overall.auto_accepted < result.overall.fields
+    assert result.thresholds.get("ssn", NEVER) == NEVER  # a kind never seen: never
+    blocked_only = [d for d in docs if d.whole_document]
+    assert field_numbers("x", blocked_only, result.thresholds, settings).auto_accepted == 0
+
+
+def test_review_labels_override_only_buckets_with_enough_of_them() -> None:
+    rng = np.random.default_rng(2)
+    labels = [("onset_date", "date", float(c), c >= 0.6) for c in rng.uniform(0.3, 1.0, 3000)]
+    labels += [("sex", "choice", 0.99, True)] * 20
+    starting = {"choice": 0.5, "date": 0.95, "email": NEVER}
+    result = calibrate_from_reviews(labels, starting, target=0.995, min_count=30)
+    assert set(result.learned) == {"onset_date"}
+    # Right from 0.6 up: the tail may reach a little below while the bound holds.
+    assert 0.59 <= result.learned["onset_date"] < 0.7
+    assert result.thresholds["choice"] == 0.5  # 20 labels: the starting point stays
+    assert result.thresholds["email"] == NEVER  # no labels, no start: still under review
