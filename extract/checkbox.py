@@ -1,45 +1,97 @@
-"""Checkbox state from ink in the box.
+"""Checkbox groups read comparatively, from new ink in and around each printed square.
 
-A box counts as marked when the aligned page carries *new* ink inside it: ink that the
-blank form does not print there. Subtracting the blank (dilated, so 1-3 px of alignment
-error do not matter) drops the printed border, so an X, a tick and a filled box all read
-alike and the threshold does not depend on the box's own print. A box the blank itself
-prints marked (the DHS-1171's Food Assistance tick) reads as marked: the spec's truth for
-it is ``true``, and nobody can unmark print.
+People mark boxes in every way: an X, a tick (thick or thin), a fill, a slash, a circle
+around the box, a mark off the centre or spilling across the printed border. So a box's
+evidence is not "how much of its inside is covered" but the **new ink that belongs to
+it**: ink the blank form does not print (the blank's print is subtracted, see
+:func:`extract.read.new_ink`) inside the printed square *or* in a margin around it, when
+that ink touches the square or surrounds it (a circle). Ink in the margin that does
+neither — the descender of a name written above, a speck — is somebody else's.
 
-Single choice: one marked box → its value; none → None; two or more → None plus a
-``multiple_marks`` finding (never a guess). Multi choice: the sorted list of marked
-values, None when none. Standalone box: True / False.
+* **The printed square** is found in the blank form's own ink (``BlankMasks.printed``):
+  the closed paper area inside the print around the template box. Templates sometimes
+  give a smaller box inside a larger printed square (the DHS-1171 person blocks print
+  18 pt squares around 10 pt buttons); marks are made in the printed square.
+* **Ink is measured in strokes**: pixels ÷ (the square's side × a 1 pt pen), so a line
+  once across the box is about 1 whatever the dpi and box size; a thin tick is ~0.5-1,
+  an X 2-3, a circle 3-5, a fill 5+. Fax specks surviving the residue are < 0.1.
+* **The group decides together.** A single-choice group is read when one box carries a
+  mark and every other box is at noise level; two boxes each carrying a mark are
+  ``multiple_marks``; ink without such a winner (a near-tie, a mark beside faint ink) is
+  ``ambiguous_mark``. Neither is ever guessed: value None, low confidence.
+* A box the blank itself prints marked (the DHS-1171's Food Assistance tick) reads as
+  marked: the spec's truth for it is ``true``, and nobody can unmark print.
+
+Multi choice: the sorted list of boxes carrying a mark, None when none. Standalone box:
+True / False.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
-from extract.reference import points_to_pixels
-from extract.template import FieldKind, FieldSpec, Option
+from extract.read import GROW_PX
+from extract.reference import POINTS_PER_INCH, points_to_pixels
+from extract.template import FieldKind, FieldSpec
 
-INK_LEVEL = 160
-MARK_THRESHOLD = 0.07
-"""Share of the box's inside covered by new ink above which it counts as marked. Fax
-speckle leaves < 0.02, the thinnest tick ≈ 0.10, an X ≈ 0.2, a fill ≈ 0.9."""
-CLEAR_MARGIN = 0.06  # distance from the threshold at which a reading is fully confident
-SLACK_PX = 3  # alignment slack searched around each box
-INSET = 0.12  # share of the box side dropped on each edge (the printed border)
+PxBox = tuple[int, int, int, int]
+
+FAINT = 0.3
+"""Strokes below which a box holds no mark: fax specks and slivers of a border that the
+alignment left stay under ~0.15; the thinnest tick across a box is ~0.5."""
+MARK = 0.5
+"""Strokes from which ink is a mark on its own, even beside another mark (two of these
+in one single-choice group are ``multiple_marks``)."""
+CLEAR = 1.0
+"""Strokes from which a lone mark is read with full confidence (an X, a fill, a circle)."""
+DOMINANCE = 4.0
+"""A winner carries at least this many times the ink of the group's next box."""
+LOW_CONFIDENCE = 0.2  # several marks, or ink without a winner: a person decides
+MARGIN = 0.35
+"""Margin around the printed square searched for ink that spills over the border or rings
+the box, as a share of the square's side (clipped half-way to the group's other boxes)."""
+BRIDGE_PX = GROW_PX + 1
+"""Gaps in a stroke this wide (on each side) are bridged: where it crossed print that
+the residue subtracted with the print's grown mask."""
+ALIGN_SLACK_PX = 3
+"""Alignment error (pixels, beyond the residue's own GROW_PX) that a page may keep after
+registration: ink this near the blank's print is not counted as a mark."""
+STREAK_MAX_WIDTH_PX = 12  # a fax streak wandering sideways; a mark is wider
+STREAK_WANDER_PX = 2
+STREAK_SHARE = 0.85
+"""Share of a column's visible rows a streak inks in a group's window; a mark, ~half."""
+PREPRINTED_SHARE = 0.07  # printed ink in a box's middle above which the blank marks it
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedSquare:
+    """A box as printed: its paper inside and its outer edge (page pixels)."""
+
+    inside: PxBox
+    outer: PxBox
+    found: bool  # False: the template box, no closed square was found in the print
+
+    @property
+    def side(self) -> int:
+        x0, y0, x1, y1 = self.outer
+        return max(1, x1 - x0, y1 - y0)
 
 
 @dataclass(frozen=True, slots=True)
 class BoxScore:
     value: Any
-    score: float  # share of the box's inside covered by new ink
-    bbox: tuple[int, int, int, int]
+    score: float  # new ink belonging to the box, in strokes (see module docstring)
+    bbox: tuple[int, int, int, int]  # the printed square (page pixels)
+    preprinted: bool = False
 
     @property
     def marked(self) -> bool:
-        return self.score >= MARK_THRESHOLD
+        return self.preprinted or self.score >= FAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +103,7 @@ class CheckboxReading:
     bbox: tuple[int, int, int, int]
     scores: tuple[BoxScore, ...]
     multiple_marks: bool = False
+    ambiguous: bool = False
 
     @property
     def raw_text(self) -> str:
@@ -58,38 +111,19 @@ class CheckboxReading:
         return " ".join(f"{b.value}:{b.score:.2f}" for b in self.scores)
 
 
-def box_score(written: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """Share of the box's inside covered by new ink (``written``: the page's ink minus the
-    blank form's), the lowest over ±SLACK_PX shifts so that a misaligned border leaking
-    in on one side never reads as a mark."""
-    x0, y0, x1, y1 = box
-    dx = max(1, round((x1 - x0) * INSET))
-    dy = max(1, round((y1 - y0) * INSET))
-    height, width = written.shape
-    best: float | None = None
-    for oy in (-SLACK_PX, 0, SLACK_PX):
-        for ox in (-SLACK_PX, 0, SLACK_PX):
-            ax0, ay0 = max(0, x0 + dx + ox), max(0, y0 + dy + oy)
-            ax1, ay1 = min(width, x1 - dx + ox), min(height, y1 - dy + oy)
-            if ax1 <= ax0 or ay1 <= ay0:
-                continue
-            share = float(written[ay0:ay1, ax0:ax1].mean())
-            best = share if best is None else min(best, share)
-    return best if best is not None else 0.0
-
-
 def read_checkbox_field(
     spec: FieldSpec, written: np.ndarray, *, dpi: int, printed: np.ndarray | None = None
 ) -> CheckboxReading:
     """Read a CHOICE, MULTI_CHOICE or CHECKBOX field from an aligned page's new ink
-    (:func:`extract.read.new_ink`). ``printed`` is the blank form's own ink: a box the
-    form itself prints marked (the DHS-1171's Food Assistance tick) reads as marked,
-    since the applicant cannot unmark it."""
+    (:func:`extract.read.new_ink`); ``printed`` is the blank form's own ink, where the
+    printed squares are found."""
     assert spec.options, f"{spec.name} has no options"
+    boxes = [points_to_pixels(option.box, dpi) for option in spec.options]
+    squares = [printed_square(printed, box) for box in boxes]
+    strokes = group_strokes(written, squares, dpi=dpi, printed=printed)
     scores = tuple(
-        BoxScore(option.value, max(_ink_score(written, option, dpi), _preprinted(printed, px)), px)
-        for option in spec.options
-        for px in [points_to_pixels(option.box, dpi)]
+        BoxScore(option.value, ink, square.outer, _preprinted(printed, box))
+        for option, box, square, ink in zip(spec.options, boxes, squares, strokes, strict=True)
     )
     union = (
         min(s.bbox[0] for s in scores),
@@ -97,50 +131,274 @@ def read_checkbox_field(
         max(s.bbox[2] for s in scores),
         max(s.bbox[3] for s in scores),
     )
+    if spec.kind is FieldKind.CHOICE:
+        return _single_choice(scores, union)
     marked = [s for s in scores if s.marked]
-    confidence = margin_confidence([s.score for s in scores])
+    confidence = independent_confidence(scores)
     if spec.kind is FieldKind.CHECKBOX:
         return CheckboxReading(bool(marked), confidence, union, scores)
-    if spec.kind is FieldKind.MULTI_CHOICE:
-        values = sorted(str(s.value) for s in marked) if marked else None
-        return CheckboxReading(values, confidence, union, scores)
-    if len(marked) > 1:
-        return CheckboxReading(None, confidence, union, scores, multiple_marks=True)
-    value = marked[0].value if marked else None
-    return CheckboxReading(value, confidence, union, scores)
+    values = sorted(str(s.value) for s in marked) if marked else None
+    return CheckboxReading(values, confidence, union, scores)
 
 
-def _ink_score(written: np.ndarray, option: Option, dpi: int) -> float:
-    """The option's new ink: in its printed square, or where a filler drew the check.
+def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReading:
+    """One winner against quiet neighbours is read; anything else is left to a person."""
+    ranked = sorted(scores, key=lambda s: (s.preprinted, s.score), reverse=True)
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    if not top.marked:
+        return CheckboxReading(None, empty_confidence(top.score), union, scores)
+    if len(ranked) > 1 and (ranked[1].preprinted or second >= MARK):
+        return CheckboxReading(None, LOW_CONFIDENCE, union, scores, multiple_marks=True)
+    if top.score < DOMINANCE * second and not top.preprinted:
+        return CheckboxReading(None, LOW_CONFIDENCE, union, scores, ambiguous=True)
+    return CheckboxReading(top.value, winner_confidence(top, second), union, scores)
 
-    The mark is where the filler drew it: a program filling the PDF centres the check in
-    the button widget, and where the widget sits off the printed square (``mark_box``) the
-    check lands half outside it and the square alone reads too little ink. Taking the
-    larger score reads such a check, while an empty group stays empty, since both places
-    are empty of new ink (a global lower threshold would not: speckle reaches it).
-    """
-    score = box_score(written, points_to_pixels(option.box, dpi))
-    if option.mark_box is not None:
-        score = max(score, box_score(written, points_to_pixels(option.mark_box, dpi)))
-    return score
+
+def winner_confidence(top: BoxScore, second: float) -> float:
+    """How sure a lone mark is: in [0.5, 1], full for a clear mark (≥ CLEAR) beside boxes
+    with next to nothing in them; a thin tick, or neighbours with some ink, weigh less."""
+    if top.preprinted:
+        return 1.0
+    strength = min(1.0, (top.score - FAINT) / (CLEAR - FAINT))
+    quiet = min(1.0, (FAINT - second) / (FAINT / 2))
+    lead = min(1.0, (top.score / max(second, 1e-6) - DOMINANCE) / DOMINANCE)
+    return 0.5 + 0.5 * max(0.0, min(strength, quiet, lead))
 
 
-def _preprinted(printed: np.ndarray | None, box: tuple[int, int, int, int]) -> float:
-    """The blank form's own mark inside a box (0 for the usual empty box)."""
+def empty_confidence(top: float) -> float:
+    """How sure an empty group is: in [0.5, 1], lower as its strongest box nears a mark."""
+    return 0.5 + 0.5 * min(1.0, max(0.0, (FAINT - top) / (FAINT / 2)))
+
+
+def independent_confidence(scores: Sequence[BoxScore]) -> float:
+    """Boxes read each on its own (multi choice, standalone): the least clear box decides;
+    in [0.5, 1]."""
+    worst = 1.0
+    for s in scores:
+        if s.preprinted:
+            continue
+        if s.score >= FAINT:
+            worst = min(worst, (s.score - FAINT) / (CLEAR - FAINT))
+        else:
+            worst = min(worst, (FAINT - s.score) / (FAINT / 2))
+    return 0.5 + 0.5 * max(0.0, min(1.0, worst))
+
+
+# --------------------------------------------------------------------------------------
+# Where the boxes are, and whose ink is whose
+# --------------------------------------------------------------------------------------
+
+
+def printed_square(printed: np.ndarray | None, box: PxBox) -> PrintedSquare:
+    """The printed square around a template box, from the blank form's own ink: the
+    closed paper area the box's middle lies in, when it is square and of a box's size,
+    grown by the printed border's thickness. The template box when there is none (a box
+    printed already ticked, or a form printing no square)."""
+    fallback = PrintedSquare(box, box, found=False)
     if printed is None:
-        return 0.0
+        return fallback
+    x0, y0, x1, y1 = box
+    side = max(x1 - x0, y1 - y0)
+    height, width = printed.shape
+    wx0, wy0 = max(0, x0 - side), max(0, y0 - side)
+    wx1, wy1 = min(width, x1 + side), min(height, y1 + side)
+    paper = (~printed[wy0:wy1, wx0:wx1]).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    qx, qy = (x1 - x0) // 4, (y1 - y0) // 4
+    middle = labels[y0 + qy - wy0 : y1 - qy - wy0, x0 + qx - wx0 : x1 - qx - wx0]
+    found = np.bincount(middle[middle > 0].ravel(), minlength=count)
+    if count < 2 or found.max() == 0:
+        return fallback
+    label = int(found.argmax())
+    left, top, w, h, area = (int(v) for v in stats[label])
+    closed = left > 0 and top > 0 and left + w < wx1 - wx0 and top + h < wy1 - wy0
+    square = 0.6 <= w / h <= 1 / 0.6 and 0.4 * side <= max(w, h) <= 2.5 * side
+    if not (closed and square and area >= 0.7 * w * h):
+        return fallback
+    inside = (wx0 + left, wy0 + top, wx0 + left + w, wy0 + top + h)
+    border = _border_thickness(printed, inside, limit=max(1, side // 4))
+    outer = (
+        max(0, inside[0] - border),
+        max(0, inside[1] - border),
+        min(width, inside[2] + border),
+        min(height, inside[3] + border),
+    )
+    return PrintedSquare(inside, outer, found=True)
+
+
+def _border_thickness(printed: np.ndarray, inside: PxBox, *, limit: int) -> int:
+    """The printed border's thickness: the run of ink outward from the middle of each
+    side of the paper inside (a bevelled box's shading counts as border)."""
+    x0, y0, x1, y1 = inside
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    height, width = printed.shape
+    runs = (
+        printed[max(0, y0 - limit) : y0, cx][::-1],
+        printed[y1 : min(height, y1 + limit), cx],
+        printed[cy, max(0, x0 - limit) : x0][::-1],
+        printed[cy, x1 : min(width, x1 + limit)],
+    )
+    widths = []
+    for run in runs:
+        gaps = np.flatnonzero(~run)
+        widths.append(int(gaps[0]) if gaps.size else run.size)
+    # The median side: where boxes are stacked touching, a side's run goes on into the
+    # next box's border and shading.
+    return sorted(widths)[1]
+
+
+def group_strokes(
+    written: np.ndarray,
+    squares: Sequence[PrintedSquare],
+    *,
+    dpi: int,
+    printed: np.ndarray | None = None,
+) -> list[float]:
+    """New ink belonging to each box of a group, in strokes.
+
+    The group's boxes share the page around them: each owns the pixels within its margin
+    that are nearer to it than to the others. A stroke — ink connected once the gaps
+    that subtracting the print cut into it are bridged (a stroke across the border, a
+    circle across a label's letters) — counts for a box when it touches the printed
+    square or surrounds it, and then wholly for the one such box holding most of it: an
+    X spilling into the next box, or a circle crossing it, is still one mark. Ink near
+    a box that does neither (a name's descender, a speck in the margin) is not counted.
+    Outside the printed squares, ink within ALIGN_SLACK_PX of the blank's print other
+    than the squares (``printed``: rules, labels) is not counted: there it is as likely
+    a sliver of a rule that alignment left as a mark. Nor is a broken fax streak."""
+    pen = dpi / POINTS_PER_INCH  # pixels of a 1 pt pen
+    margins = np.array([max(2, round(MARGIN * s.side)) for s in squares])
+    height, width = written.shape
+    wx0 = max(0, min(s.outer[0] - int(m) for s, m in zip(squares, margins, strict=True)))
+    wy0 = max(0, min(s.outer[1] - int(m) for s, m in zip(squares, margins, strict=True)))
+    wx1 = min(width, max(s.outer[2] + int(m) for s, m in zip(squares, margins, strict=True)))
+    wy1 = min(height, max(s.outer[3] + int(m) for s, m in zip(squares, margins, strict=True)))
+    if wx1 <= wx0 or wy1 <= wy0:
+        return [0.0] * len(squares)
+    ink = written[wy0:wy1, wx0:wx1]
+    ys = np.arange(wy0, wy1)[:, None]
+    xs = np.arange(wx0, wx1)[None, :]
+    distances = np.stack([_distance_to(s.outer, xs, ys) for s in squares])
+    print_window = (
+        printed[wy0:wy1, wx0:wx1] if printed is not None else np.zeros_like(ink, dtype=bool)
+    )
+    counted = ink & ~_streak_columns(ink, print_window)
+    inside = distances.min(axis=0) == 0
+    reach = 2 * (GROW_PX + ALIGN_SLACK_PX) + 1
+    other_print = (print_window & ~inside).astype(np.uint8)
+    near = cv2.dilate(other_print, np.ones((reach, reach), np.uint8))
+    counted &= (near == 0) | inside
+    bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
+    joined = cv2.dilate(ink.astype(np.uint8), bridge)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    labels = np.where(ink, labels, 0)
+    nearest = distances.argmin(axis=0)
+    held = np.zeros((len(squares), count), dtype=np.int64)  # pixels of each stroke per box
+    claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching / ringing a box
+    rings = np.zeros((len(squares), count), dtype=bool)  # strokes surrounding a box
+    for index, square in enumerate(squares):
+        own = (nearest == index) & (distances[index] <= margins[index])
+        held[index] = np.bincount(labels[own & counted].ravel(), minlength=count)
+        claims[index, labels[distances[index] <= GROW_PX + 1]] = True
+        rings[index] = _surrounding(stats, square.inside, (wx0, wy0))
+    rings[:, 0] = False  # label 0 is paper
+    # A stroke round a box is that box's, even where it crosses its neighbours (stacked
+    # boxes that touch); a stroke touching several boxes goes to the one holding most.
+    claims = np.where(rings.any(axis=0), rings, claims)
+    claims[:, 0] = False
+    for index, square in enumerate(squares):
+        claims[index] |= _ring_of_arcs(
+            stats,
+            held,
+            index,
+            np.asarray(claims.any(axis=0)),
+            square,
+            (wx0, wy0),
+            min_pixels=square.side * pen / 2,
+        )
+    totals = np.zeros(len(squares))
+    for stroke in np.flatnonzero(claims.any(axis=0)):
+        owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
+        totals[owner] += held[:, stroke].sum()
+    return [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
+
+
+def _streak_columns(ink: np.ndarray, printed: np.ndarray) -> np.ndarray:
+    """Where a vertical fax streak crosses the window: a narrow band of columns inked on
+    nearly every row where the print lets ink show. The residue drops unbroken streaks,
+    but one crossing a box arrives cut by the subtracted border, and would otherwise
+    read as a slash through every box it crosses. No mark inks a box's column from
+    margin to margin."""
+    height = ink.shape[0]
+    size = 2 * GROW_PX + 1
+    hidden = cv2.dilate(printed.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    wander = np.ones((1, 2 * STREAK_WANDER_PX + 1), np.uint8)
+    inked = cv2.dilate(ink.astype(np.uint8), wander) > 0
+    visible = (~hidden).sum(axis=0)
+    share = (inked & ~hidden).sum(axis=0) / np.maximum(visible, 1)
+    flagged = (share >= STREAK_SHARE) & (visible >= height // 2)
+    streak = np.zeros_like(flagged)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flagged.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start <= STREAK_MAX_WIDTH_PX:
+            streak[max(0, start - STREAK_WANDER_PX) : stop + STREAK_WANDER_PX] = True
+    return np.broadcast_to(streak, ink.shape)
+
+
+def _distance_to(box: PxBox, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Chessboard distance of every pixel to a box (0 inside it)."""
+    x0, y0, x1, y1 = box
+    dx = np.maximum(np.maximum(x0 - xs, xs - (x1 - 1)), 0)
+    dy = np.maximum(np.maximum(y0 - ys, ys - (y1 - 1)), 0)
+    return np.maximum(dx, dy)
+
+
+def _surrounding(stats: np.ndarray, inside: PxBox, origin: tuple[int, int]) -> np.ndarray:
+    """Components whose bounding box holds the square's paper inside: rings around it."""
+    x0, y0, x1, y1 = inside
+    left = stats[:, cv2.CC_STAT_LEFT] + origin[0]
+    top = stats[:, cv2.CC_STAT_TOP] + origin[1]
+    right = left + stats[:, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    return np.asarray((left <= x0) & (top <= y0) & (right >= x1) & (bottom >= y1), dtype=bool)
+
+
+def _ring_of_arcs(
+    stats: np.ndarray,
+    held: np.ndarray,
+    index: int,
+    claimed: np.ndarray,
+    square: PrintedSquare,
+    origin: tuple[int, int],
+    *,
+    min_pixels: float,
+) -> np.ndarray:
+    """Strokes that together ring a box: a circle drawn round it that crosses its label
+    arrives in arcs (the label's print is subtracted), none of which surrounds the box
+    alone. Arcs are strokes of some length (not specks) held mostly by this box and
+    claimed by no box; they ring it when they reach past all four sides of its inside."""
+    mine = (held[index] >= 0.5 * np.maximum(held.sum(axis=0), 1)) & ~claimed
+    mine &= held[index] >= min_pixels
+    mine[0] = False
+    if not mine.any():
+        return mine
+    x0, y0, x1, y1 = square.inside
+    left = stats[mine, cv2.CC_STAT_LEFT] + origin[0]
+    top = stats[mine, cv2.CC_STAT_TOP] + origin[1]
+    right = left + stats[mine, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[mine, cv2.CC_STAT_HEIGHT]
+    rings = left.min() <= x0 and top.min() <= y0 and right.max() >= x1 and bottom.max() >= y1
+    return mine if rings else np.zeros_like(mine)
+
+
+def _preprinted(printed: np.ndarray | None, box: PxBox) -> bool:
+    """Whether the blank form itself prints a mark inside a box (the usual box: no)."""
+    if printed is None:
+        return False
     x0, y0, x1, y1 = box
     # Only the middle half of the box: a printed border (some forms print thick,
     # shadowed boxes) never reaches it, a printed tick always does.
     qx, qy = (x1 - x0) // 4, (y1 - y0) // 4
     middle = printed[y0 + qy : y1 - qy, x0 + qx : x1 - qx]
-    share = float(middle.mean()) if middle.size else 0.0
-    return share if share >= MARK_THRESHOLD else 0.0
-
-
-def margin_confidence(scores: list[float]) -> float:
-    """Confidence in [0.5, 1] from how far the least clear box is from the threshold."""
-    if not scores:
-        return 0.0
-    worst = min(abs(score - MARK_THRESHOLD) for score in scores)
-    return 0.5 + 0.5 * min(1.0, worst / CLEAR_MARGIN)
+    return bool(middle.size) and float(middle.mean()) >= PREPRINTED_SHARE

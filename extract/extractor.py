@@ -272,6 +272,17 @@ def read_page(
                         f"({marked}); the value is left blank for a person to decide",
                     )
                 )
+            elif reading.ambiguous:
+                inks = sorted((s.score for s in reading.scores), reverse=True)
+                issues.append(
+                    Issue(
+                        field=_base_name(spec.name),
+                        code="ambiguous_mark",
+                        message="a single-choice group carries ink but no box stands out "
+                        f"(strongest boxes {inks[0]:.2f} and {inks[1]:.2f} strokes); the "
+                        "value is left blank for a person to decide",
+                    )
+                )
     if not text_specs and not comb_specs:
         return results, issues
     clean = residue_from_ink(written)

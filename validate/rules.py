@@ -41,6 +41,9 @@ code                           blocks?   meaning
                                          in (into a printed label or wall, another field's
                                          writing, off the page's edge): the value read lacks
                                          its end (added by the engine, ``extract/read.py``)
+``ambiguous_mark``             yes       a single-choice group carries ink but no box stands
+                                         out (a near-tie, a mark beside faint ink); added
+                                         by the extraction stage, value left blank
 ``missing_required``           yes       a required field is blank
 ``household_member_incomplete`` yes      a household member block is partly filled (see
                                          :func:`rule_household_members_complete`)
