@@ -52,6 +52,9 @@ CLEAR = 1.0
 DOMINANCE = 4.0
 """A winner carries at least this many times the ink of the group's next box."""
 LOW_CONFIDENCE = 0.2  # several marks, or ink without a winner: a person decides
+RING_REACH = 1.0
+"""How far from the printed square (in sides) a stroke that surrounds the box is counted:
+people circle a box with room to spare."""
 MARGIN = 0.35
 """Margin around the printed square searched for ink that spills over the border or rings
 the box, as a share of the square's side (clipped half-way to the group's other boxes)."""
@@ -63,8 +66,9 @@ ALIGN_SLACK_PX = 3
 registration: ink this near the blank's print is not counted as a mark."""
 STREAK_MAX_WIDTH_PX = 12  # a fax streak wandering sideways; a mark is wider
 STREAK_WANDER_PX = 2
-STREAK_SHARE = 0.85
-"""Share of a column's visible rows a streak inks in a group's window; a mark, ~half."""
+STREAK_SHARE = 0.75
+"""Share of a column's visible rows a streak inks in the rows of a group's boxes and
+margins; an upright stroke across a box inks ~0.6 of them."""
 PREPRINTED_SHARE = 0.07  # printed ink in a box's middle above which the blank marks it
 
 
@@ -269,11 +273,12 @@ def group_strokes(
     a sliver of a rule that alignment left as a mark. Nor is a broken fax streak."""
     pen = dpi / POINTS_PER_INCH  # pixels of a 1 pt pen
     margins = np.array([max(2, round(MARGIN * s.side)) for s in squares])
+    reaches = np.array([max(2, round(RING_REACH * s.side)) for s in squares])
     height, width = written.shape
-    wx0 = max(0, min(s.outer[0] - int(m) for s, m in zip(squares, margins, strict=True)))
-    wy0 = max(0, min(s.outer[1] - int(m) for s, m in zip(squares, margins, strict=True)))
-    wx1 = min(width, max(s.outer[2] + int(m) for s, m in zip(squares, margins, strict=True)))
-    wy1 = min(height, max(s.outer[3] + int(m) for s, m in zip(squares, margins, strict=True)))
+    wx0 = max(0, min(s.outer[0] - int(r) for s, r in zip(squares, reaches, strict=True)))
+    wy0 = max(0, min(s.outer[1] - int(r) for s, r in zip(squares, reaches, strict=True)))
+    wx1 = min(width, max(s.outer[2] + int(r) for s, r in zip(squares, reaches, strict=True)))
+    wy1 = min(height, max(s.outer[3] + int(r) for s, r in zip(squares, reaches, strict=True)))
     if wx1 <= wx0 or wy1 <= wy0:
         return [0.0] * len(squares)
     ink = written[wy0:wy1, wx0:wx1]
@@ -283,7 +288,12 @@ def group_strokes(
     print_window = (
         printed[wy0:wy1, wx0:wx1] if printed is not None else np.zeros_like(ink, dtype=bool)
     )
-    counted = ink & ~_streak_columns(ink, print_window)
+    # Streaks are looked for where the boxes and their margins are: a taller band would
+    # take in the marks of the boxes above and below (a column of ticks in a table).
+    top = max(0, min(s.outer[1] - int(m) for s, m in zip(squares, margins, strict=True)) - wy0)
+    bottom = max(s.outer[3] + int(m) for s, m in zip(squares, margins, strict=True)) - wy0
+    streaks = _streak_columns(ink[top:bottom], print_window[top:bottom])
+    counted = ink & ~np.broadcast_to(streaks[:1], ink.shape)
     inside = distances.min(axis=0) == 0
     reach = 2 * (GROW_PX + ALIGN_SLACK_PX) + 1
     other_print = (print_window & ~inside).astype(np.uint8)
@@ -295,11 +305,14 @@ def group_strokes(
     labels = np.where(ink, labels, 0)
     nearest = distances.argmin(axis=0)
     held = np.zeros((len(squares), count), dtype=np.int64)  # pixels of each stroke per box
+    held_wide = np.zeros((len(squares), count), dtype=np.int64)  # the same, out to the reach
     claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching / ringing a box
     rings = np.zeros((len(squares), count), dtype=bool)  # strokes surrounding a box
     for index, square in enumerate(squares):
         own = (nearest == index) & (distances[index] <= margins[index])
         held[index] = np.bincount(labels[own & counted].ravel(), minlength=count)
+        wide = (nearest == index) & (distances[index] <= reaches[index])
+        held_wide[index] = np.bincount(labels[wide & counted].ravel(), minlength=count)
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
         rings[index] = _surrounding(stats, square.inside, (wx0, wy0))
     rings[:, 0] = False  # label 0 is paper
@@ -318,9 +331,12 @@ def group_strokes(
             min_pixels=square.side * pen / 2,
         )
     totals = np.zeros(len(squares))
+    ringed = np.asarray(rings.any(axis=0))
     for stroke in np.flatnonzero(claims.any(axis=0)):
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
-        totals[owner] += held[:, stroke].sum()
+        # A circle drawn wide of the box is counted out to RING_REACH, anything else
+        # only within the margin.
+        totals[owner] += (held_wide if ringed[stroke] else held)[:, stroke].sum()
     return [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
 
 
