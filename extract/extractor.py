@@ -276,7 +276,7 @@ def read_page(
                 inks = sorted((s.score for s in reading.scores), reverse=True)
                 issues.append(
                     Issue(
-                        field=_base_name(spec.name),
+                        field=base_name(spec.name),
                         code="ambiguous_mark",
                         message="a single-choice group carries ink but no box stands out "
                         f"(strongest boxes {inks[0]:.2f} and {inks[1]:.2f} strokes); the "
