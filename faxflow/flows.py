@@ -365,17 +365,14 @@ def recalibrate_from_reviews(settings: Settings, path: Path | None = None) -> di
     """``faxflow calibrate --from-reviews --write``: thresholds learned from reviewers'
     confirmations and corrections (one-sided 95 % Wilson bound at the target accuracy)
     over the generated-sample ones. Returns counts only (labels, buckets learned)."""
-    from validate.calibrate import (
-        THRESHOLDS_FILE,
-        calibrate_from_reviews,
-        review_labels,
-        write_review_thresholds,
-    )
+    from validate.calibrate import calibrate_from_reviews, review_labels, write_review_thresholds
 
     services = open_services(settings)
     labels = review_labels(services.engine, settings)
     result = calibrate_from_reviews(
         labels, settings.confidence_thresholds, target=settings.target_accuracy
     )
-    write_review_thresholds(result, path or THRESHOLDS_FILE)
+    target = path or settings.learned_thresholds_file
+    assert target is not None
+    write_review_thresholds(result, target)
     return {"labels": len(labels), "buckets_learned": len(result.learned)}

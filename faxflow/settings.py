@@ -136,6 +136,13 @@ class Settings(BaseSettings):
         "production accuracy (FAXFLOW_QA_SAMPLE_SHARE; 0 turns QA sampling off).",
     )
     default_confidence_threshold: float = Field(default=0.80, ge=0, le=1)
+    learned_thresholds_file: Path | None = Field(
+        default=None,
+        description="Thresholds learned from reviewers' answers (`faxflow calibrate "
+        "--from-reviews --write`, the weekly_thresholds DAG): written here, never into the "
+        "installed package, and read in place of validate/thresholds.json when present "
+        "(default: <var_dir>/thresholds.json).",
+    )
     confidence_thresholds: dict[str, float] = Field(
         default_factory=committed_thresholds,
         description="Per-field thresholds from `faxflow calibrate`, keyed by field kind or name "
@@ -186,6 +193,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:
         # Derived defaults are resolved once here so every consumer sees the same paths.
+        if self.learned_thresholds_file is None:
+            object.__setattr__(self, "learned_thresholds_file", self.var_dir / "thresholds.json")
+        if "confidence_thresholds" not in self.model_fields_set:
+            assert self.learned_thresholds_file is not None
+            learned = committed_thresholds(self.learned_thresholds_file)
+            if learned:
+                object.__setattr__(self, "confidence_thresholds", learned)
         if self.database_url is None:
             object.__setattr__(
                 self, "database_url", f"sqlite:///{(self.var_dir / 'faxflow.db').resolve()}"

@@ -881,12 +881,18 @@ def calibrate_from_reviews(
     return ReviewCalibration(merged, learned, counts, target)
 
 
-def write_review_thresholds(calibration: ReviewCalibration, path: Path = THRESHOLDS_FILE) -> None:
-    """Store the merged thresholds, keeping the generated-sample numbers beside them."""
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = {}
+def write_review_thresholds(calibration: ReviewCalibration, path: Path) -> None:
+    """Store the merged thresholds at ``path`` (a deployment's own file, never the
+    package's ``validate/thresholds.json``), keeping the generated-sample calibration
+    numbers beside them (from ``path`` when it exists, else from the package's file)."""
+    previous: Any = {}
+    for source in (path, THRESHOLDS_FILE):
+        try:
+            previous = json.loads(source.read_text(encoding="utf-8"))
+            break
+        except (OSError, ValueError):
+            continue
     starting = previous.get("calibration") if isinstance(previous, dict) else None
     payload = calibration.as_dict(starting if isinstance(starting, dict) else {})
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

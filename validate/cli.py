@@ -248,8 +248,9 @@ def _calibrate_from_reviews(
     console.print(table)
     console.print(f"{len(labels)} labels, {len(result.learned)} bucket(s) learned")
     if write:
-        write_review_thresholds(result, THRESHOLDS_FILE)
-        console.print(f"thresholds written to {THRESHOLDS_FILE}")
+        assert settings.learned_thresholds_file is not None
+        write_review_thresholds(result, settings.learned_thresholds_file)
+        console.print(f"thresholds written to {settings.learned_thresholds_file}")
     else:
         console.print("dry run: add --write to store these thresholds")
 

@@ -194,3 +194,27 @@ def test_weekly_recalibration_writes_thresholds_from_reviews(
     assert committed_thresholds(target) == {"date": 0.9}  # the starting point stays
     stored = json.loads(target.read_text())["calibration"]
     assert stored["n"] == 1 and stored["from_reviews"]["labels"] == {"date": 1}
+
+
+def test_learned_thresholds_go_to_the_deployment_not_the_package(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """The weekly DAG writes what it learned under the var folder (an installed package
+    is read-only, and a source checkout must not change under a running stack), and the
+    next Settings read it in place of the package's validate/thresholds.json."""
+    from faxflow.flows import recalibrate_from_reviews
+    from faxflow.settings import DEFAULT_THRESHOLDS_FILE, Settings, committed_thresholds
+
+    package_file = DEFAULT_THRESHOLDS_FILE.read_bytes()
+    doc = _doubtful_document(sqlite_engine)
+    confirm_field(sqlite_engine, doc, "onset_date", reviewer="ana")
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    settings = Settings(var_dir=tmp_path / "var", database_url=url)
+    recalibrate_from_reviews(settings)
+    assert DEFAULT_THRESHOLDS_FILE.read_bytes() == package_file
+    learned = tmp_path / "var" / "thresholds.json"
+    assert settings.learned_thresholds_file == learned and learned.is_file()
+    learned_thresholds = committed_thresholds(learned)
+    assert learned_thresholds  # the package's numbers carried over as the starting point
+    again = Settings(var_dir=tmp_path / "var", database_url=url)
+    assert again.confidence_thresholds == learned_thresholds
