@@ -48,8 +48,8 @@ def _canary_documents(out: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     real = generate.make_record
 
-    def with_canary(form_type: FormType, seed: int) -> dict[str, Any]:
-        record = real(form_type, seed)
+    def with_canary(form_type: FormType, seed: int, *rest: Any) -> dict[str, Any]:
+        record = real(form_type, seed, *rest)
         if form_type is FormType.CDC_PUI_2020:
             record["patient_last_name"] = CANARY_SURNAME.title()
         else:
