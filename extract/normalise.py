@@ -239,14 +239,17 @@ def _with_lost_at(text: str) -> str | None:
 _LAST_WORD = re.compile(r"[A-Za-z]+$")
 _NAME_BEFORE_AT = re.compile(r"^[A-Za-z]+(?=@|$)")
 MIN_GAP_WORD = 3
-"""Words either side of a gap in the name part are this long for the gap to be a '.'."""
+"""Words either side of a gap in the name part this long leave the gap unresolved."""
 
 
 def _joined_address(tokens: list[str]) -> str:
-    """The pieces of an address OCR read with gaps, joined. A gap between two words of the
-    name part is a full stop too small for the fax ('shawn fleming@' → 'shawn.fleming@'),
-    unless the two make one name ('mat thew' → 'matthew'); a gap before a real TLD is one
-    too ('gmail com' → 'gmail.com'); other gaps are OCR's ('t smith', 'mail .com')."""
+    """The pieces of an address OCR read with gaps, joined. A gap before a real TLD is a
+    full stop too small for the fax ('gmail com' → 'gmail.com': the only valid reading);
+    a gap inside a word or beside an initial is OCR's ('mat thew', 't smith', 'mail .com').
+    A gap between two words of the name part stays: 'shawn fleming@' may have been
+    shawn.fleming, shawn_fleming, shawn-fleming or shawnfleming, and the repair policy adds
+    no character the writer may not have written, so the address is left unread for a
+    person (it fails the format)."""
     from extract.names import load_names  # names reads word lists that import this module
 
     joined = tokens[0] if tokens else ""
@@ -264,7 +267,7 @@ def _joined_address(tokens: list[str]) -> str:
                 and min(len(left.group()), len(right.group())) >= MIN_GAP_WORD
                 and not load_names().known((left.group() + right.group()).lower())
             ):
-                gap = "."
+                gap = " "
         joined += gap + token
     return joined
 
