@@ -306,7 +306,15 @@ def correct_from_text(
     apply_correction(engine, document_id, name, value, reviewer=reviewer, settings=settings)
 
 
-def answer_blind(engine: Engine, document_id: str, name: str, text: str, *, reviewer: str) -> str:
+def answer_blind(
+    engine: Engine,
+    document_id: str,
+    name: str,
+    text: str,
+    *,
+    reviewer: str,
+    settings: Settings | None = None,
+) -> str:
     """A blind QA answer for one field: the machine's value confirmed when the typed one
     equals it, else corrected. Returns the decision (``confirmed`` or ``corrected``)."""
     from loaders.review import apply_correction, confirm_field, get_document
@@ -319,5 +327,5 @@ def answer_blind(engine: Engine, document_id: str, name: str, text: str, *, revi
     if value == current.machine_value:
         confirm_field(engine, document_id, name, reviewer=reviewer)
         return "confirmed"
-    apply_correction(engine, document_id, name, value, reviewer=reviewer)
+    apply_correction(engine, document_id, name, value, reviewer=reviewer, settings=settings)
     return "corrected"

@@ -144,9 +144,18 @@ def qa_answer(
 ) -> Response:
     """A blind QA answer: what the form says, typed without seeing the machine's value.
     The same value confirms the machine; another corrects it (a measured error)."""
-    engine = state_of(request).engine
+    state = state_of(request)
     visible_document(request, user, document_id)
-    return _decided(None, answer_blind, engine, document_id, field, value, reviewer=user.username)
+    return _decided(
+        None,
+        answer_blind,
+        state.engine,
+        document_id,
+        field,
+        value,
+        reviewer=user.username,
+        settings=state.settings,
+    )
 
 
 @router.post("/{document_id}/approve", name="supervise_approve")
