@@ -167,6 +167,34 @@ def enable_command(name: str = typer.Argument(..., help="User name.")) -> None:
     console.print(f"enabled [bold]{account.username}[/bold]")
 
 
+@users_app.command("centres")
+def centres_command(
+    name: str = typer.Argument(..., help="User name."),
+    centre: list[str] = typer.Option(
+        [],
+        "--centre",
+        "-c",
+        help="A centre whose documents the user sees; repeat for several. The list replaces "
+        "the user's centres.",
+    ),
+    clear: bool = typer.Option(
+        False, "--none", help="Take every centre away (the user then sees no document)."
+    ),
+) -> None:
+    """Set which centres a reviewer or analyst sees (admins see all)."""
+    from dashboard.auth import UserAccountError
+    from dashboard.users import set_centres
+
+    if not centre and not clear:
+        raise UserAccountError("give --centre ID (repeatable), or --none to take all away")
+    if centre and clear:
+        raise UserAccountError("give either --centre or --none, not both")
+    account = set_centres(_engine(get_settings()), name, centre)
+    console.print(
+        f"[bold]{account.username}[/bold] now sees centres: {', '.join(account.centres) or 'none'}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command("dashboard")(dashboard_command)
     app.add_typer(users_app, name="users")

@@ -30,6 +30,7 @@ from loaders.audit import (
     LOGIN_FAILED,
     LOGOUT,
     USER_ADDED,
+    USER_CENTRES,
     USER_DISABLED,
     USER_ENABLED,
     write_audit,
@@ -145,6 +146,33 @@ def set_disabled(
         row.disabled = disabled
         action = USER_DISABLED if disabled else USER_ENABLED
         write_audit(session, actor=actor, action=action, detail=f"user {row.username}")
+        return _account_of(session, row)
+
+
+def set_centres(
+    engine: Engine, username: str, centres: Iterable[str], *, actor: str = SHELL_ACTOR
+) -> Account:
+    """Replace the centres a reviewer or analyst sees (none: they see no document). Users
+    made before centres existed got none, so this is how they get their documents back.
+    Admins see every centre and take none. The change is audited under ``actor``; it holds
+    from the user's next request."""
+    name = username.strip().lower()
+    checked = check_centres(centres)
+    with session_scope(engine, write=True) as session:
+        row = session.scalars(sa.select(UserRow).where(UserRow.username == name)).one_or_none()
+        if row is None:
+            raise UserAccountError(f"no user named {name!r}")
+        if row.role == Role.ADMIN.value:
+            raise UserAccountError("an admin sees every centre; give centres to other roles only")
+        session.execute(sa.delete(UserCentre).where(UserCentre.user_id == row.id))
+        session.add_all(UserCentre(user_id=row.id, centre_id=c) for c in sorted(checked))
+        write_audit(
+            session,
+            actor=actor,
+            action=USER_CENTRES,
+            detail=f"user {row.username}; centres: {', '.join(sorted(checked)) or 'none'}",
+        )
+        session.flush()
         return _account_of(session, row)
 
 

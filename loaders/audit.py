@@ -18,6 +18,7 @@ LOGOUT = "logout"
 USER_ADDED = "user_added"
 USER_DISABLED = "user_disabled"
 USER_ENABLED = "user_enabled"
+USER_CENTRES = "user_centres"
 RETENTION_PURGE = "retention_purge"
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, Role, User, UserAccountError, requires
-from dashboard.users import add_user, list_users, set_disabled
+from dashboard.users import add_user, list_users, set_centres, set_disabled
 
 router = APIRouter(prefix="/users")
 Admin = Annotated[User, Depends(requires(Permission.MANAGE_USERS))]
@@ -78,3 +78,24 @@ def disable_user_route(request: Request, user: Admin, username: str) -> Response
 @router.post("/{username}/enable", name="enable_user")
 def enable_user_route(request: Request, user: Admin, username: str) -> Response:
     return _set_disabled(request, user, username, disabled=False)
+
+
+@router.post("/{username}/centres", name="set_user_centres")
+def set_user_centres_route(
+    request: Request,
+    user: Admin,
+    username: str,
+    centres: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        account = set_centres(
+            state_of(request).engine,
+            username,
+            centres.replace(",", " ").split(),
+            actor=user.username,
+        )
+    except UserAccountError as exc:
+        return _page(request, error=exc.message, status_code=400)
+    where = ", ".join(account.centres) or "none"
+    flash(request, f"User {account.username} now sees centres: {where}.")
+    return RedirectResponse(str(request.url_for("users")), status_code=303)

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -136,6 +137,79 @@ def test_cli_adds_users_with_centres(engine, dash_settings, monkeypatch) -> None
     assert result.exit_code == 0, result.output
     user = find_active_user(engine, "carol")
     assert user is not None and user.centres == frozenset({"c1", "c2"})
+
+
+def test_a_user_given_a_centre_later_sees_its_documents(app, engine, docs, client_for) -> None:
+    """Users made before centres existed have none; an admin gives them one in the
+    dashboard, and it holds from the user's next request (no new login), audited."""
+    add_user(engine, "late", PASSWORD, "reviewer")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        login(client, "late")
+        assert client.get(f"/documents/{docs.xss_case}", headers=JSON).status_code == 404
+        admin = client_for("admin")
+        response = admin.post(
+            "/users/late/centres",
+            data={"centres": "centre-a", "csrf_token": csrf_of(admin)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        assert client.get(f"/documents/{docs.xss_case}", headers=JSON).status_code == 200
+        assert client.get(f"/documents/{docs.later_case}", headers=JSON).status_code == 404
+        admin.post("/users/late/centres", data={"centres": "", "csrf_token": csrf_of(admin)})
+        assert client.get(f"/documents/{docs.xss_case}", headers=JSON).status_code == 404
+    from loaders.audit import USER_CENTRES
+
+    with engine.connect() as connection:
+        details = connection.execute(
+            sa.text("SELECT actor, detail FROM audit_events WHERE action = :a ORDER BY id"),
+            {"a": USER_CENTRES},
+        ).all()
+    assert [tuple(row) for row in details] == [
+        ("admin", "user late; centres: centre-a"),
+        ("admin", "user late; centres: none"),
+    ]
+
+
+def test_only_admins_change_centres_and_admins_take_none(centre_a, client_for, engine) -> None:
+    reviewer = centre_a["reviewer"]
+    refused = reviewer.post(
+        "/users/rev-a/centres",
+        data={"centres": "centre-b", "csrf_token": csrf_of(reviewer)},
+        headers=JSON,
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert find_active_user(engine, "rev-a").centres == frozenset({"centre-a"})  # type: ignore[union-attr]
+    admin = client_for("admin")
+    response = admin.post(
+        "/users/admin/centres", data={"centres": "centre-a", "csrf_token": csrf_of(admin)}
+    )
+    assert response.status_code == 400
+    assert "every centre" in response.text
+
+
+def test_cli_changes_a_users_centres(engine, dash_settings, monkeypatch) -> None:
+    monkeypatch.setenv("FAXFLOW_DATABASE_URL", dash_settings.db_url)
+    get_settings.cache_clear()
+    add_user(engine, "dave", PASSWORD, "analyst", centres=["c1"])
+    runner = CliRunner()
+    env = {"FAXFLOW_DATABASE_URL": dash_settings.db_url}
+    result = runner.invoke(cli_app, ["users", "centres", "dave", "-c", "c2", "-c", "c3"], env=env)
+    assert result.exit_code == 0, result.output
+    assert find_active_user(engine, "dave").centres == frozenset({"c2", "c3"})  # type: ignore[union-attr]
+    cleared = runner.invoke(cli_app, ["users", "centres", "dave", "--none"], env=env)
+    assert cleared.exit_code == 0, cleared.output
+    assert find_active_user(engine, "dave").centres == frozenset()  # type: ignore[union-attr]
+    for args, message in (
+        (["users", "centres", "dave"], "--none"),
+        (["users", "centres", "nobody", "-c", "c1"], "no user named"),
+        (["users", "centres", "dave", "-c", "bad id!"], "centre id"),
+    ):
+        failed = runner.invoke(cli_app, args, env=env)
+        assert failed.exit_code != 0
+        assert message in str(failed.exception)
+    get_settings.cache_clear()
+    assert find_active_user(engine, "dave").centres == frozenset()  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
