@@ -253,12 +253,7 @@ def classify_page(
     if ink < BLANK_INK_FRACTION:
         return PageMatch(position, PageRole.BLANK, ink_fraction=ink)
     features = page_features(image)
-    best: tuple[IndexedPage, FeatureMatch] | None = None
-    if hint is not None and any(p.key == hint for p in index.pages):
-        hinted = index.page(hint)
-        found = match_homography(features, hinted.features)
-        if _score(found, hinted) >= 2 * MATCH_MIN_SCORE:
-            best = (hinted, found)
+    best = _likely_page(features, index, hint)
     if best is None:
         best = _search(features, index)
     if best is None:
@@ -274,6 +269,26 @@ def classify_page(
         homography=found.homography,
         ink_fraction=ink,
     )
+
+
+def _likely_page(
+    features: PageFeatures, index: ReferenceIndex, hint: PageKey | None
+) -> tuple[IndexedPage, FeatureMatch] | None:
+    """The page expected here, accepted only on a strong match: ``hint`` when there is
+    one, else any form's first page (where most documents start, and where one resumes
+    after a cover sheet). Each try costs one match, where a search matches every template
+    page; a weaker match falls back to the search."""
+    if hint is not None:
+        expected = [p for p in index.pages if p.key == hint]
+    else:
+        expected = [p for p in index.pages if p.key[1] == 1]
+    best: tuple[float, IndexedPage, FeatureMatch] | None = None
+    for page in expected:
+        found = match_homography(features, page.features)
+        score = _score(found, page)
+        if score >= 2 * MATCH_MIN_SCORE and (best is None or score > best[0]):
+            best = (score, page, found)
+    return None if best is None else (best[1], best[2])
 
 
 def _score(found: FeatureMatch, page: IndexedPage) -> float:

@@ -101,3 +101,31 @@ def test_unknown_document(index) -> None:  # type: ignore[no-untyped-def]
     matches = classify_pages([_cover(), BLANK], index)
     assert [m.role for m in matches] == [PageRole.COVER, PageRole.BLANK]
     assert document_form_type(matches) is FormType.UNKNOWN
+
+
+def test_a_first_page_is_found_without_matching_every_template_page(
+    index, cdc_pages, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Most documents start on a form's first page: it is tried before the search, so
+    classifying it costs a match per form, not one per template page; any other page
+    still gets the full search and is not taken for a first page."""
+    import extract.classify as classify
+
+    calls: list[int] = []
+    real = classify.ratio_matches
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classify, "ratio_matches", counted)
+    monkeypatch.setattr("extract.align.ratio_matches", counted)
+    first_pages = sum(1 for p in index.pages if p.key[1] == 1)
+    first, second = cdc_pages[0], cdc_pages[1]
+    found = classify_page(fax(move(first.image, angle=1.5), seed=3), index)
+    assert found.key == first.key
+    assert len(calls) <= first_pages + 2  # + a sibling check at most
+    calls.clear()
+    found = classify_page(fax(move(second.image, angle=1.5), seed=4), index)
+    assert found.key == second.key
+    assert len(calls) >= len(index.pages)
