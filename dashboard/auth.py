@@ -76,6 +76,10 @@ class UserAccountError(FaxflowError):
     exit_code = ExitCode.BAD_ARGS
 
 
+class UnknownUserError(UserAccountError):
+    """The named account does not exist (the dashboard answers 404)."""
+
+
 class NotAuthenticated(Exception):
     """No valid session: browsers are sent to the login page, API clients get 401."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import (
     Role,
+    UnknownUserError,
     User,
     UserAccountError,
     check_centres,
@@ -142,7 +143,7 @@ def set_disabled(
     with session_scope(engine, write=True) as session:
         row = session.scalars(sa.select(UserRow).where(UserRow.username == name)).one_or_none()
         if row is None:
-            raise UserAccountError(f"no user named {name!r}")
+            raise UnknownUserError(f"no user named {name!r}")
         row.disabled = disabled
         action = USER_DISABLED if disabled else USER_ENABLED
         write_audit(session, actor=actor, action=action, detail=f"user {row.username}")
@@ -161,7 +162,7 @@ def set_centres(
     with session_scope(engine, write=True) as session:
         row = session.scalars(sa.select(UserRow).where(UserRow.username == name)).one_or_none()
         if row is None:
-            raise UserAccountError(f"no user named {name!r}")
+            raise UnknownUserError(f"no user named {name!r}")
         if row.role == Role.ADMIN.value:
             raise UserAccountError("an admin sees every centre; give centres to other roles only")
         session.execute(sa.delete(UserCentre).where(UserCentre.user_id == row.id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
-from dashboard.auth import Permission, Role, User, UserAccountError, requires
+from dashboard.auth import Permission, Role, UnknownUserError, User, UserAccountError, requires
 from dashboard.users import add_user, list_users, set_centres, set_disabled
 
 router = APIRouter(prefix="/users")
@@ -94,6 +94,8 @@ def set_user_centres_route(
             centres.replace(",", " ").split(),
             actor=user.username,
         )
+    except UnknownUserError as exc:
+        return _page(request, error=exc.message, status_code=404)
     except UserAccountError as exc:
         return _page(request, error=exc.message, status_code=400)
     where = ", ".join(account.centres) or "none"

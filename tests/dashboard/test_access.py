@@ -45,6 +45,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/overview/{name}.csv"): ANALYSTS,
     ("GET", "/users"): ADMINS,
     ("POST", "/users"): ADMINS,
+    ("POST", "/users/{username}/centres"): ADMINS,
     ("POST", "/users/{username}/disable"): ADMINS,
     ("POST", "/users/{username}/enable"): ADMINS,
 }
