@@ -113,6 +113,8 @@ def normalise_name(text: str | None) -> str | None:
     cleaned = normalise_text(text)
     if cleaned is None:
         return None
+    # No name has an underscore: one between two words is the writing line read in the gap.
+    cleaned = " ".join(cleaned.replace("_", " ").split())
     cleaned = cleaned.strip("0123456789()[]{}<>/\\+&%" + _EDGE_NOISE)
     if not any(ch.isalpha() for ch in cleaned):
         return None
@@ -149,11 +151,24 @@ NAME_PARTICLES = frozenset(
 def _name_case(word: str) -> str:
     """A name word OCR read all lower-case ('wilson', the initial 'i.') gets its capital
     back: small print loses the height difference of c/o/s/w/z and fax noise the rest.
-    Particles ('van', 'de') stay as they are; mixed case is kept as written."""
+    Particles ('van', 'de') stay as they are; mixed case is kept as written.
+
+    A word printed in block capitals ('ROSS', 'O'BRIEN', 'SMITH-JONES') is given name
+    case, the spec's normal form: people print names in capitals because forms ask them
+    to, and the letters stay the ones written. Roman numerals ('III') stay capitals;
+    where the capitals hid an inner one ('MCDONALD'), only the first is known."""
     letters = word.rstrip(".")
     if letters.isalpha() and letters.islower() and letters not in NAME_PARTICLES:
         return word[:1].upper() + word[1:]
+    core = word.rstrip(".,;:")
+    if len(core) > 1 and _BLOCK_CAPITALS.fullmatch(core) and not _ROMAN.fullmatch(core):
+        return _PART_START.sub(lambda m: m.group(0).upper(), word.lower())
     return word
+
+
+_BLOCK_CAPITALS = re.compile(r"[A-Z]+(?:['\-][A-Z]+)*")
+_ROMAN = re.compile(r"I{2,3}|IV|VI{0,3}|IX")  # generation suffixes: 'John Smith III'
+_PART_START = re.compile(r"(?:^|(?<=['\-]))[a-z]")
 
 
 _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")

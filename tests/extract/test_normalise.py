@@ -451,6 +451,28 @@ def test_name_words_read_all_lower_case_get_their_capital(text: str, expected: s
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("EMERSYN Q ROSS", "Emersyn Q Ross"),  # the initial stays one capital
+        ("MARY O'BRIEN", "Mary O'Brien"),
+        ("ANNA SMITH-JONES", "Anna Smith-Jones"),
+        ("ROSS, EMERSYN", "Ross, Emersyn"),
+        ("JOHN SMITH III", "John Smith III"),  # a generation suffix stays in capitals
+        ("DR. JOHN SMITH", "Dr. John Smith"),
+        ("MCDONALD", "Mcdonald"),  # the hidden inner capital is not guessed
+        ("DeShawn MCKAY", "DeShawn Mckay"),  # each word on its own; mixed case as written
+        ("Mary LEE", "Mary Lee"),
+        ("EMERSYN_Q ROSS", "Emersyn Q Ross"),  # the writing line read in a gap
+    ],
+)
+def test_names_printed_in_block_capitals_get_name_case(text: str, expected: str) -> None:
+    normal = normalise_name(text)
+    assert normal == expected
+    assert normal is not None
+    assert normal.lower() == text.lower().replace("_", " ")  # the same letters
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Jacob Q Ross", "Jacob Q Ross"),  # no full stop is added: maybe none was written
         ("Jacob q Ross", "Jacob Q Ross"),  # case is no change of what was written
         ("Brandon 0. Fischer", "Brandon O. Fischer"),  # a digit read for the initial
