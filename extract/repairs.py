@@ -101,6 +101,33 @@ def answer_of(
 # --------------------------------------------------------------------------------------
 
 
+def block_capitals(spec: FieldSpec, result: FieldResult, doc: Document) -> Change | None:
+    """A street, town, county or vocabulary field printed in block capitals, in the case
+    the record keeps it ('NEW EDWARD' → 'New Edward', 'SPOUSE' → 'spouse'): only the case
+    of the letters written changes (:mod:`extract.capitals`), so confidence stays."""
+    from extract.capitals import as_written_in_case
+    from extract.streets import load_street_words
+
+    if not isinstance(result.value, str):
+        return None
+    if spec.lexicon == "street":
+        spellings: tuple[str, ...] = load_street_words().street_spellings()
+    elif spec.lexicon == "place":
+        spellings = load_street_words().prefixes.words
+    else:
+        spellings = tuple(spec.vocabulary or ())
+    answers = fixed_vocabulary(spec)
+    acronyms = bool(spec.vocabulary) and spec.lexicon is None and not answers
+    cased = as_written_in_case(result.value, spellings, acronyms=acronyms, small=answers)
+    return Change(cased, 1.0) if cased != result.value else None
+
+
+def fixed_vocabulary(spec: FieldSpec) -> bool:
+    """Whether a vocabulary lists whole answers ('spouse', 'stepson') rather than words
+    of a name ('County', 'Dept.'): its entries are all in small letters."""
+    return bool(spec.vocabulary) and all(entry.islower() for entry in spec.vocabulary or ())
+
+
 def fixed_answer(spec: FieldSpec, result: FieldResult, doc: Document) -> Change | None:
     """A text zone answering a schema enum (``age_units``) takes the nearest answer; one
     near none is dropped. A reading dropped as specks ('yr' at 0.25: two doubtful letters)

@@ -4,8 +4,9 @@
 field kinds each touches. Read, reread and normalise steps run while a page is read
 (their bodies are in :mod:`extract.read`, :mod:`extract.checkbox`, :mod:`extract.digits`,
 :mod:`extract.normalise` and ``extract.extractor._text_field``, because whether a
-reading parses decides whether it is read again); repair and check steps run at record
-assembly, in this order, through :func:`run_assembly_steps`.
+reading parses decides whether it is read again); ``normalise.capitals`` (it needs the
+field's vocabulary), then the repair and check steps run at record assembly, in this
+order, through :func:`run_assembly_steps`.
 
 Every step that changes a value records it the same way, as a
 :class:`~faxflow.model.ProvenanceStep` (step name, before → after) made here: by
@@ -67,6 +68,8 @@ class Step:
             return bool(spec.vocabulary)
         if self.where == "name_fields":
             return True  # every e-mail field; its name_fields, when listed, are used too
+        if self.where == "written_words":
+            return bool(spec.vocabulary) or spec.lexicon in ("street", "place", "county")
         return self.where == f"lexicon: {spec.lexicon}"
 
 
@@ -114,6 +117,14 @@ STEPS: tuple[Step, ...] = (
         "the spec's normal form; characters change only where the format failed",
     ),
     Step("normalise.specks", Stage.NORMALISE, TEXT_KINDS, "one or two doubtful characters: none"),
+    Step(
+        "normalise.capitals",
+        Stage.NORMALISE,
+        _kinds(TEXT),
+        "block capitals in the record's case (at assembly: needs the field's words)",
+        where="written_words",
+        body=repairs.block_capitals,
+    ),
     # ---- repair (at assembly; each proposal must pass extract.policy.permits) ----------
     Step(
         "repair.fixed_answer",
@@ -246,7 +257,7 @@ def read_provenance(
 
 
 def run_assembly_steps(template: FormTemplate, fields: MutableMapping[str, FieldResult]) -> None:
-    """Run the repair and check steps of :data:`STEPS` over ``fields``, in order. A
+    """Run the assembly steps of :data:`STEPS` (those with a body) over ``fields``, in order. A
     proposed change is applied only if :func:`extract.policy.permits` allows it; applied
     changes are recorded as provenance and cap the field's confidence."""
     doc = Document(template, fields)

@@ -55,18 +55,30 @@ class StreetWords:
     units: Vocabulary
     endings: tuple[str, ...]  # lower case, longest first
     prefixes: Vocabulary
+    capitals: tuple[str, ...] = ()  # words written in capitals in any case ('PO', 'NE')
+
+    def street_spellings(self) -> tuple[str, ...]:
+        """How the words of a street line are spelled in the record: suffixes, units and
+        the words always in capitals (for a line printed in block capitals)."""
+        return (*self.capitals, *self.units.words, *self.suffixes.words)
 
 
 @cache
 def load_street_words(path: Path = STREET_WORDS_PATH) -> StreetWords:
     """The street word list in ``path`` (kind TAB word per line, kind ``suffix`` or
     ``unit``, '#' comments, header ``kind<TAB>word``), validated; cached per path."""
-    words: dict[str, list[str]] = {"suffix": [], "unit": [], "ending": [], "prefix": []}
+    words: dict[str, list[str]] = {
+        "suffix": [],
+        "unit": [],
+        "ending": [],
+        "prefix": [],
+        "capitals": [],
+    }
     for number, fields in tab_rows(path, "street word list", ("kind", "word")):
         if len(fields) != 2 or fields[0] not in words or not match_key(fields[1]):
             raise TemplateError(
                 f"street word list {path} line {number}: expected 'suffix', 'unit', "
-                "'ending' or 'prefix', a tab and a word"
+                "'ending', 'prefix' or 'capitals', a tab and a word"
             )
         words[fields[0]].append(fields[1])
     if not words["suffix"] or not words["unit"]:
@@ -77,6 +89,7 @@ def load_street_words(path: Path = STREET_WORDS_PATH) -> StreetWords:
         Vocabulary(words["unit"]),
         tuple(endings),
         Vocabulary(words["prefix"]),
+        tuple(words["capitals"]),
     )
 
 

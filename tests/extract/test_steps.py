@@ -190,3 +190,43 @@ def test_a_state_field_read_surely_as_no_state_is_repaired(templates) -> None:  
     kept = {"reporting_jurisdiction": FieldResult(value="mi", confidence=0.97)}
     run_assembly_steps(template, kept)
     assert kept["reporting_jurisdiction"].value in ("mi", "MI")  # case only
+
+
+def _read_surely(values: dict[str, str]) -> dict[str, FieldResult]:
+    return {name: FieldResult(value=value, confidence=0.97) for name, value in values.items()}
+
+
+def test_fields_printed_in_block_capitals_take_the_case_of_their_words(templates) -> None:  # type: ignore[no-untyped-def]
+    """A street, a town, a county and a relationship printed in capitals and read surely:
+    the letters stay, the case becomes the record's, the step is recorded, and the
+    confidence is what OCR gave (a change of case claims nothing new)."""
+    fields = _read_surely(
+        {
+            "residential_street": "8753 LINDA LOOP APT. 4",
+            "residential_city": "NEW EDWARD",
+            "residential_county": "ISABELLA",
+            "household_members[0].relationship": "STEP SON",
+            "applicant_full_name": "Sandra Bell-Miller",
+        }
+    )
+    run_assembly_steps(templates[FormType.MDHHS_DHS1171], fields)
+    assert fields["residential_street"].value == "8753 Linda Loop Apt. 4"
+    assert fields["residential_city"].value == "New Edward"
+    assert fields["residential_county"].value == "Isabella"
+    assert fields["household_members[0].relationship"].value == "stepson"
+    for name in ("residential_street", "residential_city", "household_members[0].relationship"):
+        assert _steps(fields[name]) == ["normalise.capitals"]
+        assert fields[name].confidence == 0.97
+    assert fields["applicant_full_name"].provenance == ()
+
+
+def test_an_agency_in_capitals_keeps_its_acronyms(templates) -> None:  # type: ignore[no-untyped-def]
+    fields = _read_surely(
+        {
+            "reporting_health_department": "HAMILTON CO. HD",
+            "interviewer_affiliation": "NC DEPT OF HEALTH",
+        }
+    )
+    run_assembly_steps(templates[FormType.CDC_PUI_2020], fields)
+    assert fields["reporting_health_department"].value == "Hamilton Co. HD"
+    assert fields["interviewer_affiliation"].value == "NC Dept of Health"
