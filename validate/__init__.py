@@ -133,12 +133,15 @@ def duplicate_issues(
     if not names or (birth_field is not None and not isinstance(birth, str)):
         return []  # not enough to identify a person; missing_required already says so
     try:
+        # a pack's identity travels with the look-up: its records are JSON, its fields data
+        pack_identity = {"identity": identity.model_dump()} if identity is not None else {}
         earlier = finder(
             record_type=record_type,
             document_id=document_id,
             person_names=names,
             birth_date=birth,
             event_date=event,
+            **pack_identity,
         )
     except FaxflowError as exc:
         log.warning("duplicate look-up failed: %s", exc.code.value)

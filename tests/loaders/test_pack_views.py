@@ -10,13 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from extract.pack_draft import draft_pack, write_pack
-from faxflow.model import DocumentResult, FieldResult, PageReport, PageRole, Status
+from faxflow.model import DocumentResult, Status
 from faxflow.settings import Settings
 from loaders.load import load_document
 from loaders.pack_views import ensure_pack_views
-from tests.builders import doc_id
-from tests.fillable import make_fillable_pdf
+from tests.builders import doc_id, pack_result, pack_settings
 
 NAME = "household_support"
 
@@ -25,27 +23,11 @@ NAME = "household_support"
 def settings(tmp_path: Path) -> Settings:
     """A throwaway pack drafted from a test-made PDF, its ZIP field turned into an SSN by
     editing the pack's data files only."""
-    blank = make_fillable_pdf(tmp_path / "support.pdf")
-    folder = write_pack(draft_pack(NAME, blank), blank, tmp_path / "packs", command="test")
-    for file in ("schema.json", "labels.yaml", "template.yaml"):
-        path = folder / file
-        path.write_text(path.read_text().replace("zip", "applicant_ssn"))
-    return Settings(forms_dir=tmp_path / "packs", var_dir=tmp_path / "var")
+    return pack_settings(tmp_path, NAME, renames={"zip": "applicant_ssn"})
 
 
 def _result(n: int, record: dict[str, object], status: Status) -> DocumentResult:
-    return DocumentResult(
-        document_id=doc_id(n),
-        source_name=f"support-{n}.tif",
-        form_type=NAME,
-        record_type=NAME,
-        page_count=1,
-        status=status,
-        record=record,
-        fields={name: FieldResult(value=value, confidence=0.9) for name, value in record.items()},
-        pages=[PageReport(number=1, role=PageRole.FORM, form_type=NAME, template_page=1)],
-        template_version="draft",
-    )
+    return pack_result(n, NAME, record, status)
 
 
 def test_records_land_in_form_records_and_the_typed_view(engine: Engine, settings: Settings):

@@ -99,3 +99,62 @@ def test_two_marks_in_a_single_choice_group_and_unread_writing_are_reported():
 def test_hostile_shapes_give_issues_not_exceptions():
     assert ("name", "missing_required") in _codes("not a record")  # type: ignore[arg-type]
     assert _codes({"name": "X", "household_size": "many"}) == [("household_size", "invalid_value")]
+
+
+def test_a_pack_validates_by_its_rules_and_looks_up_duplicates_by_its_identity(tmp_path):
+    """validate_extraction on a pack's extraction: the pack's rules decide the issues, and
+    the duplicate look-up gets the identity rules.yaml declares."""
+    from faxflow.model import Extraction
+    from tests.builders import pack_settings
+    from validate import validate_extraction
+
+    settings = pack_settings(tmp_path, "support", renames={"zip": "signed_on:date"})
+    rules = settings.forms_dir / "support" / "rules.yaml"
+    rules.write_text(
+        "required: [full_name_applicant]\n"
+        "identity: {names: [full_name_applicant], event_dates: [signed_on]}\n"
+    )
+    record = {
+        "full_name_applicant": "Ana Ruiz",
+        "signed_on": "2026-03-01",
+        "owns_car": False,
+        "marital": "single",
+        "has_job": None,
+    }
+    extraction = Extraction(
+        "support",
+        record,
+        {n: FieldResult(value=v, confidence=0.99) for n, v in record.items()},
+        (),
+    )
+    calls = []
+
+    def finder(**kwargs):
+        calls.append(kwargs)
+        return ["earlier-document"]
+
+    outcome = validate_extraction(
+        extraction, settings=settings, duplicate_finder=finder, document_id="this", today=TODAY
+    )
+    found = [(i.field, i.code) for i in outcome.issues if i.code != "low_confidence"]
+    assert found == [(None, "possible_duplicate")]
+    assert calls == [
+        {
+            "record_type": "support",
+            "document_id": "this",
+            "person_names": ["Ana Ruiz"],
+            "birth_date": None,
+            "event_date": "2026-03-01",
+            "identity": {
+                "names": ["full_name_applicant"],
+                "birth_date": None,
+                "event_dates": ["signed_on"],
+            },
+        }
+    ]
+    blank = validate_extraction(
+        Extraction("support", {**record, "full_name_applicant": None}, {}, ()),
+        settings=settings,
+        today=TODAY,
+    )
+    assert ("full_name_applicant", "missing_required") in [(i.field, i.code) for i in blank.issues]
