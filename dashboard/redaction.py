@@ -55,7 +55,7 @@ def sensitive_zones(templates_dir: Path) -> dict[tuple[str, int], tuple[Zone, ..
             x1 = max(b[2] for b in boxes) + PAD_POINTS
             y1 = max(b[3] for b in boxes) + PAD_POINTS
             zone = (x0 / width, y0 / height, x1 / width, y1 / height)
-            zones.setdefault((form.value, spec.page), []).append(zone)
+            zones.setdefault((str(form), spec.page), []).append(zone)
     return {key: tuple(value) for key, value in zones.items()}
 
 

@@ -47,7 +47,7 @@ def _template_kinds(templates_dir: Path) -> dict[str, dict[str, str]]:
         log.warning("field kinds unavailable, default thresholds used: %s", error.code.value)
         return {}
     return {
-        form.value: {spec.name: spec.kind.value for spec in template.fields}
+        str(form): {spec.name: spec.kind.value for spec in template.fields}
         for form, template in templates.items()
     }
 

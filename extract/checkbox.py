@@ -29,7 +29,7 @@ True / False.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -136,6 +136,10 @@ def read_checkbox_field(
         max(s.bbox[3] for s in scores),
     )
     if spec.kind is FieldKind.CHOICE:
+        if len(scores) > 1 and all(s.preprinted for s in scores):
+            # Print in every box of a single choice is the options' own labels ("Y | N"
+            # cells to mark), not boxes ticked in advance: only new ink decides.
+            scores = tuple(replace(s, preprinted=False) for s in scores)
         return _single_choice(scores, union)
     marked = [s for s in scores if s.marked]
     confidence = independent_confidence(scores)

@@ -43,7 +43,7 @@ from faxflow.model import FormType, PageRole
 
 log = logging.getLogger(__name__)
 
-PageKey = tuple[FormType, int]
+PageKey = tuple[str, int]
 
 BLANK_INK_FRACTION = 0.002
 """A page with less than 0.2% dark pixels (after cleanup) is blank."""
@@ -103,7 +103,7 @@ class PageMatch:
     ink_fraction: float = 0.0
 
     @property
-    def form_type(self) -> FormType | None:
+    def form_type(self) -> str | None:
         return self.key[0] if self.key else None
 
     @property
@@ -125,7 +125,7 @@ _INDEX_CACHE: dict[tuple[tuple[tuple[str, str], ...], int], ReferenceIndex] = {}
 
 
 def build_index(
-    templates: Mapping[FormType, FormTemplate], *, dpi: int, cache_root: Path | None = None
+    templates: Mapping[str, FormTemplate], *, dpi: int, cache_root: Path | None = None
 ) -> ReferenceIndex:
     """The reference index of ``templates`` at ``dpi`` (memoised per process)."""
     cache_key = (
@@ -407,10 +407,10 @@ def resolve_pages(matches: Sequence[PageMatch]) -> list[PageMatch]:
     return out
 
 
-def document_form_type(matches: Sequence[PageMatch]) -> FormType:
+def document_form_type(matches: Sequence[PageMatch]) -> FormType | str:
     """The form with the most matched pages (ties: the higher total score)."""
-    counts: Counter[FormType] = Counter()
-    totals: Counter[FormType] = Counter()
+    counts: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
     for found in matches:
         if found.role is PageRole.FORM and found.form_type is not None:
             counts[found.form_type] += 1

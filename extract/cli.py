@@ -258,7 +258,7 @@ def validate_command(
                 console.print(f"  {problem}")
         result = "[red]incomplete[/red]" if problems else "[green]ok[/green]"
         table.add_row(
-            template.form_type.value, str(file), template.version, str(len(template.fields)), result
+            str(template.form_type), str(file), template.version, str(len(template.fields)), result
         )
     console.print(table)
     if failed:

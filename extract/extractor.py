@@ -61,7 +61,13 @@ from extract.read import (
 from extract.reference import POINTS_PER_INCH, ReferencePage, points_to_pixels
 from extract.repairs import answer_of, base_name, fixed_answers
 from extract.steps import read_provenance, run_assembly_steps
-from extract.template import CHECKBOX_KINDS, FieldKind, FieldSpec, FormTemplate, load_templates
+from extract.template import (
+    CHECKBOX_KINDS,
+    FieldKind,
+    FieldSpec,
+    FormTemplate,
+    template_schema,
+)
 from faxflow.model import (
     CleanPage,
     Extraction,
@@ -72,7 +78,8 @@ from faxflow.model import (
     PageReport,
     PageRole,
 )
-from faxflow.schemas import empty_record
+from faxflow.packs import pack_templates
+from faxflow.schemas import blank_record
 from faxflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,7 +111,7 @@ def extract_document(
     pages: Sequence[CleanPage],
     *,
     settings: Settings,
-    templates: Mapping[FormType, FormTemplate] | None = None,
+    templates: Mapping[str, FormTemplate] | None = None,
 ) -> ExtractedDocument:
     """Classify, align and read a document's cleaned pages (see the module docstring).
 
@@ -112,7 +119,7 @@ def extract_document(
     pages and unreadable fields are results. Raises only for broken installations
     (missing Tesseract or poppler, invalid templates)."""
     if templates is None:
-        templates = load_templates(settings.templates_dir)
+        templates = pack_templates(settings)
     dpi = settings.page_dpi
     metas: list[_PageMeta] = []
     if not templates:
@@ -148,7 +155,7 @@ def extract_document(
     return ExtractedDocument(extraction, images)
 
 
-def _form_of(matches: Sequence[PageMatch]) -> FormType:
+def _form_of(matches: Sequence[PageMatch]) -> FormType | str:
     forms = {m.form_type for m in matches if m.role is PageRole.FORM and m.form_type}
     return forms.pop() if len(forms) == 1 else FormType.UNKNOWN
 
@@ -445,7 +452,7 @@ def _field_box(spec: FieldSpec, dpi: int) -> tuple[int, int, int, int]:
 # Blank masks per reference page, kept bit-packed: three boolean page-sized arrays per
 # page are ~11 MB at 200 dpi, and a DHS-1171 has ten pages with fields; packed they are
 # 1.4 MB and unpack in milliseconds (worker peak 501 -> below 500 MB on that form).
-_MASKS: dict[tuple[FormType, int, int], tuple[tuple[int, int], tuple[np.ndarray, ...]]] = {}
+_MASKS: dict[tuple[str, int, int], tuple[tuple[int, int], tuple[np.ndarray, ...]]] = {}
 
 
 def _masks_of(reference: ReferencePage) -> BlankMasks:
@@ -837,7 +844,7 @@ def _assemble(
     template: FormTemplate, results: Mapping[str, FieldResult]
 ) -> tuple[dict[str, Any], dict[str, FieldResult], list[Issue]]:
     """The record (every schema property, normal forms) and per-field evidence."""
-    record = empty_record(template.record_type)
+    record = blank_record(template_schema(template))
     fields: dict[str, FieldResult] = {}
     issues: list[Issue] = []
     copies: dict[str, list[FieldResult]] = {}

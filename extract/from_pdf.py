@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extract.template import Box, FieldKind, FieldSpec, FormTemplate, Option, PageSpec
 from faxflow.errors import ErrorCode, InputRejected, TemplateError
-from faxflow.model import RECORD_TYPE_BY_FORM, FormType
+from faxflow.model import RECORD_TYPE_BY_FORM
 
 TEXT_LINE_HEIGHT = 12.0
 """Height in points of a zone above an underline: one handwritten line plus a margin."""
@@ -77,6 +77,7 @@ class OptionSource(_Strict):
 
     value: Any
     widget: str | None = None  # name of a button widget
+    export: str | None = None  # its export value, which tells a radio group's buttons apart
     word: str | None = None  # printed option text right of the square ("Yes", "Male")
     box: Box | None = None  # set by hand after review: used as is
 
@@ -139,6 +140,7 @@ class Widget:
     page: int
     rect: Box
     is_button: bool
+    export: str | None = None  # a button's "on" appearance state ("Yes", "No", "1" …)
 
 
 def read_widgets(pdf: Path) -> list[Widget]:
@@ -169,8 +171,20 @@ def read_widgets(pdf: Path) -> list[Widget]:
                 round(max(x0, x1) - left, 2),
                 round(top - min(y0, y1), 2),
             )
-            widgets.append(Widget(name, number, rect, field_type == "/Btn"))
+            is_button = field_type == "/Btn"
+            export = _export_value(annot) if is_button else None
+            widgets.append(Widget(name, number, rect, is_button, export))
     return widgets
+
+
+def _export_value(annot: Any) -> str | None:
+    """The state a button shows when on: its normal appearance other than ``/Off``."""
+    appearance = annot.get("/AP")
+    normal = appearance.get_object().get("/N") if appearance is not None else None
+    if normal is None or not hasattr(normal, "keys"):
+        return None
+    states = [str(k).lstrip("/") for k in normal.get_object() if str(k) != "/Off"]
+    return states[0] if states else None
 
 
 def _widget_name_and_type(annot: Any) -> tuple[str | None, str | None]:
@@ -196,6 +210,7 @@ class WidgetGroup:
     page: int
     rects: tuple[Box, ...]
     is_button: bool
+    export: str | None = None  # a button's export value (radio groups share a name)
 
     @property
     def is_comb(self) -> bool:
@@ -217,7 +232,7 @@ def group_widgets(widgets: Iterable[Widget]) -> list[WidgetGroup]:
             by_stem[(match["stem"], widget.page)][int(match["index"])] = widget
         else:
             singles.append(widget)
-    groups = [WidgetGroup(w.name, w.page, (w.rect,), w.is_button) for w in singles]
+    groups = [WidgetGroup(w.name, w.page, (w.rect,), w.is_button, w.export) for w in singles]
     for (stem, page), cells in by_stem.items():
         if len(cells) >= 3 and sorted(cells) == list(range(len(cells))):
             rects = tuple(cells[i].rect for i in sorted(cells))
@@ -588,15 +603,22 @@ class Draft:
 
 
 def template_from_pdf(
-    pdf: Path, form_type: FormType, labels: LabelMap | None = None, *, version: str = "draft"
+    pdf: Path,
+    form_type: str,
+    labels: LabelMap | None = None,
+    *,
+    version: str = "draft",
+    record_type: str | None = None,
 ) -> Draft:
     """Draft the template of ``form_type`` from its blank PDF.
 
     With ``labels``, mapped fields are named after the schema; the widgets and printed
     blanks nobody claimed become ``proposals``. Without it every widget and blank is a
-    proposal named after its widget or label.
+    proposal named after its widget or label. ``record_type`` names a form pack's record
+    (a built-in form's is known).
     """
-    if form_type not in RECORD_TYPE_BY_FORM:
+    record_type = record_type or RECORD_TYPE_BY_FORM.get(form_type)
+    if record_type is None:
         raise TemplateError(f"form type {form_type} has no record type to draft a template for")
     layouts = read_layouts(pdf)
     if not layouts:
@@ -643,7 +665,7 @@ def template_from_pdf(
     ]
     template = FormTemplate(
         form_type=form_type,
-        record_type=RECORD_TYPE_BY_FORM[form_type],
+        record_type=record_type,
         version=version,
         title=labels.title or pdf.stem,
         source_pdf=pdf.name,
@@ -755,7 +777,7 @@ def _place_options(
         if choice.box is not None:
             square = choice.box
         elif choice.widget:
-            group = _widget_group(groups, choice.widget, source.page)
+            group = _widget_group(groups, choice.widget, source.page, choice.export)
             page = group.page
             square, mark = _square_for_widget(layouts[page - 1], group.rects[0])
         elif choice.word:
@@ -772,9 +794,16 @@ def _place_options(
     return FieldSpec(page=page, options=options, **common)
 
 
-def _widget_group(groups: dict[str, list[WidgetGroup]], name: str, page: int | None) -> WidgetGroup:
-    """The widget (group) called ``name``; ``page`` settles a name used on several pages."""
-    found = [g for g in groups.get(name, []) if page is None or g.page == page]
+def _widget_group(
+    groups: dict[str, list[WidgetGroup]], name: str, page: int | None, export: str | None = None
+) -> WidgetGroup:
+    """The widget (group) called ``name``; ``page`` settles a name used on several pages,
+    ``export`` which button of a radio group."""
+    found = [
+        g
+        for g in groups.get(name, [])
+        if (page is None or g.page == page) and (export is None or g.export == export)
+    ]
     if not found:
         where = f" on page {page}" if page else ""
         raise _Unplaced(f"no widget named {name!r}{where}")

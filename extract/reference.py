@@ -19,7 +19,6 @@ import numpy as np
 
 from extract.template import FormTemplate
 from faxflow.errors import MissingDependency, TemplateError
-from faxflow.model import FormType
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ POINTS_PER_INCH = 72.0
 class ReferencePage:
     """One page of a blank form, rendered grey at ``dpi`` (white paper, dark print)."""
 
-    form_type: FormType
+    form_type: str
     number: int  # 1-based page of the blank form
     image: np.ndarray  # uint8 grey, shape (height, width)
     dpi: int
@@ -41,7 +40,7 @@ class ReferencePage:
         return self.dpi / POINTS_PER_INCH
 
     @property
-    def key(self) -> tuple[FormType, int]:
+    def key(self) -> tuple[str, int]:
         return (self.form_type, self.number)
 
 
@@ -65,7 +64,7 @@ def reference_pages(
 
 @lru_cache(maxsize=8)
 def _reference_pages(
-    form_type: FormType, pdf: Path, sha: str, dpi: int, cache_root: Path | None
+    form_type: str, pdf: Path, sha: str, dpi: int, cache_root: Path | None
 ) -> tuple[ReferencePage, ...]:
     images = _load_cached(cache_root, sha, dpi) if cache_root else None
     if images is None:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from extract.normalise import STATES, normalise, snap_to_choices
-from extract.template import CHECKBOX_KINDS, FieldKind, FieldSpec, FormTemplate
+from extract.template import CHECKBOX_KINDS, FieldKind, FieldSpec, FormTemplate, template_schema
 from faxflow.model import FieldResult
-from faxflow.schemas import load_schema
 
 LEXICON_REPAIR_CONFIDENCE = 0.85
 """A value a lexicon changed is likely right but was not read so: its confidence is
@@ -73,7 +72,7 @@ def base_name(name: str) -> str:
 def fixed_answers(template: FormTemplate) -> dict[str, tuple[str, ...]]:
     """Text fields whose schema property takes one of a few values (``age_units``: yr,
     mo, day), with those values."""
-    properties = load_schema(template.record_type)["properties"]
+    properties = template_schema(template)["properties"]
     found: dict[str, tuple[str, ...]] = {}
     for spec in template.fields:
         enum = properties.get(base_name(spec.name), {}).get("enum")

@@ -11,6 +11,7 @@ file and the field, so a data engineer can add a form without writing Python.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
 from functools import cache
@@ -21,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from faxflow.errors import TemplateError
-from faxflow.model import FormType, RecordType
+from faxflow.model import FormName, RecordName
 
 Box = tuple[float, float, float, float]
 """(x0, y0, x1, y1) in PDF points, origin top-left."""
@@ -126,8 +127,8 @@ class PageSpec(_Strict):
 class FormTemplate(_Strict):
     """A whole form: its pages and fields."""
 
-    form_type: FormType
-    record_type: RecordType
+    form_type: FormName
+    record_type: RecordName
     version: str
     title: str
     source_pdf: str = "blank.pdf"  # relative to the template folder
@@ -300,9 +301,7 @@ def schema_problems(template: FormTemplate) -> list[str]:
     Each message names the field. Coverage (every property placed somewhere) is not
     checked here: see :func:`coverage_problems`.
     """
-    from faxflow.schemas import load_schema
-
-    schema = load_schema(template.record_type)
+    schema = template_schema(template)
     width, height = template.page_size
     problems: list[str] = []
     option_boxes: dict[int, list[tuple[str, Box]]] = {}
@@ -359,11 +358,9 @@ def schema_problems(template: FormTemplate) -> list[str]:
 def coverage_problems(template: FormTemplate) -> list[str]:
     """Schema properties the template neither places nor lists under ``not_on_form``,
     and properties that are both placed and listed as absent."""
-    from faxflow.schemas import field_names
-
     placed = {record_property(f.name) for f in template.fields}
     problems = []
-    for name in field_names(template.record_type):
+    for name in template_schema(template)["properties"]:
         if name in placed and name in template.not_on_form:
             problems.append(f"field {name}: placed on the form and listed under not_on_form")
         elif name not in placed and name not in template.not_on_form:
@@ -374,10 +371,42 @@ def coverage_problems(template: FormTemplate) -> list[str]:
     return problems
 
 
+PACK_SCHEMA_FILE = "schema.json"
+"""A form pack's record schema, beside its ``template.yaml`` (see ``faxflow/packs.py``)."""
+
+
+def template_schema(template: FormTemplate) -> dict[str, Any]:
+    """The JSON Schema of the record a template fills: the pack's own ``schema.json`` when
+    its folder has one, else the built-in schema of its record type."""
+    if template.folder is not None and (template.folder / PACK_SCHEMA_FILE).is_file():
+        return _pack_schema(template.folder / PACK_SCHEMA_FILE)
+    from faxflow.model import RecordType
+    from faxflow.schemas import load_schema
+
+    if not isinstance(template.record_type, RecordType):
+        folder = template.folder or Path(".")
+        raise TemplateError(
+            f"template of {template.form_type} names record type {template.record_type}, "
+            f"which is not built in, and {folder / PACK_SCHEMA_FILE} is missing"
+        )
+    return load_schema(template.record_type)
+
+
 @cache
-def load_templates(templates_dir: Path) -> dict[FormType, FormTemplate]:
+def _pack_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TemplateError(f"cannot read schema {path}: {exc}") from exc
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        raise TemplateError(f"schema {path} must be a JSON object with 'properties'")
+    return schema
+
+
+@cache
+def load_templates(templates_dir: Path) -> dict[str, FormTemplate]:
     """Every template under ``templates_dir`` (one sub-folder per form type)."""
-    templates: dict[FormType, FormTemplate] = {}
+    templates: dict[str, FormTemplate] = {}
     for path in sorted(templates_dir.glob("*/template.yaml")):
         template = load_template(path)
         templates[template.form_type] = template

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "ingest.cli",
     "ocr.cli",
     "extract.cli",
+    "extract.forms_cli",
     "validate.cli",
     "loaders.cli",
     "samples.cli",

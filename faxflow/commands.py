@@ -162,6 +162,10 @@ def process(
         settings.require_secrets()
         engine = engine_for(settings.db_url)
         upgrade(engine)
+        if settings.forms_dir is not None:
+            from loaders.pack_views import ensure_pack_views
+
+            ensure_pack_views(engine, settings)
 
     rows: list[dict[str, Any]] = [{} for _ in files]
     started = time.perf_counter()

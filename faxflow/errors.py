@@ -11,6 +11,7 @@ names, page numbers, sizes and codes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 
@@ -43,6 +44,7 @@ class ErrorCode(StrEnum):
     OCR_FAILED = "E_OCR_FAILED"
     OCR_TIMEOUT = "E_OCR_TIMEOUT"
     TEMPLATE = "E_TEMPLATE"
+    PACK = "E_PACK"  # a form pack folder is incomplete or invalid (faxflow/packs.py)
     UNKNOWN_FORM = "E_UNKNOWN_FORM"
     DATABASE = "E_DATABASE"
     CONFIG = "E_CONFIG"
@@ -116,6 +118,30 @@ class TemplateError(FaxflowError):
     exit_code = ExitCode.BAD_ARGS
 
 
+class PackError(TemplateError):
+    """A form pack is invalid. ``problems`` holds one coded finding per fault, each
+    naming the pack's file (``pack_missing_file: schema.json …``), so that
+    ``faxflow forms check`` can list them all."""
+
+    code = ErrorCode.PACK
+
+    def __init__(self, message: str, problems: tuple[PackProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class PackProblem:
+    """One fault of a form pack: a stable code, the file it is in, what to do."""
+
+    code: str
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.file}: {self.message}"
+
+
 class ConfigError(FaxflowError):
     """A setting is invalid."""
 
@@ -157,6 +183,7 @@ EXIT_CODE_BY_CODE: dict[ErrorCode, ExitCode] = {
     ErrorCode.MISSING_DEPENDENCY: ExitCode.MISSING_DEPENDENCY,
     ErrorCode.DATABASE: ExitCode.DATABASE_ERROR,
     ErrorCode.TEMPLATE: ExitCode.BAD_ARGS,
+    ErrorCode.PACK: ExitCode.BAD_ARGS,
     ErrorCode.CONFIG: ExitCode.BAD_ARGS,
     ErrorCode.SECRETS_REQUIRED: ExitCode.BAD_ARGS,
     ErrorCode.NOT_IN_REVIEW: ExitCode.BAD_ARGS,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 PIPELINE_VERSION = "0.1.0"
 
@@ -46,10 +46,41 @@ class RecordType(StrEnum):
     BENEFIT_APPLICATION = "benefit_application"
 
 
-RECORD_TYPE_BY_FORM: dict[FormType, RecordType] = {
+RECORD_TYPE_BY_FORM: dict[str, RecordType] = {
     FormType.CDC_PUI_2020: RecordType.INFECTION_REPORT,
     FormType.MDHHS_DHS1171: RecordType.BENEFIT_APPLICATION,
 }
+
+
+def _built_in_name(kind: type[StrEnum]) -> Any:
+    """A validator that turns a built-in form's or record's name into its enum member and
+    leaves a form pack's name a plain string: the code written for the two built-in forms
+    compares by identity (``form_type is FormType.UNKNOWN``), a pack is known by name."""
+
+    def coerce(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, kind):
+            try:
+                return kind(value)
+            except ValueError:
+                return value
+        return value
+
+    return BeforeValidator(coerce)
+
+
+def record_type_of(form_type: str) -> RecordType | str | None:
+    """The record type a form fills: a built-in form's, else a form pack's own name
+    (a pack's record type is its form's name); None for an unknown form."""
+    if form_type == FormType.UNKNOWN:
+        return None
+    return RECORD_TYPE_BY_FORM.get(form_type, str(form_type))
+
+
+FormName = Annotated[FormType | str, _built_in_name(FormType)]
+"""A form's name: a built-in :class:`FormType` or the name of a form pack
+(``faxflow.packs``)."""
+RecordName = Annotated[RecordType | str, _built_in_name(RecordType)]
+"""A record type's name: a built-in :class:`RecordType` or a form pack's record name."""
 
 
 class Status(StrEnum):
@@ -183,7 +214,7 @@ class PageReport(_Frozen):
 
     number: int = Field(ge=1)
     role: PageRole
-    form_type: FormType | None = None
+    form_type: FormName | None = None
     template_page: int | None = None
     rotation: int = 0
     skew_degrees: float = 0.0
@@ -195,8 +226,8 @@ class DocumentResult(_Frozen):
 
     document_id: str
     source_name: str
-    form_type: FormType
-    record_type: RecordType | None
+    form_type: FormName
+    record_type: RecordName | None
     page_count: int = Field(ge=0)
     status: Status
     record: dict[str, Any] = Field(default_factory=dict)
@@ -214,7 +245,7 @@ class DocumentResult(_Frozen):
 class Extraction:
     """What extraction found in one document, before validation and routing."""
 
-    form_type: FormType
+    form_type: FormType | str
     record: dict[str, Any]
     fields: dict[str, FieldResult]
     pages: tuple[PageReport, ...]

@@ -32,7 +32,6 @@ from faxflow.errors import (
     safe_traceback,
 )
 from faxflow.model import (
-    RECORD_TYPE_BY_FORM,
     CleanPage,
     DocumentResult,
     FormType,
@@ -43,6 +42,7 @@ from faxflow.model import (
     PageTiming,
     SourceDocument,
     Status,
+    record_type_of,
 )
 from faxflow.private import private_dir, write_private
 from faxflow.settings import Settings
@@ -231,7 +231,7 @@ def process_source(
         document_id=source.document_id,
         source_name=source.source_name,
         form_type=form_type,
-        record_type=RECORD_TYPE_BY_FORM.get(form_type),
+        record_type=record_type_of(form_type),
         page_count=source.page_count,
         status=outcome.status,
         record=dict(extraction.record),
@@ -366,7 +366,7 @@ def summarise(outcome: ProcessOutcome) -> dict[str, Any]:
     )
     return {
         "file": result.source_name,
-        "form_type": result.form_type.value,
+        "form_type": str(result.form_type),
         "status": result.status.value,
         "pages": result.page_count,
         "fields_filled": filled,

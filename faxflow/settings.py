@@ -74,7 +74,13 @@ class Settings(BaseSettings):
         default=None, description="Root of inbox/ work/ archive/ quarantine/; default var/intake."
     )
     templates_dir: Path = Field(
-        default=DEFAULT_TEMPLATES_DIR, description="Folder with one sub-folder per form type."
+        default=DEFAULT_TEMPLATES_DIR,
+        description="The built-in form packs: one sub-folder per form type.",
+    )
+    forms_dir: Path | None = Field(
+        default=None,
+        description="More form packs, one sub-folder each (faxflow forms new writes them); "
+        "read beside the built-in ones.",
     )
 
     # --- intake limits --------------------------------------------------------------------

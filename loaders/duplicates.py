@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.sql import ColumnElement
 
 from faxflow.model import RecordType, Status
 from loaders.db import session_scope
-from loaders.tables import benefit_applications, documents, infection_reports
+from loaders.tables import benefit_applications, documents, form_records, infection_reports
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _JOINERS = re.compile(r"['’`-]")  # O'Neil = ONeil, Smith-Jones = SmithJones
@@ -62,18 +62,38 @@ def find_possible_duplicates(
     person_names: Sequence[str],
     birth_date: str | None,
     event_date: str | None,
+    identity: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Ids of earlier stored documents of the same person and event, oldest first.
-    Never raises on odd values (an unparseable date finds nothing)."""
+    Never raises on odd values (an unparseable date finds nothing). ``identity`` is a form
+    pack's (``rules.yaml``: ``names``, ``birth_date``, ``event_dates`` fields): its records
+    are in ``form_records``."""
     key = name_key(person_names)
     event = _as_date(event_date)
     if not key or event is None:
         return []
     born = _as_date(birth_date)
-    kind = RecordType(record_type)
     arrival = sa.func.coalesce(documents.c.received_at, documents.c.processed_at)
     event_column: ColumnElement[Any]
-    if kind is RecordType.INFECTION_REPORT:
+    event_value: date | str = event
+    born_value: date | str | None = born
+    if not isinstance(record_type, RecordType) and record_type not in set(RecordType):
+        if identity is None:
+            return []
+        table = form_records
+        record = table.c.record
+        names = [record[n].as_string() for n in identity.get("names") or []]
+        events = [record[n].as_string() for n in identity.get("event_dates") or []]
+        if not names or not events:
+            return []
+        event_column = sa.func.coalesce(*events) if len(events) > 1 else events[0]
+        birth = identity.get("birth_date")
+        birth_column = record[birth].as_string() if birth else sa.null()
+        born = born if birth else None
+        # JSON holds dates as the record's ISO text: compare text with text
+        event_value, born_value = event.isoformat(), born.isoformat() if born else None
+        kind_filter: ColumnElement[bool] = table.c.form_type == str(record_type)
+    elif RecordType(record_type) is RecordType.INFECTION_REPORT:
         table = infection_reports
         names = [table.c.patient_first_name, table.c.patient_last_name]
         event_column = sa.func.coalesce(
@@ -88,18 +108,21 @@ def find_possible_duplicates(
         names = [table.c.applicant_full_name]
         event_column = table.c.signature_date
         birth_column = table.c.applicant_birth_date
+    if table is not form_records:
+        kind_filter = sa.true()
     query = (
         sa.select(documents.c.document_id, arrival.label("arrival"), *names)
         .join(table, table.c.document_id == documents.c.document_id)
         .where(
             documents.c.document_id != document_id,
             documents.c.status != Status.REJECTED.value,
-            event_column == event,
+            event_column == event_value,
+            kind_filter,
         )
         .order_by(arrival, documents.c.document_id)
     )
     if born is not None:
-        query = query.where(sa.or_(birth_column.is_(None), birth_column == born))
+        query = query.where(sa.or_(birth_column.is_(None), birth_column == born_value))
     with session_scope(engine) as session:
         this_arrival = session.execute(
             sa.select(arrival).where(documents.c.document_id == document_id)

@@ -47,6 +47,7 @@ from loaders.tables import (
     RECORD_TABLES,
     documents,
     fields,
+    form_records,
     household_members,
     masked_column,
     pages,
@@ -219,6 +220,47 @@ def _insert_record(
             session.execute(sa.insert(household_members), rows)
 
 
+def _insert_pack_record(
+    session: Session,
+    result: DocumentResult,
+    record: Mapping[str, Any],
+    settings: Settings | None,
+) -> None:
+    """A form pack's record into ``form_records``: each value kept only when it fits its
+    property in the pack's schema (else NULL, like a typed column), text cleaned,
+    sensitive values sealed (``<name>`` the token, ``<name>_masked`` the masked copy)."""
+    import jsonschema
+
+    from faxflow.packs import pack_for
+
+    pack = pack_for(str(result.form_type), settings or get_settings())
+    if pack is None:
+        raise ConfigError(
+            f"no form pack {result.form_type} to load a record of; is FAXFLOW_FORMS_DIR set?"
+        )
+    checker = jsonschema.FormatChecker()
+    row: dict[str, Any] = {}
+    for name, prop in pack.schema["properties"].items():
+        value = record.get(name)
+        if isinstance(value, str):
+            value = clean_text(value)
+        fits = jsonschema.Draft202012Validator(prop, format_checker=checker).is_valid(value)
+        value = value if fits else None
+        if is_sensitive(name):
+            sealed = seal(value, settings)
+            row[name], row[masked_column(name)] = sealed.token, sealed.masked
+        else:
+            row[name] = value
+    session.execute(
+        sa.insert(form_records).values(
+            document_id=result.document_id,
+            form_type=str(result.form_type),
+            template_version=result.template_version,
+            record=row,
+        )
+    )
+
+
 def _text(value: str | None) -> str | None:
     return clean_text(value) if value is not None else None
 
@@ -322,7 +364,7 @@ def _page_rows(
                 "document_id": document_id,
                 "number": page.number,
                 "role": page.role.value,
-                "form_type": page.form_type.value if page.form_type else None,
+                "form_type": str(page.form_type) if page.form_type else None,
                 "template_page": page.template_page,
                 "rotation": page.rotation,
                 "skew_degrees": page.skew_degrees,
@@ -416,8 +458,8 @@ def load_document(
                 "file_kind": source.kind.value if source else None,
                 "size_bytes": source.size_bytes if source else None,
                 "received_at": source.received_at if source else None,
-                "form_type": result.form_type.value,
-                "record_type": result.record_type.value if result.record_type else None,
+                "form_type": str(result.form_type),
+                "record_type": str(result.record_type) if result.record_type else None,
                 "page_count": result.page_count,
                 "status": result.status.value,
                 "machine_status": result.status.value,
@@ -438,12 +480,22 @@ def load_document(
                     )
                 )
             }
-        for table in (pages, fields, validation_issues, household_members, *RECORD_TABLES.values()):
+        for table in (
+            pages,
+            fields,
+            validation_issues,
+            household_members,
+            form_records,
+            *RECORD_TABLES.values(),
+        ):
             session.execute(sa.delete(table).where(table.c.document_id == document_id))
 
         if result.record_type is not None:
             record = apply_corrections(result.record, state.corrections)
-            _insert_record(session, result.record_type, document_id, record, settings)
+            if isinstance(result.record_type, RecordType):
+                _insert_record(session, result.record_type, document_id, record, settings)
+            else:
+                _insert_pack_record(session, result, record, settings)
 
         names = list(result.fields) + [n for n in state.corrections if n not in result.fields]
         field_rows = [

@@ -7,6 +7,7 @@ Three kinds of tables:
   ``validation_issues``; replaced by every (re)load of a document;
 - the typed records analysts query: ``infection_reports``, ``benefit_applications`` and
   ``household_members``, with one column per schema property (types from the schemas);
+  the records of form packs in ``form_records`` (JSON, typed by per-pack views);
 - history that a reload never touches: ``review_events``, ``audit_events``,
   ``intake_ledger``, ``users``.
 
@@ -307,6 +308,22 @@ household_members = sa.Table(
     *_property_columns(member_properties()),
     sa.UniqueConstraint("document_id", "position"),
 )
+
+form_records = sa.Table(
+    "form_records",
+    Base.metadata,
+    sa.Column("document_id", DOCUMENT_ID, _document_fk(), primary_key=True),
+    sa.Column("form_type", sa.String(64), nullable=False),
+    sa.Column("template_version", sa.String(64), nullable=True),
+    # The record as the pack's schema.json shapes it (validated before loading; values
+    # that break it stay in `fields` with their issue, here they are NULL), sensitive
+    # values as tokens plus masked copies like the typed tables. Per-pack views type it.
+    sa.Column("record", JSON_VALUE, nullable=False),
+    sa.Index(None, "form_type"),
+)
+"""The records of form packs (``faxflow/packs.py``): one generic table for every pack,
+typed per pack by the views ``loaders.pack_views`` derives from its schema (see
+``loaders/README.md`` for why)."""
 
 RECORD_TABLES: dict[RecordType, sa.Table] = {
     RecordType.INFECTION_REPORT: infection_reports,

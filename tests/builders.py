@@ -8,6 +8,7 @@ by number.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from faxflow.model import (
     Status,
 )
 from faxflow.schemas import empty_record
+from faxflow.settings import Settings
 
 SOURCE_NAMES = {
     FormType.CDC_PUI_2020: "fax-{n}.tif",
@@ -107,3 +109,56 @@ def source_for(result: DocumentResult, *, centre: str, received: datetime) -> So
         centre_id=centre,
         received_at=received,
     )
+
+
+def pack_settings(tmp_path: Path, name: str, *, renames: Mapping[str, str]) -> Settings:
+    """Settings with one throwaway form pack, ``name``, drafted by ``forms new``'s code from
+    a test-made fillable PDF, then edited as data: each of ``renames`` (old -> new field
+    name, a ``new:format`` suffix adds a JSON-schema format) applied to its files."""
+    from extract.pack_draft import draft_pack, write_pack
+    from tests.fillable import make_fillable_pdf
+
+    blank = make_fillable_pdf(tmp_path / f"{name}.pdf")
+    folder = write_pack(draft_pack(name, blank), blank, tmp_path / "packs", command="test")
+    for old, new in renames.items():
+        new_name, _, fmt = new.partition(":")
+        schema = folder / "schema.json"
+        if fmt:
+            data = json.loads(schema.read_text())
+            data["properties"][old]["format"] = fmt
+            schema.write_text(json.dumps(data))
+        for file in ("schema.json", "labels.yaml", "template.yaml"):
+            path = folder / file
+            path.write_text(path.read_text().replace(old, new_name))
+        if fmt:  # the field is read as that kind too (a date field as a date)
+            _set_kind(folder, new_name, fmt)
+    return Settings(forms_dir=tmp_path / "packs", var_dir=tmp_path / "var")
+
+
+def pack_result(n: int, form: str, record: dict[str, Any], status: Status) -> DocumentResult:
+    """Test document ``n`` of form pack ``form`` with ``record`` and its fields."""
+    return DocumentResult(
+        document_id=doc_id(n),
+        source_name=f"{form}-{n}.tif",
+        form_type=form,
+        record_type=form,
+        page_count=1,
+        status=status,
+        record=record,
+        fields={name: FieldResult(value=value, confidence=0.9) for name, value in record.items()},
+        pages=[PageReport(number=1, role=PageRole.FORM, form_type=form, template_page=1)],
+        template_version="draft",
+    )
+
+
+def _set_kind(folder: Path, name: str, kind: str) -> None:
+    import yaml
+
+    labels = yaml.safe_load((folder / "labels.yaml").read_text())
+    labels["fields"][name]["kind"] = kind
+    (folder / "labels.yaml").write_text(yaml.safe_dump(labels, sort_keys=False))
+    template = yaml.safe_load((folder / "template.yaml").read_text())
+    for spec in template["fields"]:
+        if spec["name"] == name:
+            spec["kind"] = kind
+    (folder / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))

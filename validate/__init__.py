@@ -31,7 +31,9 @@ from faxflow.model import (
     RecordType,
     Status,
 )
+from faxflow.packs import FormPack, Identity
 from faxflow.settings import Settings
+from validate.declared import check_declared
 from validate.routing import (
     LOW_CONFIDENCE,
     QA_SAMPLE,
@@ -74,12 +76,12 @@ def _routed(
     return ValidationOutcome(issues, status, fields)
 
 
-def required_fields(form_type: FormType, settings: Settings) -> frozenset[str]:
+def required_fields(form_type: FormType | str, settings: Settings) -> frozenset[str]:
     """Fields the form's template marks ``required`` (none when there is no template)."""
-    from extract.template import load_templates
+    from faxflow.packs import pack_templates
 
     try:
-        templates = load_templates(settings.templates_dir)
+        templates = pack_templates(settings)
     except FaxflowError as exc:
         log.warning("templates unavailable for required-field checks: %s", exc.code.value)
         return frozenset()
@@ -106,26 +108,40 @@ one wins: onset for a case, the signature date for an application)."""
 
 
 def duplicate_issues(
-    extraction: Extraction, finder: DuplicateFinder, *, document_id: str = ""
+    extraction: Extraction,
+    finder: DuplicateFinder,
+    *,
+    document_id: str = "",
+    identity: Identity | None = None,
 ) -> Iterable[Issue]:
-    """``possible_duplicate`` when the same person and event already is in the database."""
-    record_type = RECORD_TYPE_BY_FORM.get(extraction.form_type)
-    if record_type is None:
+    """``possible_duplicate`` when the same person and event already is in the database.
+    ``identity`` is a form pack's (its ``rules.yaml``); built-in forms have theirs here."""
+    record_type: RecordType | str | None = RECORD_TYPE_BY_FORM.get(extraction.form_type)
+    if identity is not None:
+        record_type = str(extraction.form_type)
+        name_fields = tuple(identity.names)
+        birth_field: str | None = identity.birth_date
+        event_fields = tuple(identity.event_dates)
+    elif record_type is None:
         return []
-    name_fields, birth_field, event_fields = _IDENTITY[record_type]
+    else:
+        name_fields, birth_field, event_fields = _IDENTITY[RecordType(record_type)]
     record = extraction.record
     names = [v for n in name_fields if isinstance(v := record.get(n), str) and v.strip()]
-    birth = record.get(birth_field)
+    birth = record.get(birth_field) if birth_field else None
     event = next((record[n] for n in event_fields if isinstance(record.get(n), str)), None)
-    if not names or not isinstance(birth, str):
+    if not names or (birth_field is not None and not isinstance(birth, str)):
         return []  # not enough to identify a person; missing_required already says so
     try:
+        # a pack's identity travels with the look-up: its records are JSON, its fields data
+        pack_identity = {"identity": identity.model_dump()} if identity is not None else {}
         earlier = finder(
             record_type=record_type,
             document_id=document_id,
             person_names=names,
             birth_date=birth,
             event_date=event,
+            **pack_identity,
         )
     except FaxflowError as exc:
         log.warning("duplicate look-up failed: %s", exc.code.value)
@@ -145,6 +161,12 @@ def duplicate_issues(
             message="same person and event as earlier document(s) " + ", ".join(earlier),
         )
     ]
+
+
+def _pack(extraction: Extraction, settings: Settings) -> FormPack | None:
+    from faxflow.packs import pack_for
+
+    return pack_for(str(extraction.form_type), settings)
 
 
 def validate_extraction(
@@ -172,16 +194,28 @@ def validate_extraction(
     if extraction.form_type is FormType.UNKNOWN:
         issue = Issue(code=UNKNOWN_FORM, message="a page matched a form, but not which one")
         return _routed(extraction, tuple(merge_issues(extraction.issues, [issue])), settings)
-    found = check_record(
-        extraction.form_type,
-        extraction.record,
-        extraction.fields,
-        required=required_fields(extraction.form_type, settings),
-        today=today,
-    )
+    pack = None if extraction.form_type in RECORD_TYPE_BY_FORM else _pack(extraction, settings)
+    if pack is not None and pack.rules is not None:
+        found = check_declared(
+            pack.rules,
+            pack.schema,
+            extraction.record,
+            extraction.fields,
+            required=required_fields(extraction.form_type, settings),
+            today=today,
+        )
+    else:
+        found = check_record(
+            extraction.form_type,
+            extraction.record,
+            extraction.fields,
+            required=required_fields(extraction.form_type, settings),
+            today=today,
+        )
+    identity = pack.rules.identity if pack is not None and pack.rules is not None else None
     dupes = (
-        duplicate_issues(extraction, duplicate_finder, document_id=document_id)
-        if duplicate_finder
+        duplicate_issues(extraction, duplicate_finder, document_id=document_id, identity=identity)
+        if duplicate_finder and (pack is None or identity is not None)
         else []
     )
     low = [

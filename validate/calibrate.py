@@ -141,7 +141,7 @@ def _field_kinds(settings: Settings) -> dict[str, dict[str, str]]:
 
     templates = load_templates(settings.templates_dir)
     return {
-        form.value: {spec.name: spec.kind.value for spec in template.fields}
+        str(form): {spec.name: spec.kind.value for spec in template.fields}
         for form, template in templates.items()
     }
 

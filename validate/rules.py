@@ -241,7 +241,8 @@ FORMAT_CHECKS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
 # --------------------------------------------------------------------------------------
 
 
-def _format_of(name: str, prop: Mapping[str, Any]) -> str | None:
+def format_of(name: str, prop: Mapping[str, Any]) -> str | None:
+    """The format kind (a key of :data:`FORMAT_CHECKS`) a schema property asks for."""
     pattern = prop.get("pattern")
     types = prop.get("type")
     if prop.get("format") == "date":
@@ -267,12 +268,12 @@ def field_formats(record_type: RecordType) -> dict[str, str]:
     props = load_schema(record_type)["properties"]
     formats: dict[str, str] = {}
     for name, prop in props.items():
-        kind = _format_of(name, prop)
+        kind = format_of(name, prop)
         if kind:
             formats[name] = kind
         if prop.get("type") == "array" and "properties" in prop.get("items", {}):
             for sub, sub_prop in prop["items"]["properties"].items():
-                sub_kind = _format_of(sub, sub_prop)
+                sub_kind = format_of(sub, sub_prop)
                 if sub_kind:
                     formats[f"{name}[*].{sub}"] = sub_kind
     return formats

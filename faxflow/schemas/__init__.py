@@ -35,17 +35,25 @@ def field_names(record_type: RecordType) -> list[str]:
 
 def empty_record(record_type: RecordType) -> dict[str, Any]:
     """A record with every field blank, as the spec's normal forms say a blank form reads."""
+    return blank_record(load_schema(record_type))
+
+
+def blank_record(schema: dict[str, Any]) -> dict[str, Any]:
+    """A record of ``schema`` (built in or a form pack's) with every field blank."""
     record: dict[str, Any] = {}
-    for name, prop in load_schema(record_type)["properties"].items():
+    for name, prop in schema["properties"].items():
         record[name] = [] if prop.get("type") == "array" else None
     return record
 
 
 def schema_errors(record_type: RecordType, record: dict[str, Any]) -> list[str]:
     """Schema violations of a record, as 'field: message' strings (no values quoted)."""
-    validator = jsonschema.Draft202012Validator(
-        load_schema(record_type), format_checker=jsonschema.FormatChecker()
-    )
+    return violations(load_schema(record_type), record)
+
+
+def violations(schema: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """Violations of any JSON Schema (a form pack's too), as 'field: violates <keyword>'."""
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     out = []
     for error in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
         where = ".".join(str(p) for p in error.path) or "(record)"

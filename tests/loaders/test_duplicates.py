@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.engine import Engine
 
 from faxflow.model import RecordType, Status
@@ -103,3 +105,45 @@ def test_benefit_applications_use_name_and_signature_date(engine: Engine) -> Non
         event_date="2020-03-04",
     )
     assert found == [earlier.document_id]
+
+
+def test_a_form_pack_finds_duplicates_by_the_identity_its_rules_declare(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A pack's records are JSON in form_records: the same names and event date (its
+    ``identity``) is a duplicate; another date, another form or a rejected one is not."""
+    from faxflow.model import Status
+    from loaders.load import load_document
+    from tests.builders import pack_result, pack_settings
+
+    settings = pack_settings(tmp_path, "support", renames={"zip": "signed_on:date"})
+    identity = {"names": ["full_name_applicant"], "birth_date": None, "event_dates": ["signed_on"]}
+    base = {
+        "full_name_applicant": "Ana Ruiz",
+        "signed_on": "2026-03-01",
+        "owns_car": False,
+        "marital": None,
+        "has_job": None,
+    }
+    load_document(engine, pack_result(1, "support", base, Status.ACCEPTED), settings=settings)
+    load_document(
+        engine,
+        pack_result(2, "support", {**base, "signed_on": "2026-03-02"}, Status.ACCEPTED),
+        settings=settings,
+    )
+
+    def find(names: list[str], event: str, form: str = "support") -> list[str]:
+        return find_possible_duplicates(
+            engine,
+            record_type=form,
+            document_id=doc_id(9),
+            person_names=names,
+            birth_date=None,
+            event_date=event,
+            identity=identity,
+        )
+
+    assert find(["RUIZ, Ana"], "2026-03-01") == [doc_id(1)]
+    assert find(["Ana Ruiz"], "2026-03-03") == []
+    assert find(["Ana Ruis"], "2026-03-01") == []
+    assert find(["Ana Ruiz"], "2026-03-01", form="another_pack") == []

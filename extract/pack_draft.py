@@ -1,0 +1,278 @@
+"""Drafting a whole form pack from a blank PDF (``faxflow forms new``).
+
+From a fillable PDF's widgets (read and grouped by :mod:`extract.from_pdf`):
+
+- a text widget becomes a string property named after the widget in snake_case
+  (non-alphanumerics become ``_``, lower case);
+- comb cells (``<stem>_0`` … ``<stem>_N``) become one string property;
+- a single checkbox becomes a boolean;
+- a radio group (buttons sharing a name) becomes an enum of its export values, and so does
+  a set of small sibling boxes named ``<stem>_yes`` / ``<stem>_no`` (paper forms ask
+  yes/no with two boxes; only one may be marked);
+- the template's zones come from the widgets' rectangles (the printed square inside a
+  button's rectangle when there is one), placed by :func:`extract.from_pdf.template_from_pdf`
+  from the ``labels.yaml`` written here.
+
+A flat PDF has no widgets: the text layer's blanks and squares become fields named after
+the words printed beside them, as ``faxflow template from-pdf`` proposes them.
+
+The draft is a starting point: ``rules.yaml`` requires nothing until a person says what
+the form needs, and every property is text, boolean or enum until a person gives it a
+format (a date, a phone number …) in ``schema.json`` and the matching ``kind`` in
+``labels.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from extract.from_pdf import (
+    FieldSource,
+    LabelMap,
+    OptionSource,
+    WidgetGroup,
+    group_widgets,
+    read_widgets,
+    template_from_pdf,
+    template_to_yaml,
+)
+from extract.template import FieldKind, FieldSpec
+from faxflow.errors import PackError, PackProblem
+from faxflow.packs import (
+    LABELS_FILE,
+    PACK_NAME,
+    RULES_FILE,
+    SCHEMA_FILE,
+    SOURCES_FILE,
+    TEMPLATE_FILE,
+)
+
+BLANK_FILE = "blank.pdf"
+YES_NO = frozenset({"yes", "no"})
+SMALL_BOX = 30.0
+"""Points: a widget no wider or taller than this is a box to mark, not a line to write on."""
+
+
+def snake_case(name: str) -> str:
+    """A widget's name as a property name: non-alphanumerics become ``_``, lower case
+    (``Applicant Name[0]`` -> ``applicant_name_0``); a leading digit gets ``f_``."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "field"
+    return f"f_{slug}" if slug[0].isdigit() else slug
+
+
+def title_of(name: str) -> str:
+    """A readable title for a property without one (``anyone_pays_utilities`` ->
+    ``Anyone pays utilities``)."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class PackDraft:
+    """What ``forms new`` writes, before it is written."""
+
+    name: str
+    schema: dict[str, Any]
+    labels: LabelMap
+    problems: tuple[str, ...]  # widgets or labels the template could not place
+
+
+def _string(title: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "title": title}
+
+
+def _is_small(group: WidgetGroup) -> bool:
+    x0, y0, x1, y1 = group.rects[0]
+    return x1 - x0 <= SMALL_BOX and y1 - y0 <= SMALL_BOX
+
+
+def _yes_no_sets(groups: list[WidgetGroup]) -> dict[str, list[WidgetGroup]]:
+    """Sibling small boxes ``<stem>_yes`` and ``<stem>_no`` on one page, by stem."""
+    by_stem: dict[tuple[str, int], list[WidgetGroup]] = defaultdict(list)
+    for group in groups:
+        stem, _, suffix = group.name.rpartition("_")
+        if stem and suffix.lower() in YES_NO and not group.is_comb and _is_small(group):
+            by_stem[(stem, group.page)].append(group)
+    return {
+        stem: members
+        for (stem, _page), members in by_stem.items()
+        if {m.name.rpartition("_")[2].lower() for m in members} == YES_NO and len(members) == 2
+    }
+
+
+INSET = 1.0
+"""Points a yes/no cell's box is taken in by on every side."""
+
+
+def _inset(box: tuple[float, float, float, float], by: float) -> tuple[float, float, float, float]:
+    return (box[0] + by, box[1] + by, box[2] - by, box[3] - by)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def draft_from_widgets(groups: list[WidgetGroup], title: str) -> tuple[dict[str, Any], LabelMap]:
+    """The schema properties and the label map of a fillable PDF's widget groups."""
+    properties: dict[str, Any] = {}
+    sources: dict[str, FieldSource] = {}
+    taken: set[str] = set()
+    pairs = _yes_no_sets(groups)
+    in_pairs = {g.name for members in pairs.values() for g in members}
+    buttons: dict[str, list[WidgetGroup]] = defaultdict(list)
+    for group in groups:
+        if group.is_button:
+            buttons[group.name].append(group)
+    done: set[str] = set()
+    for group in groups:
+        if group.name in done:
+            continue
+        if group.name in in_pairs:
+            stem = group.name.rpartition("_")[0]
+            members = sorted(pairs[stem], key=lambda g: g.name.rpartition("_")[2].lower() != "yes")
+            name = _unique(snake_case(stem), taken)
+            values = [m.name.rpartition("_")[2].lower() for m in members]
+            properties[name] = {**_string(title_of(name)), "enum": [*values, None]}
+            sources[name] = FieldSource(
+                kind=FieldKind.CHOICE,
+                page=group.page,
+                # Set by box: such cells often touch (Y | N), and the template allows no
+                # overlap between boxes; each is taken in by a point on every side.
+                options=[
+                    OptionSource(value=v, widget=m.name, box=_inset(m.rects[0], INSET))
+                    for v, m in zip(values, members, strict=True)
+                ],
+            )
+            done.update(m.name for m in members)
+            continue
+        name = _unique(snake_case(group.name), taken)
+        done.add(group.name)
+        radio = buttons.get(group.name, [])
+        if group.is_button and len(radio) > 1:
+            exports = [g.export for g in radio if g.export]
+            values = list(dict.fromkeys(snake_case(e) for e in exports))
+            properties[name] = {**_string(title_of(name)), "enum": [*values, None]}
+            sources[name] = FieldSource(
+                kind=FieldKind.CHOICE,
+                page=group.page,
+                options=[
+                    OptionSource(value=snake_case(g.export), widget=g.name, export=g.export)
+                    for g in radio
+                    if g.export
+                ],
+            )
+        elif group.is_button:
+            properties[name] = {"type": ["boolean", "null"], "title": title_of(name)}
+            sources[name] = FieldSource(kind=FieldKind.CHECKBOX, page=group.page, widget=group.name)
+        else:
+            properties[name] = _string(title_of(name))
+            sources[name] = FieldSource(kind=FieldKind.TEXT, page=group.page, widget=group.name)
+    return properties, LabelMap(title=title, fields=sources)
+
+
+def _from_proposal(spec: FieldSpec, taken: set[str]) -> tuple[str, dict[str, Any], FieldSource]:
+    """A text-layer proposal (``unmapped.<words>``) as a property and its hand-set place."""
+    base = snake_case(spec.name.removeprefix("unmapped.").split("#", 1)[0])
+    name = _unique(base, taken)
+    title = spec.label or title_of(name)
+    if spec.kind is FieldKind.CHECKBOX and spec.options:
+        source = FieldSource(
+            kind=FieldKind.CHECKBOX,
+            page=spec.page,
+            options=[OptionSource(value=True, box=spec.options[0].box)],
+        )
+        return name, {"type": ["boolean", "null"], "title": title}, source
+    source = FieldSource(kind=FieldKind.TEXT, page=spec.page, region=spec.region, label=spec.label)
+    return name, _string(title), source
+
+
+def draft_pack(name: str, blank: Path, *, title: str | None = None) -> PackDraft:
+    """Draft the pack ``name`` from the blank PDF (widgets, else its text layer)."""
+    if not PACK_NAME.match(name):
+        problem = PackProblem(
+            "pack_bad_name", name, "use lower case letters, digits and _, starting with a letter"
+        )
+        raise PackError(f"cannot draft pack: {problem}", (problem,))
+    title = title or blank.stem.replace("_", " ")
+    groups = group_widgets(read_widgets(blank))
+    if groups:
+        properties, labels = draft_from_widgets(groups, title)
+    else:
+        proposals = template_from_pdf(blank, name, None, record_type=name).template.proposals
+        properties, sources, taken = {}, {}, set[str]()
+        for spec in proposals:
+            prop_name, prop, source = _from_proposal(spec, taken)
+            properties[prop_name], sources[prop_name] = prop, source
+        labels = LabelMap(title=title, fields=sources)
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"faxflow:forms/{name}",
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+    draft = template_from_pdf(blank, name, labels, record_type=name)
+    return PackDraft(name, schema, labels, draft.problems)
+
+
+_RULES_HEADER = """\
+# Validation of {name} records (faxflow/packs.py: PackRules). Drafted empty by
+# `faxflow forms new`: say what the form needs, then run `faxflow forms check {name}`.
+#   required: [field, ...]                    blank -> missing_required
+#   formats: {{field: date|phone|ssn|zip|state|email|money}}
+#   ranges: {{field: {{min: 0, max: 99}}}}
+#   enums: {{field: [a, b]}}                    (the schema's enums are checked anyway)
+#   date_order: [[earlier, later], ...]
+#   conditional: [{{if: field, equals: "yes", then_required: [other_field]}}]
+#   identity: {{names: [...], birth_date: field, event_dates: [...]}}  (duplicates)
+"""
+
+
+def write_pack(draft: PackDraft, blank: Path, out: Path, *, command: str) -> Path:
+    """Write the draft as ``out/<name>/`` (refusing to overwrite a pack); its folder."""
+    folder = out / draft.name
+    if (folder / TEMPLATE_FILE).exists():
+        problem = PackProblem("pack_exists", str(folder), "a pack is already there")
+        raise PackError(f"will not overwrite: {problem}", (problem,))
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(blank, folder / BLANK_FILE)
+    (folder / SCHEMA_FILE).write_text(json.dumps(draft.schema, indent=2) + "\n", encoding="utf-8")
+    labels = draft.labels.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    header = f"# Drafted by `{command}`: which widget or printed zone is which field.\n"
+    (folder / LABELS_FILE).write_text(
+        header + yaml.safe_dump(labels, sort_keys=False, width=100), encoding="utf-8"
+    )
+    template = template_from_pdf(
+        folder / BLANK_FILE, draft.name, draft.labels, record_type=draft.name
+    ).template
+    (folder / TEMPLATE_FILE).write_text(
+        template_to_yaml(
+            template,
+            f"# Drafted by `{command}` from {LABELS_FILE}; regenerate with\n"
+            f"# `faxflow template from-pdf blank.pdf --form-type {draft.name} --no-proposals`.\n",
+        ),
+        encoding="utf-8",
+    )
+    (folder / RULES_FILE).write_text(
+        _RULES_HEADER.format(name=draft.name) + "required: []\n", encoding="utf-8"
+    )
+    (folder / SOURCES_FILE).write_text(
+        f"# {draft.name}\n\n- Blank form: `{blank.name}` (say where it was published and "
+        "under what terms).\n"
+        f"- Drafted by `{command}`; reviewed by: (name, date).\n",
+        encoding="utf-8",
+    )
+    return folder

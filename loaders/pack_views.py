@@ -1,0 +1,80 @@
+"""Typed views of form packs' records, derived from each pack's ``schema.json``.
+
+``form_records`` holds every pack's record as JSON (``loaders/README.md`` says why). For
+analysts and exports each pack gets a view ``form_<name>``: ``document_id``, the
+document's status and one column per schema property, typed from the property (text,
+integer, number, boolean; arrays and objects stay JSON). SQLAlchemy compiles the JSON
+paths for the database in use (``json_extract`` on SQLite, ``->>`` on PostgreSQL).
+
+The views are (re)created by :func:`ensure_pack_views` whenever a command migrates the
+database: cheap, idempotent, and a changed schema gets a changed view without a migration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from faxflow.packs import FormPack, find_packs
+from faxflow.settings import Settings
+from loaders.tables import documents, form_records, masked_column
+
+VIEW_PREFIX = "form_"
+
+
+def view_name(pack: FormPack) -> str:
+    """The view of a pack's records (pack names are ``[a-z][a-z0-9_]*``: safe as SQL)."""
+    return f"{VIEW_PREFIX}{pack.name}"
+
+
+def _typed(prop: dict[str, Any], element: Any) -> Any:
+    declared = prop.get("type", [])
+    types = ({declared} if isinstance(declared, str) else set(declared)) - {"null"}
+    if "enum" in prop and not types:
+        types = {type(v).__name__ for v in prop["enum"] if v is not None}
+    if types == {"integer"}:
+        return element.as_integer()
+    if types == {"number"}:
+        return element.as_float()
+    if types in ({"boolean"}, {"bool"}):
+        return element.as_boolean()
+    if types & {"array", "object"}:
+        return element.as_json()
+    return element.as_string()
+
+
+def pack_view_select(pack: FormPack) -> sa.Select[Any]:
+    """The SELECT behind a pack's view."""
+    from loaders.records import is_sensitive
+
+    record = form_records.c.record
+    columns: list[Any] = [form_records.c.document_id, documents.c.status]
+    for name, prop in pack.schema["properties"].items():
+        if is_sensitive(name):
+            columns.append(record[masked_column(name)].as_string().label(masked_column(name)))
+            continue  # the token is not for analysts
+        columns.append(_typed(prop, record[name]).label(name))
+    return (
+        sa.select(*columns)
+        .select_from(form_records.join(documents))
+        .where(form_records.c.form_type == pack.name)
+    )
+
+
+def ensure_pack_views(engine: Engine, settings: Settings) -> list[str]:
+    """(Re)create the view of every form pack that has its own schema; the views made."""
+    made: list[str] = []
+    with engine.begin() as connection:
+        for pack in find_packs(settings).values():
+            if pack.rules is None:
+                continue  # a built-in form: typed tables of its own
+            name = view_name(pack)
+            select = pack_view_select(pack).compile(
+                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+            )
+            connection.exec_driver_sql(f'DROP VIEW IF EXISTS "{name}"')
+            connection.exec_driver_sql(f'CREATE VIEW "{name}" AS {select}')
+            made.append(name)
+    return made

@@ -1,0 +1,59 @@
+"""``faxflow forms new | check | list`` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fillable import make_fillable_pdf
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _faxflow(*args: str, env_forms: Path | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env.pop("FAXFLOW_FORMS_DIR", None)
+    if env_forms is not None:
+        env["FAXFLOW_FORMS_DIR"] = str(env_forms)
+    return subprocess.run(
+        [sys.executable, "-m", "faxflow.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_new_then_check_then_list(tmp_path: Path):
+    blank = make_fillable_pdf(tmp_path / "support.pdf")
+    out = tmp_path / "packs"
+    made = _faxflow("forms", "new", "household_support", "--blank", str(blank), "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == str(out / "household_support")
+    assert "5 fields (1 boolean, 2 enum, 2 string)" in made.stderr
+    checked = _faxflow("forms", "check", "household_support", env_forms=out)
+    assert checked.returncode == 0, checked.stderr
+    assert "ok household_support: 5 fields, 5 zones, rules.yaml" in checked.stderr
+    listed = _faxflow("forms", "list", env_forms=out)
+    assert listed.returncode == 0
+    assert [line.split("│")[1].strip() for line in listed.stdout.splitlines() if "│" in line] == [
+        "cdc_pui_2020",
+        "mdhhs_dhs1171",
+        "household_support",
+    ]
+
+
+def test_check_lists_coded_problems_and_exits_2(tmp_path: Path):
+    blank = make_fillable_pdf(tmp_path / "support.pdf")
+    out = tmp_path / "packs"
+    _faxflow("forms", "new", "household_support", "--blank", str(blank), "--out", str(out))
+    (out / "household_support" / "rules.yaml").write_text("required: [nobody]\n")
+    checked = _faxflow("forms", "check", str(out / "household_support"))
+    assert checked.returncode == 2
+    assert "pack_unknown_field rules.yaml: nobody is not a property" in checked.stderr
+    missing = _faxflow("forms", "check", "no_such_form")
+    assert missing.returncode == 2 and "no pack 'no_such_form'" in missing.stderr

@@ -1,0 +1,84 @@
+"""Drafting a whole pack from a blank PDF (``faxflow forms new``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from extract.pack_draft import draft_pack, snake_case, write_pack
+from faxflow.errors import PackError
+from faxflow.packs import check_pack
+from tests.fillable import make_fillable_pdf
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_fillable_pdf(tmp_path_factory.mktemp("blank") / "support.pdf")
+
+
+def test_widget_names_become_snake_case_properties():
+    assert snake_case("Full Name (Applicant)") == "full_name_applicant"
+    assert snake_case("Box.2[0]") == "box_2_0"
+    assert snake_case("1st line") == "f_1st_line"
+
+
+def test_every_widget_kind_becomes_its_property(blank: Path):
+    draft = draft_pack("household_support", blank)
+    props = draft.schema["properties"]
+    assert {name: (p["type"], p.get("enum")) for name, p in props.items()} == {
+        "full_name_applicant": (["string", "null"], None),  # text widget
+        "zip": (["string", "null"], None),  # five comb cells, one field
+        "owns_car": (["boolean", "null"], None),  # a single checkbox
+        "marital": (["string", "null"], ["married", "single", None]),  # radio group
+        "has_job": (["string", "null"], ["yes", "no", None]),  # yes/no box pair
+    }
+    assert draft.problems == ()
+
+
+def test_the_written_pack_checks_clean_and_places_each_zone(blank: Path, tmp_path: Path):
+    folder = write_pack(draft_pack("household_support", blank), blank, tmp_path, command="test")
+    pack, problems = check_pack(folder)
+    assert problems == [] and pack is not None
+    specs = {spec.name: spec for spec in pack.template.fields}
+    assert specs["zip"].boxes is not None and len(specs["zip"].boxes) == 5
+    assert specs["full_name_applicant"].region is not None
+    marital = specs["marital"].options or []
+    assert [(o.value, o.box[0]) for o in marital] == [("married", 180.0), ("single", 262.0)]
+    has_job = specs["has_job"].options or []
+    assert [o.value for o in has_job] == ["yes", "no"]
+    assert has_job[0].box[2] < has_job[1].box[0]  # touching cells no longer overlap
+    assert (
+        json.loads((folder / "schema.json").read_text())["$id"] == "faxflow:forms/household_support"
+    )
+    with pytest.raises(PackError):
+        write_pack(draft_pack("household_support", blank), blank, tmp_path, command="test")
+
+
+def test_a_flat_pdf_gets_fields_from_its_text_layer(blank: Path, tmp_path: Path):
+    reader = PdfReader(blank)
+    writer = PdfWriter(clone_from=reader)
+    writer.remove_annotations(subtypes=None)
+    del writer._root_object["/AcroForm"]
+    flat = tmp_path / "flat.pdf"
+    with flat.open("wb") as handle:
+        writer.write(handle)
+    draft = draft_pack("flat_support", flat)
+    # the underscored blank becomes text named after its label; the three printed
+    # squares, with no word right of them, become booleans named "box"
+    assert {n: p["type"][0] for n, p in draft.schema["properties"].items()} == {
+        "signature": "string",
+        "box": "boolean",
+        "box_2": "boolean",
+        "box_3": "boolean",
+    }
+    folder = write_pack(draft, flat, tmp_path, command="test")
+    assert check_pack(folder)[1] == []
+
+
+def test_a_bad_name_is_refused(blank: Path):
+    with pytest.raises(PackError) as caught:
+        draft_pack("Household Support", blank)
+    assert [p.code for p in caught.value.problems] == ["pack_bad_name"]

@@ -1,0 +1,109 @@
+"""The form-pack registry: finding packs, loading them, coded problems."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faxflow.errors import ErrorCode, ExitCode, PackError, exit_code_for
+from faxflow.packs import check_pack, find_packs, load_pack, pack_templates
+from faxflow.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FORMS_DIR = PROJECT_ROOT / "forms"
+FAP = FORMS_DIR / "mi_fap_supplement"
+
+
+@pytest.fixture
+def fap_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "packs" / "mi_fap_supplement"
+    shutil.copytree(FAP, folder)
+    return folder
+
+
+def test_registry_finds_built_in_forms_and_packs_under_the_forms_dir():
+    settings = Settings(forms_dir=FORMS_DIR)
+    packs = find_packs(settings)
+    assert set(packs) == {"cdc_pui_2020", "mdhhs_dhs1171", "mi_fap_supplement"}
+    fap = packs["mi_fap_supplement"]
+    assert fap.rules is not None and fap.aggregates is not None
+    assert fap.rules.required == ["food_supplement_applicant_full_name_page_1"]
+    assert fap.rules.conditional[0].if_field == "anyone_buys_food_separately"
+    assert fap.schema["properties"]["anyone_pays_utilities"]["enum"] == ["no", "yes", None]
+    assert packs["cdc_pui_2020"].rules is None  # still Python: validate/rules.py
+    templates = pack_templates(settings)
+    assert templates["mi_fap_supplement"].record_type == "mi_fap_supplement"
+
+
+def test_without_a_forms_dir_only_the_built_in_forms_are_found():
+    assert set(pack_templates(Settings())) == {"cdc_pui_2020", "mdhhs_dhs1171"}
+
+
+def test_a_complete_pack_has_no_problems(fap_copy: Path):
+    pack, problems = check_pack(fap_copy)
+    assert problems == []
+    assert pack is not None and pack.field_titles()["pays_utilities_heat"] == "Pays utilities heat"
+
+
+def test_every_fault_is_listed_with_its_code(fap_copy: Path):
+    (fap_copy / "SOURCES.md").unlink()
+    (fap_copy / "rules.yaml").write_text(
+        "required: [no_such_field]\nranges: {x: {min: 1, maximum: 3}}\n", encoding="utf-8"
+    )
+    (fap_copy / "aggregates.yaml").write_text("group_by: [nor_this]\n", encoding="utf-8")
+    pack, problems = check_pack(fap_copy)
+    assert pack is None
+    codes = sorted((p.code, p.file) for p in problems)
+    assert codes == [
+        ("pack_bad_rules", "rules.yaml"),
+        ("pack_missing_file", "SOURCES.md"),
+        ("pack_unknown_field", "aggregates.yaml"),
+    ]
+
+
+def test_rules_naming_unknown_fields_are_reported(fap_copy: Path):
+    (fap_copy / "rules.yaml").write_text(
+        "required: [no_such_field]\ndate_order: [[a_date, b_date]]\n", encoding="utf-8"
+    )
+    _, problems = check_pack(fap_copy)
+    assert [(p.code, p.message.split()[0]) for p in problems] == [
+        ("pack_unknown_field", "no_such_field"),
+        ("pack_unknown_field", "a_date"),
+        ("pack_unknown_field", "b_date"),
+    ]
+
+
+def test_a_broken_schema_keeps_the_pack_from_loading(fap_copy: Path):
+    (fap_copy / "schema.json").write_text('{"properties": {"a": {"type": 7}}}', encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack(fap_copy)
+    assert caught.value.code is ErrorCode.PACK
+    assert [p.code for p in caught.value.problems] == ["pack_bad_schema"]
+    assert exit_code_for(caught.value) is ExitCode.BAD_ARGS
+
+
+def test_a_template_field_missing_from_the_schema_is_a_template_problem(fap_copy: Path):
+    schema = (fap_copy / "schema.json").read_text(encoding="utf-8")
+    (fap_copy / "schema.json").write_text(
+        schema.replace('"pays_utilities_heat"', '"pays_utilities_heating"'), encoding="utf-8"
+    )
+    _, problems = check_pack(fap_copy)
+    assert {p.code for p in problems} == {"pack_bad_template"}
+    assert "pays_utilities_heat" in problems[0].message
+
+
+def test_folder_and_form_names_must_agree_and_be_safe(tmp_path: Path):
+    folder = tmp_path / "Bad-Name"
+    shutil.copytree(FAP, folder)
+    _, problems = check_pack(folder)
+    assert {p.code for p in problems} == {"pack_bad_name", "pack_name_mismatch"}
+
+
+def test_two_packs_with_one_name_are_refused(tmp_path: Path, fap_copy: Path):
+    shutil.copytree(FAP, tmp_path / "more" / "mi_fap_supplement")
+    settings = Settings(forms_dir=fap_copy.parent, templates_dir=tmp_path / "more")
+    with pytest.raises(PackError) as caught:
+        find_packs(settings)
+    assert [p.code for p in caught.value.problems] == ["pack_duplicate"]
