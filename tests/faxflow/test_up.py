@@ -8,14 +8,21 @@ the supervisor must signal whole process groups and escalate to SIGKILL.
 GIVEN the supervisor running three services (six processes)
 WHEN  it gets SIGTERM, or SIGINT (Ctrl-C), or its parent ``make`` is killed outright
 THEN  within seconds none of the six processes is left.
+
+The same holds for ``make up EXECUTOR=celery``'s supervisor with its real PostgreSQL and
+Redis servers started first (stand-ins for the Airflow services), and a Celery worker
+killed outright is started again while everything else keeps running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,8 +86,8 @@ def runner(tmp_path: Path, project_root: Path) -> Iterator[Path]:
             os.kill(pid, signal.SIGKILL)
 
 
-def _start(command: list[str], folder: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
-    process = subprocess.Popen(
+def _launch(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         command,
         cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
@@ -88,6 +95,10 @@ def _start(command: list[str], folder: Path) -> tuple[subprocess.Popen[bytes], l
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # keep the signals away from pytest
     )
+
+
+def _start(command: list[str], folder: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+    process = _launch(command)
     assert _wait_for(lambda: len(_service_pids(folder)) == 2 * SERVICES, 60), "never started"
     pids = _service_pids(folder)
     assert all(_alive(pid) for pid in pids)
@@ -122,3 +133,131 @@ def test_the_death_of_make_stops_every_process_the_supervisor_started(
     assert _wait_for(lambda: not any(_alive(pid) for pid in pids), 30), [
         pid for pid in pids if _alive(pid)
     ]
+
+
+# --------------------------------------------------------------------------------------
+# make up EXECUTOR=celery: the same guarantees with its PostgreSQL and Redis servers, and
+# a Celery worker that dies is started again
+# --------------------------------------------------------------------------------------
+
+CELERY_RUNNER = """
+import os, sys
+from pathlib import Path
+from faxflow.celery_stack import backing_servers, supervised_backing
+from faxflow.up import supervise
+folder = Path(sys.argv[1])
+postgres, redis = backing_servers(folder / "celery")
+service = "(trap '' TERM; exec sleep 300) & wait"
+commands = {name: ["sh", "-c", service] for name in ("worker", "scheduler")}
+raise SystemExit(
+    supervise(commands, env=dict(os.environ), logs=folder / "logs", grace_seconds=2,
+              poll_seconds=0.2, backing=supervised_backing(postgres, redis),
+              restart=frozenset({"worker"}), pid_dir=folder / "run")
+)
+"""
+CELERY_SERVICES = ("postgres", "redis", "worker", "scheduler")
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A scratch folder the ``postgres`` system user can reach (pytest's tmp_path sits
+    in a 0700 folder of root's): PostgreSQL runs as that user when the tests run as root."""
+    folder = Path(tempfile.mkdtemp(prefix="faxflow-up-"))
+    folder.chmod(0o755)
+    yield folder
+    for pid in _members(_pids_in(folder / "run")):  # never leave a stray process behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pids_in(run: Path) -> dict[str, int]:
+    """Each service's pid, from the supervisor's pid files."""
+    pids = {}
+    for path in run.glob("*.pid") if run.is_dir() else []:
+        text = path.read_text().strip()
+        if text:
+            pids[path.stem] = int(text)
+    return pids
+
+
+def _members(groups: dict[str, int]) -> list[int]:
+    """Every live process in the given process groups, and their descendants (a service
+    and all it started: PostgreSQL's helpers each lead a session of their own)."""
+    parents: dict[int, int] = {}
+    group_of: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if fields[0] not in ("Z", "X"):
+            pid = int(stat.parent.name)
+            parents[pid], group_of[pid] = int(fields[1]), int(fields[2])
+    found = {pid for pid, group in group_of.items() if group in set(groups.values())}
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        if not more:
+            return sorted(found)
+        found |= more
+
+
+def _start_celery_runner(folder: Path, *, make: bool) -> tuple[subprocess.Popen[bytes], list[int]]:
+    script = folder / "supervise.py"
+    script.write_text(CELERY_RUNNER, encoding="utf-8")
+    command = [sys.executable, str(script), str(folder)]
+    if make:
+        makefile = folder / "Makefile"
+        makefile.write_text(f"up:\n\t{' '.join(command)}\n", encoding="utf-8")
+        command = ["make", "-s", "-f", str(makefile), "up"]
+    process = _launch(command)
+    running = lambda: set(_pids_in(folder / "run")) == set(CELERY_SERVICES)  # noqa: E731
+    assert _wait_for(running, 120), f"never started: {sorted(_pids_in(folder / 'run'))}"
+    # PostgreSQL runs a postmaster and its helpers, Redis one process, each stand-in two.
+    assert _wait_for(lambda: len(_members(_pids_in(folder / "run"))) >= 8, 30)
+    return process, _members(_pids_in(folder / "run"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT", "death of make"])
+def test_every_process_of_the_celery_stack_ends_however_it_is_stopped(
+    open_folder: Path, stop: str
+) -> None:
+    process, pids = _start_celery_runner(open_folder, make=stop == "death of make")
+
+    if stop == "death of make":
+        process.kill()  # SIGKILL: make gets no chance to pass anything on
+    else:
+        process.send_signal(getattr(signal, stop))
+    process.wait(timeout=60)
+
+    assert _wait_for(lambda: not any(_alive(pid) for pid in pids), 60), [
+        pid for pid in pids if _alive(pid)
+    ]
+    assert not list((open_folder / "run").glob("*.pid")) or stop == "death of make"
+
+
+@pytest.mark.postgres
+def test_a_killed_celery_worker_is_started_again_and_nothing_else_stops(
+    open_folder: Path,
+) -> None:
+    process, _ = _start_celery_runner(open_folder, make=False)
+    try:
+        before = _pids_in(open_folder / "run")
+        worker_group = _members({"worker": before["worker"]})
+
+        os.killpg(before["worker"], signal.SIGKILL)  # the worker and all it started
+
+        def restarted() -> bool:
+            now = _pids_in(open_folder / "run").get("worker")
+            return now not in (None, before["worker"]) and _alive(now)
+
+        assert _wait_for(restarted, 30), "the worker was not started again"
+        assert not any(_alive(pid) for pid in worker_group)
+        after = _pids_in(open_folder / "run")
+        for name in ("postgres", "redis", "scheduler"):
+            assert after[name] == before[name] and _alive(after[name]), name
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
