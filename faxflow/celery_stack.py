@@ -32,7 +32,7 @@ from pathlib import Path
 from faxflow.assets import OCR_POOL, OCR_QUEUE
 from faxflow.demo import airflow_environment, prepare_airflow
 from faxflow.localservers import PostgresCluster, RedisServer, stored_secret
-from faxflow.private import private_dir
+from faxflow.private import private_dir, write_private
 from faxflow.up import (
     BackingServer,
     ServiceFailed,
@@ -132,6 +132,20 @@ def backing_servers(root: Path) -> tuple[PostgresCluster, RedisServer]:
     return postgres, redis
 
 
+def running_database_url(var_dir: Path, database: str = FAXFLOW_DATABASE) -> str | None:
+    """The URL of a database of the stack running on ``var_dir`` now (None when its
+    PostgreSQL is not running): for ``faxflow`` commands against the Celery stack,
+    ``FAXFLOW_DATABASE_URL=$(…)``."""
+    root = stack_root(var_dir)
+    password = (root / "secrets" / "postgres.password").read_text(encoding="utf-8").strip()
+    cluster = PostgresCluster(root / "postgres", password=password)
+    port = cluster.running_port()
+    if port is None:
+        return None
+    cluster.port = port
+    return cluster.url(database)
+
+
 def supervised_backing(postgres: PostgresCluster, redis: RedisServer) -> dict[str, BackingServer]:
     """Both servers in the foreground, for :func:`faxflow.up.supervise`."""
     return {
@@ -157,6 +171,11 @@ def run_celery(var_dir: Path, host: str) -> int:
         **airflow_environment(root),
         **celery_environment(root, host, postgres=postgres, redis=redis),
     }
+    # For faxflow commands against this stack: set -a; . var/celery/faxflow.env; set +a
+    write_private(
+        root / "faxflow.env",
+        f"FAXFLOW_VAR_DIR={root}\nFAXFLOW_DATABASE_URL={postgres.url(FAXFLOW_DATABASE)}\n",
+    )
     home = root / "airflow"
     prepare_admin_password(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
     (root / "intake" / "inbox").mkdir(parents=True, exist_ok=True)

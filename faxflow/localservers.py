@@ -168,6 +168,15 @@ class PostgresCluster:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=30)
 
+    def running_port(self) -> int | None:
+        """The port of the server running on this cluster now (from ``postmaster.pid``),
+        or None when none is."""
+        try:
+            lines = (self.data / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
+
     def ready(self) -> bool:
         """The server accepts connections."""
         import psycopg

@@ -23,11 +23,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.processes import alive, members, pids_in, wait_for
 
 SERVICES = 3
 RUNNER = """
@@ -47,24 +48,6 @@ raise SystemExit(
 """
 
 
-def _alive(pid: int) -> bool:
-    """Running, not merely a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
-def _wait_for(check, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _service_pids(folder: Path) -> list[int]:
     pids = []
     for n in range(SERVICES):
@@ -82,7 +65,7 @@ def runner(tmp_path: Path, project_root: Path) -> Iterator[Path]:
     script.write_text(RUNNER, encoding="utf-8")
     yield script
     for pid in _service_pids(tmp_path):  # never leave a stray process behind
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -99,9 +82,9 @@ def _launch(command: list[str]) -> subprocess.Popen[bytes]:
 
 def _start(command: list[str], folder: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
     process = _launch(command)
-    assert _wait_for(lambda: len(_service_pids(folder)) == 2 * SERVICES, 60), "never started"
+    assert wait_for(lambda: len(_service_pids(folder)) == 2 * SERVICES, 60), "never started"
     pids = _service_pids(folder)
-    assert all(_alive(pid) for pid in pids)
+    assert all(alive(pid) for pid in pids)
     return process, pids
 
 
@@ -114,8 +97,8 @@ def test_a_signal_to_the_supervisor_stops_every_process_it_started(
     supervisor.send_signal(stop)
 
     assert supervisor.wait(timeout=30) == 0
-    assert _wait_for(lambda: not any(_alive(pid) for pid in pids), 10), [
-        pid for pid in pids if _alive(pid)
+    assert wait_for(lambda: not any(alive(pid) for pid in pids), 10), [
+        pid for pid in pids if alive(pid)
     ]
 
 
@@ -130,8 +113,8 @@ def test_the_death_of_make_stops_every_process_the_supervisor_started(
     make.kill()  # SIGKILL: make gets no chance to pass anything on
     make.wait(timeout=10)
 
-    assert _wait_for(lambda: not any(_alive(pid) for pid in pids), 30), [
-        pid for pid in pids if _alive(pid)
+    assert wait_for(lambda: not any(alive(pid) for pid in pids), 30), [
+        pid for pid in pids if alive(pid)
     ]
 
 
@@ -165,41 +148,10 @@ def open_folder() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="faxflow-up-"))
     folder.chmod(0o755)
     yield folder
-    for pid in _members(_pids_in(folder / "run")):  # never leave a stray process behind
+    for pid in members(pids_in(folder / "run")):  # never leave a stray process behind
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _pids_in(run: Path) -> dict[str, int]:
-    """Each service's pid, from the supervisor's pid files."""
-    pids = {}
-    for path in run.glob("*.pid") if run.is_dir() else []:
-        text = path.read_text().strip()
-        if text:
-            pids[path.stem] = int(text)
-    return pids
-
-
-def _members(groups: dict[str, int]) -> list[int]:
-    """Every live process in the given process groups, and their descendants (a service
-    and all it started: PostgreSQL's helpers each lead a session of their own)."""
-    parents: dict[int, int] = {}
-    group_of: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if fields[0] not in ("Z", "X"):
-            pid = int(stat.parent.name)
-            parents[pid], group_of[pid] = int(fields[1]), int(fields[2])
-    found = {pid for pid, group in group_of.items() if group in set(groups.values())}
-    while True:
-        more = {pid for pid, parent in parents.items() if parent in found} - found
-        if not more:
-            return sorted(found)
-        found |= more
 
 
 def _start_celery_runner(folder: Path, *, make: bool) -> tuple[subprocess.Popen[bytes], list[int]]:
@@ -211,11 +163,11 @@ def _start_celery_runner(folder: Path, *, make: bool) -> tuple[subprocess.Popen[
         makefile.write_text(f"up:\n\t{' '.join(command)}\n", encoding="utf-8")
         command = ["make", "-s", "-f", str(makefile), "up"]
     process = _launch(command)
-    running = lambda: set(_pids_in(folder / "run")) == set(CELERY_SERVICES)  # noqa: E731
-    assert _wait_for(running, 120), f"never started: {sorted(_pids_in(folder / 'run'))}"
+    running = lambda: set(pids_in(folder / "run")) == set(CELERY_SERVICES)  # noqa: E731
+    assert wait_for(running, 120), f"never started: {sorted(pids_in(folder / 'run'))}"
     # PostgreSQL runs a postmaster and its helpers, Redis one process, each stand-in two.
-    assert _wait_for(lambda: len(_members(_pids_in(folder / "run"))) >= 8, 30)
-    return process, _members(_pids_in(folder / "run"))
+    assert wait_for(lambda: len(members(pids_in(folder / "run"))) >= 8, 30)
+    return process, members(pids_in(folder / "run"))
 
 
 @pytest.mark.postgres
@@ -231,8 +183,8 @@ def test_every_process_of_the_celery_stack_ends_however_it_is_stopped(
         process.send_signal(getattr(signal, stop))
     process.wait(timeout=60)
 
-    assert _wait_for(lambda: not any(_alive(pid) for pid in pids), 60), [
-        pid for pid in pids if _alive(pid)
+    assert wait_for(lambda: not any(alive(pid) for pid in pids), 60), [
+        pid for pid in pids if alive(pid)
     ]
     assert not list((open_folder / "run").glob("*.pid")) or stop == "death of make"
 
@@ -243,20 +195,20 @@ def test_a_killed_celery_worker_is_started_again_and_nothing_else_stops(
 ) -> None:
     process, _ = _start_celery_runner(open_folder, make=False)
     try:
-        before = _pids_in(open_folder / "run")
-        worker_group = _members({"worker": before["worker"]})
+        before = pids_in(open_folder / "run")
+        worker_group = members({"worker": before["worker"]})
 
         os.killpg(before["worker"], signal.SIGKILL)  # the worker and all it started
 
         def restarted() -> bool:
-            now = _pids_in(open_folder / "run").get("worker")
-            return now not in (None, before["worker"]) and _alive(now)
+            now = pids_in(open_folder / "run").get("worker")
+            return now not in (None, before["worker"]) and alive(now)
 
-        assert _wait_for(restarted, 30), "the worker was not started again"
-        assert not any(_alive(pid) for pid in worker_group)
-        after = _pids_in(open_folder / "run")
+        assert wait_for(restarted, 30), "the worker was not started again"
+        assert not any(alive(pid) for pid in worker_group)
+        after = pids_in(open_folder / "run")
         for name in ("postgres", "redis", "scheduler"):
-            assert after[name] == before[name] and _alive(after[name]), name
+            assert after[name] == before[name] and alive(after[name]), name
         assert process.poll() is None
     finally:
         process.send_signal(signal.SIGTERM)
