@@ -13,21 +13,28 @@ STAMP := $(VENV)/.installed-stamp
 APT_RUNTIME := python3-venv tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
 # Faces the sample generator's tune/locked splits write with (samples/splits.yaml).
 APT_SAMPLE_FONTS := fonts-freefont-ttf fonts-bwht fonts-breip fonts-humor-sans
-APT_TEST := postgresql chromium fonts-noto-mono fonts-urw-base35 $(APT_SAMPLE_FONTS)
-APT_BENCH := ocrmypdf unpaper $(APT_SAMPLE_FONTS)
+# make up EXECUTOR=celery: Redis is the Celery broker, PostgreSQL holds Airflow's metadata
+# and faxflow's records (a private cluster under var/celery/).
+APT_CELERY := redis-server postgresql
+APT_TEST := $(APT_CELERY) chromium fonts-noto-mono fonts-urw-base35 $(APT_SAMPLE_FONTS)
+APT_BENCH := $(APT_CELERY) ocrmypdf unpaper $(APT_SAMPLE_FONTS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# make up's executor. local (default): LocalExecutor on SQLite; celery: faxflow/celery_stack.py
+EXECUTOR ?= local
 
 export OMP_THREAD_LIMIT ?= 1
 export FAXFLOW_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: help demo test lint typecheck pytest bench up sysdeps sysdeps-test sysdeps-bench venv constraints clean
+.PHONY: help demo test lint typecheck pytest bench up sysdeps sysdeps-test sysdeps-bench sysdeps-up venv constraints clean
 
 help:
 	@echo "make demo   - install, then run the real pipeline through the fax_intake DAG on samples/"
 	@echo "make test   - install, then ruff, mypy and the whole pytest suite"
 	@echo "make bench  - accuracy, speed and memory report in docs/benchmarks.md"
 	@echo "make up     - Airflow (scheduler, API server, DAG processor, triggerer) + dashboard"
+	@echo "make up EXECUTOR=celery - the same on CeleryExecutor: Redis, PostgreSQL, 2 workers"
 
 # Install only the Debian packages that are missing; a second run costs one dpkg query.
 define apt_install
@@ -46,6 +53,11 @@ sysdeps-test: sysdeps
 
 sysdeps-bench: sysdeps
 	$(call apt_install,$(APT_BENCH))
+
+sysdeps-up: sysdeps
+ifeq ($(EXECUTOR),celery)
+	$(call apt_install,$(APT_CELERY))
+endif
 
 $(STAMP): pyproject.toml constraints.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -77,8 +89,8 @@ test: sysdeps-test venv lint typecheck pytest
 bench: sysdeps-bench venv
 	$(BIN)/python -m faxflow.bench
 
-up: sysdeps venv
-	$(BIN)/python -m faxflow.up
+up: sysdeps-up venv
+	$(BIN)/python -m faxflow.up --executor $(EXECUTOR)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

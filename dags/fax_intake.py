@@ -13,6 +13,8 @@ that `daily_aggregates` is scheduled on.
 
 * Concurrency of OCR is capped by the Airflow pool `ocr` (`make up` and `make demo` create
   it; elsewhere: `airflow pools set ocr 2 "faxflow OCR workers"`, one slot per core).
+  Under CeleryExecutor the processing tasks go to the queue `ocr` (the OCR machines'
+  workers); the rest stays on `default`.
 * Retries with exponential backoff apply to transient faults: a crashed or timed-out OCR
   engine, a database that is down, a lost worker. Each try is noted in the intake ledger;
   a document that fails on every try (`FAXFLOW_MAX_ATTEMPTS`, 3) is quarantined with the
@@ -32,7 +34,7 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from faxflow.assets import OCR_POOL, RECORDS_ASSET_NAME, RECORDS_ASSET_URI
+from faxflow.assets import OCR_POOL, OCR_QUEUE, RECORDS_ASSET_NAME, RECORDS_ASSET_URI
 
 RECORDS = Asset(name=RECORDS_ASSET_NAME, uri=RECORDS_ASSET_URI, group="faxflow")
 
@@ -63,7 +65,7 @@ def fax_intake() -> None:
 
         return claim_and_check(settings_from_environment())
 
-    @task(pool=OCR_POOL)
+    @task(pool=OCR_POOL, queue=OCR_QUEUE)
     def process_document(checked: dict[str, Any]) -> dict[str, Any]:
         """Cleanup, OCR, extraction, validation and load of one document."""
         from faxflow.flows import process_and_load, settings_from_environment

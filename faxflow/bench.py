@@ -19,7 +19,6 @@ Targets are stated beside each number; a missed target is reported as missed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from faxflow.bench_airflow import airflow_lines
 from faxflow.model import Status
 from faxflow.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -253,13 +253,18 @@ print(json.dumps({
 """
 
 
-def long_fax(source: Path, target: Path, pages: int) -> Path:
-    """A ``pages``-page G4 fax made by repeating the pages of ``source``."""
+def long_fax(source: Path, target: Path, pages: int, *, description: str = "") -> Path:
+    """A ``pages``-page G4 fax made by repeating the pages of ``source``; a
+    ``description`` (TIFF ImageDescription) makes another file of the same pages."""
     from PIL import Image, ImageSequence
+    from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
     with Image.open(source) as image:
         frames = [frame.convert("1") for frame in ImageSequence.Iterator(image)]
         dpi = image.info.get("dpi", (204, 196))
+    tags = ImageFileDirectory_v2()
+    if description:
+        tags[270] = description  # ImageDescription
     sequence = [frames[i % len(frames)] for i in range(pages)]
     sequence[0].save(
         target,
@@ -267,6 +272,7 @@ def long_fax(source: Path, target: Path, pages: int) -> Path:
         append_images=sequence[1:],
         compression="group4",
         dpi=dpi,
+        tiffinfo=tags,
     )
     return target
 
@@ -399,7 +405,8 @@ def write_report(report: dict[str, Any], docs: Path) -> None:
         lines += field_automation_lines(report["field_automation"], target)
     if report.get("ocr"):
         lines += ["", "## OCR quality on real documents", "", report["ocr"]]
-    lines += latency_lines(report.get("latency"))
+    airflow = report.get("airflow") or {}
+    lines += airflow_lines(airflow, airflow.get("cli"))
     lines += ["", "![benchmarks](benchmarks.png)", ""]
     (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     (docs / "benchmarks.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -687,15 +694,26 @@ def main(argv: list[str] | None = None) -> int:
         default=200,
         help="pages of the long fax in the memory-scaling test",
     )
+    parser.add_argument(
+        "--airflow",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("BENCH_AIRFLOW", "1") != "0",
+        help="measure the Airflow path too: make up's stacks (LocalExecutor and Celery), "
+        "latency and Celery throughput on the comparison documents, some 10 minutes "
+        "(BENCH_AIRFLOW=0 skips it)",
+    )
+    parser.add_argument(
+        "--airflow-only",
+        action="store_true",
+        help="only the Airflow section, on the comparison documents of a --count set: "
+        "replaces that section of docs/benchmarks.md and its key in benchmarks.json",
+    )
     parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs")
     args = parser.parse_args(argv)
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    if args.airflow_only:
+        return airflow_only(args)
     cores = os.cpu_count() or 1
-    work = Path(tempfile.mkdtemp(prefix="faxflow-bench-"))
-    # Workers and the loader resolve page images against FAXFLOW_VAR_DIR: point it here.
-    os.environ["FAXFLOW_VAR_DIR"] = str(work / "var")
-    get_settings.cache_clear()
-    settings = Settings(var_dir=work / "var", database_url=f"sqlite:///{work / 'bench.db'}")
+    work, settings = _scratch()
     console.print(f"generating {args.count} documents per split (seed {args.seed}) in {work} …")
     inputs = generate_set(work / "set", count=args.count, seed=args.seed)
 
@@ -743,8 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         "long": measure_memory(long_doc, work / "mem-long"),
     }
     ocr_summary = _ocr_quality(work)
-    console.print("latency from drop to database through make up's stack …")
-    latency = measure_intake_latency(short, work)
+    airflow = (
+        airflow_section(subset, speed_subset_run, short, work, workers=cores)
+        if args.airflow
+        else None
+    )
 
     speed_rows = [speed_all, speed_one, speed_subset, raw] + ([ocrmypdf] if ocrmypdf else [])
     report: dict[str, Any] = {
@@ -761,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         "accuracy": accuracy_summary(work / "results", work / "set" / "truth"),
         "field_automation": field_automation_summary(work / "results", work / "set" / "truth"),
         "ocr": ocr_summary,
-        "latency": latency,
+        "airflow": airflow,
     }
     if ocrmypdf is not None:
         report["comparison"] = {
@@ -782,6 +803,65 @@ def main(argv: list[str] | None = None) -> int:
     draw_chart(report, args.docs / "benchmarks.png")
     console.print((args.docs / "benchmarks.md").read_text(encoding="utf-8"))
     shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _scratch() -> tuple[Path, Settings]:
+    """A scratch folder for one bench run and settings that keep everything in it."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    work = Path(tempfile.mkdtemp(prefix="faxflow-bench-"))
+    # Workers and the loader resolve page images against FAXFLOW_VAR_DIR: point it here.
+    os.environ["FAXFLOW_VAR_DIR"] = str(work / "var")
+    get_settings.cache_clear()
+    return work, Settings(var_dir=work / "var", database_url=f"sqlite:///{work / 'bench.db'}")
+
+
+def airflow_section(
+    documents: list[Path], cli: SpeedRow, fax: Path, work: Path, *, workers: int
+) -> dict[str, Any]:
+    """The Airflow path (``faxflow.bench_airflow``) on the documents the CLI read as
+    ``cli``, with the CLI's row kept beside it."""
+    from faxflow.bench_airflow import measure_airflow_path
+
+    measured = measure_airflow_path(documents, cli.pages, fax, work)
+    measured["cli"] = {**asdict(cli), "pages_per_second": cli.pages_per_second, "workers": workers}
+    return measured
+
+
+def airflow_only(args: argparse.Namespace) -> int:
+    """``--airflow-only``: a ``--count`` set, the CLI on its comparison documents, the
+    Airflow path on the same ones; only that section of the report is replaced."""
+    from faxflow.bench_airflow import airflow_lines, replace_section
+
+    cores = os.cpu_count() or 1
+    work, settings = _scratch()
+    try:
+        console.print(f"generating {args.count} documents per split (seed {args.seed}) …")
+        inputs = generate_set(work / "set", count=args.count, seed=args.seed)
+        subset = _comparison_subset(inputs, args.compare)
+        console.print(f"faxflow CLI, {cores} workers, {len(subset)} documents …")
+        cli, _ = run_faxflow(subset, work / "results", settings, workers=cores)
+        fax_fine = [p for p in inputs if "fax_fine" in p.name and p.suffix == ".tif"]
+        short = next(p for p in fax_fine if p.name.startswith("cdc_pui_2020"))
+        measured = airflow_section(subset, cli, short, work, workers=cores)
+        measured.update(date=time.strftime("%Y-%m-%d"), seed=args.seed, count=args.count)
+        markdown = args.docs / "benchmarks.md"
+        lines = airflow_lines(measured, measured["cli"])
+        lines.insert(
+            3,
+            f"Measured on {measured['date']} by `python -m faxflow.bench --airflow-only "
+            f"--count {args.count} --seed {args.seed} --compare {args.compare}`.\n",
+        )
+        markdown.write_text(
+            replace_section(markdown.read_text(encoding="utf-8"), lines), encoding="utf-8"
+        )
+        report_json = args.docs / "benchmarks.json"
+        report = json.loads(report_json.read_text(encoding="utf-8"))
+        report["airflow"] = measured
+        report_json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        console.print("\n".join(lines))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
@@ -816,135 +896,6 @@ def _ocr_quality(work: Path) -> str:
         return f"(faxflow ocr measure failed with exit code {done.returncode})"
     text = target.read_text(encoding="utf-8")
     return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
-
-
-# --------------------------------------------------------------------------------------
-# latency from drop to database, through make up's stack
-# --------------------------------------------------------------------------------------
-
-TARGET_DROP_TO_DATABASE_S = 60.0
-TARGET_DROP_TO_QUARANTINE_S = 20.0
-
-
-def measure_intake_latency(fax: Path, work: Path, *, timeout_s: float = 600.0) -> dict[str, Any]:
-    """Seconds from dropping a fax into the inbox to its record in the database, and from
-    dropping a refused file to its quarantine, with the inbox otherwise idle, through the
-    stack ``make up`` starts (``faxflow.up``: Airflow's scheduler, DAG processor and API
-    server on LocalExecutor, fax_intake every minute). Both files are dropped together,
-    once the first fax_intake run has looked at the inbox; the stack is stopped with
-    SIGTERM afterwards."""
-    import signal
-    import socket
-    import sqlite3
-
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
-
-    var_dir = work / "latency"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "FAXFLOW_VAR_DIR": str(var_dir),
-        "FAXFLOW_AIRFLOW_PORT": str(free_port()),
-        "FAXFLOW_DASHBOARD_PORT": str(free_port()),
-        "OMP_THREAD_LIMIT": "1",
-        # Airflow's task processes import faxflow from this checkout, whatever is installed.
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p
-        ),
-    }
-    env.pop("FAXFLOW_DATABASE_URL", None)
-    database = var_dir / "faxflow.db"
-
-    def scalar(sql: str) -> int:
-        try:
-            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-                return int(db.execute(sql).fetchone()[0])
-        except sqlite3.Error:
-            return 0  # not created yet, or locked by a writer for a moment
-
-    log = (work / "latency-up.log").open("wb")
-    up = subprocess.Popen(
-        [sys.executable, "-m", "faxflow.up"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        started = time.monotonic()
-        # The first claim_and_check leaves its inbox observations (the dashboard, which
-        # also creates the database, does not): the scheduler is running fax_intake.
-        observed = var_dir / "intake" / ".state" / "observations.json"
-        while not observed.exists():
-            if up.poll() is not None or time.monotonic() - started > timeout_s:
-                return {"error": f"make up's stack never ran fax_intake; see {log.name}"}
-            time.sleep(1)
-        inbox = var_dir / "intake" / "inbox" / "bench-centre"
-        inbox.mkdir(parents=True, exist_ok=True)
-        quarantine = var_dir / "intake" / "quarantine" / "E_TYPE"
-        # Each file appears whole, by a rename, as a fax server would deliver it.
-        shutil.copy(fax, inbox / "fax.tif.part")
-        (inbox / "notes.txt.part").write_bytes(b"this is not a fax\n")
-        dropped_wall = time.time()
-        dropped = time.monotonic()
-        os.rename(inbox / "fax.tif.part", inbox / "fax.tif")
-        os.rename(inbox / "notes.txt.part", inbox / "notes.txt")
-        to_quarantine = to_database = None
-        while time.monotonic() - dropped < timeout_s and (
-            to_quarantine is None or to_database is None
-        ):
-            if to_quarantine is None and any(quarantine.glob("*.reason.txt")):
-                to_quarantine = time.monotonic() - dropped
-            if to_database is None and scalar("select count(*) from documents"):
-                to_database = time.monotonic() - dropped
-            time.sleep(0.25)
-        return {
-            "executor": "LocalExecutor (make up)",
-            "pages": 2,
-            "dropped_seconds_after_the_minute": round(dropped_wall % 60, 1),
-            "drop_to_database_s": to_database,
-            "drop_to_quarantine_s": to_quarantine,
-        }
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(up.pid, signal.SIGTERM)
-        try:
-            up.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
-        log.close()
-
-
-def latency_lines(latency: dict[str, Any] | None) -> list[str]:
-    """The report's section on latency from drop to database (empty when not measured)."""
-    if not latency:
-        return []
-    if "error" in latency:
-        return ["", "## Latency from drop to database", "", f"Not measured: {latency['error']}."]
-
-    def shown(seconds: float | None, target: float) -> str:
-        if seconds is None:
-            return "not reached within the time limit: missed"
-        return f"**{seconds:.0f} s** (target ≤ {target:.0f} s: {_mark(seconds <= target)})"
-
-    return [
-        "",
-        "## Latency from drop to database",
-        "",
-        f"With the inbox otherwise idle, through `make up`'s stack ({latency['executor']}, "
-        f"fax_intake every minute), a {latency['pages']}-page fax and a refused file dropped "
-        f"together {latency['dropped_seconds_after_the_minute']:.0f} s after the minute: "
-        f"the fax's record was in the database after "
-        f"{shown(latency['drop_to_database_s'], TARGET_DROP_TO_DATABASE_S)}, the refused file "
-        f"in quarantine after "
-        f"{shown(latency['drop_to_quarantine_s'], TARGET_DROP_TO_QUARANTINE_S)}. A file waits "
-        "up to a minute for the next scheduled run, so the same drop at another moment "
-        "differs by up to 60 s; see docs/scaling.md.",
-    ]
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ from faxflow.settings import PROJECT_ROOT
 console = Console()
 
 
-def airflow_environment(var_dir: Path) -> dict[str, str]:
-    """Environment for a project-local Airflow: home, DAGs folder, no examples."""
-    home = var_dir / "airflow"
+def airflow_environment(var_dir: Path, home: Path | None = None) -> dict[str, str]:
+    """Environment for a project-local Airflow: home (default ``var_dir/airflow``), DAGs
+    folder, no examples."""
+    home = home or var_dir / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     return {
         "AIRFLOW_HOME": str(home),
@@ -39,9 +40,17 @@ def airflow_environment(var_dir: Path) -> dict[str, str]:
     }
 
 
-def prepare_airflow(var_dir: Path, *, pool_slots: int) -> dict[str, str]:
-    """Migrate Airflow's metadata database once and make sure the OCR pool exists."""
-    env = {**os.environ, **airflow_environment(var_dir)}
+def prepare_airflow(
+    var_dir: Path,
+    *,
+    pool_slots: int,
+    home: Path | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Migrate Airflow's metadata database once (the ``.migrated`` marker in its home) and
+    make sure the OCR pool exists. ``extra`` adds settings, such as another metadata
+    database than the home's SQLite file."""
+    env = {**os.environ, **airflow_environment(var_dir, home), **(extra or {})}
     airflow = str(Path(sys.executable).with_name("airflow"))
     marker = Path(env["AIRFLOW_HOME"]) / ".migrated"
     if not marker.exists():

@@ -14,12 +14,8 @@ both databases; each test gets a fresh, empty database.
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -28,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from faxflow.localservers import PostgresCluster, postgres_bin_dir
+
 DB_NAME = "faxflow"
-DB_USER = "faxflow"
 DB_PASSWORD = "faxflow-test"  # a throwaway cluster on 127.0.0.1 only; not a secret
-START_TIMEOUT_S = 60
 
 
 def _in_ci() -> bool:
@@ -44,94 +40,34 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL unavailable: {reason}")
 
 
-def _pg_bin_dir() -> Path | None:
-    override = os.environ.get("FAXFLOW_PG_BIN")
-    candidates = [override] if override else []
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "initdb").exists():
-            return Path(candidate)
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
+class _Cluster(PostgresCluster):
+    """The session's cluster, fast and throwaway (no fsync), one database ``faxflow``."""
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Cluster:
     def __init__(self, bin_dir: Path, root: Path) -> None:
-        self.bin_dir = bin_dir
-        self.root = root
-        self.data = root / "data"
-        self.log = root / "server.log"
-        self.port = _free_port()
-        self.run_as: str | None = None
-        if os.geteuid() == 0:
-            self.run_as = "postgres"
-            entry = pwd.getpwnam(self.run_as)
-            os.chown(root, entry.pw_uid, entry.pw_gid)
-
-    def run(self, program: str, *args: str, timeout: float = START_TIMEOUT_S) -> None:
-        command = [str(self.bin_dir / program), *args]
-        if self.run_as:
-            command = ["runuser", "-u", self.run_as, "--", *command]
-        subprocess.run(
-            command, check=True, capture_output=True, timeout=timeout, cwd=self.root, text=True
+        super().__init__(
+            root,
+            password=DB_PASSWORD,
+            bin_dir=bin_dir,
+            settings=(
+                "fsync=off",
+                "synchronous_commit=off",
+                "full_page_writes=off",
+                "max_connections=50",
+            ),
         )
 
     def start(self) -> None:
-        password_file = self.root / "pwfile"
-        password_file.write_text(DB_PASSWORD + "\n")
-        if self.run_as:
-            entry = pwd.getpwnam(self.run_as)
-            os.chown(password_file, entry.pw_uid, entry.pw_gid)
-        self.run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            DB_USER,
-            "--auth=scram-sha-256",
-            f"--pwfile={password_file}",
-            "--encoding=UTF8",
-            "--locale=C",
-            "--no-sync",
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
-        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
-        self._createdb()
-
-    def _createdb(self) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_dsn("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-    def admin_dsn(self, database: str) -> str:
-        return (
-            f"host=127.0.0.1 port={self.port} user={DB_USER} "
-            f"password={DB_PASSWORD} dbname={database}"
-        )
+        self.initdb()
+        super().start()
+        self.create_database(DB_NAME)
 
     def url(self, database: str = DB_NAME) -> str:
-        return f"postgresql+psycopg://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{self.port}/{database}"
-
-    def stop(self) -> None:
-        # Already gone is fine: the folder is removed afterwards either way.
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=30)
+        return super().url(database)
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[_Cluster]:
-    bin_dir = _pg_bin_dir()
+    bin_dir = postgres_bin_dir()
     if bin_dir is None:
         _unavailable("no initdb found (install the Debian package postgresql)")
     assert bin_dir is not None

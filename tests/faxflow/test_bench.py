@@ -34,22 +34,54 @@ def test_precision_counts_only_accepted_documents_per_group() -> None:
     assert nothing[0]["accepted"] == 0 and nothing[0]["precision"] is None
 
 
-def test_the_latency_section_marks_each_target_and_a_missing_measurement() -> None:
-    from faxflow.bench import latency_lines
+def test_the_airflow_section_marks_each_target_and_a_missing_measurement() -> None:
+    from faxflow.bench_airflow import airflow_lines
 
-    measured = {
+    local = {
         "executor": "LocalExecutor (make up)",
         "pages": 2,
         "dropped_seconds_after_the_minute": 57.3,
         "drop_to_database_s": 52.0,
         "drop_to_quarantine_s": 24.0,
     }
-    text = "\n".join(latency_lines(measured))
+    celery = {**local, "executor": "CeleryExecutor, 2 workers", "drop_to_database_s": None}
+    throughput = {
+        "documents": 6,
+        "pages": 60,
+        "tasks": 6,
+        "processing_window_s": 50.0,
+        "pages_per_second": 1.2,
+        "drop_to_last_record_s": 100.0,
+        "pages_per_second_from_drop": 0.6,
+        "task_seconds_mean": 20.0,
+        "pipeline_seconds_mean": 15.0,
+        "overhead_in_task_s": 5.0,
+        "queued_to_started_s": 1.5,
+    }
+    cli = {"pages_per_second": 2.0, "seconds": 30.0, "workers": 2}
+    text = "\n".join(airflow_lines({"latency": [local, celery], "throughput": throughput}, cli))
     assert "**52 s** (target ≤ 60 s: met)" in text
     assert "**24 s** (target ≤ 20 s: **missed**)" in text
-    never = "\n".join(latency_lines({**measured, "drop_to_database_s": None}))
-    assert "not reached within the time limit: missed" in never
-    assert latency_lines(None) == []
+    assert "not reached within the time limit: missed" in text  # Celery's fax never came
+    assert "**0.60×** (target ≥ 0.7×: **missed**)" in text  # 1.2 / 2.0 pages/s
+    assert "5.0 s of each task's 20.0 s" in text and "1.5 s from queued to started" in text
+    failed = {"executor": "CeleryExecutor, 2 workers", "error": "never ran fax_intake"}
+    assert "not measured: never ran fax_intake" in "\n".join(
+        airflow_lines({"latency": [failed], "throughput": None}, None)
+    )
+    assert airflow_lines(None, None) == []
+
+
+def test_the_airflow_section_replaces_its_own_section_and_nothing_else() -> None:
+    from faxflow.bench_airflow import replace_section
+
+    report = "# Benchmarks\n\n## Speed\n\nfast\n\n![benchmarks](benchmarks.png)\n"
+    added = replace_section(report, ["", "## Airflow", "", "first"])
+    chart = "![benchmarks](benchmarks.png)\n"
+    assert added == "# Benchmarks\n\n## Speed\n\nfast\n\n## Airflow\n\nfirst\n\n" + chart
+    again = replace_section(added, ["", "## Airflow", "", "second"])
+    assert "first" not in again and "second" in again and "fast" in again
+    assert again.count("## Airflow") == 1 and again.endswith("![benchmarks](benchmarks.png)\n")
 
 
 def _styled(stem: str, split: str, writing: str, mark: str, right: int, wrong: int):
