@@ -16,6 +16,7 @@ def _faxflow(*args: str, env_forms: Path | None = None) -> subprocess.CompletedP
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("FAXFLOW_FORMS_DIR", None)
+    env["COLUMNS"] = "200"  # one table row per line
     if env_forms is not None:
         env["FAXFLOW_FORMS_DIR"] = str(env_forms)
     return subprocess.run(
