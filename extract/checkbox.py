@@ -116,11 +116,17 @@ class CheckboxReading:
 
 
 def read_checkbox_field(
-    spec: FieldSpec, written: np.ndarray, *, dpi: int, printed: np.ndarray | None = None
+    spec: FieldSpec,
+    written: np.ndarray,
+    *,
+    dpi: int,
+    printed: np.ndarray | None = None,
+    page_ink: np.ndarray | None = None,
 ) -> CheckboxReading:
     """Read a CHOICE, MULTI_CHOICE or CHECKBOX field from an aligned page's new ink
     (:func:`extract.read.new_ink`); ``printed`` is the blank form's own ink, where the
-    printed squares are found."""
+    printed squares are found; ``page_ink`` all of the page's ink (for boxes whose print
+    a mark covers, :func:`_darkening`)."""
     assert spec.options, f"{spec.name} has no options"
     boxes = [points_to_pixels(option.box, dpi) for option in spec.options]
     squares = [printed_square(printed, box) for box in boxes]
@@ -140,6 +146,8 @@ def read_checkbox_field(
             # Print in every box of a single choice is the options' own labels ("Y | N"
             # cells to mark), not boxes ticked in advance: only new ink decides.
             scores = tuple(replace(s, preprinted=False) for s in scores)
+            if page_ink is not None and printed is not None:
+                scores = _darkening(scores, boxes, page_ink, printed, dpi=dpi)
         return _single_choice(scores, union)
     marked = [s for s in scores if s.marked]
     confidence = independent_confidence(scores)
@@ -410,6 +418,31 @@ def _ring_of_arcs(
     bottom = top + stats[mine, cv2.CC_STAT_HEIGHT]
     rings = left.min() <= x0 and top.min() <= y0 and right.max() >= x1 and bottom.max() >= y1
     return mine if rings else np.zeros_like(mine)
+
+
+def _darkening(
+    scores: tuple[BoxScore, ...],
+    boxes: Sequence[PxBox],
+    page_ink: np.ndarray,
+    printed: np.ndarray,
+    *,
+    dpi: int,
+) -> tuple[BoxScore, ...]:
+    """Scores of boxes that print a letter to mark ("Y | N"): a mark written over the letter
+    is mostly hidden from new ink (the print is subtracted), so each box also counts how
+    much darker it is than the blank, in strokes, less the least darkened box of the group
+    (copying darkens every box's print alike); the larger of the two scores counts."""
+    pen = dpi / POINTS_PER_INCH
+    excess = []
+    for x0, y0, x1, y1 in boxes:
+        side = max(1, x1 - x0, y1 - y0)
+        added = int(page_ink[y0:y1, x0:x1].sum()) - int(printed[y0:y1, x0:x1].sum())
+        excess.append(added / (side * pen))
+    floor = min(excess)
+    return tuple(
+        replace(s, score=round(max(s.score, e - floor), 3))
+        for s, e in zip(scores, excess, strict=True)
+    )
 
 
 def _preprinted(printed: np.ndarray | None, box: PxBox) -> bool:

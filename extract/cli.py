@@ -91,12 +91,20 @@ def digits_train_command(
     )
 
 
-def _form_type(value: str) -> FormType:
+def _form_type(value: str) -> FormType | str:
+    """A built-in form type, or a form pack's name (``faxflow forms list``)."""
+    from faxflow.packs import PACK_NAME, pack_dirs
+
     try:
         form_type = FormType(value)
     except ValueError:
+        roots = pack_dirs(get_settings())
+        if PACK_NAME.match(value) and any((root / value).is_dir() for root in roots):
+            return value  # a pack's: its record type is its own name
         known = ", ".join(f.value for f in FormType if f is not FormType.UNKNOWN)
-        raise typer.BadParameter(f"unknown form type {value!r}; known: {known}") from None
+        raise typer.BadParameter(
+            f"unknown form type {value!r}; known: {known}, or a pack under FAXFLOW_FORMS_DIR"
+        ) from None
     if form_type is FormType.UNKNOWN:
         raise typer.BadParameter("'unknown' has no template")
     return form_type
@@ -105,7 +113,9 @@ def _form_type(value: str) -> FormType:
 @template_app.command("from-pdf")
 def from_pdf_command(
     pdf: Path = typer.Argument(..., exists=True, dir_okay=False, help="The blank form (PDF)."),
-    form_type: str = typer.Option(..., "--form-type", help="cdc_pui_2020 or mdhhs_dhs1171."),
+    form_type: str = typer.Option(
+        ..., "--form-type", help="cdc_pui_2020, mdhhs_dhs1171 or a form pack's name."
+    ),
     labels: Path | None = typer.Option(
         None,
         "--labels",
@@ -138,7 +148,9 @@ def from_pdf_command(
     mapping_path = labels or (pdf.parent / "labels.yaml")
     mapping = load_label_map(mapping_path) if mapping_path.is_file() else None
     with console.status(f"reading {pdf.name}: widgets, text layer, printed boxes"):
-        draft = template_from_pdf(pdf, kind, mapping, version=version)
+        draft = template_from_pdf(
+            pdf, kind, mapping, version=version, record_type=None if kind in set(FormType) else kind
+        )
     made_by = f"`faxflow template from-pdf {pdf.name} --form-type {kind}`" + (
         f" from {mapping_path.name}" if mapping else ""
     )
@@ -174,8 +186,13 @@ def _template_for(form_type_or_path: str) -> FormTemplate:
     path = Path(form_type_or_path)
     if path.suffix in {".yaml", ".yml"} or path.is_dir():
         return load_template(path / "template.yaml" if path.is_dir() else path)
+    from faxflow.packs import TEMPLATE_FILE, pack_dirs
+
     kind = _form_type(form_type_or_path)
-    return load_template(get_settings().templates_dir / kind.value / "template.yaml")
+    for root in pack_dirs(get_settings()):
+        if (root / kind / TEMPLATE_FILE).is_file():
+            return load_template(root / kind / TEMPLATE_FILE)
+    raise typer.BadParameter(f"no template for {kind}; 'faxflow forms list' shows the forms")
 
 
 @template_app.command("show")

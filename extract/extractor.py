@@ -260,8 +260,11 @@ def read_page(
     text_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is not None]
     comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
     if checkbox_specs:
+        page_ink = aligned < level
         for spec in checkbox_specs:
-            reading = read_checkbox_field(spec, written, dpi=dpi, printed=masks.printed)
+            reading = read_checkbox_field(
+                spec, written, dpi=dpi, printed=masks.printed, page_ink=page_ink
+            )
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),

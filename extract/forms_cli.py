@@ -107,7 +107,7 @@ def check_command(
         console.print(f"[red]{folder}[/red]: {len(problems)} problem(s)")
         _print_problems(problems)
         raise typer.Exit(int(ExitCode.BAD_ARGS))
-    rules = "rules.yaml" if loaded.rules is not None else "rules in Python (built in)"
+    rules = "rules in Python and rules.yaml (built in)" if loaded.builtin else "rules.yaml"
     console.print(
         f"[green]ok[/green] {loaded.name}: {len(loaded.schema['properties'])} fields, "
         f"{len(loaded.template.fields)} zones, {rules}"
@@ -129,7 +129,7 @@ def list_command() -> None:
                 failed += 1
                 table.add_row(folder.name, str(folder), "", "", f"[red]{len(problems)} problems")
                 continue
-            rules = "rules.yaml" if pack.rules is not None else "Python"
+            rules = "Python + rules.yaml" if pack.builtin else "rules.yaml"
             fields = str(len(pack.schema["properties"]))
             table.add_row(pack.name, str(folder), fields, rules, "[green]ok")
     Console().print(table)

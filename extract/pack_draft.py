@@ -262,7 +262,8 @@ def write_pack(draft: PackDraft, blank: Path, out: Path, *, command: str) -> Pat
         template_to_yaml(
             template,
             f"# Drafted by `{command}` from {LABELS_FILE}; regenerate with\n"
-            f"# `faxflow template from-pdf blank.pdf --form-type {draft.name} --no-proposals`.\n",
+            f"# `FAXFLOW_FORMS_DIR={out} faxflow template from-pdf {folder / BLANK_FILE} "
+            f"--form-type {draft.name} --no-proposals`.\n",
         ),
         encoding="utf-8",
     )

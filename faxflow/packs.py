@@ -17,8 +17,9 @@ file               needed?    what it is
 
 The built-in forms live in ``settings.templates_dir`` (``extract/templates``); more packs
 are found under ``settings.forms_dir`` (``FAXFLOW_FORMS_DIR``). A pack whose folder has no
-``schema.json`` is a built-in form whose schema and rules are still Python
-(``faxflow/schemas``, ``validate/rules.py``); :attr:`FormPack.rules` is None for it.
+``schema.json`` is a built-in form (:attr:`FormPack.builtin`) whose schema and most rules
+are still Python (``faxflow/schemas``, ``validate/rules.py``); its ``rules.yaml`` holds
+what of its rules is data already (required fields, the identity for duplicates).
 
 Every fault of a pack is a :class:`~faxflow.errors.PackProblem` with a stable code:
 
@@ -127,8 +128,8 @@ class PackAggregates(_Strict):
 
 @dataclass(frozen=True, slots=True)
 class FormPack:
-    """One loaded, validated pack. ``rules`` is None for a built-in form whose rules are
-    still Python (``validate/rules.py``)."""
+    """One loaded, validated pack. ``builtin``: a built-in form whose schema and most rules
+    are still Python; ``rules`` then holds only what is data (or None without a file)."""
 
     name: str
     folder: Path
@@ -137,6 +138,7 @@ class FormPack:
     rules: PackRules | None
     aggregates: PackAggregates | None
     sources: str | None
+    builtin: bool = False
 
     @property
     def title(self) -> str:
@@ -236,7 +238,7 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
                 "starting with a letter",
             )
         )
-    builtin = not (folder / SCHEMA_FILE).exists() and not (folder / RULES_FILE).exists()
+    builtin = not (folder / SCHEMA_FILE).exists()
     needed = (TEMPLATE_FILE,) if builtin else NEEDED_FILES
     for file in needed:
         if not (folder / file).is_file():
@@ -279,7 +281,7 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
             schema = template_schema(template)
     rules = (
         _load_model(folder / RULES_FILE, PackRules, schema, problems)
-        if not builtin and (folder / RULES_FILE).is_file()
+        if (folder / RULES_FILE).is_file()
         else None
     )
     aggregates = (
@@ -299,7 +301,8 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
         sources = (folder / SOURCES_FILE).read_text(encoding="utf-8")
     if problems or template is None or schema is None:
         return None, problems
-    return FormPack(name, folder, template, schema, rules, aggregates, sources), problems
+    pack = FormPack(name, folder, template, schema, rules, aggregates, sources, builtin)
+    return pack, problems
 
 
 def load_pack(folder: Path) -> FormPack:
@@ -359,3 +362,18 @@ def pack_templates(settings: Settings) -> dict[str, Any]:
 def pack_for(form_type: str, settings: Settings) -> FormPack | None:
     """The pack of a form type, or None when there is none (unknown forms)."""
     return find_packs(settings).get(str(form_type))
+
+
+@cache
+def built_in_rules(templates_dir: Path, form_type: str) -> PackRules | None:
+    """The ``rules.yaml`` of a built-in form (None without one); raises :class:`PackError`
+    when it is invalid. For code that has no settings (``validate.rules.check_record``)."""
+    path = templates_dir / str(form_type) / RULES_FILE
+    if not path.is_file():
+        return None
+    problems: list[PackProblem] = []
+    rules = _load_model(path, PackRules, None, problems)
+    if rules is None or problems:
+        listed = "; ".join(str(p) for p in problems)
+        raise PackError(f"rules of {form_type} are invalid: {listed}", tuple(problems))
+    return rules

@@ -220,37 +220,46 @@ def _insert_record(
             session.execute(sa.insert(household_members), rows)
 
 
+def pack_values(
+    name: str, prop: dict[str, Any], value: Any, settings: Settings | None
+) -> dict[str, Any]:
+    """What a form pack's record stores for one field: the value when it fits its property
+    in the pack's schema (else None, like a typed column), text cleaned, a sensitive value
+    sealed (``<name>`` the token, ``<name>_masked`` the masked copy)."""
+    import jsonschema
+
+    if isinstance(value, str):
+        value = clean_text(value)
+    checker = jsonschema.FormatChecker()
+    if not jsonschema.Draft202012Validator(prop, format_checker=checker).is_valid(value):
+        value = None
+    if is_sensitive(name):
+        sealed = seal(value, settings)
+        return {name: sealed.token, masked_column(name): sealed.masked}
+    return {name: value}
+
+
+def pack_of(form_type: str, settings: Settings | None) -> Any:
+    """The form pack (``faxflow.packs.FormPack``) of a stored record's form type."""
+    from faxflow.packs import pack_for
+
+    pack = pack_for(form_type, settings or get_settings())
+    if pack is None:
+        raise ConfigError(f"no form pack {form_type} for its records; is FAXFLOW_FORMS_DIR set?")
+    return pack
+
+
 def _insert_pack_record(
     session: Session,
     result: DocumentResult,
     record: Mapping[str, Any],
     settings: Settings | None,
 ) -> None:
-    """A form pack's record into ``form_records``: each value kept only when it fits its
-    property in the pack's schema (else NULL, like a typed column), text cleaned,
-    sensitive values sealed (``<name>`` the token, ``<name>_masked`` the masked copy)."""
-    import jsonschema
-
-    from faxflow.packs import pack_for
-
-    pack = pack_for(str(result.form_type), settings or get_settings())
-    if pack is None:
-        raise ConfigError(
-            f"no form pack {result.form_type} to load a record of; is FAXFLOW_FORMS_DIR set?"
-        )
-    checker = jsonschema.FormatChecker()
+    """A form pack's record into ``form_records`` (see :func:`pack_values`)."""
+    pack = pack_of(str(result.form_type), settings)
     row: dict[str, Any] = {}
     for name, prop in pack.schema["properties"].items():
-        value = record.get(name)
-        if isinstance(value, str):
-            value = clean_text(value)
-        fits = jsonschema.Draft202012Validator(prop, format_checker=checker).is_valid(value)
-        value = value if fits else None
-        if is_sensitive(name):
-            sealed = seal(value, settings)
-            row[name], row[masked_column(name)] = sealed.token, sealed.masked
-        else:
-            row[name] = value
+        row.update(pack_values(name, prop, record.get(name), settings))
     session.execute(
         sa.insert(form_records).values(
             document_id=result.document_id,

@@ -68,8 +68,8 @@ def ensure_pack_views(engine: Engine, settings: Settings) -> list[str]:
     made: list[str] = []
     with engine.begin() as connection:
         for pack in find_packs(settings).values():
-            if pack.rules is None:
-                continue  # a built-in form: typed tables of its own
+            if pack.builtin:
+                continue  # typed tables of its own
             name = view_name(pack)
             select = pack_view_select(pack).compile(
                 dialect=connection.dialect, compile_kwargs={"literal_binds": True}

@@ -39,6 +39,8 @@ from loaders.load import (
     UNDO,
     Sealed,
     column_value,
+    pack_of,
+    pack_values,
     review_state,
     seal,
 )
@@ -54,7 +56,9 @@ from loaders.tables import (
     RECORD_TABLES,
     documents,
     fields,
+    form_records,
     household_members,
+    masked_column,
     pages,
     review_events,
     utc_now,
@@ -284,7 +288,34 @@ def review_queue(
     ]
 
 
-def _masked_record(session: Session, record_type: RecordType, document_id: str) -> dict[str, Any]:
+def _record_kind(record_type: str) -> RecordType | str:
+    """A stored record type: a built-in one's enum member, else a form pack's name."""
+    return RecordType(record_type) if record_type in set(RecordType) else record_type
+
+
+def _pack_record(session: Session, document_id: str) -> dict[str, Any]:
+    stored = session.execute(
+        sa.select(form_records.c.record).where(form_records.c.document_id == document_id)
+    ).scalar()
+    return dict(stored) if isinstance(stored, dict) else {}
+
+
+def _masked_pack_record(session: Session, document_id: str) -> dict[str, Any]:
+    """A form pack's record as stored, sensitive values shown by their masked copies."""
+    stored = _pack_record(session, document_id)
+    masked = {masked_column(name) for name in stored if is_sensitive(name)}
+    return {
+        name: stored.get(masked_column(name)) if is_sensitive(name) else value
+        for name, value in stored.items()
+        if name not in masked
+    }
+
+
+def _masked_record(
+    session: Session, record_type: RecordType | str, document_id: str
+) -> dict[str, Any]:
+    if not isinstance(record_type, RecordType):
+        return _masked_pack_record(session, document_id)
     table = RECORD_TABLES[record_type]
     row = session.execute(sa.select(table).where(table.c.document_id == document_id)).first()
     if row is None:
@@ -316,7 +347,7 @@ def get_document(engine: Engine, document_id: str) -> DocumentView:
     with session_scope(engine) as session:
         doc = _document_row(session, document_id)
         record = (
-            _masked_record(session, RecordType(doc.record_type), document_id)
+            _masked_record(session, _record_kind(doc.record_type), document_id)
             if doc.record_type
             else {}
         )
@@ -413,9 +444,14 @@ def _check_reviewer(reviewer: str) -> str:
     return name
 
 
-def _property_schema(record_type: RecordType, field: str) -> dict[str, Any]:
+def _property_schema(record_type: RecordType | str, field: str) -> dict[str, Any]:
     """The schema of the property a field name addresses (``x#2`` extras use ``x``'s)."""
     path = parse_field_path(field.split("#", 1)[0])
+    if not isinstance(record_type, RecordType):
+        pack_properties: dict[str, Any] = pack_of(record_type, None).schema["properties"]
+        if path.list_name is not None or path.prop not in pack_properties:
+            raise InvalidCorrection(f"field {field!r} is not part of a {record_type} record")
+        return dict(pack_properties[path.prop])
     if path.list_name is not None:
         if path.list_name != HOUSEHOLD_MEMBERS or record_type is not RecordType.BENEFIT_APPLICATION:
             raise InvalidCorrection(f"field {field!r} is not part of a {record_type.value} record")
@@ -427,7 +463,7 @@ def _property_schema(record_type: RecordType, field: str) -> dict[str, Any]:
     return properties[path.prop]
 
 
-def _check_value(record_type: RecordType, field: str, value: Any) -> None:
+def _check_value(record_type: RecordType | str, field: str, value: Any) -> None:
     schema = _property_schema(record_type, field)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
@@ -444,10 +480,19 @@ def _check_value(record_type: RecordType, field: str, value: Any) -> None:
 
 
 def _set_typed_value(
-    session: Session, record_type: RecordType, document_id: str, field: str, value: Any
+    session: Session, record_type: RecordType | str, document_id: str, field: str, value: Any
 ) -> None:
     if "#" in field:
         return  # a second reading of a field: not part of the record
+    if not isinstance(record_type, RecordType):
+        record = _pack_record(session, document_id)
+        record.update(pack_values(field, _property_schema(record_type, field), value, None))
+        session.execute(
+            sa.update(form_records)
+            .where(form_records.c.document_id == document_id)
+            .values(record=record)
+        )
+        return
     columns = column_value(record_type, field, value)
     path = parse_field_path(field)
     if path.list_name == HOUSEHOLD_MEMBERS and path.index is not None:
@@ -514,7 +559,7 @@ def apply_correction(
         _require_in_review(doc, "corrected")
         if doc.record_type is None:
             raise InvalidCorrection("this document holds no record (its form is unknown)")
-        record_type = RecordType(doc.record_type)
+        record_type = _record_kind(doc.record_type)
         _check_value(record_type, field, new_value)
         sensitive = is_sensitive(field)
         current = _current_field(session, document_id, field)
@@ -601,7 +646,7 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
                 decided_at=now if current.needs_review is False else None,
             )
         )
-        _set_typed_value(session, RecordType(doc.record_type), document_id, field, machine)
+        _set_typed_value(session, _record_kind(doc.record_type), document_id, field, machine)
         _resolve_issues(session, document_id, field, resolved=False)
         _update_document(
             session,
@@ -732,6 +777,10 @@ def reveal(
 
 
 def _typed_token(session: Session, document_id: str, field: str) -> str | None:
+    pack_record = _pack_record(session, document_id)
+    if pack_record:
+        token = pack_record.get(field)
+        return token if isinstance(token, str) else None
     path = parse_field_path(field)
     if path.list_name == HOUSEHOLD_MEMBERS and path.index is not None:
         column = household_members.c.get(path.prop)

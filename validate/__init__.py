@@ -31,7 +31,7 @@ from faxflow.model import (
     RecordType,
     Status,
 )
-from faxflow.packs import FormPack, Identity
+from faxflow.packs import FormPack, Identity, built_in_rules
 from faxflow.settings import Settings
 from validate.declared import check_declared
 from validate.routing import (
@@ -91,22 +91,6 @@ def required_fields(form_type: FormType | str, settings: Settings) -> frozenset[
     return frozenset(spec.name for spec in template.fields if spec.required)
 
 
-_IDENTITY: dict[RecordType, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
-    RecordType.INFECTION_REPORT: (
-        ("patient_first_name", "patient_last_name"),
-        "date_of_birth",
-        ("onset_date", "first_positive_specimen_date", "report_date_pui", "report_date_case"),
-    ),
-    RecordType.BENEFIT_APPLICATION: (
-        ("applicant_full_name",),
-        "applicant_birth_date",
-        ("signature_date",),
-    ),
-}
-"""Per record type: person-name fields, birth-date field, event-date fields (first filled
-one wins: onset for a case, the signature date for an application)."""
-
-
 def duplicate_issues(
     extraction: Extraction,
     finder: DuplicateFinder,
@@ -115,17 +99,14 @@ def duplicate_issues(
     identity: Identity | None = None,
 ) -> Iterable[Issue]:
     """``possible_duplicate`` when the same person and event already is in the database.
-    ``identity`` is a form pack's (its ``rules.yaml``); built-in forms have theirs here."""
-    record_type: RecordType | str | None = RECORD_TYPE_BY_FORM.get(extraction.form_type)
-    if identity is not None:
-        record_type = str(extraction.form_type)
-        name_fields = tuple(identity.names)
-        birth_field: str | None = identity.birth_date
-        event_fields = tuple(identity.event_dates)
-    elif record_type is None:
+    ``identity`` (the form's ``rules.yaml``) names the person's names, birth date and event
+    dates (the first filled one counts); without one there is no look-up."""
+    if identity is None:
         return []
-    else:
-        name_fields, birth_field, event_fields = _IDENTITY[RecordType(record_type)]
+    built_in = RECORD_TYPE_BY_FORM.get(extraction.form_type)
+    record_type: RecordType | str = built_in or str(extraction.form_type)
+    name_fields, birth_field = identity.names, identity.birth_date
+    event_fields = identity.event_dates
     record = extraction.record
     names = [v for n in name_fields if isinstance(v := record.get(n), str) and v.strip()]
     birth = record.get(birth_field) if birth_field else None
@@ -134,7 +115,7 @@ def duplicate_issues(
         return []  # not enough to identify a person; missing_required already says so
     try:
         # a pack's identity travels with the look-up: its records are JSON, its fields data
-        pack_identity = {"identity": identity.model_dump()} if identity is not None else {}
+        pack_identity = {"identity": identity.model_dump()} if built_in is None else {}
         earlier = finder(
             record_type=record_type,
             document_id=document_id,
@@ -212,10 +193,14 @@ def validate_extraction(
             required=required_fields(extraction.form_type, settings),
             today=today,
         )
-    identity = pack.rules.identity if pack is not None and pack.rules is not None else None
+    if pack is not None:
+        identity = pack.rules.identity if pack.rules is not None else None
+    else:
+        rules = built_in_rules(settings.templates_dir, str(extraction.form_type))
+        identity = rules.identity if rules is not None else None
     dupes = (
         duplicate_issues(extraction, duplicate_finder, document_id=document_id, identity=identity)
-        if duplicate_finder and (pack is None or identity is not None)
+        if duplicate_finder
         else []
     )
     low = [

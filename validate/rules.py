@@ -149,16 +149,17 @@ US_STATE_CODES = frozenset(
     ]
 )
 
-MINIMUM_REQUIRED: dict[RecordType, tuple[str, ...]] = {
-    RecordType.INFECTION_REPORT: ("patient_first_name", "patient_last_name", "date_of_birth"),
-    RecordType.BENEFIT_APPLICATION: (
-        "applicant_full_name",
-        "applicant_birth_date",
-        "signature_date",
-    ),
-}
-"""Fields without which a record identifies nobody: required whatever the template says, so
-a blank form never auto-accepts."""
+
+def minimum_required(form_type: str) -> tuple[str, ...]:
+    """Fields without which a record identifies nobody, required whatever the template says
+    so that a blank form never auto-accepts: the ``required`` of the form's ``rules.yaml``
+    (``extract/templates/<form>/rules.yaml`` for a built-in form)."""
+    from faxflow.packs import built_in_rules
+    from faxflow.settings import DEFAULT_TEMPLATES_DIR
+
+    rules = built_in_rules(DEFAULT_TEMPLATES_DIR, str(form_type))
+    return tuple(rules.required) if rules is not None else ()
+
 
 HOUSEHOLD_MEMBER_NEEDS = ("full_name", "birth_date", "sex", "relationship")
 """What a household member block must hold once anything in it is filled. The SSN is not
@@ -582,8 +583,8 @@ def rule_copies_agree(ctx: RuleInput) -> Iterator[Issue]:
 
 
 def rule_required(ctx: RuleInput) -> Iterator[Issue]:
-    """Required fields (template ∪ :data:`MINIMUM_REQUIRED`) are filled."""
-    minimum = MINIMUM_REQUIRED.get(ctx.record_type, ()) if ctx.record_type else ()
+    """Required fields (template ∪ :func:`minimum_required`) are filled."""
+    minimum = minimum_required(ctx.form_type) if ctx.record_type else ()
     for name in dict.fromkeys([*minimum, *ctx.required]):
         if _is_blank(ctx.flat.get(name, ctx.record.get(name))):
             yield _issue(name, "missing_required", f"{name} is required but blank")

@@ -425,3 +425,46 @@ def test_the_page_reader_reports_an_ambiguous_group(templates, cdc_pages, settin
     assert results["symptom_fever"].value is None
     assert results["symptom_fever"].confidence <= 0.3
     assert [(i.field, i.code) for i in issues] == [("symptom_fever", "ambiguous_mark")]
+
+
+def _letter_cells(mark_over: str | None) -> tuple[FieldSpec, np.ndarray, np.ndarray, np.ndarray]:
+    """Two touching cells printing "Y" and "N" (the FAP supplement's questions), and a
+    typed X over one letter: (spec, new ink, blank print, page ink)."""
+    import cv2
+
+    dpi = 200
+    spec = FieldSpec(
+        name="answer",
+        page=1,
+        kind=FieldKind.CHOICE,
+        options=[
+            Option(value="yes", box=(20.0, 20.0, 37.0, 38.0)),
+            Option(value="no", box=(37.5, 20.0, 54.5, 38.0)),
+        ],
+    )
+    printed = np.zeros((200, 200), np.uint8)
+    for letter, box in (("Y", spec.options[0].box), ("N", spec.options[1].box)):
+        x0, _, _, y1 = points_to_pixels(box, dpi)
+        cv2.putText(printed, letter, (x0 + 14, y1 - 14), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    page = printed.copy()
+    if mark_over is not None:
+        option = next(o for o in spec.options if o.value == mark_over)
+        x0, _, _, y1 = points_to_pixels(option.box, dpi)
+        cv2.putText(page, "X", (x0 + 12, y1 - 12), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 3)
+    grown = cv2.dilate(printed, np.ones((5, 5), np.uint8)) > 0
+    written = (page > 0) & ~grown
+    return spec, written, printed > 0, page > 0
+
+
+@pytest.mark.parametrize("answer", ["yes", "no", None])
+def test_a_mark_over_a_printed_letter_is_read_from_how_much_darker_the_cell_got(answer):
+    spec, written, printed, page = _letter_cells(answer)
+    reading = read_checkbox_field(spec, written, dpi=200, printed=printed, page_ink=page)
+    assert [s.preprinted for s in reading.scores] == [False, False]  # labels, not ticks
+    assert reading.value == answer
+    assert not reading.multiple_marks
+
+
+def test_without_the_page_ink_a_mark_hidden_by_the_letter_stays_unread():
+    spec, written, printed, _page = _letter_cells("no")
+    assert read_checkbox_field(spec, written, dpi=200, printed=printed).value is None

@@ -16,6 +16,7 @@ def _faxflow(*args: str, env_forms: Path | None = None) -> subprocess.CompletedP
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("FAXFLOW_FORMS_DIR", None)
+    env["COLUMNS"] = "200"  # one table row per line
     if env_forms is not None:
         env["FAXFLOW_FORMS_DIR"] = str(env_forms)
     return subprocess.run(
@@ -57,3 +58,41 @@ def test_check_lists_coded_problems_and_exits_2(tmp_path: Path):
     assert "pack_unknown_field rules.yaml: nobody is not a property" in checked.stderr
     missing = _faxflow("forms", "check", "no_such_form")
     assert missing.returncode == 2 and "no pack 'no_such_form'" in missing.stderr
+
+
+def test_template_commands_take_a_pack_name(tmp_path: Path):
+    blank = make_fillable_pdf(tmp_path / "support.pdf")
+    out = tmp_path / "packs"
+    _faxflow("forms", "new", "household_support", "--blank", str(blank), "--out", str(out))
+    folder = out / "household_support"
+    regenerated = _faxflow(
+        "template",
+        "from-pdf",
+        str(folder / "blank.pdf"),
+        "--form-type",
+        "household_support",
+        "--no-proposals",
+        env_forms=out,
+    )
+    assert regenerated.returncode == 0, regenerated.stderr
+    body = "".join(
+        line
+        for line in (folder / "template.yaml").read_text().splitlines(True)
+        if not line.startswith("#")
+    )
+    assert (
+        "".join(line for line in regenerated.stdout.splitlines(True) if not line.startswith("#"))
+        == body
+    )
+    shown = _faxflow(
+        "template",
+        "show",
+        "household_support",
+        "--page",
+        "1",
+        "--out",
+        str(tmp_path / "z.png"),
+        env_forms=out,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert (tmp_path / "z.png").stat().st_size > 0

@@ -82,3 +82,19 @@ def test_a_bad_name_is_refused(blank: Path):
     with pytest.raises(PackError) as caught:
         draft_pack("Household Support", blank)
     assert [p.code for p in caught.value.problems] == ["pack_bad_name"]
+
+
+def test_the_committed_fap_template_is_what_its_label_map_places():
+    """forms/mi_fap_supplement was drafted and not edited: its labels.yaml regenerates its
+    template.yaml exactly (the regeneration command is in the template's header)."""
+    from extract.from_pdf import load_label_map, template_from_pdf, template_to_yaml
+
+    folder = Path(__file__).resolve().parents[2] / "forms" / "mi_fap_supplement"
+    labels = load_label_map(folder / "labels.yaml")
+    draft = template_from_pdf(
+        folder / "blank.pdf", "mi_fap_supplement", labels, record_type="mi_fap_supplement"
+    )
+    committed = (folder / "template.yaml").read_text(encoding="utf-8")
+    body = "".join(line for line in committed.splitlines(True) if not line.startswith("#"))
+    assert draft.problems == ()
+    assert template_to_yaml(draft.template) == body

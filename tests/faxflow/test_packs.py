@@ -32,7 +32,10 @@ def test_registry_finds_built_in_forms_and_packs_under_the_forms_dir():
     assert fap.rules.required == ["food_supplement_applicant_full_name_page_1"]
     assert fap.rules.conditional[0].if_field == "anyone_buys_food_separately"
     assert fap.schema["properties"]["anyone_pays_utilities"]["enum"] == ["no", "yes", None]
-    assert packs["cdc_pui_2020"].rules is None  # still Python: validate/rules.py
+    cdc = packs["cdc_pui_2020"]
+    assert cdc.builtin and not fap.builtin  # schema and most rules still Python
+    assert cdc.rules is not None and cdc.rules.identity is not None
+    assert cdc.rules.identity.birth_date == "date_of_birth"
     templates = pack_templates(settings)
     assert templates["mi_fap_supplement"].record_type == "mi_fap_supplement"
 

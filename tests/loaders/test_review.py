@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -196,3 +198,38 @@ def test_no_personal_data_in_logs(engine: Engine, caplog: pytest.LogCaptureFixtu
     assert caplog.records  # the loader does log, just not values
     for secret in ("123456789", "123456788", "Zelda", "Quux"):
         assert secret not in caplog.text
+
+
+def test_a_form_pack_document_is_reviewed_like_any_other(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack's record (form_records) shows masked, takes corrections checked against the
+    pack's schema, gives them back on undo, and its SSN is revealed from the record."""
+    from faxflow.settings import get_settings
+    from loaders.review import undo_correction
+    from tests.builders import pack_result, pack_settings
+
+    settings = pack_settings(tmp_path, "support", renames={"zip": "applicant_ssn"})
+    monkeypatch.setenv("FAXFLOW_FORMS_DIR", str(settings.forms_dir))
+    get_settings.cache_clear()
+    record = {
+        "full_name_applicant": "Ana Ruiz",
+        "applicant_ssn": "123456789",
+        "owns_car": True,
+        "marital": "single",
+        "has_job": None,
+    }
+    result = pack_result(1, "support", record, Status.NEEDS_REVIEW)
+    load_document(engine, result, settings=settings)
+    shown = get_document(engine, result.document_id).record
+    assert shown == {**record, "applicant_ssn": "***-**-6789"}
+
+    apply_correction(engine, result.document_id, "marital", "married", reviewer="rev")
+    assert get_document(engine, result.document_id).record["marital"] == "married"
+    with pytest.raises(InvalidCorrection, match="one of 'married', 'single' or null"):
+        apply_correction(engine, result.document_id, "marital", "widowed", reviewer="rev")
+    with pytest.raises(InvalidCorrection, match="not part of a support record"):
+        apply_correction(engine, result.document_id, "no_such", "x", reviewer="rev")
+    undo_correction(engine, result.document_id, "marital", reviewer="rev")
+    assert get_document(engine, result.document_id).record["marital"] == "single"
+    assert reveal(engine, result.document_id, "applicant_ssn", actor="rev") == "123456789"
