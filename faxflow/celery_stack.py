@@ -171,9 +171,9 @@ def run_celery(var_dir: Path, host: str) -> int:
         **airflow_environment(root),
         **celery_environment(root, host, postgres=postgres, redis=redis),
     }
-    # For faxflow commands against this stack: set -a; . var/celery/faxflow.env; set +a
+    # For faxflow commands against this stack: set -a; . var/celery/secrets/faxflow.env
     write_private(
-        root / "faxflow.env",
+        root / "secrets" / "faxflow.env",
         f"FAXFLOW_VAR_DIR={root}\nFAXFLOW_DATABASE_URL={postgres.url(FAXFLOW_DATABASE)}\n",
     )
     home = root / "airflow"

@@ -145,6 +145,8 @@ class PostgresCluster:
 
     def server_command(self) -> list[str]:
         """The server in the foreground (for a supervisor: it stops on SIGINT, fast)."""
+        if self.run_as:  # a private folder made on the way must not lock it out
+            _let_others_pass(self.root.parent)
         return self._as_server_user([str(self.bin_dir / "postgres"), "-D", str(self.data)]) + (
             self.server_options()
         )
