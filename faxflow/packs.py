@@ -43,8 +43,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import jsonschema
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from faxflow.errors import PackError, PackProblem, TemplateError
@@ -157,6 +155,8 @@ class FormPack:
 
 
 def _read_yaml(path: Path, problems: list[PackProblem]) -> Any:
+    import yaml  # here, not at the top: `faxflow --help` starts without it
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -176,6 +176,8 @@ def _model_problems(exc: ValidationError, file: str) -> list[PackProblem]:
 
 
 def _check_schema(path: Path, problems: list[PackProblem]) -> dict[str, Any] | None:
+    import jsonschema
+
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
