@@ -45,7 +45,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from faxflow.errors import PackError, PackProblem, TemplateError
+from faxflow.errors import ConfigError, PackError, PackProblem, TemplateError
 from faxflow.settings import Settings
 
 PACK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -322,7 +322,14 @@ def load_pack(folder: Path) -> FormPack:
 
 
 def pack_dirs(settings: Settings) -> tuple[Path, ...]:
-    """Where packs are looked for: the built-in folder, then ``FAXFLOW_FORMS_DIR``."""
+    """Where packs are looked for: the built-in folder, then ``FAXFLOW_FORMS_DIR``, which
+    must be a folder (a mistyped path would send every fax of its forms to review as an
+    unknown form)."""
+    if settings.forms_dir is not None and not settings.forms_dir.is_dir():
+        raise ConfigError(
+            f"FAXFLOW_FORMS_DIR {settings.forms_dir} is not a folder; point it at the folder "
+            "that holds the form packs (one sub-folder each)"
+        )
     extra = (settings.forms_dir,) if settings.forms_dir is not None else ()
     return (settings.templates_dir, *extra)
 
