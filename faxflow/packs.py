@@ -43,11 +43,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import jsonschema
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from faxflow.errors import PackError, PackProblem, TemplateError
+from faxflow.errors import ConfigError, PackError, PackProblem, TemplateError
 from faxflow.settings import Settings
 
 PACK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -157,6 +155,8 @@ class FormPack:
 
 
 def _read_yaml(path: Path, problems: list[PackProblem]) -> Any:
+    import yaml  # here, not at the top: `faxflow --help` starts without it
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -176,6 +176,8 @@ def _model_problems(exc: ValidationError, file: str) -> list[PackProblem]:
 
 
 def _check_schema(path: Path, problems: list[PackProblem]) -> dict[str, Any] | None:
+    import jsonschema
+
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -320,7 +322,14 @@ def load_pack(folder: Path) -> FormPack:
 
 
 def pack_dirs(settings: Settings) -> tuple[Path, ...]:
-    """Where packs are looked for: the built-in folder, then ``FAXFLOW_FORMS_DIR``."""
+    """Where packs are looked for: the built-in folder, then ``FAXFLOW_FORMS_DIR``, which
+    must be a folder (a mistyped path would send every fax of its forms to review as an
+    unknown form)."""
+    if settings.forms_dir is not None and not settings.forms_dir.is_dir():
+        raise ConfigError(
+            f"FAXFLOW_FORMS_DIR {settings.forms_dir} is not a folder; point it at the folder "
+            "that holds the form packs (one sub-folder each)"
+        )
     extra = (settings.forms_dir,) if settings.forms_dir is not None else ()
     return (settings.templates_dir, *extra)
 

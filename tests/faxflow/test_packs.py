@@ -110,3 +110,10 @@ def test_two_packs_with_one_name_are_refused(tmp_path: Path, fap_copy: Path):
     with pytest.raises(PackError) as caught:
         find_packs(settings)
     assert [p.code for p in caught.value.problems] == ["pack_duplicate"]
+
+
+def test_a_forms_dir_that_is_not_a_folder_is_a_configuration_error(tmp_path: Path):
+    from faxflow.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="is not a folder"):
+        find_packs(Settings(forms_dir=tmp_path / "no-such-folder"))
