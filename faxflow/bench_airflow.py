@@ -39,7 +39,7 @@ console = Console()
 TARGET_DROP_TO_DATABASE_S = 60.0
 TARGET_DROP_TO_QUARANTINE_S = 20.0
 TARGET_CELERY_OVER_CLI = 0.7
-EXECUTORS = {"local": "LocalExecutor (make up)", "celery": "CeleryExecutor, 2 workers"}
+EXECUTORS = {"local": "LocalExecutor (make up)", "celery": "CeleryExecutor"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ def measure_latency(stack: RunningStack, fax: Path, *, timeout_s: float = 600.0)
             to_database = time.monotonic() - dropped
         time.sleep(0.25)
     return {
-        "executor": EXECUTORS[stack.executor],
+        "executor": _label(stack.executor),
         "pages": 2,
         "dropped_seconds_after_the_minute": round(dropped_wall % 60, 1),
         "drop_to_database_s": to_database,
@@ -201,7 +201,7 @@ def measure_throughput(
     durations = [(t["end"] - t["start"]).total_seconds() for t in tasks]
     waits = [(t["start"] - t["queued"]).total_seconds() for t in tasks if t["queued"]]
     return {
-        "executor": EXECUTORS[stack.executor],
+        "executor": _label(stack.executor),
         "documents": len(documents),
         "documents_read": len(read),
         "pages": pages,
@@ -276,12 +276,22 @@ def measure_airflow_path(documents: list[Path], fax: Path, work: Path) -> dict[s
                     console.print(f"make up (celery): {len(documents)} documents …")
                     results["throughput"] = measure_throughput(stack, documents)
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-            results["latency"].append({"executor": EXECUTORS[executor], "error": str(exc)})
+            results["latency"].append({"executor": _label(executor), "error": str(exc)})
         loads.append(os.getloadavg()[0])
     # Other jobs on a shared machine make every number here noisy: say how busy it was.
     results["load_average"] = [min(loads), max(loads)]
     results["cores"] = os.cpu_count() or 1
     return results
+
+
+def _label(executor: str) -> str:
+    """How a stack is named in the report: the Celery one with its number of workers."""
+    if executor == "celery":
+        from faxflow.celery_stack import worker_count
+
+        count = worker_count()
+        return f"{EXECUTORS[executor]}, {count} worker{'s' * (count > 1)}"
+    return EXECUTORS[executor]
 
 
 def _mark(ok: bool) -> str:
@@ -312,8 +322,8 @@ def airflow_lines(measured: dict[str, Any] | None, cli: dict[str, Any] | None) -
         ratio = throughput["pages_per_second"] / cli["pages_per_second"]
         lines += [
             f"The same {throughput['documents']} documents ({throughput['pages']} pages), "
-            "dropped together into the inbox of `make up EXECUTOR=celery` (two Celery "
-            "workers, one task each) and read by the in-process CLI (`faxflow process`, "
+            f"dropped together into the inbox of `make up EXECUTOR=celery` "
+            f"({throughput['executor']}, one task each) and read by the in-process CLI ("
             f"{cli['workers']} workers):",
             "",
             "| path | pages/s | seconds |",

@@ -46,6 +46,7 @@ def test_the_airflow_section_marks_each_target_and_a_missing_measurement() -> No
     }
     celery = {**local, "executor": "CeleryExecutor, 2 workers", "drop_to_database_s": None}
     throughput = {
+        "executor": "CeleryExecutor, 2 workers",
         "documents": 6,
         "pages": 60,
         "tasks": 6,
