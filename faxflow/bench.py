@@ -821,9 +821,15 @@ def airflow_section(
 ) -> dict[str, Any]:
     """The Airflow path (``faxflow.bench_airflow``) on the documents the CLI read as
     ``cli``, with the CLI's row kept beside it."""
+    from PIL import Image
+
     from faxflow.bench_airflow import measure_airflow_path
 
-    measured = measure_airflow_path(documents, cli.pages, fax, work)
+    with Image.open(fax) as image:
+        pages = int(getattr(image, "n_frames", 1))
+    # Another file than any of ``documents`` (the same fax again would be a duplicate).
+    probe = long_fax(fax, work / "latency-probe.tif", pages, description="latency probe")
+    measured = measure_airflow_path(documents, probe, work)
     measured["cli"] = {**asdict(cli), "pages_per_second": cli.pages_per_second, "workers": workers}
     return measured
 

@@ -39,7 +39,7 @@ console = Console()
 TARGET_DROP_TO_DATABASE_S = 60.0
 TARGET_DROP_TO_QUARANTINE_S = 20.0
 TARGET_CELERY_OVER_CLI = 0.7
-EXECUTORS = {"local": "LocalExecutor (make up)", "celery": "CeleryExecutor, 2 workers"}
+EXECUTORS = {"local": "LocalExecutor (make up)", "celery": "CeleryExecutor"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ def measure_latency(stack: RunningStack, fax: Path, *, timeout_s: float = 600.0)
             to_database = time.monotonic() - dropped
         time.sleep(0.25)
     return {
-        "executor": EXECUTORS[stack.executor],
+        "executor": _label(stack.executor),
         "pages": 2,
         "dropped_seconds_after_the_minute": round(dropped_wall % 60, 1),
         "drop_to_database_s": to_database,
@@ -169,10 +169,11 @@ def measure_latency(stack: RunningStack, fax: Path, *, timeout_s: float = 600.0)
 
 
 def measure_throughput(
-    stack: RunningStack, documents: list[Path], pages: int, *, timeout_s: float = 3600.0
+    stack: RunningStack, documents: list[Path], *, timeout_s: float = 3600.0
 ) -> dict[str, Any]:
-    """Drop ``documents`` (``pages`` in all) together; pages per second and the
-    scheduling overhead per mapped task once every one has its record or its quarantine."""
+    """Drop ``documents`` together; pages per second and the scheduling overhead per
+    mapped task once every one has its record or its quarantine (pages and the pipeline's
+    seconds counted from the result files of the documents read)."""
     inbox = stack.root / "intake" / "inbox" / "bench-throughput"
     before = stack.scalar("select count(*) from intake_ledger") or 0
     results = stack.root / "results"
@@ -195,12 +196,14 @@ def measure_throughput(
     first_start = min(t["start"] for t in tasks)
     last_end = max(t["end"] for t in tasks)
     window = (last_end - first_start).total_seconds()
-    pipeline = _pipeline_seconds(set(results.glob("*.json")) - earlier)
+    read = set(results.glob("*.json")) - earlier
+    pages, pipeline = _pages_and_pipeline_seconds(read)
     durations = [(t["end"] - t["start"]).total_seconds() for t in tasks]
     waits = [(t["start"] - t["queued"]).total_seconds() for t in tasks if t["queued"]]
     return {
-        "executor": EXECUTORS[stack.executor],
+        "executor": _label(stack.executor),
         "documents": len(documents),
+        "documents_read": len(read),
         "pages": pages,
         "tasks": len(tasks),
         "processing_window_s": window,
@@ -243,22 +246,24 @@ def _task_times(stack: RunningStack, since: datetime) -> list[dict[str, Any]]:
     return [{"queued": aware(q), "start": aware(s), "end": aware(e)} for q, s, e in rows]
 
 
-def _pipeline_seconds(result_files: set[Path]) -> float:
-    """The pipeline's own seconds (every stage), summed over these documents' result
-    files."""
-    total = 0.0
+def _pages_and_pipeline_seconds(result_files: set[Path]) -> tuple[int, float]:
+    """Pages, and the pipeline's own seconds (every stage), summed over these documents'
+    result files."""
+    pages, seconds = 0, 0.0
     for path in result_files:
-        seconds = json.loads(path.read_text(encoding="utf-8")).get("seconds", {})
-        total += sum(float(v) for v in seconds.values())
-    return total
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        pages += int(payload["result"]["page_count"])
+        seconds += sum(float(v) for v in payload.get("seconds", {}).values())
+    return pages, seconds
 
 
-def measure_airflow_path(
-    documents: list[Path], pages: int, fax: Path, work: Path
-) -> dict[str, Any]:
-    """Latency under both executors and the Celery stack's throughput (see the module
-    docstring). A stack that fails to start is reported, not raised."""
+def measure_airflow_path(documents: list[Path], fax: Path, work: Path) -> dict[str, Any]:
+    """Latency under both executors (``fax``: a 2-page fax that is not one of
+    ``documents``, else it would be their duplicate) and the Celery stack's throughput
+    on ``documents`` (see the module docstring). A stack that fails to start is
+    reported, not raised."""
     results: dict[str, Any] = {"latency": [], "throughput": None}
+    loads = [os.getloadavg()[0]]
     for executor in ("local", "celery"):
         console.print(f"make up ({executor}): latency from drop to database …")
         try:
@@ -269,10 +274,24 @@ def measure_airflow_path(
                 results["latency"].append(measure_latency(stack, latency_fax))
                 if executor == "celery":
                     console.print(f"make up (celery): {len(documents)} documents …")
-                    results["throughput"] = measure_throughput(stack, documents, pages)
+                    results["throughput"] = measure_throughput(stack, documents)
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-            results["latency"].append({"executor": EXECUTORS[executor], "error": str(exc)})
+            results["latency"].append({"executor": _label(executor), "error": str(exc)})
+        loads.append(os.getloadavg()[0])
+    # Other jobs on a shared machine make every number here noisy: say how busy it was.
+    results["load_average"] = [min(loads), max(loads)]
+    results["cores"] = os.cpu_count() or 1
     return results
+
+
+def _label(executor: str) -> str:
+    """How a stack is named in the report: the Celery one with its number of workers."""
+    if executor == "celery":
+        from faxflow.celery_stack import worker_count
+
+        count = worker_count()
+        return f"{EXECUTORS[executor]}, {count} worker{'s' * (count > 1)}"
+    return EXECUTORS[executor]
 
 
 def _mark(ok: bool) -> str:
@@ -291,13 +310,20 @@ def airflow_lines(measured: dict[str, Any] | None, cli: dict[str, Any] | None) -
     if not measured:
         return []
     lines = ["", "## The Airflow path: CeleryExecutor against the CLI, latency", ""]
+    if measured.get("load_average"):
+        low, high = measured["load_average"]
+        lines += [
+            f"The 1-minute load average was {low:.1f}–{high:.1f} on {measured['cores']} cores "
+            "during these runs (other jobs shared the machine): single runs, noisy numbers.",
+            "",
+        ]
     throughput = measured.get("throughput")
     if throughput and "error" not in throughput and cli:
         ratio = throughput["pages_per_second"] / cli["pages_per_second"]
         lines += [
             f"The same {throughput['documents']} documents ({throughput['pages']} pages), "
-            "dropped together into the inbox of `make up EXECUTOR=celery` (two Celery "
-            "workers, one task each) and read by the in-process CLI (`faxflow process`, "
+            f"dropped together into the inbox of `make up EXECUTOR=celery` "
+            f"({throughput['executor']}, one task each) and read by the in-process CLI ("
             f"{cli['workers']} workers):",
             "",
             "| path | pages/s | seconds |",

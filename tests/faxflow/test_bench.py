@@ -46,6 +46,7 @@ def test_the_airflow_section_marks_each_target_and_a_missing_measurement() -> No
     }
     celery = {**local, "executor": "CeleryExecutor, 2 workers", "drop_to_database_s": None}
     throughput = {
+        "executor": "CeleryExecutor, 2 workers",
         "documents": 6,
         "pages": 60,
         "tasks": 6,
@@ -59,7 +60,14 @@ def test_the_airflow_section_marks_each_target_and_a_missing_measurement() -> No
         "queued_to_started_s": 1.5,
     }
     cli = {"pages_per_second": 2.0, "seconds": 30.0, "workers": 2}
-    text = "\n".join(airflow_lines({"latency": [local, celery], "throughput": throughput}, cli))
+    measured = {
+        "latency": [local, celery],
+        "throughput": throughput,
+        "load_average": [3.25, 11.5],
+        "cores": 2,
+    }
+    text = "\n".join(airflow_lines(measured, cli))
+    assert "load average was 3.2–11.5 on 2 cores" in text
     assert "**52 s** (target ≤ 60 s: met)" in text
     assert "**24 s** (target ≤ 20 s: **missed**)" in text
     assert "not reached within the time limit: missed" in text  # Celery's fax never came
