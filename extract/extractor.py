@@ -253,8 +253,11 @@ def read_page(
     text_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is not None]
     comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
     if checkbox_specs:
+        every_box = [o.box for s in checkbox_specs for o in s.options or []]
         for spec in checkbox_specs:
-            reading = read_checkbox_field(spec, written, dpi=dpi, printed=masks.printed)
+            reading = read_checkbox_field(
+                spec, aligned, reference.image, dpi=dpi, printed=masks.printed, others=every_box
+            )
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),

@@ -22,7 +22,7 @@ from extract.checkbox import (
     read_checkbox_field,
 )
 from extract.from_pdf import read_widgets
-from extract.read import blank_masks, new_ink
+from extract.read import blank_masks
 from extract.reference import ReferencePage, points_to_pixels, reference_pages
 from extract.template import FieldKind, FieldSpec, Option
 from faxflow.model import FormType
@@ -254,8 +254,9 @@ def _spec(templates, name: str, form: FormType = FormType.CDC_PUI_2020) -> Field
 
 def _read(reference, page: np.ndarray, spec: FieldSpec):  # type: ignore[no-untyped-def]
     masks = blank_masks(reference.image)
-    written = new_ink(page, masks)
-    return read_checkbox_field(spec, written, dpi=reference.dpi, printed=masks.printed)
+    return read_checkbox_field(
+        spec, page, reference.image, dpi=reference.dpi, printed=masks.printed
+    )
 
 
 def test_every_box_of_the_blank_forms_reads_empty(templates, cache_root) -> None:  # type: ignore[no-untyped-def]
@@ -334,9 +335,11 @@ def test_a_box_printed_ticked_reads_marked(templates, cache_root) -> None:  # ty
     masks = blank_masks(reference.image)
 
     def values(page: np.ndarray) -> dict[str, object]:
-        written = new_ink(generator_fax(page, seed=7), masks)
+        faxed = generator_fax(page, seed=7)
         return {
-            s.name: read_checkbox_field(s, written, dpi=200, printed=masks.printed).value
+            s.name: read_checkbox_field(
+                s, faxed, reference.image, dpi=200, printed=masks.printed
+            ).value
             for s in specs
         }
 
