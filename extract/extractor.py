@@ -256,7 +256,13 @@ def read_page(
         every_box = [o.box for s in checkbox_specs for o in s.options or []]
         for spec in checkbox_specs:
             reading = read_checkbox_field(
-                spec, aligned, reference.image, dpi=dpi, printed=masks.printed, others=every_box
+                spec,
+                aligned,
+                reference.image,
+                dpi=dpi,
+                printed=masks.printed,
+                others=every_box,
+                written=written,
             )
             results[spec.name] = FieldResult(
                 value=reading.value,

@@ -10,6 +10,7 @@ import functools
 import zlib
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import pytest
 
@@ -139,6 +140,42 @@ def test_a_thin_tick_is_read_when_the_other_boxes_are_empty() -> None:
     assert x_reading.value == "o1"
     assert reading.confidence <= x_reading.confidence
     assert x_reading.confidence == 1.0
+
+
+def _faint(image: np.ndarray, blank: np.ndarray, level: int) -> np.ndarray:
+    """The marks on ``image`` (not the blank's print) lightened to grey ``level``: a fine
+    pen stroke resampled from fax resolution arrives 30-40 grey levels below white."""
+    out = blank.copy()
+    marked = image < blank
+    out[marked] = np.maximum(image[marked], level)
+    return out
+
+
+def test_a_faint_thin_tick_is_read_and_the_blank_alone_is_not() -> None:
+    """A thin tick that arrives light grey (about 215 of 255) is below any page-wide ink
+    level: it is read against the blank's own shade, beside an empty box; the blank's
+    print alone, sent the same way, reads as nothing, sure of it."""
+    group = drawn_group(2, 200)
+    thin = group.page.copy()
+    draw_mark(thin, group.squares[1], dpi=200, style="thin_tick", rng=np.random.default_rng(5))
+    faint = _faint(thin, group.page, 215)
+    reading = read_group(group, faint)
+    assert reading.value == "o2", reading.raw_text
+    assert not reading.multiple_marks and not reading.ambiguous
+    empty = read_group(group, group.page.copy())
+    assert empty.value is None and empty.confidence == 1.0, empty.raw_text
+
+
+def test_a_stroke_over_a_bevelled_box_shading_is_read() -> None:
+    """The CDC's boxes are shaded grey inside their frame; a slash drawn mostly over the
+    shading is a mark (the page reader's grown mask of the blank's ink hides it)."""
+    group = drawn_group(3, 200, bevel=True, gap_pt=30)
+    image = group.page.copy()
+    s = 200 / 72
+    x0, y0, _, y1 = (round(v * s) for v in group.squares[0])
+    cv2.line(image, (x0 + 2, y1 - 4), (x0 + 12, y0 + 2), 0, 3)
+    reading = read_group(group, image)
+    assert reading.value == "o1", reading.raw_text
 
 
 # --------------------------------------------------------------------------------------
