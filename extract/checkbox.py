@@ -58,8 +58,8 @@ to spare, but a circle round the next box in a stacked column is farther."""
 RING_BINS = 24  # directions seen from a box's centre
 RING_COVERAGE = 0.5  # share of the directions a ring's arcs fill
 RING_REACH = 1.0
-"""How far from the printed square (in sides) a stroke that surrounds the box is counted:
-people circle a box with room to spare."""
+"""How far beyond the printed squares (in sides) a group's window reaches: past any ring
+(RING_RADIUS from the centre)."""
 MARGIN = 0.35
 """Margin around the printed square searched for ink that spills over the border or rings
 the box, as a share of the square's side (clipped half-way to the group's other boxes)."""
@@ -332,38 +332,74 @@ def group_strokes(
     bottom = max(s.outer[3] + int(m) for s, m in zip(squares, margins, strict=True)) - wy0
     streaks = _streak_columns(ink[top:bottom], print_window[top:bottom])
     counted = ink & ~np.broadcast_to(streaks[:1], ink.shape)
+    unstreaked = counted.copy()
     inside = distances.min(axis=0) == 0
     reach = 2 * (GROW_PX + ALIGN_SLACK_PX) + 1
     other_print = (print_window & ~inside).astype(np.uint8)
     near = cv2.dilate(other_print, np.ones((reach, reach), np.uint8))
     counted &= (near == 0) | inside
+    # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
+    # into one stroke, which neither surrounds alone.
+    rung = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
+    counted &= rung == 0
     bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
-    joined = cv2.dilate(ink.astype(np.uint8), bridge)
+    joined = cv2.dilate(counted.astype(np.uint8), bridge)
     count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    labels = np.where(ink, labels, 0)
+    labels = np.where(counted, labels, 0)
     nearest = distances.argmin(axis=0)
     held = np.zeros((len(squares), count), dtype=np.int64)  # pixels of each stroke per box
-    held_wide = np.zeros((len(squares), count), dtype=np.int64)  # the same, out to the reach
-    claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching / ringing a box
+    claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching a box
     for index in range(len(squares)):
         own = (nearest == index) & (distances[index] <= margins[index])
-        held[index] = np.bincount(labels[own & counted].ravel(), minlength=count)
-        wide = (nearest == index) & (distances[index] <= reaches[index])
-        held_wide[index] = np.bincount(labels[wide & counted].ravel(), minlength=count)
+        held[index] = np.bincount(labels[own].ravel(), minlength=count)
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
-    rings = _ring_strokes(labels, counted, squares, distances, (wx0, wy0))
-    # A stroke round a box is that box's, even where it crosses its neighbours (stacked
-    # boxes that touch); a stroke touching several boxes goes to the one holding most.
-    claims = np.where(rings.any(axis=0), rings, claims)
     claims[:, 0] = False
-    totals = np.zeros(len(squares))
-    ringed = np.asarray(rings.any(axis=0))
+    # A stroke touching several boxes (an X spilling into the next) goes to the one
+    # holding most of it.
     for stroke in np.flatnonzero(claims.any(axis=0)):
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
-        # A circle drawn wide of the box is counted out to RING_REACH, anything else
-        # only within the margin.
-        totals[owner] += (held_wide if ringed[stroke] else held)[:, stroke].sum()
+        totals[owner] += held[:, stroke].sum()
     return [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
+
+
+def _ring_pixels(
+    counted: np.ndarray,
+    squares: Sequence[PrintedSquare],
+    distances: np.ndarray,
+    origin: tuple[int, int],
+) -> np.ndarray:
+    """Ink that rings a box: 0 where none, else the box's index + 1. Seen from a box's
+    centre, ink outside the printed squares within RING_RADIUS sides of the centre rings
+    it when it fills RING_COVERAGE of the directions, in at least three quarters. A
+    circle arrives in arcs wherever it crossed print (a label, a rule, a stacked
+    neighbour's border), so no single stroke need surround the box; the arcs together
+    do. Ink beside a box (a mark spilling out, a circle round the neighbour, writing
+    above) fills a narrow fan of directions, not the round. Where two boxes' rings
+    overlap, a pixel goes to the box it is seen round most fully from."""
+    owner = np.zeros(counted.shape, dtype=np.int32)
+    best = np.zeros(counted.shape, dtype=np.int32)
+    outside = counted & (distances > 0).all(axis=0)
+    ys, xs = np.nonzero(outside)
+    if ys.size == 0:
+        return owner
+    for index, square in enumerate(squares):
+        x0, y0, x1, y1 = square.inside
+        cx, cy = (x0 + x1) / 2 - origin[0], (y0 + y1) / 2 - origin[1]
+        dx, dy = xs - cx, ys - cy
+        near = np.hypot(dx, dy) <= RING_RADIUS * square.side
+        if not near.any():
+            continue
+        angles = np.arctan2(dy[near], dx[near])
+        bins = np.unique(((angles + np.pi) / (2 * np.pi) * RING_BINS).astype(int) % RING_BINS)
+        quarters = np.unique(bins * 4 // RING_BINS)
+        if bins.size < RING_COVERAGE * RING_BINS or quarters.size < 3:
+            continue
+        py, px = ys[near], xs[near]
+        better = best[py, px] < bins.size
+        owner[py[better], px[better]] = index + 1
+        best[py[better], px[better]] = bins.size
+    return owner
 
 
 def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
@@ -434,55 +470,6 @@ def _distance_to(box: PxBox, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     dx = np.maximum(np.maximum(x0 - xs, xs - (x1 - 1)), 0)
     dy = np.maximum(np.maximum(y0 - ys, ys - (y1 - 1)), 0)
     return np.maximum(dx, dy)
-
-
-def _ring_strokes(
-    labels: np.ndarray,
-    counted: np.ndarray,
-    squares: Sequence[PrintedSquare],
-    distances: np.ndarray,
-    origin: tuple[int, int],
-) -> np.ndarray:
-    """Strokes that ring a box (boxes × strokes): ink outside its printed square,
-    within RING_RADIUS sides of the box's centre, that surrounds it — seen from the
-    centre it fills RING_COVERAGE of the directions, in at least three quarters. A circle
-    arrives in arcs wherever it crossed print (a label, a rule, a stacked neighbour's
-    border), so no single stroke need surround the box; the arcs together do. Ink beside
-    a box (a mark spilling out, a circle round the neighbour, writing above) fills a
-    narrow fan of directions, not the round."""
-    rings = np.zeros((len(squares), int(labels.max()) + 1), dtype=bool)
-    size = rings.shape[1]
-    total = np.bincount(labels[counted].ravel(), minlength=size)
-    coverage = np.zeros(len(squares))
-    for index, square in enumerate(squares):
-        # A circle round one of two stacked boxes crosses the other's square: those arcs
-        # count, but not a stroke lying mostly inside another square (its own mark).
-        others = np.delete(distances, index, axis=0)
-        in_other = (others == 0).any(axis=0) if others.size else np.zeros_like(counted)
-        held_elsewhere = np.bincount(labels[counted & in_other].ravel(), minlength=size)
-        ys, xs = np.nonzero((distances[index] > 0) & counted & (labels > 0))
-        if ys.size == 0:
-            continue
-        x0, y0, x1, y1 = square.inside
-        cx, cy = (x0 + x1) / 2 - origin[0], (y0 + y1) / 2 - origin[1]
-        dx, dy = xs - cx, ys - cy
-        near = np.hypot(dx, dy) <= RING_RADIUS * square.side
-        if not near.any():
-            continue
-        angles = np.arctan2(dy[near], dx[near])
-        bins = np.unique(((angles + np.pi) / (2 * np.pi) * RING_BINS).astype(int) % RING_BINS)
-        quarters = np.unique(bins * 4 // RING_BINS)
-        if bins.size < RING_COVERAGE * RING_BINS or quarters.size < 3:
-            continue
-        in_band = np.bincount(labels[ys[near], xs[near]], minlength=rings.shape[1])
-        # An arc lies mostly in the band; a stroke merely passing through it does not.
-        rings[index] = (in_band >= 0.5 * np.maximum(total, 1)) & (held_elsewhere < 0.5 * total)
-        coverage[index] = bins.size
-    rings[:, 0] = False
-    # A circle round one of two stacked boxes passes close by the other and may seem to
-    # surround it too: each arc belongs to the box it surrounds most fully.
-    best = np.argmax(np.where(rings, coverage[:, None], -1), axis=0)
-    return rings & (np.arange(len(squares))[:, None] == best[None, :])
 
 
 def _near(box: PxBox, squares: Sequence[PrintedSquare]) -> bool:
