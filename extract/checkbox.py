@@ -44,6 +44,10 @@ PxBox = tuple[int, int, int, int]
 FAINT = 0.3
 """Strokes below which a box holds no mark: fax specks and slivers of a border that the
 alignment left stay under ~0.15; the thinnest tick across a box is ~0.5."""
+QUIET = 0.05
+"""Strokes below which a box is sure to be empty: above it, a box may hold part of a mark
+the reader could not see whole (a thin tick faded by the fax, a circle cut by print),
+and emptiness is less sure."""
 MARK = 0.5
 """Strokes from which ink is a mark on its own, even beside another mark (two of these
 in one single-choice group are ``multiple_marks``)."""
@@ -196,14 +200,14 @@ def winner_confidence(top: BoxScore, second: float) -> float:
     if top.preprinted:
         return 1.0
     strength = min(1.0, (top.score - FAINT) / (CLEAR - FAINT))
-    quiet = min(1.0, (FAINT - second) / (FAINT / 2))
+    quiet = min(1.0, (FAINT - second) / (FAINT - QUIET))
     lead = min(1.0, (top.score / max(second, 1e-6) - DOMINANCE) / DOMINANCE)
     return 0.5 + 0.5 * max(0.0, min(strength, quiet, lead))
 
 
 def empty_confidence(top: float) -> float:
     """How sure an empty group is: in [0.5, 1], lower as its strongest box nears a mark."""
-    return 0.5 + 0.5 * min(1.0, max(0.0, (FAINT - top) / (FAINT / 2)))
+    return 0.5 + 0.5 * min(1.0, max(0.0, (FAINT - top) / (FAINT - QUIET)))
 
 
 def independent_confidence(scores: Sequence[BoxScore]) -> float:
@@ -216,7 +220,7 @@ def independent_confidence(scores: Sequence[BoxScore]) -> float:
         if s.score >= FAINT:
             worst = min(worst, (s.score - FAINT) / (CLEAR - FAINT))
         else:
-            worst = min(worst, (FAINT - s.score) / (FAINT / 2))
+            worst = min(worst, (FAINT - s.score) / (FAINT - QUIET))
     return 0.5 + 0.5 * max(0.0, min(1.0, worst))
 
 
