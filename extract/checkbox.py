@@ -44,6 +44,10 @@ PxBox = tuple[int, int, int, int]
 FAINT = 0.3
 """Strokes below which a box holds no mark: fax specks and slivers of a border that the
 alignment left stay under ~0.15; the thinnest tick across a box is ~0.5."""
+QUIET = 0.05
+"""Strokes below which a box is sure to be empty: above it, a box may hold part of a mark
+the reader could not see whole (a thin tick faded by the fax, a circle cut by print),
+and emptiness is less sure."""
 MARK = 0.5
 """Strokes from which ink is a mark on its own, even beside another mark (two of these
 in one single-choice group are ``multiple_marks``)."""
@@ -52,9 +56,14 @@ CLEAR = 1.0
 DOMINANCE = 4.0
 """A winner carries at least this many times the ink of the group's next box."""
 LOW_CONFIDENCE = 0.2  # several marks, or ink without a winner: a person decides
+RING_RADIUS = 1.4
+"""How far from a box's centre (in sides) ink may ring it: people circle a box with room
+to spare, but a circle round the next box in a stacked column is farther."""
+RING_BINS = 24  # directions seen from a box's centre
+RING_COVERAGE = 0.5  # share of the directions a ring's arcs fill
 RING_REACH = 1.0
-"""How far from the printed square (in sides) a stroke that surrounds the box is counted:
-people circle a box with room to spare."""
+"""How far beyond the printed squares (in sides) a group's window reaches: past any ring
+(RING_RADIUS from the centre)."""
 MARGIN = 0.35
 """Margin around the printed square searched for ink that spills over the border or rings
 the box, as a share of the square's side (clipped half-way to the group's other boxes)."""
@@ -69,6 +78,13 @@ STREAK_WANDER_PX = 2
 STREAK_SHARE = 0.75
 """Share of a column's visible rows a streak inks in the rows of a group's boxes and
 margins; an upright stroke across a box inks ~0.6 of them."""
+PAPER_PERCENTILE = 90  # most of a group's window is paper
+MIN_CONTRAST = 24
+"""Grey levels (of 255) below the blank's own shade from which a pixel is a mark's ink:
+a thin pen stroke sent at fax resolution arrives 30-40 levels below white."""
+NOISE_SIGMAS = 4.0  # on a noisy scan, ink must stand this far out of the paper's noise
+BLACK_PRINT = 96  # blank grey levels below this are print no mark is seen through
+SPECK_AREA = 3  # pixels: components this small are fax noise (as extract.read drops)
 PREPRINTED_SHARE = 0.07  # printed ink in a box's middle above which the blank marks it
 
 
@@ -117,20 +133,35 @@ class CheckboxReading:
 
 def read_checkbox_field(
     spec: FieldSpec,
-    written: np.ndarray,
+    page: np.ndarray,
+    blank: np.ndarray,
     *,
     dpi: int,
     printed: np.ndarray | None = None,
+    others: Sequence[tuple[float, float, float, float]] = (),
+    written: np.ndarray | None = None,
     page_ink: np.ndarray | None = None,
 ) -> CheckboxReading:
-    """Read a CHOICE, MULTI_CHOICE or CHECKBOX field from an aligned page's new ink
-    (:func:`extract.read.new_ink`); ``printed`` is the blank form's own ink, where the
-    printed squares are found; ``page_ink`` all of the page's ink (for boxes whose print
-    a mark covers, :func:`_darkening`)."""
+    """Read a CHOICE, MULTI_CHOICE or CHECKBOX field from an aligned grey page and the
+    blank form's grey page in the same frame (see :func:`mark_ink`); ``printed`` is the
+    blank form's own ink, where the printed squares are found. ``others`` are the boxes
+    (points) of the page's other checkbox fields: a mark or circle of a neighbouring
+    group that reaches into this group's margins is that group's, not this one's.
+    ``written`` is the page reader's new ink (:func:`extract.read.new_ink`), when the
+    caller has it: ink either measure sees counts. ``page_ink`` is all of the page's ink,
+    for boxes whose printed letter a mark covers (:func:`_darkening`)."""
     assert spec.options, f"{spec.name} has no options"
     boxes = [points_to_pixels(option.box, dpi) for option in spec.options]
     squares = [printed_square(printed, box) for box in boxes]
-    strokes = group_strokes(written, squares, dpi=dpi, printed=printed)
+    neighbours = [
+        printed_square(printed, box)
+        for box in (points_to_pixels(other, dpi) for other in others)
+        if box not in boxes and _near(box, squares)
+    ]
+    strokes = group_strokes(
+        page, blank, [*squares, *neighbours], dpi=dpi, printed=printed, written=written
+    )
+    strokes = strokes[: len(squares)]
     scores = tuple(
         BoxScore(option.value, ink, square.outer, _preprinted(printed, box))
         for option, box, square, ink in zip(spec.options, boxes, squares, strokes, strict=True)
@@ -177,14 +208,14 @@ def winner_confidence(top: BoxScore, second: float) -> float:
     if top.preprinted:
         return 1.0
     strength = min(1.0, (top.score - FAINT) / (CLEAR - FAINT))
-    quiet = min(1.0, (FAINT - second) / (FAINT / 2))
+    quiet = min(1.0, (FAINT - second) / (FAINT - QUIET))
     lead = min(1.0, (top.score / max(second, 1e-6) - DOMINANCE) / DOMINANCE)
     return 0.5 + 0.5 * max(0.0, min(strength, quiet, lead))
 
 
 def empty_confidence(top: float) -> float:
     """How sure an empty group is: in [0.5, 1], lower as its strongest box nears a mark."""
-    return 0.5 + 0.5 * min(1.0, max(0.0, (FAINT - top) / (FAINT / 2)))
+    return 0.5 + 0.5 * min(1.0, max(0.0, (FAINT - top) / (FAINT - QUIET)))
 
 
 def independent_confidence(scores: Sequence[BoxScore]) -> float:
@@ -197,7 +228,7 @@ def independent_confidence(scores: Sequence[BoxScore]) -> float:
         if s.score >= FAINT:
             worst = min(worst, (s.score - FAINT) / (CLEAR - FAINT))
         else:
-            worst = min(worst, (FAINT - s.score) / (FAINT / 2))
+            worst = min(worst, (FAINT - s.score) / (FAINT - QUIET))
     return 0.5 + 0.5 * max(0.0, min(1.0, worst))
 
 
@@ -265,11 +296,13 @@ def _border_thickness(printed: np.ndarray, inside: PxBox, *, limit: int) -> int:
 
 
 def group_strokes(
-    written: np.ndarray,
+    page: np.ndarray,
+    blank: np.ndarray,
     squares: Sequence[PrintedSquare],
     *,
     dpi: int,
     printed: np.ndarray | None = None,
+    written: np.ndarray | None = None,
 ) -> list[float]:
     """New ink belonging to each box of a group, in strokes.
 
@@ -286,14 +319,19 @@ def group_strokes(
     pen = dpi / POINTS_PER_INCH  # pixels of a 1 pt pen
     margins = np.array([max(2, round(MARGIN * s.side)) for s in squares])
     reaches = np.array([max(2, round(RING_REACH * s.side)) for s in squares])
-    height, width = written.shape
+    height, width = page.shape
     wx0 = max(0, min(s.outer[0] - int(r) for s, r in zip(squares, reaches, strict=True)))
     wy0 = max(0, min(s.outer[1] - int(r) for s, r in zip(squares, reaches, strict=True)))
     wx1 = min(width, max(s.outer[2] + int(r) for s, r in zip(squares, reaches, strict=True)))
     wy1 = min(height, max(s.outer[3] + int(r) for s, r in zip(squares, reaches, strict=True)))
     if wx1 <= wx0 or wy1 <= wy0:
         return [0.0] * len(squares)
-    ink = written[wy0:wy1, wx0:wx1]
+    ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1))
+    if written is not None:
+        # The page reader's ink (a page-wide ink level, its own streak and rule checks)
+        # still sees a dark stroke that runs close along print which the grey measure's
+        # margin round black print hides.
+        ink |= written[wy0:wy1, wx0:wx1]
     ys = np.arange(wy0, wy1)[:, None]
     xs = np.arange(wx0, wx1)[None, :]
     distances = np.stack([_distance_to(s.outer, xs, ys) for s in squares])
@@ -306,50 +344,114 @@ def group_strokes(
     bottom = max(s.outer[3] + int(m) for s, m in zip(squares, margins, strict=True)) - wy0
     streaks = _streak_columns(ink[top:bottom], print_window[top:bottom])
     counted = ink & ~np.broadcast_to(streaks[:1], ink.shape)
+    unstreaked = counted.copy()
     inside = distances.min(axis=0) == 0
     reach = 2 * (GROW_PX + ALIGN_SLACK_PX) + 1
     other_print = (print_window & ~inside).astype(np.uint8)
     near = cv2.dilate(other_print, np.ones((reach, reach), np.uint8))
     counted &= (near == 0) | inside
+    # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
+    # into one stroke, which neither surrounds alone.
+    rung = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
+    counted &= rung == 0
     bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
-    joined = cv2.dilate(ink.astype(np.uint8), bridge)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    labels = np.where(ink, labels, 0)
+    joined = cv2.dilate(counted.astype(np.uint8), bridge)
+    count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    labels = np.where(counted, labels, 0)
     nearest = distances.argmin(axis=0)
     held = np.zeros((len(squares), count), dtype=np.int64)  # pixels of each stroke per box
-    held_wide = np.zeros((len(squares), count), dtype=np.int64)  # the same, out to the reach
-    claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching / ringing a box
-    rings = np.zeros((len(squares), count), dtype=bool)  # strokes surrounding a box
-    for index, square in enumerate(squares):
+    claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching a box
+    for index in range(len(squares)):
         own = (nearest == index) & (distances[index] <= margins[index])
-        held[index] = np.bincount(labels[own & counted].ravel(), minlength=count)
-        wide = (nearest == index) & (distances[index] <= reaches[index])
-        held_wide[index] = np.bincount(labels[wide & counted].ravel(), minlength=count)
+        held[index] = np.bincount(labels[own].ravel(), minlength=count)
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
-        rings[index] = _surrounding(stats, square.inside, (wx0, wy0))
-    rings[:, 0] = False  # label 0 is paper
-    # A stroke round a box is that box's, even where it crosses its neighbours (stacked
-    # boxes that touch); a stroke touching several boxes goes to the one holding most.
-    claims = np.where(rings.any(axis=0), rings, claims)
     claims[:, 0] = False
-    for index, square in enumerate(squares):
-        claims[index] |= _ring_of_arcs(
-            stats,
-            held,
-            index,
-            np.asarray(claims.any(axis=0)),
-            square,
-            (wx0, wy0),
-            min_pixels=square.side * pen / 2,
-        )
-    totals = np.zeros(len(squares))
-    ringed = np.asarray(rings.any(axis=0))
+    # A stroke touching several boxes (an X spilling into the next) goes to the one
+    # holding most of it.
     for stroke in np.flatnonzero(claims.any(axis=0)):
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
-        # A circle drawn wide of the box is counted out to RING_REACH, anything else
-        # only within the margin.
-        totals[owner] += (held_wide if ringed[stroke] else held)[:, stroke].sum()
+        totals[owner] += held[:, stroke].sum()
     return [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
+
+
+def _ring_pixels(
+    counted: np.ndarray,
+    squares: Sequence[PrintedSquare],
+    distances: np.ndarray,
+    origin: tuple[int, int],
+) -> np.ndarray:
+    """Ink that rings a box: 0 where none, else the box's index + 1. Seen from a box's
+    centre, ink outside the printed squares within RING_RADIUS sides of the centre rings
+    it when it fills RING_COVERAGE of the directions, in at least three quarters. A
+    circle arrives in arcs wherever it crossed print (a label, a rule, a stacked
+    neighbour's border), so no single stroke need surround the box; the arcs together
+    do. Ink beside a box (a mark spilling out, a circle round the neighbour, writing
+    above) fills a narrow fan of directions, not the round. Where two boxes' rings
+    overlap, a pixel goes to the box it is seen round most fully from."""
+    owner = np.zeros(counted.shape, dtype=np.int32)
+    best = np.zeros(counted.shape, dtype=np.int32)
+    outside = counted & (distances > 0).all(axis=0)
+    ys, xs = np.nonzero(outside)
+    if ys.size == 0:
+        return owner
+    for index, square in enumerate(squares):
+        x0, y0, x1, y1 = square.inside
+        cx, cy = (x0 + x1) / 2 - origin[0], (y0 + y1) / 2 - origin[1]
+        dx, dy = xs - cx, ys - cy
+        near = np.hypot(dx, dy) <= RING_RADIUS * square.side
+        if not near.any():
+            continue
+        angles = np.arctan2(dy[near], dx[near])
+        bins = np.unique(((angles + np.pi) / (2 * np.pi) * RING_BINS).astype(int) % RING_BINS)
+        quarters = np.unique(bins * 4 // RING_BINS)
+        if bins.size < RING_COVERAGE * RING_BINS or quarters.size < 3:
+            continue
+        py, px = ys[near], xs[near]
+        better = best[py, px] < bins.size
+        owner[py[better], px[better]] = index + 1
+        best[py[better], px[better]] = bins.size
+    return owner
+
+
+def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
+    """Ink in ``window`` (page pixels) that the blank form does not print there: pixels
+    clearly darker than the darkest the blank is within one pixel, with the page's own
+    paper as white.
+
+    Marks are measured on the grey page, not on the page's ink mask: a thin tick sent at
+    fax resolution arrives as a line of light grey that a page-wide ink level drops, and
+    a mark drawn over a box's grey shading is as dark as any other (the page reader's grown
+    mask of the blank's ink swallows it)."""
+    x0, y0, x1, y1 = window
+    grey = page[y0:y1, x0:x1].astype(np.int16)
+    if grey.size == 0:
+        return np.zeros(grey.shape, dtype=bool)
+    printed = np.ascontiguousarray(blank[y0:y1, x0:x1], dtype=np.uint8)
+    paper = max(1.0, float(np.percentile(grey, PAPER_PERCENTILE)))
+    darkest = cv2.erode(printed, np.ones((3, 3), np.uint8)).astype(np.float32)
+    expected = darkest * (paper / 255.0)
+    # Black print (borders, labels, rules) is subtracted with the page reader's allowance
+    # (GROW_PX): a faxed border comes out a pixel or two thicker than the blank's. Grey
+    # print (a bevelled box's shading) can be marked over: there ink must be darker than
+    # the shading and belong to a stroke that also reaches clear paper.
+    size = 2 * GROW_PX + 1
+    black = cv2.dilate((printed < BLACK_PRINT).astype(np.uint8), np.ones((size, size), np.uint8))
+    # Clear paper is GROW_PX away from any print: grey shading that the fax turned black
+    # and moved a row is print, not a stroke reaching the paper.
+    shaded = cv2.dilate((printed < 250).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    clear_paper = grey[darkest >= 250]
+    spread = 0.0
+    if clear_paper.size:
+        median = float(np.median(clear_paper))
+        spread = 1.4826 * float(np.median(np.abs(clear_paper - median)))
+    contrast = max(MIN_CONTRAST, NOISE_SIGMAS * spread)
+    ink = ((grey < expected - contrast) & (black == 0)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    on_paper = np.bincount(labels[(ink > 0) & ~shaded].ravel(), minlength=count)
+    keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=bool)
 
 
 def _streak_columns(ink: np.ndarray, printed: np.ndarray) -> np.ndarray:
@@ -382,42 +484,19 @@ def _distance_to(box: PxBox, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.maximum(dx, dy)
 
 
-def _surrounding(stats: np.ndarray, inside: PxBox, origin: tuple[int, int]) -> np.ndarray:
-    """Components whose bounding box holds the square's paper inside: rings around it."""
-    x0, y0, x1, y1 = inside
-    left = stats[:, cv2.CC_STAT_LEFT] + origin[0]
-    top = stats[:, cv2.CC_STAT_TOP] + origin[1]
-    right = left + stats[:, cv2.CC_STAT_WIDTH]
-    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
-    return np.asarray((left <= x0) & (top <= y0) & (right >= x1) & (bottom >= y1), dtype=bool)
-
-
-def _ring_of_arcs(
-    stats: np.ndarray,
-    held: np.ndarray,
-    index: int,
-    claimed: np.ndarray,
-    square: PrintedSquare,
-    origin: tuple[int, int],
-    *,
-    min_pixels: float,
-) -> np.ndarray:
-    """Strokes that together ring a box: a circle drawn round it that crosses its label
-    arrives in arcs (the label's print is subtracted), none of which surrounds the box
-    alone. Arcs are strokes of some length (not specks) held mostly by this box and
-    claimed by no box; they ring it when they reach past all four sides of its inside."""
-    mine = (held[index] >= 0.5 * np.maximum(held.sum(axis=0), 1)) & ~claimed
-    mine &= held[index] >= min_pixels
-    mine[0] = False
-    if not mine.any():
-        return mine
-    x0, y0, x1, y1 = square.inside
-    left = stats[mine, cv2.CC_STAT_LEFT] + origin[0]
-    top = stats[mine, cv2.CC_STAT_TOP] + origin[1]
-    right = left + stats[mine, cv2.CC_STAT_WIDTH]
-    bottom = top + stats[mine, cv2.CC_STAT_HEIGHT]
-    rings = left.min() <= x0 and top.min() <= y0 and right.max() >= x1 and bottom.max() >= y1
-    return mine if rings else np.zeros_like(mine)
+def _near(box: PxBox, squares: Sequence[PrintedSquare]) -> bool:
+    """Whether a box lies within reach of a ring round one of ``squares``."""
+    for square in squares:
+        reach = 2 * RING_RADIUS * square.side
+        x0, y0, x1, y1 = square.outer
+        if (
+            box[0] < x1 + reach
+            and box[2] > x0 - reach
+            and box[1] < y1 + reach
+            and box[3] > y0 - reach
+        ):
+            return True
+    return False
 
 
 def _darkening(

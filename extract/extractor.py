@@ -261,9 +261,17 @@ def read_page(
     comb_specs = [s for s in specs if s.kind not in CHECKBOX_KINDS and s.region is None]
     if checkbox_specs:
         page_ink = aligned < level
+        every_box = [o.box for s in checkbox_specs for o in s.options or []]
         for spec in checkbox_specs:
             reading = read_checkbox_field(
-                spec, written, dpi=dpi, printed=masks.printed, page_ink=page_ink
+                spec,
+                aligned,
+                reference.image,
+                dpi=dpi,
+                printed=masks.printed,
+                others=every_box,
+                written=written,
+                page_ink=page_ink,
             )
             results[spec.name] = FieldResult(
                 value=reading.value,

@@ -87,7 +87,12 @@ NAME, TEXT, STATE, EMAIL, ID = (
 
 STEPS: tuple[Step, ...] = (
     # ---- read (extract/checkbox.py, extract/read.py, extract/digits.py) ----------------
-    Step("read.checkbox", Stage.READ, CHECKBOX_KINDS, "share of the box covered by new ink"),
+    Step(
+        "read.checkbox",
+        Stage.READ,
+        CHECKBOX_KINDS,
+        "ink in and round each printed square beyond the blank's, compared across the group",
+    ),
     Step("read.zones", Stage.READ, TEXT_KINDS, "one Tesseract call per page on the residue"),
     Step("read.comb", Stage.READ, TEXT_KINDS, "comb boxes: digit classifier + Tesseract"),
     # ---- reread (extract/extractor.py _text_field, extract/read.py) ---------------------

@@ -249,11 +249,10 @@ def crop_to(group: Group, pad_pt: float = 40.0) -> Group:
 def read_group(group: Group, image: np.ndarray) -> Any:
     """The engine's reading of ``group`` on ``image`` (same frame as the blank)."""
     from extract.checkbox import read_checkbox_field
-    from extract.read import blank_masks, new_ink
+    from extract.read import blank_masks
 
     masks = blank_masks(group.page)
-    written = new_ink(image, masks)
-    return read_checkbox_field(group.spec, written, dpi=group.dpi, printed=masks.printed)
+    return read_checkbox_field(group.spec, image, group.page, dpi=group.dpi, printed=masks.printed)
 
 
 LOOKS = ("fax_fine", "fax_standard", "scan_300")

@@ -10,6 +10,7 @@ import functools
 import zlib
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import pytest
 
@@ -22,7 +23,7 @@ from extract.checkbox import (
     read_checkbox_field,
 )
 from extract.from_pdf import read_widgets
-from extract.read import blank_masks, new_ink
+from extract.read import blank_masks
 from extract.reference import ReferencePage, points_to_pixels, reference_pages
 from extract.template import FieldKind, FieldSpec, Option
 from faxflow.model import FormType
@@ -141,6 +142,42 @@ def test_a_thin_tick_is_read_when_the_other_boxes_are_empty() -> None:
     assert x_reading.confidence == 1.0
 
 
+def _faint(image: np.ndarray, blank: np.ndarray, level: int) -> np.ndarray:
+    """The marks on ``image`` (not the blank's print) lightened to grey ``level``: a fine
+    pen stroke resampled from fax resolution arrives 30-40 grey levels below white."""
+    out = blank.copy()
+    marked = image < blank
+    out[marked] = np.maximum(image[marked], level)
+    return out
+
+
+def test_a_faint_thin_tick_is_read_and_the_blank_alone_is_not() -> None:
+    """A thin tick that arrives light grey (about 215 of 255) is below any page-wide ink
+    level: it is read against the blank's own shade, beside an empty box; the blank's
+    print alone, sent the same way, reads as nothing, sure of it."""
+    group = drawn_group(2, 200)
+    thin = group.page.copy()
+    draw_mark(thin, group.squares[1], dpi=200, style="thin_tick", rng=np.random.default_rng(5))
+    faint = _faint(thin, group.page, 215)
+    reading = read_group(group, faint)
+    assert reading.value == "o2", reading.raw_text
+    assert not reading.multiple_marks and not reading.ambiguous
+    empty = read_group(group, group.page.copy())
+    assert empty.value is None and empty.confidence == 1.0, empty.raw_text
+
+
+def test_a_stroke_over_a_bevelled_box_shading_is_read() -> None:
+    """The CDC's boxes are shaded grey inside their frame; a slash drawn mostly over the
+    shading is a mark (the page reader's grown mask of the blank's ink hides it)."""
+    group = drawn_group(3, 200, bevel=True, gap_pt=30)
+    image = group.page.copy()
+    s = 200 / 72
+    x0, y0, _, y1 = (round(v * s) for v in group.squares[0])
+    cv2.line(image, (x0 + 2, y1 - 4), (x0 + 12, y0 + 2), 0, 3)
+    reading = read_group(group, image)
+    assert reading.value == "o1", reading.raw_text
+
+
 # --------------------------------------------------------------------------------------
 # Two marks, near-ties, empty groups, specks
 # --------------------------------------------------------------------------------------
@@ -254,8 +291,9 @@ def _spec(templates, name: str, form: FormType = FormType.CDC_PUI_2020) -> Field
 
 def _read(reference, page: np.ndarray, spec: FieldSpec):  # type: ignore[no-untyped-def]
     masks = blank_masks(reference.image)
-    written = new_ink(page, masks)
-    return read_checkbox_field(spec, written, dpi=reference.dpi, printed=masks.printed)
+    return read_checkbox_field(
+        spec, page, reference.image, dpi=reference.dpi, printed=masks.printed
+    )
 
 
 def test_every_box_of_the_blank_forms_reads_empty(templates, cache_root) -> None:  # type: ignore[no-untyped-def]
@@ -334,9 +372,11 @@ def test_a_box_printed_ticked_reads_marked(templates, cache_root) -> None:  # ty
     masks = blank_masks(reference.image)
 
     def values(page: np.ndarray) -> dict[str, object]:
-        written = new_ink(generator_fax(page, seed=7), masks)
+        faxed = generator_fax(page, seed=7)
         return {
-            s.name: read_checkbox_field(s, written, dpi=200, printed=masks.printed).value
+            s.name: read_checkbox_field(
+                s, faxed, reference.image, dpi=200, printed=masks.printed
+            ).value
             for s in specs
         }
 
@@ -459,12 +499,22 @@ def _letter_cells(mark_over: str | None) -> tuple[FieldSpec, np.ndarray, np.ndar
 @pytest.mark.parametrize("answer", ["yes", "no", None])
 def test_a_mark_over_a_printed_letter_is_read_from_how_much_darker_the_cell_got(answer):
     spec, written, printed, page = _letter_cells(answer)
-    reading = read_checkbox_field(spec, written, dpi=200, printed=printed, page_ink=page)
+    reading = read_checkbox_field(
+        spec, _grey(page), _grey(printed), dpi=200, printed=printed, written=written, page_ink=page
+    )
     assert [s.preprinted for s in reading.scores] == [False, False]  # labels, not ticks
     assert reading.value == answer
     assert not reading.multiple_marks
 
 
 def test_without_the_page_ink_a_mark_hidden_by_the_letter_stays_unread():
-    spec, written, printed, _page = _letter_cells("no")
-    assert read_checkbox_field(spec, written, dpi=200, printed=printed).value is None
+    spec, written, printed, page = _letter_cells("no")
+    reading = read_checkbox_field(
+        spec, _grey(page), _grey(printed), dpi=200, printed=printed, written=written
+    )
+    assert reading.value is None
+
+
+def _grey(ink: np.ndarray) -> np.ndarray:
+    """A grey page (ink black on white paper) from an ink mask."""
+    return np.where(ink, 0, 255).astype(np.uint8)
