@@ -119,6 +119,25 @@ def test_comb_field_is_read_digit_by_digit(templates, settings) -> None:  # type
     assert reading.method == "comb"
 
 
+@pytest.mark.slow
+def test_a_hand_printed_comb_field_is_read_digit_by_digit(templates, settings) -> None:  # type: ignore[no-untyped-def]
+    """An SSN printed by hand (a tune-split face, digits in open styles) in the DHS-1171's
+    boxes and faxed at standard resolution is read as written."""
+    from extract.digit_training import hand_fonts
+
+    template = templates[FormType.MDHHS_DHS1171]
+    spec = next(s for s in template.fields if s.boxes and s.kind is FieldKind.SSN)
+    reference = reference_pages(template, dpi=200)[spec.page - 1]
+    for face, written in zip(hand_fonts()[:2], ("294753619", "517492038"), strict=True):
+        pil = Image.fromarray(reference.image.copy())
+        type_comb(ImageDraw.Draw(pil), spec, written, dpi=200, style=Style(face=str(face)))
+        page = fax(np.asarray(pil), seed=8, standard=True)
+        reading = read_comb(
+            residue(page, blank_masks(reference.image)), spec, settings=settings, dpi=200
+        )
+        assert reading.text == written, face.stem
+
+
 def _pale(image: np.ndarray, ink: int = 165, paper: int = 250) -> np.ndarray:
     """A grey scan's look: black print turned pale grey on off-white paper."""
     return (ink + (image.astype(np.float32) / 255.0) * (paper - ink)).astype(np.uint8)
