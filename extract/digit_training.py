@@ -5,12 +5,13 @@ Noto Mono and the URW base-35 faces that stand in for Helvetica, Times and Couri
 filled PDF is rendered) and the hand-printed faces of the generator's *tune* split
 (``samples/splits.yaml``; the *locked* split's faces are never trained on, so that they
 measure how well the model reads hands it never saw): each digit is drawn at 20-41 px
-(8-15 pt at 200 dpi), tilted, blurred, halved in vertical resolution like a standard fax,
-binarised, thinned or thickened, and given the damage a box cell shows after the blank
-form is subtracted — specks, the tail of a fax streak, a remnant of the box's floor. A
-hand-printed face is drawn more often and varied the way one pen differs from another:
-its slant, its stroke width, its proportions and the wobble of its strokes. No filled
-form is used, so the model is not fitted to faxflow's own sample generator.
+(8-15 pt at 200 dpi; 24-48 px in a hand face, whose digits are smaller), tilted, blurred,
+halved in vertical resolution like a standard fax, binarised, thinned or thickened, and
+given the damage a box cell shows after the blank form is subtracted — specks, the tail
+of a fax streak, a remnant of the box's floor. A hand-printed face is drawn more often
+and varied the way one pen differs from another: its slant, its stroke width, its
+proportions and the wobble of its strokes. No filled form is used, so the model is not
+fitted to faxflow's own sample generator.
 
 scikit-learn trains the perceptrons (``pip install -e '.[train]'``); only their weights
 are kept, so reading needs NumPy only.
