@@ -480,6 +480,7 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
 
 ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE})
 """Kinds written in digits only, so that the digit classifier can read them again."""
+_WORD = re.compile(r"[A-Za-z]{3,}")  # a month's name or its abbreviation
 
 
 def _with_zone_digits(
@@ -504,6 +505,10 @@ def _with_zone_digits(
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
         return value, reading, agreed
     if spec.kind is FieldKind.DATE and len(digits.text.split()) != 3:
+        return value, reading, agreed
+    # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
+    # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.
+    if value is not None and _WORD.search(reading.text):
         return value, reading, agreed
     if value is None or _evidence(reading) < digits.confidence:
         return digit_value, digits, False

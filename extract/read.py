@@ -902,15 +902,16 @@ def read_zone_digits(
     glyphs = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
     zone_height = split.zones[i][3] - split.zones[i][1]
     kept: list[tuple[int, int]] = []
+    bars: list[tuple[int, int]] = []
     for a, b in glyphs:
         height = _tallest_block(owned[:, a:b])
         pixels = int(owned[:, a:b].sum())
-        if (
-            height < MIN_DIGIT_HEIGHT * zone_height
-            or pixels < MIN_INK_PIXELS // 2
-            or b - a < GLYPH_MIN_ASPECT * height
-        ):
-            continue  # a speck, a dash or a streak's thin remnant, not a digit
+        if height < MIN_DIGIT_HEIGHT * zone_height or pixels < MIN_INK_PIXELS // 2:
+            continue  # a speck or a dash, not a digit
+        if b - a < GLYPH_MIN_ASPECT * height:
+            if b - a > STREAK_WIDTH_PX and height <= MAX_DIGIT_HEIGHT * zone_height:
+                bars.append((a, b))  # a slash, or a 1 printed by hand as a bare stroke
+            continue  # not read as a digit (a fax streak's remnant is one column wide)
         if height > MAX_DIGIT_HEIGHT * zone_height:
             return None  # a fax streak or a rule crossing the zone
         if b - a > GLYPH_MAX_ASPECT * height:
@@ -923,6 +924,10 @@ def read_zone_digits(
         image = grey_near(owned, split.page[y0:y1, x0:x1])
     else:
         image = np.where(owned, 0, 255).astype(np.uint8)
+    if bars and not _all_other_marks(read_digit_cells([_glyph_cell(image, a, b) for a, b in bars])):
+        # A bar that may be a 1 printed as a bare stroke: read without it, the number
+        # would be short of a digit yet look sure ('07 4 2020' for 7/14/2020).
+        return None
     guesses = read_digit_cells([_glyph_cell(image, a, b) for a, b in glyphs])
     glyphs, guesses = _rejoin_split_digits(image, glyphs, guesses)
     if any(g is None or g.probability < DIGIT_SURE for g in guesses):
@@ -946,6 +951,11 @@ def read_zone_digits(
     confidence = float(np.mean([w.confidence for w in words]))
     extent = _union([w.bbox for w in words])
     return ZoneReading(text, confidence, extent, split.ink[i], tuple(words), "digits")
+
+
+def _all_other_marks(guesses: list[DigitGuess | None]) -> bool:
+    """Whether the classifier is sure that each of these glyphs is no digit (a slash)."""
+    return all(g is not None and not g.digit and g.probability >= DIGIT_SURE for g in guesses)
 
 
 def _rejoin_split_digits(
@@ -981,7 +991,8 @@ def _glyph_cell(image: np.ndarray, left: int, right: int) -> np.ndarray:
 REJOIN_GAP_PX = 3
 SEPARATING_GAP = 0.6  # a gap wider than this share of a digit's width parts a date
 GLYPH_MAX_ASPECT = 0.95  # a digit is narrower than it is tall; a wider run is two touching
-GLYPH_MIN_ASPECT = 0.18  # even a 1 has a flag or serif; a thinner run is a fax streak
+GLYPH_MIN_ASPECT = 0.18  # a typed 1 has a flag or serif; a thinner run is a streak or a bar
+STREAK_WIDTH_PX = 1  # a fax streak's remnant is one column wide; a wider bar may be a 1
 MIN_DIGIT_HEIGHT = 0.3  # share of the zone's height a written digit reaches at least
 MAX_DIGIT_HEIGHT = 1.6  # ... and at most
 

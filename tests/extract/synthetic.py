@@ -28,8 +28,8 @@ FONTS = [
 ]
 
 
-def font(index: int, size_px: int) -> ImageFont.FreeTypeFont:
-    path = FONTS[index % len(FONTS)]
+def font(index: int, size_px: int, face: str | None = None) -> ImageFont.FreeTypeFont:
+    path = face or FONTS[index % len(FONTS)]
     if not Path(path).is_file():
         path = next(p for p in FONTS if Path(p).is_file())
     return ImageFont.truetype(path, size_px)
@@ -42,6 +42,7 @@ class Style:
     dx_pt: float = 2.0  # shift of the written text from the zone's left edge
     dy_pt: float = 0.0
     mark: str = "x"  # x | tick | fill
+    face: str | None = None  # a font file written in instead of FONTS[font_index]
 
 
 def rule_row(blank: np.ndarray, box: tuple[int, int, int, int]) -> int | None:
@@ -68,7 +69,7 @@ def type_text(
     assert spec.region is not None
     x0, y0, x1, y1 = points_to_pixels(spec.region, dpi)
     s = dpi / POINTS_PER_INCH
-    face = font(style.font_index, int(style.size_pt * s))
+    face = font(style.font_index, int(style.size_pt * s), style.face)
     line = rule_row(blank, (x0, y0, x1, y1)) if blank is not None else None
     baseline = (line - 2 if line is not None else y1 - 2 * s) + style.dy_pt * s
     draw.text((x0 + style.dx_pt * s, baseline), text, font=face, fill=0, anchor="ls")
@@ -81,7 +82,7 @@ def type_comb(
     s = dpi / POINTS_PER_INCH
     for ch, box in zip(text, spec.boxes, strict=False):
         x0, y0, x1, y1 = points_to_pixels(box, dpi)
-        face = font(style.font_index, int(min(y1 - y0, 1.4 * (x1 - x0)) * 0.75))
+        face = font(style.font_index, int(min(y1 - y0, 1.4 * (x1 - x0)) * 0.75), style.face)
         draw.text(
             ((x0 + x1) / 2, (y0 + y1) / 2 + style.dy_pt * s), ch, font=face, fill=0, anchor="mm"
         )

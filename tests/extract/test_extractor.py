@@ -376,6 +376,32 @@ def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, tem
     assert value == 11 and reading.method == "digits"
 
 
+def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
+    import extract.extractor as extractor
+    from extract.read import ZoneReading
+    from extract.template import FieldKind
+    from faxflow.model import OcrWord
+
+    spec = next(s for s in templates[FormType.CDC_PUI_2020].fields if s.kind is FieldKind.DATE)
+    box = (0, 0, 10, 10)
+    words = tuple(OcrWord(w, 0.9, box, (0, 0, 0)) for w in ("Apr", "12,", "2020"))
+    tesseract = ZoneReading("Apr 12, 2020", 0.9, box, 300, words, "page")
+    # the glyphs of 'Apr' taken for digits, surely: a valid date, but a guess
+    glyphs = ZoneReading(
+        "40 12 2020", 0.99, box, 300, (OcrWord("40", 0.99, box, (0, 0, 0)),), "digits"
+    )
+    monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
+    value, reading, agreed = extractor._with_zone_digits(spec, None, "2020-04-12", tesseract, False)  # type: ignore[arg-type]
+    assert (value, reading, agreed) == ("2020-04-12", tesseract, False)
+    # a date Tesseract read in digits only is still read again by the classifier
+    digits = ZoneReading("04 12 2020", 0.5, box, 300, (OcrWord("04", 0.5, box, (0, 0, 0)),), "page")
+    glyphs = ZoneReading(
+        "04 17 2020", 0.99, box, 300, (OcrWord("04", 0.99, box, (0, 0, 0)),), "digits"
+    )
+    value, reading, _ = extractor._with_zone_digits(spec, None, "2020-04-12", digits, False)  # type: ignore[arg-type]
+    assert value == "2020-04-17" and reading is glyphs
+
+
 def test_a_line_whose_last_word_was_dropped_as_debris_is_read_again(
     monkeypatch, templates, cdc_pages, settings
 ) -> None:  # type: ignore[no-untyped-def]
