@@ -19,36 +19,27 @@ import re
 from collections.abc import Iterable
 
 from extract.lexicon import match_key
+from extract.normalise import capitalised_parts, is_block_capital_word
 
-_BLOCK_WORD = re.compile(r"[A-Z]+(?:['\-][A-Z]+)*")
-_ROMAN = re.compile(r"I{2,3}|IV|VI{0,3}|IX")
-_PART_START = re.compile(r"(?:^|(?<=['\-]))[a-z]")
 _EDGES = re.compile(r"^([^A-Za-z0-9]*)(.*?)([^A-Za-z0-9]*)$", re.DOTALL)
-MIN_WORD_LETTERS = 2
-"""A single capital is an initial or a direction ('N'), written that way on purpose."""
 ACRONYM_LETTERS = 3
 """In a body's name, an unknown capital word this short is taken as an acronym ('DOH')."""
 _VOWELS = frozenset("AEIOUY")
 
 
 def in_block_capitals(text: str) -> bool:
-    """Whether every letter of ``text`` is a capital and some word has two or more."""
+    """Whether every letter of ``text`` is a capital and some word is in block capitals."""
     letters = [ch for ch in text if ch.isalpha()]
     return (
         bool(letters)
         and all(ch.isupper() for ch in letters)
-        and any(_BLOCK_WORD.fullmatch(_core(word)) for word in text.split() if len(_core(word)) > 1)
+        and any(is_block_capital_word(_core(word)) for word in text.split())
     )
 
 
 def _core(word: str) -> str:
     found = _EDGES.match(word)
     return found.group(2) if found else word
-
-
-def _word_case(word: str) -> str:
-    """'EDWARD' → 'Edward', 'O'NEIL' → 'O'Neil', 'SMITH-JONES' → 'Smith-Jones'."""
-    return _PART_START.sub(lambda m: m.group(0).upper(), word.lower())
 
 
 def as_written_in_case(
@@ -78,7 +69,7 @@ def _in_case(word: str, spelled: dict[str, str], *, acronyms: bool, small: bool)
     if found is None:
         return word
     lead, core, trail = found.groups()
-    if len(core) < MIN_WORD_LETTERS or not _BLOCK_WORD.fullmatch(core) or _ROMAN.fullmatch(core):
+    if not is_block_capital_word(core):
         return word
     known = spelled.get(match_key(core))
     if known is not None:
@@ -87,4 +78,4 @@ def _in_case(word: str, spelled: dict[str, str], *, acronyms: bool, small: bool)
             return lead + bare + trail  # the vocabulary's case; its full stop only if written
     if acronyms and (len(core) <= ACRONYM_LETTERS or not _VOWELS & set(core)):
         return word
-    return lead + (core.lower() if small else _word_case(core)) + trail
+    return lead + (core.lower() if small else capitalised_parts(core)) + trail

@@ -160,10 +160,22 @@ def _name_case(word: str) -> str:
     letters = word.rstrip(".")
     if letters.isalpha() and letters.islower() and letters not in NAME_PARTICLES:
         return word[:1].upper() + word[1:]
-    core = word.rstrip(".,;:")
-    if len(core) > 1 and _BLOCK_CAPITALS.fullmatch(core) and not _ROMAN.fullmatch(core):
-        return _PART_START.sub(lambda m: m.group(0).upper(), word.lower())
+    if is_block_capital_word(word.rstrip(".,;:")):
+        return capitalised_parts(word)
     return word
+
+
+def is_block_capital_word(core: str) -> bool:
+    """A word of two or more capitals, its parts joined by ' or - ('ROSS', 'O'BRIEN',
+    'SMITH-JONES'), that is no Roman numeral ('III' stays as written). A single capital
+    is an initial or a direction, written so on purpose."""
+    return len(core) > 1 and bool(_BLOCK_CAPITALS.fullmatch(core)) and not _ROMAN.fullmatch(core)
+
+
+def capitalised_parts(word: str) -> str:
+    """``word`` in small letters with a capital at the start of each part: 'EDWARD' →
+    'Edward', 'O'NEIL' → 'O'Neil', 'SMITH-JONES' → 'Smith-Jones'."""
+    return _PART_START.sub(lambda m: m.group(0).upper(), word.lower())
 
 
 _BLOCK_CAPITALS = re.compile(r"[A-Z]+(?:['\-][A-Z]+)*")
