@@ -18,6 +18,7 @@ from faxflow.errors import ConfigError
 from faxflow.model import FormType
 
 if TYPE_CHECKING:
+    from faxflow.packs import FormPack
     from samples.evaluate import Accuracy, EvalReport
     from samples.generate import GeneratedDocument
 
@@ -54,7 +55,8 @@ def generate_command(
         [],
         "--form",
         "-f",
-        help=f"Form type, repeatable; default both: {', '.join(FORM_TYPES)}.",
+        help=f"Form, repeatable: {', '.join(FORM_TYPES)} (default both) or the name of a "
+        "form pack under FAXFLOW_FORMS_DIR.",
     ),
     start: int = typer.Option(
         0, "--start", min=0, help="Number of the first document (to add to an existing set)."
@@ -76,7 +78,8 @@ def generate_command(
     with the record exactly as the spec's normal forms say, and (for a split) its split
     and writing style. Stems look like
     cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
-    `faxflow eval RESULTS --truth OUT/truth` measure accuracy.
+    `faxflow eval RESULTS --truth OUT/truth` measure accuracy. A form pack's copies are
+    typed into its blank's own widgets, with values drawn from its schema.
     """
     from samples.generate import generate, plan
 
@@ -108,14 +111,21 @@ def generate_command(
     _print_generated(made, out=out, seconds=time.perf_counter() - started)
 
 
-def _form(value: str) -> FormType:
-    try:
-        form_type = FormType(value)
-    except ValueError:
-        form_type = FormType.UNKNOWN
-    if form_type not in FORM_TYPES:
-        raise ConfigError(f"unknown form {value!r}; choose {' or '.join(FORM_TYPES)}")
-    return form_type
+def _form(value: str) -> FormType | FormPack:
+    """A built-in form by its name, else the form pack of that name (not built in)."""
+    if value in FORM_TYPES:
+        return FormType(value)
+    from faxflow.packs import find_packs
+    from faxflow.settings import get_settings
+
+    packs = {n: p for n, p in find_packs(get_settings()).items() if not p.builtin}
+    if value not in packs:
+        choices = ", ".join([*FORM_TYPES, *sorted(packs)])
+        raise ConfigError(
+            f"unknown form {value!r}; choose {choices} (form packs are found under "
+            "FAXFLOW_FORMS_DIR)"
+        )
+    return packs[value]
 
 
 def _print_generated(made: list[GeneratedDocument], *, out: Path, seconds: float) -> None:
@@ -124,7 +134,7 @@ def _print_generated(made: list[GeneratedDocument], *, out: Path, seconds: float
         table.add_column(column, justify="left" if column in {"form", "profile"} else "right")
     groups: dict[tuple[str, str], list[GeneratedDocument]] = {}
     for doc in made:
-        groups.setdefault((doc.spec.form_type.value, doc.spec.profile), []).append(doc)
+        groups.setdefault((str(doc.spec.form_type), doc.spec.profile), []).append(doc)
     for (form, profile), docs in sorted(groups.items()):
         size = sum(d.document.stat().st_size for d in docs)
         filled = sum(d.fields_filled for d in docs)

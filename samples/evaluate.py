@@ -14,6 +14,10 @@ capitals, overflow, drift) and gives, per group, the precision of fields the pip
 at confidence >= 0.95 (the field's ``confidence`` in the result's ``fields``). Truth files of
 the classic generator count as split ``classic``, typed, mark style ``classic``.
 
+A form pack's truth files (``record_type`` the pack's name) are scored against the pack's
+schema, found by the registry (:mod:`faxflow.packs`): the same ``FAXFLOW_FORMS_DIR`` that
+processed them must be set when they are scored.
+
 Results are matched to truth files by file stem (``RESULTS/<stem>.json`` against
 ``TRUTH/<stem>.json``), the layout ``faxflow process`` and ``faxflow samples generate``
 write.
@@ -311,9 +315,29 @@ class EvalReport:
 
 
 @cache
-def _kinds(record_type: RecordType) -> dict[str, str]:
+def record_schema(record_type: str) -> dict[str, Any]:
+    """The JSON Schema of a built-in record type or of a form pack's record (a pack's
+    record type is its name); :class:`ConfigError` for neither."""
+    try:
+        return load_schema(RecordType(record_type))
+    except ValueError:
+        pass
+    from faxflow.packs import pack_for
+    from faxflow.settings import get_settings
+
+    pack = pack_for(record_type, get_settings())
+    if pack is None or pack.builtin:
+        raise ConfigError(
+            f"unknown record_type {record_type}: neither built in nor a form pack; set "
+            "FAXFLOW_FORMS_DIR to the folder of its pack"
+        )
+    return pack.schema
+
+
+@cache
+def _kinds(record_type: str) -> dict[str, str]:
     """Field name -> "text" / "checkbox", members as ``household_members.<prop>``."""
-    properties = load_schema(record_type)["properties"]
+    properties = record_schema(record_type)["properties"]
     kinds: dict[str, str] = {}
     for name, prop in properties.items():
         if name == MEMBERS:
@@ -362,8 +386,7 @@ def values_match(name: str, expected: Any, actual: Any) -> bool:
 
 def score_document(result: dict[str, Any] | None, truth: dict[str, Any]) -> list[FieldScore]:
     """Score one result (``None`` when missing) against its truth file's content."""
-    record_type = RecordType(truth["record_type"])
-    kinds = _kinds(record_type)
+    kinds = _kinds(str(truth["record_type"]))
     expected: dict[str, Any] = truth["record"]
     same_form = result is not None and result.get("form_type") == truth["form_type"]
     got: dict[str, Any] = ((result or {}).get("record") or {}) if same_form else {}
@@ -448,9 +471,9 @@ def load_truth(truth_dir: Path) -> dict[str, dict[str, Any]]:
                 f"{path.name} is not a truth file (needs form_type, record_type and record)"
             )
         try:
-            RecordType(data["record_type"])
-        except ValueError:
-            raise ConfigError(f"{path.name}: unknown record_type") from None
+            record_schema(str(data["record_type"]))
+        except ConfigError as exc:
+            raise ConfigError(f"{path.name}: {exc.message}") from None
         truths[path.stem] = data
     if not truths:
         raise ConfigError(f"no truth files (*.json) in {truth_dir}")

@@ -11,6 +11,12 @@ tests) and ``record`` (every schema property, in the spec's normal forms); a doc
 split (``tune`` or ``locked``, :mod:`samples.splits`) also ``split`` and ``writing`` (typed
 or hand-printed, its face, block capitals, overflow, drift, mark style).
 
+A form pack (:mod:`faxflow.packs`) that is not built in is filled the way a PDF form filler
+fills it, through the blank's own widgets with values drawn from its schema
+(:mod:`samples.pack_fill`); its pages are then degraded exactly as the built-in forms' are
+(fax header, cover sheet, a turned page). Its truth file has the same keys; its
+``record_type`` is the pack's name and its writing ``typed``, mark ``widget``.
+
 Everything is deterministic for a seed: document ``i`` of a run with seed ``S`` draws from
 generators seeded with ``(S, i)``, so one document can be regenerated alone. A split's run
 seed is moved into the split's own seed range first, so the splits never share a seed.
@@ -23,6 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,8 @@ from PIL import Image, ImageDraw
 
 from faxflow.errors import ConfigError
 from faxflow.model import RECORD_TYPE_BY_FORM, FormType
-from faxflow.schemas import schema_errors
+from faxflow.packs import FormPack, load_pack
+from faxflow.schemas import schema_errors, violations
 from samples.degrade import (
     PROFILES,
     SCAN_DPI_CHOICES,
@@ -54,21 +62,27 @@ COVER_FONTS = (
     ("liberation/LiberationSerif-Regular.ttf", "liberation/LiberationSerif-Bold.ttf"),
 )
 RENDER_DPI = {"fax": 200, "scan": 300}  # fax pages end at 204 dpi; scans at up to 300
+PACK_WRITING = {"writing": "typed", "mark": "widget"}
+"""How a pack's copies are written: typed by a PDF form filler, boxes as the widgets draw
+them (no split styles: those are the built-in forms' hand and marks)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SampleSpec:
-    """Which document to make: form, profile, its number in the run and the run's seed."""
+    """Which document to make: form, profile, its number in the run and the run's seed.
+    ``pack``: the folder of the form's pack when it is not a built-in form (a path, not
+    the loaded pack: specs go to worker processes)."""
 
-    form_type: FormType
+    form_type: FormType | str
     profile: str
     index: int
     seed: int  # the document seed (for a split: already in the split's seed range)
     split: str = CLASSIC
+    pack: Path | None = None
 
     @property
     def stem(self) -> str:
-        return f"{self.form_type.value}-{self.profile}-{self.index:04d}"
+        return f"{self.form_type}-{self.profile}-{self.index:04d}"
 
     def rng(self, purpose: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, self.index, purpose])
@@ -92,33 +106,44 @@ def plan(
     seed: int,
     *,
     profiles: Sequence[str] = PROFILES,
-    forms: Sequence[FormType] = FORMS,
+    forms: Sequence[FormType | FormPack] = FORMS,
     start: int = 0,
     split: str = CLASSIC,
 ) -> list[SampleSpec]:
     """``count`` documents spread evenly over every (form, profile) pair, in turn, numbered
     from ``start`` (so a second run can add to a set without clashing stems). With a
-    ``split``, the documents use its styles and its seed range."""
+    ``split``, the documents use its styles and its seed range. A form is a built-in
+    :class:`FormType` or a form pack that is not built in."""
     if count < 1:
         raise ConfigError("--count must be at least 1")
     if split != CLASSIC:
         seed = get_split(split).document_seed(seed)
     for profile in profiles:
         check_profile(profile)
+    for form in forms:
+        if isinstance(form, FormPack) and form.builtin:
+            raise ConfigError(f"{form.name} is a built-in form: give its FormType")
     pairs = [(f, p) for p in profiles for f in forms]
     specs = []
     for offset in range(count):
-        form_type, profile = pairs[offset % len(pairs)]
-        specs.append(SampleSpec(form_type, profile, start + offset, seed, split))
+        form, profile = pairs[offset % len(pairs)]
+        if isinstance(form, FormPack):
+            spec = SampleSpec(form.name, profile, start + offset, seed, split, form.folder)
+        else:
+            spec = SampleSpec(form, profile, start + offset, seed, split)
+        specs.append(spec)
     return specs
 
 
 def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     """Make one document and its truth file under ``out``."""
+    if spec.pack is not None:
+        return _generate_pack_document(spec, out)
+    form_type = FormType(spec.form_type)
     split = None if spec.split == CLASSIC else get_split(spec.split)
     values = None if split is None else ValueOptions(split.values, split.spec.name_locales)
-    record = make_record(spec.form_type, spec.person_seed(), values)
-    record_type = RECORD_TYPE_BY_FORM[spec.form_type]
+    record = make_record(form_type, spec.person_seed(), values)
+    record_type = RECORD_TYPE_BY_FORM[form_type]
     problems = schema_errors(record_type, record)
     if problems:  # a generator bug, never user input
         raise ConfigError(f"generated record breaks the schema: {problems[:3]}")
@@ -130,7 +155,46 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     hand = None
     if split is not None and style is not None:
         hand = Hand.for_style(style, split.styles.date_styles, hand_rng)
-    pages = fill_pages(spec.form_type, record, extras, dpi=dpi, rng=hand_rng, hand=hand)
+    pages = fill_pages(form_type, record, extras, dpi=dpi, rng=hand_rng, hand=hand)
+    # The classic generator's truth files keep their old keys (samples/set is unchanged).
+    writing = None if style is None else style.as_truth()
+    return _write(spec, out, pages, record, str(record_type), writing, dpi=dpi)
+
+
+@cache
+def _pack(folder: Path) -> FormPack:
+    """A pack loaded once per process (a worker makes many copies of it)."""
+    return load_pack(folder)
+
+
+def _generate_pack_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
+    """One filled copy of a form pack's blank, degraded like the built-in forms' pages."""
+    from samples.pack_fill import draw_record, filled_pdf, render_pages
+
+    assert spec.pack is not None  # generate_document sends only pack specs here
+    pack = _pack(spec.pack)
+    record = draw_record(pack, spec.rng(0))
+    problems = violations(pack.schema, record)
+    if problems:  # a generator bug or a schema it cannot draw from, never user input
+        raise ConfigError(f"record drawn for {pack.name} breaks its schema: {problems[:3]}")
+    dpi = RENDER_DPI["fax" if is_fax(spec.profile) else "scan"]
+    pages = render_pages(filled_pdf(pack, record), dpi)
+    writing = None if spec.split == CLASSIC else PACK_WRITING
+    # a pack's record type is its form's name (faxflow.model.record_type_of)
+    return _write(spec, out, pages, record, pack.name, writing, dpi=dpi)
+
+
+def _write(
+    spec: SampleSpec,
+    out: Path,
+    pages: list[np.ndarray],
+    record: dict[str, Any],
+    record_type: str,
+    writing: dict[str, Any] | None,
+    *,
+    dpi: int,
+) -> GeneratedDocument:
+    """Add the cover sheet, degrade the pages, write the document and its truth file."""
     if spec.profile == "with_cover":
         pages.insert(0, cover_sheet(spec, dpi=dpi, pages=len(pages) + 1))
     degraded = _degrade(spec, pages, dpi=dpi)
@@ -145,14 +209,13 @@ def generate_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     )
     truth = {
         "document": document.name,
-        "form_type": spec.form_type.value,
-        "record_type": record_type.value,
+        "form_type": str(spec.form_type),
+        "record_type": record_type,
         "profile": spec.profile,
         "seed": spec.seed,
         "page_count": len(degraded),
         "rotations": [page.turned for page in degraded],  # clockwise turn of each page
-        # The classic generator's truth files keep their old keys (samples/set is unchanged).
-        **({} if style is None else {"split": spec.split, "writing": style.as_truth()}),
+        **({} if writing is None else {"split": spec.split, "writing": writing}),
         "record": record,
     }
     truth_path = truths / f"{spec.stem}.json"

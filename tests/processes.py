@@ -3,9 +3,38 @@ service started, and waiting on a condition with a deadline (never a bare sleep)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_faxflow(
+    *args: str, forms_dir: Path | None = None, scratch: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``faxflow ARGS`` in a process of its own: settings are read once per process, so the
+    environment is how a test gives them. ``forms_dir``: FAXFLOW_FORMS_DIR (unset without
+    it); ``scratch``: a folder for the run's database and var/."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_THREAD_LIMIT": "1"}
+    env["COLUMNS"] = "200"  # one table row per line
+    env.pop("FAXFLOW_FORMS_DIR", None)
+    if forms_dir is not None:
+        env["FAXFLOW_FORMS_DIR"] = str(forms_dir)
+    if scratch is not None:
+        env["FAXFLOW_DATABASE_URL"] = f"sqlite:///{scratch / 'faxflow.db'}"
+        env["FAXFLOW_VAR_DIR"] = str(scratch / "var")
+    return subprocess.run(
+        [sys.executable, "-m", "faxflow.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def alive(pid: int | None) -> bool:

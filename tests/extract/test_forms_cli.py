@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.fillable import make_fillable_pdf
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import run_faxflow
 
 
 def _faxflow(*args: str, env_forms: Path | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    env.pop("FAXFLOW_FORMS_DIR", None)
-    env["COLUMNS"] = "200"  # one table row per line
-    if env_forms is not None:
-        env["FAXFLOW_FORMS_DIR"] = str(env_forms)
-    return subprocess.run(
-        [sys.executable, "-m", "faxflow.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return run_faxflow(*args, forms_dir=env_forms, timeout=300)
 
 
 def test_new_then_check_then_list(tmp_path: Path):

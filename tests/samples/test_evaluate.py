@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from faxflow.cli import app
+from faxflow.errors import ConfigError
 from faxflow.model import FormType
 from samples.evaluate import CHECKBOX, TEXT, evaluate, score_document, values_match
 from samples.people import make_record
@@ -328,3 +329,15 @@ def test_classic_truth_counts_as_typed_in_the_classic_split(
     report = evaluate(truth_dir, truth_dir)
     assert report.splits == ["classic"]
     assert report.writings() == ["typed"] and report.marks() == ["classic"]
+
+
+def test_a_truth_file_of_no_known_form_names_the_setting_that_finds_packs(
+    tmp_path: Path,
+) -> None:
+    truth = {**_truth(FormType.CDC_PUI_2020, 1), "record_type": "no_such_pack"}
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "truth" / "a.json").write_text(json.dumps(truth))
+    (tmp_path / "results").mkdir()
+    with pytest.raises(ConfigError, match="FAXFLOW_FORMS_DIR") as raised:
+        evaluate(tmp_path / "results", tmp_path / "truth")
+    assert raised.value.message.startswith("a.json: unknown record_type no_such_pack")

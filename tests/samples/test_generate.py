@@ -4,6 +4,7 @@ cleaner than real faxes."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import cv2
@@ -14,10 +15,13 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from faxflow.cli import app
+from faxflow.errors import ConfigError
 from faxflow.model import FormType, RecordType
-from faxflow.schemas import schema_errors
+from faxflow.packs import load_pack
+from faxflow.schemas import schema_errors, violations
 from samples.degrade import PROFILES
 from samples.generate import SampleSpec, generate, generate_document, plan
+from tests.processes import run_faxflow
 
 FORM_PAGES = {"cdc_pui_2020": 2, "mdhhs_dhs1171": 21}
 FAX_DPI = {"fax_fine": (204.0, 196.0), "fax_standard": (204.0, 98.0), "with_cover": (204.0, 196.0)}
@@ -176,3 +180,85 @@ def test_generate_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     outcome = CliRunner().invoke(app, ["samples", "generate", "--out", str(target)])
     assert outcome.exit_code != 0
     assert "is a file" in str(outcome.exception)
+
+
+# --------------------------------------------------------------------------------------
+# Form packs: copies of any pack's blank, in the same layout, scored by faxflow eval
+# --------------------------------------------------------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FORMS_DIR = PROJECT_ROOT / "forms"
+FAP = FORMS_DIR / "mi_fap_supplement"
+
+
+def test_plan_spreads_pack_copies_and_refuses_a_built_in_pack() -> None:
+    pack = load_pack(FAP)
+    specs = plan(4, 3, profiles=["fax_fine", "scan_grey"], forms=[pack, FormType.CDC_PUI_2020])
+    assert [(s.form_type, s.pack) for s in specs[:2]] == [
+        ("mi_fap_supplement", FAP),
+        (FormType.CDC_PUI_2020, None),
+    ]
+    assert specs[0].stem == "mi_fap_supplement-fax_fine-0000"
+    built_in = load_pack(PROJECT_ROOT / "extract" / "templates" / "cdc_pui_2020")
+    with pytest.raises(ConfigError, match="built-in form"):
+        plan(1, 3, forms=[built_in])
+
+
+@pytest.mark.parametrize(("profile", "pages"), [("fax_standard", 1), ("with_cover", 2)])
+def test_a_pack_copy_is_a_degraded_document_with_a_truth_file(
+    tmp_path: Path, profile: str, pages: int
+) -> None:
+    pack = load_pack(FAP)
+    (spec,) = plan(1, 5, profiles=[profile], forms=[pack], split="tune")
+    made = generate_document(spec, tmp_path)
+    again = generate_document(spec, tmp_path / "again")
+    assert made.document.read_bytes() == again.document.read_bytes()  # deterministic
+    truth = json.loads(made.truth.read_text())
+    assert truth["document"] == f"mi_fap_supplement-{profile}-0000.tif"
+    assert (truth["form_type"], truth["record_type"]) == ("mi_fap_supplement",) * 2
+    assert (truth["split"], truth["writing"]) == ("tune", {"writing": "typed", "mark": "widget"})
+    assert set(truth["record"]) == set(pack.schema["properties"])
+    assert violations(pack.schema, truth["record"]) == []
+    assert truth["page_count"] == pages == len(truth["rotations"])
+    with Image.open(made.document) as image:
+        assert image.n_frames == pages
+        assert image.info["dpi"] == pytest.approx(FAX_DPI[profile])
+        image.seek(pages - 1)
+        ink = 1 - np.asarray(image.convert("L"), dtype=np.float64).mean() / 255
+    assert 0.02 < ink < 0.4  # the form page carries print and typed values, not noise
+
+
+def test_generate_command_names_the_packs_it_knows(tmp_path: Path) -> None:
+    run = _faxflow(["samples", "generate", "--out", str(tmp_path), "--form", "nope"], tmp_path)
+    assert run.returncode == 2
+    assert "mi_fap_supplement" in run.stderr + run.stdout  # the choices include the pack
+    assert not (tmp_path / "docs").exists()
+
+
+@pytest.mark.slow
+def test_generated_pack_copies_are_processed_and_scored(tmp_path: Path) -> None:
+    """GIVEN two generated copies of the FAP pack WHEN they are processed and scored by
+    the CLI THEN eval scores every schema field of both, mostly right."""
+    out = tmp_path / "set"
+    for args in (
+        ["samples", "generate", "--form", "mi_fap_supplement", "-n", "2", "-s", "7", "-j", "1",
+         "-o", str(out), "-p", "fax_fine", "-p", "scan_grey"],
+        ["process", str(out / "docs"), "--out", str(tmp_path / "results"), "--no-db",
+         "--workers", "1"],
+        ["eval", str(tmp_path / "results"), "-t", str(out / "truth"),
+         "--json", str(tmp_path / "eval.json")],
+    ):  # fmt: skip
+        run = _faxflow(args, tmp_path)
+        assert run.returncode in (0, 1), run.stderr  # process: 1 = documents need review
+    report = json.loads((tmp_path / "eval.json").read_text())
+    fields = report["by_form_type"]["mi_fap_supplement"]["fields"]
+    assert set(fields) == set(load_pack(FAP).schema["properties"])
+    assert all(field["total"] == 2 for field in fields.values())
+    assert report["form_type_accuracy"]["correct"] == 2
+    assert report["field_accuracy"]["total"] == 78
+    assert report["field_accuracy"]["accuracy"] >= 0.85
+    assert report["unmatched_results"] == []
+
+
+def _faxflow(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return run_faxflow(*args, forms_dir=FORMS_DIR, scratch=tmp_path)

@@ -5,9 +5,6 @@ pack's schema and rules, and loaded into ``form_records`` and the pack's typed v
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +13,7 @@ import sqlalchemy as sa
 
 from faxflow.packs import load_pack
 from samples.pack_fill import draw_record, faxed_copy, widget_values
+from tests.processes import run_faxflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FORMS_DIR = PROJECT_ROOT / "forms"
@@ -56,21 +54,8 @@ def test_a_faxed_fap_copy_is_read_validated_and_loaded(tmp_path: Path):
     truth["anyone_buys_food_separately_names"] = None  # the rule: yes needs "who?"
     fax = faxed_copy(pack, truth, tmp_path / "fap.tif", profile="fax_fine", rng=rng)
     db = tmp_path / "faxflow.db"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "FAXFLOW_FORMS_DIR": str(FORMS_DIR),
-        "FAXFLOW_DATABASE_URL": f"sqlite:///{db}",
-        "FAXFLOW_VAR_DIR": str(tmp_path / "var"),
-        "OMP_THREAD_LIMIT": "1",
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "faxflow.cli", "process", str(fax), "--out", str(tmp_path / "out")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    run = run_faxflow(
+        "process", str(fax), "--out", str(tmp_path / "out"), forms_dir=FORMS_DIR, scratch=tmp_path
     )
     assert run.returncode in (0, 1), run.stderr  # accepted or needs review
     result = json.loads((tmp_path / "out" / "fap.json").read_text())
