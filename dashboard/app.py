@@ -78,6 +78,8 @@ def _template_globals(request: Request) -> dict[str, Any]:
         user = None
     settings = state_of(request).settings
     return {
+        # a form pack's form is named by its template's title; packs are found by settings
+        "form_label": lambda form_type: form_label(form_type, settings),
         "current_user": user,
         "csrf_token": csrf_token(request),
         # Development mode is said loudly on every page, with the keys made locally.

@@ -2,20 +2,24 @@
 and the parsing of a reviewer's typed text into the record's normal form.
 
 Everything is driven by the record schemas (``faxflow/schemas``), so a new field needs no
-code here. Parsing is deliberately forgiving about *how* a person writes a value
-(``3/4/2020``, ``(555) 123-4567``, ``Yes``) and strict about *what* it is: text that is not
-a value of the field's kind is refused with a message naming the rule, never the value.
+code here. A form pack's fields and form are labelled by its ``schema.json`` titles and its
+template's title (:func:`pack_titles`, :func:`form_label`). Parsing is deliberately
+forgiving about *how* a person writes a value (``3/4/2020``, ``(555) 123-4567``, ``Yes``)
+and strict about *what* it is: text that is not a value of the field's kind is refused with
+a message naming the rule, never the value.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from faxflow.errors import FaxflowError
 from faxflow.model import RecordType
 from faxflow.settings import Settings
 from loaders.records import (
@@ -50,13 +54,43 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "checked", "marked", 
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "blank", "off"})
 MAX_INPUT = 500
 
+log = logging.getLogger(__name__)
+
 _SPACE = re.compile(r"\s+")
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-def form_label(form_type: str | None) -> str:
-    return FORM_LABELS.get(form_type or "unknown", form_type or "Unknown form")
+def form_label(form_type: str | None, settings: Settings | None = None) -> str:
+    """A form's name for people: the built-in forms' from ``FORM_LABELS``, a form pack's
+    its template's title (with ``settings``, which say where packs are), else its name."""
+    if form_type in FORM_LABELS or form_type is None:
+        return FORM_LABELS[form_type or "unknown"]
+    pack = form_pack(settings, form_type) if settings is not None else None
+    return pack.title if pack is not None else form_type
+
+
+def form_pack(settings: Settings, form_type: str) -> Any:
+    """The form pack (``faxflow.packs.FormPack``) of a form that is not built in, or None.
+    A pack that fails its checks gives None: the page renders with plain names, and
+    ``faxflow forms check`` names the fault."""
+    from faxflow.packs import pack_for
+
+    if form_type in FORM_LABELS:
+        return None
+    try:
+        pack = pack_for(form_type, settings)
+    except FaxflowError as error:
+        log.warning("form pack labels unavailable: %s", error.code.value)
+        return None
+    return pack if pack is not None and not pack.builtin else None
+
+
+def pack_titles(settings: Settings, form_type: str | None) -> dict[str, str]:
+    """Field name -> the ``title`` its form pack's schema gives it; empty for a built-in
+    or unknown form (their labels come from the names, :func:`field_label`)."""
+    pack = form_pack(settings, form_type) if form_type else None
+    return {} if pack is None else dict(pack.field_titles())
 
 
 def _words(name: str) -> str:
@@ -65,9 +99,10 @@ def _words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, titles: Mapping[str, str] | None = None) -> str:
     """``date_of_birth`` → "Date of birth"; ``household_members[1].ssn`` → "Household
-    member 2 · SSN"; ``applicant_ssn#2`` → "Applicant SSN (reading 2)"."""
+    member 2 · SSN"; ``applicant_ssn#2`` → "Applicant SSN (reading 2)". ``titles``: a
+    form pack's field titles (:func:`pack_titles`), used before the name's words."""
     base, _, extra = name.partition("#")
     path = parse_field_path(base)
     if path.list_name is not None and path.index is not None:
@@ -75,6 +110,8 @@ def field_label(name: str) -> str:
             "Household member" if path.list_name == HOUSEHOLD_MEMBERS else _words(path.list_name)
         )
         label = f"{owner} {path.index + 1} · {_words(path.prop)}"
+    elif titles and path.prop in titles:
+        label = titles[path.prop]
     else:
         label = _words(path.prop)
     return f"{label} (reading {extra})" if extra else label

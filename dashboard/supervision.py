@@ -15,7 +15,14 @@ from typing import Any
 
 from PIL import Image
 
-from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
+from dashboard.fields import (
+    display_value,
+    edit_text,
+    field_label,
+    input_hint,
+    pack_titles,
+    property_schema,
+)
 from dashboard.redaction import Redaction, png_bytes, redacted_image
 from dashboard.views import (
     confidence_band,
@@ -109,6 +116,7 @@ def _provenance(field: FieldView) -> tuple[str, ...]:
 
 def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
     kinds = field_kinds(settings, doc.form_type)
+    titles = pack_titles(settings, doc.form_type)
     open_issues = [i for i in doc.issues if not i.resolved_by_review]
     qa = doc.status == "needs_review" and any(i.code == QA_SAMPLE for i in doc.issues)
     pages_with_image = {p.number for p in doc.pages if page_image_file(settings, p) is not None}
@@ -125,7 +133,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
         blind = qa and field.decision not in ("confirmed", "corrected")
         row = TaskField(
             name=field.name,
-            label=field_label(field.name),
+            label=field_label(field.name, titles),
             display=None if blind else display_value(field.value),
             edit_value="" if field.sensitive or blind else edit_text(field.value),
             hint=input_hint(doc.record_type, field.name),

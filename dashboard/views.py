@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,7 +16,15 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from dashboard.fields import display_value, edit_text, field_label, input_hint, property_schema
+from dashboard.fields import (
+    display_value,
+    edit_text,
+    field_label,
+    form_pack,
+    input_hint,
+    pack_titles,
+    property_schema,
+)
 from dashboard.queries import QueueChoices
 from faxflow.errors import TemplateError
 from faxflow.settings import Settings
@@ -54,8 +63,13 @@ def _template_kinds(templates_dir: Path) -> dict[str, dict[str, str]]:
 
 def field_kinds(settings: Settings, form_type: str) -> dict[str, str]:
     """Field name → template kind (``date``, ``name``, ``checkbox`` …) for one form: the
-    key, with the name, of the calibrated auto-accept thresholds the router applied."""
-    return _template_kinds(settings.templates_dir).get(form_type, {})
+    key, with the name, of the calibrated auto-accept thresholds the router applied. A
+    form pack's come from its own template."""
+    built_in = _template_kinds(settings.templates_dir)
+    if form_type in built_in or settings.forms_dir is None:
+        return built_in.get(form_type, {})
+    pack = form_pack(settings, form_type)
+    return {} if pack is None else {spec.name: spec.kind.value for spec in pack.template.fields}
 
 
 def threshold_of(settings: Settings, kinds: dict[str, str], name: str) -> float:
@@ -222,6 +236,7 @@ def _field_row(
     settings: Settings,
     kinds: dict[str, str],
     revealed: dict[str, str],
+    titles: dict[str, str],
 ) -> FieldRow:
     open_issues = tuple(i for i in doc.issues if i.field == field.name and not i.resolved_by_review)
     threshold = threshold_of(settings, kinds, field.name)
@@ -235,7 +250,7 @@ def _field_row(
     threshold_label = "never auto-accepted" if threshold > 1 else f"threshold {threshold:.0%}"
     return FieldRow(
         name=field.name,
-        label=field_label(field.name),
+        label=field_label(field.name, titles),
         display=display_value(shown),
         # Sensitive fields are re-typed, never pre-filled with the masked value.
         edit_value="" if field.sensitive else edit_text(field.value),
@@ -271,8 +286,9 @@ def document_page(
 ) -> DocumentPage:
     """The review page of one document; ``revealed`` holds clear SSNs for this one view."""
     kinds = field_kinds(settings, doc.form_type)
+    titles = pack_titles(settings, doc.form_type)
     rows = sorted(
-        (_field_row(doc, f, settings, kinds, revealed or {}) for f in doc.fields),
+        (_field_row(doc, f, settings, kinds, revealed or {}, titles) for f in doc.fields),
         key=_reading_order,
     )
     pages = []
@@ -327,13 +343,14 @@ class HistoryRow:
     reason: str | None
 
 
-def history_row(event: ReviewEventView) -> HistoryRow:
-    """One line of the review history (SSNs arrive masked from the loader)."""
+def history_row(event: ReviewEventView, titles: Mapping[str, str] | None = None) -> HistoryRow:
+    """One line of the review history (SSNs arrive masked from the loader); ``titles``:
+    a form pack's field titles."""
     return HistoryRow(
         when=f"{event.at:%Y-%m-%d %H:%M} UTC",
         reviewer=event.reviewer,
         action=ACTION_LABELS.get(event.action, event.action),
-        field_label=field_label(event.field) if event.field else None,
+        field_label=field_label(event.field, titles) if event.field else None,
         old=display_value(event.old_value),
         new=display_value(event.new_value),
         reason=event.reason,

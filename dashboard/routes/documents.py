@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dashboard.app import flash, render, state_of
 from dashboard.auth import Permission, User, requires
-from dashboard.fields import correct_from_text
+from dashboard.fields import correct_from_text, pack_titles
 from dashboard.queries import STATUSES, distinct_values, list_documents
 from dashboard.redaction import Redaction, png_bytes, redacted_image, zones_for_page
 from dashboard.views import LOW_CONFIDENCE, document_page, history_row, page_image_file, when_label
@@ -116,7 +116,10 @@ def _review_page(
         "low_threshold": LOW_CONFIDENCE,
         "error": error,
         "failed_field": failed_field,
-        "history": [history_row(event) for event in reversed(doc.history)],
+        "history": [
+            history_row(event, pack_titles(state.settings, doc.form_type))
+            for event in reversed(doc.history)
+        ],
     }
     return render(request, "document.html", context, status_code)
 

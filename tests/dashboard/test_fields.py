@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +14,20 @@ from dashboard.fields import (
     display_value,
     edit_text,
     field_label,
+    form_label,
     input_hint,
+    pack_titles,
     parse_input,
     property_schema,
 )
+from dashboard.views import field_kinds
 from faxflow.errors import FaxflowError
 from faxflow.model import RecordType
 from faxflow.schemas import field_names
+from faxflow.settings import Settings
 from loaders.review import InvalidCorrection
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 CDC = "infection_report"
 DHS = "benefit_application"
@@ -116,6 +123,26 @@ def test_labels() -> None:
     assert field_label("icu") == "ICU"
     assert field_label("household_members[1].ssn") == "Household member 2 · SSN"
     assert field_label("applicant_ssn#2") == "Applicant SSN (reading 2)"
+
+
+def test_a_form_packs_titles_label_its_fields_and_form(tmp_path: Path) -> None:
+    settings = Settings(forms_dir=PROJECT_ROOT / "forms", var_dir=tmp_path / "var")
+    titles = pack_titles(settings, "mi_fap_supplement")
+    assert titles["anyone_pays_utilities"] == "Anyone pays utilities"  # schema.json's title
+    titles = {**titles, "anyone_pays_utilities": "Pays utilities?"}
+    assert field_label("anyone_pays_utilities", titles) == "Pays utilities?"
+    assert field_label("anyone_pays_utilities#2", titles) == "Pays utilities? (reading 2)"
+    assert field_label("no_title_here", titles) == "No title here"
+    assert form_label("mi_fap_supplement", settings).startswith("Food Assistance Program")
+    assert form_label("mi_fap_supplement") == "mi_fap_supplement"  # no settings: its name
+    assert pack_titles(settings, "cdc_pui_2020") == {}  # built in: labels from names
+    assert pack_titles(settings, "unknown") == {}
+    # the router's thresholds for a pack's fields are by its template's kinds
+    kinds = field_kinds(settings, "mi_fap_supplement")
+    assert kinds["pays_utilities_heat"] == "checkbox"
+    assert kinds["food_supplement_applicant_full_name_page_1"] == "text"
+    broken = Settings(forms_dir=tmp_path / "missing", var_dir=tmp_path / "var")
+    assert form_label("mi_fap_supplement", broken) == "mi_fap_supplement"  # never a 500
 
 
 def test_display_and_edit_text() -> None:

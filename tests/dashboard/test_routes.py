@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from loaders.db import engine_for, upgrade
 from loaders.load import load_document
 from loaders.review import get_document, review_queue
 from loaders.tables import audit_events, infection_reports, review_events
+from tests.builders import pack_result, pack_settings, source_for
 from tests.dashboard.conftest import PASSWORD, XSS, Fixture, csrf_from, csrf_of, login
 
 HTML = {"accept": "text/html"}
@@ -816,3 +818,38 @@ def test_a_bug_is_a_500_without_the_exception_text_in_logs_or_page(
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "internal error on /queue: ValueError" in caplog.text
     assert "123-45-6789" not in caplog.text and "123-45-6789" not in page.text
+
+
+def test_a_form_packs_document_is_labelled_by_its_schema_and_template_titles(
+    dash_settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """GIVEN a form pack whose schema.json titles a field and whose template titles the
+    form (edited as data) WHEN a document of it is opened, listed and queued THEN the
+    pages say those titles, not the field's or form's name."""
+    packs = pack_settings(tmp_path, "household_support", renames={})
+    folder = packs.forms_dir / "household_support"  # type: ignore[operator]
+    schema = json.loads((folder / "schema.json").read_text())
+    schema["properties"]["owns_car"]["title"] = "Does anyone own a car?"
+    (folder / "schema.json").write_text(json.dumps(schema))
+    template = folder / "template.yaml"
+    title = re.search(r"^title: (.*)$", template.read_text(), re.M)
+    assert title is not None
+    template.write_text(template.read_text().replace(title.group(0), "title: Household support"))
+    settings = dash_settings.model_copy(update={"forms_dir": packs.forms_dir})
+    record = {"full_name_applicant": "Ana Ruiz", "owns_car": True, "has_job": "no"}
+    result = pack_result(7, "household_support", record, Status.NEEDS_REVIEW)
+    when = datetime(2020, 3, 7, 8, 0, tzinfo=UTC)
+    load_document(
+        engine, result, source=source_for(result, centre="centre-a", received=when),
+        settings=settings,
+    )  # fmt: skip
+    with TestClient(create_app(settings, engine=engine), base_url="http://127.0.0.1") as c:
+        login(c, "reviewer")
+        page = c.get(f"/documents/{result.document_id}", headers=HTML).text
+        queue = c.get("/queue", headers=HTML).text
+        listed = c.get("/documents", headers=HTML).text
+    assert "Does anyone own a car?" in page
+    assert "Owns car" not in page
+    assert "Full name applicant" in page  # a drafted title: the name's words
+    assert "Household support" in page
+    assert "Household support" in queue and "Household support" in listed
