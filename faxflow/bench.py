@@ -11,6 +11,8 @@
    (``--deskew --clean --rotate-pages``, sidecar text) — pages per second as a ratio.
 4. OCR quality of faxflow's cleanup against raw Tesseract on ``../shared/realdata``.
 5. Memory: peak resident memory of one worker on a 200-page fax against a 2-page one.
+6. Form packs: a few generated copies of every pack that is not built in
+   (``faxflow.bench_packs``), scored the same way; skipped when there is none.
 
 Writes ``docs/benchmarks.md``, ``docs/benchmarks.json`` and ``docs/benchmarks.png``.
 Targets are stated beside each number; a missed target is reported as missed.
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from faxflow.bench_airflow import airflow_lines
+from faxflow.bench_packs import DEFAULT_PACK_COUNT, bench_packs, pack_lines
 from faxflow.model import Status
 from faxflow.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -403,6 +406,7 @@ def write_report(report: dict[str, Any], docs: Path) -> None:
     if report.get("field_automation"):
         target = get_settings().target_accuracy
         lines += field_automation_lines(report["field_automation"], target)
+    lines += pack_lines(report.get("packs"))
     if report.get("ocr"):
         lines += ["", "## OCR quality on real documents", "", report["ocr"]]
     airflow = report.get("airflow") or {}
@@ -708,6 +712,13 @@ def main(argv: list[str] | None = None) -> int:
         help="only the Airflow section, on the comparison documents of a --count set: "
         "replaces that section of docs/benchmarks.md and its key in benchmarks.json",
     )
+    parser.add_argument(
+        "--pack-count",
+        type=int,
+        default=int(os.environ.get("BENCH_PACK_COUNT", str(DEFAULT_PACK_COUNT))),
+        help="generated copies of each form pack that is not built in, found under "
+        "FAXFLOW_FORMS_DIR or forms/ (BENCH_PACK_COUNT; 0 skips the section)",
+    )
     parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs")
     args = parser.parse_args(argv)
     if args.airflow_only:
@@ -760,6 +771,8 @@ def main(argv: list[str] | None = None) -> int:
         "short": measure_memory(short, work / "mem-short"),
         "long": measure_memory(long_doc, work / "mem-long"),
     }
+    console.print(f"form packs, {args.pack_count} copies each …")
+    packs = bench_packs(work, settings, count=args.pack_count, seed=args.seed, workers=cores)
     ocr_summary = _ocr_quality(work)
     airflow = (
         airflow_section(subset, speed_subset_run, short, work, workers=cores)
@@ -781,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": memory,
         "accuracy": accuracy_summary(work / "results", work / "set" / "truth"),
         "field_automation": field_automation_summary(work / "results", work / "set" / "truth"),
+        "packs": packs,
         "ocr": ocr_summary,
         "airflow": airflow,
     }
