@@ -123,7 +123,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
     doubtful: list[TaskField] = []
     automatic: list[TaskField] = []
     for field in doc.fields:
-        threshold = threshold_of(settings, kinds, field.name)
+        threshold = threshold_of(settings, kinds, field.name, field.machine_value)
         issues = tuple(i.message for i in open_issues if i.field == field.name)
         # SSNs stay out of blind QA: their stored value is masked, nothing to compare with.
         doubt = (qa and not field.sensitive) or (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -27,7 +28,7 @@ from dashboard.fields import (
 )
 from dashboard.queries import QueueChoices
 from faxflow.errors import TemplateError
-from faxflow.settings import Settings
+from faxflow.settings import Settings, routing_kind
 from loaders.review import (
     DocumentView,
     FieldView,
@@ -72,10 +73,11 @@ def field_kinds(settings: Settings, form_type: str) -> dict[str, str]:
     return {} if pack is None else {spec.name: spec.kind.value for spec in pack.template.fields}
 
 
-def threshold_of(settings: Settings, kinds: dict[str, str], name: str) -> float:
-    """The auto-accept threshold the router used for this field (``x#2`` uses ``x``'s)."""
+def threshold_of(settings: Settings, kinds: dict[str, str], name: str, machine_value: Any) -> float:
+    """The auto-accept threshold the router used for this field (``x#2`` uses ``x``'s), as
+    it read ``machine_value`` (a reading of nothing has its blank bucket's)."""
     base = name.partition("#")[0]
-    return settings.threshold_for(base, kinds.get(base, DEFAULT_KIND))
+    return settings.threshold_for(base, routing_kind(kinds.get(base, DEFAULT_KIND), machine_value))
 
 
 def confidence_band(confidence: float | None, threshold: float) -> str:
@@ -239,7 +241,7 @@ def _field_row(
     titles: dict[str, str],
 ) -> FieldRow:
     open_issues = tuple(i for i in doc.issues if i.field == field.name and not i.resolved_by_review)
-    threshold = threshold_of(settings, kinds, field.name)
+    threshold = threshold_of(settings, kinds, field.name, field.machine_value)
     band = "high" if field.reviewed else confidence_band(field.confidence, threshold)
     if field.needs_review is not None and not field.reviewed:
         # Routing's verdict decides the colour: green only for a value it auto-accepted.

@@ -255,10 +255,35 @@ class Settings(BaseSettings):
         return self.intake_root
 
     def threshold_for(self, field_name: str, kind: str) -> float:
-        """The auto-accept confidence threshold for one field: by name, then kind, then default."""
+        """The auto-accept confidence threshold for one field: by name, then kind, then
+        default. ``kind`` is the field's routing kind (:func:`routing_kind`): a reading of
+        nothing is judged by its blank bucket, then the default, never by the field's own
+        or its kind's threshold (those were learned on values that were read)."""
+        if kind in BLANK_BUCKETS:
+            return self.confidence_thresholds.get(kind, self.default_confidence_threshold)
         return self.confidence_thresholds.get(
             field_name, self.confidence_thresholds.get(kind, self.default_confidence_threshold)
         )
+
+
+NEVER_ACCEPTED = 1.01
+"""A threshold above every confidence: the field always goes to a person."""
+BLANK_MARKS = "blank_marks"
+BLANK_WRITING = "blank_writing"
+BLANK_BUCKETS = frozenset({BLANK_MARKS, BLANK_WRITING})
+MARK_KINDS = frozenset({"checkbox", "choice", "multi_choice"})
+
+
+def routing_kind(kind: str, value: object) -> str:
+    """The key a field's confidence is judged by: its kind when something was read, and
+    when nothing was, one of two blank buckets — no box marked (``blank_marks``) or an
+    empty writing zone (``blank_writing``). Reading nothing fails in its own way (a missed
+    faint mark or pale writing) at its own rate, unrelated to how often a value that was
+    read is misread (docs/supervision.md has the measured rates). Writing zones share one bucket,
+    as whether a zone holds writing is decided by its ink alone, whatever its kind."""
+    if value is None or value == "" or value == [] or (value is False and kind in MARK_KINDS):
+        return BLANK_MARKS if kind in MARK_KINDS else BLANK_WRITING
+    return kind
 
 
 @lru_cache(maxsize=1)

@@ -40,12 +40,18 @@ import numpy as np
 
 from faxflow.errors import ConfigError, FaxflowError
 from faxflow.model import Issue, Status
-from faxflow.settings import DEFAULT_THRESHOLDS_FILE, Settings
+from faxflow.settings import (
+    BLANK_BUCKETS,
+    DEFAULT_THRESHOLDS_FILE,
+    NEVER_ACCEPTED,
+    Settings,
+    routing_kind,
+)
 from validate.routing import DEFAULT_KIND, LOW_CONFIDENCE
 from validate.rules import is_blocking
 
 THRESHOLDS_FILE = DEFAULT_THRESHOLDS_FILE
-NEVER = 1.01
+NEVER = NEVER_ACCEPTED
 """A threshold no confidence (≤ 1) reaches: fields of that bucket always go to review."""
 
 
@@ -61,7 +67,8 @@ class DocumentSample:
     form_type: str
     profile: str
     blocked: bool  # a blocking issue other than low confidence, or rejected
-    # (field, kind, confidence, correct) — correct is None for fields the scorer does not
+    # (field, routing kind, confidence, correct) — the routing kind is the field's kind, or
+    # its blank bucket when nothing was read; correct is None for fields the scorer does not
     # score (the CDC form's second copies, ``date_of_birth#2``)
     confidences: tuple[tuple[str, str, float, bool | None], ...]
     correct: int
@@ -192,7 +199,9 @@ def _confidences(
         conf = evidence.get("confidence") if isinstance(evidence, Mapping) else None
         if isinstance(conf, int | float) and not isinstance(conf, bool):
             kind = kinds.get(name) or kinds.get(name.partition("#")[0]) or DEFAULT_KIND
-            out.append((name, kind, float(conf), correct.get(name)))
+            out.append(
+                (name, routing_kind(kind, evidence.get("value")), float(conf), correct.get(name))
+            )
     return tuple(out)
 
 
@@ -273,8 +282,9 @@ class _Problem:
 
 
 def bucket_of(name: str, kind: str, field_buckets: frozenset[str]) -> str:
-    """The bucket a field's confidence is judged in: the field itself or its kind."""
-    return name if name in field_buckets else kind
+    """The bucket a field's confidence is judged in: the field itself or its kind, and a
+    reading of nothing always its blank bucket (``kind`` is the routing kind)."""
+    return name if name in field_buckets and kind not in BLANK_BUCKETS else kind
 
 
 def _build(docs: Sequence[DocumentSample], *, min_kind_count: int, min_field_docs: int) -> _Problem:
@@ -660,8 +670,9 @@ def field_buckets(
     ``min_field_labels`` labels, else its kind."""
     rows = list(labelled)
     per_field: dict[str, int] = {}
-    for name, _, _, _ in rows:
-        per_field[name] = per_field.get(name, 0) + 1
+    for name, kind, _, _ in rows:
+        if kind not in BLANK_BUCKETS:
+            per_field[name] = per_field.get(name, 0) + 1
     own = frozenset(n for n, c in per_field.items() if c >= min_field_labels)
     buckets: dict[str, list[tuple[float, bool]]] = {}
     for name, kind, confidence, correct in rows:
@@ -777,7 +788,8 @@ def calibrate_fields(
 
 def _known_kinds(settings: Settings) -> set[str]:
     try:
-        return {kind for kinds in _field_kinds(settings).values() for kind in kinds.values()}
+        kinds = {kind for of_form in _field_kinds(settings).values() for kind in of_form.values()}
+        return kinds | BLANK_BUCKETS
     except FaxflowError:  # no templates: nothing to add
         return set()
 
@@ -793,7 +805,7 @@ def write_field_thresholds(calibration: FieldCalibration, path: Path = THRESHOLD
 
 
 def review_labels(engine: Any, settings: Settings) -> list[tuple[str, str, float, bool]]:
-    """(field, kind, confidence, right) for every field a person confirmed or corrected:
+    """(field, routing kind, confidence, right) for every field a person confirmed or corrected:
     confirmed means the machine was right; corrected means it was right only when the
     person's value equals the machine's.  No values leave this function."""
     import sqlalchemy as sa
@@ -821,6 +833,8 @@ def review_labels(engine: Any, settings: Settings) -> list[tuple[str, str, float
         for row in conn.execute(query):
             kinds = kinds_by_form.get(row.form_type, {})
             kind = kinds.get(row.name) or kinds.get(row.name.partition("#")[0]) or DEFAULT_KIND
+            if row.machine_cipher is None:  # a sealed value was read: never blank
+                kind = routing_kind(kind, row.machine_value)
             if row.decision == CONFIRMED:
                 right = True
             elif row.cipher is not None or row.machine_cipher is not None:

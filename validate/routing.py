@@ -7,7 +7,9 @@ A field needs a person (``FieldResult.needs_review``) for one reason, by precede
   calibration showed its confidence can be trusted at the target accuracy;
 * ``low_confidence`` — its confidence is below its threshold (``settings.threshold_for``,
   chosen for ``settings.target_accuracy`` by :mod:`validate.calibrate`).  Blank fields
-  count too: a low-confidence blank may be a value the engine missed;
+  count too: a low-confidence blank may be a value the engine missed. A field read as
+  nothing (no box marked, an empty zone) is judged by its blank bucket's threshold
+  (:func:`faxflow.settings.routing_kind`), not its kind's;
 * ``whole_document`` — the document itself is in doubt (below), so every field waits.
 
 The document's status:
@@ -31,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from faxflow.model import Extraction, FieldResult, FormType, Issue, PageRole, Status
-from faxflow.settings import Settings
+from faxflow.settings import Settings, routing_kind
 from validate.rules import is_blocking
 
 UNREADABLE = "unreadable_document"
@@ -58,7 +60,7 @@ def low_confidence_fields(
 ) -> Iterator[tuple[str, float, float]]:
     """(field, confidence, threshold) for every field below its auto-accept threshold."""
     for name, evidence in fields.items():
-        kind = field_kinds.get(name, DEFAULT_KIND)
+        kind = routing_kind(field_kinds.get(name, DEFAULT_KIND), evidence.value)
         threshold = settings.threshold_for(name, kind)
         if evidence.confidence < threshold:
             yield name, evidence.confidence, threshold
@@ -97,7 +99,7 @@ def review_reason(
     auto-accepted at the configured target accuracy."""
     if name in blocked_fields:
         return BLOCKING_ISSUE
-    threshold = settings.threshold_for(name, kind)
+    threshold = settings.threshold_for(name, routing_kind(kind, evidence.value))
     if threshold > 1:
         return UNVALIDATED
     if evidence.confidence < threshold:

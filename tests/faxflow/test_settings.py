@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from faxflow.settings import Settings
+from faxflow.settings import BLANK_MARKS, BLANK_WRITING, Settings, routing_kind
 
 
 def test_defaults_live_under_var(tmp_path: Path) -> None:
@@ -38,3 +38,23 @@ def test_threshold_lookup_by_name_then_kind_then_default(tmp_path: Path) -> None
     assert settings.threshold_for("date_of_birth", "date") == 0.95
     assert settings.threshold_for("onset_date", "date") == 0.9
     assert settings.threshold_for("patient_first_name", "name") == 0.7
+
+
+def test_a_reading_of_nothing_is_routed_by_its_blank_bucket(tmp_path: Path) -> None:
+    assert routing_kind("date", None) == BLANK_WRITING
+    assert routing_kind("name", "") == BLANK_WRITING
+    assert routing_kind("choice", None) == BLANK_MARKS
+    assert routing_kind("multi_choice", []) == BLANK_MARKS
+    assert routing_kind("checkbox", False) == BLANK_MARKS
+    assert routing_kind("checkbox", True) == "checkbox"
+    assert routing_kind("choice", "no") == "choice"
+    assert routing_kind("integer", 0) == "integer"  # zero was written: a value
+    settings = Settings(
+        var_dir=tmp_path,
+        default_confidence_threshold=0.7,
+        confidence_thresholds={"date": 0.9, "date_of_birth": 0.95, BLANK_MARKS: 1.01},
+    )
+    # The field's own and its kind's thresholds were learned on values that were read.
+    assert settings.threshold_for("date_of_birth", routing_kind("date", None)) == 0.7
+    assert settings.threshold_for("sex", routing_kind("choice", None)) == 1.01
+    assert settings.threshold_for("date_of_birth", routing_kind("date", "2020-01-02")) == 0.95

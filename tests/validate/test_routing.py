@@ -19,7 +19,7 @@ from faxflow.model import (
     Status,
 )
 from faxflow.schemas import empty_record
-from faxflow.settings import Settings
+from faxflow.settings import BLANK_WRITING, Settings
 from tests.validate.conftest import TODAY
 from validate import validate_extraction
 from validate.routing import route
@@ -105,6 +105,31 @@ def test_confidence_thresholds_by_name_then_kind_then_default(
     assert outcome.status is status
     low = [i for i in outcome.issues if i.code == "low_confidence"]
     assert [i.field for i in low] == ([name] if status is Status.NEEDS_REVIEW else [])
+
+
+def test_a_field_read_as_nothing_is_judged_by_the_blank_bucket(
+    cdc_record: dict, routing_settings: Settings
+) -> None:
+    # onset_date's own threshold (0.95) was learned on dates that were read; an empty zone
+    # at the same confidence is accepted or not by the blank bucket alone.
+    record = {**cdc_record, "onset_date": None}
+    extraction = _extraction(record, overrides={"onset_date": 0.97})
+    strict = routing_settings.model_copy(
+        update={
+            "confidence_thresholds": {
+                **routing_settings.confidence_thresholds,
+                BLANK_WRITING: 0.99,
+            }
+        }
+    )
+    needs = validate_extraction(extraction, settings=strict, today=TODAY)
+    assert needs.status is Status.NEEDS_REVIEW
+    assert needs.fields["onset_date"].review_reason == "low_confidence"
+    assert not needs.fields["report_date_case"].needs_review
+    lenient = strict.model_copy(
+        update={"confidence_thresholds": {**strict.confidence_thresholds, BLANK_WRITING: 0.96}}
+    )
+    assert validate_extraction(extraction, settings=lenient, today=TODAY).status is Status.ACCEPTED
 
 
 def test_blocking_issue_needs_review_and_advisory_does_not(
