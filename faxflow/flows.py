@@ -337,15 +337,20 @@ def reprocess_document(document_id: str, settings: Settings) -> dict[str, Any]:
 
 
 def refresh_aggregates(settings: Settings) -> dict[str, int]:
-    """Recompute every aggregate and export it as CSV under var/exports/."""
+    """Recompute every aggregate, the built-in ones and each form pack's counts (its
+    ``aggregates.yaml``), and export it as CSV under var/exports/. Packs' views are
+    re-created first, so SQL users read the same numbers. Records are not exported
+    here: they hold personal data (``faxflow export --what form_<name>``)."""
     from loaders.aggregates import AGGREGATES
+    from loaders.exports import write_export
+    from loaders.pack_aggregates import pack_count_tables
+    from loaders.pack_views import ensure_pack_views
 
     services = open_services(settings)
-    from loaders.exports import write_export
-
+    ensure_pack_views(services.engine, settings)
     folder = settings.var_dir / "exports"
     rows: dict[str, int] = {}
-    for name, compute in AGGREGATES.items():
+    for name, compute in {**AGGREGATES, **pack_count_tables(settings)}.items():
         frame = compute(services.engine)
         write_export(frame, folder / f"{name}.csv")
         rows[name] = len(frame)
