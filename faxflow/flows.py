@@ -288,6 +288,25 @@ def _processed_source(item: dict[str, Any], entry: LedgerEntry, work_path: Path)
     )
 
 
+def form_type_choices(settings: Settings | None = None) -> list[str | None]:
+    """The ``form_type`` choices of the reprocess DAG's trigger form: any (None), every
+    form the pack registry finds, and ``unknown``. Read when the DAG file is parsed, so
+    from the DAG processor's environment (``FAXFLOW_FORMS_DIR``) only: no database, no
+    Airflow Variable. A forms folder that is missing costs its packs' choices, not the
+    DAG (a warning says why)."""
+    from faxflow.errors import ConfigError
+    from faxflow.model import FormType
+    from faxflow.packs import pack_names
+
+    settings = settings or Settings()
+    try:
+        names = pack_names(settings)
+    except ConfigError as error:
+        log.warning("reprocess form choices: built-in forms only: %s", error)
+        names = pack_names(settings.model_copy(update={"forms_dir": None}))
+    return [None, *names, FormType.UNKNOWN.value]
+
+
 def select_documents(
     settings: Settings,
     *,

@@ -383,6 +383,18 @@ def _find_packs(roots: tuple[Path, ...]) -> tuple[tuple[str, FormPack], ...]:
     return tuple(found.items())
 
 
+def pack_names(settings: Settings) -> list[str]:
+    """Every pack's name, built-in forms first, without loading a pack: the folders that
+    hold a ``template.yaml`` (a directory listing, cheap enough for a DAG file's parse).
+    A folder whose name cannot be a pack's is left out (``forms check`` names it)."""
+    names: dict[str, None] = {}
+    for root in pack_dirs(settings):
+        for template_file in sorted(root.glob(f"*/{TEMPLATE_FILE}")):
+            if PACK_NAME.match(template_file.parent.name):
+                names[template_file.parent.name] = None
+    return list(names)
+
+
 def pack_templates(settings: Settings) -> dict[str, Any]:
     """Form name -> its template (``extract.template.FormTemplate``) for every pack: what
     classification and extraction read."""
