@@ -22,7 +22,7 @@ from faxflow.settings import Settings
 from loaders.load import load_document
 from loaders.review import InvalidCorrection
 from loaders.tables import fields, form_records, review_events
-from tests.builders import doc_id, pack_result, pack_settings, source_for
+from tests.builders import add_properties, doc_id, pack_result, pack_settings, source_for
 from tests.dashboard.conftest import csrf_of, login
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -123,22 +123,17 @@ def test_a_pack_field_refuses_what_its_schema_does_not_allow(
 def test_a_pack_fields_formats_numbers_and_bounds(tmp_path: Path) -> None:
     """A pack's schema formats (date, email), number types and bounds, and its rules'
     ranges, decide how typed text is read and what is refused."""
-    import yaml
-
     settings = pack_settings(tmp_path, "household_support", renames={"zip": "moved_in:date"})
     folder = tmp_path / "packs" / "household_support"
-    schema = json.loads((folder / "schema.json").read_text())
-    added = {
-        "contact": {"type": ["string", "null"], "format": "email"},
-        "people": {"type": ["integer", "null"], "minimum": 1},
-        "rent": {"type": ["number", "null"]},
-        "score": {"type": "number", "minimum": 0, "maximum": 10},
-    }
-    schema["properties"].update(added)
-    (folder / "schema.json").write_text(json.dumps(schema))
-    template = yaml.safe_load((folder / "template.yaml").read_text())
-    template["not_on_form"] = {name: "added by the test" for name in added}
-    (folder / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+    add_properties(
+        folder,
+        {
+            "contact": {"type": ["string", "null"], "format": "email"},
+            "people": {"type": ["integer", "null"], "minimum": 1},
+            "rent": {"type": ["number", "null"]},
+            "score": {"type": "number", "minimum": 0, "maximum": 10},
+        },
+    )
     (folder / "rules.yaml").write_text("ranges: {people: {max: 20}}\n")
     form = "household_support"
 
