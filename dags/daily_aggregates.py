@@ -4,8 +4,9 @@
 Runs whenever the **faxflow records** asset is updated (after `fax_intake` or
 `reprocess_documents` load documents): recomputes every aggregate (infection reports per day
 by jurisdiction/county/status, the epidemic curve, severity, benefit applications by
-county/programme, processing figures per centre) and exports each as CSV under
-`var/exports/`.
+county/programme, processing figures per centre, and each form pack's counts by the fields
+its `aggregates.yaml` names, `form_<pack>_counts`) and exports each as CSV under
+`var/exports/`. Records are never exported here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 ### reprocess_documents — re-run extraction after a template or code change
 
 Trigger with params: either `document_ids` (a list of SHA-256 ids) or filters
-(`form_type`, `status`, `since` / `until` as YYYY-MM-DD on the processing date). Each
+(`form_type`: the built-in forms, every form pack under `FAXFLOW_FORMS_DIR` and `unknown`;
+`status`, `since` / `until` as YYYY-MM-DD on the processing date). Each
 selected document's archived original is run through the current pipeline again (one
 mapped task per document) and reloaded. Reviewers' corrections are kept: the loader
 re-applies every review event over the new machine extraction.
@@ -17,6 +18,7 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
 from faxflow.assets import OCR_POOL, RECORDS_ASSET_NAME, RECORDS_ASSET_URI
+from faxflow.flows import form_type_choices
 
 RECORDS = Asset(name=RECORDS_ASSET_NAME, uri=RECORDS_ASSET_URI, group="faxflow")
 
@@ -41,8 +43,8 @@ DEFAULT_ARGS = {
         "form_type": Param(
             None,
             type=["null", "string"],
-            enum=[None, "cdc_pui_2020", "mdhhs_dhs1171", "unknown"],
-            description="Only documents of this form type.",
+            enum=form_type_choices(),
+            description="Only documents of this form type (every form pack found).",
         ),
         "status": Param(
             None,

@@ -1,9 +1,11 @@
 """Fields as people read and type them: labels, displayed values, edit text, input hints,
 and the parsing of a reviewer's typed text into the record's normal form.
 
-Everything is driven by the record schemas (``faxflow/schemas``), so a new field needs no
-code here. A form pack's fields and form are labelled by its ``schema.json`` titles and its
-template's title (:func:`pack_titles`, :func:`form_label`). Parsing is deliberately
+Everything is driven by the record schemas (``faxflow/schemas``, a form pack's
+``schema.json``), so a new field or form needs no code here. A form pack's fields and form
+are labelled by its ``schema.json`` titles and its template's title (:func:`pack_titles`,
+:func:`form_label`); its fields are parsed by their property's type, enum and format (the
+format its ``rules.yaml`` gives wins, as in validation). Parsing is deliberately
 forgiving about *how* a person writes a value (``3/4/2020``, ``(555) 123-4567``, ``Yes``)
 and strict about *what* it is: text that is not a value of the field's kind is refused with
 a message naming the rule, never the value.
@@ -21,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from faxflow.errors import FaxflowError
 from faxflow.model import RecordType
-from faxflow.settings import Settings
+from faxflow.settings import Settings, get_settings
 from loaders.records import (
     HOUSEHOLD_MEMBERS,
     member_properties,
@@ -29,6 +31,7 @@ from loaders.records import (
     record_properties,
 )
 from loaders.review import InvalidCorrection
+from validate.declared import declared_formats
 from validate.rules import field_formats
 
 ACRONYMS = {
@@ -90,7 +93,14 @@ def pack_titles(settings: Settings, form_type: str | None) -> dict[str, str]:
     """Field name -> the ``title`` its form pack's schema gives it; empty for a built-in
     or unknown form (their labels come from the names, :func:`field_label`)."""
     pack = form_pack(settings, form_type) if form_type else None
-    return {} if pack is None else dict(pack.field_titles())
+    return {} if pack is None else _schema_titles(pack)
+
+
+def _schema_titles(pack: Any) -> dict[str, str]:
+    """The titles the pack's schema gives (a property without one is labelled from its
+    name's words by :func:`field_label`, not shown as ``snake_case``)."""
+    properties = pack.schema["properties"].items()
+    return {name: str(prop["title"]) for name, prop in properties if prop.get("title")}
 
 
 def _words(name: str) -> str:
@@ -117,15 +127,36 @@ def field_label(name: str, titles: Mapping[str, str] | None = None) -> str:
     return f"{label} (reading {extra})" if extra else label
 
 
-def property_schema(record_type: str | None, name: str) -> dict[str, Any] | None:
+def record_pack(record_type: str | None, settings: Settings | None = None) -> Any:
+    """The form pack whose records are of ``record_type`` (a pack's record type is its
+    name), or None for a built-in record type, an unknown form, or a pack that fails its
+    checks. ``settings`` say where packs are (None: the environment's)."""
+    if record_type is None or record_type in set(RecordType):
+        return None
+    return form_pack(settings or get_settings(), record_type)
+
+
+def _pack_property(pack: Any, name: str) -> dict[str, Any] | None:
+    path = parse_field_path(name.partition("#")[0])
+    if path.list_name is not None:
+        return None  # a pack's properties are flat
+    prop = pack.schema["properties"].get(path.prop)
+    return dict(prop) if isinstance(prop, dict) else None
+
+
+def property_schema(
+    record_type: str | None, name: str, settings: Settings | None = None
+) -> dict[str, Any] | None:
     """The JSON-schema property a field name addresses, or None when it is not a record
-    field (an unknown form, or a name the schema does not have)."""
+    field (an unknown form, or a name the schema does not have). A form pack's come from
+    its ``schema.json``, found through ``settings``."""
     if record_type is None:
         return None
     try:
         kind = RecordType(record_type)
     except ValueError:
-        return None
+        pack = record_pack(record_type, settings)
+        return None if pack is None else _pack_property(pack, name)
     path = parse_field_path(name.partition("#")[0])
     if path.list_name is not None:
         if path.list_name != HOUSEHOLD_MEMBERS or kind is not RecordType.BENEFIT_APPLICATION:
@@ -170,13 +201,20 @@ def edit_text(value: Any) -> str:
     return str(value)
 
 
-def format_kind(record_type: str | None, name: str) -> str | None:
+def format_kind(record_type: str | None, name: str, settings: Settings | None = None) -> str | None:
     """The field's format (``date``, ``phone``, ``ssn``, ``zip``, ``state``, ``email``,
-    ``money``) as ``validate.rules`` reads it from the schema, or None."""
+    ``money``) as validation reads it: from the schema (``validate.rules``), and for a form
+    pack its ``rules.yaml``'s ``formats`` first (``validate.declared``); or None."""
     try:
         kind = RecordType(record_type) if record_type else None
     except ValueError:
-        return None
+        pack = record_pack(record_type, settings)
+        if pack is None:
+            return None
+        from faxflow.packs import PackRules
+
+        formats = declared_formats(pack.rules or PackRules(), pack.schema)
+        return formats.get(parse_field_path(name.partition("#")[0]).prop)
     if kind is None:
         return None
     path = parse_field_path(name.partition("#")[0])
@@ -195,9 +233,9 @@ FORMAT_HINTS = {
 }
 
 
-def input_hint(record_type: str | None, name: str) -> str:
+def input_hint(record_type: str | None, name: str, settings: Settings | None = None) -> str:
     """What the field accepts, shown as the input's placeholder."""
-    prop = property_schema(record_type, name)
+    prop = property_schema(record_type, name, settings)
     if prop is None:
         return ""
     if "enum" in prop:
@@ -205,31 +243,43 @@ def input_hint(record_type: str | None, name: str) -> str:
     types = _types(prop)
     if "array" in types:
         return "comma-separated: " + ", ".join(_enum_values(prop.get("items", {})))
-    kind = format_kind(record_type, name)
+    kind = format_kind(record_type, name, settings)
     if kind in FORMAT_HINTS:
-        return FORMAT_HINTS[kind]
+        return FORMAT_HINTS[kind] + (_bounds_hint(prop) if types & {"integer", "number"} else "")
     if "boolean" in types:
         return "yes / no"
     if "integer" in types:
-        return "whole number"
+        return "whole number" + _bounds_hint(prop)
+    if "number" in types:
+        return "number" + _bounds_hint(prop)
     return "text as written"
 
 
-def _refuse(name: str, rule: str) -> InvalidCorrection:
-    return InvalidCorrection(f"{field_label(name)}: {rule}")
+def _bounds_hint(prop: dict[str, Any]) -> str:
+    low, high = prop.get("minimum"), prop.get("maximum")
+    if low is not None and high is not None:
+        return f", {low:g} to {high:g}"
+    if low is not None:
+        return f", at least {low:g}"
+    return "" if high is None else f", at most {high:g}"
 
 
-def _parse_choice(name: str, text: str, options: list[str]) -> str:
+def _refuse(label: str, rule: str) -> InvalidCorrection:
+    """``label``: the field as people read it (:func:`field_label`), never its value."""
+    return InvalidCorrection(f"{label}: {rule}")
+
+
+def _parse_choice(label: str, text: str, options: list[str]) -> str:
     wanted = _SPACE.sub("_", text.strip().lower()).replace("-", "_")
     if wanted in options:
         return wanted
     matches = [option for option in options if option.startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
-    raise _refuse(name, "use one of " + ", ".join(options))
+    raise _refuse(label, "use one of " + ", ".join(options))
 
 
-def _parse_date(name: str, text: str) -> str:
+def _parse_date(label: str, text: str) -> str:
     compact = text.strip()
     iso = _ISO_DATE.match(compact)
     numeric = _NUMERIC_DATE.match(compact)
@@ -242,47 +292,47 @@ def _parse_date(name: str, text: str) -> str:
             this_year = date.today().year
             year += 2000 if 2000 + year <= this_year else 1900
     else:
-        raise _refuse(name, "write the date as YYYY-MM-DD or MM/DD/YYYY")
+        raise _refuse(label, "write the date as YYYY-MM-DD or MM/DD/YYYY")
     try:
         return date(year, month, day).isoformat()
     except ValueError:
-        raise _refuse(name, "that day does not exist in the calendar") from None
+        raise _refuse(label, "that day does not exist in the calendar") from None
 
 
-def _digits(name: str, text: str, count: int, what: str) -> str:
+def _digits(label: str, text: str, count: int, what: str) -> str:
     digits = re.sub(r"[\s().\-+/]", "", text)
     if count == 10 and len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if not digits.isdigit() or len(digits) != count:
-        raise _refuse(name, f"{what} has {count} digits")
+        raise _refuse(label, f"{what} has {count} digits")
     return digits
 
 
-def _parse_money(name: str, text: str) -> float:
+def _parse_money(label: str, text: str) -> float:
     amount = text.replace("$", "").replace(",", "").replace(" ", "")
     if not re.fullmatch(r"\d+(\.\d{1,2})?", amount):
-        raise _refuse(name, "an amount in dollars, such as 1250.00")
+        raise _refuse(label, "an amount in dollars, such as 1250.00")
     return float(amount)
 
 
-def _parse_zip(name: str, text: str) -> str:
+def _parse_zip(label: str, text: str) -> str:
     digits = re.sub(r"[\s\-]", "", text)
     if digits.isdigit() and len(digits) in (5, 9):
         return digits if len(digits) == 5 else f"{digits[:5]}-{digits[5:]}"
-    raise _refuse(name, "a ZIP code is 12345 or 12345-6789")
+    raise _refuse(label, "a ZIP code is 12345 or 12345-6789")
 
 
-def _parse_state(name: str, text: str) -> str:
+def _parse_state(label: str, text: str) -> str:
     code = text.replace(".", "").upper()
     if not re.fullmatch(r"[A-Z]{2}", code):
-        raise _refuse(name, "a two-letter state code such as MI")
+        raise _refuse(label, "a two-letter state code such as MI")
     return code
 
 
 FORMAT_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "date": _parse_date,
-    "phone": lambda name, text: _digits(name, text, 10, "a phone number"),
-    "ssn": lambda name, text: _digits(name, text, 9, "an SSN"),
+    "phone": lambda label, text: _digits(label, text, 10, "a phone number"),
+    "ssn": lambda label, text: _digits(label, text, 9, "an SSN"),
     "zip": _parse_zip,
     "state": _parse_state,
     "email": lambda _name, text: text.replace(" ", "").lower(),
@@ -291,38 +341,87 @@ FORMAT_PARSERS: dict[str, Callable[[str, str], Any]] = {
 """Reviewer text → normal form, per format kind (the kinds of ``validate.rules``)."""
 
 
-def parse_input(record_type: str | None, name: str, text: str) -> Any:
+def parse_input(
+    record_type: str | None, name: str, text: str, settings: Settings | None = None
+) -> Any:
     """The normal-form value of a reviewer's typed ``text`` for field ``name``; empty text
     clears the field (None). Raises :class:`loaders.review.InvalidCorrection` (a coded
-    :class:`~faxflow.errors.FaxflowError`) when the text is not a value of that field."""
+    :class:`~faxflow.errors.FaxflowError`) when the text is not a value of that field.
+    A form pack's field (``settings`` say where packs are) is parsed by its property in
+    ``schema.json`` and held to its bounds there and in ``rules.yaml``'s ``ranges``."""
+    pack = record_pack(record_type, settings)
+    label = field_label(name, _schema_titles(pack) if pack is not None else None)
     if len(text) > MAX_INPUT:
-        raise _refuse(name, f"at most {MAX_INPUT} characters")
-    prop = property_schema(record_type, name)
+        raise _refuse(label, f"at most {MAX_INPUT} characters")
+    prop = property_schema(record_type, name, settings)
     if prop is None:
         raise InvalidCorrection(f"{name!r} is not a field of this record")
     stripped = _SPACE.sub(" ", text).strip()
     types = _types(prop)
     if not stripped:
         return [] if types == {"array"} else None
+    value = _parse_typed(label, prop, stripped, format_kind(record_type, name, settings))
+    if pack is not None and pack.rules is not None:
+        bounds = pack.rules.ranges.get(parse_field_path(name.partition("#")[0]).prop)
+        if bounds is not None:
+            declared = {"minimum": bounds.min, "maximum": bounds.max}
+            prop = {**prop, **{k: v for k, v in declared.items() if v is not None}}
+    _check_property(label, prop, value)
+    return value
+
+
+def _parse_typed(label: str, prop: dict[str, Any], text: str, kind: str | None) -> Any:
+    types = _types(prop)
     if "enum" in prop:
-        return _parse_choice(name, stripped, _enum_values(prop))
+        return _parse_choice(label, text, _enum_values(prop))
     if "array" in types:
         options = _enum_values(prop.get("items", {}))
-        parts = [p for p in re.split(r"[,;]\s*|\s+", stripped) if p]
-        return sorted({_parse_choice(name, part, options) for part in parts})
+        parts = [p for p in re.split(r"[,;]\s*|\s+", text) if p]
+        return sorted({_parse_choice(label, part, options) for part in parts})
     if "boolean" in types:
-        word = stripped.lower()
+        word = text.lower()
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
             return False
-        raise _refuse(name, "answer yes (marked) or no (not marked)")
+        raise _refuse(label, "answer yes (marked) or no (not marked)")
     if "integer" in types:
-        if not re.fullmatch(r"\d{1,9}", stripped):
-            raise _refuse(name, "a whole number")
-        return int(stripped)
-    parser = FORMAT_PARSERS.get(format_kind(record_type, name) or "")
-    return parser(name, stripped) if parser is not None else stripped
+        if not re.fullmatch(r"-?\d{1,9}", text):
+            raise _refuse(label, "a whole number")
+        return int(text)
+    parser = FORMAT_PARSERS.get(kind or "")
+    if parser is not None:
+        return parser(label, text)
+    if "number" in types:
+        number = text.replace(",", "").replace(" ", "")
+        if not re.fullmatch(r"-?\d{1,12}(\.\d{1,6})?", number):
+            raise _refuse(label, "a number, such as 12 or 3.5")
+        return float(number)
+    return text
+
+
+def _check_property(label: str, prop: dict[str, Any], value: Any) -> None:
+    """Refuse a parsed value its property's schema does not allow (bounds, lengths,
+    patterns), with the rule in words. The value is never in the message."""
+    import jsonschema
+
+    low, high = prop.get("minimum"), prop.get("maximum")
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and ((low is not None and value < low) or (high is not None and value > high)):
+        raise _refuse(label, "a number" + _bounds_hint(prop))
+    limit = prop.get("maxLength")
+    if isinstance(value, str) and isinstance(limit, int) and len(value) > limit:
+        raise _refuse(label, f"at most {limit} characters")
+    checker = jsonschema.FormatChecker()
+    validator = jsonschema.Draft202012Validator(prop, format_checker=checker)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is None:
+        return
+    if error.validator == "pattern":
+        raise _refuse(label, f"must have the form {prop['pattern']}")
+    if error.validator == "format":
+        raise _refuse(label, f"must be a valid {prop.get('format')}")
+    raise _refuse(label, f"not a value this field allows ({error.validator})")
 
 
 def correct_from_text(
@@ -339,7 +438,7 @@ def correct_from_text(
     from loaders.review import apply_correction, get_document
 
     record_type = get_document(engine, document_id).record_type
-    value = parse_input(record_type, name, text)
+    value = parse_input(record_type, name, text, settings)
     apply_correction(engine, document_id, name, value, reviewer=reviewer, settings=settings)
 
 
@@ -357,7 +456,7 @@ def answer_blind(
     from loaders.review import apply_correction, confirm_field, get_document
 
     doc = get_document(engine, document_id)
-    value = parse_input(doc.record_type, name, text)
+    value = parse_input(doc.record_type, name, text, settings)
     current = doc.field(name)
     if current is None or current.sensitive:
         raise InvalidCorrection(f"field {name!r} is not part of blind QA")

@@ -136,7 +136,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
             label=field_label(field.name, titles),
             display=None if blind else display_value(field.value),
             edit_value="" if field.sensitive or blind else edit_text(field.value),
-            hint=input_hint(doc.record_type, field.name),
+            hint=input_hint(doc.record_type, field.name, settings),
             confidence_label="—" if field.confidence is None else f"{field.confidence * 100:.0f}%",
             reason=reason,
             reason_label=REASON_LABELS.get(reason, "below its threshold or has an issue"),
@@ -148,7 +148,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
             provenance=() if blind else _provenance(field),
             raw_text=None if field.sensitive or blind else field.raw_text,
             has_crop=field.bbox is not None and field.page in pages_with_image,
-            editable=property_schema(doc.record_type, field.name) is not None,
+            editable=property_schema(doc.record_type, field.name, settings) is not None,
             sensitive=field.sensitive,
             band=band_of(field, doubtful=doubt, threshold=threshold),
         )

@@ -246,7 +246,7 @@ def _field_row(
     if field.needs_review is not None and not field.reviewed:
         # Routing's verdict decides the colour: green only for a value it auto-accepted.
         band = "high" if not field.needs_review else ("mid" if band == "high" else band)
-    prop = property_schema(doc.record_type, field.name)
+    prop = property_schema(doc.record_type, field.name, settings)
     shown = revealed.get(field.name, field.value)
     confidence_label = "—" if field.confidence is None else f"{field.confidence * 100:.0f}%"
     threshold_label = "never auto-accepted" if threshold > 1 else f"threshold {threshold:.0%}"
@@ -256,7 +256,7 @@ def _field_row(
         display=display_value(shown),
         # Sensitive fields are re-typed, never pre-filled with the masked value.
         edit_value="" if field.sensitive else edit_text(field.value),
-        hint=input_hint(doc.record_type, field.name),
+        hint=input_hint(doc.record_type, field.name, settings),
         confidence=field.confidence,
         confidence_label=confidence_label,
         threshold_label=threshold_label,

@@ -288,6 +288,25 @@ def _processed_source(item: dict[str, Any], entry: LedgerEntry, work_path: Path)
     )
 
 
+def form_type_choices(settings: Settings | None = None) -> list[str | None]:
+    """The ``form_type`` choices of the reprocess DAG's trigger form: any (None), every
+    form the pack registry finds, and ``unknown``. Read when the DAG file is parsed, so
+    from the DAG processor's environment (``FAXFLOW_FORMS_DIR``) only: no database, no
+    Airflow Variable. A forms folder that is missing costs its packs' choices, not the
+    DAG (a warning says why)."""
+    from faxflow.errors import ConfigError
+    from faxflow.model import FormType
+    from faxflow.packs import pack_names
+
+    settings = settings or Settings()
+    try:
+        names = pack_names(settings)
+    except ConfigError as error:
+        log.warning("reprocess form choices: built-in forms only: %s", error)
+        names = pack_names(settings.model_copy(update={"forms_dir": None}))
+    return [None, *names, FormType.UNKNOWN.value]
+
+
 def select_documents(
     settings: Settings,
     *,
@@ -337,15 +356,20 @@ def reprocess_document(document_id: str, settings: Settings) -> dict[str, Any]:
 
 
 def refresh_aggregates(settings: Settings) -> dict[str, int]:
-    """Recompute every aggregate and export it as CSV under var/exports/."""
+    """Recompute every aggregate, the built-in ones and each form pack's counts (its
+    ``aggregates.yaml``), and export it as CSV under var/exports/. Packs' views are
+    re-created first, so SQL users read the same numbers. Records are not exported
+    here: they hold personal data (``faxflow export --what form_<name>``)."""
     from loaders.aggregates import AGGREGATES
+    from loaders.exports import write_export
+    from loaders.pack_aggregates import pack_count_tables
+    from loaders.pack_views import ensure_pack_views
 
     services = open_services(settings)
-    from loaders.exports import write_export
-
+    ensure_pack_views(services.engine, settings)
     folder = settings.var_dir / "exports"
     rows: dict[str, int] = {}
-    for name, compute in AGGREGATES.items():
+    for name, compute in {**AGGREGATES, **pack_count_tables(settings)}.items():
         frame = compute(services.engine)
         write_export(frame, folder / f"{name}.csv")
         rows[name] = len(frame)

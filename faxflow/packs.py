@@ -116,12 +116,36 @@ class PackRules(_Strict):
 
 
 class PackAggregates(_Strict):
-    """The content of ``aggregates.yaml``: the fields analysts' counts group by."""
+    """The content of ``aggregates.yaml``: the fields analysts' counts group by (the
+    table ``form_<name>_counts``: documents per arrival day and each combination of their
+    values, ``loaders/pack_aggregates.py``)."""
 
     group_by: list[str] = Field(min_length=1)
 
     def field_names(self) -> list[str]:
         return list(self.group_by)
+
+
+def _uncountable(aggregates: PackAggregates, schema: dict[str, Any]) -> list[PackProblem]:
+    """Fields a count cannot group by: lists and objects (no single value), and sensitive
+    ones (an SSN as a grouping key would put every person's number in the export)."""
+    from loaders.records import is_sensitive
+
+    problems = []
+    for name in aggregates.group_by:
+        prop = schema["properties"].get(name)
+        if not isinstance(prop, dict):
+            continue  # pack_unknown_field says so
+        declared = prop.get("type", [])
+        types = {declared} if isinstance(declared, str) else set(declared)
+        if types & {"array", "object"}:
+            why = "is a list or object; group by fields with one value"
+        elif is_sensitive(name):
+            why = "is sensitive (stored encrypted); counts may not show it"
+        else:
+            continue
+        problems.append(PackProblem("pack_bad_rules", AGGREGATES_FILE, f"group_by {name} {why}"))
+    return problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +315,8 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
         if (folder / AGGREGATES_FILE).is_file()
         else None
     )
+    if aggregates is not None and schema is not None:
+        problems += _uncountable(aggregates, schema)
     if (folder / LABELS_FILE).is_file():
         from extract.from_pdf import load_label_map
 
@@ -355,6 +381,18 @@ def _find_packs(roots: tuple[Path, ...]) -> tuple[tuple[str, FormPack], ...]:
                 raise PackError(f"form pack {problem}", (problem,))
             found[pack.name] = pack
     return tuple(found.items())
+
+
+def pack_names(settings: Settings) -> list[str]:
+    """Every pack's name, built-in forms first, without loading a pack: the folders that
+    hold a ``template.yaml`` (a directory listing, cheap enough for a DAG file's parse).
+    A folder whose name cannot be a pack's is left out (``forms check`` names it)."""
+    names: dict[str, None] = {}
+    for root in pack_dirs(settings):
+        for template_file in sorted(root.glob(f"*/{TEMPLATE_FILE}")):
+            if PACK_NAME.match(template_file.parent.name):
+                names[template_file.parent.name] = None
+    return list(names)
 
 
 def pack_templates(settings: Settings) -> dict[str, Any]:

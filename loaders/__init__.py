@@ -12,5 +12,7 @@ Entry points other packages use:
 - :mod:`loaders.duplicates`: ``find_possible_duplicates(engine, *, record_type, ...)``;
 - :mod:`loaders.queries`: ``find_documents(engine, *, form_type, status, since, until)``;
 - :mod:`loaders.aggregates`: ``AGGREGATES`` (name → ``function(engine) -> DataFrame``);
+- :mod:`loaders.pack_aggregates`: ``pack_tables(settings)``, each form pack's counts (by its
+  ``aggregates.yaml``) and records export; :mod:`loaders.pack_views`: ``ensure_pack_views``;
 - :mod:`loaders.tables`: the SQLAlchemy model (``Document``, ``User``, ``AuditEvent`` …).
 """

@@ -57,32 +57,35 @@ def _frame(engine: Engine, query: sa.Select[Any], columns: list[str]) -> pd.Data
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
-def _as_days(series: pd.Series) -> pd.Series:
+def as_days(series: pd.Series) -> pd.Series:
     """Python dates (SQLite returns ISO text, PostgreSQL dates)."""
     if series.empty:
         return series.astype(object)
     return pd.to_datetime(series).dt.date.astype(object)
 
 
-def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def int_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         frame[column] = frame[column].fillna(0).astype("int64")
     return frame
 
 
-def _from_view(
+def from_view(
     engine: Engine,
-    view: str,
+    view: str | sa.Subquery,
     keys: list[str],
     counts: list[str],
     order: list[str],
     centres: Centres,
 ) -> pd.DataFrame:
-    """One of the aggregate views (migrations 0003, 0004), rows of ``centres`` only, summed
-    over the view's ``centre_id`` key, sorted (NULLs last)."""
-    query = sa.select(*(sa.column(c) for c in keys + counts)).select_from(sa.table(view))
+    """One of the aggregate views (migrations 0003, 0004; or a form pack's counting
+    SELECT, :mod:`loaders.pack_aggregates`), rows of ``centres`` only, summed over the
+    view's ``centre_id`` key, sorted (NULLs last)."""
+    names = [*keys, *counts, "centre_id"]
+    source = sa.table(view, *(sa.column(c) for c in names)) if isinstance(view, str) else view
+    query = sa.select(*(source.c[c] for c in keys + counts))
     if centres is not None:
-        query = query.where(sa.column("centre_id").in_(sorted(centres)))
+        query = query.where(source.c.centre_id.in_(sorted(centres)))
     frame = _frame(engine, query, keys + counts)
     if not frame.empty:
         frame = frame.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
@@ -96,9 +99,9 @@ def infections_by_day(engine: Engine, *, centres: Centres = None) -> pd.DataFram
     (view ``v_infections_by_day``)."""
     keys = ["day", "reporting_jurisdiction", "county_of_residence", "case_status"]
     counts = ["reports", "accepted", "needs_review"]
-    frame = _from_view(engine, "v_infections_by_day", keys, counts, keys, centres)
-    frame["day"] = _as_days(frame["day"])
-    return _ints(frame, counts)
+    frame = from_view(engine, "v_infections_by_day", keys, counts, keys, centres)
+    frame["day"] = as_days(frame["day"])
+    return int_columns(frame, counts)
 
 
 def epi_curve(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
@@ -106,9 +109,9 @@ def epi_curve(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     without an onset date are left out; ``infections_by_day`` counts them). View
     ``v_epi_curve``."""
     keys = ["onset_date", "county_of_residence", "case_status"]
-    frame = _from_view(engine, "v_epi_curve", keys, ["cases"], keys, centres)
-    frame["onset_date"] = _as_days(frame["onset_date"])
-    return _ints(frame, ["cases"])
+    frame = from_view(engine, "v_epi_curve", keys, ["cases"], keys, centres)
+    frame["onset_date"] = as_days(frame["onset_date"])
+    return int_columns(frame, ["cases"])
 
 
 def severity(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
@@ -117,14 +120,14 @@ def severity(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     (view ``v_severity``)."""
     keys = ["reporting_jurisdiction", "county_of_residence", "case_status"]
     counts = ["reports", "hospitalized", "icu", "mechanical_ventilation", "died"]
-    return _ints(_from_view(engine, "v_severity", keys, counts, keys, centres), counts)
+    return int_columns(from_view(engine, "v_severity", keys, counts, keys, centres), counts)
 
 
 def benefits_by_county(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
     """Benefit applications per county, day and programme: ``applicants`` for the
     programme, ``applications`` on that county and day (each counted once). View
     ``v_benefits_by_county`` (one row per county and day, a column per programme)."""
-    wide = _from_view(
+    wide = from_view(
         engine,
         "v_benefits_by_county",
         ["county", "day"],
@@ -132,7 +135,7 @@ def benefits_by_county(engine: Engine, *, centres: Centres = None) -> pd.DataFra
         [],
         centres,
     )
-    wide["day"] = _as_days(wide["day"])
+    wide["day"] = as_days(wide["day"])
     long = wide.melt(
         id_vars=["county", "day", "applications"],
         value_vars=list(PROGRAMMES),
@@ -140,7 +143,7 @@ def benefits_by_county(engine: Engine, *, centres: Centres = None) -> pd.DataFra
         value_name="applicants",
     )
     long = long[["county", "day", "programme", "applicants", "applications"]]
-    long = _ints(long, ["applicants", "applications"])
+    long = int_columns(long, ["applicants", "applications"])
     return long.sort_values(["county", "day", "programme"], na_position="last").reset_index(
         drop=True
     )
@@ -212,7 +215,7 @@ def processing_by_centre(engine: Engine, *, centres: Centres = None) -> pd.DataF
         rejected=("rejected", "sum"),
         median_minutes=("minutes", "median"),
     ).reset_index()
-    out = _ints(out, ["received", "accepted", "auto_accepted", "needs_review", "rejected"])
+    out = int_columns(out, ["received", "accepted", "auto_accepted", "needs_review", "rejected"])
     out["median_minutes"] = out["median_minutes"].astype("float64").round(1)
     return out[columns]
 
@@ -234,7 +237,7 @@ def corrections_by_field(engine: Engine, *, centres: Centres = None) -> pd.DataF
     if centres is not None:
         query = query.where(documents.c.centre_id.in_(sorted(centres)))
     frame = _frame(engine, query, ["form_type", "field", "corrections", "documents"])
-    frame = _ints(frame, ["corrections", "documents"])
+    frame = int_columns(frame, ["corrections", "documents"])
     return frame.sort_values(
         ["corrections", "form_type", "field"], ascending=[False, True, True]
     ).reset_index(drop=True)
@@ -294,7 +297,7 @@ def field_automation(engine: Engine, *, centres: Centres = None) -> pd.DataFrame
     every = docs.merge(counts, on="document_id", how="left").merge(
         seconds, on="document_id", how="left"
     )
-    every = _ints(every, ["fields", "auto", "confirmed", "corrected"])
+    every = int_columns(every, ["fields", "auto", "confirmed", "corrected"])
     every["seconds"] = pd.to_numeric(every["seconds"], errors="coerce").fillna(0.0)
     arrived = pd.to_datetime(every["received"], utc=True).fillna(
         pd.to_datetime(every["processed"], utc=True)
@@ -315,7 +318,7 @@ def field_automation(engine: Engine, *, centres: Centres = None) -> pd.DataFrame
         )
         .reset_index()
     )
-    out = _ints(
+    out = int_columns(
         out,
         [
             "documents",
@@ -367,7 +370,7 @@ def qa_accuracy(engine: Engine, *, centres: Centres = None) -> pd.DataFrame:
         .agg(checked=("right", "size"), right=("right", "sum"))
         .reset_index()
     )
-    counted = _ints(counted, ["checked", "right"])
+    counted = int_columns(counted, ["checked", "right"])
     counted["accuracy"] = (counted["right"] / counted["checked"]).round(4)
     bounds = [
         wilson_interval(int(r), int(n))

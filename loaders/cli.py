@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from faxflow.errors import ConfigError
-from faxflow.settings import get_settings
+from faxflow.settings import Settings, get_settings
 from loaders.aggregate_names import DESCRIPTIONS
+
+if TYPE_CHECKING:  # pandas and SQLAlchemy load only when a table is exported
+    import pandas as pd
+    from sqlalchemy.engine import Engine
 
 console = Console(stderr=True)
 
@@ -27,7 +33,43 @@ class ExportFormat(StrEnum):
 
 
 def _names_help() -> str:
-    return "\n\n".join(f"{name}: {text}" for name, text in AGGREGATE_DESCRIPTIONS.items())
+    built_in = "\n\n".join(f"{name}: {text}" for name, text in AGGREGATE_DESCRIPTIONS.items())
+    return (
+        f"{built_in}\n\n{PACK_PREFIX}<pack>{PACK_COUNTS}: a form pack's counts, by the fields "
+        f"its aggregates.yaml names\n\n{PACK_PREFIX}<pack>: a form pack's records (audited)"
+    )
+
+
+PACK_PREFIX, PACK_COUNTS = "form_", "_counts"  # loaders.pack_views / pack_aggregates
+
+
+def _table(name: str, settings: Settings) -> Callable[[Engine], pd.DataFrame]:
+    """The export called ``name``: a built-in aggregate, or a form pack's counts or
+    records (``form_<pack>_counts``, ``form_<pack>``); ConfigError naming the choices."""
+    if name in AGGREGATE_DESCRIPTIONS:
+        from loaders.aggregates import AGGREGATES
+
+        return AGGREGATES[name]
+    packs: dict[str, Any] = {}
+    if name.startswith(PACK_PREFIX):
+        from loaders.pack_aggregates import pack_tables
+
+        packs = pack_tables(settings)
+        if name in packs:
+            return packs[name][0]
+    choices = ", ".join([*AGGREGATE_DESCRIPTIONS, *packs])
+    hint = "" if packs or settings.forms_dir else "; form packs need FAXFLOW_FORMS_DIR"
+    raise ConfigError(f"no table named {name!r}; choose one of: {choices}{hint}")
+
+
+def _cli_actor() -> str:
+    """Who ran the command, for the audit trail: ``cli:<login name>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 DB_OPTION = typer.Option(
@@ -43,7 +85,8 @@ def export(
         ...,
         "--what",
         "-w",
-        help=f"Which table to export: {', '.join(AGGREGATE_DESCRIPTIONS)}.",
+        help=f"Which table to export: {', '.join(AGGREGATE_DESCRIPTIONS)}; a form pack's "
+        "form_<pack>_counts or form_<pack> (its records).",
         show_default=False,
     ),
     fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", "-f", help="File format."),
@@ -58,19 +101,23 @@ def export(
     db: str | None = DB_OPTION,
 ) -> None:
     """Export an analysts' table (counts by place and day) as CSV or Parquet."""
-    get_settings().require_secrets()
+    settings = get_settings()
+    settings.require_secrets()
     name = what.strip().lower()
-    if name not in AGGREGATE_DESCRIPTIONS:
-        choices = ", ".join(AGGREGATE_DESCRIPTIONS)
-        raise ConfigError(f"no table named {what!r}; choose one of: {choices}")
-    from loaders.aggregates import AGGREGATES
+    compute = _table(name, settings)
     from loaders.db import engine_for, upgrade
     from loaders.exports import csv_text, write_export
 
-    engine = engine_for(db or get_settings().db_url)
+    engine = engine_for(db or settings.db_url)
     try:
         upgrade(engine)
-        frame = AGGREGATES[name](engine)
+        frame = compute(engine)
+        if name.startswith(PACK_PREFIX) and not name.endswith(PACK_COUNTS):
+            # a pack's records, not counts: who took a copy is audited, as in the dashboard
+            from loaders.audit import EXPORT, record_audit
+
+            detail = f"{name}: {len(frame)} rows"
+            record_audit(engine, actor=_cli_actor(), action=EXPORT, detail=detail)
     finally:
         engine.dispose()
     if out is not None and str(out) == "-":
@@ -80,7 +127,7 @@ def export(
             )
         sys.stdout.write(csv_text(frame))
         return
-    path = out or get_settings().var_dir / "exports" / f"{name}.{fmt.value}"
+    path = out or settings.var_dir / "exports" / f"{name}.{fmt.value}"
     try:
         write_export(frame, path, "csv" if fmt is ExportFormat.CSV else "parquet")
     except OSError as exc:

@@ -228,6 +228,10 @@ def pack_values(
     sealed (``<name>`` the token, ``<name>_masked`` the masked copy)."""
     import jsonschema
 
+    if isinstance(value, Sealed):
+        # A reviewer's correction (or a machine value restored by an undo): checked
+        # against the property before it was sealed, and its clear text is not here.
+        return {name: value.token, masked_column(name): value.masked}
     if isinstance(value, str):
         value = clean_text(value)
     checker = jsonschema.FormatChecker()

@@ -29,7 +29,8 @@ def view_name(pack: FormPack) -> str:
     return f"{VIEW_PREFIX}{pack.name}"
 
 
-def _typed(prop: dict[str, Any], element: Any) -> Any:
+def typed_element(prop: dict[str, Any], element: Any) -> Any:
+    """A JSON element of a pack's record typed as its schema property says."""
     declared = prop.get("type", [])
     types = ({declared} if isinstance(declared, str) else set(declared)) - {"null"}
     if "enum" in prop and not types:
@@ -55,7 +56,7 @@ def pack_view_select(pack: FormPack) -> sa.Select[Any]:
         if is_sensitive(name):
             columns.append(record[masked_column(name)].as_string().label(masked_column(name)))
             continue  # the token is not for analysts
-        columns.append(_typed(prop, record[name]).label(name))
+        columns.append(typed_element(prop, record[name]).label(name))
     return (
         sa.select(*columns)
         .select_from(form_records.join(documents))
@@ -64,17 +65,24 @@ def pack_view_select(pack: FormPack) -> sa.Select[Any]:
 
 
 def ensure_pack_views(engine: Engine, settings: Settings) -> list[str]:
-    """(Re)create the view of every form pack that has its own schema; the views made."""
+    """(Re)create the views of every form pack that has its own schema: its records
+    (``form_<name>``) and, when it declares ``aggregates.yaml``, its counts
+    (``form_<name>_counts``, :mod:`loaders.pack_aggregates`); the views made."""
+    from loaders.pack_aggregates import counts_select, counts_view_name
+
     made: list[str] = []
     with engine.begin() as connection:
         for pack in find_packs(settings).values():
             if pack.builtin:
                 continue  # typed tables of its own
-            name = view_name(pack)
-            select = pack_view_select(pack).compile(
-                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
-            )
-            connection.exec_driver_sql(f'DROP VIEW IF EXISTS "{name}"')
-            connection.exec_driver_sql(f'CREATE VIEW "{name}" AS {select}')
-            made.append(name)
+            selects = {view_name(pack): pack_view_select(pack)}
+            if pack.aggregates is not None:
+                selects[counts_view_name(pack)] = counts_select(pack)
+            for name, query in selects.items():
+                select = query.compile(
+                    dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+                )
+                connection.exec_driver_sql(f'DROP VIEW IF EXISTS "{name}"')
+                connection.exec_driver_sql(f'CREATE VIEW "{name}" AS {select}')
+                made.append(name)
     return made

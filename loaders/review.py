@@ -444,11 +444,14 @@ def _check_reviewer(reviewer: str) -> str:
     return name
 
 
-def _property_schema(record_type: RecordType | str, field: str) -> dict[str, Any]:
-    """The schema of the property a field name addresses (``x#2`` extras use ``x``'s)."""
+def _property_schema(
+    record_type: RecordType | str, field: str, settings: Settings | None
+) -> dict[str, Any]:
+    """The schema of the property a field name addresses (``x#2`` extras use ``x``'s); a
+    form pack's from its ``schema.json``, found through ``settings``."""
     path = parse_field_path(field.split("#", 1)[0])
     if not isinstance(record_type, RecordType):
-        pack_properties: dict[str, Any] = pack_of(record_type, None).schema["properties"]
+        pack_properties: dict[str, Any] = pack_of(record_type, settings).schema["properties"]
         if path.list_name is not None or path.prop not in pack_properties:
             raise InvalidCorrection(f"field {field!r} is not part of a {record_type} record")
         return dict(pack_properties[path.prop])
@@ -463,8 +466,10 @@ def _property_schema(record_type: RecordType | str, field: str) -> dict[str, Any
     return properties[path.prop]
 
 
-def _check_value(record_type: RecordType | str, field: str, value: Any) -> None:
-    schema = _property_schema(record_type, field)
+def _check_value(
+    record_type: RecordType | str, field: str, value: Any, settings: Settings | None
+) -> None:
+    schema = _property_schema(record_type, field, settings)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is not None:
@@ -480,13 +485,19 @@ def _check_value(record_type: RecordType | str, field: str, value: Any) -> None:
 
 
 def _set_typed_value(
-    session: Session, record_type: RecordType | str, document_id: str, field: str, value: Any
+    session: Session,
+    record_type: RecordType | str,
+    document_id: str,
+    field: str,
+    value: Any,
+    settings: Settings | None,
 ) -> None:
     if "#" in field:
         return  # a second reading of a field: not part of the record
     if not isinstance(record_type, RecordType):
         record = _pack_record(session, document_id)
-        record.update(pack_values(field, _property_schema(record_type, field), value, None))
+        prop = _property_schema(record_type, field, settings)
+        record.update(pack_values(field, prop, value, settings))
         session.execute(
             sa.update(form_records)
             .where(form_records.c.document_id == document_id)
@@ -560,7 +571,7 @@ def apply_correction(
         if doc.record_type is None:
             raise InvalidCorrection("this document holds no record (its form is unknown)")
         record_type = _record_kind(doc.record_type)
-        _check_value(record_type, field, new_value)
+        _check_value(record_type, field, new_value, settings)
         sensitive = is_sensitive(field)
         current = _current_field(session, document_id, field)
         old_shown = current.value if current is not None else None
@@ -599,13 +610,20 @@ def apply_correction(
                     **values,
                 )
             )
-        _set_typed_value(session, record_type, document_id, field, sealed or new_value)
+        _set_typed_value(session, record_type, document_id, field, sealed or new_value, settings)
         _resolve_issues(session, document_id, field, resolved=True)
         _update_document(session, document_id, updated_at=now)
     log.info("document %s: field %s corrected by %s", document_id[:12], field, reviewer)
 
 
-def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: str) -> None:
+def undo_correction(
+    engine: Engine,
+    document_id: str,
+    field: str,
+    *,
+    reviewer: str,
+    settings: Settings | None = None,
+) -> None:
     """Withdraw the corrections of one field: the machine's value applies again (now and
     on every reload), its issues are open again, and an approval or rejection given
     before no longer stands (the document goes back to the machine's status)."""
@@ -646,7 +664,8 @@ def undo_correction(engine: Engine, document_id: str, field: str, *, reviewer: s
                 decided_at=now if current.needs_review is False else None,
             )
         )
-        _set_typed_value(session, _record_kind(doc.record_type), document_id, field, machine)
+        kind = _record_kind(doc.record_type)
+        _set_typed_value(session, kind, document_id, field, machine, settings)
         _resolve_issues(session, document_id, field, resolved=False)
         _update_document(
             session,

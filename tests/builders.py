@@ -135,6 +135,19 @@ def pack_settings(tmp_path: Path, name: str, *, renames: Mapping[str, str]) -> S
     return Settings(forms_dir=tmp_path / "packs", var_dir=tmp_path / "var")
 
 
+def add_properties(folder: Path, properties: Mapping[str, dict[str, Any]]) -> None:
+    """Add schema properties that are not on the pack's form (``not_on_form``), as a pack
+    may for values it gets from elsewhere: a quick way to give a test pack other types."""
+    import yaml
+
+    schema = json.loads((folder / "schema.json").read_text())
+    schema["properties"].update(properties)
+    (folder / "schema.json").write_text(json.dumps(schema))
+    template = yaml.safe_load((folder / "template.yaml").read_text())
+    template.setdefault("not_on_form", {}).update({name: "added by a test" for name in properties})
+    (folder / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+
+
 def pack_result(n: int, form: str, record: dict[str, Any], status: Status) -> DocumentResult:
     """Test document ``n`` of form pack ``form`` with ``record`` and its fields."""
     return DocumentResult(

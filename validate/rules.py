@@ -246,8 +246,9 @@ def format_of(name: str, prop: Mapping[str, Any]) -> str | None:
     """The format kind (a key of :data:`FORMAT_CHECKS`) a schema property asks for."""
     pattern = prop.get("pattern")
     types = prop.get("type")
-    if prop.get("format") == "date":
-        return "date"
+    if prop.get("format") in FORMAT_CHECKS:
+        # a form pack's schema may say "format": "email" (or date, phone …) outright
+        return str(prop["format"])
     if pattern == r"^\d{10}$":
         return "phone"
     if pattern == r"^\d{9}$":

@@ -196,7 +196,10 @@ def undo_field(
     """Withdraw a field's corrections: the machine's value applies again."""
     visible_document(request, user, document_id)
     try:
-        undo_correction(state_of(request).engine, document_id, field, reviewer=user.username)
+        state = state_of(request)
+        undo_correction(
+            state.engine, document_id, field, reviewer=user.username, settings=state.settings
+        )
     except InvalidCorrection as exc:
         return _review_page(
             request, user, document_id, error=exc.message, failed_field=field, status_code=400

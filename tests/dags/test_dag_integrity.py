@@ -30,6 +30,8 @@ for dag_id, dag in bag.dags.items():
         "owner": dag.default_args.get("owner"),
         "tasks": {t.task_id: {"retries": t.retries, "pool": t.pool} for t in dag.tasks},
         "schedule": type(dag.timetable).__name__,
+        "choices": {name: dag.params.get_param(name).schema.get("enum")
+                    for name in dag.params},
     }
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                   "dags": dags, "heavy": heavy}))
@@ -44,6 +46,7 @@ def dagbag(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(project_root / "dags"),
+        "FAXFLOW_FORMS_DIR": str(project_root / "forms"),
     }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(project_root / "dags")],
@@ -86,6 +89,12 @@ def test_tasks_retry_and_ocr_is_pooled(dagbag: dict[str, Any]) -> None:
     assert intake["claim_and_check"]["pool"] != "ocr"
     assert set(intake) == {"claim_and_check", "process_document", "announce_records"}
     assert dagbag["dags"]["reprocess_documents"]["tasks"]["reprocess"]["pool"] == "ocr"
+
+
+def test_reprocess_offers_every_form_the_registry_finds(dagbag: dict[str, Any]) -> None:
+    """The trigger form's form types come from the pack registry, not a list in the DAG."""
+    choices = dagbag["dags"]["reprocess_documents"]["choices"]["form_type"]
+    assert choices == [None, "cdc_pui_2020", "mdhhs_dhs1171", "mi_fap_supplement", "unknown"]
 
 
 def test_parsing_dag_files_imports_nothing_heavy(dagbag: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from faxflow.packs import load_pack
-from samples.pack_fill import draw_record, faxed_copy, widget_values
+from samples.pack_fill import draw_record, faxed_copy, widget_values, written
+from tests.builders import add_properties, pack_settings
 from tests.processes import run_faxflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,50 @@ def test_records_follow_the_schema_and_land_in_their_widgets():
     assert values["anyone_pays_utilities"] == "/Yes"  # a radio group's export value
     assert values["anyone_pays_extra_air_conditioning_no"][0] == "X"  # a box cell
     assert values["pays_utilities_heat"] == "/Yes"
+
+
+def test_values_follow_the_fields_formats_and_number_types(tmp_path: Path):
+    """Drawn records pass the pack's own format, type and bounds checks (dates in the
+    past), and the form shows each value as a person writes it."""
+    import jsonschema
+
+    from faxflow.packs import PackRules
+    from validate.declared import check_declared
+
+    pack_settings(tmp_path, "household_support", renames={"zip": "moved_in:date"})
+    folder = tmp_path / "packs" / "household_support"
+    add_properties(
+        folder,
+        {
+            "contact_email": {"type": ["string", "null"]},  # email by its name
+            "home_phone": {"type": ["string", "null"], "pattern": r"^\d{10}$"},
+            "applicant_ssn": {"type": ["string", "null"], "pattern": r"^\d{9}$"},
+            "post_code": {"type": ["string", "null"]},
+            "people": {"type": ["integer", "null"], "minimum": 1, "maximum": 9},
+            "rent": {"type": ["number", "null"]},
+            "score": {"type": ["null", "number"], "minimum": 2.5, "maximum": 4},
+            "note": {"type": ["string", "null"], "maxLength": 4},
+        },
+    )
+    (folder / "rules.yaml").write_text("formats: {post_code: zip}\n")
+    pack = load_pack(folder)
+    seen: dict[str, set[type]] = {}
+    for seed in range(40):
+        record = draw_record(pack, np.random.default_rng(seed))
+        issues = check_declared(pack.rules or PackRules(), pack.schema, record, {})
+        assert issues == [], (seed, issues)
+        jsonschema.Draft202012Validator(pack.schema).validate(record)
+        for name, value in record.items():
+            seen.setdefault(name, set()).add(type(value))
+    assert seen["people"] == {int, type(None)} and float in seen["rent"]
+    assert str in seen["moved_in"] and str in seen["post_code"]
+    assert written("date", "2020-03-04") == "03/04/2020"
+    assert written("phone", "5551234567") == "(555) 123-4567"
+    assert written("ssn", "123456789") == "123-45-6789"
+    assert written("money", 1250.5) == "1,250.50"
+    assert written(None, 3) == "3"
+    values = widget_values(pack, {"moved_in": "2020-03-04"})
+    assert [v[0] for v in values.values()] == ["03/04/2020"]
 
 
 @pytest.mark.slow
