@@ -1,5 +1,15 @@
 """
-### fax_intake — from the watched inbox to records, every minute
+### fax_intake — from the watched inbox to records, as files arrive
+
+**When it runs.** On the asset **faxflow inbox**, or every minute, whichever comes first
+(`AssetOrTimeSchedule`). The asset's watcher (`ingest.inbox_trigger.InboxArrivalTrigger`,
+run by the triggerer) lists `inbox/` every 2 s and updates the asset once for each set of
+new files that stopped changing, so a drop starts a run within seconds instead of waiting
+for the minute. The minute's run stays as the fallback: with the triggerer down, a file
+waits at most a minute, as before. Up to `max_active_runs=2` runs at once, so a run still
+reading a long document does not hold back the claims and refusals of new arrivals
+(claims are atomic renames; only a run that runs alone recovers abandoned claims, so two
+runs never take each other's).
 
 `claim_and_check` claims every file in `inbox/<centre>/` whose size and modification time
 have been stable for `FAXFLOW_STABLE_SECONDS` (default 5 s) and runs the intake checks on
@@ -31,12 +41,35 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronTriggerTimetable,
+    dag,
+    get_current_context,
+    task,
+)
 from airflow.sdk.exceptions import AirflowSkipException
 
-from faxflow.assets import OCR_POOL, OCR_QUEUE, RECORDS_ASSET_NAME, RECORDS_ASSET_URI
+from faxflow.assets import (
+    INBOX_ASSET_NAME,
+    INBOX_ASSET_URI,
+    INBOX_WATCHER_NAME,
+    OCR_POOL,
+    OCR_QUEUE,
+    RECORDS_ASSET_NAME,
+    RECORDS_ASSET_URI,
+)
+from ingest.inbox_trigger import InboxArrivalTrigger
 
 RECORDS = Asset(name=RECORDS_ASSET_NAME, uri=RECORDS_ASSET_URI, group="faxflow")
+INBOX = Asset(
+    name=INBOX_ASSET_NAME,
+    uri=INBOX_ASSET_URI,
+    group="faxflow",
+    watchers=[AssetWatcher(name=INBOX_WATCHER_NAME, trigger=InboxArrivalTrigger())],
+)
 
 DEFAULT_ARGS = {
     "owner": "faxflow",
@@ -49,10 +82,12 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="fax_intake",
-    schedule="* * * * *",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("* * * * *", timezone="UTC"), assets=INBOX
+    ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_runs=1,
+    max_active_runs=2,
     default_args=DEFAULT_ARGS,
     tags=["faxflow", "intake"],
     doc_md=__doc__,
@@ -61,9 +96,11 @@ def fax_intake() -> None:
     @task
     def claim_and_check() -> list[dict[str, Any]]:
         """Recover abandoned claims, claim every stable inbox file, run the intake checks."""
-        from faxflow.flows import claim_and_check, settings_from_environment
+        from faxflow.flows import alone_in_intake, claim_and_check, settings_from_environment
 
-        return claim_and_check(settings_from_environment())
+        ti = get_current_context()["ti"]
+        alone = alone_in_intake(lambda: ti.get_dr_count(dag_id=ti.dag_id, states=["running"]))
+        return claim_and_check(settings_from_environment(), recover_abandoned=alone)
 
     @task(pool=OCR_POOL, queue=OCR_QUEUE)
     def process_document(checked: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,8 +102,9 @@ def _claim_of(entry: LedgerEntry, services: Services) -> Claim:
     )
 
 
-def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
-    """Recover claims a dead worker left in work/, claim every stable inbox file and run
+def claim_and_check(settings: Settings, *, recover_abandoned: bool = True) -> list[dict[str, Any]]:
+    """Recover claims a dead worker left in work/ (unless ``recover_abandoned`` is False:
+    see :func:`alone_in_intake`), claim every stable inbox file and run
     the intake checks on each, outside the OCR pool: a refused file is quarantined and an
     exact duplicate archived here, at once. Returns one item per accepted document for the
     processing tasks: its arrival id, document id and file facts (kind, pages, size) —
@@ -118,10 +119,17 @@ def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
 
     services = open_services(settings)
     limit = settings.max_claims_per_run
-    claims, report = claim_ready(settings, services.ledger, limit=limit)
+    claims, report = claim_ready(
+        settings, services.ledger, limit=limit, recover_abandoned=recover_abandoned
+    )
     if report.waiting and len(claims) < limit:
         time.sleep(settings.stable_seconds + 0.5)
-        more, _ = claim_ready(settings, services.ledger, limit=limit - len(claims))
+        more, _ = claim_ready(
+            settings,
+            services.ledger,
+            limit=limit - len(claims),
+            recover_abandoned=recover_abandoned,
+        )
         claims += more
     checked: list[dict[str, Any]] = []
     outcomes: Counter[str] = Counter()
@@ -145,6 +153,25 @@ def claim_and_check(settings: Settings) -> list[dict[str, Any]]:
         )
     log.info("claimed %d files: %s", len(claims), dict(outcomes))
     return checked
+
+
+def alone_in_intake(count_running: Callable[[], int]) -> bool:
+    """Whether this ``fax_intake`` run may recover abandoned claims: only when it is the
+    one running run (``count_running()``, Airflow's count of running runs, is 1).
+
+    Between a run's ``claim_and_check`` and its ``process_document`` (waiting for an OCR
+    slot, or for a retry's backoff) a claim sits in work/ unlocked, exactly like one a
+    dead worker left; a second run recovering it would count a try the document never
+    had. A claim that really was abandoned is taken by the next run that runs alone (the
+    minute's runs mostly do). When the count cannot be had, recover as before: a stolen
+    claim is still processed once (the processing task locks it and checks its status),
+    it only counts one try too many."""
+    try:
+        running = count_running()
+    except Exception as exc:  # an Airflow without the count, or its API down
+        log.warning("running fax_intake runs not counted (%s); recovering", type(exc).__name__)
+        return True
+    return running <= 1
 
 
 def results_dir(settings: Settings) -> Path:

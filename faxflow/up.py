@@ -42,7 +42,9 @@ def airflow_services_environment(var_dir: Path, host: str = LOCALHOST) -> dict[s
     return {
         "AIRFLOW__API__HOST": host,
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 1)),
+        # The pool `ocr` has one slot per core; two more let a new run's claim_and_check
+        # (refusals to quarantine) and announce_records start while every core reads.
+        "AIRFLOW__CORE__PARALLELISM": str((os.cpu_count() or 1) + 2),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__API__PORT": str(AIRFLOW_PORT),

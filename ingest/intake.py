@@ -63,6 +63,7 @@ from faxflow.settings import Settings
 from ingest.filetype import EXTENSION_BY_KIND, HEADER_BYTES, kind_from_header
 from ingest.names import display_name, safe_segment
 from ingest.reasons import render_reason
+from ingest.scan import scan_inbox
 from ingest.source import open_source, sha256_of
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,6 @@ REASON_SUFFIX = ".reason.txt"
 DUPLICATES_DIR = "duplicates"
 NO_CENTRE = "no-centre"
 
-IGNORED_PREFIXES = (".", "~$")
-IGNORED_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload", ".partial", ".download")
-IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
-_MAX_DEPTH = 8
 _ARRIVAL_ID = re.compile(r"[0-9a-f]{32}")
 _PLAIN_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 _FINAL = frozenset({LedgerStatus.ARCHIVED, LedgerStatus.DUPLICATE, LedgerStatus.QUARANTINED})
@@ -236,16 +233,6 @@ class IntakeReport:
 # --------------------------------------------------------------------------------------
 
 
-def is_ignored_name(name: str) -> bool:
-    """Temporary and hidden names a scanner or copier is still writing: never claimed."""
-    lowered = name.lower()
-    return (
-        name.startswith(IGNORED_PREFIXES)
-        or lowered.endswith(IGNORED_SUFFIXES)
-        or lowered in IGNORED_NAMES
-    )
-
-
 def discover(settings: Settings, *, now: float | None = None) -> list[Candidate]:
     """Poll the inbox; return the entries whose (size, mtime, inode) were already the same
     at an observation at least ``settings.stable_seconds`` ago (wall-clock seconds ``now``,
@@ -260,7 +247,7 @@ def _observe(settings: Settings, now: float) -> tuple[list[Candidate], int]:
     with _file_lock(folders.state / "observations.lock"):
         previous = _load_observations(folders)
         current: dict[str, dict[str, Any]] = {}
-        for path, relative, centre, info in _scan_inbox(folders.inbox):
+        for path, relative, centre, info in scan_inbox(folders.inbox):
             signature = [info.st_size, info.st_mtime_ns, info.st_ino]
             seen = previous.get(relative)
             if seen is None or seen.get("signature") != signature or seen["since"] > now:
@@ -284,39 +271,10 @@ def _observe(settings: Settings, now: float) -> tuple[list[Candidate], int]:
     return candidates, waiting
 
 
-def _scan_inbox(inbox: Path) -> Iterator[tuple[Path, str, str | None, os.stat_result]]:
-    """Every non-ignored entry below the inbox that is not a real folder (links, pipes and
-    devices included, so they can be quarantined), without following links."""
-
-    def walk(folder: Path, parts: tuple[str, ...]) -> Iterator[Any]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            log.warning("cannot list an inbox folder (%s)", exc.strerror)
-            return
-        for entry in entries:
-            if is_ignored_name(entry.name):
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue  # vanished between listing and looking
-            path = Path(entry.path)
-            if stat.S_ISDIR(info.st_mode):
-                if len(parts) < _MAX_DEPTH:
-                    yield from walk(path, (*parts, entry.name))
-                continue
-            relative = "/".join((*parts, entry.name))
-            centre = display_name(parts[0]) if parts else None
-            yield path, relative, centre, info
-
-    yield from walk(inbox, ())
-
-
 def inbox_files(settings: Settings) -> list[Path]:
     """The entries discovery would consider (ignored names left out), stable or not."""
     folders = IntakeFolders.from_settings(settings)
-    return [path for path, _, _, _ in _scan_inbox(folders.inbox)]
+    return [path for path, _, _, _ in scan_inbox(folders.inbox)]
 
 
 def _load_observations(folders: IntakeFolders) -> dict[str, dict[str, Any]]:
@@ -1065,13 +1023,19 @@ def _quarantined(
 
 
 def claim_ready(
-    settings: Settings, ledger: Ledger, *, now: float | None = None, limit: int | None = None
+    settings: Settings,
+    ledger: Ledger,
+    *,
+    now: float | None = None,
+    limit: int | None = None,
+    recover_abandoned: bool = True,
 ) -> tuple[list[Claim], IntakeReport]:
-    """Recover dead workers' claims, discover stable files and claim them — at most
-    ``limit`` claims in all (the rest stay where they are for the next call). Returns the
-    claims to process and a report holding the counts so far."""
+    """Recover dead workers' claims (unless ``recover_abandoned`` is False), discover
+    stable files and claim them — at most ``limit`` claims in all (the rest stay where
+    they are for the next call). Returns the claims to process and a report holding the
+    counts so far."""
     report = IntakeReport()
-    claims = recover(settings, ledger, limit=limit)
+    claims = recover(settings, ledger, limit=limit) if recover_abandoned else []
     report.recovered = len(claims)
     candidates, report.waiting = _observe(settings, time.time() if now is None else now)
     for candidate in candidates:

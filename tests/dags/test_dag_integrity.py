@@ -32,6 +32,11 @@ for dag_id, dag in bag.dags.items():
         "schedule": type(dag.timetable).__name__,
         "choices": {name: dag.params.get_param(name).schema.get("enum")
                     for name in dag.params},
+        "max_active_runs": dag.max_active_runs,
+        "watchers": [  # of a schedule on one asset, as fax_intake's
+            w.trigger.serialize()[0]
+            for w in getattr(getattr(dag.timetable, "asset_condition", None), "watchers", [])
+        ],
     }
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                   "dags": dags, "heavy": heavy}))
@@ -103,4 +108,11 @@ def test_parsing_dag_files_imports_nothing_heavy(dagbag: dict[str, Any]) -> None
 
 def test_aggregates_run_on_the_records_asset(dagbag: dict[str, Any]) -> None:
     assert dagbag["dags"]["daily_aggregates"]["schedule"] == "AssetTriggeredTimetable"
-    assert dagbag["dags"]["fax_intake"]["schedule"] == "CronTriggerTimetable"
+
+
+def test_intake_starts_on_inbox_arrivals_or_every_minute(dagbag: dict[str, Any]) -> None:
+    intake = dagbag["dags"]["fax_intake"]
+    assert intake["schedule"] == "AssetOrTimeSchedule"
+    assert intake["watchers"] == ["ingest.inbox_trigger.InboxArrivalTrigger"]
+    # A run reading a long document must not hold back the next run's claims.
+    assert intake["max_active_runs"] == 2

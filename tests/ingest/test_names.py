@@ -7,8 +7,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.intake import is_ignored_name
 from ingest.names import display_name, safe_segment
+from ingest.scan import is_ignored_name
 
 
 @given(st.text())
