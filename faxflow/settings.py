@@ -257,10 +257,12 @@ class Settings(BaseSettings):
     def threshold_for(self, field_name: str, kind: str) -> float:
         """The auto-accept confidence threshold for one field: by name, then kind, then
         default. ``kind`` is the field's routing kind (:func:`routing_kind`): a reading of
-        nothing is judged by its blank bucket, then the default, never by the field's own
-        or its kind's threshold (those were learned on values that were read)."""
+        nothing is judged by its blank bucket alone, never by the field's own or its kind's
+        threshold (those were learned on values that were read), and is never accepted
+        while thresholds have no such bucket (a file calibrated before the buckets existed
+        would otherwise accept every blank at the flat default)."""
         if kind in BLANK_BUCKETS:
-            return self.confidence_thresholds.get(kind, self.default_confidence_threshold)
+            return self.confidence_thresholds.get(kind, NEVER_ACCEPTED)
         return self.confidence_thresholds.get(
             field_name, self.confidence_thresholds.get(kind, self.default_confidence_threshold)
         )

@@ -55,6 +55,7 @@ def test_a_reading_of_nothing_is_routed_by_its_blank_bucket(tmp_path: Path) -> N
         confidence_thresholds={"date": 0.9, "date_of_birth": 0.95, BLANK_MARKS: 1.01},
     )
     # The field's own and its kind's thresholds were learned on values that were read.
-    assert settings.threshold_for("date_of_birth", routing_kind("date", None)) == 0.7
+    # No blank_writing bucket: never accepted, neither by the field's 0.95 nor the default.
+    assert settings.threshold_for("date_of_birth", routing_kind("date", None)) == 1.01
     assert settings.threshold_for("sex", routing_kind("choice", None)) == 1.01
     assert settings.threshold_for("date_of_birth", routing_kind("date", "2020-01-02")) == 0.95

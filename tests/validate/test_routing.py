@@ -19,7 +19,7 @@ from faxflow.model import (
     Status,
 )
 from faxflow.schemas import empty_record
-from faxflow.settings import BLANK_WRITING, Settings
+from faxflow.settings import BLANK_MARKS, BLANK_WRITING, Settings
 from tests.validate.conftest import TODAY
 from validate import validate_extraction
 from validate.routing import route
@@ -35,7 +35,12 @@ def routing_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "default_confidence_threshold": 0.8,
-            "confidence_thresholds": {"date": 0.9, "onset_date": 0.95},
+            "confidence_thresholds": {
+                "date": 0.9,
+                "onset_date": 0.95,
+                BLANK_WRITING: 0.8,
+                BLANK_MARKS: 0.8,
+            },
         }
     )
 
