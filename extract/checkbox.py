@@ -40,6 +40,7 @@ from extract.reference import POINTS_PER_INCH, points_to_pixels
 from extract.template import FieldKind, FieldSpec
 
 PxBox = tuple[int, int, int, int]
+Ellipse = tuple[tuple[float, float], tuple[float, float], float]  # as cv2.fitEllipse gives
 
 FAINT = 0.3
 """Strokes below which a box holds no mark: fax specks and slivers of a border that the
@@ -61,6 +62,24 @@ RING_RADIUS = 1.4
 to spare, but a circle round the next box in a stacked column is farther."""
 RING_BINS = 24  # directions seen from a box's centre
 RING_COVERAGE = 0.5  # share of the directions a ring's arcs fill
+RING_PARTIAL = 0.4
+"""Share of the directions from which ink round a box that is not a ring (RING_COVERAGE)
+may be one that lost its arcs under print: a circle drawn across labels. Such a box is
+not read as marked, but an empty group is then not sure (PARTIAL_RING_CONFIDENCE)."""
+PARTIAL_RING_CONFIDENCE = 0.7
+RING_BAND = 0.15
+"""Half-width (in sides) of a fitted ring's course: the pen's width and the arcs' wobble
+round the ellipse; a stroke across a square crosses that band, it does not run in it."""
+RING_FIT = 0.6  # share of a box's ring arcs on the ellipse fitted to them
+RING_MIN_PX = 12  # ring pixels to fit an ellipse to
+RING_CENTRE = 0.6  # a ring's box's centre lies within this share of the ring's radius
+RING_SOLID = 0.35
+"""Ink this wide (in sides) inside a box is a fill, never a pen's line: a box so marked is
+not one a person circled."""
+RING_CLAIM = 0.6
+"""Share of a square's ink that must lie on rings' courses for the rings to take it: a
+square holding a mark of its own (an X whose arms a ring's course crosses) keeps all its
+ink."""
 RING_REACH = 1.0
 """How far beyond the printed squares (in sides) a group's window reaches: past any ring
 (RING_RADIUS from the centre)."""
@@ -84,6 +103,7 @@ MIN_CONTRAST = 24
 a thin pen stroke sent at fax resolution arrives 30-40 levels below white."""
 NOISE_SIGMAS = 4.0  # on a noisy scan, ink must stand this far out of the paper's noise
 BLACK_PRINT = 96  # blank grey levels below this are print no mark is seen through
+SHADED = 250  # blank grey levels below this are print, a box's grey shading included
 SPECK_AREA = 3  # pixels: components this small are fax noise (as extract.read drops)
 PREPRINTED_SHARE = 0.07  # printed ink in a box's middle above which the blank marks it
 
@@ -108,6 +128,7 @@ class BoxScore:
     score: float  # new ink belonging to the box, in strokes (see module docstring)
     bbox: tuple[int, int, int, int]  # the printed square (page pixels)
     preprinted: bool = False
+    partial_ring: bool = False  # ink partly round the box: a circle that print cut up?
 
     @property
     def marked(self) -> bool:
@@ -158,13 +179,15 @@ def read_checkbox_field(
         for box in (points_to_pixels(other, dpi) for other in others)
         if box not in boxes and _near(box, squares)
     ]
-    strokes = group_strokes(
+    strokes, partial = group_strokes(
         page, blank, [*squares, *neighbours], dpi=dpi, printed=printed, written=written
     )
-    strokes = strokes[: len(squares)]
+    own = len(squares)  # the neighbours' boxes come after the group's own
     scores = tuple(
-        BoxScore(option.value, ink, square.outer, _preprinted(printed, box))
-        for option, box, square, ink in zip(spec.options, boxes, squares, strokes, strict=True)
+        BoxScore(option.value, ink, square.outer, _preprinted(printed, box), part)
+        for option, box, square, ink, part in zip(
+            spec.options, boxes, squares, strokes[:own], partial[:own], strict=True
+        )
     )
     union = (
         min(s.bbox[0] for s in scores),
@@ -194,7 +217,10 @@ def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReadin
     top = ranked[0]
     second = ranked[1].score if len(ranked) > 1 else 0.0
     if not top.marked:
-        return CheckboxReading(None, empty_confidence(top.score), union, scores)
+        confidence = empty_confidence(top.score)
+        if any(s.partial_ring for s in scores):
+            confidence = min(confidence, PARTIAL_RING_CONFIDENCE)
+        return CheckboxReading(None, confidence, union, scores)
     if len(ranked) > 1 and (ranked[1].preprinted or second >= MARK):
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, multiple_marks=True)
     if top.score < DOMINANCE * second and not top.preprinted:
@@ -229,6 +255,8 @@ def independent_confidence(scores: Sequence[BoxScore]) -> float:
             worst = min(worst, (s.score - FAINT) / (CLEAR - FAINT))
         else:
             worst = min(worst, (FAINT - s.score) / (FAINT - QUIET))
+            if s.partial_ring:
+                worst = min(worst, 2 * PARTIAL_RING_CONFIDENCE - 1)
     return 0.5 + 0.5 * max(0.0, min(1.0, worst))
 
 
@@ -303,8 +331,9 @@ def group_strokes(
     dpi: int,
     printed: np.ndarray | None = None,
     written: np.ndarray | None = None,
-) -> list[float]:
-    """New ink belonging to each box of a group, in strokes.
+) -> tuple[list[float], list[bool]]:
+    """New ink belonging to each box of a group, in strokes; and which boxes ink partly
+    surrounds without ringing them (RING_PARTIAL).
 
     The group's boxes share the page around them: each owns the pixels within its margin
     that are nearer to it than to the others. A stroke — ink connected once the gaps
@@ -325,7 +354,7 @@ def group_strokes(
     wx1 = min(width, max(s.outer[2] + int(r) for s, r in zip(squares, reaches, strict=True)))
     wy1 = min(height, max(s.outer[3] + int(r) for s, r in zip(squares, reaches, strict=True)))
     if wx1 <= wx0 or wy1 <= wy0:
-        return [0.0] * len(squares)
+        return [0.0] * len(squares), [False] * len(squares)
     ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1))
     if written is not None:
         # The page reader's ink (a page-wide ink level, its own streak and rule checks)
@@ -352,7 +381,11 @@ def group_strokes(
     counted &= (near == 0) | inside
     # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
     # into one stroke, which neither surrounds alone.
-    rung = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    rung, coverage = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    # A ring's own course through the squares it crosses (a stacked neighbour's, or its
+    # own box's when drawn tight) is the ring's too, not a stroke in that square.
+    shaded = _print_near(np.ascontiguousarray(blank[wy0:wy1, wx0:wx1], dtype=np.uint8))
+    rung = _ring_courses(rung, unstreaked, shaded, squares, distances, (wx0, wy0))
     totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
     counted &= rung == 0
     bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
@@ -372,7 +405,9 @@ def group_strokes(
     for stroke in np.flatnonzero(claims.any(axis=0)):
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
         totals[owner] += held[:, stroke].sum()
-    return [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
+    strokes = [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
+    partial = [RING_PARTIAL <= c < RING_COVERAGE for c in coverage]
+    return strokes, partial
 
 
 def _ring_pixels(
@@ -380,9 +415,10 @@ def _ring_pixels(
     squares: Sequence[PrintedSquare],
     distances: np.ndarray,
     origin: tuple[int, int],
-) -> np.ndarray:
-    """Ink that rings a box: 0 where none, else the box's index + 1. Seen from a box's
-    centre, ink outside the printed squares within RING_RADIUS sides of the centre rings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ink that rings a box: 0 where none, else the box's index + 1; and each box's share
+    of the directions ink round it fills. Seen from a box's centre, ink outside the
+    printed squares within RING_RADIUS sides of the centre rings
     it when it fills RING_COVERAGE of the directions, in at least three quarters. A
     circle arrives in arcs wherever it crossed print (a label, a rule, a stacked
     neighbour's border), so no single stroke need surround the box; the arcs together
@@ -391,10 +427,11 @@ def _ring_pixels(
     overlap, a pixel goes to the box it is seen round most fully from."""
     owner = np.zeros(counted.shape, dtype=np.int32)
     best = np.zeros(counted.shape, dtype=np.int32)
+    coverage = np.zeros(len(squares))
     outside = counted & (distances > 0).all(axis=0)
     ys, xs = np.nonzero(outside)
     if ys.size == 0:
-        return owner
+        return owner, coverage
     for index, square in enumerate(squares):
         x0, y0, x1, y1 = square.inside
         cx, cy = (x0 + x1) / 2 - origin[0], (y0 + y1) / 2 - origin[1]
@@ -405,13 +442,186 @@ def _ring_pixels(
         angles = np.arctan2(dy[near], dx[near])
         bins = np.unique(((angles + np.pi) / (2 * np.pi) * RING_BINS).astype(int) % RING_BINS)
         quarters = np.unique(bins * 4 // RING_BINS)
-        if bins.size < RING_COVERAGE * RING_BINS or quarters.size < 3:
+        if quarters.size < 3:
+            continue
+        coverage[index] = bins.size / RING_BINS
+        if coverage[index] < RING_COVERAGE:
             continue
         py, px = ys[near], xs[near]
         better = best[py, px] < bins.size
         owner[py[better], px[better]] = index + 1
         best[py[better], px[better]] = bins.size
-    return owner
+    return owner, coverage
+
+
+def _ring_courses(
+    rung: np.ndarray,
+    ink: np.ndarray,
+    shaded: np.ndarray,
+    squares: Sequence[PrintedSquare],
+    distances: np.ndarray,
+    origin: tuple[int, int],
+) -> np.ndarray:
+    """``rung`` with each ring's pixels given by its course: an ellipse is fitted to the
+    arcs seen round a box (refitted on the arcs lying on it), and every ring pixel goes
+    to the ring whose course it lies on; ink inside a printed square lying on a ring's
+    course (within RING_BAND sides) is that ring's too. Two circles round stacked boxes
+    cross, and an arc of one seen more fully from the other box's centre went to the
+    wrong ring; a circle round one of the CDC's stacked boxes passes through its
+    neighbours' squares, where it read as a stroke: a second mark (``multiple_marks``) or,
+    in a multi choice, a wrong box. Only ellipses round their box and of a ring's size are
+    used: arcs of writing or another mark fit none, and their ink stays where it is. A
+    square whose ink lies mostly off the rings' courses (RING_CLAIM) holds a mark of its
+    own and keeps all of it."""
+    in_square = (distances == 0).any(axis=0)
+    ys, xs = np.nonzero(ink | (rung > 0))
+    ring_ys, ring_xs = np.nonzero(rung > 0)
+    if ring_ys.size == 0:
+        return rung
+    explained = np.zeros(ring_ys.size, dtype=bool)  # ring pixels on an accepted course
+    fitted: dict[int, Ellipse] = {}
+    sizes = np.bincount(rung[ring_ys, ring_xs], minlength=len(squares) + 1)[1:]
+    order = [int(i) for i in np.argsort(-sizes, kind="stable") if sizes[i] > 0]
+    # First each ring from the arcs seen round its box most fully; then, for rings those
+    # arcs fit no ellipse (arcs of a crossing circle went to the other box), from every
+    # ring arc within its reach that the rings found so far do not lie on.
+    for second_pass in (False, True):
+        for index in order:
+            if index in fitted:
+                continue
+            square = squares[index]
+            if second_pass:
+                x0, y0, x1, y1 = square.inside
+                cx, cy = (x0 + x1) / 2 - origin[0], (y0 + y1) / 2 - origin[1]
+                near = np.hypot(ring_xs - cx, ring_ys - cy) <= RING_RADIUS * square.side
+                chosen = near & ~explained
+            else:
+                chosen = (rung[ring_ys, ring_xs] == index + 1) & ~explained
+            ellipse = _fit_ring((ring_ys[chosen], ring_xs[chosen]), square, origin, ink)
+            if ellipse is None:
+                continue
+            fitted[index] = ellipse
+            half = max(2.0, RING_BAND * square.side)
+            explained |= _from_ellipse(ellipse, ring_xs, ring_ys) <= half
+    courses = []
+    for index, ellipse in fitted.items():
+        # The course is as wide as the ring's own arcs lie round the ellipse (a felt pen,
+        # a scan's blur), and at least RING_BAND.
+        band = max(2.0, RING_BAND * squares[index].side)
+        own = rung[ring_ys, ring_xs] == index + 1
+        gap = _from_ellipse(ellipse, ring_xs[own], ring_ys[own])
+        near = gap[gap <= 2 * band]
+        half = min(2 * band, max(band, float(np.percentile(near, 95)) + 1 if near.size else 0.0))
+        courses.append((index, _from_ellipse(ellipse, xs, ys), half))
+    out = rung.copy()
+    if not courses:
+        return out
+    gaps = np.stack([d / half for _, d, half in courses])  # in bands
+    best = gaps.argmin(axis=0)
+    on_course = gaps.min(axis=0) <= 1.0
+    owners = np.array([index + 1 for index, _, _ in courses], dtype=rung.dtype)
+    out[ys[on_course], xs[on_course]] = owners[best[on_course]]
+    # Ink on a ring's course as drawn, not widened by the ring's own spread: an X's arms
+    # crossing a wide course lie partly in it.
+    narrow = np.stack([d / max(2.0, RING_BAND * squares[i].side) for i, d, _ in courses])
+    laid = np.zeros(rung.shape, dtype=bool)
+    laid[ys, xs] = narrow.min(axis=0) <= 1.0
+    for index in range(len(squares)):
+        own = (distances[index] == 0) & ink
+        if own.any() and (laid & own).sum() < RING_CLAIM * own.sum():
+            out[own] = rung[own]  # the square's own mark: none of its ink is a ring's
+    # The edge of a wide or blurred stroke strays from the fitted course, and where the
+    # ring crossed a square's grey shading a fax blackens the shading it touches: ink in
+    # a square joined to the ring's course there, over print or within twice the course's
+    # width, is the ring's.
+    beside = np.zeros(rung.shape, dtype=bool)
+    beside[ys, xs] = gaps.min(axis=0) <= 2.0
+    on_ring = ink & in_square & (out > 0)
+    crossed_squares = np.zeros(rung.shape, dtype=bool)
+    for index in range(len(squares)):
+        inside = distances[index] == 0
+        if (on_ring & inside).any():
+            crossed_squares |= inside
+    for near in (ink & crossed_squares & shaded, ink & crossed_squares & beside):
+        # Joined through such ink only: a mark of the box's own that the ring crosses
+        # keeps what lies on clear paper away from the course.
+        count, found = cv2.connectedComponents((near | on_ring).astype(np.uint8), connectivity=8)
+        labels = np.asarray(found)
+        crossed = np.zeros(count, dtype=rung.dtype)
+        crossed[labels[on_ring]] = out[on_ring]
+        crossed[0] = 0
+        joined = near & (out == 0) & (crossed[labels] > 0)
+        out[joined] = crossed[labels[joined]]
+    return out
+
+
+def _fit_ring(
+    points: tuple[np.ndarray, np.ndarray],
+    square: PrintedSquare,
+    origin: tuple[int, int],
+    ink: np.ndarray,
+) -> Ellipse | None:
+    """The ellipse a box's ring arcs lie on (page-window pixels), or None when they fit
+    none round the box: fitted, then refitted on the arcs within RING_BAND of it, which
+    must be RING_FIT of them; of a ring's size; the box's centre well inside; and no
+    fill inside the box (RING_SOLID). A fill spilling all round its square (or two fills
+    in stacked boxes, joined) puts ink in every direction too, but a person who circles a
+    box leaves its inside unfilled (a neighbour's circle may cross it)."""
+    ys, xs = points
+    if ys.size < RING_MIN_PX:
+        return None
+    half = max(2.0, RING_BAND * square.side)
+    keep = np.ones(ys.size, dtype=bool)
+    ellipse = None
+    for _ in range(2):
+        if keep.sum() < RING_MIN_PX:
+            return None
+        chosen = np.column_stack([xs[keep], ys[keep]]).astype(np.float32)
+        (cx, cy), (w, h), angle = cv2.fitEllipse(chosen)
+        if not np.isfinite([cx, cy, w, h, angle]).all() or min(w, h) <= 0:
+            return None
+        ellipse = ((float(cx), float(cy)), (float(w), float(h)), float(angle))
+        keep = _from_ellipse(ellipse, xs, ys) <= half
+    if ellipse is None or keep.mean() < RING_FIT:
+        return None
+    (cx, cy), (w, h), _ = ellipse
+    if max(w, h) > 2 * (RING_RADIUS + 0.5) * square.side or min(w, h) < square.side:
+        return None
+    x0, y0, x1, y1 = square.inside
+    centre = (np.array([(x0 + x1) / 2 - origin[0]]), np.array([(y0 + y1) / 2 - origin[1]]))
+    if float(_ellipse_radius(ellipse, *centre)[0]) > RING_CENTRE:
+        return None
+    # A ring goes round its box: the box's middle half lies wholly inside it.
+    qx, qy = (x1 - x0) / 4, (y1 - y0) / 4
+    corners_x = np.array([x0 + qx, x1 - qx, x0 + qx, x1 - qx]) - origin[0]
+    corners_y = np.array([y0 + qy, y0 + qy, y1 - qy, y1 - qy]) - origin[1]
+    if float(_ellipse_radius(ellipse, corners_x, corners_y).max()) >= 1.0:
+        return None
+    inside = ink[
+        max(0, y0 - origin[1]) : max(0, y1 - origin[1]),
+        max(0, x0 - origin[0]) : max(0, x1 - origin[0]),
+    ].astype(np.uint8)
+    size = max(3, round(RING_SOLID * square.side))
+    solid = cv2.erode(inside, np.ones((size, size), np.uint8))
+    return None if solid.any() else ellipse
+
+
+def _ellipse_radius(ellipse: Ellipse, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Where points lie seen from an ellipse's centre: 1 on its course, 0 at the centre."""
+    (cx, cy), (w, h), angle = ellipse
+    theta = np.deg2rad(angle)
+    dx, dy = xs - cx, ys - cy
+    u = dx * np.cos(theta) + dy * np.sin(theta)
+    v = -dx * np.sin(theta) + dy * np.cos(theta)
+    return np.asarray(np.hypot(u / max(w / 2, 1e-6), v / max(h / 2, 1e-6)))
+
+
+def _from_ellipse(ellipse: Ellipse, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Distance (pixels) of points from an ellipse's course, along the ray from its centre."""
+    (cx, cy), _, _ = ellipse
+    rho = _ellipse_radius(ellipse, xs, ys)
+    radius = np.hypot(xs - cx, ys - cy)
+    return np.asarray(radius * np.abs(1 - 1 / np.maximum(rho, 1e-6)))
 
 
 def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
@@ -439,8 +649,8 @@ def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
     black = cv2.dilate((printed < BLACK_PRINT).astype(np.uint8), np.ones((size, size), np.uint8))
     # Clear paper is GROW_PX away from any print: grey shading that the fax turned black
     # and moved a row is print, not a stroke reaching the paper.
-    shaded = cv2.dilate((printed < 250).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
-    clear_paper = grey[darkest >= 250]
+    shaded = _print_near(printed)
+    clear_paper = grey[darkest >= SHADED]
     spread = 0.0
     if clear_paper.size:
         median = float(np.median(clear_paper))
@@ -452,6 +662,13 @@ def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
     keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)
     keep[0] = False
     return np.asarray(keep[labels], dtype=bool)
+
+
+def _print_near(blank: np.ndarray) -> np.ndarray:
+    """Where the blank prints anything, grey shading included, grown by GROW_PX: a fax
+    turns shading black and moves it a row."""
+    size = 2 * GROW_PX + 1
+    return cv2.dilate((blank < SHADED).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
 
 
 def _streak_columns(ink: np.ndarray, printed: np.ndarray) -> np.ndarray:

@@ -518,3 +518,154 @@ def test_without_the_page_ink_a_mark_hidden_by_the_letter_stays_unread():
 def _grey(ink: np.ndarray) -> np.ndarray:
     """A grey page (ink black on white paper) from an ink mask."""
     return np.where(ink, 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------------------
+# Circles on the CDC's stacked tables: a ring's course through its neighbours' squares
+# --------------------------------------------------------------------------------------
+
+SYMPTOM_ROWS = (
+    "symptom_fever",
+    "symptom_subjective_fever",
+    "symptom_chills",
+    "symptom_myalgia",
+    "symptom_rhinorrhea",
+)
+
+
+def _circle_round(
+    page: np.ndarray, box: tuple[float, float, float, float], *, rng: np.random.Generator
+) -> None:
+    """A circle round a box the way people draw one: an ellipse a little off the box's
+    centre, with room to spare round its corners (so in a table with 12 pt rows it
+    crosses the squares of the rows above and below), pen 0.8-1.6 pt, at 200 dpi."""
+    s = 200 / 72
+    x0, y0, x1, y1 = box
+    half_w, half_h = (x1 - x0) / 2, (y1 - y0) / 2
+    dx, dy = (float(v) for v in rng.uniform(-0.15, 0.15, 2) * (half_w, half_h))
+    ratio = float(rng.uniform(0.75, 1.0))
+    needed = max(
+        ((sx * half_w - dx) ** 2 + ((sy * half_h - dy) / ratio) ** 2) ** 0.5
+        for sx in (-1, 1)
+        for sy in (-1, 1)
+    )
+    pen = float(rng.uniform(0.8, 1.6))
+    a = needed * float(rng.uniform(1.08, 1.35)) + (pen / 2 + 0.5) / ratio
+    centre = (round(((x0 + x1) / 2 + dx) * s), round(((y0 + y1) / 2 + dy) * s))
+    axes = (round(a * s), round(a * ratio * s))
+    cv2.ellipse(page, centre, axes, 0, 0, 360, 0, max(1, round(pen * s)), cv2.LINE_AA)
+
+
+def _read_on_page(reference, page: np.ndarray, specs: list[FieldSpec]):  # type: ignore[no-untyped-def]
+    """Every group as the page reader reads it: the page's other boxes are neighbours."""
+    masks = blank_masks(reference.image)
+    every_box = [o.box for s in specs for o in s.options or []]
+    return {
+        spec.name: read_checkbox_field(
+            spec, page, reference.image, dpi=reference.dpi, printed=masks.printed, others=every_box
+        )
+        for spec in specs
+    }
+
+
+@pytest.mark.parametrize("column", [0, 1, 2])
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_a_circle_in_a_stacked_table_reads_its_row_and_no_other(
+    templates, cdc_pages, column: int, look: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A circle round one row's box crosses the squares of the rows above and below: its
+    course there is the circle's, not a mark of those rows (it read as a second mark of
+    the neighbouring group, or took the circled group's arcs)."""
+    specs = [_spec(templates, name) for name in SYMPTOM_ROWS]
+    for row in (1, 2, 3):
+        rng = _rng("stacked", column, look, row)
+        page = cdc_pages[1].image.copy()
+        circled = specs[row]
+        _circle_round(page, (circled.options or [])[column].box, rng=rng)
+        sent = _sent(page, look, rng)
+        readings = _read_on_page(cdc_pages[1], sent, specs)
+        for spec in specs:
+            reading = readings[spec.name]
+            if spec is circled:
+                assert reading.value == (spec.options or [])[column].value, reading.raw_text
+            else:
+                assert reading.value is None, (spec.name, reading.raw_text)
+                assert not reading.multiple_marks, (spec.name, reading.raw_text)
+
+
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_circles_on_neighbouring_rows_each_read_their_own_row(
+    templates, cdc_pages, look: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Two circles round stacked boxes cross each other: an arc of one, seen more fully
+    from the other box, is still the first ring's."""
+    specs = [_spec(templates, name) for name in SYMPTOM_ROWS]
+    for column, rows in ((0, (1, 2)), (1, (2, 3)), (0, (0, 1, 2))):
+        rng = _rng("neighbours", column, rows, look)
+        page = cdc_pages[1].image.copy()
+        for row in rows:
+            _circle_round(page, (specs[row].options or [])[column].box, rng=rng)
+        readings = _read_on_page(cdc_pages[1], _sent(page, look, rng), specs)
+        for row, spec in enumerate(specs):
+            want = (spec.options or [])[column].value if row in rows else None
+            reading = readings[spec.name]
+            assert reading.value == want, (rows, spec.name, reading.raw_text)
+
+
+@pytest.mark.parametrize("value", ["white", "black", "other"])
+def test_a_circle_in_a_multi_choice_column_ticks_only_its_box(
+    templates, cdc_pages, value: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The race boxes are stacked 11 pt apart: a circle round one crosses the squares
+    above and below, which must not join the list (each box is read on its own there)."""
+    spec = _spec(templates, "race")
+    box = next(o.box for o in spec.options or [] if o.value == value)
+    for seed, look in enumerate(("fax_fine", "fax_standard", "scan")):
+        rng = _rng("race", value, seed)
+        page = cdc_pages[0].image.copy()
+        _circle_round(page, box, rng=rng)
+        reading = _read_on_page(cdc_pages[0], _sent(page, look, rng), [spec])["race"]
+        assert reading.value == [value], (look, reading.raw_text)
+
+
+def test_a_circle_drawn_across_labels_is_read_or_left_unsure(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    """A wide circle whose course runs over the question's lines above and below loses
+    those arcs under the print. Where what is left still rings the box it is read; where
+    it only partly surrounds the box, the empty reading is not sure of itself."""
+    spec = _spec(templates, "mechanical_ventilation")
+    no = (spec.options or [])[1]
+    x0, y0, x1, y1 = no.box
+    s = 200 / 72
+    for seed, look in enumerate(("fax_fine", "scan")):
+        rng = _rng("labels", seed)
+        page = cdc_pages[0].image.copy()
+        centre = (round((x0 + x1) / 2 * s + 4), round((y0 + y1) / 2 * s + 5))
+        cv2.ellipse(page, centre, (round(14 * s), round(13 * s)), 0, 0, 360, 0, 3, cv2.LINE_AA)
+        reading = _read_on_page(cdc_pages[0], _sent(page, look, rng), [spec])[spec.name]
+        assert reading.value in ("no", None), (look, reading.raw_text)
+        if reading.value is None:
+            assert reading.confidence <= 0.7, (look, reading.raw_text)
+
+
+def test_ink_partly_round_a_box_leaves_an_empty_group_unsure(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    """Half a circle's arcs round a box, the rest lost under print (drawn here as arcs
+    with gaps): too little to read as a mark, too much to call the group surely empty."""
+    spec = _spec(templates, "mechanical_ventilation")
+    x0, y0, x1, y1 = (spec.options or [])[1].box
+    s = 200 / 72
+    centre = (round((x0 + x1) / 2 * s), round((y0 + y1) / 2 * s))
+    page = cdc_pages[0].image.copy()
+    for start in (20, 140, 260):  # three 50-degree arcs in three quarters: 150 of 360
+        cv2.ellipse(page, centre, (round(11 * s), round(10 * s)), 0, start, start + 50, 0, 3)
+    reading = _read_on_page(cdc_pages[0], generator_fax(page, seed=4), [spec])[spec.name]
+    assert reading.value is None, reading.raw_text
+    assert reading.confidence <= 0.7, reading.raw_text
+
+
+def _sent(page: np.ndarray, look: str, rng: np.random.Generator) -> np.ndarray:
+    """The page faxed (fine or standard) or scanned grey, in the blank's frame."""
+    if look == "scan":
+        blurred = cv2.GaussianBlur(page.astype(np.float32), (3, 3), 0.8)
+        noisy = blurred * 0.92 + 12 + rng.normal(0, 6, page.shape)
+        return np.clip(noisy, 0, 255).astype(np.uint8)
+    return generator_fax(page, seed=int(rng.integers(2**31)), standard=look == "fax_standard")
