@@ -100,10 +100,11 @@ ONE_READER_DIGITS_CONFIDENCE = 0.8
 reader alone, whose probabilities come from the faces it was trained on. Touching
 hand-printed digits ('31', '82') pass as one glyph it is sure of ('3', '2'), so its
 certainty is no evidence that no digit was lost."""
-DISPUTED_DIGITS_CONFIDENCE = 0.5
+DISPUTED_DIGITS_CONFIDENCE = 0.75
 """Cap of a number or date the digit classifier read differently from Tesseract's valid
-reading ('5 5 2011' against '5 6 2017' for 5/5/2017): the two readers disagree, so
-neither value is sure, whichever is kept."""
+reading, and more surely ('5 5 2011' against '5 6 2017' for 5/5/2017): the two readers
+disagree, so neither value is sure; the classifier's, which is kept, was right 3 times
+in 4 on a hand-printed tune sample."""
 UNEVEN_DATE_CONFIDENCE = 0.5
 """Cap of a numeric date whose month and day are written unevenly, one with a leading
 zero and the other a single digit ('07 3 2020' read for 07/31/2020, '05 6 20' for
