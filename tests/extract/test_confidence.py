@@ -64,6 +64,7 @@ def test_a_line_of_ink_that_reads_as_nothing_is_unread_not_blank() -> None:
         ("07 03 2020", False),
         ("10 3 2020", False),  # no zero written: no evidence
         ("07 3", False),  # not three parts
+        ("O4 01. 2020", False),  # a letter O for a 0: a misreading, not a lost digit
     ],
 )
 def test_a_date_with_one_part_padded_and_one_single_is_uneven(text: str, uneven: bool) -> None:
