@@ -95,12 +95,14 @@ def clamp(value: float) -> float:
     return max(0.0, min(1.0, float(value)))
 
 
-ONE_READER_DIGITS_CONFIDENCE = 0.9
+ONE_READER_DIGITS_CONFIDENCE = 0.85
 """Cap of a number or date only the digit classifier read (Tesseract read no value): one
 reader alone, whose probabilities come from the faces it was trained on. Touching
 hand-printed digits ('31', '82') pass as one glyph it is sure of ('3', '2'), so its
 certainty is no evidence that no digit was lost: on a hand-printed tune sample such
-values were right 10 times in 11, all read at p > 0.97."""
+values were right 10 times in 11, all read at p > 0.97. Two copies of a field that agree
+halve the doubt (the CDC date of birth: 0.85 -> 0.925), and the same hand read twice by
+the same classifier is no second witness, so this stays below 0.95 even then."""
 DISPUTED_DIGITS_CONFIDENCE = 0.75
 """Cap of a number or date the digit classifier read differently from Tesseract's valid
 reading, and more surely ('5 5 2011' against '5 6 2017' for 5/5/2017): the two readers
