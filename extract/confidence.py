@@ -93,3 +93,41 @@ def blank_confidence(ink_pixels: int, min_ink: int) -> float:
 
 def clamp(value: float) -> float:
     return max(0.0, min(1.0, float(value)))
+
+
+ONE_READER_DIGITS_CONFIDENCE = 0.85
+"""Cap of a number or date only the digit classifier read (Tesseract read no value): one
+reader alone, whose probabilities come from the faces it was trained on. Touching
+hand-printed digits ('31', '82') pass as one glyph it is sure of ('3', '2'), so its
+certainty is no evidence that no digit was lost: on a hand-printed tune sample such
+values were right 10 times in 11, all read at p > 0.97. Two copies of a field that agree
+halve the doubt (the CDC date of birth: 0.85 -> 0.925), and the same hand read twice by
+the same classifier is no second witness, so this stays below 0.95 even then."""
+DISPUTED_DIGITS_CONFIDENCE = 0.75
+"""Cap of a number or date the digit classifier read differently from Tesseract's valid
+reading, and more surely ('5 5 2011' against '5 6 2017' for 5/5/2017): the two readers
+disagree, so neither value is sure; the classifier's, which is kept, was right 3 times
+in 4 on a hand-printed tune sample."""
+UNEVEN_DATE_CONFIDENCE = 0.5
+"""Cap of a numeric date whose month and day are written unevenly, one with a leading
+zero and the other a single digit ('07 3 2020' read for 07/31/2020, '05 6 20' for
+05/16/20): whoever writes the zero writes both parts in two digits, so a digit of the
+single one was lost (touching the next, or a hand-printed 1 taken for a stroke)."""
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def uneven_date_parts(text: str) -> bool:
+    """Whether ``text`` is a numeric date (three digit groups, no letter) whose month and day (the
+    groups other than the year: the four-digit one, else the last) are one zero-padded
+    ('07') and one single digit ('3')."""
+    groups = _DIGIT_RUN.findall(text)
+    if len(groups) != 3 or any(ch.isalpha() for ch in text):
+        # a letter read for a digit ('O4 01. 2020') splits a part: no evidence of a loss
+        return False
+    years = [k for k, g in enumerate(groups) if len(g) == 4]
+    year = years[0] if len(years) == 1 else 2
+    first, second = (g for k, g in enumerate(groups) if k != year)
+    padded = {len(g) == 2 and g.startswith("0") for g in (first, second)}
+    single = {len(g) == 1 for g in (first, second)}
+    return padded == {True, False} and single == {True, False} and len(first + second) == 3

@@ -485,34 +485,37 @@ _WORD = re.compile(r"[A-Za-z]{3,}")  # a month's name or its abbreviation
 
 def _with_zone_digits(
     spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
-) -> tuple[object, ZoneReading, bool]:
+) -> tuple[object, ZoneReading, bool, float]:
     """A short number read again digit by digit by the classifier: agreement raises
-    confidence; where Tesseract read nothing, or less surely, the classifier's digits win."""
+    confidence; where Tesseract read nothing, or less surely, the classifier's digits win,
+    their confidence capped (the last item: one reader alone, or two that disagree)."""
     if spec.kind is FieldKind.DATE:
         digits = read_zone_digits(split, spec.name, max_glyphs=10, separated=True)
     else:
         digits = read_zone_digits(split, spec.name)
     if digits is None:
-        return value, reading, agreed
+        return value, reading, agreed, 1.0
     digit_value = _value_of(spec.kind, digits.text)
     if digit_value is None:
-        return value, reading, agreed
+        return value, reading, agreed, 1.0
     if digit_value == value:
-        return value, reading, True
+        return value, reading, True, 1.0
     # The glyphs must lose no digit that Tesseract saw (a thin 1 taken for a speck), and
     # a date must come out as three parts (a 0 broken in two changes them); otherwise
     # Tesseract's reading stays.
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
-        return value, reading, agreed
+        return value, reading, agreed, 1.0
     if spec.kind is FieldKind.DATE and len(digits.text.split()) != 3:
-        return value, reading, agreed
+        return value, reading, agreed, 1.0
     # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
     # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.
     if value is not None and _WORD.search(reading.text):
-        return value, reading, agreed
-    if value is None or _evidence(reading) < digits.confidence:
-        return digit_value, digits, False
-    return value, reading, agreed
+        return value, reading, agreed, 1.0
+    if value is None:
+        return digit_value, digits, False, conf.ONE_READER_DIGITS_CONFIDENCE
+    if _evidence(reading) < digits.confidence:
+        return digit_value, digits, False, conf.DISPUTED_DIGITS_CONFIDENCE
+    return value, reading, agreed, 1.0
 
 
 def _text_field(
@@ -541,6 +544,7 @@ def _text_field(
         trimmed = reading is not whole  # dropped words may hide real ones: read again
     value = _value_of(spec.kind, reading.text)
     agreed = False
+    digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
     doubtful = (
         value is None
         or trimmed
@@ -567,7 +571,7 @@ def _text_field(
         ):
             reading, value = again, again_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
-        value, reading, agreed = _with_zone_digits(spec, split, value, reading, agreed)
+        value, reading, agreed, digits_cap = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
         # Writing that crosses the form's own print (digits over the printed slashes of
         # __/__/____) loses strokes in the residue; read the zone as printed instead.
@@ -632,6 +636,9 @@ def _text_field(
             agreed=agreed,
             ink_pixels=reading.ink_pixels,
         )
+    score = min(score, digits_cap)
+    if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
+        score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
     if answered:
         score = min(score, ANSWER_REREAD_CONFIDENCE)

@@ -101,7 +101,7 @@ STEPS: tuple[Step, ...] = (
         "reread.digits",
         Stage.REREAD,
         _kinds(FieldKind.INTEGER, FieldKind.DATE),
-        "glyph by glyph by the digit classifier",
+        "glyph by glyph by the digit classifier (alone: not sure; against Tesseract: doubted)",
     ),
     Step("reread.as_printed", Stage.REREAD, TEXT_KINDS, "strict kinds that failed: aligned page"),
     Step("reread.without_rule", Stage.REREAD, TEXT_KINDS, "ink that read as nothing, rule off"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extract.confidence import (
     BLANK_CONFIDENCE,
     blank_confidence,
     pattern_miss_confidence,
     text_confidence,
+    uneven_date_parts,
 )
 from extract.template import FieldKind
 
@@ -49,3 +52,20 @@ def test_a_line_of_ink_that_reads_as_nothing_is_unread_not_blank() -> None:
         FieldKind.TEXT, word_confidences=[0.0], raw_text="", value=None, ink_pixels=2400
     )
     assert writing < 0.2 < specks
+
+
+@pytest.mark.parametrize(
+    ("text", "uneven"),
+    [
+        ("07 3 2020", True),  # 07/31/2020 with the 1 lost
+        ("05 6 20", True),
+        ("2020-07-3", True),  # year first
+        ("7 3 2020", False),
+        ("07 03 2020", False),
+        ("10 3 2020", False),  # no zero written: no evidence
+        ("07 3", False),  # not three parts
+        ("O4 01. 2020", False),  # a letter O for a 0: a misreading, not a lost digit
+    ],
+)
+def test_a_date_with_one_part_padded_and_one_single_is_uneven(text: str, uneven: bool) -> None:
+    assert uneven_date_parts(text) is uneven

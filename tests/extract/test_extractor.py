@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from extract import confidence as conf
 from extract.extractor import extract_document
 from faxflow.model import CleanPage, FormType, PageRole, RecordType
 from faxflow.schemas import field_names
@@ -368,12 +369,43 @@ def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, tem
 
     # the classifier saw one glyph only (the 1 taken for a speck): Tesseract's 17 stays
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("7"))
-    value, reading, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    value, reading, _, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
     assert value == 17 and reading is tesseract
-    # as many digits and surer: the classifier's reading wins
+    # as many digits and surer: the classifier's reading wins, but the two readers
+    # disagree, so it is not sure
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("11"))
-    value, reading, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    value, reading, _, cap = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
     assert value == 11 and reading.method == "digits"
+    assert cap == conf.DISPUTED_DIGITS_CONFIDENCE
+
+
+def test_a_number_only_the_digit_classifier_read_is_never_sure(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a date Tesseract could not read and the classifier read surely (touching
+    hand-printed digits pass as one glyph it is sure of: '07 3 2020' for 07/31/2020)
+    WHEN the classifier's value is taken THEN its confidence is capped below every
+    auto-accept level; where both readers agree it is not."""
+    import extract.extractor as extractor
+    from extract.read import ZoneReading
+    from extract.template import FieldKind
+    from faxflow.model import OcrWord
+
+    spec = next(s for s in templates[FormType.CDC_PUI_2020].fields if s.kind is FieldKind.DATE)
+    box = (0, 0, 10, 10)
+    garbled = ZoneReading(
+        "0t,_H__ 2020", 0.4, box, 300, (OcrWord("0t,_H__", 0.01, box, (0, 0, 0)),), "page"
+    )
+    glyphs = ZoneReading(
+        "07 3 2020", 0.999, box, 300, (OcrWord("07", 0.999, box, (0, 0, 0)),), "digits"
+    )
+    monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
+    value, reading, agreed, cap = extractor._with_zone_digits(spec, None, None, garbled, False)  # type: ignore[arg-type]
+    assert (value, reading, agreed) == ("2020-07-03", glyphs, False)
+    assert cap == conf.ONE_READER_DIGITS_CONFIDENCE < 0.95
+    same = ZoneReading(
+        "07/03/2020", 0.9, box, 300, (OcrWord("07/03/2020", 0.9, box, (0, 0, 0)),), "page"
+    )
+    value, reading, agreed, cap = extractor._with_zone_digits(spec, None, "2020-07-03", same, False)  # type: ignore[arg-type]
+    assert (value, agreed, cap) == ("2020-07-03", True, 1.0)
 
 
 def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
@@ -391,14 +423,16 @@ def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, tem
         "40 12 2020", 0.99, box, 300, (OcrWord("40", 0.99, box, (0, 0, 0)),), "digits"
     )
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
-    value, reading, agreed = extractor._with_zone_digits(spec, None, "2020-04-12", tesseract, False)  # type: ignore[arg-type]
+    value, reading, agreed, _ = extractor._with_zone_digits(
+        spec, None, "2020-04-12", tesseract, False
+    )  # type: ignore[arg-type]
     assert (value, reading, agreed) == ("2020-04-12", tesseract, False)
     # a date Tesseract read in digits only is still read again by the classifier
     digits = ZoneReading("04 12 2020", 0.5, box, 300, (OcrWord("04", 0.5, box, (0, 0, 0)),), "page")
     glyphs = ZoneReading(
         "04 17 2020", 0.99, box, 300, (OcrWord("04", 0.99, box, (0, 0, 0)),), "digits"
     )
-    value, reading, _ = extractor._with_zone_digits(spec, None, "2020-04-12", digits, False)  # type: ignore[arg-type]
+    value, reading, _, _ = extractor._with_zone_digits(spec, None, "2020-04-12", digits, False)  # type: ignore[arg-type]
     assert value == "2020-04-17" and reading is glyphs
 
 
@@ -529,3 +563,26 @@ def test_values_cut_by_a_label_or_the_page_edge_are_truncated(
         assert results[name].confidence < min(settings.confidence_thresholds.values())
     assert results["interviewer_telephone"].value == "5175550142"
     assert results["interviewer_telephone"].confidence > 0.5
+
+
+@pytest.mark.slow
+def test_a_date_written_unevenly_as_read_is_not_sure(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a date read with its month zero-padded and its day a single digit (how a
+    day's touching 1 or lost digit reads: '07/3/2020' for 07/31/2020) and one written
+    evenly, faxed WHEN the page is read THEN both are read as written, the uneven one
+    at a confidence no threshold accepts, the even one surer."""
+    from extract.extractor import read_page
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {
+        "report_date_pui": ("07/3/2020", DEJAVU_12),
+        "report_date_case": ("07/03/2020", DEJAVU_12),
+    }
+    page = fax(_written(cdc_pages[0].image, template, values), seed=6)
+    results, _ = read_page(
+        page, cdc_pages[0], template.fields_on_page(1), settings=settings, page_number=1
+    )
+    uneven, even = results["report_date_pui"], results["report_date_case"]
+    assert uneven.value == even.value == "2020-07-03"
+    assert uneven.confidence <= conf.UNEVEN_DATE_CONFIDENCE
+    assert even.confidence > conf.UNEVEN_DATE_CONFIDENCE
