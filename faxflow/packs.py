@@ -49,6 +49,8 @@ from faxflow.errors import ConfigError, PackError, PackProblem, TemplateError
 from faxflow.settings import Settings
 
 PACK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+COUNTS_SUFFIX = "_counts"
+"""A pack's counts are the view ``form_<name>_counts`` beside its records' ``form_<name>``."""
 TEMPLATE_FILE = "template.yaml"
 LABELS_FILE = "labels.yaml"
 SCHEMA_FILE = "schema.json"
@@ -262,6 +264,15 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
                 str(folder),
                 "a pack's folder name must be lower case letters, digits and _, "
                 "starting with a letter",
+            )
+        )
+    if name.endswith(COUNTS_SUFFIX):
+        problems.append(
+            PackProblem(
+                "pack_reserved_name",
+                str(folder),
+                f"a pack's name may not end in {COUNTS_SUFFIX}: the counts view of a pack "
+                f"named without it would take the same name (form_<name>{COUNTS_SUFFIX})",
             )
         )
     builtin = not (folder / SCHEMA_FILE).exists()

@@ -35,14 +35,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from faxflow.model import Status
-from faxflow.packs import FormPack, find_packs
+from faxflow.packs import COUNTS_SUFFIX, FormPack, find_packs
 from faxflow.settings import Settings
 from loaders.aggregates import Aggregate, Centres, as_days, from_view, int_columns
 from loaders.db import session_scope
 from loaders.pack_views import pack_view_select, typed_element, view_name
 from loaders.tables import documents, fields, form_records
 
-COUNTS_SUFFIX = "_counts"
 COUNTS = ["documents", "accepted", "needs_review"]
 
 

@@ -104,6 +104,14 @@ def test_folder_and_form_names_must_agree_and_be_safe(tmp_path: Path):
     assert {p.code for p in problems} == {"pack_bad_name", "pack_name_mismatch"}
 
 
+def test_a_name_that_would_clash_with_another_packs_counts_is_refused(tmp_path: Path):
+    # Pack "x_counts" would own the view form_x_counts, which is pack "x"'s counts.
+    folder = tmp_path / "mi_fap_supplement_counts"
+    shutil.copytree(FAP, folder)
+    _, problems = check_pack(folder)
+    assert "pack_reserved_name" in {p.code for p in problems}
+
+
 def test_two_packs_with_one_name_are_refused(tmp_path: Path, fap_copy: Path):
     shutil.copytree(FAP, tmp_path / "more" / "mi_fap_supplement")
     settings = Settings(forms_dir=fap_copy.parent, templates_dir=tmp_path / "more")
