@@ -132,11 +132,14 @@ def test_field_automation_counts_fields_no_person_sees(tmp_path, settings) -> No
     """Sixty documents whose onset date is misread below 0.75: with a threshold of 0.75
     for dates, the misread ones go to a person and every auto-accepted field is right."""
     from faxflow.bench import field_automation_lines, field_automation_summary
+    from faxflow.settings import BLANK_MARKS, BLANK_WRITING
     from tests.validate.test_calibrate import _write_set
 
     results, truth = _write_set(tmp_path, 60)
+    # Blank readings have buckets of their own (never accepted without one).
+    thresholds = {"date": 0.75, BLANK_WRITING: 0.9, BLANK_MARKS: 0.9}
     routed = settings.model_copy(
-        update={"confidence_thresholds": {"date": 0.75}, "default_confidence_threshold": 0.9}
+        update={"confidence_thresholds": thresholds, "default_confidence_threshold": 0.9}
     )
     rows = {r["group"]: r for r in field_automation_summary(results, truth, routed)}
     overall = rows["all"]

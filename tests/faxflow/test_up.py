@@ -77,6 +77,9 @@ def _launch(command: list[str]) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # keep the signals away from pytest
+        # As from a terminal: a suite run as a background job (nohup, `&` in a script)
+        # passes SIGINT on ignored, and a process that finds it ignored rightly keeps it so.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
