@@ -602,20 +602,43 @@ def accuracy_summary(results: Path, truth: Path) -> dict[str, Any]:
 def field_automation_summary(
     results: Path, truth: Path, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
-    """Field-level routing at the target accuracy, per form and per form and profile:
-    share of fields accepted without a person, their precision, and share of documents
-    with no field for a person (the rule of ``validate.routing``, with the thresholds in
-    force; fields are scored by ``samples.evaluate``)."""
+    """Field-level routing at the target accuracy, per split and writing (the issue's
+    targets count on the locked split, typed and hand-printed apart), per form and per
+    form and profile: share of fields accepted without a person, their precision, and
+    share of documents with no field for a person (the rule of ``validate.routing``, with
+    the thresholds in force; fields are scored by ``samples.evaluate``)."""
+    from samples.evaluate import load_truth
     from validate.calibrate import field_groups, field_numbers, load_samples
 
     settings = settings or get_settings()
     docs, _ = load_samples(results, truth, settings)
     thresholds = settings.confidence_thresholds
+    styles = {stem: _split_and_writing(data) for stem, data in load_truth(truth).items()}
+    by_style = {
+        style: [d for d in docs if styles.get(d.stem) == style]
+        for style in sorted({s for s in styles.values() if s is not None})
+    }
     rows = [
         field_numbers("all", docs, thresholds, settings),
+        *(
+            field_numbers(f"{split} / {writing}", of_style, thresholds, settings)
+            for (split, writing), of_style in by_style.items()
+            if of_style
+        ),
         *field_groups(docs, thresholds, settings),
     ]
     return [row.as_dict() | {"group": row.label} for row in rows]
+
+
+def _split_and_writing(truth: dict[str, Any]) -> tuple[str, str] | None:
+    """(split, writing) of a generated document's truth: ``("locked", "typed")``; None
+    for a truth without a split (the classic generator)."""
+    split = truth.get("split")
+    style = truth.get("writing")
+    writing = style.get("writing") if isinstance(style, dict) else None
+    if not isinstance(split, str) or not isinstance(writing, str):
+        return None
+    return split, writing
 
 
 def field_automation_lines(rows: list[dict[str, Any]], target: float) -> list[str]:

@@ -153,3 +153,31 @@ def test_field_automation_counts_fields_no_person_sees(tmp_path, settings) -> No
     )
     assert overall["fully_automated"] == safe
     assert "| all | 60 |" in "\n".join(field_automation_lines(list(rows.values()), 0.995))
+    assert not any(" / typed" in group for group in rows)  # no split in these truths
+
+
+def test_field_automation_is_reported_per_split_and_writing(tmp_path, settings) -> None:
+    """The targets count on the locked split, typed and hand-printed apart: a group each."""
+    from faxflow.bench import field_automation_summary
+    from faxflow.settings import BLANK_MARKS, BLANK_WRITING
+    from tests.validate.test_calibrate import _write_set
+
+    results, truth = _write_set(tmp_path, 12)
+    for i, path in enumerate(sorted(truth.glob("*.json"))):
+        data = json.loads(path.read_text())
+        data["split"] = "locked" if i % 3 else "tune"
+        data["writing"] = {"writing": "hand_printed" if i % 2 else "typed", "mark": "x"}
+        path.write_text(json.dumps(data))
+    thresholds = {"date": 0.75, BLANK_WRITING: 0.9, BLANK_MARKS: 0.9}
+    routed = settings.model_copy(
+        update={"confidence_thresholds": thresholds, "default_confidence_threshold": 0.9}
+    )
+    rows = {r["group"]: r for r in field_automation_summary(results, truth, routed)}
+    sizes = {g: rows[g]["documents"] for g in rows if g.startswith(("locked", "tune"))}
+    assert sizes == {
+        "locked / hand_printed": 4,
+        "locked / typed": 4,
+        "tune / hand_printed": 2,
+        "tune / typed": 2,
+    }
+    assert sum(rows[g]["fields"] for g in sizes) == rows["all"]["fields"]
