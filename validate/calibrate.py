@@ -565,18 +565,27 @@ def threshold_for_target(
     observations: Sequence[tuple[float, bool]], *, target: float, min_count: int, bound: Bound
 ) -> float:
     """The lowest confidence from which the fields read at or above it are right often
-    enough: ``bound(right, n) ≥ target`` over that tail, with at least ``min_count`` of
-    them.  :data:`NEVER` when no tail qualifies (too few labels, or too many wrong)."""
+    enough, *band by band*: from the top, the threshold comes down to the highest
+    confidence whose tail meets ``bound(right, n) ≥ target`` over at least ``min_count``
+    labels, and from there it is lowered only through bands (the confidences between the
+    new threshold and the present one) whose own labels meet the bound. A band of lower
+    confidence is never accepted on the strength of the better-read fields above it: over
+    the whole tail, a few hundred right answers just below a plateau would vouch for the
+    plateau's own misses and for the band itself, whose error rate its labels cannot bound.
+    Each band bounded on its own keeps the target however the mix of confidences shifts
+    between the calibration set and real traffic (docs/supervision.md). Equal confidences
+    are never split. :data:`NEVER` when not even the top qualifies."""
     ordered = sorted(observations, key=lambda o: -o[0])
     best = NEVER
-    right = 0
+    right = n = 0  # the band below the present threshold
     for i, (confidence, correct) in enumerate(ordered):
         right += correct
-        n = i + 1
-        if n < len(ordered) and ordered[n][0] == confidence:
+        n += 1
+        if i + 1 < len(ordered) and ordered[i + 1][0] == confidence:
             continue  # a threshold cannot split equal confidences
         if n >= min_count and bound(right, n) >= target:
             best = confidence
+            right = n = 0
     return best
 
 

@@ -313,7 +313,8 @@ def test_calibrate_command_defaults_to_field_level(
     assert run.exit_code == 0, run.output
     assert "field-level routing" in run.output and "precision" in run.output
     stored = committed_thresholds(target_file)
-    assert 0.74 <= stored["onset_date"] <= 0.76  # its own bucket: 60 labels, point bound
+    # Its own bucket, point bound: lowered in bands of 30 labels to near the misreads.
+    assert 0.74 <= stored["onset_date"] <= 0.8
     calibration = json.loads(target_file.read_text())["calibration"]
     assert calibration["level"] == "field" and calibration["overall"]["precision"] >= 0.995
 

@@ -37,9 +37,11 @@ def test_threshold_is_the_lowest_confidence_whose_tail_meets_the_bound() -> None
     right = [(0.9 + 0.0001 * i, True) for i in range(600)]
     shaky = [(0.5 + 0.001 * i, False) for i in range(300)]
     observations = right + shaky
+    # From the top, the first 539 (all right) are the first band the bound vouches for;
+    # the 61 right ones below it are too few to be a band of their own.
     assert threshold_for_target(
         observations, target=0.995, min_count=30, bound=wilson_lower_bound
-    ) == pytest.approx(0.9)
+    ) == pytest.approx(0.9 + 0.0001 * 61)
     # Too few labels for the bound: never.
     assert (
         threshold_for_target(right[:100], target=0.995, min_count=30, bound=wilson_lower_bound)
@@ -48,7 +50,29 @@ def test_threshold_is_the_lowest_confidence_whose_tail_meets_the_bound() -> None
     # The point estimate trusts 100 right answers (the generated-sample starting point).
     assert threshold_for_target(
         right[:100], target=0.995, min_count=30, bound=point_estimate
-    ) == pytest.approx(0.9)
+    ) == pytest.approx(0.901)  # three bands of 30; the last 10 are too few for a band
+
+
+def test_a_band_below_a_plateau_is_accepted_only_on_its_own_labels() -> None:
+    # 871 empty zones read at the top confidence, all right; 110 more just below, all
+    # right. Over the whole tail the bound would accept the 110 as well; as a band of
+    # their own they are too few to bound their error rate, so the threshold stays put.
+    plateau = [(0.97, True)] * 871
+    below = [(0.9 + 0.0005 * i, True) for i in range(110)]
+    assert threshold_for_target(
+        plateau + below, target=0.995, min_count=30, bound=wilson_lower_bound
+    ) == pytest.approx(0.97)
+    # A band that can stand alone is accepted: 539 of 600 lower readings, all right.
+    deep = [(0.8 + 0.0001 * i, True) for i in range(600)]
+    assert threshold_for_target(
+        plateau + deep, target=0.995, min_count=30, bound=wilson_lower_bound
+    ) == pytest.approx(0.8 + 0.0001 * 61)
+    # A plateau the bound cannot vouch for alone (one miss in 871) takes in only as much of
+    # what lies below as it needs, not the whole band.
+    missed = [(0.97, True)] * 870 + [(0.97, False)]
+    assert wilson_lower_bound(870, 871) < 0.995
+    low = threshold_for_target(missed + below, target=0.995, min_count=30, bound=wilson_lower_bound)
+    assert 0.9 < low < 0.97
 
 
 def _docs(n: int, seed: int) -> list[DocumentSample]:
@@ -109,7 +133,7 @@ def test_readings_of_nothing_are_judged_apart_from_values_read(settings: Setting
         confidences.append(("onset_date", BLANK_WRITING, 0.97, True))
         docs.append(_sample(f"d{i}", confidences))
     result = calibrate_fields(docs, settings, target=0.995, bound="wilson")
-    assert result.thresholds["choice"] < 0.91
+    assert result.thresholds["choice"] < 0.92  # down to its last full band of 539
     assert result.thresholds[BLANK_MARKS] == NEVER
     assert result.thresholds[BLANK_WRITING] == pytest.approx(0.97)
     # Enough labels for its own bucket, yet a field's blank readings stay in the blank one.
@@ -134,7 +158,7 @@ def test_field_calibration_meets_the_target_and_counts_what_a_person_skips(
     assert result.meets_target
     assert result.overall.precision >= 0.995
     assert 0.6 <= result.thresholds["onset_date"] <= 0.8  # a field with enough labels
-    assert result.thresholds["sex"] < 0.45  # always right: everything is accepted
+    assert result.thresholds["sex"] < 0.6  # always right: down to its last full band
     # A field named by a blocking issue, or a document in doubt, is never auto-accepted.
     assert result.overall.auto_accepted < result.overall.fields
     assert result.thresholds.get("ssn", NEVER) == NEVER  # a kind never seen: never
