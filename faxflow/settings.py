@@ -16,8 +16,6 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from extract.template import CHECKBOX_KINDS
-
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "extract" / "templates"
@@ -275,6 +273,7 @@ NEVER_ACCEPTED = 1.01
 BLANK_MARKS = "blank_marks"
 BLANK_WRITING = "blank_writing"
 BLANK_BUCKETS = frozenset({BLANK_MARKS, BLANK_WRITING})
+MARK_KINDS = frozenset({"checkbox", "choice", "multi_choice"})
 
 
 def routing_kind(kind: str, value: object) -> str:
@@ -284,8 +283,8 @@ def routing_kind(kind: str, value: object) -> str:
     faint mark or pale writing) at its own rate, unrelated to how often a value that was
     read is misread (docs/supervision.md has the measured rates). Writing zones share one bucket,
     as whether a zone holds writing is decided by its ink alone, whatever its kind."""
-    if value is None or value == "" or value == [] or (value is False and kind in CHECKBOX_KINDS):
-        return BLANK_MARKS if kind in CHECKBOX_KINDS else BLANK_WRITING
+    if value is None or value == "" or value == [] or (value is False and kind in MARK_KINDS):
+        return BLANK_MARKS if kind in MARK_KINDS else BLANK_WRITING
     return kind
 
 
