@@ -273,6 +273,8 @@ NEVER_ACCEPTED = 1.01
 BLANK_MARKS = "blank_marks"
 BLANK_WRITING = "blank_writing"
 BLANK_BUCKETS = frozenset({BLANK_MARKS, BLANK_WRITING})
+# The checkbox kinds of extract.template.CHECKBOX_KINDS, spelled out: importing extract here
+# would load PyYAML on every CLI start (tests/faxflow/test_settings.py keeps the two equal).
 MARK_KINDS = frozenset({"checkbox", "choice", "multi_choice"})
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from faxflow.settings import BLANK_MARKS, BLANK_WRITING, Settings, routing_kind
+from extract.template import CHECKBOX_KINDS
+from faxflow.settings import BLANK_MARKS, BLANK_WRITING, MARK_KINDS, Settings, routing_kind
 
 
 def test_defaults_live_under_var(tmp_path: Path) -> None:
@@ -59,3 +60,7 @@ def test_a_reading_of_nothing_is_routed_by_its_blank_bucket(tmp_path: Path) -> N
     assert settings.threshold_for("date_of_birth", routing_kind("date", None)) == 1.01
     assert settings.threshold_for("sex", routing_kind("choice", None)) == 1.01
     assert settings.threshold_for("date_of_birth", routing_kind("date", "2020-01-02")) == 0.95
+
+
+def test_mark_kinds_are_the_extractors_checkbox_kinds() -> None:
+    assert {str(kind) for kind in CHECKBOX_KINDS} == MARK_KINDS
