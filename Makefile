@@ -10,9 +10,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 # Debian packages the code needs at run time, and the extra ones tests and benchmarks need.
-APT_RUNTIME := python3-venv tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
-# Faces the sample generator's tune/locked splits write with (samples/splits.yaml).
-APT_SAMPLE_FONTS := fonts-freefont-ttf fonts-bwht fonts-breip fonts-humor-sans
+# tesseract-ocr-jpn reads the Japanese packs' zones (forms/jp_*); fonts-ipafont draws their
+# blank forms and the dashboard's Japanese text.
+APT_RUNTIME := python3-venv tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-jpn poppler-utils fonts-dejavu-core fonts-liberation fonts-ipafont
+# Faces the sample generator's tune/locked splits write with (samples/splits.yaml); the CJK
+# ones fill the Japanese packs (fonts-seto is their hand-printed style).
+APT_SAMPLE_FONTS := fonts-freefont-ttf fonts-bwht fonts-breip fonts-humor-sans fonts-noto-cjk fonts-seto
 # make up EXECUTOR=celery: Redis is the Celery broker, PostgreSQL holds Airflow's metadata
 # and faxflow's records (a private cluster under var/celery/).
 APT_CELERY := redis-server postgresql
