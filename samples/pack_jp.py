@@ -1,0 +1,467 @@
+"""Filled copies of a Japanese form pack: values as a Japanese writer gives them, drawn in
+the split's Japanese faces onto the rendered blank.
+
+A pack is Japanese when one of its template's fields is read in Japanese (``lang: jpn`` or
+``jpn+eng``) or is of a Japanese kind (``era_date``, ``jp_postal``, ``jp_phone``,
+``katakana``, ``prefecture``, ``bank_account``, ``my_number``): the template says how each
+zone is read, so it also says how it is written. The schema's titles are Japanese too, but
+they are labels for people, not a promise about the zones.
+
+Values come from Faker ``ja_JP`` by the field's kind, its validation format and its name:
+people's names and their furigana (full-width katakana; a ``…_kana`` / ``…_furigana``
+field is the reading of the name field of the same stem), addresses, prefectures, postal
+codes, phone numbers, facility and company names, occupations, banks
+(``samples/data/jp_banks.txt``) and branches, 7-digit account numbers, 12-digit My Numbers
+with their check digit. The record holds each value in its normal form (ISO dates,
+``123-4567``, digits-only phones, NFKC text, full-width katakana with one ASCII space
+between words); the form shows it as written (``山田　太郎``, ``090-1234-5678``).
+
+Dates fall inside a real era. A date field whose template names its printed era (``era``)
+or an era choice field (``era_field``, whose value is set to the date's era) gets the
+era-year digits, otherwise the western year; the digits go into the gaps of the printed
+``年 月 日`` the blank's text layer shows inside the field's zone (or into its three
+boxes), else the date is written whole (``3年4月5日``; ``2021年4月5日``).
+
+pypdf draws widget appearances in the widget's own font, which has no CJK glyphs, so no
+widget is filled: the blank is rendered and each value is drawn with PIL at its zone, at the
+page's resolution, in the copy's :class:`~samples.splits.JapaneseHand` (typed: one face and
+size; hand-printed: each character of its own size, off the baseline and turned, through
+:class:`samples.render.Writer`, which also marks boxes in the split's mark styles).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from faker import Faker
+from PIL import Image, ImageFont
+
+from faxflow.packs import FormPack
+from samples.splits import JapaneseHand
+
+JAPANESE_KINDS = frozenset(
+    {"era_date", "jp_postal", "jp_phone", "katakana", "prefecture", "bank_account", "my_number"}
+)
+BANKS_FILE = Path(__file__).with_name("data") / "jp_banks.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class Era:
+    name: str  # the value of an era choice field
+    kanji: str
+    start: date  # first day
+
+
+# The official first days (meiji: the proclamation of 1868-10-23, the calendar being the
+# lunar one before 1873; no generated date comes near it).
+ERAS = (
+    Era("meiji", "明治", date(1868, 10, 23)),
+    Era("taisho", "大正", date(1912, 7, 30)),
+    Era("showa", "昭和", date(1926, 12, 25)),
+    Era("heisei", "平成", date(1989, 1, 8)),
+    Era("reiwa", "令和", date(2019, 5, 1)),
+)
+ERA_BY_NAME = {era.name: era for era in ERAS}
+FACILITY_SUFFIXES = ("病院", "クリニック", "医院", "診療所", "内科医院", "総合病院")
+INK = (0, 60)  # grey level of the ink, as samples.render's split hands
+
+
+def is_japanese(pack: FormPack) -> bool:
+    """Whether the pack's zones are read in Japanese (module docstring)."""
+    for field in pack.template.fields:
+        lang = getattr(field, "lang", None)  # FieldSpec.lang (issue #23)
+        if (lang and str(lang).startswith("jpn")) or str(field.kind) in JAPANESE_KINDS:
+            return True
+    return False
+
+
+def era_of(value: date) -> tuple[Era, int]:
+    """The era a day falls in and its year in that era (元年 is 1)."""
+    era = next(e for e in reversed(ERAS) if value >= e.start)
+    return era, value.year - era.start.year + 1
+
+
+def era_end(era: Era) -> date:
+    """The last day of ``era`` (today for the present one)."""
+    later = [e.start for e in ERAS if e.start > era.start]
+    return later[0] - timedelta(days=1) if later else date.today()
+
+
+def my_number_check_digit(eleven: str) -> int:
+    """The check digit of a My Number's first 11 digits (個人番号 ordinance, Article 5)."""
+    total = sum(
+        int(digit) * (n + 1 if n <= 6 else n - 5)
+        for n, digit in enumerate(reversed(eleven), start=1)
+    )
+    rest = total % 11
+    return 0 if rest <= 1 else 11 - rest
+
+
+def normal_text(text: str) -> str:
+    """Japanese free text in the record's normal form: NFKC, white space collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+@cache
+def _banks() -> tuple[str, ...]:
+    lines = BANKS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _stem(name: str) -> str:
+    """The person a field is about: ``patient_name_kana`` and ``patient_name`` -> patient."""
+    words = [w for w in name.split("_") if w not in {"name", "kana", "furigana", "full"}]
+    return "_".join(words)
+
+
+class JapaneseValues:
+    """Draws one record's values; people are drawn once per stem, so a name and its
+    furigana belong together."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.faker = Faker("ja_JP")
+        self.faker.seed_instance(int(rng.integers(2**31)))
+        self.people: dict[str, tuple[str, str]] = {}
+
+    def person(self, stem: str) -> tuple[str, str]:
+        """(name, reading) in normal form: ``山田 太郎``, ``ヤマダ タロウ``."""
+        if stem not in self.people:
+            last, last_kana, _ = self.faker.last_name_pair()
+            first, first_kana, _ = self.faker.first_name_pair()
+            self.people[stem] = (f"{last} {first}", f"{last_kana} {first_kana}")
+        return self.people[stem]
+
+    def phone(self) -> str:
+        """Digits of a mobile (090, 080, 070), a Tokyo or Osaka (03, 06) or another area's
+        number (Faker ja_JP's own drop the leading 0 of some)."""
+        shape = int(self.rng.integers(3))
+        if shape == 0:
+            return f"0{int(self.rng.integers(7, 10))}0{self.digits(8)}"
+        if shape == 1:
+            return f"0{int(self.rng.choice([3, 6]))}{self.digits(8)}"
+        return f"0{int(self.rng.integers(11, 100))}{int(self.rng.integers(1, 10))}{self.digits(6)}"
+
+    def digits(self, count: int) -> str:
+        return "".join(str(d) for d in self.rng.integers(0, 10, size=count))
+
+    def date_in(self, low: date, high: date) -> date:
+        return low + timedelta(days=int(self.rng.integers(0, max(1, (high - low).days + 1))))
+
+    def era_date(self, name: str, eras: tuple[Era, ...] | None) -> str:
+        """A past date (a birth date decades back), inside one of ``eras`` when given."""
+        today = date.today()
+        back = (365, 365 * 90) if "birth" in name else (1, 365 * 3)
+        low, high = today - timedelta(days=back[1]), today - timedelta(days=back[0])
+        if eras:
+            era = eras[int(self.rng.integers(len(eras)))]
+            low, high = max(low, era.start), min(high, era_end(era))
+            if low > high:  # the era lies outside the usual span: anywhere in the era
+                low, high = era.start, min(era_end(era), today)
+        return self.date_in(low, high).isoformat()
+
+    def value(self, name: str, kind: str) -> str:
+        """A string value for field ``name`` of kind/format ``kind``, in normal form."""
+        fake = self.faker
+        if kind == "katakana" or "kana" in name or "furigana" in name:
+            return self.person(_stem(name))[1]
+        if kind == "jp_postal" or "postal" in name or "zip" in name:
+            return str(fake.postcode())
+        if kind == "jp_phone" or "phone" in name or "tel" in name.split("_"):
+            return self.phone()
+        if kind == "prefecture" or "prefecture" in name:
+            return str(fake.prefecture())
+        if kind == "bank_account":
+            return self.digits(7)
+        if kind == "my_number":
+            eleven = self.digits(11)
+            return f"{eleven}{my_number_check_digit(eleven)}"
+        if "branch" in name:
+            return f"{str(fake.city()).rstrip('市区町村')}支店"
+        if "bank" in name or "institution" in name:
+            return _banks()[int(self.rng.integers(len(_banks())))]
+        if any(w in name for w in ("facility", "hospital", "clinic", "medical")):
+            suffix = FACILITY_SUFFIXES[int(self.rng.integers(len(FACILITY_SUFFIXES)))]
+            return f"{fake.last_name()}{suffix}"
+        if any(w in name for w in ("company", "employer", "workplace", "school")):
+            return normal_text(str(fake.company()))
+        if "occupation" in name or "job" in name:
+            return normal_text(str(fake.job()))
+        if "address" in name or "whereabouts" in name:
+            return normal_text(
+                f"{fake.prefecture()}{fake.city()}{fake.town()}{fake.chome()}"
+                f"{fake.ban()}{fake.gou()}"
+            )
+        if "city" in name or "municipality" in name or "region" in name or "place" in name:
+            return normal_text(f"{fake.prefecture()}{fake.city()}")
+        if "name" in name:
+            return self.person(_stem(name))[0]
+        words = [str(fake.word()) for _ in range(int(self.rng.integers(1, 3)))]
+        return normal_text("".join(words))
+
+
+def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, Any]:
+    """A record of a Japanese pack (module docstring); booleans, enums and numbers as
+    :func:`samples.pack_fill.draw_record` draws them."""
+    from samples.pack_fill import FILL_SHARE, _number, _types, field_formats
+
+    values = JapaneseValues(rng)
+    formats = field_formats(pack)
+    specs = {field.name: field for field in pack.template.fields}
+    record: dict[str, Any] = {}
+    for name, prop in pack.schema["properties"].items():
+        types = _types(prop)
+        spec = specs.get(name)
+        kind = str(spec.kind) if spec is not None else ""
+        if "boolean" in types:
+            record[name] = bool(rng.random() < 0.4)
+        elif rng.random() >= FILL_SHARE:
+            record[name] = None
+        elif "enum" in prop:
+            record[name] = rng.choice([v for v in prop["enum"] if v is not None]).item()
+        elif kind in {"era_date", "date"} or formats.get(name) == "date":
+            record[name] = values.era_date(name, _eras(pack, spec))
+        elif "integer" in types:
+            record[name] = _number(prop, rng, low=0, high=20, cents=False)
+        elif "number" in types:
+            record[name] = _number(prop, rng, low=0, high=1000, cents=True)
+        else:
+            record[name] = values.value(
+                name, kind if kind in JAPANESE_KINDS else formats.get(name, kind)
+            )
+        if isinstance(record[name], str) and "maxLength" in prop:
+            record[name] = record[name][: prop["maxLength"]].strip()
+    for field in pack.template.fields:
+        era_field = getattr(field, "era_field", None)
+        if era_field and era_field in record:
+            when = record.get(field.name)
+            # the era box ticked is the date's own era (none when the date is left blank)
+            record[era_field] = era_of(date.fromisoformat(when))[0].name if when else None
+    return record
+
+
+def _eras(pack: FormPack, spec: Any) -> tuple[Era, ...] | None:
+    """The eras a date field's value may fall in: its printed era, or the values its era
+    choice field offers; None for a date written with the western year."""
+    if spec is None:
+        return None
+    printed = getattr(spec, "era", None)
+    if printed:
+        return (ERA_BY_NAME[str(printed)],)
+    era_field = getattr(spec, "era_field", None)
+    if era_field:
+        offered = pack.schema["properties"].get(era_field, {}).get("enum") or list(ERA_BY_NAME)
+        return tuple(ERA_BY_NAME[v] for v in offered if v in ERA_BY_NAME) or None
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# How values are written
+# --------------------------------------------------------------------------------------
+
+
+def written_phone(digits: str) -> str:
+    """A phone number hyphenated as it is written: mobiles 090-1234-5678, Tokyo and Osaka
+    03-1234-5678, other areas 045-123-4567."""
+    if len(digits) == 11:
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if digits[:2] in {"03", "06"}:
+        return f"{digits[:2]}-{digits[2:6]}-{digits[6:]}"
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def written_value(kind: str, value: Any) -> str:
+    """A record value as a Japanese writer writes it: words apart by a full-width space,
+    phones hyphenated, digits and postal codes as they are."""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    text = str(value)
+    if kind == "jp_phone" or (kind == "" and re.fullmatch(r"0\d{9,10}", text)):
+        return written_phone(text)
+    return text.replace(" ", "\u3000")
+
+
+def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
+    """(era kanji or "", year, month, day) as written: the era year when the field has an
+    era (printed or ticked), else the western year."""
+    day = date.fromisoformat(value)
+    if getattr(spec, "era", None) or getattr(spec, "era_field", None):
+        era, year = era_of(day)
+        return era.kanji, str(year), str(day.month), str(day.day)
+    return "", str(day.year), str(day.month), str(day.day)
+
+
+# --------------------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def _font(path: str, index: int, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, max(4, pixels), index=index)
+
+
+@cache
+def _printed_chars(pdf: Path) -> tuple[tuple[dict[str, Any], ...], ...]:
+    """Each page's printed characters (text, x0, x1, top, bottom in points)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        return tuple(
+            tuple({k: c[k] for k in ("text", "x0", "x1", "top", "bottom")} for c in page.chars)
+            for page in document.pages
+        )
+
+
+Box = tuple[float, float, float, float]
+
+
+def date_gaps(pdf: Path, page: int, region: Box) -> list[Box] | None:
+    """The three gaps before the printed 年, 月 and 日 inside ``region`` (from the blank's
+    text layer), or None when the zone does not print them."""
+    x0, top, x1, bottom = region
+    chars = [
+        c
+        for c in _printed_chars(pdf)[page - 1]
+        if x0 - 1 <= c["x0"] and c["x1"] <= x1 + 1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+    ]
+    marks = []
+    for unit in "年月日":
+        found = [c for c in chars if c["text"] == unit]
+        if len(found) != 1:
+            return None
+        marks.append(found[0])
+    if not (marks[0]["x1"] <= marks[1]["x0"] and marks[1]["x1"] <= marks[2]["x0"]):
+        return None
+    before = [c["x1"] for c in chars if c["x1"] <= marks[0]["x0"] + 0.5]
+    lefts = [max(before, default=x0), marks[0]["x1"], marks[1]["x1"]]
+    gaps = [(left, top, mark["x0"], bottom) for left, mark in zip(lefts, marks, strict=True)]
+    return gaps if all(g[2] - g[0] >= 6 for g in gaps) else None
+
+
+class JapaneseWriter:
+    """Draws one copy's values onto its rendered pages in its hand."""
+
+    def __init__(
+        self, pages: list[Image.Image], *, dpi: int, hand: JapaneseHand, rng: np.random.Generator
+    ) -> None:
+        from samples.render import Hand, Writer
+
+        self.hand = hand
+        self.rng = rng
+        self.scale = dpi / 72.0
+        ink = int(rng.integers(*INK))
+        # samples.render's writer marks boxes and turns hand-printed characters
+        self.writer = Writer(
+            pages,
+            dpi=dpi,
+            hand=Hand(
+                hand.font, hand.points, ink, hand.mark, "iso", drift=hand.drift, classic=False
+            ),
+            rng=rng,
+        )
+
+    def text(self, page: int, box: Box, text: str, *, centre: bool = False) -> None:
+        """``text`` in ``box`` (points): typed on one baseline, shrunk to fit; hand-printed
+        character by character."""
+        x0, top, x1, bottom = box
+        height = bottom - top
+        lead = 0.5 if centre else min(4.0, max(1.0, (x1 - x0) * 0.03))
+        points = min(self.hand.points, max(5.0, height * 0.8))
+        font = _font(self.hand.font, self.hand.index, round(points * self.scale))
+        while font.getlength(text) > (x1 - x0 - 2 * lead) * self.scale and points > 5.0:
+            points -= 0.5
+            font = _font(self.hand.font, self.hand.index, round(points * self.scale))
+        width = font.getlength(text) / self.scale
+        x = x0 + (x1 - x0 - width) / 2 if centre else x0 + lead + float(self.rng.uniform(0, 1.5))
+        # CJK glyphs fill their em box: the baseline sits an eighth of it above the middle's
+        # lower half, so the writing is centred in the zone
+        baseline = (top + bottom) / 2 + points * 0.38 + float(self.rng.uniform(-0.5, 0.5))
+        if self.hand.writing == "typed":
+            draw = self.writer.draws[page - 1]
+            draw.text(
+                (x * self.scale, baseline * self.scale),
+                text,
+                font=font,
+                fill=self.writer.hand.ink,
+                anchor="ls",
+            )
+            return
+        px = x * self.scale
+        for char in text:
+            size = points * (1 + float(self.rng.uniform(-1, 1)) * self.hand.char_size)
+            glyph = _font(self.hand.font, self.hand.index, round(size * self.scale))
+            if not char.isspace():
+                self.writer.drifting_text(page, px, baseline * self.scale, char, glyph)
+            px += glyph.getlength(char) * float(self.rng.uniform(0.96, 1.08))
+
+    def mark(self, page: int, box: Box) -> None:
+        from samples.layout import CheckSlot
+
+        self.writer.mark_anywhere(CheckSlot(page, box))
+
+
+def japanese_pages(
+    pack: FormPack,
+    record: dict[str, Any],
+    *,
+    dpi: int,
+    hand: JapaneseHand,
+    rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """The pack's blank rendered at ``dpi`` with ``record`` written on it by ``hand``."""
+    from samples.pack_fill import field_formats, render_pages
+
+    pdf = pack.template.pdf_path
+    pages = [Image.fromarray(p).copy() for p in render_pages(pdf.read_bytes(), dpi)]
+    writer = JapaneseWriter(pages, dpi=dpi, hand=hand, rng=rng)
+    formats = field_formats(pack)
+    for spec in pack.template.fields:
+        value = record.get(spec.name)
+        if value is None or value is False or value == []:
+            continue
+        kind = str(spec.kind)
+        if spec.options:
+            chosen = value if isinstance(value, list) else [value]
+            for option in spec.options:
+                if option.value in chosen:
+                    writer.mark(spec.page, tuple(option.box))
+            continue
+        if kind in {"era_date", "date"} or formats.get(spec.name) == "date":
+            _write_date(writer, pdf, spec, str(value))
+            continue
+        text = written_value(kind or formats.get(spec.name, ""), value)
+        if spec.boxes:
+            cells = text.replace("-", "") if len(spec.boxes) < len(text) else text
+            for cell, char in zip(spec.boxes, cells, strict=False):
+                writer.text(spec.page, tuple(cell), char, centre=True)
+        elif spec.region is not None:
+            writer.text(spec.page, tuple(spec.region), text)
+    return [np.asarray(page) for page in pages]
+
+
+def _write_date(writer: JapaneseWriter, pdf: Path, spec: Any, value: str) -> None:
+    era, year, month, day = date_parts(spec, value)
+    parts = (year, month, day)
+    gaps: list[Box] | None = None
+    if spec.boxes and len(spec.boxes) == 3:
+        gaps = [tuple(box) for box in spec.boxes]
+    elif spec.region is not None:
+        gaps = date_gaps(pdf, spec.page, tuple(spec.region))
+    if gaps is not None:
+        for gap, part in zip(gaps, parts, strict=True):
+            writer.text(spec.page, gap, part, centre=True)
+        return
+    if spec.region is None:
+        return
+    # the era is printed (``era``) or ticked (``era_field``) beside the zone: not written
+    printed = getattr(spec, "era", None) or getattr(spec, "era_field", None)
+    whole = f"{'' if printed else era}{year}年{month}月{day}日"
+    writer.text(spec.page, tuple(spec.region), whole)
