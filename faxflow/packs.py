@@ -123,6 +123,9 @@ class PackAggregates(_Strict):
     values, ``loaders/pack_aggregates.py``)."""
 
     group_by: list[str] = Field(min_length=1)
+    # "japanese": the counts carry each day in the Japanese era calendar too (day_japanese,
+    # 令和8年12月7日), beside the ISO day, for analysts who count that way.
+    calendar: Literal["iso", "japanese"] = "iso"
 
     def field_names(self) -> list[str]:
         return list(self.group_by)
