@@ -191,7 +191,7 @@ def era_date_scores(pack: FormPack, results: Path, truths: Path) -> Any:
     against it; a date whose digits were misread is not counted (that is an OCR slip, the
     field accuracy has it)."""
     from samples.evaluate import Accuracy
-    from samples.pack_jp import date_parts, era_of
+    from samples.pack_jp import date_parts, era_and_year
 
     eras = [spec for spec in pack.template.fields if str(spec.kind) == "era_date"]
     right = total = 0
@@ -210,21 +210,21 @@ def era_date_scores(pack: FormPack, results: Path, truths: Path) -> Any:
             if isinstance(raw, str):
                 read = _digit_runs(raw) == written
             else:
-                read = _same_era_digits(have, want, era_of)
+                read = _same_era_digits(have, want, era_and_year)
             if read:
                 total += 1
                 right += have == want
     return Accuracy(right, total)
 
 
-def _same_era_digits(have: Any, want: str, era_of: Any) -> bool:
+def _same_era_digits(have: Any, want: str, era_and_year: Any) -> bool:
     """Whether ``have`` (ISO, maybe None) shows ``want``'s era year, month and day."""
     from datetime import date
 
     try:
         got, wanted = date.fromisoformat(str(have)), date.fromisoformat(want)
-        got_year, wanted_year = era_of(got)[1], era_of(wanted)[1]
-    except (ValueError, StopIteration):
+        got_year, wanted_year = era_and_year(got)[1], era_and_year(wanted)[1]
+    except ValueError:
         return False
     return (got_year, got.month, got.day) == (wanted_year, wanted.month, wanted.day)
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 from faker import Faker
 from PIL import Image, ImageFont
 
+from faxflow.eras import ERAS, Era, era_of, era_year
 from faxflow.packs import FormPack
 from samples.splits import JapaneseHand
 
@@ -52,22 +52,6 @@ JAPANESE_KINDS = frozenset(
 BANKS_FILE = Path(__file__).with_name("data") / "jp_banks.txt"
 
 
-@dataclass(frozen=True, slots=True)
-class Era:
-    name: str  # the value of an era choice field
-    kanji: str
-    start: date  # first day
-
-
-# The official first days (meiji: the proclamation of 1868-10-23, the calendar being the
-# lunar one before 1873; no generated date comes near it).
-ERAS = (
-    Era("meiji", "明治", date(1868, 10, 23)),
-    Era("taisho", "大正", date(1912, 7, 30)),
-    Era("showa", "昭和", date(1926, 12, 25)),
-    Era("heisei", "平成", date(1989, 1, 8)),
-    Era("reiwa", "令和", date(2019, 5, 1)),
-)
 ERA_BY_NAME = {era.name: era for era in ERAS}
 FACILITY_SUFFIXES = ("病院", "クリニック", "医院", "診療所", "内科医院", "総合病院")
 INK = (0, 60)  # grey level of the ink, as samples.render's split hands
@@ -82,15 +66,18 @@ def is_japanese(pack: FormPack) -> bool:
     return False
 
 
-def era_of(value: date) -> tuple[Era, int]:
-    """The era a day falls in and its year in that era (元年 is 1)."""
-    era = next(e for e in reversed(ERAS) if value >= e.start)
-    return era, value.year - era.start.year + 1
+def era_and_year(day: date) -> tuple[Era, int]:
+    """The era a day falls in (``faxflow.eras``) and its year in that era (元年 is 1);
+    ValueError before Meiji."""
+    era = era_of(day)
+    if era is None:
+        raise ValueError(f"{day} is before the first era")
+    return era, era_year(day, era)
 
 
 def era_end(era: Era) -> date:
     """The last day of ``era`` (today for the present one)."""
-    later = [e.start for e in ERAS if e.start > era.start]
+    later = [e.first_day for e in ERAS if e.first_day > era.first_day]
     return later[0] - timedelta(days=1) if later else date.today()
 
 
@@ -162,9 +149,9 @@ class JapaneseValues:
         low, high = today - timedelta(days=back[1]), today - timedelta(days=back[0])
         if eras:
             era = eras[int(self.rng.integers(len(eras)))]
-            low, high = max(low, era.start), min(high, era_end(era))
+            low, high = max(low, era.first_day), min(high, era_end(era))
             if low > high:  # the era lies outside the usual span: anywhere in the era
-                low, high = era.start, min(era_end(era), today)
+                low, high = era.first_day, min(era_end(era), today)
         return self.date_in(low, high).isoformat()
 
     def value(self, name: str, kind: str) -> str:
@@ -243,7 +230,7 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
         if era_field and era_field in record:
             when = record.get(field.name)
             # the era box ticked is the date's own era (none when the date is left blank)
-            record[era_field] = era_of(date.fromisoformat(when))[0].name if when else None
+            record[era_field] = era_and_year(date.fromisoformat(when))[0].name if when else None
     return record
 
 
@@ -293,7 +280,7 @@ def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
     era (printed or ticked), else the western year."""
     day = date.fromisoformat(value)
     if getattr(spec, "era", None) or getattr(spec, "era_field", None):
-        era, year = era_of(day)
+        era, year = era_and_year(day)
         return era.kanji, str(year), str(day.month), str(day.day)
     return "", str(day.year), str(day.month), str(day.day)
 

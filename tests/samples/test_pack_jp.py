@@ -22,8 +22,8 @@ from samples.pack_jp import (
     ERA_BY_NAME,
     ERAS,
     date_parts,
+    era_and_year,
     era_end,
-    era_of,
     is_japanese,
     japanese_pages,
     my_number_check_digit,
@@ -61,7 +61,7 @@ def _full_record(pack: FormPack) -> dict[str, object]:
             if record.get(name) in (None, False) and value not in (None, False):
                 record[name] = value
     birth = date.fromisoformat(str(record["birth_date"]))
-    record["birth_era"] = era_of(birth)[0].name  # the era box of the birth date drawn
+    record["birth_era"] = era_and_year(birth)[0].name  # the era box of the birth date drawn
     return record
 
 
@@ -97,7 +97,8 @@ def test_records_hold_normal_forms(pack: FormPack) -> None:
             elif isinstance(value, str):  # free text: NFKC, one space between words
                 assert value == " ".join(unicodedata.normalize("NFKC", value).split())
         if record["birth_date"]:
-            assert record["birth_era"] == era_of(date.fromisoformat(record["birth_date"]))[0].name
+            born = date.fromisoformat(record["birth_date"])
+            assert record["birth_era"] == era_and_year(born)[0].name
         else:
             assert record["birth_era"] is None
     assert seen == set(pack.schema["properties"]) - {"fever"}
@@ -177,16 +178,16 @@ def test_era_dates_fall_in_their_era_and_read_back(pack: FormPack) -> None:
                 continue
             dates += 1
             day = date.fromisoformat(record[name])
-            era, year = era_of(day)
-            assert era.start <= day <= era_end(era)
+            era, year = era_and_year(day)
+            assert era.first_day <= day <= era_end(era)
             if name == "report_date":
                 assert era is ERA_BY_NAME["reiwa"]
             kanji, written_year, month, written_day = date_parts(specs[name], record[name])
             assert kanji == era.kanji and int(written_year) == year
-            back = date(era.start.year + int(written_year) - 1, int(month), int(written_day))
+            back = date(era.first_day.year + int(written_year) - 1, int(month), int(written_day))
             assert back == day
     assert dates > 60
-    assert [era.start for era in ERAS] == sorted(era.start for era in ERAS)
+    assert [era.first_day for era in ERAS] == sorted(era.first_day for era in ERAS)
 
 
 def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
