@@ -8,8 +8,9 @@ widgets, values drawn from its schema), spread over the degradation profiles, fr
 change was tuned on). No pack found, or a count of 0, gives a section that says it was
 skipped and why.
 
-A Japanese pack (``samples.pack_jp.is_japanese``) is measured on both splits, ``count``
-copies each, written by the split's Japanese hands (typed or hand-printed): accuracy per
+A Japanese pack (``samples.pack_jp.is_japanese``) is measured on both splits,
+``japanese_count`` copies each (``BENCH_JP_COUNT``, default 4: the first four profiles),
+written by the split's Japanese hands (typed or hand-printed): accuracy per
 split, per writing and per field, era dates right where their digits were read
 (:func:`era_date_scores`), and the seconds a Japanese page costs against an English pack's
 page of the same run (the issue's target: at most twice). The tune split's numbers may be
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_PACK_COUNT = 5  # copies per pack: one per profile, about a minute a pack
 PACK_SPLIT = "locked"
 JAPANESE_SPLITS = ("locked", "tune")
+DEFAULT_JAPANESE_COUNT = 4  # copies per split of a Japanese pack (BENCH_JP_COUNT)
 JAPANESE_PAGE_TARGET = 2.0  # a Japanese page costs at most twice an English one (#23)
 FORMS_ENV = "FAXFLOW_FORMS_DIR"
 
@@ -68,7 +70,13 @@ def _forms_env(folder: Path) -> Iterator[None]:
 
 
 def bench_packs(
-    work: Path, settings: Settings, *, count: int, seed: int, workers: int
+    work: Path,
+    settings: Settings,
+    *,
+    count: int,
+    seed: int,
+    workers: int,
+    japanese_count: int | None = None,
 ) -> dict[str, Any]:
     """Generate, process and score ``count`` copies of each pack; per pack the numbers of
     ``samples.evaluate`` (aggregates only: the copies are of the locked split's seeds; a
@@ -85,14 +93,18 @@ def bench_packs(
     packs = [pack for pack in find_packs(with_packs).values() if not pack.builtin]
     if not packs:
         return {"skipped": f"no form packs under {folder}"}
+    if japanese_count is None:
+        japanese_count = int(os.environ.get("BENCH_JP_COUNT", str(DEFAULT_JAPANESE_COUNT)))
     out: dict[str, Any] = {"folder": str(folder), "count": count, "seed": seed, "packs": {}}
+    out["japanese_count"] = japanese_count
     with _forms_env(folder):
         for pack in packs:
             base = work / "packs" / pack.name
             if is_japanese(pack):
-                out["packs"][pack.name] = _japanese_row(
-                    pack, base, with_packs, count, seed, workers
-                )
+                if japanese_count > 0:
+                    out["packs"][pack.name] = _japanese_row(
+                        pack, base, with_packs, japanese_count, seed, workers
+                    )
                 continue
             report, speed = _run(pack, base, with_packs, count, seed, PACK_SPLIT, workers)
             out["packs"][pack.name] = {"title": pack.title, **_numbers(report, speed)}
@@ -276,7 +288,8 @@ def japanese_lines(section: dict[str, Any]) -> list[str]:
         "",
         "### Japanese packs",
         "",
-        f"{section['count']} copies per split (the row above is the locked split's), written in "
+        f"{section['japanese_count']} copies per split (`BENCH_JP_COUNT`; the row above is the "
+        "locked split's), written in "
         "the split's Japanese faces (`samples/splits.yaml`, `jp_*`), typed or hand-printed. "
         "Era dates: right where the year, month and day digits were read (right digits in the "
         "wrong era count as wrong).",
@@ -335,6 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=int(os.environ.get("BENCH_PACK_COUNT", str(DEFAULT_PACK_COUNT))),
         help="copies per pack (and per split for a Japanese pack; BENCH_PACK_COUNT)",
     )
+    parser.add_argument(
+        "--japanese-count",
+        type=int,
+        default=None,
+        help=f"copies per split of a Japanese pack (BENCH_JP_COUNT, {DEFAULT_JAPANESE_COUNT})",
+    )
     parser.add_argument("--seed", type=int, default=20261127, help="run seed (as make bench)")
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     parser.add_argument(
@@ -350,7 +369,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = get_settings().model_copy(update={"var_dir": work / "var"})
     if args.forms is not None:
         settings = settings.model_copy(update={"forms_dir": args.forms})
-    section = bench_packs(work, settings, count=args.count, seed=args.seed, workers=args.workers)
+    section = bench_packs(
+        work,
+        settings,
+        count=args.count,
+        seed=args.seed,
+        workers=args.workers,
+        japanese_count=args.japanese_count,
+    )
     if args.json is not None:
         args.json.write_text(json.dumps(section, indent=2, ensure_ascii=False), encoding="utf-8")
     Console().print("\n".join(pack_lines(section)), markup=False, highlight=False)

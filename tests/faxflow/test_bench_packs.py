@@ -120,6 +120,7 @@ def test_japanese_rows_are_reported_per_split_writing_and_field() -> None:
     section = {
         "folder": "forms",
         "count": 2,
+        "japanese_count": 2,
         "seed": 1,
         "packs": {"jp_x": row},
         "japanese_page_cost": {"japanese": 3.0, "english": 1.0, "ratio": 3.0, "target": 2.0},
