@@ -10,11 +10,13 @@ they are labels for people, not a promise about the zones.
 Values come from Faker ``ja_JP`` by the field's kind, its validation format and its name:
 people's names and their furigana (full-width katakana; a ``…_kana`` / ``…_furigana``
 field is the reading of the name field of the same stem), addresses, prefectures, postal
-codes, phone numbers, facility and company names, occupations, banks
-(``samples/data/jp_banks.txt``) and branches, 7-digit account numbers, 12-digit My Numbers
-with their check digit. The record holds each value in its normal form (ISO dates,
-``123-4567``, digits-only phones, NFKC text, full-width katakana with one ASCII space
-between words); the form shows it as written (``山田　太郎``, ``090-1234-5678``).
+codes, phone numbers, facility and company names, occupations, banks and branches, 7-digit
+account numbers, 12-digit My Numbers with their check digit, and words Faker has none of
+(relationships, specimens, symptoms …: ``samples/data/jp_values.yaml``). Household members
+and a guardian share the family name of the record's first person. The record holds each
+value in its normal form (ISO dates, ``123-4567``, digits-only phones, NFKC text, full-width
+katakana with one ASCII space between words); the form shows it as written (``山田　太郎``,
+``090-1234-5678``).
 
 Dates fall inside a real era. A date field whose template names its printed era (``era``)
 or an era choice field (``era_field``, whose value is set to the date's era) gets the
@@ -49,11 +51,13 @@ from samples.splits import JapaneseHand
 JAPANESE_KINDS = frozenset(
     {"era_date", "jp_postal", "jp_phone", "katakana", "prefecture", "bank_account", "my_number"}
 )
-BANKS_FILE = Path(__file__).with_name("data") / "jp_banks.txt"
+VALUES_FILE = Path(__file__).with_name("data") / "jp_values.yaml"
+FAMILY_STEMS = ("member", "guardian")
+"""People who share the family name of the record's first person (the householder, the
+patient): household members and a minor's guardian."""
 
 
 ERA_BY_NAME = {era.name: era for era in ERAS}
-FACILITY_SUFFIXES = ("病院", "クリニック", "医院", "診療所", "内科医院", "総合病院")
 INK = (0, 60)  # grey level of the ink, as samples.render's split hands
 
 
@@ -97,9 +101,12 @@ def normal_text(text: str) -> str:
 
 
 @cache
-def _banks() -> tuple[str, ...]:
-    lines = BANKS_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+def _values() -> dict[str, Any]:
+    """``samples/data/jp_values.yaml``."""
+    import yaml
+
+    data: dict[str, Any] = yaml.safe_load(VALUES_FILE.read_text(encoding="utf-8"))
+    return data
 
 
 def _stem(name: str) -> str:
@@ -117,14 +124,22 @@ class JapaneseValues:
         self.faker = Faker("ja_JP")
         self.faker.seed_instance(int(rng.integers(2**31)))
         self.people: dict[str, tuple[str, str]] = {}
+        self.family: tuple[str, str] | None = None  # the first person's family name
 
     def person(self, stem: str) -> tuple[str, str]:
         """(name, reading) in normal form: ``山田 太郎``, ``ヤマダ タロウ``."""
         if stem not in self.people:
             last, last_kana, _ = self.faker.last_name_pair()
+            if self.family is None:
+                self.family = (last, last_kana)
+            elif stem.startswith(FAMILY_STEMS):
+                last, last_kana = self.family
             first, first_kana, _ = self.faker.first_name_pair()
             self.people[stem] = (f"{last} {first}", f"{last_kana} {first_kana}")
         return self.people[stem]
+
+    def pick(self, words: list[str]) -> str:
+        return words[int(self.rng.integers(len(words)))]
 
     def phone(self) -> str:
         """Digits of a mobile (090, 080, 070), a Tokyo or Osaka (03, 06) or another area's
@@ -135,6 +150,11 @@ class JapaneseValues:
         if shape == 1:
             return f"0{int(self.rng.choice([3, 6]))}{self.digits(8)}"
         return f"0{int(self.rng.integers(11, 100))}{int(self.rng.integers(1, 10))}{self.digits(6)}"
+
+    def city(self) -> str:
+        """A city's or ward's name without 市, 区, 町 or 村 (as branches and centres are
+        named)."""
+        return str(self.faker.city()).rstrip("市区町村") or str(self.faker.city())
 
     def digits(self, count: int) -> str:
         return "".join(str(d) for d in self.rng.integers(0, 10, size=count))
@@ -165,29 +185,33 @@ class JapaneseValues:
             return self.phone()
         if kind == "prefecture" or "prefecture" in name:
             return str(fake.prefecture())
-        if kind == "bank_account":
-            return self.digits(7)
         if kind == "my_number":
             eleven = self.digits(11)
             return f"{eleven}{my_number_check_digit(eleven)}"
+        if kind == "bank_account" or "account_number" in name:
+            return self.digits(7)
+        if "address" in name or "whereabouts" in name:
+            parts = (fake.prefecture(), fake.city(), fake.town(), fake.chome(), fake.ban())
+            return normal_text("".join(str(p) for p in (*parts, fake.gou())))
         if "branch" in name:
-            return f"{str(fake.city()).rstrip('市区町村')}支店"
+            return f"{self.city()}支店"
         if "bank" in name or "institution" in name:
-            return _banks()[int(self.rng.integers(len(_banks())))]
+            return self.pick(_values()["banks"])
         if any(w in name for w in ("facility", "hospital", "clinic", "medical")):
-            suffix = FACILITY_SUFFIXES[int(self.rng.integers(len(FACILITY_SUFFIXES)))]
-            return f"{fake.last_name()}{suffix}"
+            return f"{fake.last_name()}{self.pick(_values()['facility_suffixes'])}"
+        if "centre" in name or "center" in name:  # a public health centre (保健所)
+            return f"{self.city()}保健所"
         if any(w in name for w in ("company", "employer", "workplace", "school")):
             return normal_text(str(fake.company()))
         if "occupation" in name or "job" in name:
             return normal_text(str(fake.job()))
-        if "address" in name or "whereabouts" in name:
-            return normal_text(
-                f"{fake.prefecture()}{fake.city()}{fake.town()}{fake.chome()}"
-                f"{fake.ban()}{fake.gou()}"
-            )
-        if "city" in name or "municipality" in name or "region" in name or "place" in name:
+        if "municipality" in name or "city" in name:
+            return str(fake.city())
+        if "region" in name or "place" in name:
             return normal_text(f"{fake.prefecture()}{fake.city()}")
+        for word, words in _values()["words"].items():
+            if word in name:
+                return self.pick(words)
         if "name" in name:
             return self.person(_stem(name))[0]
         words = [str(fake.word()) for _ in range(int(self.rng.integers(1, 3)))]

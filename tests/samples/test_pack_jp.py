@@ -255,3 +255,27 @@ def test_generated_copies_record_their_hand_and_normal_forms(pack: FormPack, tmp
         kana = truth["record"]["patient_name_kana"]
         assert kana is None or KATAKANA.match(kana)
         assert doc.document.is_file()
+
+
+def test_values_follow_the_field_names() -> None:
+    """Household members share the first person's family name (and its reading); words
+    Faker lacks come from samples/data/jp_values.yaml; an address is not a facility name."""
+    from samples.pack_jp import JapaneseValues, _values
+
+    values = JapaneseValues(np.random.default_rng(4))
+    head, head_kana = values.person("householder")
+    member, member_kana = values.person("member_2")
+    doctor = values.person("doctor")[0]
+    assert member.split(" ")[0] == head.split(" ")[0]
+    assert member_kana.split(" ")[0] == head_kana.split(" ")[0]
+    assert values.value("member_2_name", "text") == member
+    assert values.value("householder_kana", "katakana") == head_kana
+    assert doctor != head
+    words = _values()["words"]
+    assert values.value("member_1_relationship", "text") in words["relationship"]
+    assert values.value("diagnosis_specimen", "text") in words["specimen"]
+    assert values.value("bank_name", "text") in _values()["banks"]
+    assert values.value("health_centre", "text").endswith("保健所")
+    assert "番" in values.value("facility_address", "text")
+    assert re.fullmatch(r"\d{7}", values.value("account_number", "text"))
+    assert values.value("branch_name", "text").endswith("支店")
