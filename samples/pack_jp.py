@@ -249,6 +249,8 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
             )
         if isinstance(record[name], str) and "maxLength" in prop:
             record[name] = record[name][: prop["maxLength"]].strip()
+    if pack.rules is not None:
+        _in_date_order(record, pack.rules.date_order)
     for field in pack.template.fields:
         era_field = getattr(field, "era_field", None)
         if era_field and era_field in record:
@@ -256,6 +258,22 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
             # the era box ticked is the date's own era (none when the date is left blank)
             record[era_field] = era_and_year(date.fromisoformat(when))[0].name if when else None
     return record
+
+
+def _in_date_order(record: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
+    """Swap drawn dates until every (earlier, later) pair of ``rules.yaml``'s
+    ``date_order`` holds (onset before diagnosis before report), as on a real form: the
+    dates drawn stay the same, only which field holds which changes. Both are past dates
+    and an event's are all recent, so each stays in its field's era."""
+    for _ in range(len(pairs) + 1):
+        swapped = False
+        for earlier, later in pairs:
+            first, second = record.get(earlier), record.get(later)
+            if isinstance(first, str) and isinstance(second, str) and first > second:
+                record[earlier], record[later] = second, first
+                swapped = True
+        if not swapped:
+            return
 
 
 def _eras(pack: FormPack, spec: Any) -> tuple[Era, ...] | None:
@@ -297,6 +315,14 @@ def written_value(kind: str, value: Any) -> str:
     if kind == "jp_phone" or (kind == "" and re.fullmatch(r"0\d{9,10}", text)):
         return written_phone(text)
     return text.replace(" ", "\u3000")
+
+
+def full_width(text: str) -> str:
+    """Digits, Latin letters, hyphens and spaces as a Japanese word processor types them
+    (``03-1234`` -> ``０３－１２３４``); NFKC reads them back."""
+    import jaconv
+
+    return str(jaconv.h2z(text, kana=False, ascii=True, digit=True))
 
 
 def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
@@ -383,6 +409,8 @@ class JapaneseWriter:
         """``text`` in ``box`` (points): typed on one baseline, shrunk to fit; hand-printed
         character by character."""
         x0, top, x1, bottom = box
+        if self.hand.full_width:
+            text = full_width(text)
         height = bottom - top
         lead = 0.5 if centre else min(4.0, max(1.0, (x1 - x0) * 0.03))
         points = min(self.hand.points, max(5.0, height * 0.8))

@@ -59,6 +59,7 @@ class StyleShares(_Strict):
     drift_share: PerWriting
     marks: tuple[str, ...]
     date_styles: dict[str, float]
+    jp_full_width_share: PerWriting  # Japanese copies: digits and letters full-width
 
     @model_validator(mode="after")
     def _known(self) -> StyleShares:
@@ -224,6 +225,7 @@ class JapaneseHand:
     char_size: float
     drift: float
     mark: str
+    full_width: bool = False  # digits and Latin letters typed full-width (３年４月)
 
     def as_truth(self) -> dict[str, Any]:
         return {
@@ -231,6 +233,7 @@ class JapaneseHand:
             "font": Path(self.font).stem,
             "mark": self.mark,
             "drift": self.drift > 0,
+            "full_width": self.full_width,
         }
 
 
@@ -244,10 +247,13 @@ def draw_japanese_hand(split: Split, rng: np.random.Generator) -> JapaneseHand:
     low, high = spec.jp_hand_points if hand else spec.jp_typed_points
     points = float(rng.uniform(low, high))
     mark = shares.marks[int(rng.integers(len(shares.marks)))]
+    writing = HAND_PRINTED if hand else TYPED
+    full_width = bool(rng.random() < shares.jp_full_width_share.of(writing))
     if not hand:
-        return JapaneseHand(TYPED, path, index, points, 0.0, 0.0, mark)
+        return JapaneseHand(TYPED, path, index, points, 0.0, 0.0, mark, full_width)
     drift = float(rng.uniform(*spec.jp_hand_drift))
-    return JapaneseHand(HAND_PRINTED, path, index, points, spec.jp_hand_char_size, drift, mark)
+    size = spec.jp_hand_char_size
+    return JapaneseHand(HAND_PRINTED, path, index, points, size, drift, mark, full_width)
 
 
 def draw_style(split: Split, rng: np.random.Generator) -> WritingStyle:

@@ -95,7 +95,8 @@ def make_japanese_pack(root: Path) -> Path:
     )
     schema = {"type": "object", "properties": properties}
     (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
-    (folder / "rules.yaml").write_text("required: [patient_name]\n", encoding="utf-8")
+    rules = "required: [patient_name]\ndate_order: [[birth_date, report_date]]\n"
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
     (folder / "SOURCES.md").write_text("Made by tests/samples/jp_pack.py.\n", encoding="utf-8")
     return folder
 

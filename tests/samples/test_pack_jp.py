@@ -4,6 +4,7 @@ fonts kept apart."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -96,6 +97,8 @@ def test_records_hold_normal_forms(pack: FormPack) -> None:
                 assert re.fullmatch(r"\d{7}", str(value))
             elif isinstance(value, str):  # free text: NFKC, one space between words
                 assert value == " ".join(unicodedata.normalize("NFKC", value).split())
+        if record["birth_date"] and record["report_date"]:  # rules.yaml's date_order
+            assert record["birth_date"] <= record["report_date"]
         if record["birth_date"]:
             born = date.fromisoformat(record["birth_date"])
             assert record["birth_era"] == era_and_year(born)[0].name
@@ -104,18 +107,21 @@ def test_records_hold_normal_forms(pack: FormPack) -> None:
     assert seen == set(pack.schema["properties"]) - {"fever"}
 
 
-@pytest.mark.parametrize(("split", "writing"), [("tune", TYPED), ("locked", HAND_PRINTED)])
+@pytest.mark.parametrize(
+    ("split", "writing", "wide"),
+    [("tune", TYPED, False), ("locked", TYPED, True), ("locked", HAND_PRINTED, False)],
+)
 def test_a_filled_copy_has_ink_in_every_zone_written(
-    pack: FormPack, split: str, writing: str
+    pack: FormPack, split: str, writing: str, wide: bool
 ) -> None:
     """GIVEN a record with every field WHEN it is written in a split's typed or hand face
     THEN each zone (and each comb cell, date gap and ticked box) holds new ink, and
     nothing else on the page changed much."""
     record = _full_record(pack)
     blank = render_pages(pack.template.pdf_path.read_bytes(), DPI)[0].astype(int)
-    page = japanese_pages(
-        pack, record, dpi=DPI, hand=_hand(split, writing), rng=np.random.default_rng(1)
-    )[0].astype(int)
+    hand = dataclasses.replace(_hand(split, writing), full_width=wide)
+    page = japanese_pages(pack, record, dpi=DPI, hand=hand, rng=np.random.default_rng(1))[0]
+    page = page.astype(int)
     new_ink = (blank - page) > 100
     scale = DPI / 72
 
@@ -224,6 +230,12 @@ def test_splits_keep_typed_japanese_fonts_apart(tmp_path: Path) -> None:
     )
     hands = {draw_japanese_hand(splits["tune"], np.random.default_rng(s)) for s in range(40)}
     assert {hand.writing for hand in hands} == {TYPED, HAND_PRINTED}
+    # full-width digits are typed, never hand-printed
+    assert {(h.writing, h.full_width) for h in hands} == {
+        (TYPED, True),
+        (TYPED, False),
+        (HAND_PRINTED, False),
+    }
     assert {Path(hand.font).name for hand in hands if hand.writing == TYPED} == {
         "ipag.ttf",
         "NotoSansCJK-Regular.ttc",
