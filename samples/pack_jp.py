@@ -20,9 +20,12 @@ katakana with one ASCII space between words); the form shows it as written (``�
 
 Dates fall inside a real era. A date field whose template names its printed era (``era``)
 or an era choice field (``era_field``, whose value is set to the date's era) gets the
-era-year digits, otherwise the western year; the digits go into the gaps of the printed
-``年 月 日`` the blank's text layer shows inside the field's zone (or into its three
-boxes), else the date is written whole (``3年4月5日``; ``2021年4月5日``).
+era-year digits, an ``era_date`` field with neither the era's name before them
+(``昭和50``), any other date field the western year; the digits go into the gaps of the
+printed ``年 月 日`` the blank's text layer shows inside the field's zone (or into its
+three boxes), else the date is written whole (``3年4月5日``, ``昭和50年1月1日``,
+``2021年4月5日``). Drawn dates are swapped into the order ``rules.yaml``'s ``date_order``
+asks.
 
 pypdf draws widget appearances in the widget's own font, which has no CJK glyphs, so no
 widget is filled: the blank is rendered and each value is drawn with PIL at its zone, at the
@@ -163,16 +166,20 @@ class JapaneseValues:
         return low + timedelta(days=int(self.rng.integers(0, max(1, (high - low).days + 1))))
 
     def era_date(self, name: str, eras: tuple[Era, ...] | None) -> str:
-        """A past date (a birth date decades back), inside one of ``eras`` when given."""
+        """A past date (a birth date up to 90 years back), inside one of ``eras`` when
+        given: drawn from the usual span, and moved into an offered era's part of it only
+        when it fell outside them (so eras come as often as real dates have them)."""
         today = date.today()
         back = (365, 365 * 90) if "birth" in name else (1, 365 * 3)
         low, high = today - timedelta(days=back[1]), today - timedelta(days=back[0])
-        if eras:
-            era = eras[int(self.rng.integers(len(eras)))]
-            low, high = max(low, era.first_day), min(high, era_end(era))
-            if low > high:  # the era lies outside the usual span: anywhere in the era
-                low, high = era.first_day, min(era_end(era), today)
-        return self.date_in(low, high).isoformat()
+        day = self.date_in(low, high)
+        if eras and era_of(day) not in eras:
+            spans = [(max(low, e.first_day), min(high, era_end(e))) for e in eras]
+            spans = [(a, b) for a, b in spans if a <= b] or [
+                (e.first_day, min(era_end(e), today)) for e in eras
+            ]
+            day = self.date_in(*spans[int(self.rng.integers(len(spans)))])
+        return day.isoformat()
 
     def value(self, name: str, kind: str) -> str:
         """A string value for field ``name`` of kind/format ``kind``, in normal form."""
@@ -262,12 +269,18 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
 
 def _in_date_order(record: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
     """Swap drawn dates until every (earlier, later) pair of ``rules.yaml``'s
-    ``date_order`` holds (onset before diagnosis before report), as on a real form: the
-    dates drawn stay the same, only which field holds which changes. Both are past dates
-    and an event's are all recent, so each stays in its field's era."""
-    for _ in range(len(pairs) + 1):
+    ``date_order`` holds, also through a field left blank (onset before diagnosis before
+    report holds for onset and report when diagnosis is blank), as on a real form: the
+    dates drawn stay the same, only which field holds which changes."""
+    order = set(pairs)
+    while True:  # the transitive closure: a chain through a blank field still orders
+        implied = {(a, d) for a, b in order for c, d in order if b == c and a != d}
+        if implied <= order:
+            break
+        order |= implied
+    for _ in range(len(order) + 1):
         swapped = False
-        for earlier, later in pairs:
+        for earlier, later in sorted(order):
             first, second = record.get(earlier), record.get(later)
             if isinstance(first, str) and isinstance(second, str) and first > second:
                 record[earlier], record[later] = second, first
@@ -326,12 +339,14 @@ def full_width(text: str) -> str:
 
 
 def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
-    """(era kanji or "", year, month, day) as written: the era year when the field has an
-    era (printed or ticked), else the western year."""
+    """(era to write, year, month, day) as written. An era date has the era year, with
+    the era's name written before it unless the form prints it (``era``) or it is ticked
+    (``era_field``); any other date the western year."""
     day = date.fromisoformat(value)
-    if getattr(spec, "era", None) or getattr(spec, "era_field", None):
+    if str(spec.kind) == "era_date":
         era, year = era_and_year(day)
-        return era.kanji, str(year), str(day.month), str(day.day)
+        shown = getattr(spec, "era", None) or getattr(spec, "era_field", None)
+        return "" if shown else era.kanji, str(year), str(day.month), str(day.day)
     return "", str(day.year), str(day.month), str(day.day)
 
 
@@ -488,7 +503,7 @@ def japanese_pages(
 
 def _write_date(writer: JapaneseWriter, pdf: Path, spec: Any, value: str) -> None:
     era, year, month, day = date_parts(spec, value)
-    parts = (year, month, day)
+    parts = (f"{era}{year}", month, day)
     gaps: list[Box] | None = None
     if spec.boxes and len(spec.boxes) == 3:
         gaps = [tuple(box) for box in spec.boxes]
@@ -497,10 +512,5 @@ def _write_date(writer: JapaneseWriter, pdf: Path, spec: Any, value: str) -> Non
     if gaps is not None:
         for gap, part in zip(gaps, parts, strict=True):
             writer.text(spec.page, gap, part, centre=True)
-        return
-    if spec.region is None:
-        return
-    # the era is printed (``era``) or ticked (``era_field``) beside the zone: not written
-    printed = getattr(spec, "era", None) or getattr(spec, "era_field", None)
-    whole = f"{'' if printed else era}{year}年{month}月{day}日"
-    writer.text(spec.page, tuple(spec.region), whole)
+    elif spec.region is not None:
+        writer.text(spec.page, tuple(spec.region), f"{era}{year}年{month}月{day}日")

@@ -3,7 +3,8 @@ reportlab (IPAGothic embedded, a few widgets), its template, schema and rules by
 
 The zones are the widgets' rectangles (PDF points, top-left origin). The report date's zone
 holds the printed ``令和　年　月　日`` (digits go in its gaps); the birth date's holds
-``年　月　日`` with the era ticked in the squares of ``birth_era``."""
+``年　月　日`` with the era ticked in the squares of ``birth_era``; the onset date's zone is
+empty (the date is written whole, era and all)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ TEXT_FIELDS: dict[str, tuple[str, Box, str, dict[str, Any]]] = {
     "address": ("住所", (150, 300, 540, 320), "text", {"lang": "jpn"}),
     "phone": ("電話番号", (150, 330, 330, 350), "jp_phone", {}),
     "occupation": ("職業", (150, 360, 400, 380), "text", {"lang": "jpn"}),
+    "onset_date": ("発病年月日", (150, 460, 400, 480), "era_date", {}),  # era written too
 }
 ACCOUNT_CELLS = [(150.0 + 20 * i, 400.0, 168.0 + 20 * i, 420.0) for i in range(7)]
 SCHEMA_FORMATS = {
     "report_date": "date",
     "birth_date": "date",
+    "onset_date": "date",
     "postal_code": "jp_postal",
     "phone": "jp_phone",
     "patient_name_kana": "katakana",
@@ -95,7 +98,8 @@ def make_japanese_pack(root: Path) -> Path:
     )
     schema = {"type": "object", "properties": properties}
     (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
-    rules = "required: [patient_name]\ndate_order: [[birth_date, report_date]]\n"
+    order = "[[birth_date, onset_date], [onset_date, report_date]]"  # birth before report too
+    rules = f"required: [patient_name]\ndate_order: {order}\n"
     (folder / "rules.yaml").write_text(rules, encoding="utf-8")
     (folder / "SOURCES.md").write_text("Made by tests/samples/jp_pack.py.\n", encoding="utf-8")
     return folder

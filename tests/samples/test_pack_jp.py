@@ -20,7 +20,6 @@ from extract.template import FieldKind
 from faxflow.packs import FormPack, load_pack
 from samples.pack_fill import draw_record, render_pages
 from samples.pack_jp import (
-    ERA_BY_NAME,
     ERAS,
     date_parts,
     era_and_year,
@@ -173,42 +172,47 @@ def test_typed_and_hand_printed_names_read_back_as_japanese(pack: FormPack, tmp_
 
 
 def test_era_dates_fall_in_their_era_and_read_back(pack: FormPack) -> None:
-    """Every drawn era date lies inside a real era (the printed one for the report date),
-    and its written era year, month and day give the same date back."""
+    """Every drawn era date lies inside a real era (the printed one for the report date,
+    one the era choice offers for the birth date, which is ticked), and its written era
+    (printed, ticked or written) and digits give the same date back."""
     specs = {spec.name: spec for spec in pack.template.fields}
-    dates = 0
+    dates, eras = 0, set()
     for seed in range(80):
         record = draw_record(pack, np.random.default_rng(seed))
-        for name in ("report_date", "birth_date"):
+        for name in ("report_date", "birth_date", "onset_date"):
             if record[name] is None:
                 continue
             dates += 1
             day = date.fromisoformat(record[name])
-            era, year = era_and_year(day)
+            era = era_and_year(day)[0]
+            eras.add(era.name)
             assert era.first_day <= day <= era_end(era)
-            if name == "report_date":
-                assert era is ERA_BY_NAME["reiwa"]
-            kanji, written_year, month, written_day = date_parts(specs[name], record[name])
-            assert kanji == era.kanji and int(written_year) == year
+            written_era, written_year, month, written_day = date_parts(specs[name], record[name])
+            shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
+            assert written_era == ("" if shown else era.kanji)
+            assert shown in (None, era.name)
             back = date(era.first_day.year + int(written_year) - 1, int(month), int(written_day))
             assert back == day
-    assert dates > 60
+    assert dates > 80
+    assert {"showa", "heisei", "reiwa"} <= eras and "meiji" not in eras  # births to 90 back
     assert [era.first_day for era in ERAS] == sorted(era.first_day for era in ERAS)
 
 
 def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
     """The reader's era-date normaliser (extract.japanese) turns what the generator writes
-    (the era and the digits of the gaps, or the western year) into the truth's ISO date."""
+    (the digits of the gaps with the printed or ticked era, or the era written whole) into
+    the truth's ISO date."""
     japanese = pytest.importorskip("extract.japanese")
     specs = {spec.name: spec for spec in pack.template.fields}
     for seed in range(40):
         record = draw_record(pack, np.random.default_rng(seed))
-        for name in ("report_date", "birth_date"):
+        for name in ("report_date", "birth_date", "onset_date"):
             if record[name] is None:
                 continue
-            kanji, year, month, day = date_parts(specs[name], record[name])
-            written = f"{kanji}{year}年{month}月{day}日"
-            assert japanese.normalise_era_date(written) == record[name], written
+            era, year, month, day = date_parts(specs[name], record[name])
+            written = f"{era}{year}年{month}月{day}日"
+            shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
+            assert japanese.normalise_era_date(written, shown) == record[name], written
 
 
 def test_my_numbers_carry_their_check_digit() -> None:
