@@ -216,8 +216,14 @@ def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
 
 
 def test_my_numbers_carry_their_check_digit() -> None:
-    # the worked example of the ordinance's check-digit rule: 12345678901 -> 8
+    """Drawn My Numbers pass the reader's check (extract.japanese); 12345678901 takes 8."""
+    from samples.pack_jp import JapaneseValues
+
     assert my_number_check_digit("12345678901") == 8
+    japanese = pytest.importorskip("extract.japanese")
+    values = JapaneseValues(np.random.default_rng(9))
+    numbers = [values.value("my_number", "my_number") for _ in range(50)]
+    assert all(japanese.is_my_number(number) for number in numbers)
 
 
 def test_splits_keep_typed_japanese_fonts_apart(tmp_path: Path) -> None:
