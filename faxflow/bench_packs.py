@@ -262,7 +262,9 @@ def pack_lines(section: dict[str, Any] | None) -> list[str]:
         f"Every form pack under `{section['folder']}` that is not built in: "
         f"{section['count']} generated copies each (`faxflow samples generate --form NAME`, "
         f"the {PACK_SPLIT} split's seeds, seed {section['seed']}), typed into the blank's "
-        "widgets with values drawn from the pack's schema, spread over the profiles.",
+        "widgets with values drawn from the pack's schema, spread over the profiles "
+        "(a Japanese pack's written on the rendered blank in the split's Japanese hands, "
+        "below).",
         "",
         "| pack | documents | form right | fields right | text | checkboxes "
         "| right at confidence ≥ 0.95 | accepted |",
