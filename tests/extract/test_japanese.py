@@ -238,6 +238,21 @@ def test_katakana(text: str, kana: str | None) -> None:
     assert normalise_katakana(text) == kana
 
 
+_KANA_WORD = st.text(
+    alphabet=st.characters(min_codepoint=0x30A1, max_codepoint=0x30F6), min_size=1, max_size=8
+)
+
+
+@given(words=st.lists(_KANA_WORD, min_size=1, max_size=3))
+def test_katakana_as_written_is_kept_and_half_width_is_folded(words: list[str]) -> None:
+    import jaconv
+
+    written = "　".join(words)  # the ideographic space between words
+    assert normalise_katakana(written) == " ".join(words)
+    half = jaconv.z2h(written, kana=True, ascii=True, digit=True)
+    assert normalise_katakana(half) == " ".join(words)
+
+
 def test_katakana_lookalikes_are_counted_for_the_confidence_cap() -> None:
     assert katakana_lookalikes("ヤマダ タロウ") == 0
     assert katakana_lookalikes("口ーマ") == 1
