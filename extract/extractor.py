@@ -486,8 +486,18 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
     return BlankMasks(ink, rules, printed)
 
 
-ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE})
-"""Kinds written in digits only, so that the digit classifier can read them again."""
+ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE, FieldKind.ERA_DATE})
+"""Kinds written in digits only, so that the digit classifier can read them again (an era
+date only where no era, 元 or 年月日 was read among its digits: see _written_in_kanji)."""
+_DATE_KANJI = re.compile(r"[明治大正昭和平成令元年月日MTSHRmtshr]")
+
+
+def _written_in_kanji(reading: ZoneReading) -> bool:
+    """An era date whose reading holds an era, 元 or 年月日: written whole, not digits in
+    the gaps, so the digit classifier would read those characters as digits."""
+    return bool(_DATE_KANJI.search(reading.text))
+
+
 _WORD = re.compile(r"[A-Za-z]{3,}")  # a month's name or its abbreviation
 
 
@@ -497,7 +507,10 @@ def _with_zone_digits(
     """A short number read again digit by digit by the classifier: agreement raises
     confidence; where Tesseract read nothing, or less surely, the classifier's digits win,
     their confidence capped (the last item: one reader alone, or two that disagree)."""
-    if spec.kind is FieldKind.DATE:
+    dated = spec.kind in (FieldKind.DATE, FieldKind.ERA_DATE)
+    if spec.kind is FieldKind.ERA_DATE and _written_in_kanji(reading):
+        return value, reading, agreed, 1.0
+    if dated:
         digits = read_zone_digits(split, spec.name, max_glyphs=10, separated=True)
     else:
         digits = read_zone_digits(split, spec.name)
@@ -513,7 +526,7 @@ def _with_zone_digits(
     # Tesseract's reading stays.
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
         return value, reading, agreed, 1.0
-    if spec.kind is FieldKind.DATE and len(digits.text.split()) != 3:
+    if dated and len(digits.text.split()) != 3:
         return value, reading, agreed, 1.0
     # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
     # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.

@@ -79,11 +79,15 @@ WRITTEN = {
 }
 
 
-def _filled() -> Image.Image:
+SETO = Path("/usr/share/fonts/truetype/seto/setofont.ttf")  # hand-printed style
+
+
+def _filled(face: Path = IPAGOTHIC) -> Image.Image:
     page = _blank()
     draw = ImageDraw.Draw(page)
+    written = ImageFont.truetype(str(face), _px(11))
     for x, y, text in WRITTEN.values():
-        _text(draw, x, y, text, 11)
+        draw.text((_px(x), _px(y)), text, font=written, fill=0)
     x = ERA_BOXES["showa"]  # an X in 昭和's square
     draw.line([(_px(x + 1), _px(155)), (_px(x + 8), _px(162))], fill=0, width=3)
     draw.line([(_px(x + 8), _px(155)), (_px(x + 1), _px(162))], fill=0, width=3)
@@ -119,12 +123,17 @@ def _template(folder: Path) -> FormTemplate:
     return one_page_template(folder, properties, fields)
 
 
-def test_a_japanese_page_reads_into_normal_forms(tmp_path: Path, settings: Settings) -> None:
+@pytest.mark.parametrize("face", [IPAGOTHIC, SETO], ids=["typed", "hand_printed"])
+def test_a_japanese_page_reads_into_normal_forms(
+    tmp_path: Path, settings: Settings, face: Path
+) -> None:
+    if not face.is_file():
+        pytest.skip(f"{face} is not installed")
     template = _template(tmp_path)
     reference = ReferencePage("test_pack", 1, np.asarray(_blank()), DPI)
     started = time.perf_counter()
     results, issues = read_page(
-        np.asarray(_filled()), reference, template.fields, settings=settings, page_number=1
+        np.asarray(_filled(face)), reference, template.fields, settings=settings, page_number=1
     )
     seconds = time.perf_counter() - started
     record, fields, more = _assemble(template, results)
