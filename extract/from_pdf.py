@@ -34,7 +34,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from extract.template import Box, Era, FieldKind, FieldSpec, FormTemplate, Option, PageSpec
+from extract.template import Box, FieldKind, FieldSpec, FormTemplate, Option, PageSpec
 from faxflow.errors import ErrorCode, InputRejected, TemplateError
 from faxflow.model import RECORD_TYPE_BY_FORM
 
@@ -101,9 +101,6 @@ class FieldSource(_Strict):
     vocabulary: list[str] | None = None
     state_field: str | None = None
     name_fields: list[str] | None = None
-    lang: str | None = None  # Tesseract language(s) of the zone (Japanese forms: jpn)
-    era: Era | None = None  # era_date: the era printed before the year gap
-    era_field: str | None = None  # era_date: the choice field that gives the era
 
 
 class LabelMap(_Strict):
@@ -723,9 +720,6 @@ def _place(
         "vocabulary": source.vocabulary,
         "state_field": source.state_field,
         "name_fields": source.name_fields,
-        "lang": source.lang,
-        "era": source.era,
-        "era_field": source.era_field,
     }
     if source.options is not None:
         return _place_options(source, layouts, groups, word_squares, common)

@@ -413,18 +413,3 @@ def test_cli_show_draws_the_page(tmp_path):
         app, ["template", "show", "cdc_pui_2020", "--page", "3", "--out", str(out)]
     )
     assert result.exit_code == 2
-
-
-def test_labels_pass_the_japanese_attributes_to_the_template():
-    """labels.yaml's lang (and era, era_field for era dates) reach template.yaml."""
-    labels = LabelMap(
-        fields={
-            "patient_first_name": FieldSource(
-                kind=FieldKind.NAME, page=1, region=(100, 100, 300, 115), lang="jpn"
-            ),
-        }
-    )
-    draft = template_from_pdf(CDC_PDF, FormType.CDC_PUI_2020, labels)
-    fields = {f.name: f for f in draft.template.fields}
-    assert fields["patient_first_name"].lang == "jpn"
-    assert "lang: jpn" in template_to_yaml(draft.template)
