@@ -73,11 +73,18 @@ KIND_WHITELIST: dict[FieldKind, str] = {
     # Japanese kinds (extract/japanese.py): digits, and for era dates what is written
     # around them when the form prints no era (元年, 年月日, the era's kanji or initial).
     FieldKind.ERA_DATE: "0123456789/-.元年月日明治大正昭和平成令和MTSHR",
-    FieldKind.JP_POSTAL: "0123456789-〒",
+    FieldKind.JP_POSTAL: "0123456789-",
     FieldKind.JP_PHONE: "0123456789()-",
     FieldKind.BANK_ACCOUNT: "0123456789",
     FieldKind.MY_NUMBER: "0123456789",
 }
+
+
+DIGIT_COMB_KINDS = frozenset(
+    {FieldKind.JP_POSTAL, FieldKind.JP_PHONE, FieldKind.BANK_ACCOUNT, FieldKind.MY_NUMBER}
+)
+"""Kinds whose comb boxes hold one digit each (a postal code's 7, an account's 7, a My
+Number's 12): their boxes are read digits only, so the digit classifier reads them too."""
 
 
 def safe_whitelist(chars: str | None) -> str | None:
@@ -1167,7 +1174,10 @@ def read_comb(
     from ocr.tesseract import read_text
 
     assert spec.boxes
-    whitelist = safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789"))
+    default = "0123456789" if spec.kind in DIGIT_COMB_KINDS else None
+    whitelist = safe_whitelist(
+        spec.whitelist or default or KIND_WHITELIST.get(spec.kind, "0123456789")
+    )
     boxes = [points_to_pixels(b, dpi) for b in spec.boxes]
     zone = _union(boxes)
     source, ox, oy = clean, 0, 0  # what cells are cut from, and where it sits on the page
