@@ -61,7 +61,7 @@ CHECKBOX_KINDS = frozenset({FieldKind.CHOICE, FieldKind.MULTI_CHOICE, FieldKind.
 
 Era = Literal["meiji", "taisho", "showa", "heisei", "reiwa"]
 """The eras a template may print before a year gap (``era``), and the values of an era
-choice field (``era_field``): extract/japanese.py's ERAS."""
+choice field (``era_field``): faxflow/eras.py's ERAS."""
 ERA_NAMES: tuple[str, ...] = get_args(Era)
 
 _LANG = re.compile(r"^[a-z_]{3,}(\+[a-z_]{3,})*$")

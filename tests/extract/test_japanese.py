@@ -12,10 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extract.japanese import (
-    ERAS,
     PREFECTURES_FILE,
     complete_pending,
-    era_of,
     fold_width,
     from_era,
     is_my_number,
@@ -33,11 +31,11 @@ from extract.japanese import (
     normalise_spec,
     pending_era_date,
     prefectures,
-    to_era,
     zone_lang,
 )
 from extract.normalise import normalise
 from extract.template import FieldKind, FieldSpec
+from faxflow.eras import ERAS, era_of, to_era
 from faxflow.errors import TemplateError
 
 # --------------------------------------------------------------------------------------
