@@ -1,10 +1,9 @@
-"""Japan's calendar eras (元号) since 1868, and a day written in them.
+"""Japan's calendar eras (元号), and dates written in them.
 
 Japanese forms date everything in the era calendar (令和8年12月7日), and Japanese analysts
-read counts that way; records and databases keep ISO dates. Each era's first day is
-the day its name took effect, except 明治: the change of era on 1868-10-23 renamed the
-whole year Meiji 1 back to its lunar new year, 1868-01-25 in the Gregorian calendar.
-The year an era starts is its first year, written 元年 ("first year") rather than 1年.
+read counts that way; records and databases keep ISO dates. The extraction of era dates
+(:mod:`extract.japanese`), the generator and the counts all use this one table. The year
+an era starts is its first year, written 元年 ("first year") rather than 1年.
 """
 
 from __future__ import annotations
@@ -15,41 +14,63 @@ from datetime import date
 
 @dataclass(frozen=True, slots=True)
 class Era:
-    name: str  # the value an era choice on a form takes ("reiwa")
-    kanji: str  # 令和
-    initial: str  # R, as in R8.12.7
-    first_day: date
+    """One era of the Japanese calendar: its name (the template's and choice fields'
+    value), its kanji, the initial it is abbreviated to (``R3.4.5``) and its first day."""
+
+    name: str
+    kanji: str
+    initial: str
+    start: date  # the first day a date of this era is valid
+    year_one: int  # the western year of its 元年
+
+    def western_year(self, year: int) -> int:
+        return self.year_one - 1 + year
 
 
 ERAS: tuple[Era, ...] = (
-    Era("meiji", "明治", "M", date(1868, 1, 25)),
-    Era("taisho", "大正", "T", date(1912, 7, 30)),
-    Era("showa", "昭和", "S", date(1926, 12, 25)),
-    Era("heisei", "平成", "H", date(1989, 1, 8)),
-    Era("reiwa", "令和", "R", date(2019, 5, 1)),
+    Era("meiji", "明治", "M", date(1873, 1, 1), 1868),
+    Era("taisho", "大正", "T", date(1912, 7, 30), 1912),
+    Era("showa", "昭和", "S", date(1926, 12, 25), 1926),
+    Era("heisei", "平成", "H", date(1989, 1, 8), 1989),
+    Era("reiwa", "令和", "R", date(2019, 5, 1), 2019),
 )
-"""Oldest first; each era ends the day before the next one's first day."""
+"""The eras a living person's dates fall in, oldest first; an era ends the day before the
+next one starts. First days as the era changes were proclaimed: Taisho 1912-07-30 (the
+accession of the Taisho Emperor), Showa 1926-12-25, Heisei 1989-01-08 (Cabinet Order No. 1
+of 1989, 元号を改める政令), Reiwa 2019-05-01 (Cabinet Order No. 143 of 2019).
+
+Meiji began 1868-10-23 (the era's proclamation, counted from the start of that lunisolar
+year), but Japan kept the lunisolar calendar until 明治5年12月2日, the day before
+1873-01-01 (明治6年1月1日, Dajōkan Proclamation No. 337 of 1872). A Meiji month and day
+before then is no Gregorian date this module can give without a calendar table, so Meiji
+dates count as valid from 1873-01-01 on: the era year still maps as 1867 + year, and
+earlier Meiji dates are invalid (no living person was born then)."""
 
 
 def era_of(day: date) -> Era | None:
-    """The era ``day`` falls in (None before Meiji)."""
+    """The era ``day`` falls in, or None before the first one here."""
     found = None
     for era in ERAS:
-        if day >= era.first_day:
+        if day >= era.start:
             found = era
     return found
 
 
-def era_year(day: date, era: Era) -> int:
-    """``day``'s year counted in ``era`` (1 in the era's first year)."""
-    return day.year - era.first_day.year + 1
+def to_era(iso: str, *, initials: bool = False) -> str:
+    """An ISO date as a Japanese writer writes it: ``令和3年4月5日`` (元年 for year 1), or
+    ``R3.4.5`` with ``initials``. Raises ValueError for a date before the eras here."""
+    when = date.fromisoformat(iso)
+    era = era_of(when)
+    if era is None:
+        raise ValueError("the date is before the eras this module knows")
+    year = when.year - era.year_one + 1
+    if initials:
+        return f"{era.initial}{year}.{when.month}.{when.day}"
+    written = "元" if year == 1 else str(year)
+    return f"{era.kanji}{written}年{when.month}月{when.day}日"
 
 
 def japanese_date(day: date) -> str:
-    """``day`` as the Japanese calendar writes it: ``令和8年12月7日``, ``令和元年5月1日``;
-    ISO for a day before Meiji, which has no era date here."""
-    era = era_of(day)
-    if era is None:
-        return day.isoformat()
-    year = era_year(day, era)
-    return f"{era.kanji}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    """``day`` as the Japanese calendar writes it (:func:`to_era`), for people reading
+    counts; ISO for a day before the eras here."""
+    return to_era(day.isoformat()) if era_of(day) is not None else day.isoformat()

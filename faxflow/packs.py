@@ -59,7 +59,21 @@ AGGREGATES_FILE = "aggregates.yaml"
 SOURCES_FILE = "SOURCES.md"
 NEEDED_FILES = (TEMPLATE_FILE, SCHEMA_FILE, RULES_FILE, SOURCES_FILE)
 
-FormatName = Literal["date", "phone", "ssn", "zip", "state", "email", "money"]
+FormatName = Literal[
+    "date",
+    "phone",
+    "ssn",
+    "zip",
+    "state",
+    "email",
+    "money",
+    "jp_postal",
+    "jp_phone",
+    "katakana",
+    "prefecture",
+    "bank_account",
+    "my_number",
+]
 """Formats a rule can ask for: the keys of ``validate.rules.FORMAT_CHECKS``."""
 
 

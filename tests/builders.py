@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from extract.template import FormTemplate
 from faxflow.model import (
     RECORD_TYPE_BY_FORM,
     DocumentResult,
@@ -191,3 +192,23 @@ def japanese_fap_settings(tmp_path: Path) -> Settings:
     schema["properties"]["anyone_pays_housing_expenses"]["title"] = "住居費の支払い"
     (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False))
     return Settings(forms_dir=tmp_path / "forms", var_dir=tmp_path / "var")
+
+
+def one_page_template(
+    folder: Path, properties: Mapping[str, dict[str, Any]], fields: Sequence[dict[str, Any]]
+) -> FormTemplate:
+    """A one-page template of ``fields`` (each without its page) over a pack schema of
+    ``properties`` written to ``folder``, validated as the loader would, without a blank."""
+    schema = {"type": "object", "properties": dict(properties)}
+    (folder / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return FormTemplate.model_validate(
+        {
+            "form_type": "test_pack",
+            "record_type": "test_pack",
+            "version": "2026.12.1",
+            "title": "test",
+            "pages": [{"number": 1, "carries_fields": True}],
+            "fields": [{"page": 1, **f} for f in fields],
+            "folder": folder,
+        }
+    )

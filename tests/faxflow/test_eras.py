@@ -4,7 +4,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faxflow.eras import ERAS, era_of, era_year, japanese_date
+from faxflow.eras import ERAS, era_of, japanese_date
 
 
 def test_days_are_written_in_their_era() -> None:
@@ -16,21 +16,23 @@ def test_days_are_written_in_their_era() -> None:
     assert japanese_date(date(1926, 12, 24)) == "大正15年12月24日"
 
 
-def test_a_day_before_meiji_stays_iso() -> None:
+def test_a_day_before_the_gregorian_meiji_dates_stays_iso() -> None:
     assert japanese_date(date(1850, 3, 4)) == "1850-03-04"
+    assert japanese_date(date(1872, 12, 31)) == "1872-12-31"
+    assert japanese_date(date(1873, 1, 1)) == "明治6年1月1日"
 
 
-@given(st.dates(min_value=date(1868, 1, 25), max_value=date(2100, 12, 31)))
+@given(st.dates(min_value=date(1873, 1, 1), max_value=date(2100, 12, 31)))
 def test_every_day_since_meiji_has_one_era_and_a_positive_year(day: date) -> None:
     era = era_of(day)
     assert era is not None
-    assert era.first_day <= day
-    later = [e for e in ERAS if e.first_day > era.first_day]
-    assert not later or day < later[0].first_day
-    assert era_year(day, era) >= 1
+    assert era.start <= day
+    later = [e for e in ERAS if e.start > era.start]
+    assert not later or day < later[0].start
+    assert day.year - era.year_one + 1 >= 1
 
 
 def test_each_era_starts_the_day_after_the_last_one_ends() -> None:
     for before, after in pairwise(ERAS):
-        assert era_of(after.first_day - timedelta(days=1)) == before
-        assert era_of(after.first_day) == after
+        assert era_of(after.start - timedelta(days=1)) == before
+        assert era_of(after.start) == after
