@@ -47,7 +47,8 @@ import numpy as np
 from faker import Faker
 from PIL import Image, ImageFont
 
-from faxflow.eras import ERAS, Era, era_of, era_year
+from extract.japanese import my_number_check_digit
+from faxflow.eras import ERAS, Era, era_of
 from faxflow.packs import FormPack
 from samples.splits import JapaneseHand
 
@@ -67,8 +68,7 @@ INK = (0, 60)  # grey level of the ink, as samples.render's split hands
 def is_japanese(pack: FormPack) -> bool:
     """Whether the pack's zones are read in Japanese (module docstring)."""
     for field in pack.template.fields:
-        lang = getattr(field, "lang", None)  # FieldSpec.lang (issue #23)
-        if (lang and str(lang).startswith("jpn")) or str(field.kind) in JAPANESE_KINDS:
+        if (field.lang or "").startswith("jpn") or str(field.kind) in JAPANESE_KINDS:
             return True
     return False
 
@@ -79,23 +79,13 @@ def era_and_year(day: date) -> tuple[Era, int]:
     era = era_of(day)
     if era is None:
         raise ValueError(f"{day} is before the first era")
-    return era, era_year(day, era)
+    return era, day.year - era.year_one + 1
 
 
 def era_end(era: Era) -> date:
     """The last day of ``era`` (today for the present one)."""
-    later = [e.first_day for e in ERAS if e.first_day > era.first_day]
+    later = [e.start for e in ERAS if e.start > era.start]
     return later[0] - timedelta(days=1) if later else date.today()
-
-
-def my_number_check_digit(eleven: str) -> int:
-    """The check digit of a My Number's first 11 digits (個人番号 ordinance, Article 5)."""
-    total = sum(
-        int(digit) * (n + 1 if n <= 6 else n - 5)
-        for n, digit in enumerate(reversed(eleven), start=1)
-    )
-    rest = total % 11
-    return 0 if rest <= 1 else 11 - rest
 
 
 def normal_text(text: str) -> str:
@@ -174,9 +164,9 @@ class JapaneseValues:
         low, high = today - timedelta(days=back[1]), today - timedelta(days=back[0])
         day = self.date_in(low, high)
         if eras and era_of(day) not in eras:
-            spans = [(max(low, e.first_day), min(high, era_end(e))) for e in eras]
+            spans = [(max(low, e.start), min(high, era_end(e))) for e in eras]
             spans = [(a, b) for a, b in spans if a <= b] or [
-                (e.first_day, min(era_end(e), today)) for e in eras
+                (e.start, min(era_end(e), today)) for e in eras
             ]
             day = self.date_in(*spans[int(self.rng.integers(len(spans)))])
         return day.isoformat()
@@ -259,7 +249,7 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
     if pack.rules is not None:
         _in_date_order(record, pack.rules.date_order)
     for field in pack.template.fields:
-        era_field = getattr(field, "era_field", None)
+        era_field = field.era_field
         if era_field and era_field in record:
             when = record.get(field.name)
             # the era box ticked is the date's own era (none when the date is left blank)
@@ -294,10 +284,10 @@ def _eras(pack: FormPack, spec: Any) -> tuple[Era, ...] | None:
     choice field offers; None for a date written with the western year."""
     if spec is None:
         return None
-    printed = getattr(spec, "era", None)
+    printed = spec.era
     if printed:
         return (ERA_BY_NAME[str(printed)],)
-    era_field = getattr(spec, "era_field", None)
+    era_field = spec.era_field
     if era_field:
         offered = pack.schema["properties"].get(era_field, {}).get("enum") or list(ERA_BY_NAME)
         return tuple(ERA_BY_NAME[v] for v in offered if v in ERA_BY_NAME) or None
@@ -345,7 +335,7 @@ def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
     day = date.fromisoformat(value)
     if str(spec.kind) == "era_date":
         era, year = era_and_year(day)
-        shown = getattr(spec, "era", None) or getattr(spec, "era_field", None)
+        shown = spec.era or spec.era_field
         return "" if shown else era.kanji, str(year), str(day.month), str(day.day)
     return "", str(day.year), str(day.month), str(day.day)
 

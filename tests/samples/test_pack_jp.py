@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import yaml
 
-from extract.template import FieldKind
+from extract.japanese import is_my_number, normalise_era_date
 from faxflow.packs import FormPack, load_pack
 from samples.pack_fill import draw_record, render_pages
 from samples.pack_jp import (
@@ -26,7 +26,6 @@ from samples.pack_jp import (
     era_end,
     is_japanese,
     japanese_pages,
-    my_number_check_digit,
 )
 from samples.splits import (
     HAND_PRINTED,
@@ -38,11 +37,6 @@ from samples.splits import (
     load_splits,
 )
 from tests.samples.jp_pack import make_japanese_pack
-
-if "era_date" not in {kind.value for kind in FieldKind}:  # before issue #23's field kinds
-    pytest.skip(
-        "the Japanese field kinds (extract.template) are not there yet", allow_module_level=True
-    )
 
 KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]+( [\u30a1-\u30fa\u30fc]+)*$")
 DPI = 200
@@ -186,23 +180,22 @@ def test_era_dates_fall_in_their_era_and_read_back(pack: FormPack) -> None:
             day = date.fromisoformat(record[name])
             era = era_and_year(day)[0]
             eras.add(era.name)
-            assert era.first_day <= day <= era_end(era)
+            assert era.start <= day <= era_end(era)
             written_era, written_year, month, written_day = date_parts(specs[name], record[name])
             shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
             assert written_era == ("" if shown else era.kanji)
             assert shown in (None, era.name)
-            back = date(era.first_day.year + int(written_year) - 1, int(month), int(written_day))
+            back = date(era.western_year(int(written_year)), int(month), int(written_day))
             assert back == day
     assert dates > 80
     assert {"showa", "heisei", "reiwa"} <= eras and "meiji" not in eras  # births to 90 back
-    assert [era.first_day for era in ERAS] == sorted(era.first_day for era in ERAS)
+    assert [era.start for era in ERAS] == sorted(era.start for era in ERAS)
 
 
 def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
     """The reader's era-date normaliser (extract.japanese) turns what the generator writes
     (the digits of the gaps with the printed or ticked era, or the era written whole) into
     the truth's ISO date."""
-    japanese = pytest.importorskip("extract.japanese")
     specs = {spec.name: spec for spec in pack.template.fields}
     for seed in range(40):
         record = draw_record(pack, np.random.default_rng(seed))
@@ -212,18 +205,16 @@ def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
             era, year, month, day = date_parts(specs[name], record[name])
             written = f"{era}{year}年{month}月{day}日"
             shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
-            assert japanese.normalise_era_date(written, shown) == record[name], written
+            assert normalise_era_date(written, shown) == record[name], written
 
 
 def test_my_numbers_carry_their_check_digit() -> None:
-    """Drawn My Numbers pass the reader's check (extract.japanese); 12345678901 takes 8."""
+    """Drawn My Numbers pass the reader's check (extract.japanese)."""
     from samples.pack_jp import JapaneseValues
 
-    assert my_number_check_digit("12345678901") == 8
-    japanese = pytest.importorskip("extract.japanese")
     values = JapaneseValues(np.random.default_rng(9))
     numbers = [values.value("my_number", "my_number") for _ in range(50)]
-    assert all(japanese.is_my_number(number) for number in numbers)
+    assert all(is_my_number(number) for number in numbers)
 
 
 def test_splits_keep_typed_japanese_fonts_apart(tmp_path: Path) -> None:
