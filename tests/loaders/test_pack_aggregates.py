@@ -113,7 +113,11 @@ def test_counts_group_by_the_packs_fields_and_count_trusted_values(
             sa.text("SELECT SUM(documents) FROM form_mi_fap_supplement_counts")
         ).scalar_one()
     assert total == 5
-    assert list(pack_count_tables(settings)) == ["form_mi_fap_supplement_counts"]
+    assert list(pack_count_tables(settings)) == [
+        "form_jp_covid19_notification_counts",
+        "form_jp_special_cash_payment_counts",
+        "form_mi_fap_supplement_counts",
+    ]
 
 
 def test_the_records_export_is_the_typed_view_without_rejected_documents(
