@@ -117,3 +117,20 @@ def test_a_faxed_blank_is_classified_as_its_own_form() -> None:
         first = reference_pages(templates[name], dpi=200)[0]
         found = classify_page(fax(move(first.image, angle=-1.0), seed=3), index)
         assert found.key == (name, 1), (name, found.key)
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_forms_new_drafts_the_committed_schema_but_for_the_hand_edits(name: str) -> None:
+    """The pack is its draft plus the edits docs/forms.md lists: the same properties in
+    the same order, the same Japanese titles and enums; only formats and types added."""
+    from extract.pack_draft import draft_pack
+
+    drafted = draft_pack(name, _blank(name)).schema
+    committed = json.loads((FORMS_DIR / name / "schema.json").read_text(encoding="utf-8"))
+    assert drafted["title"] == committed["title"] == BLANKS[name][0]
+    assert list(drafted["properties"]) == list(committed["properties"])
+    for prop_name, prop in committed["properties"].items():
+        draft = drafted["properties"][prop_name]
+        assert (draft["title"], draft.get("enum")) == (prop["title"], prop.get("enum"))
+        edited = {k for k in prop if prop[k] != draft.get(k)}
+        assert edited <= {"format", "type", "minimum", "maximum"}, prop_name
