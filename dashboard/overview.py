@@ -1,8 +1,11 @@
 """The overview's charts: which aggregate each one draws, and how.
 
 The numbers come from ``loaders.aggregates.AGGREGATES`` (name → function(engine) →
-DataFrame), the same frames the ``daily_aggregates`` DAG exports; this module only shapes
-them into :mod:`dashboard.charts` geometry and CSV downloads.
+DataFrame) and each form pack's counts (``form_<pack>_counts``,
+:mod:`loaders.pack_aggregates`), the same frames the ``daily_aggregates`` DAG and
+``faxflow export`` write; this module only shapes them into :mod:`dashboard.charts`
+geometry and CSV downloads. A pack with ``aggregates.yaml`` gets a chart of its documents
+per day and one per field it counts by, titled from its schema (in the pack's language).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Engine
 from dashboard.charts import Chart, horizontal_bar_chart, line_chart, stacked_bar_chart
 from dashboard.fields import field_label, form_label
 from faxflow.errors import ErrorCode, FaxflowError
+from faxflow.settings import Settings
 from loaders.aggregates import Aggregate, Centres
 from loaders.audit import EXPORT, record_audit
 from loaders.exports import csv_text
@@ -49,10 +53,14 @@ class ChartDef:
     date_column: str | None  # the aggregate's day column a period filters on; None: all time
 
 
-def _aggregates() -> dict[str, Aggregate]:
+def _aggregates(settings: Settings | None) -> dict[str, Aggregate]:
     from loaders.aggregates import AGGREGATES
 
-    return dict(AGGREGATES)
+    if settings is None:
+        return dict(AGGREGATES)
+    from loaders.pack_aggregates import pack_count_tables
+
+    return {**AGGREGATES, **pack_count_tables(settings)}
 
 
 def _label(value: object) -> str:
@@ -83,25 +91,34 @@ def _full_range(index: pd.Index, unit: str) -> list[date]:
     return [d.date() for d in pd.date_range(min(index), max(index), freq=step)]
 
 
-def _shape_documents_per_day(frame: pd.DataFrame) -> pd.DataFrame:
+def _counts_per_period(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """``counts`` summed per arrival day (or week), days with nothing as zero."""
     periodic, unit = _by_period(frame, "day")
-    table = periodic.groupby("day")[list(STATUS_ORDER)].sum()
+    table = periodic.groupby("day")[counts].sum()
     table = table.reindex(_full_range(table.index, unit), fill_value=0)
     return table.rename_axis(unit).reset_index()
 
 
-def _draw_documents_per_day(spec: ChartDef, table: pd.DataFrame) -> Chart:
+def _shape_documents_per_day(frame: pd.DataFrame) -> pd.DataFrame:
+    return _counts_per_period(frame, list(STATUS_ORDER))
+
+
+def _status_bars(spec: ChartDef, table: pd.DataFrame, statuses: tuple[str, ...]) -> Chart:
     unit = table.columns[0]
     return stacked_bar_chart(
         name=spec.name,
         title=spec.title,
         description=spec.description,
         categories=[_label(d) for d in table[unit]],
-        series={s.replace("_", " "): table[s].astype(float).tolist() for s in STATUS_ORDER},
-        series_classes=[f"status-fill-{s}" for s in STATUS_ORDER],
+        series={s.replace("_", " "): table[s].astype(float).tolist() for s in statuses},
+        series_classes=[f"status-fill-{s}" for s in statuses],
         x_label=f"arrival {unit}",
         y_label="documents",
     )
+
+
+def _draw_documents_per_day(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    return _status_bars(spec, table, STATUS_ORDER)
 
 
 def _shape_auto_accept_rate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -325,7 +342,96 @@ CHARTS: tuple[ChartDef, ...] = (
         "day",
     ),
 )
-CHARTS_BY_NAME = {chart.name: chart for chart in CHARTS}
+
+
+def _shape_pack_per_day(frame: pd.DataFrame) -> pd.DataFrame:
+    table = _counts_per_period(frame, ["accepted", "needs_review", "documents"])
+    if "day_japanese" in frame.columns:
+        from faxflow.eras import japanese_date
+
+        unit = table.columns[0]
+        table.insert(1, f"{unit} (Japanese calendar)", [japanese_date(d) for d in table[unit]])
+    return table
+
+
+def _draw_pack_per_day(spec: ChartDef, table: pd.DataFrame) -> Chart:
+    # a pack's counts leave rejected documents out
+    return _status_bars(spec, table, STATUS_ORDER[:2])
+
+
+def _pack_counts_by(field: str, frame: pd.DataFrame) -> pd.DataFrame:
+    labelled = frame.assign(**{field: frame[field].map(_label)})
+    table = labelled.groupby(field)["documents"].sum().reset_index()
+    return table.sort_values(["documents", field], ascending=[False, True]).reset_index(drop=True)
+
+
+def _pack_bar_drawer(field: str, axis: str) -> Callable[[ChartDef, pd.DataFrame], Chart]:
+    def draw(spec: ChartDef, table: pd.DataFrame) -> Chart:
+        return horizontal_bar_chart(
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            labels=table[field].tolist(),
+            values=table["documents"].astype(float).tolist(),
+            x_label="documents",
+            y_label=axis,
+        )
+
+    return draw
+
+
+def pack_charts(settings: Settings | None) -> tuple[ChartDef, ...]:
+    """The charts of every form pack that declares ``aggregates.yaml``: documents per
+    arrival day, then one per ``group_by`` field (rejected documents not counted, values
+    still waiting for a person counted as unknown, as in the counts themselves)."""
+    if settings is None:
+        return ()
+    from functools import partial
+
+    from dashboard.fields import pack_titles
+    from faxflow.packs import find_packs
+    from loaders.pack_aggregates import counts_view_name, group_by
+
+    charts: list[ChartDef] = []
+    for name, pack in sorted(find_packs(settings).items()):
+        if pack.builtin or pack.aggregates is None:
+            continue
+        titles = pack_titles(settings, name)
+        view = counts_view_name(pack)
+        per_day = "Documents per arrival day and their status (rejected ones not counted)."
+        if pack.aggregates.calendar == "japanese":
+            per_day += " The CSV gives each day in the Japanese calendar too."
+        charts.append(
+            ChartDef(
+                f"{name}_per_day",
+                view,
+                f"{pack.title}: documents per day",
+                per_day,
+                _shape_pack_per_day,
+                _draw_pack_per_day,
+                "day",
+            )
+        )
+        for field in group_by(pack):
+            axis = field_label(field, titles)
+            charts.append(
+                ChartDef(
+                    f"{name}_by_{field}",
+                    view,
+                    f"{pack.title}: {axis}",
+                    f"Documents by {axis} (rejected ones not counted; a value still "
+                    "waiting for a person is unknown).",
+                    partial(_pack_counts_by, field),
+                    _pack_bar_drawer(field, axis),
+                    "day",
+                )
+            )
+    return tuple(charts)
+
+
+def all_charts(settings: Settings | None) -> tuple[ChartDef, ...]:
+    """The built-in charts, then the form packs' (none without ``settings``)."""
+    return CHARTS + pack_charts(settings)
 
 
 PERIODS: dict[str, int | None] = {"30": 30, "90": 90, "365": 365, "all": None}
@@ -353,14 +459,16 @@ def chart_tables(
     *,
     since: date | None = None,
     centres: Centres = None,
+    settings: Settings | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Each chart's own table (what it draws and what its CSV holds), by chart name,
     for days from ``since`` on, counting the documents of ``centres`` (None: every
-    centre); each aggregate is computed once."""
-    aggregates = _aggregates()
+    centre); each aggregate is computed once. With ``settings``, the form packs' charts
+    too."""
+    aggregates = _aggregates(settings)
     computed: dict[str, pd.DataFrame] = {}
     tables = {}
-    for spec in CHARTS:
+    for spec in all_charts(settings):
         if names is not None and spec.name not in names:
             continue
         if spec.aggregate not in computed:
@@ -417,12 +525,17 @@ class Overview:
 
 
 def build_overview(
-    engine: Engine, *, since: date | None = None, centres: Centres = None
+    engine: Engine,
+    *,
+    since: date | None = None,
+    centres: Centres = None,
+    settings: Settings | None = None,
 ) -> Overview:
     """Headline numbers and every chart, drawn from the current database (days from
-    ``since`` on, documents of ``centres``)."""
-    tables = chart_tables(engine, since=since, centres=centres)
-    return Overview(_kpis(tables), [spec.draw(spec, tables[spec.name]) for spec in CHARTS])
+    ``since`` on, documents of ``centres``); the form packs' charts with ``settings``."""
+    tables = chart_tables(engine, since=since, centres=centres, settings=settings)
+    charts = [spec.draw(spec, tables[spec.name]) for spec in all_charts(settings)]
+    return Overview(_kpis(tables), charts)
 
 
 def chart_csv(
@@ -432,12 +545,13 @@ def chart_csv(
     actor: str,
     since: date | None = None,
     centres: Centres = None,
+    settings: Settings | None = None,
 ) -> str:
     """One chart's table (documents of ``centres``) as CSV text; the export is written to
-    the audit table."""
-    if name not in CHARTS_BY_NAME:
+    the audit table. With ``settings``, the form packs' charts can be asked for too."""
+    if name not in {spec.name for spec in all_charts(settings)}:
         raise UnknownChart(f"there is no chart named {name!r}")
-    table = chart_tables(engine, [name], since=since, centres=centres)[name]
+    table = chart_tables(engine, [name], since=since, centres=centres, settings=settings)[name]
     detail = f"chart {name}" + (f" since {since.isoformat()}" if since else "")
     record_audit(engine, actor=actor, action=EXPORT, detail=detail)
     return csv_text(table)

@@ -35,6 +35,12 @@ TRUNCATED_CONFIDENCE = 0.1
 surely OCR read it; below every calibrated threshold (the lowest is ~0.18), so never
 auto-accepted even where the issue itself were not blocking."""
 
+KATAKANA_LOOKALIKE_CONFIDENCE = 0.5
+"""Cap of a katakana field read with characters that only look like katakana (kanji
+'口' for 'ロ', a dash for 'ー', hiragana 'へ' for 'ヘ'), given back as the katakana
+(extract/japanese.py KATAKANA_LOOKALIKES): OCR did not read katakana there, so a person
+looks before it is trusted."""
+
 _ODD_TEXT = re.compile(r"[^\w\s.,'&#/()\-@+]")
 
 

@@ -34,6 +34,14 @@ from extract import confidence as conf
 from extract.align import quarter_turns, register_locally, rotation_of, warp_to_reference
 from extract.checkbox import read_checkbox_field
 from extract.classify import PageMatch, ReferenceIndex, build_index, classify_page, resolve_pages
+from extract.japanese import (
+    JP_KINDS,
+    is_japanese_lang,
+    katakana_lookalikes,
+    normalise_jp_text,
+    normalise_spec,
+    zone_lang,
+)
 from extract.lexicon import nearest_choice
 from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
@@ -403,7 +411,7 @@ def _vote_on_copies(
                     whitelist=_whitelist(spec),
                     underline=underline,
                 )
-                value = _value_of(spec.kind, again.text)
+                value = _value_of(spec, again.text)
                 evidence = conf.ocr_evidence([w.confidence for w in again.words])
                 if not isinstance(value, str) or is_speck_value(spec.kind, value, evidence):
                     continue
@@ -478,8 +486,18 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
     return BlankMasks(ink, rules, printed)
 
 
-ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE})
-"""Kinds written in digits only, so that the digit classifier can read them again."""
+ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE, FieldKind.ERA_DATE})
+"""Kinds written in digits only, so that the digit classifier can read them again (an era
+date only where no era, 元 or 年月日 was read among its digits: see _written_in_kanji)."""
+_DATE_KANJI = re.compile(r"[明治大正昭和平成令元年月日MTSHRmtshr]")
+
+
+def _written_in_kanji(reading: ZoneReading) -> bool:
+    """An era date whose reading holds an era, 元 or 年月日: written whole, not digits in
+    the gaps, so the digit classifier would read those characters as digits."""
+    return bool(_DATE_KANJI.search(reading.text))
+
+
 _WORD = re.compile(r"[A-Za-z]{3,}")  # a month's name or its abbreviation
 
 
@@ -489,13 +507,16 @@ def _with_zone_digits(
     """A short number read again digit by digit by the classifier: agreement raises
     confidence; where Tesseract read nothing, or less surely, the classifier's digits win,
     their confidence capped (the last item: one reader alone, or two that disagree)."""
-    if spec.kind is FieldKind.DATE:
+    dated = spec.kind in (FieldKind.DATE, FieldKind.ERA_DATE)
+    if spec.kind is FieldKind.ERA_DATE and _written_in_kanji(reading):
+        return value, reading, agreed, 1.0
+    if dated:
         digits = read_zone_digits(split, spec.name, max_glyphs=10, separated=True)
     else:
         digits = read_zone_digits(split, spec.name)
     if digits is None:
         return value, reading, agreed, 1.0
-    digit_value = _value_of(spec.kind, digits.text)
+    digit_value = _value_of(spec, digits.text)
     if digit_value is None:
         return value, reading, agreed, 1.0
     if digit_value == value:
@@ -505,7 +526,7 @@ def _with_zone_digits(
     # Tesseract's reading stays.
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
         return value, reading, agreed, 1.0
-    if spec.kind is FieldKind.DATE and len(digits.text.split()) != 3:
+    if dated and len(digits.text.split()) != 3:
         return value, reading, agreed, 1.0
     # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
     # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.
@@ -538,11 +559,14 @@ def _text_field(
             raw_text=None,
         )
     trimmed = False
-    if spec.kind in (FieldKind.TEXT, FieldKind.NAME):
+    japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
+    # A Japanese reading comes in runs of a character or two: its short edge words are
+    # characters of the value, not a neighbour's strokes.
+    if spec.kind in (FieldKind.TEXT, FieldKind.NAME) and not japanese:
         whole = reading
         reading = _without_edge_debris(reading)
         trimmed = reading is not whole  # dropped words may hide real ones: read again
-    value = _value_of(spec.kind, reading.text)
+    value = _value_of(spec, reading.text)
     agreed = False
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
     doubtful = (
@@ -557,7 +581,7 @@ def _text_field(
         again = reread_zone(
             split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec)
         )
-        again_value = _value_of(spec.kind, again.text)
+        again_value = _value_of(spec, again.text)
         if again_value is not None and again_value == value:
             agreed = True
         elif again_value is not None and (
@@ -576,7 +600,7 @@ def _text_field(
         # Writing that crosses the form's own print (digits over the printed slashes of
         # __/__/____) loses strokes in the residue; read the zone as printed instead.
         raw = _raw_zone(spec, aligned, settings=settings)
-        raw_value = _value_of(spec.kind, raw.text)
+        raw_value = _value_of(spec, raw.text)
         if raw_value is not None:
             reading, value = raw, raw_value
     if value is None and reading.method != "comb" and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
@@ -591,14 +615,14 @@ def _text_field(
             whitelist=_whitelist(spec),
             underline=False,
         )
-        bare_value = _value_of(spec.kind, bare.text)
+        bare_value = _value_of(spec, bare.text)
         if bare_value is not None:
             reading, value = bare, bare_value
     if value is None and spec.kind in STRICT_KINDS:
         anchored = _label_fallback(spec, aligned, settings=settings)
         if anchored is not None:
             text, evidence = anchored
-            found = _value_of(spec.kind, text)
+            found = _value_of(spec, text)
             if found is not None:
                 return FieldResult(
                     value=found,
@@ -637,6 +661,10 @@ def _text_field(
             ink_pixels=reading.ink_pixels,
         )
     score = min(score, digits_cap)
+    if spec.kind is FieldKind.KATAKANA and value is not None and katakana_lookalikes(reading.text):
+        # Kanji, hiragana or dashes read where katakana of the same shape belong ('口'
+        # for 'ロ'): given back as katakana, so right only as often as the guess is.
+        score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
@@ -747,7 +775,10 @@ def _raw_zone(spec: FieldSpec, aligned: np.ndarray, *, settings: Settings) -> Zo
     if crop.size == 0:
         return ZoneReading("", 0.0, box, 0, (), "raw")
     big = cv2.resize(crop, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-    found = read_words(big, settings=settings, psm=7, dpi=dpi * UPSCALE, whitelist=_whitelist(spec))
+    lang = zone_lang(spec)
+    found = read_words(
+        big, settings=settings, psm=7, dpi=dpi * UPSCALE, whitelist=_whitelist(spec), lang=lang
+    )
     words = [
         OcrWord(w.text, w.confidence, tuple(v // UPSCALE for v in w.bbox), w.line_key)  # type: ignore[arg-type]
         for w in found
@@ -764,7 +795,10 @@ def _raw_zone(spec: FieldSpec, aligned: np.ndarray, *, settings: Settings) -> Zo
         )
         for w in kept
     )
-    text = " ".join(w.text for w in placed)
+    if is_japanese_lang(lang or settings.tesseract_lang):
+        text = join_words(placed, cjk=True)
+    else:
+        text = " ".join(w.text for w in placed)
     conf = float(np.mean([w.confidence for w in placed]))
     return ZoneReading(text, conf, box, len(text), placed, "raw")
 
@@ -777,8 +811,15 @@ def _whitelist(spec: FieldSpec) -> str | None:
     return safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind))
 
 
-def _value_of(kind: FieldKind, text: str) -> Any:
-    """Normal form of ``text``; for strict kinds, also of an entity found inside it."""
+def _value_of(spec: FieldSpec, text: str) -> Any:
+    """Normal form of ``text``; for strict kinds, also of an entity found inside it. The
+    Japanese kinds (and text or names read in Japanese) go to :mod:`extract.japanese`,
+    which needs the field's era."""
+    if spec.kind in JP_KINDS:
+        return normalise_spec(spec, text)
+    if spec.kind in (FieldKind.TEXT, FieldKind.NAME) and is_japanese_lang(zone_lang(spec)):
+        return normalise_jp_text(text)
+    kind = spec.kind
     if kind is FieldKind.NAME:
         text = without_name_debris(text)
     value = normalise(kind, text)
@@ -811,7 +852,7 @@ def _label_fallback(
     if crop.size == 0:
         return None
     crop = _drop_rules(crop)
-    line = read_text(crop, settings=settings, psm=6, dpi=dpi)
+    line = read_text(crop, settings=settings, psm=6, dpi=dpi, lang=zone_lang(spec))
     value = value_after_label(
         line.text, field=base_name(spec.name), kind=spec.kind, label=spec.label
     )

@@ -982,6 +982,13 @@ STRICT_KINDS = frozenset(
         FieldKind.STATE,
         FieldKind.EMAIL,
         FieldKind.MONEY,
+        FieldKind.ERA_DATE,
+        FieldKind.JP_POSTAL,
+        FieldKind.JP_PHONE,
+        FieldKind.KATAKANA,
+        FieldKind.PREFECTURE,
+        FieldKind.BANK_ACCOUNT,
+        FieldKind.MY_NUMBER,
     }
 )
 """Kinds with a pattern: text that normalises to None did not fit (a doubtful read)."""
@@ -995,6 +1002,11 @@ def normalise(kind: FieldKind | str, text: str | None) -> Any:
     except ValueError:
         return None
     normaliser = NORMALISERS.get(field_kind)
+    if normaliser is None:
+        # The Japanese kinds' normalisers build on this module's digits_in.
+        from extract.japanese import JP_NORMALISERS
+
+        normaliser = JP_NORMALISERS.get(field_kind)
     if normaliser is None:
         return None
     try:

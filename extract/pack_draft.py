@@ -253,7 +253,8 @@ _RULES_HEADER = """\
 # Validation of {name} records (faxflow/packs.py: PackRules). Drafted empty by
 # `faxflow forms new`: say what the form needs, then run `faxflow forms check {name}`.
 #   required: [field, ...]                    blank -> missing_required
-#   formats: {{field: date|phone|ssn|zip|state|email|money}}
+#   formats: {{field: date|phone|ssn|zip|state|email|money|jp_postal|jp_phone|katakana|
+#             prefecture|bank_account|my_number}}
 #   ranges: {{field: {{min: 0, max: 99}}}}
 #   enums: {{field: [a, b]}}                    (the schema's enums are checked anyway)
 #   date_order: [[earlier, later], ...]

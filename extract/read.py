@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from extract.japanese import is_japanese_lang, zone_lang
 from extract.reference import POINTS_PER_INCH, points_to_pixels
 from extract.template import FieldKind, FieldSpec
 from faxflow.model import BBox, OcrWord
@@ -69,7 +70,21 @@ KIND_WHITELIST: dict[FieldKind, str] = {
     FieldKind.ZIP: "0123456789-",
     FieldKind.INTEGER: "0123456789",
     FieldKind.MONEY: "0123456789$,.",
+    # Japanese kinds (extract/japanese.py): digits, and for era dates what is written
+    # around them when the form prints no era (元年, 年月日, the era's kanji or initial).
+    FieldKind.ERA_DATE: "0123456789/-.元年月日明治大正昭和平成令和MTSHR",
+    FieldKind.JP_POSTAL: "0123456789-",
+    FieldKind.JP_PHONE: "0123456789()-",
+    FieldKind.BANK_ACCOUNT: "0123456789",
+    FieldKind.MY_NUMBER: "0123456789",
 }
+
+
+DIGIT_COMB_KINDS = frozenset(
+    {FieldKind.JP_POSTAL, FieldKind.JP_PHONE, FieldKind.BANK_ACCOUNT, FieldKind.MY_NUMBER}
+)
+"""Kinds whose comb boxes hold one digit each (a postal code's 7, an account's 7, a My
+Number's 12): their boxes are read digits only, so the digit classifier reads them too."""
 
 
 def safe_whitelist(chars: str | None) -> str | None:
@@ -257,11 +272,16 @@ def _union(boxes: Sequence[BBox]) -> BBox:
     )
 
 
-def join_words(words: Sequence[OcrWord]) -> str:
+def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
     """Words in reading order: rows by vertical overlap, then left to right. Words without
     a letter or digit (rule debris read as ``—`` or ``_``) are left out. Words Tesseract
     put on one line stay in one row: a word whose box took in a speck below it ('Box'
-    of 'PO Box 7962', twice as tall as its neighbours) has its centre off their row."""
+    of 'PO Box 7962', twice as tall as its neighbours) has its centre off their row.
+
+    ``cjk`` (zones read in Japanese): Tesseract's jpn model splits a line into runs of a
+    character or two ('ヤマ', 'ダ', 'タロ', 'ウ'); Japanese puts no space between words,
+    so runs are joined as they stand and a space is kept only where the gap is a written
+    one (:data:`CJK_SPACE_EM`)."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
@@ -281,7 +301,25 @@ def join_words(words: Sequence[OcrWord]) -> str:
                 last.append(word)
                 continue
         rows.append([word])
-    return " ".join(_join_row(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+    join = _join_cjk_row if cjk else _join_row
+    return " ".join(join(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+
+
+CJK_SPACE_EM = 0.8
+"""Two runs of a Japanese row are two words when the gap between them is wider than this
+share of the row's tallest glyph: typed characters are set about a tenth of an em apart,
+the hand-printed Seto face up to 0.6 (区 霞 in an address: 41 px at a 70 px glyph), and a
+written space (the full-width one between family and given name) is one em and more
+(88 px at 48 px in ヤマダ　タロウ)."""
+
+
+def _join_cjk_row(row: Sequence[OcrWord]) -> str:
+    em = max(w.bbox[3] - w.bbox[1] for w in row)
+    out = row[0].text
+    for before, word in itertools.pairwise(row):
+        gap = word.bbox[0] - before.bbox[2]
+        out += (" " if gap > CJK_SPACE_EM * em else "") + word.text
+    return out
 
 
 ROW_OVERLAP = 0.5
@@ -336,9 +374,17 @@ class ZoneInk:
     """Zones whose writing runs on past what they could be given, by name, with what
     stopped it: ``print`` (a printed label or wall), ``writing`` (another zone's
     writing), ``page`` (the page's edge). Their reading lacks the rest of the writing."""
+    langs: tuple[str | None, ...] = ()
+    """Each zone's Tesseract language (:func:`extract.japanese.zone_lang`; None: the
+    settings'), so that every reading of a zone is made in its language."""
 
-    def image(self, zone: int | None = None, *, underline: bool = True) -> np.ndarray:
-        """Image of the owned ink (of one zone, or of every zone), with the rule the
+    def lang(self, zone: int) -> str | None:
+        return self.langs[zone] if zone < len(self.langs) else None
+
+    def image(
+        self, zone: int | Sequence[int] | None = None, *, underline: bool = True
+    ) -> np.ndarray:
+        """Image of the owned ink (of one zone, of some, or of every zone), with the rule the
         writing sits on given back under it: Tesseract reads underlined text well, while
         a rule cut out of the letters it touches takes their feet along.
 
@@ -348,9 +394,13 @@ class ZoneInk:
         faint strokes of grey scans; the grey neighbourhood gives both back (measured on
         40 generated documents: text fields read right 77 % -> 81 %)."""
         owned = self.owner[self.labels]
-        mask = owned == zone if zone is not None else owned >= 0
+        if zone is None:
+            mask, zones = owned >= 0, list(range(len(self.names)))
+        elif isinstance(zone, int):
+            mask, zones = owned == zone, [zone]
+        else:
+            mask, zones = np.isin(owned, list(zone)), list(zone)
         if self.underlines is not None and underline:
-            zones = [zone] if zone is not None else range(len(self.names))
             for i in zones:
                 extent = self.extents[i]
                 if extent is None or self.ink[i] < MIN_INK_PIXELS:
@@ -430,6 +480,7 @@ def split_ink(
         underlines,
         page,
         cut={names[i]: why for i, why in cut.items()},
+        langs=tuple(zone_lang(spec) for spec in specs),
     )
 
 
@@ -794,52 +845,76 @@ def read_text_zones(
     page: np.ndarray | None = None,
     printed: np.ndarray | None = None,
 ) -> tuple[dict[str, ZoneReading], ZoneInk]:
-    """Read every text zone of one aligned page with a single Tesseract call.
+    """Read every text zone of one aligned page with a single Tesseract call per language.
 
     ``clean`` is the page's residue (see :func:`residue`); ``page`` the aligned page it
     came from (optional: without it the residue itself is read); ``printed`` the blank's
-    print other than rules (see :func:`split_ink`)."""
-    from ocr.tesseract import read_words
+    print other than rules (see :func:`split_ink`).
 
+    Zones read in another language than the settings' (a field's ``lang``, or its kind's:
+    :func:`extract.japanese.zone_lang`) cannot share that call: the zones of each
+    language are read together on a canvas of their own ink, so a page costs one call
+    per language it holds, not one per zone."""
     split = split_ink(clean, specs, dpi=dpi, underlines=underlines, page=page, printed=printed)
     readings: dict[str, ZoneReading] = {}
-    inked: list[int] = []
+    groups: dict[str, list[int]] = {}
     for i, name in enumerate(split.names):
         if split.ink[i] >= MIN_INK_PIXELS and split.extents[i] is not None:
-            inked.append(i)
+            groups.setdefault(split.lang(i) or settings.tesseract_lang, []).append(i)
         else:
             readings[name] = ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "blank")
-    if not inked:
-        return readings, split
-    canvas = split.image()
+    for lang, inked in groups.items():
+        # One language on the page: every zone's ink, as before languages were grouped.
+        canvas = split.image() if len(groups) == 1 else split.image(inked)
+        assigned = _read_canvas(canvas, split, inked, settings=settings, dpi=dpi, lang=lang)
+        for i in inked:
+            readings[split.names[i]] = _zone_reading(
+                split, i, assigned[i], cjk=is_japanese_lang(lang)
+            )
+    return readings, split
+
+
+def _read_canvas(
+    canvas: np.ndarray,
+    split: ZoneInk,
+    inked: Sequence[int],
+    *,
+    settings: Settings,
+    dpi: int,
+    lang: str,
+) -> dict[int, list[OcrWord]]:
+    """One Tesseract call on the part of ``canvas`` around the ``inked`` zones; each word
+    goes to the zone among them whose ink its box overlaps most."""
+    from ocr.tesseract import read_words
+
     cx0, cy0, cx1, cy1 = _union([split.extents[i] for i in inked])  # type: ignore[misc]
     pad = 16
     cx0, cy0 = max(0, cx0 - pad), max(0, cy0 - pad)
     cx1, cy1 = min(canvas.shape[1], cx1 + pad), min(canvas.shape[0], cy1 + pad)
     crop = canvas[cy0:cy1, cx0:cx1]
-    words = read_words(_upscale(crop), settings=settings, psm=11, dpi=dpi * UPSCALE)
+    words = read_words(_upscale(crop), settings=settings, psm=11, dpi=dpi * UPSCALE, lang=lang)
     owned = split.owner[split.labels]
     assigned: dict[int, list[OcrWord]] = {i: [] for i in inked}
+    ours = np.array(sorted(inked))
     for word in words:
         box = _from_upscaled(word.bbox, cx0, cy0)
         region = owned[box[1] : box[3], box[0] : box[2]]
-        votes = region[region >= 0]
+        votes = region[np.isin(region, ours)]
         if votes.size == 0:
             continue
         zone = int(np.bincount(votes).argmax())
-        if zone in assigned:
-            assigned[zone].append(OcrWord(word.text, word.confidence, box, word.line_key))
-    for i in inked:
-        found = assigned[i]
-        name = split.names[i]
-        if found:
-            text = join_words(found)
-            conf = float(np.mean([w.confidence for w in found]))
-            bbox = _union([w.bbox for w in found])
-            readings[name] = ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
-        else:
-            readings[name] = ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "page")
-    return readings, split
+        assigned[zone].append(OcrWord(word.text, word.confidence, box, word.line_key))
+    return assigned
+
+
+def _zone_reading(split: ZoneInk, i: int, found: list[OcrWord], *, cjk: bool) -> ZoneReading:
+    """The reading of inked zone ``i`` from the words the page's call gave it."""
+    if not found:
+        return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "page")
+    text = join_words(found, cjk=cjk)
+    conf = float(np.mean([w.confidence for w in found]))
+    bbox = _union([w.bbox for w in found])
+    return ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
 
 
 UPSCALE = 2
@@ -1055,8 +1130,14 @@ def _reread_zone(
     x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
     x1, y1 = extent[2] + pad, extent[3] + pad
     crop = split.image(i, underline=underline)[y0:y1, x0:x1]
+    lang = split.lang(i)
     words = read_words(
-        _upscale(crop), settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
+        _upscale(crop),
+        settings=settings,
+        psm=psm,
+        whitelist=whitelist,
+        dpi=dpi * UPSCALE,
+        lang=lang,
     )
     placed = tuple(
         OcrWord(w.text, w.confidence, _from_upscaled(w.bbox, x0, y0), w.line_key) for w in words
@@ -1064,9 +1145,8 @@ def _reread_zone(
     if not placed:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
-    return ZoneReading(
-        join_words(placed), conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
-    )
+    text = join_words(placed, cjk=is_japanese_lang(lang or settings.tesseract_lang))
+    return ZoneReading(text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone")
 
 
 def read_comb(
@@ -1094,7 +1174,10 @@ def read_comb(
     from ocr.tesseract import read_text
 
     assert spec.boxes
-    whitelist = safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind, "0123456789"))
+    default = "0123456789" if spec.kind in DIGIT_COMB_KINDS else None
+    whitelist = safe_whitelist(
+        spec.whitelist or default or KIND_WHITELIST.get(spec.kind, "0123456789")
+    )
     boxes = [points_to_pixels(b, dpi) for b in spec.boxes]
     zone = _union(boxes)
     source, ox, oy = clean, 0, 0  # what cells are cut from, and where it sits on the page
@@ -1127,8 +1210,9 @@ def read_comb(
     gap = np.full((height, COMB_GAP_PX), 255, dtype=np.uint8)
     strip = np.hstack([part for cell in cells for part in (cell, gap)])
     strip = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+    lang = zone_lang(spec)
     line = read_text(
-        _upscale(strip), settings=settings, psm=7, whitelist=whitelist, dpi=dpi * UPSCALE
+        _upscale(strip), settings=settings, psm=7, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
     )
     chars = "".join(ch for ch in line.text if not ch.isspace())
     lined_up = len(chars) == len(cells)
@@ -1139,7 +1223,7 @@ def read_comb(
         elif guess is not None and guess.probability >= DIGIT_SURE:
             ocr_char, ocr_confidence = "", 0.0  # no need to ask Tesseract about this box
         else:
-            ocr_char, ocr_confidence = _read_comb_box(cell, settings, whitelist, dpi)
+            ocr_char, ocr_confidence = _read_comb_box(cell, settings, whitelist, dpi, lang)
         char, confidence = _comb_vote(guess, ocr_char, ocr_confidence)
         words.append(OcrWord(char, confidence, box, (0, 0, 0)))
     text = "".join(w.text for w in words)
@@ -1168,7 +1252,7 @@ def _comb_vote(guess: DigitGuess | None, ocr_char: str, ocr_confidence: float) -
 
 
 def _read_comb_box(
-    cell: np.ndarray, settings: Settings, whitelist: str | None, dpi: int
+    cell: np.ndarray, settings: Settings, whitelist: str | None, dpi: int, lang: str | None
 ) -> tuple[str, float]:
     """Tesseract's reading of one box alone: single-character mode first; it returns
     nothing on some clear digits, which single-word mode then reads."""
@@ -1177,7 +1261,7 @@ def _read_comb_box(
     framed = _upscale(cv2.copyMakeBorder(cell, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
     for psm in (10, 8):
         single = read_text(
-            framed, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE
+            framed, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
         )
         text = "".join(ch for ch in single.text if not ch.isspace())
         if text:

@@ -327,3 +327,20 @@ def states_named(doc: Document) -> dict[str, str]:
         if code is not None:
             named[spec.name] = code
     return named
+
+
+def era_from_field(spec: FieldSpec, result: FieldResult, doc: Document) -> Change | None:
+    """An era date read without its era (``3年4月5日``, :data:`extract.japanese.PENDING_ERA`)
+    in the era its ``era_field`` choice says. No era ticked, or a date that is no day of
+    that era, drops the value (the writing stays as raw text, so validation reports it).
+    The date is no surer than the choice it took its era from: a wrong tick moves it by
+    a whole era."""
+    from extract.japanese import PENDING_ERA, complete_pending
+
+    value = result.value
+    if spec.era_field is None or not isinstance(value, str) or not PENDING_ERA.match(value):
+        return None
+    choice = doc.fields.get(spec.era_field)
+    era = choice.value if choice is not None and isinstance(choice.value, str) else None
+    cap = min(result.confidence, choice.confidence if choice is not None else 0.0)
+    return Change(complete_pending(value, era), cap)

@@ -5,8 +5,9 @@ field kinds each touches. Read, reread and normalise steps run while a page is r
 (their bodies are in :mod:`extract.read`, :mod:`extract.checkbox`, :mod:`extract.digits`,
 :mod:`extract.normalise` and ``extract.extractor._text_field``, because whether a
 reading parses decides whether it is read again); ``normalise.capitals`` (it needs the
-field's vocabulary), then the repair and check steps run at record assembly, in this
-order, through :func:`run_assembly_steps`.
+field's vocabulary) and ``normalise.era_field`` (it needs the era choice field's value),
+then the repair and check steps run at record assembly, in this order, through
+:func:`run_assembly_steps`.
 
 Every step that changes a value records it the same way, as a
 :class:`~faxflow.model.ProvenanceStep` (step name, before → after) made here: by
@@ -68,6 +69,8 @@ class Step:
             return bool(spec.vocabulary)
         if self.where == "name_fields":
             return True  # every e-mail field; its name_fields, when listed, are used too
+        if self.where == "era_field":
+            return spec.era_field is not None
         if self.where == "written_words":
             return bool(spec.vocabulary) or spec.lexicon in ("street", "place", "county")
         return self.where == f"lexicon: {spec.lexicon}"
@@ -129,6 +132,14 @@ STEPS: tuple[Step, ...] = (
         "block capitals in the record's case (at assembly: needs the field's words)",
         where="written_words",
         body=repairs.block_capitals,
+    ),
+    Step(
+        "normalise.era_field",
+        Stage.NORMALISE,
+        _kinds(FieldKind.ERA_DATE),
+        "an era date read without its era, in the era its choice field ticks (at assembly)",
+        where="era_field",
+        body=repairs.era_from_field,
     ),
     # ---- repair (at assembly; each proposal must pass extract.policy.permits) ----------
     Step(
@@ -279,8 +290,13 @@ def run_assembly_steps(template: FormTemplate, fields: MutableMapping[str, Field
                 continue
             before = result.value if result.value is not None else result.raw_text
             text = before if isinstance(before, str) else ""
-            if change.value != result.value and not permits(
-                spec.kind, result, text, change.value, lexicon=spec.lexicon
+            # A normalise step gives the normal form of what was read (an era date's
+            # era from its choice field): no repair, so the repair policy does not apply.
+            repair = step.stage is not Stage.NORMALISE
+            if (
+                repair
+                and change.value != result.value
+                and not permits(spec.kind, result, text, change.value, lexicon=spec.lexicon)
             ):
                 continue
             changed = record(result, step.name, change.value)

@@ -16,7 +16,7 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -47,9 +47,25 @@ class FieldKind(StrEnum):
     CHOICE = "choice"  # single-choice checkbox group -> the marked option's value
     MULTI_CHOICE = "multi_choice"  # check-all-that-apply -> sorted list of values, None if none
     CHECKBOX = "checkbox"  # a box that stands alone -> True / False
+    # Japanese forms (issue #23; normalisers in extract/japanese.py)
+    ERA_DATE = "era_date"  # 令和3年4月5日, R3.4.5, digits in the gaps of 令和　年　月　日 -> ISO
+    JP_POSTAL = "jp_postal"  # 〒123-4567 -> 123-4567
+    JP_PHONE = "jp_phone"  # 03-1234-5678 -> 10 or 11 digits, leading 0
+    KATAKANA = "katakana"  # furigana, account holder -> full-width katakana
+    PREFECTURE = "prefecture"  # 東京, 東京都 -> the official name of one of the 47
+    BANK_ACCOUNT = "bank_account"  # -> 7 digits
+    MY_NUMBER = "my_number"  # -> 12 digits whose check digit is right
 
 
 CHECKBOX_KINDS = frozenset({FieldKind.CHOICE, FieldKind.MULTI_CHOICE, FieldKind.CHECKBOX})
+
+Era = Literal["meiji", "taisho", "showa", "heisei", "reiwa"]
+"""The eras a template may print before a year gap (``era``), and the values of an era
+choice field (``era_field``): faxflow/eras.py's ERAS."""
+ERA_NAMES: tuple[str, ...] = get_args(Era)
+
+_LANG = re.compile(r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
+"""Tesseract language names joined by '+': 'jpn', 'jpn+eng' (as settings.tesseract_lang)."""
 
 
 class _Strict(BaseModel):
@@ -98,9 +114,22 @@ class FieldSpec(_Strict):
     vocabulary: list[str] | None = None
     state_field: str | None = None
     name_fields: list[str] | None = None
+    # Japanese forms: ``lang`` the Tesseract language(s) of this zone ('jpn', 'jpn+eng';
+    # default: the kind's, see extract.japanese.zone_lang, else settings.tesseract_lang);
+    # ``era`` (era_date only) the era printed before the year gap; ``era_field`` (era_date
+    # only) the choice field whose ticked era applies (birth dates: □明治 … □令和).
+    lang: str | None = None
+    era: Era | None = None
+    era_field: str | None = None
 
     @model_validator(mode="after")
     def _geometry_fits_kind(self) -> FieldSpec:
+        if self.lang is not None and not _LANG.match(self.lang):
+            raise ValueError(f"field {self.name}: lang must look like 'jpn' or 'jpn+eng'")
+        if (self.era or self.era_field) and self.kind is not FieldKind.ERA_DATE:
+            raise ValueError(f"field {self.name}: era and era_field need kind era_date")
+        if self.era and self.era_field:
+            raise ValueError(f"field {self.name}: give era or era_field, not both")
         if self.kind in CHECKBOX_KINDS:
             if not self.options:
                 raise ValueError(f"field {self.name}: kind {self.kind} needs 'options'")
@@ -162,6 +191,18 @@ class FormTemplate(_Strict):
             for name in spec.name_fields or []:
                 if kinds.get(name) is not FieldKind.NAME:
                     raise ValueError(f"field {spec.name}: name_fields {name} is no name field")
+            if spec.era_field is not None:
+                if kinds.get(spec.era_field) is not FieldKind.CHOICE:
+                    raise ValueError(
+                        f"field {spec.name}: era_field {spec.era_field} is no choice field"
+                    )
+                choice = next(f for f in self.fields if f.name == spec.era_field)
+                odd = [o.value for o in choice.options or [] if o.value not in ERA_NAMES]
+                if odd:
+                    raise ValueError(
+                        f"field {spec.name}: era_field {spec.era_field} has options {odd} "
+                        f"that are no era ({', '.join(ERA_NAMES)})"
+                    )
         return self
 
     @property
@@ -274,13 +315,27 @@ _KIND_FOR_PATTERN: dict[str, FieldKind] = {
     r"^[A-Z]{2}$": FieldKind.STATE,
 }
 
+# A schema "format" and the kinds whose normalisers yield it (validate.rules.FORMAT_CHECKS
+# has the same names): a Japanese date is ISO too, read from era or western writing.
+_KINDS_FOR_FORMAT: dict[str, frozenset[FieldKind]] = {
+    "date": frozenset({FieldKind.DATE, FieldKind.ERA_DATE}),
+    "jp_postal": frozenset({FieldKind.JP_POSTAL}),
+    "jp_phone": frozenset({FieldKind.JP_PHONE}),
+    "katakana": frozenset({FieldKind.KATAKANA}),
+    "prefecture": frozenset({FieldKind.PREFECTURE}),
+    "bank_account": frozenset({FieldKind.BANK_ACCOUNT}),
+    "my_number": frozenset({FieldKind.MY_NUMBER}),
+}
 
-def _kind_for_normal_form(prop: dict[str, Any]) -> FieldKind | None:
-    """The one kind whose normaliser yields the property's normal form, if it has one
-    (a date property must be read as a date, a 10-digit pattern as a phone …)."""
-    if prop.get("format") == "date":
-        return FieldKind.DATE
-    return _KIND_FOR_PATTERN.get(str(prop.get("pattern")))
+
+def _kinds_for_normal_form(prop: dict[str, Any]) -> frozenset[FieldKind] | None:
+    """The kinds whose normalisers yield the property's normal form, if it has one (a
+    date property must be read as a date or an era date, a 10-digit pattern as a phone …)."""
+    kinds = _KINDS_FOR_FORMAT.get(str(prop.get("format")))
+    if kinds is not None:
+        return kinds
+    kind = _KIND_FOR_PATTERN.get(str(prop.get("pattern")))
+    return None if kind is None else frozenset({kind})
 
 
 def _allowed_values(prop: dict[str, Any]) -> list[Any] | None:
@@ -318,10 +373,11 @@ def schema_problems(template: FormTemplate) -> list[str]:
             problems.append(
                 f"field {spec.name}: kind {spec.kind} cannot hold a {'/'.join(sorted(types))}"
             )
-        needed = _kind_for_normal_form(prop)
-        if needed is not None and spec.kind is not needed:
+        needed = _kinds_for_normal_form(prop)
+        if needed is not None and spec.kind not in needed:
+            names = " or ".join(sorted(needed))
             problems.append(
-                f"field {spec.name}: kind {spec.kind}, but its normal form needs kind {needed}"
+                f"field {spec.name}: kind {spec.kind}, but its normal form needs kind {names}"
             )
         allowed = _allowed_values(prop)
         seen_values: list[Any] = []

@@ -59,7 +59,21 @@ AGGREGATES_FILE = "aggregates.yaml"
 SOURCES_FILE = "SOURCES.md"
 NEEDED_FILES = (TEMPLATE_FILE, SCHEMA_FILE, RULES_FILE, SOURCES_FILE)
 
-FormatName = Literal["date", "phone", "ssn", "zip", "state", "email", "money"]
+FormatName = Literal[
+    "date",
+    "phone",
+    "ssn",
+    "zip",
+    "state",
+    "email",
+    "money",
+    "jp_postal",
+    "jp_phone",
+    "katakana",
+    "prefecture",
+    "bank_account",
+    "my_number",
+]
 """Formats a rule can ask for: the keys of ``validate.rules.FORMAT_CHECKS``."""
 
 
@@ -123,6 +137,9 @@ class PackAggregates(_Strict):
     values, ``loaders/pack_aggregates.py``)."""
 
     group_by: list[str] = Field(min_length=1)
+    # "japanese": the counts carry each day in the Japanese era calendar too (day_japanese,
+    # 令和8年12月7日), beside the ISO day, for analysts who count that way.
+    calendar: Literal["iso", "japanese"] = "iso"
 
     def field_names(self) -> list[str]:
         return list(self.group_by)

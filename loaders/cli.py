@@ -99,6 +99,12 @@ def export(
         show_default=False,
     ),
     db: str | None = DB_OPTION,
+    bom: bool = typer.Option(
+        False,
+        "--bom",
+        help="Start the CSV with a UTF-8 byte-order mark, for spreadsheet programs "
+        "(without it they open Japanese text and accented names garbled).",
+    ),
 ) -> None:
     """Export an analysts' table (counts by place and day) as CSV or Parquet."""
     settings = get_settings()
@@ -125,11 +131,11 @@ def export(
             raise typer.BadParameter(
                 "only CSV can be written to standard output", param_hint="--out"
             )
-        sys.stdout.write(csv_text(frame))
+        sys.stdout.write(csv_text(frame, bom=bom))
         return
     path = out or settings.var_dir / "exports" / f"{name}.{fmt.value}"
     try:
-        write_export(frame, path, "csv" if fmt is ExportFormat.CSV else "parquet")
+        write_export(frame, path, "csv" if fmt is ExportFormat.CSV else "parquet", bom=bom)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
     console.print(f"[green]exported[/green] {name}: {len(frame)} rows → {path}")

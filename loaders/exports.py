@@ -37,17 +37,30 @@ def escaped_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_text(frame: pd.DataFrame) -> str:
+BYTE_ORDER_MARK = "\ufeff"
+"""Starts a CSV meant for spreadsheet programs, which read UTF-8 as the local code page
+without it (Japanese text and accented names open garbled); programs reading CSV do not
+need it, and Python's ``utf-8`` codec keeps it in the first header."""
+
+
+def csv_text(frame: pd.DataFrame, *, bom: bool = False) -> str:
     """The frame as escaped CSV text, lines ended CRLF (RFC 4180): then a cell holding a
-    CR or LF is quoted, so it cannot start a new row whose first cell is a formula."""
+    CR or LF is quoted, so it cannot start a new row whose first cell is a formula.
+    ``bom``: start with :data:`BYTE_ORDER_MARK`."""
     text: str = escaped_frame(frame).to_csv(index=False, lineterminator="\r\n")
-    return text
+    return BYTE_ORDER_MARK + text if bom else text
 
 
-def write_export(frame: pd.DataFrame, path: Path, fmt: Literal["csv", "parquet"] = "csv") -> Path:
-    """Write an export (CSV escaped; Parquet keeps typed values, it is not opened by
-    spreadsheets as formulas) to ``path``, 0600."""
+def write_export(
+    frame: pd.DataFrame,
+    path: Path,
+    fmt: Literal["csv", "parquet"] = "csv",
+    *,
+    bom: bool = False,
+) -> Path:
+    """Write an export (CSV escaped, with a byte-order mark when ``bom``; Parquet keeps
+    typed values, it is not opened by spreadsheets as formulas) to ``path``, 0600."""
     if fmt == "csv":
-        return write_private(path, csv_text(frame))
+        return write_private(path, csv_text(frame, bom=bom))
     data: bytes = frame.to_parquet(index=False)
     return write_private(path, data)

@@ -34,6 +34,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from faxflow.eras import japanese_date
 from faxflow.model import Status
 from faxflow.packs import COUNTS_SUFFIX, FormPack, find_packs
 from faxflow.settings import Settings
@@ -110,12 +111,16 @@ def counts_select(pack: FormPack) -> sa.Select[Any]:
 
 
 def pack_counts(engine: Engine, pack: FormPack, *, centres: Centres = None) -> pd.DataFrame:
-    """A pack's counts (columns ``day``, its ``group_by`` fields, ``documents``,
-    ``accepted``, ``needs_review``), ``centres``' documents only, sorted by day and
-    values (unknown last)."""
+    """A pack's counts (columns ``day``, ``day_japanese`` when its ``aggregates.yaml``
+    says ``calendar: japanese``, its ``group_by`` fields, ``documents``, ``accepted``,
+    ``needs_review``), ``centres``' documents only, sorted by day and values (unknown
+    last)."""
     keys = ["day", *group_by(pack)]
     frame = from_view(engine, counts_select(pack).subquery(), keys, COUNTS, keys, centres)
     frame["day"] = as_days(frame["day"])
+    if pack.aggregates is not None and pack.aggregates.calendar == "japanese":
+        japanese = [None if day is None else japanese_date(day) for day in frame["day"]]
+        frame.insert(1, "day_japanese", japanese)
     return int_columns(frame, COUNTS)
 
 

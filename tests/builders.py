@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from extract.template import FormTemplate
 from faxflow.model import (
     RECORD_TYPE_BY_FORM,
     DocumentResult,
@@ -175,3 +176,39 @@ def _set_kind(folder: Path, name: str, kind: str) -> None:
         if spec["name"] == name:
             spec["kind"] = kind
     (folder / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+
+
+def japanese_fap_settings(tmp_path: Path) -> Settings:
+    """Settings whose packs folder holds a copy of the FAP supplement pack that counts in
+    the Japanese calendar too (``calendar: japanese``), its housing question titled in
+    Japanese."""
+    import shutil
+
+    folder = tmp_path / "forms" / "mi_fap_supplement"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "forms" / folder.name, folder)
+    aggregates = (folder / "aggregates.yaml").read_text()
+    (folder / "aggregates.yaml").write_text(aggregates + "calendar: japanese\n")
+    schema = json.loads((folder / "schema.json").read_text())
+    schema["properties"]["anyone_pays_housing_expenses"]["title"] = "住居費の支払い"
+    (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False))
+    return Settings(forms_dir=tmp_path / "forms", var_dir=tmp_path / "var")
+
+
+def one_page_template(
+    folder: Path, properties: Mapping[str, dict[str, Any]], fields: Sequence[dict[str, Any]]
+) -> FormTemplate:
+    """A one-page template of ``fields`` (each without its page) over a pack schema of
+    ``properties`` written to ``folder``, validated as the loader would, without a blank."""
+    schema = {"type": "object", "properties": dict(properties)}
+    (folder / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return FormTemplate.model_validate(
+        {
+            "form_type": "test_pack",
+            "record_type": "test_pack",
+            "version": "2026.12.1",
+            "title": "test",
+            "pages": [{"number": 1, "carries_fields": True}],
+            "fields": [{"page": 1, **f} for f in fields],
+            "folder": folder,
+        }
+    )

@@ -18,6 +18,12 @@ code                           blocks?   meaning
 ``invalid_state``              yes       not a two-letter USPS state/territory code
 ``invalid_email``              yes       not a lower-case ``name@domain.tld``
 ``invalid_money``              yes       not a finite dollar amount in [0, 10 000 000)
+``invalid_jp_postal``          yes       not a Japanese postal code ``123-4567``
+``invalid_jp_phone``           yes       not 10 or 11 digits starting with 0
+``invalid_katakana``           yes       not full-width katakana (words one space apart)
+``invalid_prefecture``         yes       not the official name of one of the 47 prefectures
+``invalid_bank_account``       yes       not 7 digits
+``invalid_my_number``          yes       not 12 digits, or a wrong check digit
 ``invalid_number``             yes       an integer field out of the schema's range
 ``invalid_choice``             yes       not one of the schema's enum values
 ``invalid_value``              yes       any other value of the wrong type
@@ -225,6 +231,42 @@ def is_money(value: Any) -> bool:
     )
 
 
+_JP_POSTAL = re.compile(r"^\d{3}-\d{4}$", re.ASCII)
+_JP_PHONE = re.compile(r"^0\d{9,10}$", re.ASCII)
+_SEVEN_DIGITS = re.compile(r"^\d{7}$", re.ASCII)
+_KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc\u30fb]+(?: [\u30a1-\u30fa\u30fc\u30fb]+)*$")
+
+
+def is_jp_postal(value: Any) -> bool:
+    return isinstance(value, str) and bool(_JP_POSTAL.match(value))
+
+
+def is_jp_phone(value: Any) -> bool:
+    return isinstance(value, str) and bool(_JP_PHONE.match(value))
+
+
+def is_katakana(value: Any) -> bool:
+    """Full-width katakana (with ー and ・), words one ASCII space apart."""
+    return isinstance(value, str) and bool(_KATAKANA.match(value))
+
+
+def is_prefecture(value: Any) -> bool:
+    # The list is extract/rules/jp_prefectures.tsv, read where it is read for extraction.
+    from extract.japanese import is_prefecture as listed
+
+    return listed(value)
+
+
+def is_bank_account(value: Any) -> bool:
+    return isinstance(value, str) and bool(_SEVEN_DIGITS.match(value))
+
+
+def is_my_number(value: Any) -> bool:
+    from extract.japanese import is_my_number as checked
+
+    return checked(value)
+
+
 FORMAT_CHECKS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "date": (lambda v: as_date(v) is not None, "invalid_date", "is not a date (YYYY-MM-DD)"),
     "phone": (is_phone, "invalid_phone", "is not a 10-digit phone number"),
@@ -233,6 +275,12 @@ FORMAT_CHECKS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "state": (is_state, "invalid_state", "is not a two-letter USPS state code"),
     "email": (is_email, "invalid_email", "is not a lower-case e-mail address"),
     "money": (is_money, "invalid_money", "is not a dollar amount"),
+    "jp_postal": (is_jp_postal, "invalid_jp_postal", "is not a postal code (123-4567)"),
+    "jp_phone": (is_jp_phone, "invalid_jp_phone", "is not a 10- or 11-digit phone number"),
+    "katakana": (is_katakana, "invalid_katakana", "is not written in full-width katakana"),
+    "prefecture": (is_prefecture, "invalid_prefecture", "is not one of the 47 prefectures"),
+    "bank_account": (is_bank_account, "invalid_bank_account", "is not a 7-digit account"),
+    "my_number": (is_my_number, "invalid_my_number", "is not a valid 12-digit My Number"),
 }
 """Format kind -> (check, issue code, message tail). Keys match template field kinds."""
 
@@ -370,6 +418,12 @@ _A = {
     "state": "a state code",
     "email": "an e-mail address",
     "money": "a dollar amount",
+    "jp_postal": "a postal code",
+    "jp_phone": "a phone number",
+    "katakana": "katakana",
+    "prefecture": "a prefecture",
+    "bank_account": "an account number",
+    "my_number": "a My Number",
 }
 
 

@@ -621,7 +621,9 @@ def test_chart_csv_downloads_and_is_audited(client_for, docs: Fixture, engine: E
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    # UTF-8 with a byte-order mark, so that spreadsheet programs read it as UTF-8
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
     counts = {(r["onset day"], r["county"]): int(r["cases"]) for r in rows}
     assert counts == {("2020-03-02", "Wayne"): 2, ("2020-03-03", "Kent"): 1}
     exports = _audit(engine, "export")
@@ -713,7 +715,8 @@ def test_overview_of_an_empty_database(tmp_path, dash_settings: Settings) -> Non
         login(c, "analyst")
         html = c.get("/overview", headers=HTML).text
         assert html.count("No data yet") >= 5
-        assert c.get("/overview/epidemic_curve.csv").text.strip() == "onset day,county,cases"
+        csv_text = c.get("/overview/epidemic_curve.csv").text
+        assert csv_text.removeprefix("\ufeff").strip() == "onset day,county,cases"
     empty.dispose()
 
 
@@ -762,7 +765,7 @@ def test_overview_period_limits_the_days_drawn_and_exported(
     kpis = dict(re.findall(r'kpi-label">([^<]+)</div><div class="kpi-value">([^<]+)<', recent))
     assert kpis["Files received"] == "0" and kpis["Auto-accept rate"] == "–"
     csv_text = client.get("/overview/epidemic_curve.csv", params={"period": "30"}).text
-    assert csv_text.strip() == "onset day,county,cases"
+    assert csv_text.removeprefix("\ufeff").strip() == "onset day,county,cases"
     everything = client.get("/overview/epidemic_curve.csv", params={"period": "all"}).text
     assert len(everything.strip().splitlines()) == 3
     assert client.get("/overview", params={"period": "7"}).status_code == 422

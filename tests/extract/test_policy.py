@@ -179,7 +179,8 @@ def test_every_step_has_a_stage_in_order_and_a_unique_name() -> None:
     assert stages == sorted(stages, key=order.index)  # read → reread → normalise → repair → check
     assert len({s.name for s in STEPS}) == len(STEPS)
     assembly = {s.name for s in REPAIR_STEPS if s.stage not in (Stage.REPAIR, Stage.CHECK)}
-    assert assembly == {"normalise.capitals"}  # the one normal form that needs a field's words
+    # the normal forms that need more than the reading: a field's words, an era's choice
+    assert assembly == {"normalise.capitals", "normalise.era_field"}
     assert all(s.name.startswith(s.stage.value) for s in STEPS)
 
 

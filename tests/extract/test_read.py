@@ -199,6 +199,20 @@ def test_rows_rejoin_words_that_sparse_text_mode_split() -> None:
     assert _join_row([word("Apt.", 0, 40), word("011", 43, 73)]) == "Apt. 011"
 
 
+def test_japanese_runs_join_without_spaces_but_keep_a_written_one() -> None:
+    from extract.read import join_words
+    from faxflow.model import OcrWord
+
+    def run(text: str, x0: int, x1: int) -> OcrWord:
+        return OcrWord(text, 0.9, (x0, 0, x1, 40), (1, 1, 1))
+
+    # Tesseract's jpn runs 'ヤマ' 'ダ' | 'タロ' 'ウ': 4 px apart within a word, a full-width
+    # space (one em, 40 px) between family and given name.
+    runs = [run("ヤマ", 0, 80), run("ダ", 84, 124), run("タロ", 164, 244), run("ウ", 248, 288)]
+    assert join_words(runs, cjk=True) == "ヤマダ タロウ"
+    assert join_words(runs) == "ヤマ ダ タロ ウ"  # the English rule spaces every run
+
+
 def test_words_tesseract_read_as_one_line_stay_in_one_row() -> None:
     from extract.read import join_words
     from faxflow.model import OcrWord

@@ -230,3 +230,67 @@ def test_an_agency_in_capitals_keeps_its_acronyms(templates) -> None:  # type: i
     run_assembly_steps(templates[FormType.CDC_PUI_2020], fields)
     assert fields["reporting_health_department"].value == "Hamilton Co. HD"
     assert fields["interviewer_affiliation"].value == "NC Dept of Health"
+
+
+def _era_template(tmp_path):  # type: ignore[no-untyped-def]
+    from tests.builders import one_page_template
+
+    properties = {
+        "birth_date": {"type": ["string", "null"], "format": "date"},
+        "birth_era": {"type": ["string", "null"], "enum": ["showa", "heisei", "reiwa", None]},
+    }
+    options = [
+        {"value": era, "box": [100 + 20 * i, 100, 110 + 20 * i, 110]}
+        for i, era in enumerate(["showa", "heisei", "reiwa"])
+    ]
+    born = {"name": "birth_date", "kind": "era_date", "era_field": "birth_era"}
+    return one_page_template(
+        tmp_path,
+        properties,
+        [
+            {**born, "region": [10, 10, 90, 30]},
+            {"name": "birth_era", "kind": "choice", "options": options},
+        ],
+    )
+
+
+def test_an_era_date_takes_its_era_from_the_choice_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN digits read in the gaps of 年　月　日 and 昭和 ticked WHEN the record is
+    assembled THEN the date is ISO in Showa, the step is recorded, and the date is no
+    surer than the tick."""
+    template = _era_template(tmp_path)
+    fields = {
+        "birth_date": FieldResult(value="40年3月2日", confidence=0.95, raw_text="40 3 2"),
+        "birth_era": FieldResult(value="showa", confidence=0.6),
+    }
+    run_assembly_steps(template, fields)
+    born = fields["birth_date"]
+    assert born.value == "1965-03-02"
+    assert born.confidence == 0.6
+    assert [(p.step, p.before, p.after) for p in born.provenance] == [
+        ("normalise.era_field", "40年3月2日", "1965-03-02")
+    ]
+
+
+def test_an_era_date_outside_the_ticked_era_or_without_one_is_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    template = _era_template(tmp_path)
+    for era in ("heisei", None):  # Heisei ended in its year 31; no era ticked
+        fields = {
+            "birth_date": FieldResult(value="40年3月2日", confidence=0.95, raw_text="40 3 2"),
+            "birth_era": FieldResult(value=era, confidence=0.97),
+        }
+        run_assembly_steps(template, fields)
+        assert fields["birth_date"].value is None
+        assert fields["birth_date"].raw_text == "40 3 2"  # validation reports the writing
+        assert _steps(fields["birth_date"]) == ["normalise.era_field"]
+
+
+def test_a_written_era_wins_over_the_choice_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    template = _era_template(tmp_path)
+    fields = {
+        "birth_date": FieldResult(value="1990-04-05", confidence=0.9, raw_text="平成2年4月5日"),
+        "birth_era": FieldResult(value="showa", confidence=0.97),
+    }
+    run_assembly_steps(template, fields)
+    assert fields["birth_date"].value == "1990-04-05"
+    assert fields["birth_date"].provenance == ()

@@ -393,3 +393,97 @@ def test_a_reversed_mark_box_names_the_field(tmp_path, cdc_data):
     _field(cdc_data, "sex")["options"][0]["mark_box"] = [60.0, 110.0, 50.0, 100.0]
     error = _load_error(_write(tmp_path, cdc_data))
     assert "field sex: box (60.0, 110.0, 50.0, 100.0) must have x0<x1" in error.message
+
+
+# --------------------------------------------------------------------------------------
+# The Japanese kinds and attributes (JP_SPEC.md)
+# --------------------------------------------------------------------------------------
+
+_JP_PROPERTIES: dict[str, dict[str, Any]] = {
+    "report_date": {"type": ["string", "null"], "format": "date", "title": "届出年月日"},
+    "birth_date": {"type": ["string", "null"], "format": "date", "title": "生年月日"},
+    "birth_era": {
+        "type": ["string", "null"],
+        "enum": ["meiji", "taisho", "showa", "heisei", "reiwa", None],
+        "title": "元号",
+    },
+    "furigana": {"type": ["string", "null"], "format": "katakana", "title": "ふりがな"},
+    "postal_code": {"type": ["string", "null"], "format": "jp_postal", "title": "郵便番号"},
+    "prefecture": {"type": ["string", "null"], "title": "都道府県"},
+    "address": {"type": ["string", "null"], "title": "住所"},
+}
+
+
+def _era_options() -> list[dict[str, Any]]:
+    return [
+        {"value": era, "box": [100 + 20 * i, 100, 110 + 20 * i, 110]}
+        for i, era in enumerate(["meiji", "taisho", "showa", "heisei", "reiwa"])
+    ]
+
+
+def _jp_template(tmp_path: Path, **changes: dict[str, Any]) -> FormTemplate:
+    from tests.builders import one_page_template
+
+    fields: dict[str, dict[str, Any]] = {
+        "report_date": {"kind": "era_date", "era": "reiwa", "region": [10, 10, 200, 30]},
+        "birth_date": {"kind": "era_date", "era_field": "birth_era", "region": [10, 40, 200, 60]},
+        "birth_era": {"kind": "choice", "options": _era_options()},
+        "furigana": {"kind": "katakana", "region": [10, 130, 200, 150]},
+        "postal_code": {"kind": "jp_postal", "region": [10, 160, 200, 180]},
+        "prefecture": {"kind": "prefecture", "region": [10, 190, 200, 210]},
+        "address": {"kind": "text", "lang": "jpn", "region": [10, 220, 400, 240]},
+    }
+    for name, change in changes.items():
+        fields[name] = {**fields[name], **change}
+    return one_page_template(
+        tmp_path, _JP_PROPERTIES, [{"name": n, **f} for n, f in fields.items()]
+    )
+
+
+def test_japanese_kinds_and_attributes_load(tmp_path):
+    from extract.template import schema_problems
+
+    template = _jp_template(tmp_path)
+    assert schema_problems(template) == []
+    kinds = {f.name: f.kind for f in template.fields}
+    assert kinds["birth_date"] is FieldKind.ERA_DATE
+    assert template.fields[0].era == "reiwa"
+    assert template.fields[-1].lang == "jpn"
+
+
+def test_era_date_fields_may_hold_date_properties_and_text_may_not_hold_katakana(tmp_path):
+    from extract.template import schema_problems
+
+    problems = schema_problems(_jp_template(tmp_path, furigana={"kind": "text"}))
+    assert problems == ["field furigana: kind text, but its normal form needs kind katakana"]
+    problems = schema_problems(_jp_template(tmp_path, report_date={"kind": "date", "era": None}))
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"address": {"lang": "jpn; rm"}}, "lang must look like 'jpn' or 'jpn+eng'"),
+        ({"address": {"era": "reiwa"}}, "era and era_field need kind era_date"),
+        ({"report_date": {"era": "edo"}}, "fields.0.era"),
+        ({"report_date": {"era_field": "birth_era"}}, "give era or era_field, not both"),
+        ({"birth_date": {"era_field": "furigana"}}, "era_field furigana is no choice field"),
+        ({"birth_date": {"era_field": "nothing"}}, "era_field nothing is no choice field"),
+    ],
+)
+def test_japanese_attributes_are_checked(tmp_path, changes, message):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        _jp_template(tmp_path, **changes)
+    assert message in str(caught.value)
+
+
+def test_an_era_field_must_offer_eras(tmp_path):
+    from pydantic import ValidationError
+
+    options = _era_options()
+    options[0]["value"] = "edo"
+    with pytest.raises(ValidationError) as caught:
+        _jp_template(tmp_path, birth_era={"options": options})
+    assert "options ['edo'] that are no era" in str(caught.value)

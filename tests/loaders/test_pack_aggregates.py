@@ -24,7 +24,7 @@ from loaders.load import load_document
 from loaders.pack_aggregates import pack_count_tables, pack_counts, pack_records, pack_tables
 from loaders.pack_views import ensure_pack_views
 from loaders.review import apply_correction, reject
-from tests.builders import doc_id, pack_result, source_for
+from tests.builders import doc_id, japanese_fap_settings, pack_result, source_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAP = "mi_fap_supplement"
@@ -205,3 +205,43 @@ def test_export_and_daily_refresh_of_a_pack(
     assert (exports / "form_mi_fap_supplement_counts.csv").is_file()
     assert not (exports / "form_mi_fap_supplement.csv").exists()  # personal data stays out
     assert doc_id(9) not in (exports / "form_mi_fap_supplement_counts.csv").read_text()
+
+
+def test_japanese_calendar_counts_carry_each_day_as_an_era_date(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = japanese_fap_settings(tmp_path)
+    _load(engine, settings, 10, {HOUSING: "yes", UTILITIES: "no", OTHER_STATE: "no"}, day=7)
+    pack = check_pack(tmp_path / "forms" / FAP)[0]
+    assert pack is not None and pack.aggregates is not None
+    frame = pack_counts(engine, pack)
+    assert frame.columns[:2].tolist() == ["day", "day_japanese"]
+    assert frame.loc[0, "day"] == date(2026, 11, 7)
+    assert frame.loc[0, "day_japanese"] == "令和8年11月7日"
+
+
+def test_export_bom_starts_the_csv_for_spreadsheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faxflow.settings import get_settings
+    from loaders.db import engine_for, upgrade
+
+    settings = japanese_fap_settings(tmp_path)
+    monkeypatch.setenv("FAXFLOW_FORMS_DIR", str(tmp_path / "forms"))
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp_path / 'bom.db'}"
+    engine = engine_for(url)
+    upgrade(engine)
+    _load(engine, settings, 11, {HOUSING: "no", UTILITIES: "yes", OTHER_STATE: "no"})
+    engine.dispose()
+    runner = CliRunner()
+    what = ["export", "-w", "form_mi_fap_supplement_counts", "--db", url]
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    for out, extra in ((plain, []), (marked, ["--bom"])):
+        result = runner.invoke(app, [*what, "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    header, row = marked.read_text(encoding="utf-8-sig").splitlines()
+    assert header.startswith("day,day_japanese,")
+    assert row.startswith("2026-11-02,令和8年11月2日,")
+    get_settings.cache_clear()

@@ -158,3 +158,54 @@ def test_a_pack_validates_by_its_rules_and_looks_up_duplicates_by_its_identity(t
         today=TODAY,
     )
     assert ("full_name_applicant", "missing_required") in [(i.field, i.code) for i in blank.issues]
+
+
+JP_SCHEMA = {
+    "type": "object",
+    "properties": {
+        name: {"type": ["string", "null"]}
+        for name in ("postal", "phone", "kana", "prefecture", "account", "my_number")
+    },
+}
+JP_RULES = PackRules.model_validate(
+    {
+        "formats": {
+            "postal": "jp_postal",
+            "phone": "jp_phone",
+            "kana": "katakana",
+            "prefecture": "prefecture",
+            "account": "bank_account",
+            "my_number": "my_number",
+        }
+    }
+)
+
+
+def test_the_japanese_formats_give_their_codes():
+    good = {
+        "postal": "123-4567",
+        "phone": "09012345678",
+        "kana": "ヤマダ タロウ",
+        "prefecture": "東京都",
+        "account": "1234567",
+        "my_number": "123456789018",
+    }
+    assert check_declared(JP_RULES, JP_SCHEMA, good, {}, today=TODAY) == []
+    bad = {
+        "postal": "1234567",
+        "phone": "1234567890",
+        "kana": "やまだ たろう",
+        "prefecture": "東京",  # the normal form is the official name
+        "account": "123456",
+        "my_number": "123456789017",  # wrong check digit
+    }
+    issues = check_declared(JP_RULES, JP_SCHEMA, bad, {}, today=TODAY)
+    assert sorted((i.field, i.code) for i in issues) == [
+        ("account", "invalid_bank_account"),
+        ("kana", "invalid_katakana"),
+        ("my_number", "invalid_my_number"),
+        ("phone", "invalid_jp_phone"),
+        ("postal", "invalid_jp_postal"),
+        ("prefecture", "invalid_prefecture"),
+    ]
+    assert all(str(bad[i.field]) not in i.message for i in issues)  # no values in messages

@@ -1,0 +1,174 @@
+"""Japanese zones read end to end: a small page printed and filled in with IPAGothic,
+read by the real read path (residue, one Tesseract call per language, rereads,
+normalisers) and assembled into a record (the era choice gives the birth date its era).
+
+GIVEN a blank strip of a Japanese form (labels, 〒, 令和　年　月　日, era squares) and
+the same strip written in WHEN its page is read THEN every field holds its normal form."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extract.extractor import _assemble, read_page
+from extract.reference import POINTS_PER_INCH, ReferencePage
+from extract.template import FormTemplate
+from faxflow.settings import Settings
+from tests.builders import one_page_template
+
+IPAGOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
+DPI = 200
+SIZE = (612, 280)  # points: a strip of a page
+ERA_BOXES = {"showa": 90.0, "heisei": 140.0, "reiwa": 190.0}
+
+pytestmark = pytest.mark.skipif(not IPAGOTHIC.is_file(), reason="fonts-ipafont is not installed")
+
+
+def _px(value: float) -> int:
+    return round(value * DPI / POINTS_PER_INCH)
+
+
+def _text(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, size_pt: float) -> None:
+    face = ImageFont.truetype(str(IPAGOTHIC), _px(size_pt))
+    draw.text((_px(x), _px(y)), text, font=face, fill=0)
+
+
+def _rule(draw: ImageDraw.ImageDraw, x0: float, x1: float, y: float) -> None:
+    draw.line([(_px(x0), _px(y)), (_px(x1), _px(y))], fill=0, width=2)
+
+
+def _blank() -> Image.Image:
+    page = Image.new("L", (_px(SIZE[0]), _px(SIZE[1])), 255)
+    draw = ImageDraw.Draw(page)
+    _text(draw, 20, 32, "フリガナ", 9)
+    _rule(draw, 90, 400, 50)
+    _text(draw, 20, 72, "〒", 11)
+    _rule(draw, 40, 200, 90)
+    _text(draw, 20, 112, "届出日", 9)
+    for x, printed in ((90, "令和"), (150, "年"), (200, "月"), (250, "日")):
+        _text(draw, x, 112, printed, 11)
+    _text(draw, 20, 152, "生年月日", 9)
+    for era, x in ERA_BOXES.items():
+        draw.rectangle([_px(x), _px(154), _px(x + 9), _px(163)], outline=0, width=2)
+        _text(draw, x + 12, 152, {"showa": "昭和", "heisei": "平成", "reiwa": "令和"}[era], 9)
+    for x, printed in ((290, "年"), (340, "月"), (390, "日")):
+        _text(draw, x, 152, printed, 11)
+    _text(draw, 20, 192, "都道府県", 9)
+    _rule(draw, 90, 220, 210)
+    _text(draw, 20, 232, "住所", 9)
+    _rule(draw, 90, 500, 250)
+    return page
+
+
+WRITTEN = {
+    "furigana": (100, 32, "ヤマダ　タロウ"),
+    "postal_code": (50, 72, "100-0013"),
+    "report_date#y": (128, 112, "3"),
+    "report_date#m": (180, 112, "4"),
+    "report_date#d": (230, 112, "5"),
+    "birth_date#y": (268, 152, "40"),
+    "birth_date#m": (320, 152, "3"),
+    "birth_date#d": (370, 152, "2"),
+    "prefecture": (100, 192, "東京"),
+    "address": (100, 232, "千代田区霞が関1-2-2"),
+}
+
+
+SETO = Path("/usr/share/fonts/truetype/seto/setofont.ttf")  # hand-printed style
+
+
+def _filled(face: Path = IPAGOTHIC) -> Image.Image:
+    page = _blank()
+    draw = ImageDraw.Draw(page)
+    written = ImageFont.truetype(str(face), _px(11))
+    for x, y, text in WRITTEN.values():
+        draw.text((_px(x), _px(y)), text, font=written, fill=0)
+    x = ERA_BOXES["showa"]  # an X in 昭和's square
+    draw.line([(_px(x + 1), _px(155)), (_px(x + 8), _px(162))], fill=0, width=3)
+    draw.line([(_px(x + 8), _px(155)), (_px(x + 1), _px(162))], fill=0, width=3)
+    return page
+
+
+def _template(folder: Path) -> FormTemplate:
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    properties = {
+        "furigana": {**string, "format": "katakana"},
+        "postal_code": {**string, "format": "jp_postal"},
+        "report_date": {**string, "format": "date"},
+        "birth_date": {**string, "format": "date"},
+        "birth_era": {**string, "enum": [*ERA_BOXES, None]},
+        "prefecture": {**string, "format": "prefecture"},
+        "address": string,
+    }
+    options = [{"value": era, "box": [x, 154, x + 9, 163]} for era, x in ERA_BOXES.items()]
+    fields = [
+        {"name": "furigana", "kind": "katakana", "region": [90, 28, 400, 50]},
+        {"name": "postal_code", "kind": "jp_postal", "region": [40, 68, 200, 90]},
+        {"name": "report_date", "kind": "era_date", "era": "reiwa", "region": [85, 108, 270, 130]},
+        {
+            "name": "birth_date",
+            "kind": "era_date",
+            "era_field": "birth_era",
+            "region": [262, 148, 410, 170],
+        },
+        {"name": "birth_era", "kind": "choice", "options": options},
+        {"name": "prefecture", "kind": "prefecture", "region": [90, 188, 220, 210]},
+        {"name": "address", "kind": "text", "lang": "jpn", "region": [90, 228, 500, 250]},
+    ]
+    return one_page_template(folder, properties, fields)
+
+
+@pytest.mark.parametrize("face", [IPAGOTHIC, SETO], ids=["typed", "hand_printed"])
+def test_a_japanese_page_reads_into_normal_forms(
+    tmp_path: Path, settings: Settings, face: Path
+) -> None:
+    if not face.is_file():
+        pytest.skip(f"{face} is not installed")
+    template = _template(tmp_path)
+    reference = ReferencePage("test_pack", 1, np.asarray(_blank()), DPI)
+    started = time.perf_counter()
+    results, issues = read_page(
+        np.asarray(_filled(face)), reference, template.fields, settings=settings, page_number=1
+    )
+    seconds = time.perf_counter() - started
+    record, fields, more = _assemble(template, results)
+    assert record == {
+        "furigana": "ヤマダ タロウ",
+        "postal_code": "100-0013",
+        "report_date": "2021-04-05",
+        "birth_date": "1965-03-02",  # 昭和40年3月2日
+        "birth_era": "showa",
+        "prefecture": "東京都",
+        "address": "千代田区霞が関1-2-2",
+    }
+    assert issues == [] and more == []
+    born = fields["birth_date"]
+    assert [p.step for p in born.provenance][-1] == "normalise.era_field"
+    assert born.confidence <= fields["birth_era"].confidence
+    assert seconds < 20  # a handful of Tesseract calls, not one per character
+
+
+def test_zones_of_one_language_share_one_call(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's zones are read in one sparse-text call per language (jpn for katakana,
+    prefecture, era dates and the address; the settings' eng for the postal code)."""
+    import ocr.tesseract
+
+    calls: list[tuple[str | None, int]] = []
+    real = ocr.tesseract.read_words
+
+    def spy(image: np.ndarray, **kwargs: Any) -> Any:
+        calls.append((kwargs.get("lang"), kwargs.get("psm", 6)))
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(ocr.tesseract, "read_words", spy)
+    template = _template(tmp_path)
+    reference = ReferencePage("test_pack", 1, np.asarray(_blank()), DPI)
+    read_page(np.asarray(_filled()), reference, template.fields, settings=settings, page_number=1)
+    assert sorted(lang or "" for lang, psm in calls if psm == 11) == ["eng", "jpn"]
