@@ -101,7 +101,7 @@ def test_japanese_attributes_in_labels_pass_to_the_template_only_when_set(blank:
     """lang / era / era_field (issue #23) in labels.yaml reach the template's field; a
     field without them gets none (the template model decides what it accepts)."""
     from extract.from_pdf import FieldSource, LabelMap, template_from_pdf
-    from extract.template import FieldKind, FieldSpec
+    from extract.template import FieldKind
 
     plain = LabelMap(
         fields={
@@ -110,8 +110,6 @@ def test_japanese_attributes_in_labels_pass_to_the_template_only_when_set(blank:
     )
     placed = template_from_pdf(blank, "household_support", plain, record_type="household_support")
     assert placed.problems == () and len(placed.template.fields) == 1
-    if "lang" not in FieldSpec.model_fields:
-        pytest.skip("FieldSpec has no 'lang' yet (issue #23: jpnorm adds lang, era, era_field)")
     japanese = LabelMap(
         fields={
             "full_name_applicant": FieldSource(
@@ -122,7 +120,7 @@ def test_japanese_attributes_in_labels_pass_to_the_template_only_when_set(blank:
     placed = template_from_pdf(
         blank, "household_support", japanese, record_type="household_support"
     )
-    assert placed.template.fields[0].lang == "jpn"  # type: ignore[attr-defined]
+    assert placed.template.fields[0].lang == "jpn"
 
 
 def test_a_bad_name_is_refused(blank: Path):

@@ -1,7 +1,6 @@
 """The Japanese packs (issue #23): forms/jp_covid19_notification and
-forms/jp_special_cash_payment. Their kinds (era_date, jp_phone …) and formats are the
-normaliser's (JP_SPEC.md); until the template model knows them, the tests that load the
-packs whole say so and skip, and the rest read the files as data."""
+forms/jp_special_cash_payment, whole (forms check, the template regenerated from its
+labels) and as data (rules, aggregates, era dates)."""
 
 from __future__ import annotations
 
@@ -12,25 +11,11 @@ from typing import Any, get_args
 import pytest
 import yaml
 
-from extract.template import FieldKind, FieldSpec
-from faxflow.packs import FormatName, PackAggregates, PackRules
+from faxflow.packs import FormatName, PackAggregates, PackRules, check_pack
 from samples.jp_blanks import ERAS
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 PACKS = ("jp_covid19_notification", "jp_special_cash_payment")
-JP_KINDS = {"era_date", "jp_phone", "jp_postal", "katakana", "prefecture", "bank_account"}
-JP_FORMATS = {"jp_phone", "jp_postal", "katakana", "prefecture", "bank_account"}
-JP_ATTRIBUTES = {"lang", "era", "era_field"}
-
-_missing = sorted(
-    (JP_KINDS - {k.value for k in FieldKind})
-    | (JP_FORMATS - set(get_args(FormatName)))
-    | (JP_ATTRIBUTES - set(FieldSpec.model_fields))
-)
-needs_jp_kinds = pytest.mark.skipif(
-    bool(_missing),
-    reason=f"the template model and rules lack {', '.join(_missing)} (issue #23, jpnorm)",
-)
 
 
 def _read(name: str, file: str) -> Any:
@@ -38,17 +23,13 @@ def _read(name: str, file: str) -> Any:
     return json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
 
 
-@needs_jp_kinds
 @pytest.mark.parametrize("name", PACKS)
 def test_the_pack_checks_clean(name: str) -> None:
-    from faxflow.packs import check_pack
-
     pack, problems = check_pack(FORMS_DIR / name)
     assert problems == [] and pack is not None
     assert len(pack.template.fields) == len(pack.schema["properties"])
 
 
-@needs_jp_kinds
 @pytest.mark.parametrize("name", PACKS)
 def test_the_labels_regenerate_the_template(name: str) -> None:
     """labels.yaml was edited, template.yaml edited the same way: the first still
@@ -66,13 +47,11 @@ def test_the_labels_regenerate_the_template(name: str) -> None:
 
 @pytest.mark.parametrize("name", PACKS)
 def test_rules_and_aggregates_name_only_schema_fields(name: str) -> None:
-    """What forms check says of rules.yaml, with the Japanese formats set aside."""
     properties = _read(name, "schema.json")["properties"]
     rules = _read(name, "rules.yaml")
-    assert set(rules["formats"].values()) <= set(get_args(FormatName)) | JP_FORMATS
-    checked = PackRules.model_validate({**rules, "formats": {}})
-    named = [*checked.field_names(), *rules["formats"]]
-    assert set(named) <= set(properties)
+    assert set(rules["formats"].values()) <= set(get_args(FormatName))
+    checked = PackRules.model_validate(rules)
+    assert set(checked.field_names()) <= set(properties)
     assert set(PackAggregates.model_validate(_read(name, "aggregates.yaml")).group_by) <= set(
         properties
     )
