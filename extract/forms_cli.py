@@ -43,7 +43,7 @@ def new_command(
     ),
     out: Path = typer.Option(..., "--out", "-o", help="The pack is written to OUT/NAME/."),
     title: str | None = typer.Option(
-        None, "--title", help="The form's title (default: file name)."
+        None, "--title", help="The form's title (default: the PDF's own title, else its file name)."
     ),
 ) -> None:
     """Draft a whole pack from a blank form: schema.json, labels.yaml, template.yaml,

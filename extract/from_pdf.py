@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,12 @@ class FieldSource(_Strict):
     vocabulary: list[str] | None = None
     state_field: str | None = None
     name_fields: list[str] | None = None
+    # Japanese forms (issue #23): the zone's Tesseract language(s), and for an era date
+    # the era printed before its year or the choice field that gives it. Passed through
+    # only when set, so the template's model decides what it accepts.
+    lang: str | None = None
+    era: Literal["meiji", "taisho", "showa", "heisei", "reiwa"] | None = None
+    era_field: str | None = None
 
 
 class LabelMap(_Strict):
@@ -141,6 +148,7 @@ class Widget:
     rect: Box
     is_button: bool
     export: str | None = None  # a button's "on" appearance state ("Yes", "No", "1" …)
+    tooltip: str | None = None  # /TU: the label a viewer shows, often the printed one
 
 
 def read_widgets(pdf: Path) -> list[Widget]:
@@ -161,7 +169,7 @@ def read_widgets(pdf: Path) -> list[Widget]:
             annot = ref.get_object()
             if annot.get("/Subtype") != "/Widget" or "/Rect" not in annot:
                 continue
-            name, field_type = _widget_name_and_type(annot)
+            name, field_type, tooltip = _widget_name_and_type(annot)
             if name is None:
                 continue
             x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
@@ -173,7 +181,7 @@ def read_widgets(pdf: Path) -> list[Widget]:
             )
             is_button = field_type == "/Btn"
             export = _export_value(annot) if is_button else None
-            widgets.append(Widget(name, number, rect, is_button, export))
+            widgets.append(Widget(name, number, rect, is_button, export, tooltip))
     return widgets
 
 
@@ -187,19 +195,22 @@ def _export_value(annot: Any) -> str | None:
     return states[0] if states else None
 
 
-def _widget_name_and_type(annot: Any) -> tuple[str | None, str | None]:
-    """Fully qualified name (parents' /T joined by dots) and the inherited /FT."""
+def _widget_name_and_type(annot: Any) -> tuple[str | None, str | None, str | None]:
+    """Fully qualified name (parents' /T joined by dots), the inherited /FT and the
+    nearest /TU (a radio group's tooltip is on the group, not on its buttons)."""
     parts: list[str] = []
-    field_type = None
+    field_type = tooltip = None
     node = annot
     while node is not None:
         if "/T" in node:
             parts.append(str(node["/T"]))
         if field_type is None and "/FT" in node:
             field_type = str(node["/FT"])
+        if tooltip is None and str(node.get("/TU") or "").strip():
+            tooltip = str(node["/TU"]).strip()
         parent = node.get("/Parent")
         node = parent.get_object() if parent is not None else None
-    return (".".join(reversed(parts)) or None), field_type
+    return (".".join(reversed(parts)) or None), field_type, tooltip
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +222,7 @@ class WidgetGroup:
     rects: tuple[Box, ...]
     is_button: bool
     export: str | None = None  # a button's export value (radio groups share a name)
+    tooltip: str | None = None  # the (first) widget's /TU
 
     @property
     def is_comb(self) -> bool:
@@ -232,13 +244,18 @@ def group_widgets(widgets: Iterable[Widget]) -> list[WidgetGroup]:
             by_stem[(match["stem"], widget.page)][int(match["index"])] = widget
         else:
             singles.append(widget)
-    groups = [WidgetGroup(w.name, w.page, (w.rect,), w.is_button, w.export) for w in singles]
+    groups = [
+        WidgetGroup(w.name, w.page, (w.rect,), w.is_button, w.export, w.tooltip) for w in singles
+    ]
     for (stem, page), cells in by_stem.items():
         if len(cells) >= 3 and sorted(cells) == list(range(len(cells))):
             rects = tuple(cells[i].rect for i in sorted(cells))
-            groups.append(WidgetGroup(stem, page, rects, False))
+            groups.append(WidgetGroup(stem, page, rects, False, tooltip=cells[0].tooltip))
         else:
-            groups.extend(WidgetGroup(w.name, w.page, (w.rect,), False) for w in cells.values())
+            groups.extend(
+                WidgetGroup(w.name, w.page, (w.rect,), False, tooltip=w.tooltip)
+                for w in cells.values()
+            )
     groups.sort(key=lambda g: (g.page, g.rects[0][1], g.rects[0][0]))
     return groups
 
@@ -449,7 +466,9 @@ def _dedupe_boxes(boxes: list[Box]) -> list[Box]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Text as labels are compared: letters and digits of any script (a Japanese form's
+    labels are kanji and kana), full-width forms folded (NFKC), case ignored."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
 def find_label(layout: PageLayout, label: str, occurrence: int = 1) -> Box | None:
@@ -721,6 +740,15 @@ def _place(
         "state_field": source.state_field,
         "name_fields": source.name_fields,
     }
+    common.update(
+        (key, value)
+        for key, value in (
+            ("lang", source.lang),
+            ("era", source.era),
+            ("era_field", source.era_field),
+        )
+        if value is not None
+    )
     if source.options is not None:
         return _place_options(source, layouts, groups, word_squares, common)
     if source.region is not None:

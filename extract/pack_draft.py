@@ -6,6 +6,7 @@ From a fillable PDF's widgets (read and grouped by :mod:`extract.from_pdf`):
   (non-alphanumerics become ``_``, lower case);
 - comb cells (``<stem>_0`` … ``<stem>_N``) become one string property;
 - a single checkbox becomes a boolean;
+- a property's title is its widget's tooltip (``/TU``), else its name made readable;
 - a radio group (buttons sharing a name) becomes an enum of its export values, and so does
   a set of small sibling boxes named ``<stem>_yes`` / ``<stem>_no`` (paper forms ask
   yes/no with two boxes; only one may be marked);
@@ -73,6 +74,13 @@ def title_of(name: str) -> str:
     ``Anyone pays utilities``)."""
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def _title(group: WidgetGroup, name: str) -> str:
+    """A property's title: its widget's tooltip (``/TU``, what a viewer shows on hover,
+    usually the printed label and in the form's own language: ``当該者氏名``), else
+    :func:`title_of` its name."""
+    return group.tooltip or title_of(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +171,7 @@ def draft_from_widgets(groups: list[WidgetGroup], title: str) -> tuple[dict[str,
         if group.is_button and len(radio) > 1:
             exports = [g.export for g in radio if g.export]
             values = list(dict.fromkeys(snake_case(e) for e in exports))
-            properties[name] = {**_string(title_of(name)), "enum": [*values, None]}
+            properties[name] = {**_string(_title(group, name)), "enum": [*values, None]}
             sources[name] = FieldSource(
                 kind=FieldKind.CHOICE,
                 page=group.page,
@@ -174,10 +182,10 @@ def draft_from_widgets(groups: list[WidgetGroup], title: str) -> tuple[dict[str,
                 ],
             )
         elif group.is_button:
-            properties[name] = {"type": ["boolean", "null"], "title": title_of(name)}
+            properties[name] = {"type": ["boolean", "null"], "title": _title(group, name)}
             sources[name] = FieldSource(kind=FieldKind.CHECKBOX, page=group.page, widget=group.name)
         else:
-            properties[name] = _string(title_of(name))
+            properties[name] = _string(_title(group, name))
             sources[name] = FieldSource(kind=FieldKind.TEXT, page=group.page, widget=group.name)
     return properties, LabelMap(title=title, fields=sources)
 
@@ -198,6 +206,19 @@ def _from_proposal(spec: FieldSpec, taken: set[str]) -> tuple[str, dict[str, Any
     return name, _string(title), source
 
 
+def _document_title(blank: Path) -> str | None:
+    """The PDF's own title (its document information ``/Title``), if it has one."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        metadata = PdfReader(blank).metadata
+    except (OSError, PdfReadError):
+        return None  # read_widgets says what is wrong with the file
+    title = str(metadata.title or "").strip() if metadata is not None else ""
+    return title or None
+
+
 def draft_pack(name: str, blank: Path, *, title: str | None = None) -> PackDraft:
     """Draft the pack ``name`` from the blank PDF (widgets, else its text layer)."""
     if not PACK_NAME.match(name):
@@ -205,7 +226,7 @@ def draft_pack(name: str, blank: Path, *, title: str | None = None) -> PackDraft
             "pack_bad_name", name, "use lower case letters, digits and _, starting with a letter"
         )
         raise PackError(f"cannot draft pack: {problem}", (problem,))
-    title = title or blank.stem.replace("_", " ")
+    title = title or _document_title(blank) or blank.stem.replace("_", " ")
     groups = group_widgets(read_widgets(blank))
     if groups:
         properties, labels = draft_from_widgets(groups, title)
@@ -250,11 +271,14 @@ def write_pack(draft: PackDraft, blank: Path, out: Path, *, command: str) -> Pat
         raise PackError(f"will not overwrite: {problem}", (problem,))
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(blank, folder / BLANK_FILE)
-    (folder / SCHEMA_FILE).write_text(json.dumps(draft.schema, indent=2) + "\n", encoding="utf-8")
+    (folder / SCHEMA_FILE).write_text(
+        json.dumps(draft.schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     labels = draft.labels.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     header = f"# Drafted by `{command}`: which widget or printed zone is which field.\n"
     (folder / LABELS_FILE).write_text(
-        header + yaml.safe_dump(labels, sort_keys=False, width=100), encoding="utf-8"
+        header + yaml.safe_dump(labels, sort_keys=False, width=100, allow_unicode=True),
+        encoding="utf-8",
     )
     template = template_from_pdf(
         folder / BLANK_FILE, draft.name, draft.labels, record_type=draft.name

@@ -5,7 +5,8 @@ different bytes (exact byte duplicates are caught at intake by the sha256). Here
 record is a possible duplicate of a new one when:
 
 - the person's name is the same after normalising (case, accents, punctuation, word
-  order: "DOE, Jane" = "jane doe");
+  order: "DOE, Jane" = "jane doe"; a Japanese name's width and spaces: "山田　太郎" =
+  "山田太郎");
 - the event date is the same: for an infection report the first known of onset date,
   first positive specimen date, report date of PUI, report date of case (the validation
   stage passes the same); for a benefit application the signature (application) date —
@@ -34,15 +35,30 @@ from loaders.tables import benefit_applications, documents, form_records, infect
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _JOINERS = re.compile(r"['’`-]")  # O'Neil = ONeil, Smith-Jones = SmithJones
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 
 
 def name_key(parts: Sequence[str | None]) -> tuple[str, ...]:
-    """A person's name as a sorted tuple of normalised words (order and punctuation free)."""
+    """A person's name as a sorted tuple of normalised words (order and punctuation free).
+
+    A name with letters of a script that has no ASCII form (Japanese: 山田 太郎, ヤマダ
+    タロウ) is one word instead: NFKC-folded (full-width, half-width kana), its spaces and
+    punctuation dropped. Japanese writes the family name first, with or without a space;
+    dropping the accents' way to ASCII would drop the whole name.
+    """
     text = _JOINERS.sub("", " ".join(p for p in parts if p))
+    if any(char.isalpha() and not _latin(char) for char in text):
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        return ("".join(_WORD.findall(folded)),)
     ascii_text = (
         unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     )
     return tuple(sorted(w for w in _NON_ALNUM.split(ascii_text) if w))
+
+
+def _latin(char: str) -> bool:
+    """A letter of the Latin alphabets (accents included: they fold to ASCII)."""
+    return unicodedata.name(char, "").startswith("LATIN")
 
 
 def _as_date(value: str | date | None) -> date | None:

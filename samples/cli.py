@@ -301,8 +301,21 @@ def _print_split(report: EvalReport, split: str) -> None:
     console.print(table)
 
 
+def jp_blanks_command(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for <pack>.pdf, one per form."),
+) -> None:
+    """Draw the Japanese blank forms (issue #23) as fillable A4 PDFs: the COVID-19
+    発生届 and the 特別定額給付金申請書, recreated (samples/jp_blanks.py). The same code
+    draws the same bytes: forms/<pack>/blank.pdf is this command's output."""
+    from samples.jp_blanks import write_blanks
+
+    for name, path in write_blanks(out).items():
+        console.print(f"{name}: {path}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``samples generate`` and the top-level ``eval`` to the root app."""
+    """Add ``samples generate``, ``samples jp-blanks`` and the top-level ``eval``."""
     samples_app.command("generate")(generate_command)
+    samples_app.command("jp-blanks")(jp_blanks_command)
     app.add_typer(samples_app, name="samples")
     app.command("eval")(eval_command)

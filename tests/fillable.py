@@ -1,6 +1,7 @@
 """A small fillable PDF made by the tests themselves (pypdf only): printed labels and
-squares, a text widget, comb cells, a single checkbox, a radio group and a yes/no pair of
-box cells, so that drafting a pack is tested on every widget kind without a shared file."""
+squares, a text widget, comb cells, a single checkbox, a radio group (with a tooltip) and a
+yes/no pair of box cells, so that drafting a pack is tested on every widget kind without a
+shared file."""
 
 from __future__ import annotations
 
@@ -141,6 +142,8 @@ def make_fillable_pdf(path: Path) -> Path:
         {
             NameObject("/FT"): NameObject("/Btn"),
             NameObject("/T"): TextStringObject("marital"),
+            # the group's tooltip, on the group, not on its buttons: the drafted title
+            NameObject("/TU"): TextStringObject("婚姻状況"),
             NameObject("/Ff"): NumberObject(49152),
             NameObject("/Kids"): ArrayObject(),
         }

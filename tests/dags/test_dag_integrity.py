@@ -99,7 +99,15 @@ def test_tasks_retry_and_ocr_is_pooled(dagbag: dict[str, Any]) -> None:
 def test_reprocess_offers_every_form_the_registry_finds(dagbag: dict[str, Any]) -> None:
     """The trigger form's form types come from the pack registry, not a list in the DAG."""
     choices = dagbag["dags"]["reprocess_documents"]["choices"]["form_type"]
-    assert choices == [None, "cdc_pui_2020", "mdhhs_dhs1171", "mi_fap_supplement", "unknown"]
+    assert choices == [
+        None,
+        "cdc_pui_2020",
+        "mdhhs_dhs1171",
+        "jp_covid19_notification",
+        "jp_special_cash_payment",
+        "mi_fap_supplement",
+        "unknown",
+    ]
 
 
 def test_parsing_dag_files_imports_nothing_heavy(dagbag: dict[str, Any]) -> None:

@@ -413,3 +413,15 @@ def test_cli_show_draws_the_page(tmp_path):
         app, ["template", "show", "cdc_pui_2020", "--page", "3", "--out", str(out)]
     )
     assert result.exit_code == 2
+
+
+def test_japanese_labels_are_found_in_the_text_layer():
+    """Labels are compared as letters of any script, full-width folded: a Japanese form's
+    printed label places a zone as an English one does (issue #23)."""
+    blank = Path(__file__).resolve().parents[2] / "forms" / "jp_covid19_notification" / "blank.pdf"
+    layout = read_layouts(blank)[0]
+    name = find_label(layout, "当該者氏名")
+    addressee = find_label(layout, "保健所長")
+    assert name is not None and addressee is not None
+    assert addressee[1] < name[1]  # the addressee line is above the table
+    assert find_label(layout, "別記様式6-1") is not None  # printed full-width: ６－１

@@ -78,6 +78,51 @@ def test_a_flat_pdf_gets_fields_from_its_text_layer(blank: Path, tmp_path: Path)
     assert check_pack(folder)[1] == []
 
 
+def test_titles_come_from_tooltips_and_the_title_from_the_pdf(blank: Path, tmp_path: Path):
+    """A widget's tooltip (/TU, here the radio group's, in Japanese) is its property's
+    title, else the name's words; the PDF's /Title is the pack's; both are written as
+    text, not escapes."""
+    writer = PdfWriter(clone_from=PdfReader(blank))
+    writer.add_metadata({"/Title": "世帯支援申請書"})
+    titled = tmp_path / "titled.pdf"
+    with titled.open("wb") as handle:
+        writer.write(handle)
+    draft = draft_pack("household_support", titled)
+    props = draft.schema["properties"]
+    assert props["marital"]["title"] == "婚姻状況"
+    assert props["full_name_applicant"]["title"] == "Full name applicant"
+    assert draft.schema["title"] == draft.labels.title == "世帯支援申請書"
+    folder = write_pack(draft, titled, tmp_path / "out", command="test")
+    assert '"title": "婚姻状況"' in (folder / "schema.json").read_text(encoding="utf-8")
+    assert "title: 世帯支援申請書" in (folder / "labels.yaml").read_text(encoding="utf-8")
+
+
+def test_japanese_attributes_in_labels_pass_to_the_template_only_when_set(blank: Path):
+    """lang / era / era_field (issue #23) in labels.yaml reach the template's field; a
+    field without them gets none (the template model decides what it accepts)."""
+    from extract.from_pdf import FieldSource, LabelMap, template_from_pdf
+    from extract.template import FieldKind
+
+    plain = LabelMap(
+        fields={
+            "full_name_applicant": FieldSource(kind=FieldKind.TEXT, widget="Full Name (Applicant)")
+        }
+    )
+    placed = template_from_pdf(blank, "household_support", plain, record_type="household_support")
+    assert placed.problems == () and len(placed.template.fields) == 1
+    japanese = LabelMap(
+        fields={
+            "full_name_applicant": FieldSource(
+                kind=FieldKind.TEXT, widget="Full Name (Applicant)", lang="jpn"
+            )
+        }
+    )
+    placed = template_from_pdf(
+        blank, "household_support", japanese, record_type="household_support"
+    )
+    assert placed.template.fields[0].lang == "jpn"
+
+
 def test_a_bad_name_is_refused(blank: Path):
     with pytest.raises(PackError) as caught:
         draft_pack("Household Support", blank)

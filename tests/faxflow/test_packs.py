@@ -26,7 +26,13 @@ def fap_copy(tmp_path: Path) -> Path:
 def test_registry_finds_built_in_forms_and_packs_under_the_forms_dir():
     settings = Settings(forms_dir=FORMS_DIR)
     packs = find_packs(settings)
-    assert set(packs) == {"cdc_pui_2020", "mdhhs_dhs1171", "mi_fap_supplement"}
+    assert set(packs) == {
+        "cdc_pui_2020",
+        "mdhhs_dhs1171",
+        "mi_fap_supplement",
+        "jp_covid19_notification",
+        "jp_special_cash_payment",
+    }
     fap = packs["mi_fap_supplement"]
     assert fap.rules is not None and fap.aggregates is not None
     assert fap.rules.required == ["food_supplement_applicant_full_name_page_1"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from faxflow.model import RecordType, Status
+from faxflow.settings import Settings
 from loaders.duplicates import find_possible_duplicates, name_key
 from loaders.load import load_document
 from tests.loaders.conftest import at, benefit_result, doc_id, infection_result, source_for
@@ -16,6 +18,15 @@ def test_name_key_ignores_case_accents_punctuation_and_order() -> None:
     assert name_key(["José", "O'Neil"]) == name_key(["ONEIL, JOSE"]) is not None
     assert name_key(["Jose  O Neil"]) != name_key(["Jose Oneil"])
     assert name_key([None, ""]) == ()
+
+
+def test_name_key_keeps_a_japanese_name_whole_and_folds_its_width_and_spaces() -> None:
+    """A name in kanji or kana has no ASCII form: it is kept (not folded to nothing, which
+    would match every such name or none), one word, full- and half-width alike."""
+    assert name_key(["山田　太郎"]) == name_key(["山田太郎"]) == ("山田太郎",)
+    assert name_key(["ﾔﾏﾀﾞ ﾀﾛｳ"]) == name_key(["ヤマダ タロウ"]) != name_key(["ヤマダ ハナコ"])
+    assert name_key(["山田 太郎"]) != name_key(["山田 次郎"])
+    assert name_key(["José", "O'Neil"]) == ("jose", "oneil")  # Latin names as before
 
 
 def _case(engine: Engine, n: int, day: int, status: Status = Status.ACCEPTED, **values) -> str:
@@ -107,25 +118,38 @@ def test_benefit_applications_use_name_and_signature_date(engine: Engine) -> Non
     assert found == [earlier.document_id]
 
 
-def test_a_form_pack_finds_duplicates_by_the_identity_its_rules_declare(
-    engine: Engine, tmp_path: Path
-) -> None:
-    """A pack's records are JSON in form_records: the same names and event date (its
-    ``identity``) is a duplicate; another date, another form or a rejected one is not."""
-    from faxflow.model import Status
-    from loaders.load import load_document
+_PACK_IDENTITY = {
+    "names": ["full_name_applicant"],
+    "birth_date": None,
+    "event_dates": ["signed_on"],
+}
+
+
+def _support_pack(engine: Engine, tmp_path: Path, name: str) -> tuple[Settings, dict[str, Any]]:
+    """The test pack "support" with a sign date, and a first record of ``name`` loaded."""
     from tests.builders import pack_result, pack_settings
 
     settings = pack_settings(tmp_path, "support", renames={"zip": "signed_on:date"})
-    identity = {"names": ["full_name_applicant"], "birth_date": None, "event_dates": ["signed_on"]}
     base = {
-        "full_name_applicant": "Ana Ruiz",
+        "full_name_applicant": name,
         "signed_on": "2026-03-01",
         "owns_car": False,
         "marital": None,
         "has_job": None,
     }
     load_document(engine, pack_result(1, "support", base, Status.ACCEPTED), settings=settings)
+    return settings, base
+
+
+def test_a_form_pack_finds_duplicates_by_the_identity_its_rules_declare(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A pack's records are JSON in form_records: the same names and event date (its
+    ``identity``) is a duplicate; another date, another form or a rejected one is not."""
+    from tests.builders import pack_result
+
+    settings, base = _support_pack(engine, tmp_path, "Ana Ruiz")
+    identity = _PACK_IDENTITY
     load_document(
         engine,
         pack_result(2, "support", {**base, "signed_on": "2026-03-02"}, Status.ACCEPTED),
@@ -147,3 +171,22 @@ def test_a_form_pack_finds_duplicates_by_the_identity_its_rules_declare(
     assert find(["Ana Ruiz"], "2026-03-03") == []
     assert find(["Ana Ruis"], "2026-03-01") == []
     assert find(["Ana Ruiz"], "2026-03-01", form="another_pack") == []
+
+
+def test_a_pack_finds_a_japanese_name_written_with_or_without_its_space(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _support_pack(engine, tmp_path, "山田 太郎")
+    found = [
+        find_possible_duplicates(
+            engine,
+            record_type="support",
+            document_id=doc_id(9),
+            person_names=[name],
+            birth_date=None,
+            event_date="2026-03-01",
+            identity=_PACK_IDENTITY,
+        )
+        for name in ("山田太郎", "山田　花子")
+    ]
+    assert found == [[doc_id(1)], []]
