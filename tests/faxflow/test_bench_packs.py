@@ -126,3 +126,50 @@ def test_japanese_rows_are_reported_per_split_writing_and_field() -> None:
     assert "| jp_x | locked | 2 | 90.0% (9 of 10) | 100.0% (5 of 5) | — | 100.0% (1 of 1) |" in text
     assert "3.00x (target ≤ 2x, missed)" in text
     assert "| patient_name | 50.0% (1 of 2) | 50.0% (1 of 2) |" in text
+
+
+def test_the_section_runs_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m faxflow.bench_packs`` prints the section's markdown (and its JSON)."""
+    from faxflow.bench_packs import main
+
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))  # main points it elsewhere
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    empty = tmp_path / "forms"
+    empty.mkdir()
+    assert main(["--forms", str(empty), "--json", str(tmp_path / "s.json")]) == 0
+    assert f"Skipped: no form packs under {empty}." in capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text()) == {
+        "skipped": f"no form packs under {empty}"
+    }
+    get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_japanese_pack_is_measured_on_both_splits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a Japanese pack alone WHEN the section runs with one copy per split THEN both
+    splits are generated, read and scored, by writing, per field and for era dates."""
+    from tests.samples.jp_pack import NAME, make_japanese_pack
+
+    monkeypatch.setenv("FAXFLOW_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    make_japanese_pack(tmp_path / "forms")
+    section = bench_packs(
+        tmp_path, _settings(tmp_path, tmp_path / "forms"), count=1, seed=3, workers=1,
+        japanese_count=1,
+    )  # fmt: skip
+    row = section["packs"][NAME]
+    assert row["japanese"] and set(row["splits"]) == {"locked", "tune"}
+    for run in row["splits"].values():
+        assert run["documents"] == 1 and run["field_accuracy"]["total"] == 14
+        assert sum(w["total"] for w in run["by_writing"].values()) == 14
+        assert (
+            set(run["per_field"]) == {s for s in run["per_field"]} and len(run["per_field"]) == 14
+        )
+        assert run["era_dates"]["total"] <= 3
+    assert section["japanese_page_cost"]["english"] is None  # no English pack in the run
+    assert "| jp_test_notice | tune | 1 |" in "\n".join(pack_lines(section))
