@@ -15,7 +15,9 @@ A form pack (:mod:`faxflow.packs`) that is not built in is filled the way a PDF 
 fills it, through the blank's own widgets with values drawn from its schema
 (:mod:`samples.pack_fill`); its pages are then degraded exactly as the built-in forms' are
 (fax header, cover sheet, a turned page). Its truth file has the same keys; its
-``record_type`` is the pack's name and its writing ``typed``, mark ``widget``.
+``record_type`` is the pack's name and its writing ``typed``, mark ``widget``. A Japanese
+pack's copy is written in a hand of its split instead (typed or hand-printed, in the
+split's Japanese faces; :mod:`samples.pack_jp`), recorded as its writing.
 
 Everything is deterministic for a seed: document ``i`` of a run with seed ``S`` draws from
 generators seeded with ``(S, i)``, so one document can be regenerated alone. A split's run
@@ -169,7 +171,7 @@ def _pack(folder: Path) -> FormPack:
 
 def _generate_pack_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     """One filled copy of a form pack's blank, degraded like the built-in forms' pages."""
-    from samples.pack_fill import draw_record, filled_pdf, render_pages
+    from samples.pack_fill import draw_record, filled_pages
 
     assert spec.pack is not None  # generate_document sends only pack specs here
     pack = _pack(spec.pack)
@@ -178,8 +180,8 @@ def _generate_pack_document(spec: SampleSpec, out: Path) -> GeneratedDocument:
     if problems:  # a generator bug or a schema it cannot draw from, never user input
         raise ConfigError(f"record drawn for {pack.name} breaks its schema: {problems[:3]}")
     dpi = RENDER_DPI["fax" if is_fax(spec.profile) else "scan"]
-    pages = render_pages(filled_pdf(pack, record), dpi)
-    writing = None if spec.split == CLASSIC else PACK_WRITING
+    pages, hand = filled_pages(pack, record, dpi=dpi, rng=spec.rng(6), split=spec.split)
+    writing = None if spec.split == CLASSIC else hand or PACK_WRITING
     # a pack's record type is its form's name (faxflow.model.record_type_of)
     return _write(spec, out, pages, record, pack.name, writing, dpi=dpi)
 

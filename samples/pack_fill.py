@@ -12,6 +12,10 @@ blank's own widgets, through ``labels.yaml`` (which widget holds which field), b
 which also draws each filled widget's appearance; poppler renders the page (as it renders
 the blanks, ``samples/render.py``) and :func:`samples.degrade.degrade_page` makes it a
 fax.
+
+A Japanese pack (:func:`samples.pack_jp.is_japanese`) is filled by :mod:`samples.pack_jp`
+instead: values from Faker ``ja_JP``, drawn onto the rendered blank in the split's Japanese
+faces (pypdf's widget appearances cannot draw CJK text).
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ def _number(
 def draw_record(pack: FormPack, rng: np.random.Generator) -> dict[str, Any]:
     """A record of the pack's schema with values drawn from each property's type and
     format (module docstring)."""
+    from samples.pack_jp import draw_japanese_record, is_japanese
+
+    if is_japanese(pack):
+        return draw_japanese_record(pack, rng)
     faker = Faker("en_US")
     faker.seed_instance(int(rng.integers(2**31)))
     formats = field_formats(pack)
@@ -182,6 +190,21 @@ def render_pages(pdf: bytes, dpi: int) -> list[np.ndarray]:
     return [np.asarray(page.convert("L"), dtype=np.uint8) for page in pages]
 
 
+def filled_pages(
+    pack: FormPack, record: dict[str, Any], *, dpi: int, rng: np.random.Generator, split: str
+) -> tuple[list[np.ndarray], dict[str, Any] | None]:
+    """The pack's pages at ``dpi`` with ``record`` written on them, and how they were
+    written for the truth file: None for a pack typed into its widgets; a Japanese pack's
+    hand (drawn from ``split``, the tune split's for the classic generator)."""
+    from samples.pack_jp import is_japanese, japanese_pages
+    from samples.splits import CLASSIC, draw_japanese_hand, get_split
+
+    if not is_japanese(pack):
+        return render_pages(filled_pdf(pack, record), dpi), None
+    hand = draw_japanese_hand(get_split("tune" if split == CLASSIC else split), rng)
+    return japanese_pages(pack, record, dpi=dpi, hand=hand, rng=rng), hand.as_truth()
+
+
 def faxed_copy(
     pack: FormPack,
     record: dict[str, Any],
@@ -190,10 +213,12 @@ def faxed_copy(
     profile: str,
     rng: np.random.Generator,
     dpi: int = 300,
+    split: str = "tune",
 ) -> Path:
-    """Write a filled copy of the pack's form, degraded as ``profile``, to ``path``."""
+    """Write a filled copy of the pack's form, degraded as ``profile``, to ``path`` (a
+    Japanese pack's in a hand of ``split``)."""
     pages = [
         degrade_page(image, profile=profile, dpi=dpi, rng=rng)
-        for image in render_pages(filled_pdf(pack, record), dpi)
+        for image in filled_pages(pack, record, dpi=dpi, rng=rng, split=split)[0]
     ]
     return write_document(pages, profile, path)

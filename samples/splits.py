@@ -9,7 +9,10 @@ Liberation, centred marks, census-like values): the committed ``samples/set`` wa
 it, and :data:`CLASSIC` selects it.
 
 Each document draws one :class:`WritingStyle` from its split; the truth file records it so
-evaluation can group by it.
+evaluation can group by it. A copy of a Japanese form pack (:mod:`samples.pack_fill`) draws
+a :class:`JapaneseHand` instead, from the split's ``jp_*`` fonts and ranges: typed faces are
+disjoint between splits like the others; the one allowed hand-printed Japanese face is
+shared, and the splits' hands then differ in size and drift (``splits.yaml`` says why).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class StyleShares(_Strict):
     drift_share: PerWriting
     marks: tuple[str, ...]
     date_styles: dict[str, float]
+    jp_full_width_share: PerWriting  # Japanese copies: digits and letters full-width
 
     @model_validator(mode="after")
     def _known(self) -> StyleShares:
@@ -76,11 +80,28 @@ class ValueShares(_Strict):
     other_id_shape_share: float = Field(ge=0, le=1)
 
 
+Span = tuple[float, float]
+
+
 class SplitSpec(_Strict):
     seed_offset: int = Field(ge=0)
     typed_fonts: tuple[str, ...] = Field(min_length=1)
     hand_fonts: tuple[str, ...] = Field(min_length=1)
     name_locales: tuple[str, ...] = Field(min_length=1)
+    # Japanese packs: a face is a path under FONT_ROOT, "#<index>" for a face of a .ttc
+    jp_typed_fonts: tuple[str, ...] = Field(min_length=1)
+    jp_hand_fonts: tuple[str, ...] = Field(min_length=1)
+    jp_typed_points: Span
+    jp_hand_points: Span
+    jp_hand_char_size: float = Field(ge=0, le=0.3)
+    jp_hand_drift: Span
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SplitSpec:
+        for span in (self.jp_typed_points, self.jp_hand_points, self.jp_hand_drift):
+            if not 0 <= span[0] <= span[1]:
+                raise ValueError(f"range {list(span)} must be 0 <= low <= high")
+        return self
 
 
 class SplitsFile(_Strict):
@@ -102,8 +123,19 @@ class SplitsFile(_Strict):
                     | set(one.hand_fonts) & set(two.hand_fonts)
                     | set(one.name_locales) & set(two.name_locales)
                 )
+                shared |= set(one.jp_typed_fonts) & set(two.jp_typed_fonts)
                 if shared:
                     raise ValueError(f"splits {a} and {b} share {sorted(shared)}")
+                # one hand-printed Japanese face is allowed (splits.yaml): splits sharing it
+                # must at least write it differently
+                same_hand = (one.jp_hand_points, one.jp_hand_drift) == (
+                    two.jp_hand_points,
+                    two.jp_hand_drift,
+                )
+                if set(one.jp_hand_fonts) & set(two.jp_hand_fonts) and same_hand:
+                    raise ValueError(
+                        f"splits {a} and {b} share a Japanese hand face at the same sizes and drift"
+                    )
                 if abs(one.seed_offset - two.seed_offset) < self.seed_span:
                     raise ValueError(f"splits {a} and {b} have overlapping seed ranges")
         return self
@@ -171,6 +203,57 @@ def font_path(relative: str) -> str:
     if not path.is_file():
         raise ConfigError(f"font {path} is missing; `make test` installs the font packages")
     return str(path)
+
+
+def font_face(entry: str) -> tuple[str, int]:
+    """A ``jp_*_fonts`` entry as (absolute path, face index): ``path#index`` for a face of
+    a font collection (``.ttc``), else index 0."""
+    relative, _, index = entry.partition("#")
+    return font_path(relative), int(index or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class JapaneseHand:
+    """How one copy of a Japanese pack is written: typed in one face and size, or printed
+    by hand in the split's hand face, each character of its own size (``char_size``: the
+    share it may vary by) and off the baseline by up to ``drift`` points."""
+
+    writing: str  # "typed" or "hand_printed"
+    font: str  # absolute path
+    index: int  # face index in a font collection
+    points: float
+    char_size: float
+    drift: float
+    mark: str
+    full_width: bool = False  # digits and Latin letters typed full-width (３年４月)
+
+    def as_truth(self) -> dict[str, Any]:
+        return {
+            "writing": self.writing,
+            "font": Path(self.font).stem,
+            "mark": self.mark,
+            "drift": self.drift > 0,
+            "full_width": self.full_width,
+        }
+
+
+def draw_japanese_hand(split: Split, rng: np.random.Generator) -> JapaneseHand:
+    """One Japanese copy's hand, drawn from ``split`` (typed or hand-printed in the split's
+    share, boxes marked in any of the split's mark styles)."""
+    spec, shares = split.spec, split.styles
+    hand = rng.random() < shares.hand_printed_share
+    fonts = spec.jp_hand_fonts if hand else spec.jp_typed_fonts
+    path, index = font_face(fonts[int(rng.integers(len(fonts)))])
+    low, high = spec.jp_hand_points if hand else spec.jp_typed_points
+    points = float(rng.uniform(low, high))
+    mark = shares.marks[int(rng.integers(len(shares.marks)))]
+    writing = HAND_PRINTED if hand else TYPED
+    full_width = bool(rng.random() < shares.jp_full_width_share.of(writing))
+    if not hand:
+        return JapaneseHand(TYPED, path, index, points, 0.0, 0.0, mark, full_width)
+    drift = float(rng.uniform(*spec.jp_hand_drift))
+    size = spec.jp_hand_char_size
+    return JapaneseHand(HAND_PRINTED, path, index, points, size, drift, mark, full_width)
 
 
 def draw_style(split: Split, rng: np.random.Generator) -> WritingStyle:

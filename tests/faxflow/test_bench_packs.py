@@ -3,6 +3,7 @@ processed and scored; a clean skip when there is no pack."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -56,3 +57,72 @@ def test_each_pack_is_generated_processed_and_scored(
     assert set(fap["by_profile"]) == {"fax_fine", "fax_standard"}
     table = "\n".join(pack_lines(section))
     assert "| mi_fap_supplement | 2 | 100.0% |" in table
+
+
+def test_era_dates_count_where_their_digits_were_read(tmp_path: Path) -> None:
+    """GIVEN era-date readings WHEN scored THEN a date read with its digits in the right era
+    is right, the same digits in another era wrong, misread digits not counted; without a
+    raw text the value's own era digits decide."""
+    from faxflow.bench_packs import era_date_scores
+    from faxflow.packs import load_pack
+    from tests.samples.jp_pack import NAME, make_japanese_pack
+
+    pack = load_pack(make_japanese_pack(tmp_path / "packs"))
+    truths, results = tmp_path / "truth", tmp_path / "results"
+    truths.mkdir()
+    results.mkdir()
+    blank = {name: None for name in pack.schema["properties"]}
+    cases = {  # stem: (truth birth date, read value, raw text or None)
+        "right": ("2021-04-05", "2021-04-05", "3 年 4 月 5 日"),
+        "wrong_era": ("2021-04-05", "1991-04-05", "3 年 4 月 5 日"),
+        "misread": ("2021-04-05", "2021-04-06", "3 年 4 月 6 日"),
+        "no_raw_right": ("1990-01-02", "1990-01-02", None),
+        "no_raw_wrong_era": ("1990-01-02", "1927-01-02", None),  # showa 2 for heisei 2
+    }
+    for stem, (want, have, raw) in cases.items():
+        truth = {"form_type": NAME, "record_type": NAME, "record": {**blank, "birth_date": want}}
+        (truths / f"{stem}.json").write_text(json.dumps(truth))
+        fields = {} if raw is None else {"birth_date": {"value": have, "raw_text": raw}}
+        result = {"form_type": NAME, "record": {"birth_date": have}, "fields": fields}
+        (results / f"{stem}.json").write_text(json.dumps(result))
+    assert era_date_scores(pack, results, truths).as_dict() == {
+        "correct": 2,
+        "total": 4,
+        "accuracy": 0.5,
+    }
+
+
+def test_japanese_rows_are_reported_per_split_writing_and_field() -> None:
+    run = {
+        "documents": 2,
+        "pages": 2,
+        "seconds": 6.0,
+        "field_accuracy": {"correct": 9, "total": 10, "accuracy": 0.9},
+        "by_writing": {"typed": {"correct": 5, "total": 5, "accuracy": 1.0}},
+        "per_field": {"patient_name": {"correct": 1, "total": 2, "accuracy": 0.5}},
+        "era_dates": {"correct": 1, "total": 1, "accuracy": 1.0},
+    }
+    row = {
+        "title": "t",
+        "japanese": True,
+        "documents": 2,
+        "form_type_accuracy": {"correct": 2, "total": 2, "accuracy": 1.0},
+        "field_accuracy": run["field_accuracy"],
+        "text_accuracy": run["field_accuracy"],
+        "checkbox_accuracy": {"correct": 0, "total": 0, "accuracy": None},
+        "confident_precision": {"correct": 0, "total": 0, "accuracy": None},
+        "status_counts": {"accepted": 0},
+        "splits": {"locked": run, "tune": run},
+    }
+    section = {
+        "folder": "forms",
+        "count": 2,
+        "japanese_count": 2,
+        "seed": 1,
+        "packs": {"jp_x": row},
+        "japanese_page_cost": {"japanese": 3.0, "english": 1.0, "ratio": 3.0, "target": 2.0},
+    }
+    text = "\n".join(pack_lines(section))
+    assert "| jp_x | locked | 2 | 90.0% (9 of 10) | 100.0% (5 of 5) | — | 100.0% (1 of 1) |" in text
+    assert "3.00x (target ≤ 2x, missed)" in text
+    assert "| patient_name | 50.0% (1 of 2) | 50.0% (1 of 2) |" in text
