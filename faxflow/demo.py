@@ -1,6 +1,8 @@
 """``make demo``: the real pipeline, through the Airflow DAG, on the committed samples.
 
-Copies ``samples/set/docs/`` into a fresh inbox under ``var/demo/``, runs the ``fax_intake``
+Copies ``samples/set/docs/`` (the built-in forms) and ``samples/packs/docs/`` (one copy of
+each form pack in ``forms/``, which the demo reads as ``FAXFLOW_FORMS_DIR`` unless that is
+set) into a fresh inbox under ``var/demo/``, runs the ``fax_intake``
 DAG once with ``dag.test()`` (Airflow home and its SQLite metadata database under
 ``var/airflow``), loads into the SQLite database ``var/demo/faxflow.db`` and prints one row
 per document. Nothing here needs a running Airflow server.
@@ -77,6 +79,10 @@ def main() -> int:
     if not documents:
         console.print(f"[red]no sample documents in {samples}[/red]")
         return 3
+    packs = PROJECT_ROOT / "samples" / "packs" / "docs"
+    if packs.is_dir():
+        documents += sorted(p for p in packs.iterdir() if p.is_file())
+        os.environ.setdefault("FAXFLOW_FORMS_DIR", str(PROJECT_ROOT / "forms"))
     for name in ("intake", "results", "pages", "faxflow.db", "exports"):
         target = demo_var / name
         if target.is_dir():

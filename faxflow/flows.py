@@ -152,6 +152,12 @@ def claim_and_check(settings: Settings, *, recover_abandoned: bool = True) -> li
             }
         )
     log.info("claimed %d files: %s", len(claims), dict(outcomes))
+    if checked and settings.forms_dir is not None:
+        # A pack added since the last daily refresh gets its views before its first
+        # records arrive, so SQL users and exports see them the day they are loaded.
+        from loaders.pack_views import ensure_pack_views
+
+        ensure_pack_views(services.engine, settings, missing_only=True)
     return checked
 
 

@@ -64,13 +64,18 @@ def pack_view_select(pack: FormPack) -> sa.Select[Any]:
     )
 
 
-def ensure_pack_views(engine: Engine, settings: Settings) -> list[str]:
+def ensure_pack_views(
+    engine: Engine, settings: Settings, *, missing_only: bool = False
+) -> list[str]:
     """(Re)create the views of every form pack that has its own schema: its records
     (``form_<name>``) and, when it declares ``aggregates.yaml``, its counts
-    (``form_<name>_counts``, :mod:`loaders.pack_aggregates`); the views made."""
+    (``form_<name>_counts``, :mod:`loaders.pack_aggregates`); the views made.
+    ``missing_only``: create only views that do not exist yet (a pack added since the
+    last refresh), without touching the others, which readers may be using."""
     from loaders.pack_aggregates import counts_select, counts_view_name
 
     made: list[str] = []
+    existing = set(sa.inspect(engine).get_view_names()) if missing_only else set()
     with engine.begin() as connection:
         for pack in find_packs(settings).values():
             if pack.builtin:
@@ -79,6 +84,8 @@ def ensure_pack_views(engine: Engine, settings: Settings) -> list[str]:
             if pack.aggregates is not None:
                 selects[counts_view_name(pack)] = counts_select(pack)
             for name, query in selects.items():
+                if name in existing:
+                    continue
                 select = query.compile(
                     dialect=connection.dialect, compile_kwargs={"literal_binds": True}
                 )

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,13 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from dashboard.app import create_app
+from faxflow.model import Status
+from faxflow.settings import Settings
+from loaders.load import load_document
 from loaders.review import apply_correction
 from loaders.tables import infection_reports, review_events
+from tests.builders import pack_result, source_for
 from tests.dashboard.conftest import PASSWORD, XSS, Fixture
 
 pytestmark = pytest.mark.browser
@@ -269,3 +275,49 @@ def test_overview_renders_charts(page, docs: Fixture, engine: Engine, tmp_path: 
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert page.js_errors == []
+
+
+GLYPHS_JS = """([selector, characters]) => {
+  // Each character drawn in the element's own font: a face that lacks it draws the same
+  // empty box (or nothing) for every one, so distinct drawings mean real glyphs.
+  const element = document.querySelector(selector);
+  const font = getComputedStyle(element).font;
+  return characters.map((character) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 48;
+    canvas.height = 48;
+    const context = canvas.getContext("2d");
+    context.font = font.replace(/\\d+(\\.\\d+)?px/, "32px");
+    context.fillText(character, 4, 38);
+    return canvas.toDataURL();
+  });
+}"""
+
+
+def test_japanese_titles_and_values_are_drawn_in_a_japanese_face(
+    browser, dash_settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """A Japanese pack's document (fonts-ipafont / fonts-noto-cjk): its field titles and
+    values show as Japanese glyphs, not as the missing-glyph box."""
+
+    project = Path(__file__).resolve().parents[2]
+    settings = dash_settings.model_copy(update={"forms_dir": project / "forms"})
+    form = "jp_covid19_notification"
+    values = {"patient_name": "山田 花子", "health_centre": "新宿区保健所"}
+    result = pack_result(41, form, values, Status.NEEDS_REVIEW)
+    source = source_for(result, centre="centre-a", received=datetime(2026, 12, 1, tzinfo=UTC))
+    load_document(engine, result, source=source, settings=settings)
+    with running(create_app(settings, engine=engine)) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
+        page = context.new_page()
+        _login(page, "reviewer")
+        page.goto(f"/documents/{result.document_id}")
+        label = page.locator("#f-patient_name .field-name")
+        assert label.inner_text() == "当該者氏名"
+        assert page.locator("#f-patient_name .field-value").inner_text() == "山田 花子"
+        drawn = page.evaluate(
+            GLYPHS_JS, ["#f-patient_name .field-name", ["当", "該", "者", "\uffff"]]
+        )
+        page.screenshot(path=str(tmp_path / "japanese.png"))
+        context.close()
+    assert len(set(drawn)) == 4, "each Japanese character has its own glyph"

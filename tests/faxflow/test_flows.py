@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from faxflow.flows import (
@@ -98,3 +99,18 @@ def test_the_same_bytes_twice_add_no_second_record(
     entries = services.ledger.entries()
     assert sorted(e.status.value for e in entries) == ["archived", "duplicate"]
     assert {e.document_id for e in entries} == {first[0]["document_id"]}
+
+
+def test_intake_makes_the_views_of_a_pack_added_since_the_last_refresh(
+    tmp_path: Path, project_root: Path
+) -> None:
+    """A copy of the Japanese notification (samples/packs) is claimed: its pack's records
+    and counts views exist before the daily refresh has run."""
+    settings = Settings(
+        var_dir=tmp_path / "var", stable_seconds=0, forms_dir=project_root / "forms"
+    )
+    copy = project_root / "samples" / "packs" / "docs" / "jp_covid19_notification-fax_fine-0000.tif"
+    _drop(settings, "notification.tif", copy.read_bytes())
+    assert len(claim_and_check(settings)) == 1
+    views = sa_inspect(open_services(settings).engine).get_view_names()
+    assert {"form_jp_covid19_notification", "form_jp_covid19_notification_counts"} <= set(views)

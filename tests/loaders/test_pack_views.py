@@ -79,3 +79,17 @@ def test_a_reload_replaces_the_record(engine: Engine, settings: Settings):
     with engine.connect() as connection:
         rows = connection.execute(sa.text(f"SELECT status, marital FROM form_{NAME}")).all()
     assert [tuple(r) for r in rows] == [("accepted", "married")]
+
+
+def test_missing_only_creates_a_new_packs_views_and_leaves_the_others(
+    engine: Engine, settings: Settings
+) -> None:
+    with engine.begin() as connection:  # the PostgreSQL database is shared by the tests
+        connection.exec_driver_sql(f'DROP VIEW IF EXISTS "form_{NAME}"')
+    assert ensure_pack_views(engine, settings, missing_only=True) == [f"form_{NAME}"]
+    # a view that exists is left alone (readers may be using it), not dropped and re-made
+    assert ensure_pack_views(engine, settings, missing_only=True) == []
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP VIEW "form_{NAME}"')
+    assert ensure_pack_views(engine, settings, missing_only=True) == [f"form_{NAME}"]
+    assert ensure_pack_views(engine, settings) == [f"form_{NAME}"]  # a refresh re-makes all
