@@ -79,7 +79,8 @@ def generate_command(
     and writing style. Stems look like
     cdc_pui_2020-fax_fine-0003; `faxflow process OUT/docs --out RESULTS` and then
     `faxflow eval RESULTS --truth OUT/truth` measure accuracy. A form pack's copies are
-    typed into its blank's own widgets, with values drawn from its schema.
+    typed into its blank's own widgets, with values drawn from its schema; a Japanese
+    pack's are written on its blank in the split's Japanese faces, typed or by hand.
     """
     from samples.generate import generate, plan
 
