@@ -46,7 +46,9 @@ MEMBERS = "household_members"
 MONEY_TOLERANCE = 0.005
 HIGH_CONFIDENCE = 0.95  # fields read at least this sure must almost never be wrong
 CLASSIC = "classic"  # split and mark style of documents from the generator before the split
-TRAITS = ("block_capitals", "overflow", "drift")  # writing traits a truth file may record
+# writing traits a truth file may record; full_width: a Japanese copy typed with full-width
+# digits and letters (samples.pack_jp)
+TRAITS = ("block_capitals", "overflow", "drift", "full_width")
 _MISSING: Any = object()  # a value the result does not have at all
 
 
@@ -96,7 +98,7 @@ class DocumentScore:
     split: str = CLASSIC  # "tune", "locked" or "classic"
     writing: str = "typed"  # "typed" or "hand_printed"
     mark: str = CLASSIC  # how boxes were marked ("x", "tick", "circle" … or "classic")
-    traits: frozenset[str] = frozenset()  # of TRAITS: block capitals, overflow, drift
+    traits: frozenset[str] = frozenset()  # of TRAITS: block capitals, overflow, drift …
 
     @property
     def accuracy(self) -> Accuracy:

@@ -256,6 +256,7 @@ def _styled(seed: int, split: str, writing: str, mark: str, **traits: bool) -> d
         "block_capitals": traits.get("block_capitals", False),
         "overflow": traits.get("overflow", False),
         "drift": traits.get("drift", False),
+        "full_width": traits.get("full_width", False),  # Japanese copies' typed digits
     }
     return truth
 
@@ -275,7 +276,7 @@ def test_eval_groups_by_split_writing_style_mark_and_trait(tmp_path: Path) -> No
             0.97,
             {"patient_last_name": "Wrong", "hospitalized": "unknown"},
         ),
-        (_styled(13, "locked", "typed", "x"), 0.5, {}),
+        (_styled(13, "locked", "typed", "x", full_width=True), 0.5, {}),
     ]
     for truth, confidence, errors in docs:
         stem = truth["document"].rsplit(".", 1)[0]
@@ -292,7 +293,7 @@ def test_eval_groups_by_split_writing_style_mark_and_trait(tmp_path: Path) -> No
     assert report.splits == ["locked", "tune"]
     assert report.writings(split="locked") == ["hand_printed", "typed"]
     assert report.marks(split="locked") == ["circle", "x"]
-    assert report.traits(split="locked") == ["block_capitals", "drift"]
+    assert report.traits(split="locked") == ["block_capitals", "drift", "full_width"]
     hand = report.field_accuracy(split="locked", writing="hand_printed")
     assert (hand.correct, hand.total) == (fields - 2, fields)
     circle = report.field_accuracy(split="locked", mark="circle", kind=CHECKBOX)
@@ -305,6 +306,8 @@ def test_eval_groups_by_split_writing_style_mark_and_trait(tmp_path: Path) -> No
     assert report.confident_precision(split="locked", writing="typed").total == 0
     assert report.confident_precision(split="tune").value == 1.0
     assert report.field_accuracy(split="locked", trait="drift") == hand
+    typed = report.field_accuracy(split="locked", writing="typed")
+    assert report.field_accuracy(split="locked", trait="full_width") == typed
 
     outcome = CliRunner().invoke(
         app,
