@@ -1,8 +1,8 @@
 """Filled copies of a Japanese form pack: values as a Japanese writer gives them, drawn in
 the split's Japanese faces onto the rendered blank.
 
-A pack is Japanese when one of its template's fields is read in Japanese (``lang: jpn`` or
-``jpn+eng``) or is of a Japanese kind (``era_date``, ``jp_postal``, ``jp_phone``,
+A pack is Japanese when one of its template's fields is read in Japanese (``lang: jpn``,
+``jpn+eng``, ``eng+jpn``) or is of a Japanese kind (``era_date``, ``jp_postal``, ``jp_phone``,
 ``katakana``, ``prefecture``, ``bank_account``, ``my_number``): the template says how each
 zone is read, so it also says how it is written. The schema's titles are Japanese too, but
 they are labels for people, not a promise about the zones.
@@ -68,7 +68,7 @@ INK = (0, 60)  # grey level of the ink, as samples.render's split hands
 def is_japanese(pack: FormPack) -> bool:
     """Whether the pack's zones are read in Japanese (module docstring)."""
     for field in pack.template.fields:
-        if (field.lang or "").startswith("jpn") or str(field.kind) in JAPANESE_KINDS:
+        if "jpn" in (field.lang or "").split("+") or str(field.kind) in JAPANESE_KINDS:
             return True
     return False
 
