@@ -51,12 +51,14 @@ from extract.read import (
     MIN_INK_PIXELS,
     UPSCALE,
     BlankMasks,
+    RereadKey,
     ZoneInk,
     ZoneReading,
     blank_masks,
     ink_level,
     join_words,
     new_ink,
+    plan_rereads,
     read_comb,
     read_text_zones,
     read_zone_digits,
@@ -324,6 +326,10 @@ def read_page(
     )
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)
+    plan_rereads(
+        split,
+        _planned_rereads(text_specs, readings, settings=settings, answers=answers),
+    )
     for spec in [*text_specs, *comb_specs]:
         results[spec.name] = _text_field(
             spec,
@@ -539,6 +545,66 @@ def _with_zone_digits(
     return value, reading, agreed, 1.0
 
 
+def _first_look(
+    spec: FieldSpec, reading: ZoneReading, *, settings: Settings
+) -> tuple[ZoneReading, Any, bool, bool]:
+    """A zone's first reading as :func:`_text_field` judges it: the reading (edge debris
+    trimmed), its value, whether words were trimmed, and whether it is doubtful enough to
+    be read again on its own."""
+    trimmed = False
+    japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
+    # A Japanese reading comes in runs of a character or two: its short edge words are
+    # characters of the value, not a neighbour's strokes.
+    if spec.kind in (FieldKind.TEXT, FieldKind.NAME) and not japanese:
+        whole = reading
+        reading = _without_edge_debris(reading)
+        trimmed = reading is not whole  # dropped words may hide real ones: read again
+    value = _value_of(spec, reading.text)
+    doubtful = (
+        value is None
+        or trimmed
+        or (
+            reading.method == "page"
+            and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
+        )
+    )
+    return reading, value, trimmed, doubtful
+
+
+def _planned_rereads(
+    specs: Sequence[FieldSpec],
+    readings: Mapping[str, ZoneReading],
+    *,
+    settings: Settings,
+    answers: Mapping[str, Sequence[str]] | None,
+) -> list[RereadKey]:
+    """The rereads :func:`_text_field` and :func:`_vote_on_copies` are expected to ask
+    for on a page, planned so that each group of them costs one Tesseract process
+    (:func:`extract.read.plan_rereads`). A guess: a reread planned and not asked for is
+    never read on its own, and one asked for unplanned is read as it is asked for."""
+    keys: list[RereadKey] = []
+    copies: dict[str, int] = {}
+    for spec in specs:
+        if spec.kind in VOTED_KINDS:
+            copies[base_name(spec.name)] = copies.get(base_name(spec.name), 0) + 1
+    for spec in specs:
+        reading = readings[spec.name]
+        whitelist = _whitelist(spec)
+        if spec.kind in VOTED_KINDS and copies[base_name(spec.name)] > 1:
+            keys += [(spec.name, whitelist, 7, True), (spec.name, whitelist, 7, False)]
+        if reading.blank or reading.method == "comb":
+            continue
+        first, value, _, doubtful = _first_look(spec, reading, settings=settings)
+        if doubtful:
+            keys.append((spec.name, whitelist, 7, True))
+        if value is None and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
+            keys.append((spec.name, whitelist, 7, False))  # if the reread fails too
+        fixed = (answers or {}).get(spec.name)
+        if fixed and answer_of(value, first.text, fixed, initials=False) is None:
+            keys.append((spec.name, None, 7, False))
+    return keys
+
+
 def _text_field(
     spec: FieldSpec,
     reading: ZoneReading,
@@ -558,25 +624,9 @@ def _text_field(
             bbox=reading.bbox,
             raw_text=None,
         )
-    trimmed = False
-    japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
-    # A Japanese reading comes in runs of a character or two: its short edge words are
-    # characters of the value, not a neighbour's strokes.
-    if spec.kind in (FieldKind.TEXT, FieldKind.NAME) and not japanese:
-        whole = reading
-        reading = _without_edge_debris(reading)
-        trimmed = reading is not whole  # dropped words may hide real ones: read again
-    value = _value_of(spec, reading.text)
+    reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
     agreed = False
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
-    doubtful = (
-        value is None
-        or trimmed
-        or (
-            reading.method == "page"
-            and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
-        )
-    )
     if doubtful and reading.method != "comb":
         again = reread_zone(
             split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec)

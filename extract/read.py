@@ -19,7 +19,11 @@ zone (its template box and the writing it follows past it) is pasted
 on a white canvas, the canvas is read with sparse-text segmentation, and each word goes
 to the zone its box overlaps most. Zones without ink are never OCR'd; zones whose reading
 looks doubtful are read again on their own with a character whitelist for their kind
-(:func:`reread_zone`).
+(:func:`reread_zone`). The rereads a page will ask for are planned before its fields are
+decided (:func:`plan_rereads`), and the first one asked for reads every planned one of its
+group (language, whitelist, segmentation, rule or not) in the same Tesseract process,
+each zone's crop a page of its own (:func:`ocr.tesseract.read_words_batch`): each zone
+still gets what reading it alone gives, for one process start per group, not per zone.
 """
 
 from __future__ import annotations
@@ -346,6 +350,10 @@ def _join_row(row: Sequence[OcrWord]) -> str:
     return out
 
 
+RereadKey = tuple[str, str | None, int, bool]
+"""One reading of a zone on its own: (zone name, whitelist, psm, underline)."""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ZoneInk:
     """A page's new ink split into connected components, each given to at most one zone:
@@ -367,9 +375,10 @@ class ZoneInk:
     page: np.ndarray | None = None  # the aligned page (grey), or None for a binary image
     # reread_zone's readings by (zone, whitelist, psm, underline): the doubtful-zone
     # reread, the rule-free reread and the ID vote ask for the same crop more than once.
-    rereads: dict[tuple[str, str | None, int, bool], ZoneReading] = field(
-        default_factory=dict, repr=False
-    )
+    rereads: dict[RereadKey, ZoneReading] = field(default_factory=dict, repr=False)
+    planned: set[RereadKey] = field(default_factory=set, repr=False)
+    """Rereads the page's fields are expected to ask for (:func:`plan_rereads`), read
+    together with the first of their group that is asked for."""
     cut: dict[str, str] = field(default_factory=dict)
     """Zones whose writing runs on past what they could be given, by name, with what
     stopped it: ``print`` (a printed label or wall), ``writing`` (another zone's
@@ -1083,6 +1092,14 @@ def _tallest_block(ink: np.ndarray) -> int:
     return int(max(rows[e] - rows[b] + 1 for b, e in zip(starts, ends, strict=True)))
 
 
+def plan_rereads(split: ZoneInk, keys: Sequence[RereadKey]) -> None:
+    """Rereads (zone, whitelist, psm, underline) the page's fields are expected to ask
+    for: the first of a group that :func:`reread_zone` is asked for reads the group's
+    planned ones with it, in one Tesseract process. A planned reread never asked for
+    costs its crop's recognition only if another of its group is asked for, never a call."""
+    split.planned.update(key for key in keys if key not in split.rereads)
+
+
 def reread_zone(
     split: ZoneInk,
     name: str,
@@ -1095,57 +1112,83 @@ def reread_zone(
 ) -> ZoneReading:
     """Read one zone's own ink on its own (single line, optional character whitelist;
     without the rule it sits on when ``underline`` is False). Each distinct reading is
-    made once per page (``split.rereads``)."""
+    made once per page (``split.rereads``), together with the planned rereads of its
+    group (:func:`plan_rereads`): same language, whitelist, psm and underline."""
     key = (name, whitelist, psm, underline)
     if key not in split.rereads:
-        split.rereads[key] = _reread_zone(
-            split,
-            name,
-            settings=settings,
-            dpi=dpi,
-            whitelist=whitelist,
-            psm=psm,
-            underline=underline,
+        lang = split.lang(split.index(name))
+        others = (
+            other
+            for other in split.planned
+            if other[1:] == key[1:]
+            and other != key
+            and other not in split.rereads
+            and split.lang(split.index(other[0])) == lang
         )
+        group = [key, *sorted(others, key=lambda other: split.index(other[0]))]
+        split.rereads.update(_reread_zones(split, group, settings=settings, dpi=dpi))
+        split.planned.difference_update(group)
     return split.rereads[key]
 
 
-def _reread_zone(
-    split: ZoneInk,
-    name: str,
-    *,
-    settings: Settings,
-    dpi: int,
-    whitelist: str | None,
-    psm: int,
-    underline: bool,
-) -> ZoneReading:
-    from ocr.tesseract import read_words
+def _reread_zones(
+    split: ZoneInk, keys: Sequence[RereadKey], *, settings: Settings, dpi: int
+) -> dict[RereadKey, ZoneReading]:
+    """The readings of ``keys`` (one language, whitelist, psm and underline), each zone's
+    crop read alone: one Tesseract process for all of them."""
+    from ocr.tesseract import read_words, read_words_batch
 
-    i = split.index(name)
-    extent = split.extents[i]
-    if extent is None or split.ink[i] < MIN_INK_PIXELS:
-        return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "blank")
-    pad = 12
-    x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
-    x1, y1 = extent[2] + pad, extent[3] + pad
-    crop = split.image(i, underline=underline)[y0:y1, x0:x1]
-    lang = split.lang(i)
-    words = read_words(
-        _upscale(crop),
-        settings=settings,
-        psm=psm,
-        whitelist=whitelist,
-        dpi=dpi * UPSCALE,
-        lang=lang,
-    )
+    out: dict[RereadKey, ZoneReading] = {}
+    crops: list[np.ndarray] = []
+    placed_at: list[tuple[RereadKey, int, int, int]] = []
+    for key in keys:
+        name, _, _, underline = key
+        i = split.index(name)
+        extent = split.extents[i]
+        if extent is None or split.ink[i] < MIN_INK_PIXELS:
+            out[key] = ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "blank")
+            continue
+        pad = 12
+        x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
+        x1, y1 = extent[2] + pad, extent[3] + pad
+        crops.append(_upscale(split.image(i, underline=underline)[y0:y1, x0:x1]))
+        placed_at.append((key, i, x0, y0))
+    if not crops:
+        return out
+    _, whitelist, psm, _ = keys[0]
+    lang = split.lang(placed_at[0][1])
+    if len(crops) == 1:
+        found = [
+            read_words(
+                crops[0],
+                settings=settings,
+                psm=psm,
+                whitelist=whitelist,
+                dpi=dpi * UPSCALE,
+                lang=lang,
+            )
+        ]
+    else:
+        found = read_words_batch(
+            crops, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
+        )
+    cjk = is_japanese_lang(lang or settings.tesseract_lang)
+    for (key, i, x0, y0), words in zip(placed_at, found, strict=True):
+        out[key] = _reread_reading(split, i, words, x0, y0, cjk=cjk)
+    return out
+
+
+def _reread_reading(
+    split: ZoneInk, i: int, words: Sequence[OcrWord], x0: int, y0: int, *, cjk: bool
+) -> ZoneReading:
+    """Zone ``i``'s reading from the words of its crop (upscaled, its corner at x0, y0)."""
     placed = tuple(
         OcrWord(w.text, w.confidence, _from_upscaled(w.bbox, x0, y0), w.line_key) for w in words
     )
     if not placed:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
-    text = join_words(placed, cjk=is_japanese_lang(lang or settings.tesseract_lang))
+    text = join_words(placed, cjk=cjk)
     return ZoneReading(text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone")
 
 

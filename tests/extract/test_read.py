@@ -15,8 +15,11 @@ from extract.read import (
     blank_masks,
     ink_level,
     new_ink,
+    plan_rereads,
+    reach_box,
     read_comb,
     read_text_zones,
+    reread_zone,
     residue,
     safe_whitelist,
     split_ink,
@@ -77,6 +80,55 @@ def test_a_zone_read_again_the_same_way_is_read_once(
         reread_zone(split, name, settings=settings, dpi=200, underline=False)
         reread_zone(split, name, settings=settings, dpi=200, whitelist="ABC")
     assert calls == [None, None, "ABC"]  # three different readings, each made once
+
+
+@pytest.mark.slow
+def test_a_pages_doubtful_zones_are_read_again_in_one_call_per_group(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a page with four written zones, three planned for a reread without a
+    whitelist and one with digits only WHEN each zone is read again THEN a call per
+    group (the digits' group of one alone), and each zone gets its own words: what
+    reading it alone gives."""
+    import ocr.tesseract
+    from extract.read import _reread_zones
+
+    template = templates[FormType.CDC_PUI_2020]
+    names = ["patient_first_name", "patient_last_name", "county_of_residence"]
+    values = dict(zip([*names, "age"], ["Maria", "Gonzalez", "Ingham", "42"], strict=True))
+    page = fill_page(cdc_pages[0].image, template, 1, values, dpi=200, style=Style(font_index=4))
+    masks = blank_masks(cdc_pages[0].image)
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in values]
+    split = split_ink(
+        residue(page, masks), specs, dpi=200, underlines=underline_ink(page, masks), page=page
+    )
+    digits = "0123456789"
+    plan_rereads(split, [*((n, None, 7, True) for n in names), ("age", digits, 7, True)])
+    batches: list[int] = []
+    real_batch = ocr.tesseract.read_words_batch
+
+    def read_words_batch(images, **kwargs):  # type: ignore[no-untyped-def]
+        batches.append(len(images))
+        return real_batch(images, **kwargs)
+
+    monkeypatch.setattr(ocr.tesseract, "read_words_batch", read_words_batch)
+    _, calls_before = ocr.tesseract.ocr_seconds()
+    readings = {n: reread_zone(split, n, settings=settings, dpi=200) for n in names}
+    readings["age"] = reread_zone(split, "age", settings=settings, dpi=200, whitelist=digits)
+    assert ocr.tesseract.ocr_seconds()[1] - calls_before == 2
+    assert batches == [3]
+    assert not split.planned
+    for spec in specs:
+        reading = readings[spec.name]
+        assert reading.text == values[spec.name]
+        assert reading.method == "zone"
+        x0, y0, x1, y1 = reach_box(split.zones[split.index(spec.name)], 200, page.shape)
+        assert all(
+            x0 <= w.bbox[0] and w.bbox[2] <= x1 and y0 <= w.bbox[1] and w.bbox[3] <= y1
+            for w in reading.words
+        )
+        key = (spec.name, digits if spec.name == "age" else None, 7, True)
+        assert _reread_zones(split, [key], settings=settings, dpi=200)[key] == reading
 
 
 def test_whitelists_are_made_safe_for_tesseract() -> None:

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from faxflow.errors import ErrorCode, MissingDependency, OcrError, OcrTimeout
 from faxflow.settings import Settings
 from ocr import tesseract
-from ocr.tesseract import detect_orientation, probe, read_text, read_words
+from ocr.tesseract import detect_orientation, probe, read_text, read_words, read_words_batch
 from tests.fakes import calls_made, crashing_tesseract
 from tests.ocr.conftest import font, text_page
 
@@ -162,6 +162,36 @@ def test_cost_is_counted(settings: Settings) -> None:
     seconds_after, calls_after = tesseract.ocr_seconds()
     assert calls_after == calls_before + 1
     assert seconds_after > seconds_before
+
+
+def test_a_batch_reads_each_image_as_alone_in_one_call(settings: Settings) -> None:
+    """GIVEN crops of different sizes, one blank WHEN read as one batch THEN one Tesseract
+    call gives each crop the words (text, boxes, confidences) it gets read alone."""
+    images = [
+        _word_image("Faxflow"),
+        np.full((40, 20), 255, dtype=np.uint8),
+        _word_image("Lansing 48906"),
+        _word_image("0142", size=60),
+    ]
+    alone = [read_words(image, settings=settings, psm=7) for image in images]
+    _, calls_before = tesseract.ocr_seconds()
+    together = read_words_batch(images, settings=settings, psm=7)
+    _, calls_after = tesseract.ocr_seconds()
+    assert calls_after == calls_before + 1
+    assert together == alone
+    assert [" ".join(w.text for w in words) for words in together] == [
+        "Faxflow",
+        "",
+        "Lansing 48906",
+        "0142",
+    ]
+
+
+def test_a_batch_of_blank_images_makes_no_call(settings: Settings) -> None:
+    _, calls_before = tesseract.ocr_seconds()
+    blank = np.full((40, 120), 255, dtype=np.uint8)
+    assert read_words_batch([blank, blank], settings=settings) == [[], []]
+    assert tesseract.ocr_seconds()[1] == calls_before
 
 
 def test_bad_arguments_are_refused_before_running(settings: Settings) -> None:
