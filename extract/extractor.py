@@ -49,7 +49,6 @@ from extract.normalise import STRICT_KINDS, digits_in, normalise
 from extract.read import (
     KIND_WHITELIST,
     MIN_INK_PIXELS,
-    UPSCALE,
     BlankMasks,
     RereadKey,
     ZoneInk,
@@ -59,6 +58,7 @@ from extract.read import (
     join_words,
     new_ink,
     plan_rereads,
+    read_as_printed,
     read_comb,
     read_text_zones,
     read_zone_digits,
@@ -326,10 +326,7 @@ def read_page(
     )
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)
-    plan_rereads(
-        split,
-        _planned_rereads(text_specs, readings, settings=settings, answers=answers),
-    )
+    plan_rereads(split, *_planned_rereads(text_specs, readings, settings=settings, answers=answers))
     for spec in [*text_specs, *comb_specs]:
         results[spec.name] = _text_field(
             spec,
@@ -577,12 +574,14 @@ def _planned_rereads(
     *,
     settings: Settings,
     answers: Mapping[str, Sequence[str]] | None,
-) -> list[RereadKey]:
+) -> tuple[list[RereadKey], list[tuple[str, str | None]]]:
     """The rereads :func:`_text_field` and :func:`_vote_on_copies` are expected to ask
-    for on a page, planned so that each group of them costs one Tesseract process
-    (:func:`extract.read.plan_rereads`). A guess: a reread planned and not asked for is
-    never read on its own, and one asked for unplanned is read as it is asked for."""
+    for on a page, and the zones it may read as printed, planned so that each group of
+    them costs one Tesseract process (:func:`extract.read.plan_rereads`). A guess: a
+    reading planned and not asked for is never made on its own, and one asked for
+    unplanned is made as it is asked for."""
     keys: list[RereadKey] = []
+    printed: list[tuple[str, str | None]] = []
     copies: dict[str, int] = {}
     for spec in specs:
         if spec.kind in VOTED_KINDS:
@@ -599,10 +598,12 @@ def _planned_rereads(
             keys.append((spec.name, whitelist, 7, True))
         if value is None and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
             keys.append((spec.name, whitelist, 7, False))  # if the reread fails too
+        if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
+            printed.append((spec.name, whitelist))  # reread.as_printed, if it fails too
         fixed = (answers or {}).get(spec.name)
         if fixed and answer_of(value, first.text, fixed, initials=False) is None:
             keys.append((spec.name, None, 7, False))
-    return keys
+    return keys, printed
 
 
 def _text_field(
@@ -649,7 +650,9 @@ def _text_field(
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
         # Writing that crosses the form's own print (digits over the printed slashes of
         # __/__/____) loses strokes in the residue; read the zone as printed instead.
-        raw = _raw_zone(spec, aligned, settings=settings)
+        raw = read_as_printed(
+            split, spec.name, aligned, settings=settings, dpi=dpi, whitelist=_whitelist(spec)
+        )
         raw_value = _value_of(spec, raw.text)
         if raw_value is not None:
             reading, value = raw, raw_value
@@ -806,51 +809,6 @@ def _without_edge_debris(reading: ZoneReading) -> ZoneReading:
     text = join_words(kept)
     confidence = float(np.mean([w.confidence for w in kept]))
     return ZoneReading(text, confidence, reading.bbox, reading.ink_pixels, kept, reading.method)
-
-
-def _raw_zone(spec: FieldSpec, aligned: np.ndarray, *, settings: Settings) -> ZoneReading:
-    """The zone of the aligned page as it is (form print included), read as one line."""
-    from ocr.tesseract import read_words
-
-    dpi = settings.page_dpi
-    s = dpi / POINTS_PER_INCH
-    x0, y0, x1, y1 = zone_box(spec, dpi, aligned.shape[:2])
-    box = (
-        max(0, int(x0 - 2 * s)),
-        max(0, int(y0 - 2 * s)),
-        min(aligned.shape[1], int(x1 + 8 * s)),
-        min(aligned.shape[0], int(y1 + 2 * s)),
-    )
-    crop = aligned[box[1] : box[3], box[0] : box[2]]
-    if crop.size == 0:
-        return ZoneReading("", 0.0, box, 0, (), "raw")
-    big = cv2.resize(crop, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-    lang = zone_lang(spec)
-    found = read_words(
-        big, settings=settings, psm=7, dpi=dpi * UPSCALE, whitelist=_whitelist(spec), lang=lang
-    )
-    words = [
-        OcrWord(w.text, w.confidence, tuple(v // UPSCALE for v in w.bbox), w.line_key)  # type: ignore[arg-type]
-        for w in found
-    ]
-    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
-    if not kept:
-        return ZoneReading("", 0.0, box, 0, (), "raw")
-    placed = tuple(
-        OcrWord(
-            w.text,
-            w.confidence,
-            (w.bbox[0] + box[0], w.bbox[1] + box[1], w.bbox[2] + box[0], w.bbox[3] + box[1]),
-            w.line_key,
-        )
-        for w in kept
-    )
-    if is_japanese_lang(lang or settings.tesseract_lang):
-        text = join_words(placed, cjk=True)
-    else:
-        text = " ".join(w.text for w in placed)
-    conf = float(np.mean([w.confidence for w in placed]))
-    return ZoneReading(text, conf, box, len(text), placed, "raw")
 
 
 def _evidence(reading: ZoneReading) -> float:

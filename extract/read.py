@@ -32,7 +32,7 @@ import itertools
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
@@ -379,6 +379,9 @@ class ZoneInk:
     planned: set[RereadKey] = field(default_factory=set, repr=False)
     """Rereads the page's fields are expected to ask for (:func:`plan_rereads`), read
     together with the first of their group that is asked for."""
+    printed: dict[tuple[str, str | None], ZoneReading] = field(default_factory=dict, repr=False)
+    """:func:`read_as_printed`'s readings by (zone, whitelist)."""
+    printed_planned: set[tuple[str, str | None]] = field(default_factory=set, repr=False)
     cut: dict[str, str] = field(default_factory=dict)
     """Zones whose writing runs on past what they could be given, by name, with what
     stopped it: ``print`` (a printed label or wall), ``writing`` (another zone's
@@ -1092,12 +1095,18 @@ def _tallest_block(ink: np.ndarray) -> int:
     return int(max(rows[e] - rows[b] + 1 for b, e in zip(starts, ends, strict=True)))
 
 
-def plan_rereads(split: ZoneInk, keys: Sequence[RereadKey]) -> None:
-    """Rereads (zone, whitelist, psm, underline) the page's fields are expected to ask
-    for: the first of a group that :func:`reread_zone` is asked for reads the group's
-    planned ones with it, in one Tesseract process. A planned reread never asked for
-    costs its crop's recognition only if another of its group is asked for, never a call."""
+def plan_rereads(
+    split: ZoneInk,
+    keys: Sequence[RereadKey],
+    printed: Sequence[tuple[str, str | None]] = (),
+) -> None:
+    """Rereads (zone, whitelist, psm, underline) and readings as printed (zone,
+    whitelist) the page's fields are expected to ask for: the first of a group that
+    :func:`reread_zone` or :func:`read_as_printed` is asked for reads the group's planned
+    ones with it, in one Tesseract process. A planned reading never asked for costs its
+    crop's recognition only if another of its group is asked for, never a call."""
     split.planned.update(key for key in keys if key not in split.rereads)
+    split.printed_planned.update(key for key in printed if key not in split.printed)
 
 
 def reread_zone(
@@ -1116,19 +1125,141 @@ def reread_zone(
     group (:func:`plan_rereads`): same language, whitelist, psm and underline."""
     key = (name, whitelist, psm, underline)
     if key not in split.rereads:
-        lang = split.lang(split.index(name))
-        others = (
-            other
-            for other in split.planned
-            if other[1:] == key[1:]
-            and other != key
-            and other not in split.rereads
-            and split.lang(split.index(other[0])) == lang
-        )
-        group = [key, *sorted(others, key=lambda other: split.index(other[0]))]
+        group = _group_of(split, key, split.planned, split.rereads)
         split.rereads.update(_reread_zones(split, group, settings=settings, dpi=dpi))
         split.planned.difference_update(group)
     return split.rereads[key]
+
+
+_Key = TypeVar("_Key", bound=tuple[Any, ...])
+
+
+def _group_of(
+    split: ZoneInk, key: _Key, planned: set[_Key], done: Mapping[_Key, ZoneReading]
+) -> list[_Key]:
+    """``key`` (zone name first) and the planned keys not read yet that differ from it
+    in the zone only, of zones in its language: what one Tesseract call reads."""
+    lang = split.lang(split.index(key[0]))
+    others = (
+        other
+        for other in planned
+        if other[1:] == key[1:]
+        and other != key
+        and other not in done
+        and split.lang(split.index(other[0])) == lang
+    )
+    return [key, *sorted(others, key=lambda other: split.index(other[0]))]
+
+
+def read_as_printed(
+    split: ZoneInk,
+    name: str,
+    page: np.ndarray,
+    *,
+    settings: Settings,
+    dpi: int,
+    whitelist: str | None,
+) -> ZoneReading:
+    """A zone of the aligned ``page`` as it is (form print included), read as one line:
+    writing that crosses the form's own print (digits over the printed slashes of
+    ``__/__/____``) loses strokes in the residue. Read once per page, together with the
+    planned ones of its whitelist and language (:func:`plan_rereads`)."""
+    key = (name, whitelist)
+    if key not in split.printed:
+        group = _group_of(split, key, split.printed_planned, split.printed)
+        split.printed.update(_printed_zones(split, group, page, settings=settings, dpi=dpi))
+        split.printed_planned.difference_update(group)
+    return split.printed[key]
+
+
+def _printed_zones(
+    split: ZoneInk,
+    keys: Sequence[tuple[str, str | None]],
+    page: np.ndarray,
+    *,
+    settings: Settings,
+    dpi: int,
+) -> dict[tuple[str, str | None], ZoneReading]:
+    """The readings of ``keys`` (one whitelist and language) as printed: each zone's box
+    of the page, a little wider at its end, read alone in one Tesseract process."""
+    s = dpi / POINTS_PER_INCH
+    out: dict[tuple[str, str | None], ZoneReading] = {}
+    crops: list[np.ndarray] = []
+    boxes: list[tuple[tuple[str, str | None], BBox]] = []
+    for key in keys:
+        x0, y0, x1, y1 = split.zones[split.index(key[0])]
+        box = (
+            max(0, int(x0 - 2 * s)),
+            max(0, int(y0 - 2 * s)),
+            min(page.shape[1], int(x1 + 8 * s)),
+            min(page.shape[0], int(y1 + 2 * s)),
+        )
+        crop = page[box[1] : box[3], box[0] : box[2]]
+        if crop.size == 0:
+            out[key] = ZoneReading("", 0.0, box, 0, (), "raw")
+            continue
+        crops.append(cv2.resize(crop, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC))
+        boxes.append((key, box))
+    if not crops:
+        return out
+    lang = split.lang(split.index(boxes[0][0][0]))
+    found = _read_crops(crops, settings=settings, whitelist=keys[0][1], dpi=dpi, lang=lang)
+    cjk = is_japanese_lang(lang or settings.tesseract_lang)
+    for (key, box), words in zip(boxes, found, strict=True):
+        out[key] = _printed_reading(words, box, cjk=cjk)
+    return out
+
+
+def _printed_reading(words: Sequence[OcrWord], box: BBox, *, cjk: bool) -> ZoneReading:
+    """A zone's reading as printed from the words of its upscaled crop (corner at box)."""
+    kept = [
+        OcrWord(w.text, w.confidence, tuple(v // UPSCALE for v in w.bbox), w.line_key)  # type: ignore[arg-type]
+        for w in words
+        if any(ch.isalnum() for ch in w.text)
+    ]
+    if not kept:
+        return ZoneReading("", 0.0, box, 0, (), "raw")
+    placed = tuple(
+        OcrWord(
+            w.text,
+            w.confidence,
+            (w.bbox[0] + box[0], w.bbox[1] + box[1], w.bbox[2] + box[0], w.bbox[3] + box[1]),
+            w.line_key,
+        )
+        for w in kept
+    )
+    text = join_words(placed, cjk=True) if cjk else " ".join(w.text for w in placed)
+    conf = float(np.mean([w.confidence for w in placed]))
+    return ZoneReading(text, conf, box, len(text), placed, "raw")
+
+
+def _read_crops(
+    crops: Sequence[np.ndarray],
+    *,
+    settings: Settings,
+    whitelist: str | None,
+    dpi: int,
+    lang: str | None,
+    psm: int = 7,
+) -> list[list[OcrWord]]:
+    """Words of each upscaled crop read alone: one crop by :func:`read_words`, several
+    as the pages of one call (:func:`ocr.tesseract.read_words_batch`)."""
+    from ocr.tesseract import read_words, read_words_batch
+
+    if len(crops) == 1:
+        return [
+            read_words(
+                crops[0],
+                settings=settings,
+                psm=psm,
+                whitelist=whitelist,
+                dpi=dpi * UPSCALE,
+                lang=lang,
+            )
+        ]
+    return read_words_batch(
+        crops, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
+    )
 
 
 def _reread_zones(
@@ -1136,8 +1267,6 @@ def _reread_zones(
 ) -> dict[RereadKey, ZoneReading]:
     """The readings of ``keys`` (one language, whitelist, psm and underline), each zone's
     crop read alone: one Tesseract process for all of them."""
-    from ocr.tesseract import read_words, read_words_batch
-
     out: dict[RereadKey, ZoneReading] = {}
     crops: list[np.ndarray] = []
     placed_at: list[tuple[RereadKey, int, int, int]] = []
@@ -1157,21 +1286,7 @@ def _reread_zones(
         return out
     _, whitelist, psm, _ = keys[0]
     lang = split.lang(placed_at[0][1])
-    if len(crops) == 1:
-        found = [
-            read_words(
-                crops[0],
-                settings=settings,
-                psm=psm,
-                whitelist=whitelist,
-                dpi=dpi * UPSCALE,
-                lang=lang,
-            )
-        ]
-    else:
-        found = read_words_batch(
-            crops, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
-        )
+    found = _read_crops(crops, settings=settings, whitelist=whitelist, dpi=dpi, lang=lang, psm=psm)
     cjk = is_japanese_lang(lang or settings.tesseract_lang)
     for (key, i, x0, y0), words in zip(placed_at, found, strict=True):
         out[key] = _reread_reading(split, i, words, x0, y0, cjk=cjk)
