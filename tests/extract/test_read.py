@@ -131,6 +131,34 @@ def test_a_pages_doubtful_zones_are_read_again_in_one_call_per_group(
         assert _reread_zones(split, [key], settings=settings, dpi=200)[key] == reading
 
 
+@pytest.mark.slow
+def test_zones_read_as_printed_are_read_in_one_call(
+    monkeypatch, templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN two zones planned to be read as printed WHEN both are asked for THEN one call
+    reads them, and each reading is what reading its zone of the page alone gives."""
+    import ocr.tesseract
+    from extract.read import _printed_zones, read_as_printed
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {"patient_last_name": "Gonzalez", "county_of_residence": "Ingham"}
+    page = fill_page(cdc_pages[0].image, template, 1, values, dpi=200, style=Style(font_index=4))
+    masks = blank_masks(cdc_pages[0].image)
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in values]
+    split = split_ink(residue(page, masks), specs, dpi=200, page=page)
+    plan_rereads(split, [], [(n, None) for n in values])
+    _, calls_before = ocr.tesseract.ocr_seconds()
+    readings = {
+        n: read_as_printed(split, n, page, settings=settings, dpi=200, whitelist=None)
+        for n in values
+    }
+    assert ocr.tesseract.ocr_seconds()[1] - calls_before == 1
+    for name, value in values.items():
+        assert value in readings[name].text
+        alone = _printed_zones(split, [(name, None)], page, settings=settings, dpi=200)
+        assert alone[(name, None)] == readings[name]
+
+
 def test_whitelists_are_made_safe_for_tesseract() -> None:
     assert safe_whitelist("0123456789()-. ") == "0123456789()-."
     assert safe_whitelist(" ") is None
