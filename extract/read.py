@@ -281,7 +281,7 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
     ``cjk`` (zones read in Japanese): Tesseract's jpn model splits a line into runs of a
     character or two ('ヤマ', 'ダ', 'タロ', 'ウ'); Japanese puts no space between words,
     so runs are joined as they stand and a space is kept only where the gap is a written
-    one (:data:`CJK_SPACE_EM`)."""
+    one (:data:`CJK_SPACE_PITCH`)."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
@@ -305,20 +305,23 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
     return " ".join(join(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
 
 
-CJK_SPACE_EM = 0.8
+CJK_SPACE_PITCH = 0.7
 """Two runs of a Japanese row are two words when the gap between them is wider than this
-share of the row's tallest glyph: typed characters are set about a tenth of an em apart,
-the hand-printed Seto face up to 0.6 (区 霞 in an address: 41 px at a 70 px glyph), and a
-written space (the full-width one between family and given name) is one em and more
-(88 px at 48 px in ヤマダ　タロウ)."""
+share of the row's character pitch (the median width per character of its runs): typed
+characters sit about a tenth of a pitch apart, the hand-printed Seto face's up to 0.63
+(区 霞 in an address: 41 px at a 65 px pitch), and a written space (the full-width one
+between family and given name) leaves 0.85 and more (64 px at 75 px in イシイ　ナナミ,
+Seto; 64 px at 50 px in 田中　英樹, IPAGothic). The pitch, not the glyph height: Tesseract's
+boxes of single kana often take in the rule or a neighbour's stroke (97 px tall at 44)."""
 
 
 def _join_cjk_row(row: Sequence[OcrWord]) -> str:
-    em = max(w.bbox[3] - w.bbox[1] for w in row)
+    pitches = [(w.bbox[2] - w.bbox[0]) / len(w.text) for w in row if w.text]
+    pitch = float(np.median(pitches)) if pitches else 0.0
     out = row[0].text
     for before, word in itertools.pairwise(row):
         gap = word.bbox[0] - before.bbox[2]
-        out += (" " if gap > CJK_SPACE_EM * em else "") + word.text
+        out += (" " if gap > CJK_SPACE_PITCH * pitch else "") + word.text
     return out
 
 
