@@ -272,7 +272,24 @@ def _union(boxes: Sequence[BBox]) -> BBox:
     )
 
 
-def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
+InkColumns = tuple[int, np.ndarray]
+"""A zone's ink seen from above: the first column's x on the page, and per column whether
+the zone owns ink there (bool)."""
+
+
+def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
+    """Which columns of zone ``zone``'s extent hold its own ink (None without ink)."""
+    extent = split.extents[zone]
+    if extent is None:
+        return None
+    x0, y0, x1, y1 = extent
+    owned = split.owner[split.labels[y0:y1, x0:x1]] == zone
+    return x0, owned.any(axis=0)
+
+
+def join_words(
+    words: Sequence[OcrWord], *, cjk: bool = False, ink: InkColumns | None = None
+) -> str:
     """Words in reading order: rows by vertical overlap, then left to right. Words without
     a letter or digit (rule debris read as ``—`` or ``_``) are left out. Words Tesseract
     put on one line stay in one row: a word whose box took in a speck below it ('Box'
@@ -281,7 +298,7 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
     ``cjk`` (zones read in Japanese): Tesseract's jpn model splits a line into runs of a
     character or two ('ヤマ', 'ダ', 'タロ', 'ウ'); Japanese puts no space between words,
     so runs are joined as they stand and a space is kept only where the gap is a written
-    one (:data:`CJK_SPACE_PITCH`)."""
+    one (:data:`CJK_SPACE_PITCH`), measured on the zone's ``ink`` when it is given."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
@@ -301,28 +318,75 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
                 last.append(word)
                 continue
         rows.append([word])
-    join = _join_cjk_row if cjk else _join_row
-    return " ".join(join(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+    ordered_rows = [sorted(row, key=lambda w: w.bbox[0]) for row in rows]
+    if not cjk:
+        return " ".join(_join_row(row) for row in ordered_rows)
+    return " ".join(_join_cjk_row(row, ink) for row in ordered_rows)
 
 
 CJK_SPACE_PITCH = 0.7
-"""Two runs of a Japanese row are two words when the gap between them is wider than this
-share of the row's character pitch (the median width per character of its runs): typed
-characters sit about a tenth of a pitch apart, the hand-printed Seto face's up to 0.63
-(区 霞 in an address: 41 px at a 65 px pitch), and a written space (the full-width one
-between family and given name) leaves 0.85 and more (64 px at 75 px in イシイ　ナナミ,
-Seto; 64 px at 50 px in 田中　英樹, IPAGothic). The pitch, not the glyph height: Tesseract's
-boxes of single kana often take in the rule or a neighbour's stroke (97 px tall at 44)."""
+"""Two runs of a Japanese row are two words when the blank between them is wider than
+this share of the row's character pitch: typed characters sit about a tenth of a pitch
+apart, the hand-printed Seto face's up to about 0.6, and a written space (the full-width
+one between family and given name) leaves a whole pitch and more. Measured on the zone's
+own ink (:func:`_ink_gap`): Tesseract's jpn boxes are no measure of it (a 郡 boxed 35 px
+wide among 56 px neighbours, single kana boxed 97 px tall at 44, as they take in a rule)."""
 
 
-def _join_cjk_row(row: Sequence[OcrWord]) -> str:
-    pitches = [(w.bbox[2] - w.bbox[0]) / len(w.text) for w in row if w.text]
-    pitch = float(np.median(pitches)) if pitches else 0.0
+def _units(text: str) -> float:
+    """Width of ``text`` in full-width characters: digits and Latin letters count half."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def _join_cjk_row(row: Sequence[OcrWord], ink: InkColumns | None) -> str:
+    """A Japanese row's runs joined, a space only where the blank between two runs is a
+    written space. In a row without a Japanese character (the digits in the gaps of a
+    printed 令和　年　月　日) the measure is the digits' height, not the row's pitch: the
+    gaps hold the form's print (subtracted), and the jpn model splits numbers ('1', '1'
+    for 11) that a space must not part."""
+    if any(not ch.isascii() for w in row for ch in w.text):
+        left, right = row[0].bbox[0], max(w.bbox[2] for w in row)
+        inked = _inked_span(ink, left, right)
+        span = inked if inked is not None else (left, right)
+        pitch = (span[1] - span[0]) / max(1.0, _units("".join(w.text for w in row)))
+    else:
+        pitch = float(np.median([w.bbox[3] - w.bbox[1] for w in row]))
     out = row[0].text
     for before, word in itertools.pairwise(row):
-        gap = word.bbox[0] - before.bbox[2]
+        middle_a = (before.bbox[0] + before.bbox[2]) // 2
+        middle_b = (word.bbox[0] + word.bbox[2]) // 2
+        gap = _ink_gap(ink, middle_a, middle_b)
+        if gap is None:
+            gap = word.bbox[0] - before.bbox[2]
         out += (" " if gap > CJK_SPACE_PITCH * pitch else "") + word.text
     return out
+
+
+def _inked_span(ink: InkColumns | None, left: int, right: int) -> tuple[int, int] | None:
+    """The first and last inked columns between ``left`` and ``right``, if any."""
+    if ink is None:
+        return None
+    x0, cols = ink
+    lo, hi = max(0, left - x0), min(len(cols), right - x0)
+    found = np.flatnonzero(cols[lo:hi]) if hi > lo else np.empty(0, dtype=np.int64)
+    if found.size == 0:
+        return None
+    return x0 + lo + int(found[0]), x0 + lo + int(found[-1]) + 1
+
+
+def _ink_gap(ink: InkColumns | None, a: int, b: int) -> int | None:
+    """The widest run of blank columns of the zone's ink between x ``a`` and ``b``."""
+    if ink is None or b <= a:
+        return None
+    x0, cols = ink
+    lo, hi = max(0, a - x0), min(len(cols), b - x0)
+    if hi <= lo:
+        return None
+    widest = run = 0
+    for filled in cols[lo:hi]:
+        run = 0 if filled else run + 1
+        widest = max(widest, run)
+    return widest
 
 
 ROW_OVERLAP = 0.5
@@ -914,7 +978,7 @@ def _zone_reading(split: ZoneInk, i: int, found: list[OcrWord], *, cjk: bool) ->
     """The reading of inked zone ``i`` from the words the page's call gave it."""
     if not found:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "page")
-    text = join_words(found, cjk=cjk)
+    text = join_words(found, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
     conf = float(np.mean([w.confidence for w in found]))
     bbox = _union([w.bbox for w in found])
     return ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
@@ -1148,7 +1212,8 @@ def _reread_zone(
     if not placed:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
-    text = join_words(placed, cjk=is_japanese_lang(lang or settings.tesseract_lang))
+    cjk = is_japanese_lang(lang or settings.tesseract_lang)
+    text = join_words(placed, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
     return ZoneReading(text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone")
 
 
