@@ -348,19 +348,19 @@ def _reread_japanese_together(
     *,
     settings: Settings,
 ) -> None:
-    """The Japanese zones :func:`_text_field` will read again without a whitelist (a
-    reading that fails its kind, or that OCR doubted), read again together beforehand: a
+    """The Japanese zones :func:`_text_field` will read again (a reading that fails its
+    kind, or that OCR doubted), read again together beforehand, one call per whitelist: a
     jpn call costs 0.3 s, mostly loading the model, and a page has a dozen such zones."""
-    doubtful = []
+    doubtful: dict[str, str | None] = {}
     for spec in specs:
         reading = readings.get(spec.name)
         if reading is None or reading.blank or reading.method != "page":
             continue
-        if _whitelist(spec) is not None or not is_japanese_lang(zone_lang(spec)):
+        if not is_japanese_lang(zone_lang(spec)):
             continue
         evidence = conf.ocr_evidence([w.confidence for w in reading.words])
         if evidence < REREAD_BELOW or _value_of(spec, reading.text) is None:
-            doubtful.append(spec.name)
+            doubtful[spec.name] = _whitelist(spec)
     reread_together(split, doubtful, settings=settings, dpi=settings.page_dpi)
 
 

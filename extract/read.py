@@ -1221,68 +1221,91 @@ REREAD_GAP_PX = 40
 """White rows between the zones stacked for one reread call (upscaled pixels)."""
 
 
-def reread_together(split: ZoneInk, names: Sequence[str], *, settings: Settings, dpi: int) -> None:
-    """Read several zones again at once, as :func:`reread_zone` would read each alone
-    (own ink, upscaled, no whitelist), stacked one under another on one canvas: one
-    Tesseract call per language instead of one per zone. A call costs mostly Tesseract's
-    start and its model's loading, and jpn's model is large (0.3 s a call). The readings
-    are stored where :func:`reread_zone` finds them."""
-    from ocr.tesseract import read_words
-
-    groups: dict[str | None, list[int]] = {}
-    for name in names:
+def reread_together(
+    split: ZoneInk, zones: Mapping[str, str | None], *, settings: Settings, dpi: int
+) -> None:
+    """Read several zones again at once (``zones``: name → its whitelist), as
+    :func:`reread_zone` would read each alone (own ink, upscaled), stacked one under
+    another on one canvas: one Tesseract call per language and whitelist instead of one
+    per zone. A call costs mostly Tesseract's start and its model's loading, and jpn's
+    model is large (0.3 s a call). The readings are stored where :func:`reread_zone`
+    finds them."""
+    groups: dict[tuple[str | None, str | None], list[int]] = {}
+    for name, whitelist in zones.items():
         i = split.index(name)
-        if (name, None, 7, True) in split.rereads:
+        if (name, whitelist, 7, True) in split.rereads:
             continue
         if split.extents[i] is None or split.ink[i] < MIN_INK_PIXELS:
             continue
-        groups.setdefault(split.lang(i), []).append(i)
-    for lang, zones in groups.items():
-        if len(zones) < 2:
-            continue  # alone, it is read alone when asked for
-        pad = 12
-        pieces: list[tuple[int, int, int, np.ndarray]] = []  # zone, x0, y0, upscaled crop
-        for i in zones:
-            extent = split.extents[i]
-            assert extent is not None
-            x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
-            crop = split.image(i)[y0 : extent[3] + pad, x0 : extent[2] + pad]
-            pieces.append((i, x0, y0, _upscale(crop)))
-        height = sum(p[3].shape[0] + REREAD_GAP_PX for p in pieces) + REREAD_GAP_PX
-        width = max(p[3].shape[1] for p in pieces) + 2 * REREAD_GAP_PX
-        canvas = np.full((height, width), 255, dtype=np.uint8)
-        bands: list[tuple[int, int, int, int, int]] = []  # top, bottom, zone, x0, y0
-        top = REREAD_GAP_PX
-        for i, x0, y0, big in pieces:
-            h, w = big.shape[:2]
-            canvas[top : top + h, REREAD_GAP_PX : REREAD_GAP_PX + w] = big
-            bands.append((top, top + h, i, x0, y0))
-            top += h + REREAD_GAP_PX
-        words = read_words(canvas, settings=settings, psm=4, dpi=dpi * UPSCALE, lang=lang)
-        found: dict[int, list[OcrWord]] = {i: [] for i in zones}
-        for word in words:
-            centre = (word.bbox[1] + word.bbox[3]) // 2
-            for band_top, band_bottom, i, x0, y0 in bands:
-                if band_top <= centre < band_bottom:
-                    local = (
-                        word.bbox[0] - REREAD_GAP_PX,
-                        word.bbox[1] - band_top,
-                        word.bbox[2] - REREAD_GAP_PX,
-                        word.bbox[3] - band_top,
-                    )
-                    box = _from_upscaled(local, x0, y0)
-                    found[i].append(OcrWord(word.text, word.confidence, box, word.line_key))
-                    break
-        cjk = is_japanese_lang(lang or settings.tesseract_lang)
-        for i in zones:
-            placed = tuple(found[i])
-            if not placed:
-                continue  # a lone character a block read passed over: read alone if asked
-            conf = float(np.mean([w.confidence for w in placed]))
-            text = join_words(placed, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
-            split.rereads[(split.names[i], None, 7, True)] = ZoneReading(
-                text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
-            )
+        groups.setdefault((split.lang(i), whitelist), []).append(i)
+    for (lang, whitelist), group in groups.items():
+        zones_read = _reread_stacked(split, group, lang, whitelist, settings=settings, dpi=dpi)
+        for i, reading in zones_read.items():
+            split.rereads[(split.names[i], whitelist, 7, True)] = reading
+
+
+def _reread_stacked(
+    split: ZoneInk,
+    zones: Sequence[int],
+    lang: str | None,
+    whitelist: str | None,
+    *,
+    settings: Settings,
+    dpi: int,
+) -> dict[int, ZoneReading]:
+    """The readings of ``zones`` stacked on one canvas and read in one call (psm 4), of
+    the zones it read anything in."""
+    from ocr.tesseract import read_words
+
+    if len(zones) < 2:
+        return {}  # alone, it is read alone when asked for
+    pad = 12
+    pieces: list[tuple[int, int, int, np.ndarray]] = []  # zone, x0, y0, upscaled crop
+    for i in zones:
+        extent = split.extents[i]
+        assert extent is not None
+        x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
+        crop = split.image(i)[y0 : extent[3] + pad, x0 : extent[2] + pad]
+        pieces.append((i, x0, y0, _upscale(crop)))
+    height = sum(p[3].shape[0] + REREAD_GAP_PX for p in pieces) + REREAD_GAP_PX
+    width = max(p[3].shape[1] for p in pieces) + 2 * REREAD_GAP_PX
+    canvas = np.full((height, width), 255, dtype=np.uint8)
+    bands: list[tuple[int, int, int, int, int]] = []  # top, bottom, zone, x0, y0
+    top = REREAD_GAP_PX
+    for i, x0, y0, big in pieces:
+        h, w = big.shape[:2]
+        canvas[top : top + h, REREAD_GAP_PX : REREAD_GAP_PX + w] = big
+        bands.append((top, top + h, i, x0, y0))
+        top += h + REREAD_GAP_PX
+    words = read_words(
+        canvas, settings=settings, psm=4, dpi=dpi * UPSCALE, lang=lang, whitelist=whitelist
+    )
+    found: dict[int, list[OcrWord]] = {i: [] for i in zones}
+    for word in words:
+        centre = (word.bbox[1] + word.bbox[3]) // 2
+        for band_top, band_bottom, i, x0, y0 in bands:
+            if band_top <= centre < band_bottom:
+                local = (
+                    word.bbox[0] - REREAD_GAP_PX,
+                    word.bbox[1] - band_top,
+                    word.bbox[2] - REREAD_GAP_PX,
+                    word.bbox[3] - band_top,
+                )
+                box = _from_upscaled(local, x0, y0)
+                found[i].append(OcrWord(word.text, word.confidence, box, word.line_key))
+                break
+    cjk = is_japanese_lang(lang or settings.tesseract_lang)
+    readings: dict[int, ZoneReading] = {}
+    for i in zones:
+        placed = tuple(found[i])
+        if not placed:
+            continue  # a lone character a block read passed over: read alone if asked
+        conf = float(np.mean([w.confidence for w in placed]))
+        text = join_words(placed, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
+        readings[i] = ZoneReading(
+            text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
+        )
+    return readings
 
 
 def read_comb(

@@ -199,7 +199,7 @@ def test_doubtful_japanese_zones_are_read_again_in_one_call(
 
     monkeypatch.setattr(ocr.tesseract, "read_words", spy)
     names = ["furigana", "prefecture", "address"]
-    reread_together(split, names, settings=settings, dpi=DPI)
+    reread_together(split, dict.fromkeys(names), settings=settings, dpi=DPI)
     assert calls == [4]
     texts = {name: split.rereads[(name, None, 7, True)].text for name in names}
     assert texts == {
