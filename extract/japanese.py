@@ -1,6 +1,6 @@
-"""Normalisers of the Japanese field kinds (issue #23): OCR text → the normal forms of
-``JP_SPEC.md`` (era dates → ISO, postal codes, phone numbers, katakana, prefectures, bank
-account numbers, My Numbers).
+"""Normalisers of the Japanese field kinds (issue #23): OCR text → the normal forms that
+docs/forms.md lists for the Japanese formats (era dates → ISO, postal codes, phone
+numbers, katakana, prefectures, bank account numbers, My Numbers).
 
 Every function starts with :func:`fold_width`: NFKC after jaconv's half-width → full-width
 katakana, so full-width digits and letters become ASCII (``０３`` → ``03``), half-width
