@@ -203,8 +203,9 @@ def edit_text(value: Any) -> str:
 
 def format_kind(record_type: str | None, name: str, settings: Settings | None = None) -> str | None:
     """The field's format (``date``, ``phone``, ``ssn``, ``zip``, ``state``, ``email``,
-    ``money``) as validation reads it: from the schema (``validate.rules``), and for a form
-    pack its ``rules.yaml``'s ``formats`` first (``validate.declared``); or None."""
+    ``money``, the Japanese ``jp_postal`` …) as validation reads it: from the schema
+    (``validate.rules``), and for a form pack its ``rules.yaml``'s ``formats`` first
+    (``validate.declared``); or None."""
     try:
         kind = RecordType(record_type) if record_type else None
     except ValueError:
@@ -223,13 +224,19 @@ def format_kind(record_type: str | None, name: str, settings: Settings | None = 
 
 
 FORMAT_HINTS = {
-    "date": "YYYY-MM-DD or MM/DD/YYYY",
+    "date": "YYYY-MM-DD, MM/DD/YYYY or 令和3年4月5日",
     "phone": "10 digits",
     "ssn": "9 digits",
     "zip": "12345 or 12345-6789",
     "state": "two-letter state code",
     "email": "name@example.org",
     "money": "amount in dollars",
+    "jp_postal": "123-4567",
+    "jp_phone": "03-1234-5678",
+    "katakana": "カタカナ",
+    "prefecture": "東京都",
+    "bank_account": "7 digits",
+    "my_number": "12 digits",
 }
 
 
@@ -292,7 +299,13 @@ def _parse_date(label: str, text: str) -> str:
             this_year = date.today().year
             year += 2000 if 2000 + year <= this_year else 1900
     else:
-        raise _refuse(label, "write the date as YYYY-MM-DD or MM/DD/YYYY")
+        from extract.japanese import normalise_era_date
+
+        # Japanese forms' dates: 令和3年4月5日, R3.4.5, 2021年4月5日 (full-width digits too)
+        written = normalise_era_date(compact)
+        if written is not None:
+            return written
+        raise _refuse(label, "write the date as YYYY-MM-DD, MM/DD/YYYY or 令和3年4月5日")
     try:
         return date(year, month, day).isoformat()
     except ValueError:
@@ -329,6 +342,21 @@ def _parse_state(label: str, text: str) -> str:
     return code
 
 
+def _japanese(format_name: str, rule: str) -> Callable[[str, str], Any]:
+    """A parser for one of the Japanese formats: the reader's own normaliser
+    (``extract.japanese``: width folded, separators dropped), refusing what it rejects."""
+
+    def parse(label: str, text: str) -> Any:
+        from extract import japanese
+
+        value = getattr(japanese, f"normalise_{format_name}")(text)
+        if value is None:
+            raise _refuse(label, rule)
+        return value
+
+    return parse
+
+
 FORMAT_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "date": _parse_date,
     "phone": lambda label, text: _digits(label, text, 10, "a phone number"),
@@ -337,6 +365,12 @@ FORMAT_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "state": _parse_state,
     "email": lambda _name, text: text.replace(" ", "").lower(),
     "money": _parse_money,
+    "jp_postal": _japanese("jp_postal", "a postal code is 123-4567"),
+    "jp_phone": _japanese("jp_phone", "a Japanese phone number has 10 or 11 digits from 0"),
+    "katakana": _japanese("katakana", "write it in katakana"),
+    "prefecture": _japanese("prefecture", "one of the 47 prefectures, such as 東京都"),
+    "bank_account": _japanese("bank_account", "an account number has 7 digits"),
+    "my_number": _japanese("my_number", "a My Number has 12 digits and a right check digit"),
 }
 """Reviewer text → normal form, per format kind (the kinds of ``validate.rules``)."""
 

@@ -1,6 +1,6 @@
-"""Normalisers of the Japanese field kinds (issue #23): OCR text → the normal forms of
-``JP_SPEC.md`` (era dates → ISO, postal codes, phone numbers, katakana, prefectures, bank
-account numbers, My Numbers).
+"""Normalisers of the Japanese field kinds (issue #23): OCR text → the normal forms that
+docs/forms.md lists for the Japanese formats (era dates → ISO, postal codes, phone
+numbers, katakana, prefectures, bank account numbers, My Numbers).
 
 Every function starts with :func:`fold_width`: NFKC after jaconv's half-width → full-width
 katakana, so full-width digits and letters become ASCII (``０３`` → ``03``), half-width
@@ -70,7 +70,8 @@ assert tuple(ERA_BY_NAME) == ERA_NAMES  # the template's Literal and this table 
 
 def from_era(era: Era, year: int, month: int, day: int) -> str | None:
     """ISO date of ``era`` year ``year`` (1 = 元年), or None when no such day exists in
-    that era (before its first day or on/after the next era's)."""
+    that era (before its first day or on/after the next era's) or it lies in a year after
+    next (:func:`_dated`)."""
     if year < 1:
         return None
     try:
@@ -79,7 +80,15 @@ def from_era(era: Era, year: int, month: int, day: int) -> str | None:
         return None
     if era_of(when) is not era:
         return None  # outside its era: invalid, never moved to another one
-    return when.isoformat()
+    return _dated(when)
+
+
+def _dated(when: date) -> str | None:
+    """``when`` as ISO, unless it lies beyond next year: no form reports such a date, so a
+    digit was misread (an era year 40 for 04, a western 2099 for 2009), as
+    :func:`extract.normalise.normalise_date` holds for western dates. Nothing guesses the
+    right year: the reading fails its format and is read again or goes to a person."""
+    return when.isoformat() if when.year <= date.today().year + 1 else None
 
 
 _PART = r"(元|\d{1,2})"
@@ -106,7 +115,7 @@ def _western(year: int, month: int, day: int) -> str | None:
         when = date(year, month, day)
     except ValueError:
         return None
-    return when.isoformat() if era_of(when) is not None else None
+    return _dated(when) if era_of(when) is not None else None
 
 
 def era_date_parts(text: str | None) -> tuple[Era | None, int, int, int] | None:

@@ -276,7 +276,24 @@ def _union(boxes: Sequence[BBox]) -> BBox:
     )
 
 
-def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
+InkColumns = tuple[int, np.ndarray]
+"""A zone's ink seen from above: the first column's x on the page, and per column whether
+the zone owns ink there (bool)."""
+
+
+def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
+    """Which columns of zone ``zone``'s extent hold its own ink (None without ink)."""
+    extent = split.extents[zone]
+    if extent is None:
+        return None
+    x0, y0, x1, y1 = extent
+    owned = split.owner[split.labels[y0:y1, x0:x1]] == zone
+    return x0, owned.any(axis=0)
+
+
+def join_words(
+    words: Sequence[OcrWord], *, cjk: bool = False, ink: InkColumns | None = None
+) -> str:
     """Words in reading order: rows by vertical overlap, then left to right. Words without
     a letter or digit (rule debris read as ``—`` or ``_``) are left out. Words Tesseract
     put on one line stay in one row: a word whose box took in a speck below it ('Box'
@@ -285,7 +302,7 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
     ``cjk`` (zones read in Japanese): Tesseract's jpn model splits a line into runs of a
     character or two ('ヤマ', 'ダ', 'タロ', 'ウ'); Japanese puts no space between words,
     so runs are joined as they stand and a space is kept only where the gap is a written
-    one (:data:`CJK_SPACE_EM`)."""
+    one (:data:`CJK_SPACE_PITCH`), measured on the zone's ``ink`` when it is given."""
     kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
@@ -305,25 +322,75 @@ def join_words(words: Sequence[OcrWord], *, cjk: bool = False) -> str:
                 last.append(word)
                 continue
         rows.append([word])
-    join = _join_cjk_row if cjk else _join_row
-    return " ".join(join(sorted(row, key=lambda w: w.bbox[0])) for row in rows)
+    ordered_rows = [sorted(row, key=lambda w: w.bbox[0]) for row in rows]
+    if not cjk:
+        return " ".join(_join_row(row) for row in ordered_rows)
+    return " ".join(_join_cjk_row(row, ink) for row in ordered_rows)
 
 
-CJK_SPACE_EM = 0.8
-"""Two runs of a Japanese row are two words when the gap between them is wider than this
-share of the row's tallest glyph: typed characters are set about a tenth of an em apart,
-the hand-printed Seto face up to 0.6 (区 霞 in an address: 41 px at a 70 px glyph), and a
-written space (the full-width one between family and given name) is one em and more
-(88 px at 48 px in ヤマダ　タロウ)."""
+CJK_SPACE_PITCH = 0.7
+"""Two runs of a Japanese row are two words when the blank between them is wider than
+this share of the row's character pitch: typed characters sit about a tenth of a pitch
+apart, the hand-printed Seto face's up to about 0.6, and a written space (the full-width
+one between family and given name) leaves a whole pitch and more. Measured on the zone's
+own ink (:func:`_ink_gap`): Tesseract's jpn boxes are no measure of it (a 郡 boxed 35 px
+wide among 56 px neighbours, single kana boxed 97 px tall at 44, as they take in a rule)."""
 
 
-def _join_cjk_row(row: Sequence[OcrWord]) -> str:
-    em = max(w.bbox[3] - w.bbox[1] for w in row)
+def _units(text: str) -> float:
+    """Width of ``text`` in full-width characters: digits and Latin letters count half."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def _join_cjk_row(row: Sequence[OcrWord], ink: InkColumns | None) -> str:
+    """A Japanese row's runs joined, a space only where the blank between two runs is a
+    written space. In a row without a Japanese character (the digits in the gaps of a
+    printed 令和　年　月　日) the measure is the digits' height, not the row's pitch: the
+    gaps hold the form's print (subtracted), and the jpn model splits numbers ('1', '1'
+    for 11) that a space must not part."""
+    if any(not ch.isascii() for w in row for ch in w.text):
+        left, right = row[0].bbox[0], max(w.bbox[2] for w in row)
+        inked = _inked_span(ink, left, right)
+        span = inked if inked is not None else (left, right)
+        pitch = (span[1] - span[0]) / max(1.0, _units("".join(w.text for w in row)))
+    else:
+        pitch = float(np.median([w.bbox[3] - w.bbox[1] for w in row]))
     out = row[0].text
     for before, word in itertools.pairwise(row):
-        gap = word.bbox[0] - before.bbox[2]
-        out += (" " if gap > CJK_SPACE_EM * em else "") + word.text
+        middle_a = (before.bbox[0] + before.bbox[2]) // 2
+        middle_b = (word.bbox[0] + word.bbox[2]) // 2
+        gap = _ink_gap(ink, middle_a, middle_b)
+        if gap is None:
+            gap = word.bbox[0] - before.bbox[2]
+        out += (" " if gap > CJK_SPACE_PITCH * pitch else "") + word.text
     return out
+
+
+def _inked_span(ink: InkColumns | None, left: int, right: int) -> tuple[int, int] | None:
+    """The first and last inked columns between ``left`` and ``right``, if any."""
+    if ink is None:
+        return None
+    x0, cols = ink
+    lo, hi = max(0, left - x0), min(len(cols), right - x0)
+    found = np.flatnonzero(cols[lo:hi]) if hi > lo else np.empty(0, dtype=np.int64)
+    if found.size == 0:
+        return None
+    return x0 + lo + int(found[0]), x0 + lo + int(found[-1]) + 1
+
+
+def _ink_gap(ink: InkColumns | None, a: int, b: int) -> int | None:
+    """The widest run of blank columns of the zone's ink between x ``a`` and ``b``."""
+    if ink is None or b <= a:
+        return None
+    x0, cols = ink
+    lo, hi = max(0, a - x0), min(len(cols), b - x0)
+    if hi <= lo:
+        return None
+    widest = run = 0
+    for filled in cols[lo:hi]:
+        run = 0 if filled else run + 1
+        widest = max(widest, run)
+    return widest
 
 
 ROW_OVERLAP = 0.5
@@ -923,7 +990,7 @@ def _zone_reading(split: ZoneInk, i: int, found: list[OcrWord], *, cjk: bool) ->
     """The reading of inked zone ``i`` from the words the page's call gave it."""
     if not found:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "page")
-    text = join_words(found, cjk=cjk)
+    text = join_words(found, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
     conf = float(np.mean([w.confidence for w in found]))
     bbox = _union([w.bbox for w in found])
     return ZoneReading(text, conf, bbox, split.ink[i], tuple(found))
@@ -1303,8 +1370,99 @@ def _reread_reading(
     if not placed:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
     conf = float(np.mean([w.confidence for w in placed]))
-    text = join_words(placed, cjk=cjk)
+    text = join_words(placed, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
     return ZoneReading(text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone")
+
+
+REREAD_GAP_PX = 40
+"""White rows between the zones stacked for one reread call (upscaled pixels)."""
+
+
+def reread_together(
+    split: ZoneInk, zones: Mapping[str, str | None], *, settings: Settings, dpi: int
+) -> None:
+    """Read several zones again at once (``zones``: name → its whitelist), as
+    :func:`reread_zone` would read each alone (own ink, upscaled), stacked one under
+    another on one canvas: one Tesseract call per language and whitelist instead of one
+    per zone. A call costs mostly Tesseract's start and its model's loading, and jpn's
+    model is large (0.3 s a call). The readings are stored where :func:`reread_zone`
+    finds them."""
+    groups: dict[tuple[str | None, str | None], list[int]] = {}
+    for name, whitelist in zones.items():
+        i = split.index(name)
+        if (name, whitelist, 7, True) in split.rereads:
+            continue
+        if split.extents[i] is None or split.ink[i] < MIN_INK_PIXELS:
+            continue
+        groups.setdefault((split.lang(i), whitelist), []).append(i)
+    for (lang, whitelist), group in groups.items():
+        zones_read = _reread_stacked(split, group, lang, whitelist, settings=settings, dpi=dpi)
+        for i, reading in zones_read.items():
+            split.rereads[(split.names[i], whitelist, 7, True)] = reading
+
+
+def _reread_stacked(
+    split: ZoneInk,
+    zones: Sequence[int],
+    lang: str | None,
+    whitelist: str | None,
+    *,
+    settings: Settings,
+    dpi: int,
+) -> dict[int, ZoneReading]:
+    """The readings of ``zones`` stacked on one canvas and read in one call (psm 4), of
+    the zones it read anything in."""
+    from ocr.tesseract import read_words
+
+    if len(zones) < 2:
+        return {}  # alone, it is read alone when asked for
+    pad = 12
+    pieces: list[tuple[int, int, int, np.ndarray]] = []  # zone, x0, y0, upscaled crop
+    for i in zones:
+        extent = split.extents[i]
+        assert extent is not None
+        x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
+        crop = split.image(i)[y0 : extent[3] + pad, x0 : extent[2] + pad]
+        pieces.append((i, x0, y0, _upscale(crop)))
+    height = sum(p[3].shape[0] + REREAD_GAP_PX for p in pieces) + REREAD_GAP_PX
+    width = max(p[3].shape[1] for p in pieces) + 2 * REREAD_GAP_PX
+    canvas = np.full((height, width), 255, dtype=np.uint8)
+    bands: list[tuple[int, int, int, int, int]] = []  # top, bottom, zone, x0, y0
+    top = REREAD_GAP_PX
+    for i, x0, y0, big in pieces:
+        h, w = big.shape[:2]
+        canvas[top : top + h, REREAD_GAP_PX : REREAD_GAP_PX + w] = big
+        bands.append((top, top + h, i, x0, y0))
+        top += h + REREAD_GAP_PX
+    words = read_words(
+        canvas, settings=settings, psm=4, dpi=dpi * UPSCALE, lang=lang, whitelist=whitelist
+    )
+    found: dict[int, list[OcrWord]] = {i: [] for i in zones}
+    for word in words:
+        centre = (word.bbox[1] + word.bbox[3]) // 2
+        for band_top, band_bottom, i, x0, y0 in bands:
+            if band_top <= centre < band_bottom:
+                local = (
+                    word.bbox[0] - REREAD_GAP_PX,
+                    word.bbox[1] - band_top,
+                    word.bbox[2] - REREAD_GAP_PX,
+                    word.bbox[3] - band_top,
+                )
+                box = _from_upscaled(local, x0, y0)
+                found[i].append(OcrWord(word.text, word.confidence, box, word.line_key))
+                break
+    cjk = is_japanese_lang(lang or settings.tesseract_lang)
+    readings: dict[int, ZoneReading] = {}
+    for i in zones:
+        placed = tuple(found[i])
+        if not placed:
+            continue  # a lone character a block read passed over: read alone if asked
+        conf = float(np.mean([w.confidence for w in placed]))
+        text = join_words(placed, cjk=cjk, ink=ink_columns(split, i) if cjk else None)
+        readings[i] = ZoneReading(
+            text, conf, _union([w.bbox for w in placed]), split.ink[i], placed, "zone"
+        )
+    return readings
 
 
 def read_comb(

@@ -141,7 +141,7 @@ def test_a_pack_fields_formats_numbers_and_bounds(tmp_path: Path) -> None:
         return parse_input(form, name, text, settings)
 
     assert parse("moved_in", "3/4/2020") == "2020-03-04"
-    assert input_hint(form, "moved_in", settings) == "YYYY-MM-DD or MM/DD/YYYY"
+    assert input_hint(form, "moved_in", settings) == "YYYY-MM-DD, MM/DD/YYYY or 令和3年4月5日"
     assert parse("contact", " Ana@Example.ORG") == "ana@example.org"
     assert parse("people", "4") == 4
     assert parse("rent", "$1,250.50") == 1250.5  # a plain number is read as money
@@ -185,3 +185,34 @@ def test_a_sensitive_pack_field_is_sealed_when_corrected(tmp_path: Path, engine:
     assert stored["applicant_ssn"] not in (None, "987654321")
     undo_correction(engine, doc_id(41), "applicant_ssn", reviewer="r", settings=settings)
     assert _stored(engine, doc_id(41))["applicant_ssn_masked"] == "***-**-6789"
+
+
+def test_a_japanese_packs_corrections_are_read_in_its_formats(tmp_path: Path) -> None:
+    """A reviewer types a correction of a Japanese pack's field as Japanese write it:
+    era dates, full-width digits, half-width katakana, a prefecture's short name."""
+    project = Path(__file__).resolve().parents[2]
+    settings = Settings(forms_dir=project / "forms", var_dir=tmp_path / "var")
+    form = "jp_covid19_notification"
+
+    def parse(name: str, text: str) -> Any:
+        return parse_input(form, name, text, settings)
+
+    assert parse("onset_date", "令和3年4月5日") == "2021-04-05"
+    assert parse("onset_date", "R3.4.5") == "2021-04-05"
+    assert parse("onset_date", "2021-04-05") == "2021-04-05"
+    assert parse("patient_postal", "〒１２３－４５６７") == "123-4567"
+    assert parse("patient_phone", "03-1234-5678") == "0312345678"
+    assert parse("patient_kana", "ﾔﾏﾀﾞ ﾊﾅｺ") == "ヤマダ ハナコ"
+    assert parse("patient_prefecture", "東京") == "東京都"
+    assert input_hint(form, "patient_postal", settings) == "123-4567"
+    for name, text, rule in [
+        ("onset_date", "令和3年2月30日", "令和3年4月5日"),  # no such day
+        ("patient_postal", "12-345", "123-4567"),
+        ("patient_phone", "1234", "10 or 11 digits"),
+        ("patient_kana", "やまだ", "katakana"),  # hiragana: the writer's script is kept
+        ("patient_prefecture", "東京州", "47 prefectures"),
+    ]:
+        with pytest.raises(InvalidCorrection) as caught:
+            parse(name, text)
+        assert rule in caught.value.message
+        assert text not in caught.value.message  # values are never quoted

@@ -291,6 +291,34 @@ def test_japanese_runs_join_without_spaces_but_keep_a_written_one() -> None:
     runs = [run("ヤマ", 0, 80), run("ダ", 84, 124), run("タロ", 164, 244), run("ウ", 248, 288)]
     assert join_words(runs, cjk=True) == "ヤマダ タロウ"
     assert join_words(runs) == "ヤマ ダ タロ ウ"  # the English rule spaces every run
+    # Digits in an address take half a character each, so they do not shrink the pitch;
+    # digits on both sides of a gap (the era date's gaps) are words apart, as in English.
+    address = [run("鳥取", 0, 80), run("県", 84, 124), run("21", 128, 168), run("丁目", 172, 252)]
+    assert join_words(address, cjk=True) == "鳥取県21丁目"
+    gaps = [run("3", 0, 20), run("4", 200, 220), run("1", 400, 418), run("1", 422, 440)]
+    assert join_words(gaps, cjk=True) == "3 4 11"  # the jpn model split 11 in two
+
+
+def test_japanese_spaces_are_measured_on_the_zones_ink() -> None:
+    """Tesseract's boxes of hand-printed kana overlap and wander ('イシ' ends after 'イ'
+    starts); the blank columns of the zone's own ink tell where the written space is."""
+    import numpy as np
+
+    from extract.read import join_words
+    from faxflow.model import OcrWord
+
+    def run(text: str, x0: int, x1: int) -> OcrWord:
+        return OcrWord(text, 0.9, (x0, 0, x1, 40), (1, 1, 1))
+
+    cols = np.ones(600, dtype=bool)
+    for blank in (270, 300, 480, 540):  # 20 px between the characters of each word
+        cols[blank - 200 : blank - 180] = False
+    cols[380 - 200 : 436 - 200] = False  # the written space: 56 px at a 64 px pitch
+    runs = [run("イシ", 209, 356), run("イ", 318, 375), run("ナナ", 439, 593), run("ミ", 528, 553)]
+    assert join_words(runs, cjk=True, ink=(200, cols)) == "イシイ ナナミ"
+    cols[380 - 200 : 436 - 200] = True  # the same boxes without the blank: one word
+    cols[400 - 200 : 420 - 200] = False
+    assert join_words(runs, cjk=True, ink=(200, cols)) == "イシイナナミ"
 
 
 def test_words_tesseract_read_as_one_line_stay_in_one_row() -> None:

@@ -172,3 +172,38 @@ def test_zones_of_one_language_share_one_call(
     reference = ReferencePage("test_pack", 1, np.asarray(_blank()), DPI)
     read_page(np.asarray(_filled()), reference, template.fields, settings=settings, page_number=1)
     assert sorted(lang or "" for lang, psm in calls if psm == 11) == ["eng", "jpn"]
+
+
+def test_doubtful_japanese_zones_are_read_again_in_one_call(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zones read again together, stacked on one canvas, read as each would alone."""
+    import ocr.tesseract
+    from extract.extractor import _masks_of
+    from extract.read import new_ink, read_text_zones, reread_together, residue_from_ink
+
+    template = _template(tmp_path)
+    page = np.asarray(_filled())
+    reference = ReferencePage("test_pack", 1, np.asarray(_blank()), DPI)
+    written = new_ink(page, _masks_of(reference))
+    specs = [s for s in template.fields if s.region is not None]
+    _, split = read_text_zones(
+        residue_from_ink(written), specs, settings=settings, dpi=DPI, page=page
+    )
+    calls: list[int] = []
+    real = ocr.tesseract.read_words
+
+    def spy(image: np.ndarray, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("psm", 6))
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(ocr.tesseract, "read_words", spy)
+    names = ["furigana", "prefecture", "address"]
+    reread_together(split, dict.fromkeys(names), settings=settings, dpi=DPI)
+    assert calls == [4]
+    texts = {name: split.rereads[(name, None, 7, True)].text for name in names}
+    assert texts == {
+        "furigana": "ヤマダ タロウ",
+        "prefecture": "東京",
+        "address": "千代田区霞が関1-2-2",
+    }

@@ -396,7 +396,7 @@ def test_a_reversed_mark_box_names_the_field(tmp_path, cdc_data):
 
 
 # --------------------------------------------------------------------------------------
-# The Japanese kinds and attributes (JP_SPEC.md)
+# The Japanese kinds and attributes (issue #23, docs/forms.md "Japanese forms")
 # --------------------------------------------------------------------------------------
 
 _JP_PROPERTIES: dict[str, dict[str, Any]] = {
