@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from extract.align import (
+    ORB_FEATURES,
     FeatureMatch,
     PageFeatures,
     match_homography,
@@ -58,6 +59,12 @@ CANDIDATES = 3  # reference pages (by ratio-test matches) that get a RANSAC fit
 SIBLING_THUMB_DIFF = 15.0  # mean grey difference of 85x110 thumbnails worth a closer look
 SIBLING_MIN_SCORE = 0.6  # reference pages matching each other this well are siblings
 INK_LEVEL = 160  # grey level below which a pixel counts as ink
+QUERY_FEATURES = 3 * ORB_FEATURES
+"""Keypoints of an input page, against ``ORB_FEATURES`` per reference page. Writing
+(dense handwriting, kanji) has many strong corners, so on a filled page much of the
+strongest ``ORB_FEATURES`` is writing no reference page has, and the print the page
+shares with its reference kept too few keypoints to match it well. The references are
+blank, so their budget is all print. Matching costs grow linearly with this number."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -157,7 +164,7 @@ def _self_inliers(image: np.ndarray, features: PageFeatures) -> int:
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), 1.5, 0.98)
     copy = cv2.warpAffine(image, turn, (w, h), borderValue=255)
     copy = cv2.GaussianBlur(copy, (3, 3), 0)
-    found = match_homography(page_features(copy), features)
+    found = match_homography(page_features(copy, features=QUERY_FEATURES), features)
     return max(found.inliers, MATCH_MIN_INLIERS)
 
 
@@ -252,7 +259,7 @@ def classify_page(
     ink = ink_fraction(image)
     if ink < BLANK_INK_FRACTION:
         return PageMatch(position, PageRole.BLANK, ink_fraction=ink)
-    features = page_features(image)
+    features = page_features(image, features=QUERY_FEATURES)
     best = _likely_page(features, index, hint)
     if best is None:
         best = _search(features, index)
