@@ -169,14 +169,14 @@ def test_a_densely_written_page_matches_well_above_the_threshold(  # type: ignor
     page = cdc_pages[0]
     image = fax(move(_densely_written(templates, page), angle=1.0), seed=1, standard=True)
     margin = 1.5 * classify.MATCH_MIN_SCORE
-    query_features = classify.QUERY_FEATURES
+    retry_features = classify.RETRY_FEATURES
 
     def score(features: int) -> float:
-        monkeypatch.setattr(classify, "QUERY_FEATURES", features)
+        monkeypatch.setattr(classify, "RETRY_FEATURES", features)
         monkeypatch.setattr(classify, "_INDEX_CACHE", {})  # self-inliers depend on it
         index = classify.build_index(cdc, dpi=200, cache_root=cache_root)
         found = classify_page(image, index)
         assert found.key == page.key
         return found.score
 
-    assert score(classify.ORB_FEATURES) < margin <= score(query_features)
+    assert score(classify.ORB_FEATURES) < margin <= score(retry_features)
