@@ -56,22 +56,24 @@ class FeatureMatch:
         return self.inliers / self.good if self.good else 0.0
 
 
-_ORB: Any = None
+_ORB: dict[int, Any] = {}
 
 
-def _orb() -> Any:
-    global _ORB
-    if _ORB is None:
-        _ORB = cv2.ORB_create(  # type: ignore[attr-defined]
-            nfeatures=ORB_FEATURES, scaleFactor=1.2, nlevels=8, fastThreshold=10
+def _orb(features: int) -> Any:
+    orb = _ORB.get(features)
+    if orb is None:
+        orb = _ORB[features] = cv2.ORB_create(  # type: ignore[attr-defined]
+            nfeatures=features, scaleFactor=1.2, nlevels=8, fastThreshold=10
         )
-    return _ORB
+    return orb
 
 
-def page_features(image: np.ndarray, *, scale: float = WORK_SCALE) -> PageFeatures:
-    """ORB features of a grey or binary page image."""
+def page_features(
+    image: np.ndarray, *, scale: float = WORK_SCALE, features: int = ORB_FEATURES
+) -> PageFeatures:
+    """The ``features`` strongest ORB features of a grey or binary page image."""
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    keypoints, descriptors = _orb().detectAndCompute(small, None)
+    keypoints, descriptors = _orb(features).detectAndCompute(small, None)
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32).reshape(-1, 2)
     return PageFeatures(points, descriptors, (image.shape[0], image.shape[1]), scale)
 

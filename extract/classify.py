@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from extract.align import (
+    ORB_FEATURES,
     FeatureMatch,
     PageFeatures,
     match_homography,
@@ -52,12 +53,21 @@ MATCH_MIN_SCORE = 0.2
 """Inliers relative to the reference's self-match; wrong pages of the same form score
 ≈0.1 (shared headers), right pages 0.6-1.0 even as standard-resolution faxes."""
 MATCH_MIN_INLIERS = 30
+STRONG_SCORE = 2 * MATCH_MIN_SCORE  # a match this good is taken without looking further
 
 FULL_COVERAGE = 0.6  # inliers spanning 60% of the page height count in full
 CANDIDATES = 3  # reference pages (by ratio-test matches) that get a RANSAC fit
 SIBLING_THUMB_DIFF = 15.0  # mean grey difference of 85x110 thumbnails worth a closer look
 SIBLING_MIN_SCORE = 0.6  # reference pages matching each other this well are siblings
 INK_LEVEL = 160  # grey level below which a pixel counts as ink
+RETRY_FEATURES = 3 * ORB_FEATURES
+"""Keypoints of an input page whose best match with ``ORB_FEATURES`` was weak (below
+``STRONG_SCORE``) or missing; the page is then matched again with these. Writing (dense
+handwriting, kanji) has many strong corners, so on a filled page much of the strongest
+``ORB_FEATURES`` is writing no reference page has, and the print it shares with its
+reference kept too few keypoints to match it well. The references are blank, so their
+``ORB_FEATURES`` are all print. Matching costs grow linearly with this number, which is
+why a page that matched well keeps its first match."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,6 +78,7 @@ class IndexedPage:
     features: PageFeatures
     self_inliers: int
     carries_fields: bool
+    retry_self_inliers: int  # the self-match of a copy with RETRY_FEATURES keypoints
 
     @property
     def key(self) -> PageKey:
@@ -142,22 +153,30 @@ def build_index(
         with_fields |= {p.number for p in template.pages if p.carries_fields}
         for ref in reference_pages(template, dpi=dpi, cache_root=cache_root):
             features = page_features(ref.image)
-            self_inliers = _self_inliers(ref.image, features)
-            pages.append(IndexedPage(ref, features, self_inliers, ref.number in with_fields))
+            pages.append(
+                IndexedPage(
+                    ref,
+                    features,
+                    _self_inliers(ref.image, features, ORB_FEATURES),
+                    ref.number in with_fields,
+                    _self_inliers(ref.image, features, RETRY_FEATURES),
+                )
+            )
     siblings, masks = _sibling_groups(pages)
     index = ReferenceIndex(tuple(pages), siblings, masks, dpi)
     _INDEX_CACHE[cache_key] = index
     return index
 
 
-def _self_inliers(image: np.ndarray, features: PageFeatures) -> int:
-    """Inliers of the reference against a slightly rotated, blurred copy of itself: the
-    score a perfect input page could reach, used to normalise match scores."""
+def _self_inliers(image: np.ndarray, features: PageFeatures, copy_features: int) -> int:
+    """Inliers of the reference against a slightly rotated, blurred copy of itself (with
+    ``copy_features`` keypoints, as an input page): the score a perfect input page could
+    reach, used to normalise match scores."""
     h, w = image.shape
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), 1.5, 0.98)
     copy = cv2.warpAffine(image, turn, (w, h), borderValue=255)
     copy = cv2.GaussianBlur(copy, (3, 3), 0)
-    found = match_homography(page_features(copy), features)
+    found = match_homography(page_features(copy, features=copy_features), features)
     return max(found.inliers, MATCH_MIN_INLIERS)
 
 
@@ -252,10 +271,16 @@ def classify_page(
     ink = ink_fraction(image)
     if ink < BLANK_INK_FRACTION:
         return PageMatch(position, PageRole.BLANK, ink_fraction=ink)
+    retry = False
     features = page_features(image)
-    best = _likely_page(features, index, hint)
-    if best is None:
-        best = _search(features, index)
+    best = _likely_page(features, index, hint) or _search(features, index)
+    if best is None or _score(best[1], best[0]) < STRONG_SCORE:
+        more = page_features(image, features=RETRY_FEATURES)
+        again = _likely_page(more, index, hint, retry=True) or _search(more, index, retry=True)
+        if again is not None and (
+            best is None or _score(again[1], again[0], retry=True) > _score(best[1], best[0])
+        ):
+            best, features, retry = again, more, True
     if best is None:
         return PageMatch(position, PageRole.UNKNOWN, ink_fraction=ink)
     page, found = _pick_sibling(image, features, best, index)
@@ -264,7 +289,7 @@ def classify_page(
         position,
         PageRole.FORM,
         key=page.key,
-        score=_score(found, page),
+        score=_score(found, page, retry=retry),
         inliers=found.inliers,
         homography=found.homography,
         ink_fraction=ink,
@@ -272,7 +297,7 @@ def classify_page(
 
 
 def _likely_page(
-    features: PageFeatures, index: ReferenceIndex, hint: PageKey | None
+    features: PageFeatures, index: ReferenceIndex, hint: PageKey | None, *, retry: bool = False
 ) -> tuple[IndexedPage, FeatureMatch] | None:
     """The page expected here, accepted only on a strong match: ``hint`` when there is
     one, else any form's first page (where most documents start, and where one resumes
@@ -285,23 +310,25 @@ def _likely_page(
     best: tuple[float, IndexedPage, FeatureMatch] | None = None
     for page in expected:
         found = match_homography(features, page.features)
-        score = _score(found, page)
-        if score >= 2 * MATCH_MIN_SCORE and (best is None or score > best[0]):
+        score = _score(found, page, retry=retry)
+        if score >= STRONG_SCORE and (best is None or score > best[0]):
             best = (score, page, found)
     return None if best is None else (best[1], best[2])
 
 
-def _score(found: FeatureMatch, page: IndexedPage) -> float:
-    """Inliers relative to the reference's self-match, discounted when they cluster in a
-    band of the page (a header several pages share is not a page match)."""
+def _score(found: FeatureMatch, page: IndexedPage, *, retry: bool = False) -> float:
+    """Inliers relative to the reference's self-match (with as many input keypoints:
+    ``retry`` for ``RETRY_FEATURES``), discounted when they cluster in a band of the page
+    (a header several pages share is not a page match)."""
     if found.homography is None or found.inliers < MATCH_MIN_INLIERS:
         return 0.0
     spread = min(1.0, found.coverage / FULL_COVERAGE)
-    return min(1.0, found.inliers / page.self_inliers) * spread
+    self_inliers = page.retry_self_inliers if retry else page.self_inliers
+    return min(1.0, found.inliers / self_inliers) * spread
 
 
 def _search(
-    features: PageFeatures, index: ReferenceIndex
+    features: PageFeatures, index: ReferenceIndex, *, retry: bool = False
 ) -> tuple[IndexedPage, FeatureMatch] | None:
     by_good = sorted(
         (
@@ -320,7 +347,7 @@ def _search(
             continue
         tried_groups.add(group)
         found = match_homography(features, page.features, pairs)
-        score = _score(found, page)
+        score = _score(found, page, retry=retry)
         if score >= MATCH_MIN_SCORE and (best is None or score > best[0]):
             best = (score, page, found)
         if len(tried_groups) >= CANDIDATES:
