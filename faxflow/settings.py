@@ -260,11 +260,19 @@ class Settings(BaseSettings):
         nothing is judged by its blank bucket alone, never by the field's own or its kind's
         threshold (those were learned on values that were read), and is never accepted
         while thresholds have no such bucket (a file calibrated before the buckets existed
-        would otherwise accept every blank at the flat default)."""
+        would otherwise accept every blank at the flat default). Likewise, a kind that
+        calibrated thresholds (the committed or learned file) have no threshold for — a
+        new pack's Japanese postal codes, say — was never measured and goes to a person;
+        the flat default applies to it only when thresholds are set by hand or not at
+        all."""
         if kind in BLANK_BUCKETS:
             return self.confidence_thresholds.get(kind, NEVER_ACCEPTED)
+        calibrated = (
+            "confidence_thresholds" not in self.model_fields_set and self.confidence_thresholds
+        )
+        unmeasured = NEVER_ACCEPTED if calibrated else self.default_confidence_threshold
         return self.confidence_thresholds.get(
-            field_name, self.confidence_thresholds.get(kind, self.default_confidence_threshold)
+            field_name, self.confidence_thresholds.get(kind, unmeasured)
         )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,16 @@ def test_a_reading_of_nothing_is_routed_by_its_blank_bucket(tmp_path: Path) -> N
 
 def test_mark_kinds_are_the_extractors_checkbox_kinds() -> None:
     assert {str(kind) for kind in CHECKBOX_KINDS} == MARK_KINDS
+
+
+def test_a_kind_calibration_never_measured_goes_to_a_person(tmp_path: Path) -> None:
+    """Calibrated thresholds (here the learned file) hold every kind they measured; a kind
+    they lack (a Japanese pack's postal code) is never auto-accepted at the flat default,
+    while thresholds set by hand keep the default for the kinds they do not name."""
+    learned = tmp_path / "thresholds.json"
+    learned.write_text(json.dumps({"thresholds": {"date": 0.97, "blank_writing": 0.94}}))
+    calibrated = Settings(var_dir=tmp_path, learned_thresholds_file=learned)
+    assert calibrated.threshold_for("onset_date", "date") == 0.97
+    assert calibrated.threshold_for("patient_postal", "jp_postal") == 1.01
+    by_hand = Settings(var_dir=tmp_path, confidence_thresholds={"date": 0.97})
+    assert by_hand.threshold_for("patient_postal", "jp_postal") == 0.8
