@@ -26,6 +26,10 @@ class Era:
     def western_year(self, year: int) -> int:
         return self.year_one - 1 + year
 
+    def year_of(self, day: date) -> int:
+        """``day``'s year counted in this era (1 for 元年)."""
+        return day.year - self.year_one + 1
+
 
 ERAS: tuple[Era, ...] = (
     Era("meiji", "明治", "M", date(1873, 1, 1), 1868),
@@ -63,7 +67,7 @@ def to_era(iso: str, *, initials: bool = False) -> str:
     era = era_of(when)
     if era is None:
         raise ValueError("the date is before the eras this module knows")
-    year = when.year - era.year_one + 1
+    year = era.year_of(when)
     if initials:
         return f"{era.initial}{year}.{when.month}.{when.day}"
     written = "元" if year == 1 else str(year)

@@ -47,14 +47,11 @@ import numpy as np
 from faker import Faker
 from PIL import Image, ImageFont
 
-from extract.japanese import my_number_check_digit
+from extract.japanese import JP_KINDS, is_japanese_lang, my_number_check_digit
 from faxflow.eras import ERAS, Era, era_of
 from faxflow.packs import FormPack
 from samples.splits import JapaneseHand
 
-JAPANESE_KINDS = frozenset(
-    {"era_date", "jp_postal", "jp_phone", "katakana", "prefecture", "bank_account", "my_number"}
-)
 VALUES_FILE = Path(__file__).with_name("data") / "jp_values.yaml"
 FAMILY_STEMS = ("member", "guardian")
 """People who share the family name of the record's first person (the householder, the
@@ -67,10 +64,9 @@ INK = (0, 60)  # grey level of the ink, as samples.render's split hands
 
 def is_japanese(pack: FormPack) -> bool:
     """Whether the pack's zones are read in Japanese (module docstring)."""
-    for field in pack.template.fields:
-        if "jpn" in (field.lang or "").split("+") or str(field.kind) in JAPANESE_KINDS:
-            return True
-    return False
+    return any(
+        is_japanese_lang(field.lang) or field.kind in JP_KINDS for field in pack.template.fields
+    )
 
 
 def era_and_year(day: date) -> tuple[Era, int]:
@@ -78,8 +74,8 @@ def era_and_year(day: date) -> tuple[Era, int]:
     ValueError before Meiji."""
     era = era_of(day)
     if era is None:
-        raise ValueError(f"{day} is before the first era")
-    return era, day.year - era.year_one + 1
+        raise ValueError("the day is before the first era")  # a drawn birth date: not quoted
+    return era, era.year_of(day)
 
 
 def era_end(era: Era) -> date:
@@ -241,9 +237,7 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
         elif "number" in types:
             record[name] = _number(prop, rng, low=0, high=1000, cents=True)
         else:
-            record[name] = values.value(
-                name, kind if kind in JAPANESE_KINDS else formats.get(name, kind)
-            )
+            record[name] = values.value(name, kind if kind in JP_KINDS else formats.get(name, kind))
         if isinstance(record[name], str) and "maxLength" in prop:
             record[name] = record[name][: prop["maxLength"]].strip()
     if pack.rules is not None:
