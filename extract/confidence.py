@@ -40,6 +40,21 @@ KATAKANA_LOOKALIKE_CONFIDENCE = 0.5
 '口' for 'ロ', a dash for 'ー', hiragana 'へ' for 'ヘ'), given back as the katakana
 (extract/japanese.py KATAKANA_LOOKALIKES): OCR did not read katakana there, so a person
 looks before it is trusted."""
+JP_PHONE_DROPPED_CONFIDENCE = 0.5
+"""Cap of a Japanese phone number whose reading held a character that is neither digit
+nor separator (``090-1234-5/78``: the normaliser keeps the digits only): the mark was most
+likely a misread digit, and the digits left can still be a number of valid length (an
+11-digit mobile as 10), a valid wrong number that was auto-accepted at 0.87."""
+VOCABULARY_MISS_CONFIDENCE = 0.3
+"""Cap of a closed-vocabulary field (extract/vocabularies.py: a 続柄 such as 弟) whose value
+is none of its list's answers, even after a reread restricted to the list's characters:
+kept as read (it may be an answer the list lacks), but a misread as likely (第 for 弟), so
+a person decides (issue ``not_in_vocabulary``)."""
+VOCABULARY_REREAD_CONFIDENCE = 0.6
+"""Cap of a closed-vocabulary field whose first reading was none of its answers and whose
+reread restricted to the list's characters is one: the two readings disagree, and the
+restricted one cannot read anything else, so a person should look before it is trusted."""
+
 
 _ODD_TEXT = re.compile(r"[^\w\s.,'&#/()\-@+]")
 

@@ -37,6 +37,7 @@ from extract.classify import PageMatch, ReferenceIndex, build_index, classify_pa
 from extract.japanese import (
     JP_KINDS,
     is_japanese_lang,
+    jp_phone_dropped,
     katakana_lookalikes,
     normalise_jp_text,
     normalise_spec,
@@ -79,6 +80,7 @@ from extract.template import (
     FormTemplate,
     template_schema,
 )
+from extract.vocabularies import as_listed, in_vocabulary, vocabulary_whitelist
 from faxflow.model import (
     CleanPage,
     Extraction,
@@ -88,6 +90,7 @@ from faxflow.model import (
     OcrWord,
     PageReport,
     PageRole,
+    ProvenanceStep,
 )
 from faxflow.packs import pack_templates
 from faxflow.schemas import blank_record
@@ -343,6 +346,7 @@ def read_page(
         )
     issues.extend(_vote_on_copies(text_specs, split, results, settings=settings))
     issues.extend(_cut_readings(split, results))
+    issues.extend(_unlisted_answers(text_specs, results))
     return results, issues
 
 
@@ -361,10 +365,11 @@ def _reread_japanese_together(
         reading = readings.get(spec.name)
         if reading is None or reading.blank or reading.method != "page":
             continue
-        if not is_japanese_lang(zone_lang(spec)):
-            continue
+        if not is_japanese_lang(zone_lang(spec)) or spec.closed_vocabulary is not None:
+            continue  # a closed vocabulary's zones are read again as one word each
         evidence = conf.ocr_evidence([w.confidence for w in reading.words])
-        if evidence < REREAD_BELOW or _value_of(spec, reading.text) is None:
+        value = _value_of(spec, reading.text)
+        if evidence < REREAD_BELOW or value is None or _unlisted(spec, value):
             doubtful[spec.name] = _whitelist(spec)
     reread_together(split, doubtful, settings=settings, dpi=settings.page_dpi)
 
@@ -389,6 +394,25 @@ def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue
                 f"{_CUT_STOPS.get(stop, stop)}: the value read may lack its end",
             )
         )
+    return issues
+
+
+def _unlisted_answers(specs: Sequence[FieldSpec], results: dict[str, FieldResult]) -> list[Issue]:
+    """Closed-vocabulary fields whose value is none of the list's answers, even after the
+    reread restricted to its characters: kept as read (the list may lack an answer), with
+    issue ``not_in_vocabulary`` and confidence capped (:data:`conf.VOCABULARY_MISS_CONFIDENCE`)
+    so that a person decides. The message names the list, never the value."""
+    issues: list[Issue] = []
+    for spec in specs:
+        result = results.get(spec.name)
+        if result is None or not _unlisted(spec, result.value):
+            continue
+        results[spec.name] = result.model_copy(
+            update={"confidence": min(result.confidence, conf.VOCABULARY_MISS_CONFIDENCE)}
+        )
+        name = base_name(spec.name)
+        says = f"{name} reads as none of the answers of its list {spec.closed_vocabulary}"
+        issues.append(Issue(field=name, code="not_in_vocabulary", message=says))
     return issues
 
 
@@ -587,6 +611,8 @@ def _first_look(
     doubtful = (
         value is None
         or trimmed
+        or _unlisted(spec, value)
+        or _drops_marks(spec, reading.text)
         or (
             reading.method == "page"
             and conf.ocr_evidence([w.confidence for w in reading.words]) < REREAD_BELOW
@@ -622,7 +648,7 @@ def _planned_rereads(
             continue
         first, value, _, doubtful = _first_look(spec, reading, settings=settings)
         if doubtful:
-            keys.append((spec.name, whitelist, 7, True))
+            keys.append((spec.name, whitelist, _reread_psm(spec), True))
         if value is None and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
             keys.append((spec.name, whitelist, 7, False))  # if the reread fails too
         if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -654,21 +680,54 @@ def _text_field(
         )
     reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
     agreed = False
+    listed_reread: tuple[ProvenanceStep, ...] = ()  # a closed vocabulary's answer read again
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
     if doubtful and reading.method != "comb":
         again = reread_zone(
-            split, spec.name, settings=settings, dpi=dpi, whitelist=_whitelist(spec)
+            split,
+            spec.name,
+            settings=settings,
+            dpi=dpi,
+            whitelist=_whitelist(spec),
+            psm=_reread_psm(spec),
         )
         again_value = _value_of(spec, again.text)
         if again_value is not None and again_value == value:
             agreed = True
-        elif again_value is not None and (
-            value is None
-            or _evidence(again) > _evidence(reading)
-            or (
-                trimmed
-                and len(again.words) > len(reading.words)
-                and _evidence(again) >= REREAD_BELOW
+        elif (
+            spec.closed_vocabulary is not None
+            and (value is None or _unlisted(spec, value))
+            and again_value is not None
+            and not _unlisted(spec, again_value)
+        ):
+            # Read again with only the list's characters: what Tesseract saw among the
+            # answers, not the nearest answer to what it read. Tesseract's jpn reads a
+            # lone typed 弟 as 第 (0.59), or as nothing on the page; restricted, as 弟.
+            step = ProvenanceStep(step="reread.vocabulary", before=value, after=again_value)
+            listed_reread = (step,)
+            reading, value = again, again_value
+        elif (
+            _drops_marks(spec, reading.text)
+            and again_value is not None
+            and not _drops_marks(spec, again.text)
+        ):
+            # A phone read with a mark among its digits ('/' for 7), read again digits
+            # only: the reread's digits, but the two readings disagree.
+            step = ProvenanceStep(step="reread.alone", before=value, after=again_value)
+            listed_reread = (step,)
+            reading, value = again, again_value
+            digits_cap = conf.DISPUTED_DIGITS_CONFIDENCE
+        elif (
+            again_value is not None
+            and not (_unlisted(spec, again_value) and value is not None)
+            and (
+                value is None
+                or _evidence(again) > _evidence(reading)
+                or (
+                    trimmed
+                    and len(again.words) > len(reading.words)
+                    and _evidence(again) >= REREAD_BELOW
+                )
             )
         ):
             reading, value = again, again_value
@@ -707,9 +766,12 @@ def _text_field(
                 return FieldResult(
                     value=found,
                     confidence=conf.clamp(
-                        0.7
-                        * conf.text_confidence(
-                            spec.kind, word_confidences=[evidence], raw_text=text, value=found
+                        min(
+                            0.7
+                            * conf.text_confidence(
+                                spec.kind, word_confidences=[evidence], raw_text=text, value=found
+                            ),
+                            conf.JP_PHONE_DROPPED_CONFIDENCE if _drops_marks(spec, text) else 1.0,
                         )
                     ),
                     page=page_number,
@@ -748,11 +810,21 @@ def _text_field(
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
+    if listed_reread and spec.closed_vocabulary is not None:
+        score = min(score, conf.VOCABULARY_REREAD_CONFIDENCE)
+    if value is not None and _drops_marks(spec, reading.text):
+        # The normaliser kept the digits and dropped a mark that was likely a misread
+        # digit: the number left may be valid and wrong (provenance: normalise, raw → digits).
+        score = min(score, conf.JP_PHONE_DROPPED_CONFIDENCE)
     if answered:
         score = min(score, ANSWER_REREAD_CONFIDENCE)
-    elif is_speck_value(spec.kind, value, score):
+    elif is_speck_value(spec.kind, value, score) and not (
+        spec.closed_vocabulary is not None and in_vocabulary(value, spec.closed_vocabulary)
+    ):
         # Specks in an empty zone read as 'oe', '8': blank, and doubtful. Two doubtful
         # letters clearly nearest one fixed answer ('xr', 'Yf' for yr) are that answer.
+        # One of a closed list's answers (母, 孫) is no speck however doubtfully read: fax
+        # noise in an empty zone does not spell one; its low confidence sends it to a person.
         near = nearest_choice(reading.text, answers) if answers else None
         value = near
         if near is not None:
@@ -763,7 +835,10 @@ def _text_field(
         page=page_number,
         bbox=reading.bbox,
         raw_text=reading.text or None,
-        provenance=read_provenance(reading.text, normal, value, answered=answered),
+        provenance=(
+            *listed_reread,
+            *read_provenance(reading.text, normal, value, answered=answered),
+        ),
         words=tuple((w.text, w.confidence) for w in reading.words),
     )
 
@@ -843,7 +918,35 @@ def _evidence(reading: ZoneReading) -> float:
 
 
 def _whitelist(spec: FieldSpec) -> str | None:
-    return safe_whitelist(spec.whitelist or KIND_WHITELIST.get(spec.kind))
+    chosen = spec.whitelist or KIND_WHITELIST.get(spec.kind)
+    if chosen is None and spec.closed_vocabulary is not None:
+        chosen = vocabulary_whitelist(spec.closed_vocabulary)
+    return safe_whitelist(chosen)
+
+
+def _drops_marks(spec: FieldSpec, text: str) -> bool:
+    """Whether a Japanese phone reading holds a mark the normaliser drops that is no
+    separator (:func:`extract.japanese.jp_phone_dropped`)."""
+    return spec.kind is FieldKind.JP_PHONE and jp_phone_dropped(text) > 0
+
+
+CLOSED_VOCABULARY_PSM = 8
+"""A closed vocabulary's answers are one word (弟, 長女, 妻の父): its zone is read again as
+one word. Restricted to the list's characters, Tesseract 5.3's jpn reads a lone kanji
+as nothing as a line (psm 7) and right as a word (psm 8)."""
+
+
+def _reread_psm(spec: FieldSpec) -> int:
+    return CLOSED_VOCABULARY_PSM if spec.closed_vocabulary is not None else 7
+
+
+def _unlisted(spec: FieldSpec, value: object) -> bool:
+    """Whether ``value`` is read but none of the answers of ``spec``'s closed vocabulary."""
+    return (
+        spec.closed_vocabulary is not None
+        and value is not None
+        and not in_vocabulary(value, spec.closed_vocabulary)
+    )
 
 
 def _value_of(spec: FieldSpec, text: str) -> Any:
@@ -853,7 +956,10 @@ def _value_of(spec: FieldSpec, text: str) -> Any:
     if spec.kind in JP_KINDS:
         return normalise_spec(spec, text)
     if spec.kind in (FieldKind.TEXT, FieldKind.NAME) and is_japanese_lang(zone_lang(spec)):
-        return normalise_jp_text(text)
+        value = normalise_jp_text(text)
+        if value is not None and spec.closed_vocabulary is not None:
+            return as_listed(value, spec.closed_vocabulary) or value
+        return value
     kind = spec.kind
     if kind is FieldKind.NAME:
         text = without_name_debris(text)

@@ -108,6 +108,8 @@ class FieldSource(_Strict):
     lang: str | None = None
     era: Literal["meiji", "taisho", "showa", "heisei", "reiwa"] | None = None
     era_field: str | None = None
+    # the short list a text field's answers come from (extract/vocabularies.py)
+    closed_vocabulary: str | None = None
 
 
 class LabelMap(_Strict):
@@ -746,6 +748,7 @@ def _place(
             ("lang", source.lang),
             ("era", source.era),
             ("era_field", source.era_field),
+            ("closed_vocabulary", source.closed_vocabulary),
         )
         if value is not None
     )

@@ -215,6 +215,23 @@ def normalise_jp_phone(text: str | None) -> str | None:
     return digits if len(digits) in (10, 11) and digits.startswith("0") else None
 
 
+_PHONE_LABEL = re.compile(r"^\s*(?:TEL|Tel|tel|電話(?:番号)?|☎|℡)\s*[:.]?\s*")
+_PHONE_SEPARATORS = frozenset(" -().‐‑‒–—―−ー~〜")
+"""What people write between a Japanese phone number's digits (after :func:`fold_width`,
+which makes full-width ``－（）`` and the ideographic space ASCII): hyphens and dashes,
+brackets round the area code, a space or full stop, and the long vowel mark and wave
+dash OCR reads for a hyphen."""
+
+
+def jp_phone_dropped(text: str | None) -> int:
+    """How many characters of a phone reading :func:`normalise_jp_phone` drops that are
+    neither digits nor separators (:data:`_PHONE_SEPARATORS`, a leading ``TEL``/``電話``):
+    each is likely a misread digit (``/`` for 7, ``l`` for 1), so a number still of valid
+    length without it may be a wrong one (an 11-digit mobile read as 10 digits)."""
+    raw = _PHONE_LABEL.sub("", fold_width(text))
+    return sum(not ch.isdigit() and ch not in _PHONE_SEPARATORS for ch in raw)
+
+
 BANK_ACCOUNT_DIGITS = 7
 
 

@@ -71,6 +71,8 @@ class Step:
             return True  # every e-mail field; its name_fields, when listed, are used too
         if self.where == "era_field":
             return spec.era_field is not None
+        if self.where == "closed_vocabulary":
+            return spec.closed_vocabulary is not None
         if self.where == "written_words":
             return bool(spec.vocabulary) or spec.lexicon in ("street", "place", "county")
         return self.where == f"lexicon: {spec.lexicon}"
@@ -115,6 +117,13 @@ STEPS: tuple[Step, ...] = (
         _kinds(TEXT),
         "an enum answer read again without its rule",
         where="enum",
+    ),
+    Step(
+        "reread.vocabulary",
+        Stage.REREAD,
+        _kinds(TEXT),
+        "a reading none of the closed vocabulary's answers, read again in its characters",
+        where="closed_vocabulary",
     ),
     Step("reread.vote", Stage.REREAD, _kinds(ID), "the copies of an ID vote"),
     # ---- normalise (extract/normalise.py, at read time) ---------------------------------
@@ -212,6 +221,13 @@ STEPS: tuple[Step, ...] = (
     ),
     # ---- check (at assembly: drop a reading or lower its confidence, never change it) --
     Step("check.copies", Stage.CHECK, TEXT_KINDS, "a field's two copies cross-checked"),
+    Step(
+        "check.vocabulary",
+        Stage.CHECK,
+        _kinds(TEXT),
+        "none of the closed vocabulary's answers: kept, to a person (not_in_vocabulary)",
+        where="closed_vocabulary",
+    ),
     Step(
         "check.street_dust",
         Stage.CHECK,

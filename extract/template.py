@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from extract.vocabularies import load_vocabulary
 from faxflow.errors import TemplateError
 from faxflow.model import FormName, RecordName
 
@@ -121,6 +122,10 @@ class FieldSpec(_Strict):
     lang: str | None = None
     era: Era | None = None
     era_field: str | None = None
+    # ``closed_vocabulary`` (text only) names extract/rules/vocabularies/<name>.txt, the
+    # short list the field's answers come from (続柄: jp_relationships); see
+    # extract/vocabularies.py for how it helps the reading.
+    closed_vocabulary: str | None = None
 
     @model_validator(mode="after")
     def _geometry_fits_kind(self) -> FieldSpec:
@@ -139,6 +144,13 @@ class FieldSpec(_Strict):
             raise ValueError(f"field {self.name}: lexicon and vocabulary need kind text")
         if self.name_fields is not None and self.kind is not FieldKind.EMAIL:
             raise ValueError(f"field {self.name}: name_fields needs kind email")
+        if self.closed_vocabulary is not None:
+            if self.kind is not FieldKind.TEXT:
+                raise ValueError(f"field {self.name}: closed_vocabulary needs kind text")
+            try:
+                load_vocabulary(self.closed_vocabulary)
+            except TemplateError as exc:
+                raise ValueError(f"field {self.name}: {exc}") from exc
         for box in [self.region, *(self.boxes or []), *_option_boxes(self.options)]:
             if box is not None and not (box[0] < box[2] and box[1] < box[3]):
                 raise ValueError(f"field {self.name}: box {box} must have x0<x1 and y0<y1")

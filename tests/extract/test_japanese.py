@@ -17,6 +17,7 @@ from extract.japanese import (
     fold_width,
     from_era,
     is_my_number,
+    jp_phone_dropped,
     katakana_lookalikes,
     load_prefectures,
     my_number_check_digit,
@@ -186,6 +187,29 @@ def test_postal_codes(text: str, postal: str | None) -> None:
 )
 def test_phone_numbers(text: str, digits: str | None) -> None:
     assert normalise_jp_phone(text) == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("03-1234-5678", 0),
+        ("(03)1234-5678", 0),
+        ("０３－１２３４－５６７８", 0),  # full-width hyphens are separators
+        ("（０３）１２３４　５６７８", 0),  # full-width brackets, the ideographic space
+        ("03ー1234ー5678", 0),  # the long vowel mark OCR reads for a hyphen
+        ("TEL 03-1234-5678", 0),
+        ("電話：03-1234-5678", 0),
+        ("090-1234-5/78", 1),  # 7 read as '/': still ten digits, a valid wrong number
+        ("090-l234-5678", 1),
+        ("O90-1234-5678", 1),
+    ],
+)
+def test_phone_marks_the_normaliser_drops(text: str, dropped: int) -> None:
+    """A mark that is no separator is counted (the reader caps the confidence): the
+    digits left can be a number of valid length that is not the one written."""
+    assert jp_phone_dropped(text) == dropped
+    if text == "090-1234-5/78":
+        assert normalise_jp_phone(text) == "0901234578"  # valid, and wrong
 
 
 def test_bank_accounts_are_seven_digits_exactly() -> None:

@@ -207,3 +207,41 @@ def test_doubtful_japanese_zones_are_read_again_in_one_call(
         "prefecture": "東京",
         "address": "千代田区霞が関1-2-2",
     }
+
+
+@pytest.mark.parametrize(("written", "clean"), [("090-1234-5/78", False), ("090-1234-5678", True)])
+def test_a_phone_read_with_a_mark_among_its_digits_is_not_trusted(
+    tmp_path: Path, settings: Settings, written: str, clean: bool
+) -> None:
+    """GIVEN a mobile number written with a '/' where a 7 belongs (as OCR reads a faint 7)
+    WHEN its zone is read THEN the number, whatever digits it keeps, is capped below
+    auto-acceptance and says how it was reached; the same number written clean is not."""
+    from extract import confidence as conf
+
+    blank = Image.new("L", (_px(SIZE[0]), _px(80)), 255)
+    draw = ImageDraw.Draw(blank)
+    _text(draw, 20, 32, "電話", 9)
+    _rule(draw, 90, 300, 50)
+    filled = blank.copy()
+    _text(ImageDraw.Draw(filled), 100, 32, written, 11)
+    template = one_page_template(
+        tmp_path,
+        {"phone": {"type": ["string", "null"], "format": "jp_phone"}},
+        [{"name": "phone", "kind": "jp_phone", "region": [90, 28, 300, 50]}],
+    )
+    reference = ReferencePage("test_phone_strip", 1, np.asarray(blank), DPI)  # own masks
+    results, _ = read_page(
+        np.asarray(filled), reference, template.fields, settings=settings, page_number=1
+    )
+    phone = results["phone"]
+    if clean:
+        assert phone.value == "09012345678"
+        assert phone.confidence > conf.DISPUTED_DIGITS_CONFIDENCE
+    else:
+        assert phone.confidence <= conf.DISPUTED_DIGITS_CONFIDENCE
+        steps = [p.step for p in phone.provenance]
+        if phone.value is not None and "/" in (phone.raw_text or ""):
+            assert phone.confidence <= conf.JP_PHONE_DROPPED_CONFIDENCE
+            assert steps == ["normalise"]  # raw '090-1234-5/78' → its digits
+        elif phone.value is not None:
+            assert steps[0] == "reread.alone"  # the digits-only reread's number
