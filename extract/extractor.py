@@ -649,6 +649,8 @@ def _planned_rereads(
         first, value, _, doubtful = _first_look(spec, reading, settings=settings)
         if doubtful:
             keys.append((spec.name, whitelist, _reread_psm(spec), True))
+        if doubtful and _listed_doubt(spec, reading) and (value is None or _unlisted(spec, value)):
+            keys.append((spec.name, None, 7, True))  # if the restricted reread finds none
         if value is None and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
             keys.append((spec.name, whitelist, 7, False))  # if the reread fails too
         if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -731,6 +733,15 @@ def _text_field(
             )
         ):
             reading, value = again, again_value
+    if doubtful and (value is None or _unlisted(spec, value)) and _listed_doubt(spec, reading):
+        # Restricted, Tesseract may read nothing where the whole model reads an answer (a
+        # faxed 母 the page's call missed): the zone read as a line without the list.
+        plain = reread_zone(split, spec.name, settings=settings, dpi=dpi)
+        plain_value = _value_of(spec, plain.text)
+        if plain_value is not None and not _unlisted(spec, plain_value):
+            step = ProvenanceStep(step="reread.vocabulary", before=value, after=plain_value)
+            listed_reread = (step,)
+            reading, value = plain, plain_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         value, reading, agreed, digits_cap = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -934,6 +945,12 @@ CLOSED_VOCABULARY_PSM = 8
 """A closed vocabulary's answers are one word (弟, 長女, 妻の父): its zone is read again as
 one word. Restricted to the list's characters, Tesseract 5.3's jpn reads a lone kanji
 as nothing as a line (psm 7) and right as a word (psm 8)."""
+
+
+def _listed_doubt(spec: FieldSpec, reading: ZoneReading) -> bool:
+    """Whether a closed-vocabulary zone with writing in it is read again without its
+    list when the restricted reread finds none of its answers."""
+    return spec.closed_vocabulary is not None and reading.method != "comb" and not reading.blank
 
 
 def _reread_psm(spec: FieldSpec) -> int:
