@@ -24,8 +24,13 @@ era-year digits, an ``era_date`` field with neither the era's name before them
 (``昭和50``), any other date field the western year; the digits go into the gaps of the
 printed ``年 月 日`` the blank's text layer shows inside the field's zone (or into its
 three boxes), else the date is written whole (``3年4月5日``, ``昭和50年1月1日``,
-``2021年4月5日``). Drawn dates are swapped into the order ``rules.yaml``'s ``date_order``
-asks.
+``2021年4月5日``). An era's first year is written 元 (``平成元年``, ``令和　元年``), as people
+write it; a birth date falls in some era's first year at least :data:`FIRST_YEAR_SHARE` of
+the time, since a uniform draw over 90 years would almost never test it. Drawn dates are
+swapped into the order ``rules.yaml``'s ``date_order`` asks. An age (``age``, ``…_age``)
+is the person's age at the first date of ``age_on`` in ``jp_values.yaml`` the record
+holds (the day of diagnosis, else of the report), in months under one year when the
+form's unit field (``<age>_unit``) offers them, as the notification asks.
 
 pypdf draws widget appearances in the widget's own font, which has no CJK glyphs, so no
 widget is filled: the blank is rendered and each value is drawn with PIL at its zone, at the
@@ -59,6 +64,10 @@ patient): household members and a minor's guardian."""
 
 
 ERA_BY_NAME = {era.name: era for era in ERAS}
+FIRST_YEAR_SHARE = 0.1
+"""Share of birth dates drawn inside an era's first year (元年) that the span and the
+field's eras allow: Heisei 1 and Reiwa 1 are two years of 90, so uniform draws would give
+one in 50."""
 INK = (0, 60)  # grey level of the ink, as samples.render's split hands
 
 
@@ -158,6 +167,14 @@ class JapaneseValues:
         today = date.today()
         back = (365, 365 * 90) if "birth" in name else (1, 365 * 3)
         low, high = today - timedelta(days=back[1]), today - timedelta(days=back[0])
+        first_years = [
+            (max(low, e.start), min(high, date(e.start.year, 12, 31)))
+            for e in eras or ERAS
+            if "birth" in name
+        ]
+        first_years = [(a, b) for a, b in first_years if a <= b]
+        if first_years and self.rng.random() < FIRST_YEAR_SHARE:
+            return self.date_in(*first_years[int(self.rng.integers(len(first_years)))]).isoformat()
         day = self.date_in(low, high)
         if eras and era_of(day) not in eras:
             spans = [(max(low, e.start), min(high, era_end(e))) for e in eras]
@@ -242,6 +259,7 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
             record[name] = record[name][: prop["maxLength"]].strip()
     if pack.rules is not None:
         _in_date_order(record, pack.rules.date_order)
+    _ages_from_birth(record, pack.schema["properties"])
     for field in pack.template.fields:
         era_field = field.era_field
         if era_field and era_field in record:
@@ -249,6 +267,37 @@ def draw_japanese_record(pack: FormPack, rng: np.random.Generator) -> dict[str, 
             # the era box ticked is the date's own era (none when the date is left blank)
             record[era_field] = era_and_year(date.fromisoformat(when))[0].name if when else None
     return record
+
+
+def age_on(birth: date, on: date) -> tuple[int, int]:
+    """(full years, full months) from ``birth`` to ``on``."""
+    months = (on.year - birth.year) * 12 + on.month - birth.month - (on.day < birth.day)
+    return months // 12, months
+
+
+def _ages_from_birth(record: dict[str, Any], properties: dict[str, Any]) -> None:
+    """Each age the record holds (``age``, ``<person>_age``) made the age of its birth
+    date (``birth_date``, ``<person>_birth_date``) at the first ``age_on`` date the record
+    holds; an age of no such birth date or day keeps its draw. Under a year it is in
+    months when the unit field (``<age>_unit``) offers ``months`` (its value set to match);
+    else in years (a unit field drawn filled says ``years``)."""
+    for name in properties:
+        if not (name == "age" or name.endswith("_age")) or record.get(name) is None:
+            continue
+        person = name[: -len("age")]
+        birth = record.get(f"{person}birth_date")
+        on = next((record[d] for d in _values()["age_on"] if record.get(d)), None)
+        if not isinstance(birth, str) or not isinstance(on, str) or on < birth:
+            continue
+        years, months = age_on(date.fromisoformat(birth), date.fromisoformat(on))
+        unit = f"{name}_unit"
+        offered = properties.get(unit, {}).get("enum") or []
+        if years < 1 and "months" in offered:
+            record[name], record[unit] = months, "months"
+            continue
+        record[name] = years
+        if record.get(unit) is not None:
+            record[unit] = "years"
 
 
 def _in_date_order(record: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
@@ -330,7 +379,8 @@ def date_parts(spec: Any, value: str) -> tuple[str, str, str, str]:
     if str(spec.kind) == "era_date":
         era, year = era_and_year(day)
         shown = spec.era or spec.era_field
-        return "" if shown else era.kanji, str(year), str(day.month), str(day.day)
+        written = "元" if year == 1 else str(year)  # 元年, as people write an era's first year
+        return "" if shown else era.kanji, written, str(day.month), str(day.day)
     return "", str(day.year), str(day.month), str(day.day)
 
 

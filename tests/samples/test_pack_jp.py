@@ -21,6 +21,8 @@ from faxflow.packs import FormPack, load_pack
 from samples.pack_fill import draw_record, render_pages
 from samples.pack_jp import (
     ERAS,
+    _ages_from_birth,
+    age_on,
     date_parts,
     era_and_year,
     era_end,
@@ -170,7 +172,7 @@ def test_era_dates_fall_in_their_era_and_read_back(pack: FormPack) -> None:
     one the era choice offers for the birth date, which is ticked), and its written era
     (printed, ticked or written) and digits give the same date back."""
     specs = {spec.name: spec for spec in pack.template.fields}
-    dates, eras = 0, set()
+    dates, eras, first_years = 0, set(), 0
     for seed in range(80):
         record = draw_record(pack, np.random.default_rng(seed))
         for name in ("report_date", "birth_date", "onset_date"):
@@ -185,9 +187,13 @@ def test_era_dates_fall_in_their_era_and_read_back(pack: FormPack) -> None:
             shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
             assert written_era == ("" if shown else era.kanji)
             assert shown in (None, era.name)
-            back = date(era.western_year(int(written_year)), int(month), int(written_day))
+            year = 1 if written_year == "元" else int(written_year)
+            assert (written_year == "元") == (era_and_year(day)[1] == 1)  # 元年, never 1年
+            back = date(era.western_year(year), int(month), int(written_day))
             assert back == day
+            first_years += written_year == "元"
     assert dates > 80
+    assert first_years >= 3  # drawn on purpose (FIRST_YEAR_SHARE), not once in 50
     assert {"showa", "heisei", "reiwa"} <= eras and "meiji" not in eras  # births to 90 back
     assert [era.start for era in ERAS] == sorted(era.start for era in ERAS)
 
@@ -206,6 +212,46 @@ def test_era_dates_round_trip_through_the_reader(pack: FormPack) -> None:
             written = f"{era}{year}年{month}月{day}日"
             shown = {"report_date": "reiwa", "birth_date": record["birth_era"]}.get(name)
             assert normalise_era_date(written, shown) == record[name], written
+
+
+def test_ages_are_the_birth_dates_at_diagnosis() -> None:
+    """GIVEN the notification pack (診断時の年齢, years or months) WHEN records are drawn
+    THEN each age is the birth date's full years at the day of diagnosis (else of the
+    report), in months under one year."""
+    pack = load_pack(Path(__file__).resolve().parents[2] / "forms" / "jp_covid19_notification")
+    checked = 0
+    for seed in range(60):
+        record = draw_record(pack, np.random.default_rng(seed))
+        on = record["diagnosis_date"] or record["report_date"]
+        if record["age"] is None or record["birth_date"] is None or on is None:
+            continue
+        years, months = age_on(date.fromisoformat(record["birth_date"]), date.fromisoformat(on))
+        if record["age_unit"] == "months":
+            assert years < 1 and record["age"] == months
+        else:
+            assert record["age"] == years
+        checked += 1
+    assert checked >= 10
+
+
+def test_an_infants_age_is_in_months() -> None:
+    properties = {"age": {}, "age_unit": {"enum": ["years", "months", None]}}
+    record = {
+        "age": 7,
+        "age_unit": None,
+        "birth_date": "2025-01-20",
+        "diagnosis_date": "2025-09-10",
+    }
+    _ages_from_birth(record, properties)
+    assert (record["age"], record["age_unit"]) == (7, "months")
+    record = {
+        "age": 3,
+        "age_unit": "months",
+        "birth_date": "2020-01-20",
+        "report_date": "2025-01-19",
+    }
+    _ages_from_birth(record, properties)
+    assert (record["age"], record["age_unit"]) == (4, "years")
 
 
 def test_my_numbers_carry_their_check_digit() -> None:
