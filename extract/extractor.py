@@ -650,7 +650,8 @@ def _planned_rereads(
         if doubtful:
             keys.append((spec.name, whitelist, _reread_psm(spec), True))
         if doubtful and _listed_doubt(spec, reading) and (value is None or _unlisted(spec, value)):
-            keys.append((spec.name, None, 7, True))  # if the restricted reread finds none
+            for restricted, psm in CLOSED_VOCABULARY_FALLBACKS:  # if the first finds none
+                keys.append((spec.name, whitelist if restricted else None, psm, True))
         if value is None and reading.ink_pixels >= conf.WRITING_INK_PIXELS:
             keys.append((spec.name, whitelist, 7, False))  # if the reread fails too
         if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -696,12 +697,7 @@ def _text_field(
         again_value = _value_of(spec, again.text)
         if again_value is not None and again_value == value:
             agreed = True
-        elif (
-            spec.closed_vocabulary is not None
-            and (value is None or _unlisted(spec, value))
-            and again_value is not None
-            and not _unlisted(spec, again_value)
-        ):
+        elif spec.closed_vocabulary is not None and _answers_instead(spec, value, again_value):
             # Read again with only the list's characters: what Tesseract saw among the
             # answers, not the nearest answer to what it read. Tesseract's jpn reads a
             # lone typed 弟 as 第 (0.59), or as nothing on the page; restricted, as 弟.
@@ -733,15 +729,20 @@ def _text_field(
             )
         ):
             reading, value = again, again_value
-    if doubtful and (value is None or _unlisted(spec, value)) and _listed_doubt(spec, reading):
-        # Restricted, Tesseract may read nothing where the whole model reads an answer (a
-        # faxed 母 the page's call missed): the zone read as a line without the list.
-        plain = reread_zone(split, spec.name, settings=settings, dpi=dpi)
-        plain_value = _value_of(spec, plain.text)
-        if plain_value is not None and not _unlisted(spec, plain_value):
-            step = ProvenanceStep(step="reread.vocabulary", before=value, after=plain_value)
+    for restricted, psm in CLOSED_VOCABULARY_FALLBACKS if _listed_doubt(spec, reading) else ():
+        # Restricted and read as one word, a hand-printed answer often reads as nothing;
+        # as a block (psm 6) or without the list it may read as one (module constants).
+        if not doubtful or not (value is None or _unlisted(spec, value)):
+            break
+        whitelist = _whitelist(spec) if restricted else None
+        again = reread_zone(
+            split, spec.name, settings=settings, dpi=dpi, whitelist=whitelist, psm=psm
+        )
+        again_value = _value_of(spec, again.text)
+        if _answers_instead(spec, value, again_value):
+            step = ProvenanceStep(step="reread.vocabulary", before=value, after=again_value)
             listed_reread = (step,)
-            reading, value = plain, plain_value
+            reading, value = again, again_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         value, reading, agreed, digits_cap = _with_zone_digits(spec, split, value, reading, agreed)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
@@ -951,6 +952,24 @@ def _listed_doubt(spec: FieldSpec, reading: ZoneReading) -> bool:
     """Whether a closed-vocabulary zone with writing in it is read again without its
     list when the restricted reread finds none of its answers."""
     return spec.closed_vocabulary is not None and reading.method != "comb" and not reading.blank
+
+
+CLOSED_VOCABULARY_FALLBACKS: tuple[tuple[bool, int], ...] = ((True, 6), (False, 7))
+"""Rereads of a closed-vocabulary zone, in order, while none has found an answer: the
+list's characters as a block (psm 6), then the whole model as a line. On three tune
+faxes of the cash payment form (15 written relationships, 2026-12-07), restricted as a
+word Tesseract read 1 answer right; as a block 2 more (and 父 for 祖父, 母 for 祖母,
+which :func:`_answers_instead` refuses: fewer characters than first read)."""
+
+
+def _answers_instead(spec: FieldSpec, value: object, again: object) -> bool:
+    """Whether a reread's ``again`` is taken for a closed-vocabulary field read as
+    ``value``: ``again`` is one of the list's answers and ``value`` none (or nothing), and
+    ``again`` has at least as many characters as ``value`` (a reading restricted to the
+    list drops what it cannot read: 父 out of a 祖父 first read 相父 is half an answer)."""
+    if again is None or _unlisted(spec, again) or not (value is None or _unlisted(spec, value)):
+        return False
+    return value is None or len(str(again).replace(" ", "")) >= len(str(value).replace(" ", ""))
 
 
 def _reread_psm(spec: FieldSpec) -> int:
