@@ -352,7 +352,16 @@ def _join_cjk_row(row: Sequence[OcrWord], ink: InkColumns | None) -> str:
         left, right = row[0].bbox[0], max(w.bbox[2] for w in row)
         inked = _inked_span(ink, left, right)
         span = inked if inked is not None else (left, right)
-        pitch = (span[1] - span[0]) / max(1.0, _units("".join(w.text for w in row)))
+        # A written space is blank inside the span, not a character's width: the widest
+        # blank between two runs is left out of the pitch it is measured against.
+        widest = max(
+            (
+                _ink_gap(ink, (a.bbox[0] + a.bbox[2]) // 2, (b.bbox[0] + b.bbox[2]) // 2) or 0
+                for a, b in itertools.pairwise(row)
+            ),
+            default=0,
+        )
+        pitch = (span[1] - span[0] - widest) / max(1.0, _units("".join(w.text for w in row)))
     else:
         pitch = float(np.median([w.bbox[3] - w.bbox[1] for w in row]))
     out = row[0].text

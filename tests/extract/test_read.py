@@ -321,6 +321,22 @@ def test_japanese_spaces_are_measured_on_the_zones_ink() -> None:
     assert join_words(runs, cjk=True, ink=(200, cols)) == "イシイナナミ"
 
 
+def test_a_written_space_is_not_part_of_the_pitch_it_is_measured_against() -> None:
+    """A hand-printed 木村　健一 (a tune fax's ink, columns 190-316): the space is 19 px at a
+    pitch of 26 px, but counted in the pitch (126 px over 4 characters) it was under 0.7 of
+    it and the name came out as one word."""
+    import numpy as np
+
+    from extract.read import join_words
+    from faxflow.model import OcrWord
+
+    ink = "#" * 22 + ".." + "#" * 23 + "." * 19 + "###" + "." * 9 + "#" * 23 + "..." + "#" * 22
+    cols = np.array([ch == "#" for ch in ink])
+    runs = [OcrWord("木村", 0.9, (190, 0, 237, 40), (1, 1, 1))]
+    runs.append(OcrWord("健一", 0.9, (255, 0, 316, 40), (1, 1, 1)))
+    assert join_words(runs, cjk=True, ink=(190, cols)) == "木村 健一"
+
+
 def test_words_tesseract_read_as_one_line_stay_in_one_row() -> None:
     from extract.read import join_words
     from faxflow.model import OcrWord
