@@ -61,13 +61,20 @@ SIBLING_THUMB_DIFF = 15.0  # mean grey difference of 85x110 thumbnails worth a c
 SIBLING_MIN_SCORE = 0.6  # reference pages matching each other this well are siblings
 INK_LEVEL = 160  # grey level below which a pixel counts as ink
 RETRY_FEATURES = 3 * ORB_FEATURES
-"""Keypoints of an input page whose best match with ``ORB_FEATURES`` was weak (below
-``STRONG_SCORE``) or missing; the page is then matched again with these. Writing (dense
-handwriting, kanji) has many strong corners, so on a filled page much of the strongest
-``ORB_FEATURES`` is writing no reference page has, and the print it shares with its
-reference kept too few keypoints to match it well. The references are blank, so their
-``ORB_FEATURES`` are all print. Matching costs grow linearly with this number, which is
-why a page that matched well keeps its first match."""
+"""Keypoints of an input page that matched no reference page with ``ORB_FEATURES``; the
+page is then matched again with these. Writing (dense handwriting, kanji) has many strong
+corners, so on a filled page much of the strongest ``ORB_FEATURES`` is writing no
+reference page has, and the print it shares with its reference kept too few keypoints to
+match it at all. The references are blank, so their ``ORB_FEATURES`` are all print.
+Matching costs grow with this number, so a page that matched, even weakly, keeps its
+first match: matching weak pages again as well changed no page's form and no tune
+field's value enough to pay for it (docs/benchmarks.md)."""
+RETRY_POOL = 2 * CANDIDATES
+"""Reference pages (with their siblings) a page that matched nothing is matched against
+again with ``RETRY_FEATURES``: the first of the first search's ranking by ratio-test
+matches. On tune pages the page finally chosen was always the first search's
+first-ranked one (docs/benchmarks.md), and matching every reference page again cost
+1.5-5 s a page."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -273,14 +280,17 @@ def classify_page(
         return PageMatch(position, PageRole.BLANK, ink_fraction=ink)
     retry = False
     features = page_features(image)
-    best = _likely_page(features, index, hint) or _search(features, index)
-    if best is None or _score(best[1], best[0]) < STRONG_SCORE:
+    known: dict[PageKey, list[tuple[int, int]]] = {}
+    best = _likely_page(features, index, hint, known)
+    ranked: Ranked = []
+    if best is None:
+        ranked = _ranked(features, index.pages, known)
+        best = _search(features, index, ranked)
+    if best is None:
         more = page_features(image, features=RETRY_FEATURES)
-        again = _likely_page(more, index, hint, retry=True) or _search(more, index, retry=True)
-        if again is not None and (
-            best is None or _score(again[1], again[0], retry=True) > _score(best[1], best[0])
-        ):
-            best, features, retry = again, more, True
+        pool = _with_siblings([page for page, _ in ranked[:RETRY_POOL]], index)
+        best = _search(more, index, _ranked(more, pool), retry=True)
+        features, retry = more, True
     if best is None:
         return PageMatch(position, PageRole.UNKNOWN, ink_fraction=ink)
     page, found = _pick_sibling(image, features, best, index)
@@ -297,20 +307,25 @@ def classify_page(
 
 
 def _likely_page(
-    features: PageFeatures, index: ReferenceIndex, hint: PageKey | None, *, retry: bool = False
+    features: PageFeatures,
+    index: ReferenceIndex,
+    hint: PageKey | None,
+    pairs: dict[PageKey, list[tuple[int, int]]],
 ) -> tuple[IndexedPage, FeatureMatch] | None:
     """The page expected here, accepted only on a strong match: ``hint`` when there is
     one, else any form's first page (where most documents start, and where one resumes
     after a cover sheet). Each try costs one match, where a search matches every template
-    page; a weaker match falls back to the search."""
+    page; a weaker match falls back to the search, which reuses the ratio-test ``pairs``
+    found here."""
     if hint is not None:
         expected = [p for p in index.pages if p.key == hint]
     else:
         expected = [p for p in index.pages if p.key[1] == 1]
     best: tuple[float, IndexedPage, FeatureMatch] | None = None
     for page in expected:
-        found = match_homography(features, page.features)
-        score = _score(found, page, retry=retry)
+        pairs[page.key] = ratio_matches(features, page.features)
+        found = match_homography(features, page.features, pairs[page.key])
+        score = _score(found, page)
         if score >= STRONG_SCORE and (best is None or score > best[0]):
             best = (score, page, found)
     return None if best is None else (best[1], best[2])
@@ -327,21 +342,47 @@ def _score(found: FeatureMatch, page: IndexedPage, *, retry: bool = False) -> fl
     return min(1.0, found.inliers / self_inliers) * spread
 
 
+Ranked = list[tuple[IndexedPage, list[tuple[int, int]]]]
+"""Reference pages with the ratio-test pairs ``features`` has with each, most pairs first."""
+
+
+def _ranked(
+    features: PageFeatures,
+    pages: Sequence[IndexedPage],
+    known: Mapping[PageKey, list[tuple[int, int]]] | None = None,
+) -> Ranked:
+    """``known``: pairs already found (by ``_likely_page``), not matched again."""
+    known = known or {}
+    paired = [
+        (page, known[page.key] if page.key in known else ratio_matches(features, page.features))
+        for page in pages
+    ]
+    return sorted(paired, key=lambda item: len(item[1]), reverse=True)  # stable on ties
+
+
+def _with_siblings(pages: Sequence[IndexedPage], index: ReferenceIndex) -> list[IndexedPage]:
+    """``pages`` in their order, each followed by its siblings not already there."""
+    out: list[IndexedPage] = []
+    seen: set[PageKey] = set()
+    for page in pages:
+        for key in index.siblings.get(page.key, (page.key,)):
+            if key not in seen:
+                seen.add(key)
+                out.append(index.page(key))
+    return out
+
+
 def _search(
-    features: PageFeatures, index: ReferenceIndex, *, retry: bool = False
+    features: PageFeatures,
+    index: ReferenceIndex,
+    ranked: Ranked,
+    *,
+    retry: bool = False,
 ) -> tuple[IndexedPage, FeatureMatch] | None:
-    by_good = sorted(
-        (
-            (len(pairs), page, pairs)
-            for page in index.pages
-            for pairs in [ratio_matches(features, page.features)]
-        ),
-        key=lambda item: item[0],
-        reverse=True,
-    )
+    """The best-scoring fit among the first ``CANDIDATES`` sibling groups of ``ranked``."""
     best: tuple[float, IndexedPage, FeatureMatch] | None = None
     tried_groups: set[tuple[PageKey, ...]] = set()
-    for _, page, pairs in by_good:
+    for page, pairs in ranked:
         group = index.siblings.get(page.key, (page.key,))
         if group in tried_groups:
             continue

@@ -980,12 +980,13 @@ def _read_canvas(
     cx0, cy0 = max(0, cx0 - pad), max(0, cy0 - pad)
     cx1, cy1 = min(canvas.shape[1], cx1 + pad), min(canvas.shape[0], cy1 + pad)
     crop = canvas[cy0:cy1, cx0:cx1]
-    words = read_words(_upscale(crop), settings=settings, psm=11, dpi=dpi * UPSCALE, lang=lang)
+    scale = zone_scale(lang)
+    words = read_words(_upscale(crop, scale), settings=settings, psm=11, dpi=dpi * scale, lang=lang)
     owned = split.owner[split.labels]
     assigned: dict[int, list[OcrWord]] = {i: [] for i in inked}
     ours = np.array(sorted(inked))
     for word in words:
-        box = _from_upscaled(word.bbox, cx0, cy0)
+        box = _from_upscaled(word.bbox, cx0, cy0, scale)
         region = owned[box[1] : box[3], box[0] : box[2]]
         votes = region[np.isin(region, ours)]
         if votes.size == 0:
@@ -1014,10 +1015,28 @@ GREY_REACH_PX = 2
 (1 px: 80.7 %, 2 px: 81.2 % of text fields right on the 40-document dev set)."""
 
 
-def _upscale(image: np.ndarray) -> np.ndarray:
+CJK_SCALE = 1
+"""Japanese zones are read at the working resolution: a kanji or kana written at 9-10 pt
+is already about 28 px tall at 200 dpi, the size Tesseract's ``jpn`` model reads best.
+Upscaled like Latin writing, it read fewer fields right (tune documents:
+docs/benchmarks.md, "Form packs")."""
+
+
+def zone_scale(lang: str) -> int:
+    """How many times larger than the working resolution zones in ``lang`` are read."""
+    return CJK_SCALE if is_japanese_lang(lang) else UPSCALE
+
+
+def _resized(image: np.ndarray, scale: int) -> np.ndarray:
+    if scale == 1:
+        return image
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def _upscale(image: np.ndarray, scale: int = UPSCALE) -> np.ndarray:
     # Kept grey: Tesseract's own binarisation of smooth edges reads better than ours
     # of jagged ones (fax_fine text 84 % -> 88 % when this stopped thresholding).
-    return cv2.resize(stretch(image), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    return _resized(stretch(image), scale)
 
 
 def stretch(image: np.ndarray) -> np.ndarray:
@@ -1030,12 +1049,12 @@ def stretch(image: np.ndarray) -> np.ndarray:
     return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
-def _from_upscaled(box: BBox, dx: int, dy: int) -> BBox:
+def _from_upscaled(box: BBox, dx: int, dy: int, scale: int = UPSCALE) -> BBox:
     return (
-        box[0] // UPSCALE + dx,
-        box[1] // UPSCALE + dy,
-        -(-box[2] // UPSCALE) + dx,
-        -(-box[3] // UPSCALE) + dy,
+        box[0] // scale + dx,
+        box[1] // scale + dy,
+        -(-box[2] // scale) + dx,
+        -(-box[3] // scale) + dy,
     )
 
 
@@ -1274,22 +1293,25 @@ def _printed_zones(
         if crop.size == 0:
             out[key] = ZoneReading("", 0.0, box, 0, (), "raw")
             continue
-        crops.append(cv2.resize(crop, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC))
+        crops.append(crop)
         boxes.append((key, box))
     if not crops:
         return out
     lang = split.lang(split.index(boxes[0][0][0]))
-    found = _read_crops(crops, settings=settings, whitelist=keys[0][1], dpi=dpi, lang=lang)
+    scale = zone_scale(lang or settings.tesseract_lang)
+    crops = [_resized(crop, scale) for crop in crops]
+    found = _read_crops(crops, settings=settings, whitelist=keys[0][1], dpi=dpi * scale, lang=lang)
     cjk = is_japanese_lang(lang or settings.tesseract_lang)
     for (key, box), words in zip(boxes, found, strict=True):
-        out[key] = _printed_reading(words, box, cjk=cjk)
+        out[key] = _printed_reading(words, box, cjk=cjk, scale=scale)
     return out
 
 
-def _printed_reading(words: Sequence[OcrWord], box: BBox, *, cjk: bool) -> ZoneReading:
-    """A zone's reading as printed from the words of its upscaled crop (corner at box)."""
+def _printed_reading(words: Sequence[OcrWord], box: BBox, *, cjk: bool, scale: int) -> ZoneReading:
+    """A zone's reading as printed from the words of its crop (``scale`` times as large,
+    its corner at box)."""
     kept = [
-        OcrWord(w.text, w.confidence, tuple(v // UPSCALE for v in w.bbox), w.line_key)  # type: ignore[arg-type]
+        OcrWord(w.text, w.confidence, tuple(v // scale for v in w.bbox), w.line_key)  # type: ignore[arg-type]
         for w in words
         if any(ch.isalnum() for ch in w.text)
     ]
@@ -1318,8 +1340,9 @@ def _read_crops(
     lang: str | None,
     psm: int = 7,
 ) -> list[list[OcrWord]]:
-    """Words of each upscaled crop read alone: one crop by :func:`read_words`, several
-    as the pages of one call (:func:`ocr.tesseract.read_words_batch`)."""
+    """Words of each crop read alone (``dpi``: the crops' own, upscaled): one crop by
+    :func:`read_words`, several as the pages of one call
+    (:func:`ocr.tesseract.read_words_batch`)."""
     from ocr.tesseract import read_words, read_words_batch
 
     if len(crops) == 1:
@@ -1329,12 +1352,12 @@ def _read_crops(
                 settings=settings,
                 psm=psm,
                 whitelist=whitelist,
-                dpi=dpi * UPSCALE,
+                dpi=dpi,
                 lang=lang,
             )
         ]
     return read_words_batch(
-        crops, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi * UPSCALE, lang=lang
+        crops, settings=settings, psm=psm, whitelist=whitelist, dpi=dpi, lang=lang
     )
 
 
@@ -1346,6 +1369,8 @@ def _reread_zones(
     out: dict[RereadKey, ZoneReading] = {}
     crops: list[np.ndarray] = []
     placed_at: list[tuple[RereadKey, int, int, int]] = []
+    lang = split.lang(split.index(keys[0][0]))
+    scale = zone_scale(lang or settings.tesseract_lang)
     for key in keys:
         name, _, _, underline = key
         i = split.index(name)
@@ -1356,25 +1381,35 @@ def _reread_zones(
         pad = 12
         x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
         x1, y1 = extent[2] + pad, extent[3] + pad
-        crops.append(_upscale(split.image(i, underline=underline)[y0:y1, x0:x1]))
+        crops.append(_upscale(split.image(i, underline=underline)[y0:y1, x0:x1], scale))
         placed_at.append((key, i, x0, y0))
     if not crops:
         return out
     _, whitelist, psm, _ = keys[0]
-    lang = split.lang(placed_at[0][1])
-    found = _read_crops(crops, settings=settings, whitelist=whitelist, dpi=dpi, lang=lang, psm=psm)
+    found = _read_crops(
+        crops, settings=settings, whitelist=whitelist, dpi=dpi * scale, lang=lang, psm=psm
+    )
     cjk = is_japanese_lang(lang or settings.tesseract_lang)
     for (key, i, x0, y0), words in zip(placed_at, found, strict=True):
-        out[key] = _reread_reading(split, i, words, x0, y0, cjk=cjk)
+        out[key] = _reread_reading(split, i, words, x0, y0, cjk=cjk, scale=scale)
     return out
 
 
 def _reread_reading(
-    split: ZoneInk, i: int, words: Sequence[OcrWord], x0: int, y0: int, *, cjk: bool
+    split: ZoneInk,
+    i: int,
+    words: Sequence[OcrWord],
+    x0: int,
+    y0: int,
+    *,
+    cjk: bool,
+    scale: int,
 ) -> ZoneReading:
-    """Zone ``i``'s reading from the words of its crop (upscaled, its corner at x0, y0)."""
+    """Zone ``i``'s reading from the words of its crop (``scale`` times as large, its
+    corner at x0, y0)."""
     placed = tuple(
-        OcrWord(w.text, w.confidence, _from_upscaled(w.bbox, x0, y0), w.line_key) for w in words
+        OcrWord(w.text, w.confidence, _from_upscaled(w.bbox, x0, y0, scale), w.line_key)
+        for w in words
     )
     if not placed:
         return ZoneReading("", 0.0, split.zones[i], split.ink[i], (), "zone")
@@ -1426,13 +1461,14 @@ def _reread_stacked(
     if len(zones) < 2:
         return {}  # alone, it is read alone when asked for
     pad = 12
+    scale = zone_scale(lang or settings.tesseract_lang)
     pieces: list[tuple[int, int, int, np.ndarray]] = []  # zone, x0, y0, upscaled crop
     for i in zones:
         extent = split.extents[i]
         assert extent is not None
         x0, y0 = max(0, extent[0] - pad), max(0, extent[1] - pad)
         crop = split.image(i)[y0 : extent[3] + pad, x0 : extent[2] + pad]
-        pieces.append((i, x0, y0, _upscale(crop)))
+        pieces.append((i, x0, y0, _upscale(crop, scale)))
     height = sum(p[3].shape[0] + REREAD_GAP_PX for p in pieces) + REREAD_GAP_PX
     width = max(p[3].shape[1] for p in pieces) + 2 * REREAD_GAP_PX
     canvas = np.full((height, width), 255, dtype=np.uint8)
@@ -1444,7 +1480,7 @@ def _reread_stacked(
         bands.append((top, top + h, i, x0, y0))
         top += h + REREAD_GAP_PX
     words = read_words(
-        canvas, settings=settings, psm=4, dpi=dpi * UPSCALE, lang=lang, whitelist=whitelist
+        canvas, settings=settings, psm=4, dpi=dpi * scale, lang=lang, whitelist=whitelist
     )
     found: dict[int, list[OcrWord]] = {i: [] for i in zones}
     for word in words:
@@ -1457,7 +1493,7 @@ def _reread_stacked(
                     word.bbox[2] - REREAD_GAP_PX,
                     word.bbox[3] - band_top,
                 )
-                box = _from_upscaled(local, x0, y0)
+                box = _from_upscaled(local, x0, y0, scale)
                 found[i].append(OcrWord(word.text, word.confidence, box, word.line_key))
                 break
     cjk = is_japanese_lang(lang or settings.tesseract_lang)
