@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from faxflow.errors import FaxflowError
 from faxflow.model import RecordType
+from faxflow.packs import choice_titles
 from faxflow.settings import Settings, get_settings
 from loaders.records import (
     HOUSEHOLD_MEMBERS,
@@ -175,14 +176,17 @@ def _enum_values(prop: dict[str, Any]) -> list[str]:
     return [v for v in prop.get("enum", []) if v is not None]
 
 
-def display_value(value: Any) -> str | None:
-    """A stored value as text for the page (None when blank)."""
+def display_value(value: Any, titles: Mapping[str, str] | None = None) -> str | None:
+    """A stored value as text for the page (None when blank); a choice by its title when
+    the schema gives one (``titles``: :func:`faxflow.packs.choice_titles`)."""
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, bool):
         return "yes (marked)" if value else "no (not marked)"
     if isinstance(value, list):
-        return ", ".join(display_value(v) or "—" for v in value)
+        return ", ".join(display_value(v, titles) or "—" for v in value)
+    if titles and isinstance(value, str) and value in titles:
+        return titles[value]
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
@@ -245,11 +249,13 @@ def input_hint(record_type: str | None, name: str, settings: Settings | None = N
     prop = property_schema(record_type, name, settings)
     if prop is None:
         return ""
+    titles = choice_titles(prop)
     if "enum" in prop:
-        return " / ".join(_enum_values(prop)) + " (empty = blank)"
+        return " / ".join(_titled(_enum_values(prop), titles)) + " (empty = blank)"
     types = _types(prop)
     if "array" in types:
-        return "comma-separated: " + ", ".join(_enum_values(prop.get("items", {})))
+        items = _enum_values(prop.get("items", {}))
+        return "comma-separated: " + ", ".join(_titled(items, titles))
     kind = format_kind(record_type, name, settings)
     if kind in FORMAT_HINTS:
         return FORMAT_HINTS[kind] + (_bounds_hint(prop) if types & {"integer", "number"} else "")
@@ -276,14 +282,32 @@ def _refuse(label: str, rule: str) -> InvalidCorrection:
     return InvalidCorrection(f"{label}: {rule}")
 
 
-def _parse_choice(label: str, text: str, options: list[str]) -> str:
+def _titled(values: list[str], titles: Mapping[str, str]) -> list[str]:
+    return [titles.get(value, value) for value in values]
+
+
+def _parse_choice(
+    label: str, text: str, options: list[str], titles: Mapping[str, str] | None = None
+) -> str:
+    """An option from its value or a prefix of it, or from its title (``titles``) as
+    written whole, full-width or not."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text.strip())
+    by_title = [
+        value
+        for value, title in (titles or {}).items()
+        if value in options and unicodedata.normalize("NFKC", title) == folded
+    ]
+    if len(by_title) == 1:
+        return by_title[0]
     wanted = _SPACE.sub("_", text.strip().lower()).replace("-", "_")
     if wanted in options:
         return wanted
     matches = [option for option in options if option.startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
-    raise _refuse(label, "use one of " + ", ".join(options))
+    raise _refuse(label, "use one of " + ", ".join(_titled(options, titles or {})))
 
 
 def _parse_date(label: str, text: str) -> str:
@@ -407,11 +431,12 @@ def parse_input(
 def _parse_typed(label: str, prop: dict[str, Any], text: str, kind: str | None) -> Any:
     types = _types(prop)
     if "enum" in prop:
-        return _parse_choice(label, text, _enum_values(prop))
+        return _parse_choice(label, text, _enum_values(prop), choice_titles(prop))
     if "array" in types:
         options = _enum_values(prop.get("items", {}))
-        parts = [p for p in re.split(r"[,;]\s*|\s+", text) if p]
-        return sorted({_parse_choice(label, part, options) for part in parts})
+        parts = [p for p in re.split(r"[,;、，]\s*|\s+", text) if p]
+        titles = choice_titles(prop)
+        return sorted({_parse_choice(label, part, options, titles) for part in parts})
     if "boolean" in types:
         word = text.lower()
         if word in TRUE_WORDS:

@@ -10,7 +10,7 @@ per day and one per field it counts by, titled from its schema (in the pack's la
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -359,8 +359,12 @@ def _draw_pack_per_day(spec: ChartDef, table: pd.DataFrame) -> Chart:
     return _status_bars(spec, table, STATUS_ORDER[:2])
 
 
-def _pack_counts_by(field: str, frame: pd.DataFrame) -> pd.DataFrame:
-    labelled = frame.assign(**{field: frame[field].map(_label)})
+def _pack_counts_by(field: str, titles: Mapping[str, str], frame: pd.DataFrame) -> pd.DataFrame:
+    """Documents per value of ``field``, a value named by its title when the schema gives
+    one (``x-enum-titles``)."""
+    labelled = frame.assign(
+        **{field: frame[field].map(lambda value: titles.get(str(value)) or _label(value))}
+    )
     table = labelled.groupby(field)["documents"].sum().reset_index()
     return table.sort_values(["documents", field], ascending=[False, True]).reset_index(drop=True)
 
@@ -389,7 +393,7 @@ def pack_charts(settings: Settings | None) -> tuple[ChartDef, ...]:
     from functools import partial
 
     from dashboard.fields import pack_titles
-    from faxflow.packs import find_packs
+    from faxflow.packs import choice_titles, find_packs
     from loaders.pack_aggregates import counts_view_name, group_by
 
     charts: list[ChartDef] = []
@@ -414,6 +418,7 @@ def pack_charts(settings: Settings | None) -> tuple[ChartDef, ...]:
         )
         for field in group_by(pack):
             axis = field_label(field, titles)
+            choices = choice_titles(pack.schema["properties"][field])
             charts.append(
                 ChartDef(
                     f"{name}_by_{field}",
@@ -421,7 +426,7 @@ def pack_charts(settings: Settings | None) -> tuple[ChartDef, ...]:
                     f"{pack.title}: {axis}",
                     f"Documents by {axis} (rejected ones not counted; a value still "
                     "waiting for a person is unknown).",
-                    partial(_pack_counts_by, field),
+                    partial(_pack_counts_by, field, choices),
                     _pack_bar_drawer(field, axis),
                     "day",
                 )

@@ -30,6 +30,7 @@ from dashboard.views import (
     page_image_file,
     threshold_of,
 )
+from faxflow.packs import choice_titles
 from faxflow.settings import Settings
 from loaders.review import DocumentView, FieldView
 from validate.routing import QA_SAMPLE
@@ -106,10 +107,10 @@ def band_of(field: FieldView, *, doubtful: bool, threshold: float) -> str:
     return "mid" if band == "high" else band
 
 
-def _provenance(field: FieldView) -> tuple[str, ...]:
+def _provenance(field: FieldView, choices: dict[str, str]) -> tuple[str, ...]:
     steps = []
     for step in field.provenance:
-        before, after = display_value(step.before), display_value(step.after)
+        before, after = display_value(step.before, choices), display_value(step.after, choices)
         steps.append(f"{step.step or '?'}: {before or 'blank'} → {after or 'blank'}")
     return tuple(steps)
 
@@ -131,10 +132,12 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
         )
         reason = QA_SAMPLE if qa else field.review_reason or ("legacy" if doubt else "")
         blind = qa and field.decision not in ("confirmed", "corrected")
+        prop = property_schema(doc.record_type, field.name, settings)
+        choices = choice_titles(prop) if prop is not None else {}
         row = TaskField(
             name=field.name,
             label=field_label(field.name, titles),
-            display=None if blind else display_value(field.value),
+            display=None if blind else display_value(field.value, choices),
             edit_value="" if field.sensitive or blind else edit_text(field.value),
             hint=input_hint(doc.record_type, field.name, settings),
             confidence_label="—" if field.confidence is None else f"{field.confidence * 100:.0f}%",
@@ -145,7 +148,7 @@ def supervision_task(doc: DocumentView, settings: Settings) -> SupervisionTask:
             else (None if qa else field.decision or "auto"),
             decided_by=field.decided_by,
             issues=issues,
-            provenance=() if blind else _provenance(field),
+            provenance=() if blind else _provenance(field, choices),
             raw_text=None if field.sensitive or blind else field.raw_text,
             has_crop=field.bbox is not None and field.page in pages_with_image,
             editable=property_schema(doc.record_type, field.name, settings) is not None,

@@ -28,6 +28,7 @@ from dashboard.fields import (
 )
 from dashboard.queries import QueueChoices
 from faxflow.errors import TemplateError
+from faxflow.packs import choice_titles
 from faxflow.settings import Settings, routing_kind
 from loaders.review import (
     DocumentView,
@@ -247,13 +248,14 @@ def _field_row(
         # Routing's verdict decides the colour: green only for a value it auto-accepted.
         band = "high" if not field.needs_review else ("mid" if band == "high" else band)
     prop = property_schema(doc.record_type, field.name, settings)
+    choices = choice_titles(prop) if prop is not None else {}
     shown = revealed.get(field.name, field.value)
     confidence_label = "—" if field.confidence is None else f"{field.confidence * 100:.0f}%"
     threshold_label = "never auto-accepted" if threshold > 1 else f"threshold {threshold:.0%}"
     return FieldRow(
         name=field.name,
         label=field_label(field.name, titles),
-        display=display_value(shown),
+        display=display_value(shown, choices),
         # Sensitive fields are re-typed, never pre-filled with the masked value.
         edit_value="" if field.sensitive else edit_text(field.value),
         hint=input_hint(doc.record_type, field.name, settings),
@@ -265,7 +267,11 @@ def _field_row(
         bbox=field.bbox,
         raw_text=None if field.sensitive else field.raw_text,
         provenance=tuple(
-            (p.step, display_value(p.before) or "blank", display_value(p.after) or "blank")
+            (
+                p.step,
+                display_value(p.before, choices) or "blank",
+                display_value(p.after, choices) or "blank",
+            )
             for p in field.provenance
         ),
         issues=open_issues,

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -237,7 +238,61 @@ def _check_schema(path: Path, problems: list[PackProblem]) -> dict[str, Any] | N
         where = "/".join(str(p) for p in exc.path) or "(root)"
         problems.append(PackProblem("pack_bad_schema", SCHEMA_FILE, f"{where}: {exc.message}"))
         return None
+    problems.extend(_choice_title_problems(schema))
     return schema
+
+
+CHOICE_TITLES = "x-enum-titles"
+"""A property's (or its list items') annotation naming its enum values for people:
+``{"confirmed": "患者（確定例）"}``. Records keep the values; the dashboard shows the
+titles and reads them back in corrections, and the overview's charts are labelled by
+them."""
+
+
+def choice_titles(prop: Mapping[str, Any]) -> dict[str, str]:
+    """``prop``'s enum values with a title (its list items' for a list), value → title."""
+    titles = prop.get(CHOICE_TITLES)
+    if titles is None and isinstance(prop.get("items"), Mapping):
+        titles = prop["items"].get(CHOICE_TITLES)
+    if not isinstance(titles, Mapping):
+        return {}
+    return {str(value): str(title) for value, title in titles.items()}
+
+
+def _choice_title_problems(schema: dict[str, Any]) -> list[PackProblem]:
+    """Titles of values the enum does not have, titles that are not text, or two values
+    with one title (a correction typed as that title could not be read back)."""
+    problems: list[PackProblem] = []
+    for name, prop in schema["properties"].items():
+        if not isinstance(prop, Mapping):
+            continue
+        holder = prop if CHOICE_TITLES in prop else prop.get("items")
+        if not isinstance(holder, Mapping) or CHOICE_TITLES not in holder:
+            continue
+        titles = holder[CHOICE_TITLES]
+        where = f"{name}: {CHOICE_TITLES}"
+        if not isinstance(titles, Mapping) or not all(
+            isinstance(t, str) and t.strip() for t in titles.values()
+        ):
+            problems.append(
+                PackProblem("pack_bad_schema", SCHEMA_FILE, f"{where} must map values to text")
+            )
+            continue
+        values = {str(v) for v in holder.get("enum", []) if v is not None}
+        unknown = [str(v) for v in titles if str(v) not in values]
+        if unknown:
+            problems.append(
+                PackProblem(
+                    "pack_bad_schema",
+                    SCHEMA_FILE,
+                    f"{where} names values the enum does not have: {', '.join(unknown)}",
+                )
+            )
+        if len(set(titles.values())) < len(titles):
+            problems.append(
+                PackProblem("pack_bad_schema", SCHEMA_FILE, f"{where} gives two values one title")
+            )
+    return problems
 
 
 def _unknown_fields(names: list[str], schema: dict[str, Any], file: str) -> list[PackProblem]:

@@ -180,8 +180,8 @@ def _set_kind(folder: Path, name: str, kind: str) -> None:
 
 def japanese_fap_settings(tmp_path: Path) -> Settings:
     """Settings whose packs folder holds a copy of the FAP supplement pack that counts in
-    the Japanese calendar too (``calendar: japanese``), its housing question titled in
-    Japanese."""
+    the Japanese calendar too (``calendar: japanese``), its housing question and its
+    answers titled in Japanese."""
     import shutil
 
     folder = tmp_path / "forms" / "mi_fap_supplement"
@@ -190,6 +190,10 @@ def japanese_fap_settings(tmp_path: Path) -> Settings:
     (folder / "aggregates.yaml").write_text(aggregates + "calendar: japanese\n")
     schema = json.loads((folder / "schema.json").read_text())
     schema["properties"]["anyone_pays_housing_expenses"]["title"] = "住居費の支払い"
+    schema["properties"]["anyone_pays_housing_expenses"]["x-enum-titles"] = {
+        "yes": "はい",
+        "no": "いいえ",
+    }
     (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False))
     return Settings(forms_dir=tmp_path / "forms", var_dir=tmp_path / "var")
 

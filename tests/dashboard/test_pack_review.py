@@ -216,3 +216,31 @@ def test_a_japanese_packs_corrections_are_read_in_its_formats(tmp_path: Path) ->
             parse(name, text)
         assert rule in caught.value.message
         assert text not in caught.value.message  # values are never quoted
+
+
+def test_a_japanese_packs_choices_are_shown_hinted_and_read_by_their_titles(
+    tmp_path: Path,
+) -> None:
+    """GIVEN the notification pack, whose schema names its choices in Japanese
+    (x-enum-titles), WHEN a reviewer sees and corrects them, THEN the value shows as its
+    title, the hint lists titles, and a title typed (full-width or not) is read back as the
+    stored value, which stays the language-neutral code."""
+    from dashboard.fields import display_value
+    from faxflow.packs import choice_titles
+
+    project = Path(__file__).resolve().parents[2]
+    settings = Settings(forms_dir=project / "forms", var_dir=tmp_path / "var")
+    form = "jp_covid19_notification"
+    category = property_schema(form, "category", settings)
+    assert category is not None
+    titles = choice_titles(category)
+    assert display_value("suspected", titles) == "疑似症患者"
+    assert display_value("suspected") == "suspected"  # without titles: the code
+    assert "無症状病原体保有者" in input_hint(form, "category", settings)
+    assert parse_input(form, "category", "疑似症患者", settings) == "suspected"
+    assert parse_input(form, "sex", "女", settings) == "female"
+    assert parse_input(form, "sex", "female", settings) == "female"  # codes still work
+    assert parse_input(form, "birth_era", "令和", settings) == "reiwa"
+    with pytest.raises(InvalidCorrection) as caught:
+        parse_input(form, "sex", "不明", settings)
+    assert "男, 女" in caught.value.message and "不明" not in caught.value.message

@@ -131,3 +131,28 @@ def test_a_forms_dir_that_is_not_a_folder_is_a_configuration_error(tmp_path: Pat
 
     with pytest.raises(ConfigError, match="is not a folder"):
         find_packs(Settings(forms_dir=tmp_path / "no-such-folder"))
+
+
+def test_choice_titles_must_name_enum_values_once_each(fap_copy: Path):
+    """x-enum-titles name a property's enum values for people: a title for a value the
+    enum lacks, or one title for two values (a correction typed as it could not be read
+    back), keeps the pack from loading; good titles load."""
+    import json
+
+    path = fap_copy / "schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    prop = schema["properties"]["anyone_pays_utilities"]
+    for titles, problem in [
+        ({"yes": "はい", "maybe": "たぶん"}, "does not have: maybe"),
+        ({"yes": "はい", "no": "はい"}, "two values one title"),
+        ({"yes": 1}, "must map values to text"),
+    ]:
+        prop["x-enum-titles"] = titles
+        path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(PackError) as caught:
+            load_pack(fap_copy)
+        assert [p.code for p in caught.value.problems] == ["pack_bad_schema"]
+        assert problem in caught.value.problems[0].message
+    prop["x-enum-titles"] = {"yes": "はい", "no": "いいえ"}
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    assert check_pack(fap_copy)[1] == []
