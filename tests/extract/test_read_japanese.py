@@ -245,3 +245,38 @@ def test_a_phone_read_with_a_mark_among_its_digits_is_not_trusted(
             assert steps == ["normalise"]  # raw '090-1234-5/78' → its digits
         elif phone.value is not None:
             assert steps[0] == "reread.alone"  # the digits-only reread's number
+
+
+def test_a_dashed_rule_in_a_blank_zone_is_no_writing_and_a_written_mark_stays(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """GIVEN a strip whose first zone holds only a dashed leader (a form's dotted rule, a
+    fax streak), which the jpn model reads as 一一一 or ーーー, and whose second zone holds
+    タワー with its prolonged mark, WHEN the strip is read THEN the first zone is blank and
+    the second keeps its ー."""
+    blank = Image.new("L", (_px(SIZE[0]), _px(80)), 255)
+    draw = ImageDraw.Draw(blank)
+    _text(draw, 20, 32, "所在地", 9)
+    _rule(draw, 90, 500, 50)
+    _text(draw, 20, 62, "施設名", 9)
+    _rule(draw, 90, 500, 78)
+    filled = blank.copy()
+    pen = ImageDraw.Draw(filled)
+    for x in range(100, 480, 14):
+        pen.line([(_px(x), _px(40)), (_px(x + 8), _px(40))], fill=0, width=2)
+    _text(pen, 100, 60, "中央タワー", 11)
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    template = one_page_template(
+        tmp_path,
+        {"whereabouts": string, "facility": string},
+        [
+            {"name": "whereabouts", "kind": "text", "lang": "jpn", "region": [90, 28, 500, 50]},
+            {"name": "facility", "kind": "text", "lang": "jpn", "region": [90, 56, 500, 78]},
+        ],
+    )
+    reference = ReferencePage("test_dash_strip", 1, np.asarray(blank), DPI)
+    results, _ = read_page(
+        np.asarray(filled), reference, template.fields, settings=settings, page_number=1
+    )
+    assert results["whereabouts"].value is None
+    assert results["facility"].value == "中央タワー"
