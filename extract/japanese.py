@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -118,9 +119,15 @@ def _western(year: int, month: int, day: int) -> str | None:
     return _dated(when) if era_of(when) is not None else None
 
 
-def era_date_parts(text: str | None) -> tuple[Era | None, int, int, int] | None:
+def era_date_parts(
+    text: str | None, accept: Callable[[int, int, int], bool] | None = None
+) -> tuple[Era | None, int, int, int] | None:
     """(era written in the text or None, year, month, day) of an era date without the
-    calendar applied; a written western year comes back as era None and four digits."""
+    calendar applied; a written western year comes back as era None and four digits.
+
+    Year, month and day alone (the digits in the gaps of a printed ``年　月　日``) must be
+    three numbers; more are read as :func:`_split_numbers` says, ``accept`` (year, month,
+    day) telling which readings are dates (by default, a month and day that exist)."""
     raw = fold_width(text).replace("_", " ").strip()
     if not raw:
         return None
@@ -131,15 +138,47 @@ def era_date_parts(text: str | None) -> tuple[Era | None, int, int, int] | None:
     western = _WESTERN.search(raw)
     if western is not None:
         return None, int(western["y"]), int(western["m"]), int(western["d"])
-    eraless = _ERALESS.search(raw)
-    if eraless is not None:
-        return None, _year(eraless[1]), int(eraless[2]), int(eraless[3])
+    runs = re.findall(r"元|\d+", raw)
+    if len(runs) > 3 and all(len(run) <= 2 for run in runs):
+        found = _split_numbers(runs, accept or _month_and_day_exist)
+        if found is not None:
+            return None, *found
+    else:
+        eraless = _ERALESS.search(raw)
+        if eraless is not None:
+            return None, _year(eraless[1]), int(eraless[2]), int(eraless[3])
     digits = digits_in(raw.replace("元", "01"))
     if len(digits) == 8:  # western 20210405, written in comb boxes
         return None, int(digits[:4]), int(digits[4:6]), int(digits[6:])
     if len(digits) == 6:  # era 030405: two digits each, as boxes ask
         return None, int(digits[:2]), int(digits[2:4]), int(digits[4:])
     return None
+
+
+def _month_and_day_exist(year: int, month: int, day: int) -> bool:
+    return year >= 1 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _split_numbers(
+    runs: Sequence[str], accept: Callable[[int, int, int], bool]
+) -> tuple[int, int, int] | None:
+    """Year, month and day from more than three runs of digits: the jpn model splits a
+    number (``1 2`` for 12, most often on faxes), so adjacent one-digit runs may make one
+    number of two digits. The reading is taken only when exactly one such grouping is a
+    date ``accept`` takes; two or none leave the date unread (a person reads it), where
+    taking the first three runs made ``6 1 2 19`` (令和6年12月19日) into 6-1-2."""
+    dates: set[tuple[int, int, int]] = set()
+    for cut_a in range(1, len(runs) - 1):
+        for cut_b in range(cut_a + 1, len(runs)):
+            groups = (runs[:cut_a], runs[cut_a:cut_b], runs[cut_b:])
+            if any(len(g) > 1 and (len(g) > 2 or any(len(r) > 1 for r in g)) for g in groups):
+                continue  # only two one-digit runs make one number
+            if any(len(g) > 1 and "元" in g for g in groups):
+                continue
+            year, month, day = (_year("".join(g)) for g in groups)
+            if accept(year, month, day):
+                dates.add((year, month, day))
+    return dates.pop() if len(dates) == 1 else None
 
 
 def normalise_era_date(text: str | None, era: str | None = None) -> str | None:
@@ -150,7 +189,11 @@ def normalise_era_date(text: str | None, era: str | None = None) -> str | None:
 
     A written era or a four-digit year in the text wins over ``era``. A date outside its
     era (``平成32年``, ``令和元年4月1日``) is None: invalid, never moved to another era."""
-    parts = era_date_parts(text)
+    if era in ERA_BY_NAME:
+        given = ERA_BY_NAME[era]
+        parts = era_date_parts(text, lambda y, m, d: from_era(given, y, m, d) is not None)
+    else:
+        parts = era_date_parts(text)
     if parts is None:
         return None
     dated, value = _self_dated(*parts)

@@ -335,3 +335,36 @@ def test_zone_languages() -> None:
     assert zone_lang(_spec("jp_postal")) is None  # digits: the settings' language
     assert zone_lang(_spec("text", lang="jpn+eng")) == "jpn+eng"
     assert zone_lang(_spec("text")) is None
+
+
+@given(
+    st.dates(min_value=date(1926, 12, 25), max_value=date(2026, 12, 1)),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_digits_in_the_gaps_split_by_ocr_give_the_date_or_nothing(
+    day: date, split: list[bool]
+) -> None:
+    """GIVEN an era date's year, month and day as written in the gaps of a printed
+    年　月　日, some two-digit numbers read as two runs ('1 2' for 12, as the jpn model
+    splits them) WHEN it is normalised in its era THEN it is that date or unread (two
+    groupings that are both dates), never another date: the first three runs of
+    '6 1 2 19' (令和6年12月19日) once made 2024-01-02."""
+    from faxflow.eras import era_of
+
+    era = era_of(day)
+    assert era is not None
+    numbers = [era.year_of(day), day.month, day.day]
+    cuts = [cut and n >= 10 for n, cut in zip(numbers, split, strict=True)]
+    runs = [" ".join(str(n)) if cut else str(n) for n, cut in zip(numbers, cuts, strict=True)]
+    got = normalise_era_date(" ".join(runs), era.name)
+    assert got in (day.isoformat(), None)
+    if not any(cuts):
+        assert got == day.isoformat()
+
+
+def test_split_numbers_read_where_only_one_grouping_is_a_date() -> None:
+    assert normalise_era_date("6 1 2 19", "reiwa") == "2024-12-19"  # R61 is no date yet
+    assert normalise_era_date("6 1 2 19", "showa") is None  # S61-2-19 and S6-12-19
+    assert normalise_era_date("6 1 2 3", "reiwa") is None  # 6-12-3 or 6-1-23
+    assert normalise_era_date("2 0 2 1 0 4 0 5") == "2021-04-05"  # comb boxes, western
+    assert normalise_era_date("6 1 2 19 3", "reiwa") is None  # a stray run: not guessed
