@@ -68,6 +68,7 @@ from extract.read import (
     residue_from_ink,
     safe_whitelist,
     underline_ink,
+    unread_ink,
     zone_box,
 )
 from extract.reference import POINTS_PER_INCH, ReferencePage, points_to_pixels
@@ -369,7 +370,12 @@ def _reread_japanese_together(
             continue  # a closed vocabulary's zones are read again as one word each
         evidence = conf.ocr_evidence([w.confidence for w in reading.words])
         value = _value_of(spec, reading.text)
-        if evidence < REREAD_BELOW or value is None or _unlisted(spec, value):
+        if (
+            evidence < REREAD_BELOW
+            or value is None
+            or _unlisted(spec, value)
+            or unread_ink(split, split.index(spec.name), reading.words)
+        ):
             doubtful[spec.name] = _whitelist(spec)
     reread_together(split, doubtful, settings=settings, dpi=settings.page_dpi)
 
@@ -682,6 +688,10 @@ def _text_field(
             raw_text=None,
         )
     reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
+    # Writing the reading left uncovered (a character Tesseract passed over): read again.
+    japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
+    missed = japanese and unread_ink(split, split.index(spec.name), reading.words)
+    doubtful = doubtful or missed
     agreed = False
     listed_reread: tuple[ProvenanceStep, ...] = ()  # a closed vocabulary's answer read again
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
@@ -720,6 +730,7 @@ def _text_field(
             and not (_unlisted(spec, again_value) and value is not None)
             and (
                 value is None
+                or (missed and not unread_ink(split, split.index(spec.name), again.words))
                 or _evidence(again) > _evidence(reading)
                 or (
                     trimmed
@@ -821,6 +832,8 @@ def _text_field(
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
+    if japanese and value is not None and unread_ink(split, split.index(spec.name), reading.words):
+        score = min(score, conf.UNREAD_INK_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
     if listed_reread and spec.closed_vocabulary is not None:
         score = min(score, conf.VOCABULARY_REREAD_CONFIDENCE)

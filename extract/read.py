@@ -292,6 +292,37 @@ def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
     return x0, owned.any(axis=0)
 
 
+UNREAD_INK_SHARE = 0.5
+"""Writing no word of a reading covers, as wide as this share of the reading's character
+height, is a character the reading lost (山本　加奈 read as 山本 加, with 奈 printed as
+plainly as the rest). Fax specks and the gaps inside a character are far narrower."""
+
+
+def unread_ink(split: ZoneInk, zone: int, words: Sequence[OcrWord]) -> bool:
+    """Whether zone ``zone`` holds writing that none of ``words`` (with a letter or digit)
+    covers: a stretch of its own inked columns, gaps inside a character closed, at least
+    :data:`UNREAD_INK_SHARE` of the words' median height wide."""
+    extent = split.extents[zone]
+    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    if extent is None or not kept:
+        return False
+    x0, y0, x1, y1 = extent
+    owned = split.owner[split.labels[y0:y1, x0:x1]] == zone
+    height = float(np.median([w.bbox[3] - w.bbox[1] for w in kept]))
+    inked = owned.sum(axis=0) >= 2
+    for word in kept:
+        inked[max(0, word.bbox[0] - x0 - 2) : max(0, word.bbox[2] - x0 + 2)] = False
+    gap = max(1, round(0.15 * height))
+    closed = cv2.morphologyEx(
+        inked.astype(np.uint8)[np.newaxis, :], cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8)
+    )[0].astype(bool)
+    longest = run = 0
+    for column in closed:
+        run = run + 1 if column else 0
+        longest = max(longest, run)
+    return longest >= UNREAD_INK_SHARE * height
+
+
 def join_words(
     words: Sequence[OcrWord], *, cjk: bool = False, ink: InkColumns | None = None
 ) -> str:
