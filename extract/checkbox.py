@@ -401,8 +401,21 @@ def group_strokes(
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
     claims[:, 0] = False
     # A stroke touching several boxes (an X spilling into the next) goes to the one
-    # holding most of it.
+    # holding most of it, unless two or more of them hold a mark's worth of it inside
+    # their own printed squares: then it is two marks that print or a border's fax
+    # sliver (the page reader's ink along print) joined, and each box keeps its own.
+    deep = np.zeros_like(held)  # pixels of each stroke inside each box's printed square
+    for index, square in enumerate(squares):
+        within = _distance_to(square.inside, xs, ys) == 0
+        deep[index] = np.bincount(labels[within].ravel(), minlength=count)
+    marks = np.array([MARK * s.side * pen for s in squares])
     for stroke in np.flatnonzero(claims.any(axis=0)):
+        marked = claims[:, stroke] & (deep[:, stroke] >= marks)
+        if marked.sum() > 1:
+            share = np.where(marked, held[:, stroke], 0)
+            share[int(np.argmax(share))] += held[~marked, stroke].sum()
+            totals += share
+            continue
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
         totals[owner] += held[:, stroke].sum()
     strokes = [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]

@@ -280,6 +280,63 @@ def test_a_broken_fax_streak_through_a_box_is_no_mark() -> None:
     assert reading.scores[1].score < FAINT
 
 
+def _stacked_boxes() -> tuple[np.ndarray, list[FieldSpec], list[tuple[int, int, int, int]]]:
+    """Two standalone 18 pt boxes, one 2.5 pt above the other (a form's column of
+    "check all that apply" boxes), as their own fields."""
+    s = 200 / 72
+    page = np.full((round(80 * s), round(80 * s)), 255, np.uint8)
+    boxes_pt = [(20.0, 10.0, 38.0, 28.0), (20.0, 30.5, 38.0, 48.5)]
+    pixels = []
+    for box in boxes_pt:
+        px = [round(v * s) for v in box]
+        cv2.rectangle(page, (px[0], px[1]), (px[2], px[3]), 0, max(1, round(s)))
+        pixels.append((px[0], px[1], px[2], px[3]))
+    specs = [
+        FieldSpec(
+            name=f"box{i}", page=1, kind=FieldKind.CHECKBOX, options=[Option(value=True, box=b)]
+        )
+        for i, b in enumerate(boxes_pt)
+    ]
+    return page, specs, pixels
+
+
+def test_marks_in_two_stacked_boxes_joined_by_a_border_sliver_are_two_marks() -> None:
+    """GIVEN an X from corner to corner in each of two stacked boxes and, in the page
+    reader's ink, a sliver of their left borders joining the two X's (a scan prints a
+    border a pixel or two off the blank's), WHEN each box is read, THEN both are marked.
+    The joined ink was one stroke, all of it given to the lower box, and the upper box
+    read unmarked at confidence 1.0."""
+    from extract.read import new_ink
+
+    blank, specs, pixels = _stacked_boxes()
+    image = blank.copy()
+    for x0, y0, x1, y1 in pixels:
+        cv2.line(image, (x0, y0), (x1, y1), 0, 2)
+        cv2.line(image, (x0, y1), (x1, y0), 0, 2)
+    masks = blank_masks(blank)
+    boxes = [o.box for spec in specs for o in spec.options or []]
+    (ax0, _, _, ay1), (_, by0, _, _) = pixels
+
+    def read(page: np.ndarray, *, sliver: bool = False) -> list[object]:
+        written = new_ink(page, masks)
+        if sliver:
+            written[ay1 - 12 : by0 + 12, ax0 - 1 : ax0 + 1] = True
+        return [
+            read_checkbox_field(
+                spec, page, blank, dpi=200, printed=masks.printed, others=boxes, written=written
+            ).value
+            for spec in specs
+        ]
+
+    assert read(generator_fax(image, seed=3), sliver=True) == [True, True]
+    # An X spilling from the upper box into the lower one is still one mark, the upper's.
+    spill = blank.copy()
+    x0, y0, x1, y1 = pixels[0]
+    cv2.line(spill, (x0 + 4, y0 + 4), (x1 + 2, y1 + 10), 0, 3)
+    cv2.line(spill, (x0 - 2, y1 + 10), (x1 - 4, y0 + 4), 0, 3)
+    assert read(generator_fax(spill, seed=4)) == [True, False]
+
+
 # --------------------------------------------------------------------------------------
 # The blank forms: printed squares, standalone boxes, multi choice
 # --------------------------------------------------------------------------------------

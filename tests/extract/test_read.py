@@ -649,3 +649,71 @@ def test_overflow_meeting_the_next_zones_writing_is_cut() -> None:
     assert masks.printed is not None
     split = split_ink(residue(page, masks), [LINE, second], dpi=200, printed=masks.printed)
     assert split.cut == {"department": "writing", "record_id": "writing"}
+
+
+def _written_rows(
+    page: np.ndarray, blank: np.ndarray, box: tuple[int, int, int, int]
+) -> np.ndarray:
+    """Rows of ``box`` where ``page`` has ink the blank lacks."""
+    x0, y0, x1, y1 = box
+    return np.flatnonzero(((page < 128) & (blank >= 128))[y0:y1, x0:x1].any(axis=1)) + y0
+
+
+def test_a_dashed_line_the_blank_lacks_is_no_writing(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a name in its zone and, above it, a line the blank does not print that the
+    fax broke into dashes (a fillable field's edge on the filled copy), and a dropped fax
+    row that slices the tops off the name's letters, WHEN the new ink is found, THEN the
+    dashes are none of it and the letters' sliced-off tops still are."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    spec = _spec(templates, FormType.CDC_PUI_2020, "patient_last_name")
+    page = fill_page(blank, template, 1, {"patient_last_name": "Whitfield"}, dpi=200)
+    x0, y0, x1, y1 = points_to_pixels(spec.region, 200)  # type: ignore[arg-type]
+    rows = _written_rows(page, blank, (x0, y0, x1, y1))
+    top = int(rows.min())
+    page[top + 3, x0:x1] = 255  # the dropped row
+    masks = blank_masks(blank)
+    undashed = new_ink(fax(page, seed=6), masks)
+    line = top - 8
+    rng = np.random.default_rng(5)
+    x = x0 - 40
+    while x < x1 + 40:  # dashes 3-20 px long, 1-12 px apart
+        length = int(rng.integers(3, 21))
+        page[line : line + 2, x : x + length] = 0
+        x += length + int(rng.integers(1, 13))
+    written = new_ink(fax(page, seed=6), masks)
+    assert not written[line - 1 : line + 3, x0 - 40 : x1 + 40].any()
+    tops = np.s_[top : top + 3, x0:x1]
+    assert written[tops].sum() == undashed[tops].sum() > 0
+
+
+@pytest.mark.slow
+def test_a_drifting_fax_streak_goes_and_the_letter_it_crossed_stays(
+    templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a name in its zone and a fax streak that drifts a column every 50 rows (the
+    paper fed askew) through its first letter, WHEN the zone is read, THEN the streak is no
+    ink and the name is read whole: the letter joined to the streak used to go with it
+    (`ephen` for Stephen)."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    name = "patient_last_name"
+    spec = _spec(templates, FormType.CDC_PUI_2020, name)
+    page = fill_page(blank, template, 1, {name: "Sanders"}, dpi=200, style=Style(font_index=4))
+    x0, y0, x1, y1 = points_to_pixels(spec.region, 200)  # type: ignore[arg-type]
+    columns = np.flatnonzero(((page < 128) & (blank >= 128))[y0:y1, x0:x1].any(axis=0)) + x0
+    column = int(columns.min()) + 5  # through the S
+    for row in range(y0 - 250, y1 + 250):
+        page[row, column + (row - y0 + 250) // 50 - 5] = 0
+    page = fax(page, seed=7)
+    masks = blank_masks(blank)
+    written = new_ink(page, masks)
+    assert not written[y0 - 200 : y0 - 20, column - 8 : column + 8].any()
+    readings, _ = read_text_zones(
+        np.where(written, 0, 255).astype(np.uint8),
+        [spec],
+        settings=settings,
+        dpi=200,
+        underlines=underline_ink(page, masks),
+    )
+    assert readings[name].text == "Sanders"
