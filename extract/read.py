@@ -551,6 +551,10 @@ def grey_near(ink: np.ndarray, page: np.ndarray) -> np.ndarray:
     return np.where(near, page, 255).astype(np.uint8)
 
 
+DUST_PT = 3.0  # ink no wider and no taller than this is dust, not a glyph (a full stop)
+DUST_WRITING = 3  # ... unless a zone holds this many MIN_INK_PIXELS of it and nothing else
+
+
 def split_ink(
     clean: np.ndarray,
     specs: Sequence[FieldSpec],
@@ -592,12 +596,45 @@ def split_ink(
     links = _line_links(stats, printed)
     _follow_writing(owner, stats, centroids, reaches, links)
     merged = _keep_phrases_together(owner, stats, zones, links)
+    # Dust (a fax's specks) away from writing is no zone's writing: it neither makes a
+    # zone inked nor stretches its extent, within which the rule under the writing is
+    # given back to Tesseract (a speck at a zone's far corner had a stretch of broken rule
+    # read as 'ee ee ey' or 'orl' after a name).
+    dust_px = DUST_PT * dpi / POINTS_PER_INCH
+    dust = (stats[:, cv2.CC_STAT_WIDTH] <= dust_px) & (stats[:, cv2.CC_STAT_HEIGHT] <= dust_px)
+    specks = [0] * len(zones)
+    speck_extents: list[BBox | None] = [None] * len(zones)
     for found in np.nonzero(owner >= 0)[0]:
         index = int(owner[found])
         x, y, w, h, area = (int(v) for v in stats[found])
-        ink[index] += area
         box = (x, y, x + w, y + h)
+        if dust[found]:
+            specks[index] += area
+            speck_extents[index] = _union([b for b in (speck_extents[index], box) if b])
+            continue
+        ink[index] += area
         extents[index] = box if extents[index] is None else _union([extents[index], box])  # type: ignore[list-item]
+    near = int(dust_px)
+    for found in np.nonzero((owner >= 0) & dust[: owner.size])[0]:
+        # Dust at the writing (a dakuten, a full stop, a dot a fax broke off) is the
+        # writing's.
+        index = int(owner[found])
+        extent = extents[index]
+        x, y, w, h, area = (int(v) for v in stats[found])
+        if extent is not None and (
+            extent[0] - near <= x + w
+            and x <= extent[2] + near
+            and extent[1] - near <= y + h
+            and y <= extent[3] + near
+        ):
+            ink[index] += area
+            extents[index] = _union([extent, (x, y, x + w, y + h)])
+    for index, extent in enumerate(extents):
+        if extent is None and specks[index] >= DUST_WRITING * MIN_INK_PIXELS:
+            # Much dust and nothing else is writing a fax broke up, not a few specks.
+            ink[index], extents[index] = specks[index], speck_extents[index]
+        elif extent is None:
+            owner[owner == index] = -1
     cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
     cut.update({zone: "writing" for zone in merged if zone not in cut})
     return ZoneInk(

@@ -626,7 +626,8 @@ def test_a_speck_beside_a_label_is_no_end_of_the_writing() -> None:
     x, y = int(163.5 * K), int(108 * K)
     page[y : y + 3, x : x + 3] = 0
     split = _split_of(blank, page)
-    assert split.extents[0] is not None and split.extents[0][2] >= x + 3  # the speck is its
+    assert split.owner[split.labels[y + 1, x + 1]] == 0  # the speck is its
+    assert split.extents[0] is not None and split.extents[0][2] < x  # but no writing
     assert split.cut == {}
 
 
@@ -717,3 +718,28 @@ def test_a_drifting_fax_streak_goes_and_the_letter_it_crossed_stays(
         underlines=underline_ink(page, masks),
     )
     assert readings[name].text == "Sanders"
+
+
+def test_fax_specks_neither_ink_a_blank_zone_nor_stretch_a_written_one(
+    templates, cdc_pages
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN fax specks (3-4 px: as many pixels as a short word's worth of ink) in one empty
+    zone and at the far corner of a written one, WHEN the ink is split among the zones,
+    THEN the empty zone is blank and the written zone's extent is its writing's: the rule
+    given back to Tesseract within it no longer reaches the speck (it was read as words)."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    names = ("patient_last_name", "patient_first_name")
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in names]
+    page = fill_page(blank, template, 1, {names[0]: "Ross"}, dpi=200)
+    clean = residue(page, blank_masks(blank))
+    alone = split_ink(clean, specs, dpi=200)
+    boxes = [points_to_pixels(s.region, 200) for s in specs]  # type: ignore[arg-type]
+    (_, _, wx1, wy1), (ex0, ey0, ex1, _) = boxes
+    clean[wy1 - 4 : wy1 - 1, wx1 - 8 : wx1 - 5] = 0  # at the written zone's far corner
+    for x in (ex0 + 10, ex0 + 60, ex1 - 20):
+        clean[ey0 + 8 : ey0 + 12, x : x + 4] = 0  # 3 x 16 px in the empty zone
+    split = split_ink(clean, specs, dpi=200)
+    assert split.ink[1] == 0 and split.extents[1] is None
+    assert split.extents[0] == alone.extents[0]
+    assert split.ink[0] == alone.ink[0] > 0
