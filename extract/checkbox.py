@@ -92,6 +92,7 @@ the residue subtracted with the print's grown mask."""
 ALIGN_SLACK_PX = 3
 """Alignment error (pixels, beyond the residue's own GROW_PX) that a page may keep after
 registration: ink this near the blank's print is not counted as a mark."""
+BORDER_BAND_PX = GROW_PX + ALIGN_SLACK_PX  # how far off a border its fax copy may lie
 STREAK_MAX_WIDTH_PX = 12  # a fax streak wandering sideways; a mark is wider
 STREAK_WANDER_PX = 2
 STREAK_SHARE = 0.75
@@ -361,6 +362,8 @@ def group_strokes(
         # still sees a dark stroke that runs close along print which the grey measure's
         # margin round black print hides.
         ink |= written[wy0:wy1, wx0:wx1]
+    # Not a stroke (it may be a ring's arc where a circle hugs a border: rings see it).
+    along = _along_borders(ink, squares, margins, (wx0, wy0))
     ys = np.arange(wy0, wy1)[:, None]
     xs = np.arange(wx0, wx1)[None, :]
     distances = np.stack([_distance_to(s.outer, xs, ys) for s in squares])
@@ -387,7 +390,7 @@ def group_strokes(
     shaded = _print_near(np.ascontiguousarray(blank[wy0:wy1, wx0:wx1], dtype=np.uint8))
     rung = _ring_courses(rung, unstreaked, shaded, squares, distances, (wx0, wy0))
     totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
-    counted &= rung == 0
+    counted &= (rung == 0) & ~along
     bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
     joined = cv2.dilate(counted.astype(np.uint8), bridge)
     count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
@@ -675,6 +678,57 @@ def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
     keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)
     keep[0] = False
     return np.asarray(keep[labels], dtype=bool)
+
+
+def _along_borders(
+    ink: np.ndarray, squares: Sequence[PrintedSquare], margins: np.ndarray, origin: tuple[int, int]
+) -> np.ndarray:
+    """Straight ink along a square's border, in line with it: half a side or more of one
+    row (or column) within BORDER_BAND_PX of the border's print, where the square's
+    inside next to that band is paper. That is the border itself, a few pixels off the
+    blank's where a fax fed the page unevenly, or a line the filled copy prints there that
+    the blank lacks (a fillable field's edge, broken into dashes), not a mark: ticks, X's
+    and slashes cross a border's rows aslant, and a fill goes on inside."""
+    out = np.zeros_like(ink, dtype=bool)
+    ox, oy = origin
+    height, width = ink.shape
+    band = BORDER_BAND_PX
+
+    def rows(top: int, bottom: int) -> slice:
+        return slice(max(0, top - oy), max(0, min(height, bottom - oy)))
+
+    def cols(left: int, right: int) -> slice:
+        return slice(max(0, left - ox), max(0, min(width, right - ox)))
+
+    for square, margin in zip(squares, margins, strict=True):
+        (ix0, iy0, ix1, iy1), (x0, y0, x1, y1) = square.inside, square.outer
+        run, reach = max(3, square.side // 2), int(margin)
+        across, down = cols(x0 - reach, x1 + reach), rows(y0 - reach, y1 + reach)
+        # (the band along a border, the strip of the inside next to it, along rows?)
+        sides = [
+            (rows(y0 - band, iy0 + band), across, rows(iy0 + band, iy0 + band + 3), True),
+            (rows(iy1 - band, y1 + band), across, rows(iy1 - band - 3, iy1 - band), True),
+            (down, cols(x0 - band, ix0 + band), cols(ix0 + band, ix0 + band + 3), False),
+            (down, cols(ix1 - band, x1 + band), cols(ix1 - band - 3, ix1 - band), False),
+        ]
+        for band_rows, band_cols, inner, horizontal in sides:
+            strip = ink[band_rows, band_cols].astype(np.uint8)
+            if strip.size == 0 or not strip.any():
+                continue
+            # A fax breaks a line into pieces a few pixels apart: they are bridged first.
+            gap = (1, 2 * BRIDGE_PX + 1) if horizontal else (2 * BRIDGE_PX + 1, 1)
+            joined = cv2.morphologyEx(strip, cv2.MORPH_CLOSE, np.ones(gap, np.uint8))
+            shape = (1, run) if horizontal else (run, 1)
+            runs = (cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones(shape, np.uint8)) > 0) & (
+                strip > 0
+            )
+            if horizontal:
+                filled = np.asarray(ink[inner, band_cols].any(axis=0))[None, :]
+            else:
+                filled = np.asarray(ink[band_rows, inner].any(axis=1))[:, None]
+            runs &= ~filled
+            out[band_rows, band_cols] |= runs
+    return out
 
 
 def _print_near(blank: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from extract.checkbox import (
     FAINT,
     MARK,
     BoxScore,
+    CheckboxReading,
     _single_choice,
     printed_square,
     read_checkbox_field,
@@ -335,6 +336,41 @@ def test_marks_in_two_stacked_boxes_joined_by_a_border_sliver_are_two_marks() ->
     cv2.line(spill, (x0 + 4, y0 + 4), (x1 + 2, y1 + 10), 0, 3)
     cv2.line(spill, (x0 - 2, y1 + 10), (x1 - 4, y0 + 4), 0, 3)
     assert read(generator_fax(spill, seed=4)) == [True, False]
+
+
+def test_a_border_off_the_blanks_and_a_line_along_it_are_no_mark() -> None:
+    """GIVEN an empty box whose copy prints its top border 4 px lower than the blank (a
+    fax fed unevenly) and a dashed line along its bottom border running out on both sides
+    (a fillable field's edge the blank lacks), WHEN it is read, THEN it is unmarked; an X
+    in it is still read. Both read as a mark at confidence 1.0 before."""
+    from extract.read import new_ink
+
+    blank, specs, pixels = _stacked_boxes()
+    x0, y0, x1, y1 = pixels[0]
+    image = blank.copy()
+    cv2.line(image, (x0, y0 + 4), (x1, y0 + 4), 0, 3)
+    for x in range(x0 - 30, x1 + 30, 9):
+        cv2.line(image, (x, y1 - 1), (x + 5, y1 - 1), 0, 2)
+    masks = blank_masks(blank)
+    boxes = [o.box for spec in specs for o in spec.options or []]
+
+    def read(page: np.ndarray) -> CheckboxReading:
+        return read_checkbox_field(
+            specs[0],
+            page,
+            blank,
+            dpi=200,
+            printed=masks.printed,
+            others=boxes,
+            written=new_ink(page, masks),
+        )
+
+    for seed in range(3):
+        empty = read(generator_fax(image, seed=seed, standard=seed == 2))
+        assert empty.value is False, empty.raw_text
+    cv2.line(image, (x0 + 6, y0 + 6), (x1 - 6, y1 - 6), 0, 2)
+    cv2.line(image, (x0 + 6, y1 - 6), (x1 - 6, y0 + 6), 0, 2)
+    assert read(generator_fax(image, seed=5)).value is True
 
 
 # --------------------------------------------------------------------------------------
