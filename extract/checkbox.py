@@ -93,6 +93,8 @@ ALIGN_SLACK_PX = 3
 """Alignment error (pixels, beyond the residue's own GROW_PX) that a page may keep after
 registration: ink this near the blank's print is not counted as a mark."""
 BORDER_BAND_PX = GROW_PX + ALIGN_SLACK_PX  # how far off a border its fax copy may lie
+LINE_SIDES = 1.5  # ink running straight this many box sides is a line, never a ring's arc
+LINE_GAP_PX = 15  # ... across the gaps a fax breaks a line into (as extract.read's dashes)
 STREAK_MAX_WIDTH_PX = 12  # a fax streak wandering sideways; a mark is wider
 STREAK_WANDER_PX = 2
 STREAK_SHARE = 0.75
@@ -384,7 +386,9 @@ def group_strokes(
     counted &= (near == 0) | inside
     # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
     # into one stroke, which neither surrounds alone.
-    rung, coverage = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    rung, coverage = _ring_pixels(
+        unstreaked & ~_straight_lines(unstreaked, squares), squares, distances, (wx0, wy0)
+    )
     # A ring's own course through the squares it crosses (a stacked neighbour's, or its
     # own box's when drawn tight) is the ring's too, not a stroke in that square.
     shaded = _print_near(np.ascontiguousarray(blank[wy0:wy1, wx0:wx1], dtype=np.uint8))
@@ -729,6 +733,21 @@ def _along_borders(
             runs &= ~filled
             out[band_rows, band_cols] |= runs
     return out
+
+
+def _straight_lines(ink: np.ndarray, squares: Sequence[PrintedSquare]) -> np.ndarray:
+    """Rows (or columns) of ink running straight for LINE_SIDES of a box's side or more
+    (a fax's gaps bridged): a line the filled copy prints that the blank lacks. No arc of
+    a circle round a box runs straight that far, but seen from a box below it such a line
+    fills half the directions round it, and with a few specks it made a ring."""
+    side = max(s.side for s in squares)
+    length = max(3, round(LINE_SIDES * side))
+    out = np.zeros_like(ink, dtype=bool)
+    source = ink.astype(np.uint8)
+    for gap, run in (((1, LINE_GAP_PX), (1, length)), ((LINE_GAP_PX, 1), (length, 1))):
+        joined = cv2.morphologyEx(source, cv2.MORPH_CLOSE, np.ones(gap, np.uint8))
+        out |= cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones(run, np.uint8)) > 0
+    return out & ink
 
 
 def _print_near(blank: np.ndarray) -> np.ndarray:

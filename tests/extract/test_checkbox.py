@@ -373,6 +373,27 @@ def test_a_border_off_the_blanks_and_a_line_along_it_are_no_mark() -> None:
     assert read(generator_fax(image, seed=5)).value is True
 
 
+def test_a_long_line_above_an_empty_box_is_no_ring() -> None:
+    """GIVEN an empty box with a line the blank lacks running past it above (a fillable
+    field's edge, broken by the fax into dashes) and a few specks below it, WHEN it is
+    read, THEN it is empty: seen from the box the line fills the upper half of the round,
+    and with the specks it made a ring (a "yes" read beside the "no" marked: two marks)."""
+    group = drawn_group(2, 200, side_pt=18.0, gap_pt=60.0)
+    image = group.page.copy()
+    x0, y0, x1, _ = points_to_pixels(group.squares[1], 200)
+    side = x1 - x0
+    line = y0 - 20
+    for x in range(0, image.shape[1] - 10, 18):
+        image[line : line + 3, x : x + 10] = 0
+    for dx, dy in ((-25, 60), (75, 60), (16, 70), (-20, 20), (70, 20)):  # specks round it
+        image[y0 + dy : y0 + dy + 6, x0 + dx : x0 + dx + 3] = 0
+    assert side == 51  # 18 pt at 200 dpi: the specks lie within a ring's reach
+    draw_mark(image, group.squares[0], dpi=200, style="x", rng=np.random.default_rng(2))
+    reading = read_group(group, image)
+    assert reading.value == "o1", reading.raw_text
+    assert reading.scores[1].score < FAINT
+
+
 # --------------------------------------------------------------------------------------
 # The blank forms: printed squares, standalone boxes, multi choice
 # --------------------------------------------------------------------------------------
