@@ -92,6 +92,9 @@ the residue subtracted with the print's grown mask."""
 ALIGN_SLACK_PX = 3
 """Alignment error (pixels, beyond the residue's own GROW_PX) that a page may keep after
 registration: ink this near the blank's print is not counted as a mark."""
+BORDER_BAND_PX = GROW_PX + ALIGN_SLACK_PX  # how far off a border its fax copy may lie
+LINE_SIDES = 1.5  # ink running straight this many box sides is a line, never a ring's arc
+LINE_GAP_PX = 15  # ... across the gaps a fax breaks a line into (as extract.read's dashes)
 STREAK_MAX_WIDTH_PX = 12  # a fax streak wandering sideways; a mark is wider
 STREAK_WANDER_PX = 2
 STREAK_SHARE = 0.75
@@ -361,6 +364,8 @@ def group_strokes(
         # still sees a dark stroke that runs close along print which the grey measure's
         # margin round black print hides.
         ink |= written[wy0:wy1, wx0:wx1]
+    # Not a stroke (it may be a ring's arc where a circle hugs a border: rings see it).
+    along = _along_borders(ink, squares, margins, (wx0, wy0))
     ys = np.arange(wy0, wy1)[:, None]
     xs = np.arange(wx0, wx1)[None, :]
     distances = np.stack([_distance_to(s.outer, xs, ys) for s in squares])
@@ -381,13 +386,15 @@ def group_strokes(
     counted &= (near == 0) | inside
     # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
     # into one stroke, which neither surrounds alone.
-    rung, coverage = _ring_pixels(unstreaked, squares, distances, (wx0, wy0))
+    rung, coverage = _ring_pixels(
+        unstreaked & ~_straight_lines(unstreaked, squares), squares, distances, (wx0, wy0)
+    )
     # A ring's own course through the squares it crosses (a stacked neighbour's, or its
     # own box's when drawn tight) is the ring's too, not a stroke in that square.
     shaded = _print_near(np.ascontiguousarray(blank[wy0:wy1, wx0:wx1], dtype=np.uint8))
     rung = _ring_courses(rung, unstreaked, shaded, squares, distances, (wx0, wy0))
     totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
-    counted &= rung == 0
+    counted &= (rung == 0) & ~along
     bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
     joined = cv2.dilate(counted.astype(np.uint8), bridge)
     count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
@@ -401,8 +408,21 @@ def group_strokes(
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
     claims[:, 0] = False
     # A stroke touching several boxes (an X spilling into the next) goes to the one
-    # holding most of it.
+    # holding most of it, unless two or more of them hold a mark's worth of it inside
+    # their own printed squares: then it is two marks that print or a border's fax
+    # sliver (the page reader's ink along print) joined, and each box keeps its own.
+    deep = np.zeros_like(held)  # pixels of each stroke inside each box's printed square
+    for index, square in enumerate(squares):
+        within = _distance_to(square.inside, xs, ys) == 0
+        deep[index] = np.bincount(labels[within].ravel(), minlength=count)
+    marks = np.array([MARK * s.side * pen for s in squares])
     for stroke in np.flatnonzero(claims.any(axis=0)):
+        marked = claims[:, stroke] & (deep[:, stroke] >= marks)
+        if marked.sum() > 1:
+            share = np.where(marked, held[:, stroke], 0)
+            share[int(np.argmax(share))] += held[~marked, stroke].sum()
+            totals += share
+            continue
         owner = int(np.argmax(np.where(claims[:, stroke], held[:, stroke], -1)))
         totals[owner] += held[:, stroke].sum()
     strokes = [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
@@ -662,6 +682,72 @@ def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
     keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)
     keep[0] = False
     return np.asarray(keep[labels], dtype=bool)
+
+
+def _along_borders(
+    ink: np.ndarray, squares: Sequence[PrintedSquare], margins: np.ndarray, origin: tuple[int, int]
+) -> np.ndarray:
+    """Straight ink along a square's border, in line with it: half a side or more of one
+    row (or column) within BORDER_BAND_PX of the border's print, where the square's
+    inside next to that band is paper. That is the border itself, a few pixels off the
+    blank's where a fax fed the page unevenly, or a line the filled copy prints there that
+    the blank lacks (a fillable field's edge, broken into dashes), not a mark: ticks, X's
+    and slashes cross a border's rows aslant, and a fill goes on inside."""
+    out = np.zeros_like(ink, dtype=bool)
+    ox, oy = origin
+    height, width = ink.shape
+    band = BORDER_BAND_PX
+
+    def rows(top: int, bottom: int) -> slice:
+        return slice(max(0, top - oy), max(0, min(height, bottom - oy)))
+
+    def cols(left: int, right: int) -> slice:
+        return slice(max(0, left - ox), max(0, min(width, right - ox)))
+
+    for square, margin in zip(squares, margins, strict=True):
+        (ix0, iy0, ix1, iy1), (x0, y0, x1, y1) = square.inside, square.outer
+        run, reach = max(3, square.side // 2), int(margin)
+        across, down = cols(x0 - reach, x1 + reach), rows(y0 - reach, y1 + reach)
+        # (the band along a border, the strip of the inside next to it, along rows?)
+        sides = [
+            (rows(y0 - band, iy0 + band), across, rows(iy0 + band, iy0 + band + 3), True),
+            (rows(iy1 - band, y1 + band), across, rows(iy1 - band - 3, iy1 - band), True),
+            (down, cols(x0 - band, ix0 + band), cols(ix0 + band, ix0 + band + 3), False),
+            (down, cols(ix1 - band, x1 + band), cols(ix1 - band - 3, ix1 - band), False),
+        ]
+        for band_rows, band_cols, inner, horizontal in sides:
+            strip = ink[band_rows, band_cols].astype(np.uint8)
+            if strip.size == 0 or not strip.any():
+                continue
+            # A fax breaks a line into pieces a few pixels apart: they are bridged first.
+            gap = (1, 2 * BRIDGE_PX + 1) if horizontal else (2 * BRIDGE_PX + 1, 1)
+            joined = cv2.morphologyEx(strip, cv2.MORPH_CLOSE, np.ones(gap, np.uint8))
+            shape = (1, run) if horizontal else (run, 1)
+            runs = (cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones(shape, np.uint8)) > 0) & (
+                strip > 0
+            )
+            if horizontal:
+                filled = np.asarray(ink[inner, band_cols].any(axis=0))[None, :]
+            else:
+                filled = np.asarray(ink[band_rows, inner].any(axis=1))[:, None]
+            runs &= ~filled
+            out[band_rows, band_cols] |= runs
+    return out
+
+
+def _straight_lines(ink: np.ndarray, squares: Sequence[PrintedSquare]) -> np.ndarray:
+    """Rows (or columns) of ink running straight for LINE_SIDES of a box's side or more
+    (a fax's gaps bridged): a line the filled copy prints that the blank lacks. No arc of
+    a circle round a box runs straight that far, but seen from a box below it such a line
+    fills half the directions round it, and with a few specks it made a ring."""
+    side = max(s.side for s in squares)
+    length = max(3, round(LINE_SIDES * side))
+    out = np.zeros_like(ink, dtype=bool)
+    source = ink.astype(np.uint8)
+    for gap, run in (((1, LINE_GAP_PX), (1, length)), ((LINE_GAP_PX, 1), (length, 1))):
+        joined = cv2.morphologyEx(source, cv2.MORPH_CLOSE, np.ones(gap, np.uint8))
+        out |= cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones(run, np.uint8)) > 0
+    return out & ink
 
 
 def _print_near(blank: np.ndarray) -> np.ndarray:

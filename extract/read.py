@@ -130,6 +130,7 @@ class BlankMasks:
 
 GROW_PX = 2
 STREAK_PX = 150  # vertical runs longer than this (0.75 in) that the form lacks: fax streaks
+STREAK_DRIFT_PX = 1  # ... allowing this many columns' drift either side
 RULE_RUN_PX = 50  # horizontal new-ink runs this long (0.25 in) are rule remnants, not writing
 
 
@@ -154,19 +155,69 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None)
     page = aligned < (ink_level(aligned) if level is None else level)
     new = page & ~(masks.ink & ~masks.rules)
     new &= ~_page_rule_rows(page, masks.rules)
-    streaks = cv2.morphologyEx(
-        page.astype(np.uint8), cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)
+    # A streak drifts sideways a column every few dozen rows (the paper feeds askew): it
+    # is looked for with that much slack.
+    drift = cv2.dilate(page.astype(np.uint8), np.ones((1, 2 * STREAK_DRIFT_PX + 1), np.uint8))
+    streaks = cv2.morphologyEx(drift, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
+    streaks = cv2.dilate(
+        ((streaks > 0) & page & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8)
     )
-    streaks = cv2.dilate(((streaks > 0) & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8))
     remnants = cv2.morphologyEx(
         new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8)
     )
     new &= ~((streaks > 0) | (remnants > 0))
+    new |= _across_streaks(new, streaks > 0)
+    new &= ~_dashed_rules(new)
     new = _keep_attached(new, masks.rules)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
     return keep[labels]
+
+
+STREAK_BRIDGE_PX = 9  # a streak's band is 3-5 px wide: a letter's stroke spans it within this
+
+
+def _across_streaks(new: np.ndarray, streaks: np.ndarray) -> np.ndarray:
+    """The streak pixels a letter's stroke crosses: where writing goes on, on the same row,
+    on both sides of the streak. Erasing the whole streak cut the letters it ran through
+    in two (an S, a 3 read as nothing: `ephen`, `1 80.37`)."""
+    if not streaks.any():
+        return np.zeros_like(new)
+    closed = cv2.morphologyEx(
+        new.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, STREAK_BRIDGE_PX), np.uint8)
+    )
+    return (closed > 0) & streaks
+
+
+RULE_PIECE_PX = 4  # a rule a fax broke into dashes: pieces at most this tall ...
+RULE_PIECE_GAP_PX = 14  # ... and at most this far apart along their line
+
+
+def _dashed_rules(new: np.ndarray) -> np.ndarray:
+    """Flat pieces of ink in a row that together run RULE_RUN_PX or more: a line the form's
+    filled copy prints where the blank has none (a fillable field's edge) or a rule off
+    its band, which a fax breaks into dashes too short for the long-run test. Writing has
+    no such row: its flat strokes (hyphens, full stops) stand between letters."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
+    flat = stats[:, cv2.CC_STAT_HEIGHT] <= RULE_PIECE_PX
+    flat[0] = False
+    # A fax's dropped row slices the tops off a line of writing into flat pieces in a row
+    # too: pieces with writing just above or below them are the writing's.
+    tall = (new & ~flat[labels]).astype(np.uint8)
+    beside = cv2.dilate(tall, np.ones((2 * RULE_PIECE_PX + 1, 1), np.uint8)) > 0
+    flat[np.unique(labels[beside & flat[labels]])] = False
+    pieces = flat[labels]
+    if not pieces.any():
+        return pieces
+    closed = cv2.morphologyEx(
+        pieces.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, RULE_PIECE_GAP_PX + 1), np.uint8)
+    )
+    runs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8))
+    dashed = np.zeros(count, dtype=bool)
+    dashed[np.unique(labels[(runs > 0) & pieces])] = True
+    dashed[0] = False
+    return dashed[labels] & flat[labels]
 
 
 def _keep_attached(new: np.ndarray, bands: np.ndarray) -> np.ndarray:
@@ -570,6 +621,10 @@ def grey_near(ink: np.ndarray, page: np.ndarray) -> np.ndarray:
     return np.where(near, page, 255).astype(np.uint8)
 
 
+DUST_PT = 3.0  # ink no wider and no taller than this is dust, not a glyph (a full stop)
+DUST_WRITING = 3  # ... unless a zone holds this many MIN_INK_PIXELS of it and nothing else
+
+
 def split_ink(
     clean: np.ndarray,
     specs: Sequence[FieldSpec],
@@ -611,12 +666,45 @@ def split_ink(
     links = _line_links(stats, printed)
     _follow_writing(owner, stats, centroids, reaches, links)
     merged = _keep_phrases_together(owner, stats, zones, links)
+    # Dust (a fax's specks) away from writing is no zone's writing: it neither makes a
+    # zone inked nor stretches its extent, within which the rule under the writing is
+    # given back to Tesseract (a speck at a zone's far corner had a stretch of broken rule
+    # read as 'ee ee ey' or 'orl' after a name).
+    dust_px = DUST_PT * dpi / POINTS_PER_INCH
+    dust = (stats[:, cv2.CC_STAT_WIDTH] <= dust_px) & (stats[:, cv2.CC_STAT_HEIGHT] <= dust_px)
+    specks = [0] * len(zones)
+    speck_extents: list[BBox | None] = [None] * len(zones)
     for found in np.nonzero(owner >= 0)[0]:
         index = int(owner[found])
         x, y, w, h, area = (int(v) for v in stats[found])
-        ink[index] += area
         box = (x, y, x + w, y + h)
+        if dust[found]:
+            specks[index] += area
+            speck_extents[index] = _union([b for b in (speck_extents[index], box) if b])
+            continue
+        ink[index] += area
         extents[index] = box if extents[index] is None else _union([extents[index], box])  # type: ignore[list-item]
+    near = int(dust_px)
+    for found in np.nonzero((owner >= 0) & dust[: owner.size])[0]:
+        # Dust at the writing (a dakuten, a full stop, a dot a fax broke off) is the
+        # writing's.
+        index = int(owner[found])
+        extent = extents[index]
+        x, y, w, h, area = (int(v) for v in stats[found])
+        if extent is not None and (
+            extent[0] - near <= x + w
+            and x <= extent[2] + near
+            and extent[1] - near <= y + h
+            and y <= extent[3] + near
+        ):
+            ink[index] += area
+            extents[index] = _union([extent, (x, y, x + w, y + h)])
+    for index, extent in enumerate(extents):
+        if extent is None and specks[index] >= DUST_WRITING * MIN_INK_PIXELS:
+            # Much dust and nothing else is writing a fax broke up, not a few specks.
+            ink[index], extents[index] = specks[index], speck_extents[index]
+        elif extent is None:
+            owner[owner == index] = -1
     cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
     cut.update({zone: "writing" for zone in merged if zone not in cut})
     return ZoneInk(

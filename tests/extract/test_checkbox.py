@@ -18,6 +18,7 @@ from extract.checkbox import (
     FAINT,
     MARK,
     BoxScore,
+    CheckboxReading,
     _single_choice,
     printed_square,
     read_checkbox_field,
@@ -277,6 +278,119 @@ def test_a_broken_fax_streak_through_a_box_is_no_mark() -> None:
         cv2.line(image, (column + drift, y), (column + drift, y + 4), 0, 2)
     reading = read_group(group, fax(image, rng=rng))
     assert reading.value is None
+    assert reading.scores[1].score < FAINT
+
+
+def _stacked_boxes() -> tuple[np.ndarray, list[FieldSpec], list[tuple[int, int, int, int]]]:
+    """Two standalone 18 pt boxes, one 2.5 pt above the other (a form's column of
+    "check all that apply" boxes), as their own fields."""
+    s = 200 / 72
+    page = np.full((round(80 * s), round(80 * s)), 255, np.uint8)
+    boxes_pt = [(20.0, 10.0, 38.0, 28.0), (20.0, 30.5, 38.0, 48.5)]
+    pixels = []
+    for box in boxes_pt:
+        px = [round(v * s) for v in box]
+        cv2.rectangle(page, (px[0], px[1]), (px[2], px[3]), 0, max(1, round(s)))
+        pixels.append((px[0], px[1], px[2], px[3]))
+    specs = [
+        FieldSpec(
+            name=f"box{i}", page=1, kind=FieldKind.CHECKBOX, options=[Option(value=True, box=b)]
+        )
+        for i, b in enumerate(boxes_pt)
+    ]
+    return page, specs, pixels
+
+
+def test_marks_in_two_stacked_boxes_joined_by_a_border_sliver_are_two_marks() -> None:
+    """GIVEN an X from corner to corner in each of two stacked boxes and, in the page
+    reader's ink, a sliver of their left borders joining the two X's (a scan prints a
+    border a pixel or two off the blank's), WHEN each box is read, THEN both are marked.
+    The joined ink was one stroke, all of it given to the lower box, and the upper box
+    read unmarked at confidence 1.0."""
+    from extract.read import new_ink
+
+    blank, specs, pixels = _stacked_boxes()
+    image = blank.copy()
+    for x0, y0, x1, y1 in pixels:
+        cv2.line(image, (x0, y0), (x1, y1), 0, 2)
+        cv2.line(image, (x0, y1), (x1, y0), 0, 2)
+    masks = blank_masks(blank)
+    boxes = [o.box for spec in specs for o in spec.options or []]
+    (ax0, _, _, ay1), (_, by0, _, _) = pixels
+
+    def read(page: np.ndarray, *, sliver: bool = False) -> list[object]:
+        written = new_ink(page, masks)
+        if sliver:
+            written[ay1 - 12 : by0 + 12, ax0 - 1 : ax0 + 1] = True
+        return [
+            read_checkbox_field(
+                spec, page, blank, dpi=200, printed=masks.printed, others=boxes, written=written
+            ).value
+            for spec in specs
+        ]
+
+    assert read(generator_fax(image, seed=3), sliver=True) == [True, True]
+    # An X spilling from the upper box into the lower one is still one mark, the upper's.
+    spill = blank.copy()
+    x0, y0, x1, y1 = pixels[0]
+    cv2.line(spill, (x0 + 4, y0 + 4), (x1 + 2, y1 + 10), 0, 3)
+    cv2.line(spill, (x0 - 2, y1 + 10), (x1 - 4, y0 + 4), 0, 3)
+    assert read(generator_fax(spill, seed=4)) == [True, False]
+
+
+def test_a_border_off_the_blanks_and_a_line_along_it_are_no_mark() -> None:
+    """GIVEN an empty box whose copy prints its top border 4 px lower than the blank (a
+    fax fed unevenly) and a dashed line along its bottom border running out on both sides
+    (a fillable field's edge the blank lacks), WHEN it is read, THEN it is unmarked; an X
+    in it is still read. Both read as a mark at confidence 1.0 before."""
+    from extract.read import new_ink
+
+    blank, specs, pixels = _stacked_boxes()
+    x0, y0, x1, y1 = pixels[0]
+    image = blank.copy()
+    cv2.line(image, (x0, y0 + 4), (x1, y0 + 4), 0, 3)
+    for x in range(x0 - 30, x1 + 30, 9):
+        cv2.line(image, (x, y1 - 1), (x + 5, y1 - 1), 0, 2)
+    masks = blank_masks(blank)
+    boxes = [o.box for spec in specs for o in spec.options or []]
+
+    def read(page: np.ndarray) -> CheckboxReading:
+        return read_checkbox_field(
+            specs[0],
+            page,
+            blank,
+            dpi=200,
+            printed=masks.printed,
+            others=boxes,
+            written=new_ink(page, masks),
+        )
+
+    for seed in range(3):
+        empty = read(generator_fax(image, seed=seed, standard=seed == 2))
+        assert empty.value is False, empty.raw_text
+    cv2.line(image, (x0 + 6, y0 + 6), (x1 - 6, y1 - 6), 0, 2)
+    cv2.line(image, (x0 + 6, y1 - 6), (x1 - 6, y0 + 6), 0, 2)
+    assert read(generator_fax(image, seed=5)).value is True
+
+
+def test_a_long_line_above_an_empty_box_is_no_ring() -> None:
+    """GIVEN an empty box with a line the blank lacks running past it above (a fillable
+    field's edge, broken by the fax into dashes) and a few specks below it, WHEN it is
+    read, THEN it is empty: seen from the box the line fills the upper half of the round,
+    and with the specks it made a ring (a "yes" read beside the "no" marked: two marks)."""
+    group = drawn_group(2, 200, side_pt=18.0, gap_pt=60.0)
+    image = group.page.copy()
+    x0, y0, x1, _ = points_to_pixels(group.squares[1], 200)
+    side = x1 - x0
+    line = y0 - 20
+    for x in range(0, image.shape[1] - 10, 18):
+        image[line : line + 3, x : x + 10] = 0
+    for dx, dy in ((-25, 60), (75, 60), (16, 70), (-20, 20), (70, 20)):  # specks round it
+        image[y0 + dy : y0 + dy + 6, x0 + dx : x0 + dx + 3] = 0
+    assert side == 51  # 18 pt at 200 dpi: the specks lie within a ring's reach
+    draw_mark(image, group.squares[0], dpi=200, style="x", rng=np.random.default_rng(2))
+    reading = read_group(group, image)
+    assert reading.value == "o1", reading.raw_text
     assert reading.scores[1].score < FAINT
 
 

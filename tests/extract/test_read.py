@@ -644,7 +644,8 @@ def test_a_speck_beside_a_label_is_no_end_of_the_writing() -> None:
     x, y = int(163.5 * K), int(108 * K)
     page[y : y + 3, x : x + 3] = 0
     split = _split_of(blank, page)
-    assert split.extents[0] is not None and split.extents[0][2] >= x + 3  # the speck is its
+    assert split.owner[split.labels[y + 1, x + 1]] == 0  # the speck is its
+    assert split.extents[0] is not None and split.extents[0][2] < x  # but no writing
     assert split.cut == {}
 
 
@@ -689,3 +690,96 @@ def test_stray_marks_and_dash_runs_go_and_written_marks_stay() -> None:
     assert _without_stray_marks("ｶｰﾄﾞ") == "ｶｰﾄﾞ"
     assert _without_stray_marks("タ ー") == "タ ー"  # after a kana across a space the join made
     assert _without_stray_marks("一丁目1-2-3 第一一") == "一丁目1-2-3 第一一"
+
+
+def _written_rows(
+    page: np.ndarray, blank: np.ndarray, box: tuple[int, int, int, int]
+) -> np.ndarray:
+    """Rows of ``box`` where ``page`` has ink the blank lacks."""
+    x0, y0, x1, y1 = box
+    return np.flatnonzero(((page < 128) & (blank >= 128))[y0:y1, x0:x1].any(axis=1)) + y0
+
+
+def test_a_dashed_line_the_blank_lacks_is_no_writing(templates, cdc_pages) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a name in its zone and, above it, a line the blank does not print that the
+    fax broke into dashes (a fillable field's edge on the filled copy), and a dropped fax
+    row that slices the tops off the name's letters, WHEN the new ink is found, THEN the
+    dashes are none of it and the letters' sliced-off tops still are."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    spec = _spec(templates, FormType.CDC_PUI_2020, "patient_last_name")
+    page = fill_page(blank, template, 1, {"patient_last_name": "Whitfield"}, dpi=200)
+    x0, y0, x1, y1 = points_to_pixels(spec.region, 200)  # type: ignore[arg-type]
+    rows = _written_rows(page, blank, (x0, y0, x1, y1))
+    top = int(rows.min())
+    page[top + 3, x0:x1] = 255  # the dropped row
+    masks = blank_masks(blank)
+    undashed = new_ink(fax(page, seed=6), masks)
+    line = top - 8
+    rng = np.random.default_rng(5)
+    x = x0 - 40
+    while x < x1 + 40:  # dashes 3-20 px long, 1-12 px apart
+        length = int(rng.integers(3, 21))
+        page[line : line + 2, x : x + length] = 0
+        x += length + int(rng.integers(1, 13))
+    written = new_ink(fax(page, seed=6), masks)
+    assert not written[line - 1 : line + 3, x0 - 40 : x1 + 40].any()
+    tops = np.s_[top : top + 3, x0:x1]
+    assert written[tops].sum() == undashed[tops].sum() > 0
+
+
+@pytest.mark.slow
+def test_a_drifting_fax_streak_goes_and_the_letter_it_crossed_stays(
+    templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a name in its zone and a fax streak that drifts a column every 50 rows (the
+    paper fed askew) through its first letter, WHEN the zone is read, THEN the streak is no
+    ink and the name is read whole: the letter joined to the streak used to go with it
+    (`ephen` for Stephen)."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    name = "patient_last_name"
+    spec = _spec(templates, FormType.CDC_PUI_2020, name)
+    page = fill_page(blank, template, 1, {name: "Sanders"}, dpi=200, style=Style(font_index=4))
+    x0, y0, x1, y1 = points_to_pixels(spec.region, 200)  # type: ignore[arg-type]
+    columns = np.flatnonzero(((page < 128) & (blank >= 128))[y0:y1, x0:x1].any(axis=0)) + x0
+    column = int(columns.min()) + 5  # through the S
+    for row in range(y0 - 250, y1 + 250):
+        page[row, column + (row - y0 + 250) // 50 - 5] = 0
+    page = fax(page, seed=7)
+    masks = blank_masks(blank)
+    written = new_ink(page, masks)
+    assert not written[y0 - 200 : y0 - 20, column - 8 : column + 8].any()
+    readings, _ = read_text_zones(
+        np.where(written, 0, 255).astype(np.uint8),
+        [spec],
+        settings=settings,
+        dpi=200,
+        underlines=underline_ink(page, masks),
+    )
+    assert readings[name].text == "Sanders"
+
+
+def test_fax_specks_neither_ink_a_blank_zone_nor_stretch_a_written_one(
+    templates, cdc_pages
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN fax specks (3-4 px: as many pixels as a short word's worth of ink) in one empty
+    zone and at the far corner of a written one, WHEN the ink is split among the zones,
+    THEN the empty zone is blank and the written zone's extent is its writing's: the rule
+    given back to Tesseract within it no longer reaches the speck (it was read as words)."""
+    template = templates[FormType.CDC_PUI_2020]
+    blank = cdc_pages[0].image
+    names = ("patient_last_name", "patient_first_name")
+    specs = [_spec(templates, FormType.CDC_PUI_2020, n) for n in names]
+    page = fill_page(blank, template, 1, {names[0]: "Ross"}, dpi=200)
+    clean = residue(page, blank_masks(blank))
+    alone = split_ink(clean, specs, dpi=200)
+    boxes = [points_to_pixels(s.region, 200) for s in specs]  # type: ignore[arg-type]
+    (_, _, wx1, wy1), (ex0, ey0, ex1, _) = boxes
+    clean[wy1 - 4 : wy1 - 1, wx1 - 8 : wx1 - 5] = 0  # at the written zone's far corner
+    for x in (ex0 + 10, ex0 + 60, ex1 - 20):
+        clean[ey0 + 8 : ey0 + 12, x : x + 4] = 0  # 3 x 16 px in the empty zone
+    split = split_ink(clean, specs, dpi=200)
+    assert split.ink[1] == 0 and split.extents[1] is None
+    assert split.extents[0] == alone.extents[0]
+    assert split.ink[0] == alone.ink[0] > 0
