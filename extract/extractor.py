@@ -374,10 +374,18 @@ def _reread_japanese_together(
             evidence < REREAD_BELOW
             or value is None
             or _unlisted(spec, value)
-            or unread_ink(split, split.index(spec.name), reading.words)
+            or _leaves_ink_unread(split, spec, reading)
         ):
             doubtful[spec.name] = _whitelist(spec)
     reread_together(split, doubtful, settings=settings, dpi=settings.page_dpi)
+
+
+def _leaves_ink_unread(split: ZoneInk, spec: FieldSpec, reading: ZoneReading) -> bool:
+    """Whether ``reading`` leaves writing of ``spec``'s zone uncovered (``unread_ink``);
+    False for a field read outside the page's split (comb boxes)."""
+    if spec.name not in split.names:
+        return False
+    return unread_ink(split, split.index(spec.name), reading.words)
 
 
 def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue]:
@@ -690,7 +698,7 @@ def _text_field(
     reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
     # Writing the reading left uncovered (a character Tesseract passed over): read again.
     japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
-    missed = japanese and unread_ink(split, split.index(spec.name), reading.words)
+    missed = japanese and _leaves_ink_unread(split, spec, reading)
     doubtful = doubtful or missed
     agreed = False
     listed_reread: tuple[ProvenanceStep, ...] = ()  # a closed vocabulary's answer read again
@@ -730,7 +738,7 @@ def _text_field(
             and not (_unlisted(spec, again_value) and value is not None)
             and (
                 value is None
-                or (missed and not unread_ink(split, split.index(spec.name), again.words))
+                or (missed and not _leaves_ink_unread(split, spec, again))
                 or _evidence(again) > _evidence(reading)
                 or (
                     trimmed
@@ -832,7 +840,7 @@ def _text_field(
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
-    if japanese and value is not None and unread_ink(split, split.index(spec.name), reading.words):
+    if japanese and value is not None and _leaves_ink_unread(split, spec, reading):
         score = min(score, conf.UNREAD_INK_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
     if listed_reread and spec.closed_vocabulary is not None:
