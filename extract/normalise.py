@@ -760,6 +760,9 @@ STATES = {
     "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
     "WY": "Wyoming", "DC": "District of Columbia", "PR": "Puerto Rico", "GU": "Guam",
     "VI": "Virgin Islands", "AS": "American Samoa", "MP": "Northern Mariana Islands",
+    # The freely associated states have USPS codes too, and their citizens live and apply
+    # for benefits in the US (validation accepts them: validate.rules.US_STATE_CODES).
+    "FM": "Federated States of Micronesia", "MH": "Marshall Islands", "PW": "Palau",
 }  # fmt: skip
 _STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()}
 _STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})

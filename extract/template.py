@@ -340,6 +340,20 @@ _KINDS_FOR_FORMAT: dict[str, frozenset[FieldKind]] = {
 }
 
 
+KINDS_READING_FORMAT: dict[str, frozenset[FieldKind]] = {
+    **_KINDS_FOR_FORMAT,
+    "phone": frozenset({FieldKind.PHONE}),
+    "ssn": frozenset({FieldKind.SSN}),
+    "zip": frozenset({FieldKind.ZIP}),
+    "state": frozenset({FieldKind.STATE}),
+    "email": frozenset({FieldKind.EMAIL}),
+    "money": frozenset({FieldKind.MONEY}),
+}
+"""Each validation format (``rules.yaml`` ``formats``) and the kinds that read a field
+into it: a field checked as a state but read as free text keeps 'vA' as written and
+fails its check on every copy."""
+
+
 def _kinds_for_normal_form(prop: dict[str, Any]) -> frozenset[FieldKind] | None:
     """The kinds whose normalisers yield the property's normal form, if it has one (a
     date property must be read as a date or an era date, a 10-digit pattern as a phone …)."""

@@ -322,6 +322,33 @@ def _load_model(
     return loaded
 
 
+def _unread_formats(rules: PackRules, template: Any) -> list[PackProblem]:
+    """Fields ``rules.yaml`` checks in a format that their template kind does not read
+    into (``extract.template.KINDS_READING_FORMAT``)."""
+    from extract.template import KINDS_READING_FORMAT
+
+    problems: list[PackProblem] = []
+    for name, fmt in rules.formats.items():
+        kinds = KINDS_READING_FORMAT.get(fmt)
+        specs = [f for f in template.fields if f.name.split("#", 1)[0] == name]
+        if kinds is None or not specs:
+            continue
+        for spec in specs:
+            if spec.kind not in kinds:
+                wanted = " or ".join(sorted(k.value for k in kinds))
+                problems.append(
+                    PackProblem(
+                        "pack_kind_mismatch",
+                        RULES_FILE,
+                        f"{name} is checked as {fmt} but {TEMPLATE_FILE} reads it as "
+                        f"{spec.kind.value}: give it kind {wanted} (in {LABELS_FILE} too, "
+                        "so a redraft keeps it)",
+                    )
+                )
+                break
+    return problems
+
+
 def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
     """Load the pack in ``folder`` and list every fault found (the pack is None when a
     fault keeps it from loading). Never raises for what the files say."""
@@ -400,6 +427,8 @@ def check_pack(folder: Path) -> tuple[FormPack | None, list[PackProblem]]:
     )
     if aggregates is not None and schema is not None:
         problems += _uncountable(aggregates, schema)
+    if rules is not None and template is not None:
+        problems += _unread_formats(rules, template)
     if (folder / LABELS_FILE).is_file():
         from extract.from_pdf import load_label_map
 

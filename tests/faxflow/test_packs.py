@@ -156,3 +156,23 @@ def test_choice_titles_must_name_enum_values_once_each(fap_copy: Path):
     prop["x-enum-titles"] = {"yes": "はい", "no": "いいえ"}
     path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
     assert check_pack(fap_copy)[1] == []
+
+
+def test_a_field_checked_in_a_format_must_be_read_in_it(fap_copy: Path):
+    """GIVEN rules.yaml checking a field as a state WHEN its template reads it as free text
+    THEN the pack does not load (pack_kind_mismatch naming the field and the kind to give):
+    read as text, 'va' would stay as written and fail its check on every copy."""
+    template = fap_copy / "template.yaml"
+    text = template.read_text(encoding="utf-8")
+    field = "anyone_food_assistance_other_state_which_state"
+    at = text.index(f"- name: {field}\n")
+    end = text.index("- name:", at + 1)
+    template.write_text(
+        text[:at] + text[at:end].replace("kind: state", "kind: text") + text[end:],
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError) as caught:
+        load_pack(fap_copy)
+    problems = caught.value.problems
+    assert [p.code for p in problems] == ["pack_kind_mismatch"]
+    assert field in problems[0].message and "kind state" in problems[0].message
