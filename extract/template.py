@@ -342,12 +342,11 @@ _KINDS_FOR_FORMAT: dict[str, frozenset[FieldKind]] = {
 
 KINDS_READING_FORMAT: dict[str, frozenset[FieldKind]] = {
     **_KINDS_FOR_FORMAT,
-    "phone": frozenset({FieldKind.PHONE}),
-    "ssn": frozenset({FieldKind.SSN}),
-    "zip": frozenset({FieldKind.ZIP}),
-    "state": frozenset({FieldKind.STATE}),
-    "email": frozenset({FieldKind.EMAIL}),
-    "money": frozenset({FieldKind.MONEY}),
+    # the US formats are read by the kind of the same name
+    **{
+        fmt: frozenset({FieldKind(fmt)})
+        for fmt in ("phone", "ssn", "zip", "state", "email", "money")
+    },
 }
 """Each validation format (``rules.yaml`` ``formats``) and the kinds that read a field
 into it: a field checked as a state but read as free text keeps 'vA' as written and
