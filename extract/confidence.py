@@ -135,9 +135,10 @@ zero and the other a single digit ('07 3 2020' read for 07/31/2020, '05 6 20' fo
 05/16/20): whoever writes the zero writes both parts in two digits, so a digit of the
 single one was lost (touching the next, or a hand-printed 1 taken for a stroke)."""
 UNREAD_INK_CONFIDENCE = 0.5
-"""A Japanese reading that left some of its zone's writing unread (read as 山本 加 where
-山本　加奈 is written, extract.read.unread_ink), read again alone and still short: the
-value lacks characters, however sure Tesseract was of the ones it gave."""
+"""A reading that left some of its zone's writing unread (山本 加 where 山本　加奈 is
+written, Elkhart at 0.96 where Elkhart Co. HD is: extract.read.unread_ink), read again
+alone and still short: the value lacks characters, however sure Tesseract was of the
+ones it gave."""
 
 _DIGIT_RUN = re.compile(r"\d+")
 

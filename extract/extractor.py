@@ -696,9 +696,9 @@ def _text_field(
             raw_text=None,
         )
     reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
-    # Writing the reading left uncovered (a character Tesseract passed over): read again.
-    japanese = is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
-    missed = japanese and _leaves_ink_unread(split, spec, reading)
+    # Writing the reading left uncovered (a character or word Tesseract passed over, the
+    # rest of a name cut off): read again.
+    missed = _leaves_ink_unread(split, spec, reading)
     doubtful = doubtful or missed
     agreed = False
     listed_reread: tuple[ProvenanceStep, ...] = ()  # a closed vocabulary's answer read again
@@ -840,7 +840,7 @@ def _text_field(
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
-    if japanese and value is not None and _leaves_ink_unread(split, spec, reading):
+    if value is not None and _leaves_ink_unread(split, spec, reading):
         score = min(score, conf.UNREAD_INK_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
     if listed_reread and spec.closed_vocabulary is not None:

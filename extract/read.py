@@ -346,7 +346,8 @@ def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
 UNREAD_INK_SHARE = 0.5
 """Writing no word of a reading covers, as wide as this share of the reading's character
 height, is a character the reading lost (山本　加奈 read as 山本 加, with 奈 printed as
-plainly as the rest). Fax specks and the gaps inside a character are far narrower."""
+plainly as the rest; Elkhart Co. HD read as Elkhart). Fax specks and the gaps inside a
+character are far narrower."""
 
 
 def unread_ink(split: ZoneInk, zone: int, words: Sequence[OcrWord]) -> bool:

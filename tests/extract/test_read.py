@@ -783,3 +783,20 @@ def test_fax_specks_neither_ink_a_blank_zone_nor_stretch_a_written_one(
     assert split.ink[1] == 0 and split.extents[1] is None
     assert split.extents[0] == alone.extents[0]
     assert split.ink[0] == alone.ink[0] > 0
+
+
+def test_an_english_reading_short_of_its_writing_leaves_ink_unread(settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN 'Elkhart Co. HD' written in a zone WHEN the reading covers every word THEN no
+    writing is left unread; WHEN only 'Elkhart' is read (as a cut reading was, at 0.96)
+    THEN the rest of the zone's writing is found uncovered."""
+    from extract.read import read_text_zones, unread_ink
+    from tests.extract.synthetic import font
+
+    page = Image.new("L", (1700, 200), 255)  # 200 dpi: the zone is 250-1111 x 56-122 px
+    ImageDraw.Draw(page).text((260, 70), "Elkhart Co. HD", fill=0, font=font(0, 36))
+    spec = FieldSpec(name="department", page=1, kind=FieldKind.TEXT, region=(90, 20, 400, 44))
+    readings, split = read_text_zones(np.asarray(page), [spec], settings=settings, dpi=200)
+    words = readings["department"].words
+    assert readings["department"].text == "Elkhart Co. HD"
+    assert not unread_ink(split, 0, words)
+    assert unread_ink(split, 0, [w for w in words if w.text == "Elkhart"])
