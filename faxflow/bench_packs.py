@@ -197,7 +197,9 @@ def _page_cost(rows: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _digit_runs(text: str) -> list[int]:
-    return [int(run) for run in re.findall(r"\d+", unicodedata.normalize("NFKC", text))]
+    """The numbers written in ``text``, an era's first year written 元 counting as 1."""
+    folded = unicodedata.normalize("NFKC", text).replace("元", " 1 ")
+    return [int(run) for run in re.findall(r"\d+", folded)]
 
 
 def era_date_scores(pack: FormPack, results: Path, truths: Path) -> Any:
@@ -222,7 +224,7 @@ def era_date_scores(pack: FormPack, results: Path, truths: Path) -> Any:
             have = record.get(spec.name)
             if not want:
                 continue
-            written = [int(part) for part in date_parts(spec, want)[1:]]
+            written = _digit_runs(" ".join(date_parts(spec, want)[1:]))
             raw = (fields.get(spec.name) or {}).get("raw_text")
             if isinstance(raw, str):
                 read = _digit_runs(raw) == written

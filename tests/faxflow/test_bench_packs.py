@@ -62,7 +62,7 @@ def test_each_pack_is_generated_processed_and_scored(
 def test_era_dates_count_where_their_digits_were_read(tmp_path: Path) -> None:
     """GIVEN era-date readings WHEN scored THEN a date read with its digits in the right era
     is right, the same digits in another era wrong, misread digits not counted; without a
-    raw text the value's own era digits decide."""
+    raw text the value's own era digits decide; an era's first year written 元 is year 1."""
     from faxflow.bench_packs import era_date_scores
     from faxflow.packs import load_pack
     from tests.samples.jp_pack import NAME, make_japanese_pack
@@ -78,6 +78,7 @@ def test_era_dates_count_where_their_digits_were_read(tmp_path: Path) -> None:
         "misread": ("2021-04-05", "2021-04-06", "3 年 4 月 6 日"),
         "no_raw_right": ("1990-01-02", "1990-01-02", None),
         "no_raw_wrong_era": ("1990-01-02", "1927-01-02", None),  # showa 2 for heisei 2
+        "first_year": ("2019-05-07", "2019-05-07", "元 年 5 月 7 日"),  # 令和元年, as written
     }
     for stem, (want, have, raw) in cases.items():
         truth = {"form_type": NAME, "record_type": NAME, "record": {**blank, "birth_date": want}}
@@ -86,9 +87,9 @@ def test_era_dates_count_where_their_digits_were_read(tmp_path: Path) -> None:
         result = {"form_type": NAME, "record": {"birth_date": have}, "fields": fields}
         (results / f"{stem}.json").write_text(json.dumps(result))
     assert era_date_scores(pack, results, truths).as_dict() == {
-        "correct": 2,
-        "total": 4,
-        "accuracy": 0.5,
+        "correct": 3,
+        "total": 5,
+        "accuracy": 0.6,
     }
 
 
