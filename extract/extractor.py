@@ -41,6 +41,7 @@ from extract.japanese import (
     katakana_lookalikes,
     normalise_jp_text,
     normalise_spec,
+    stray_kanji_lookalike,
     zone_lang,
 )
 from extract.lexicon import nearest_choice
@@ -840,6 +841,15 @@ def _text_field(
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
+    if (
+        value is not None
+        and spec.kind in (FieldKind.TEXT, FieldKind.NAME)
+        and is_japanese_lang(zone_lang(spec) or settings.tesseract_lang)
+        and stray_kanji_lookalike(reading.text)
+    ):
+        # A katakana alone among kanji (ハ王子 for 八王子, 0.86) is a kanji misread; read
+        # again alone it read the same on tune faxes, so it is left as read, and doubted.
+        score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if value is not None and _leaves_ink_unread(split, spec, reading):
         score = min(score, conf.UNREAD_INK_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check

@@ -341,6 +341,31 @@ in a katakana field: given back as the katakana, where the reading failed the fo
 Any other hiragana is the wrong script, not a misread, and makes the value None."""
 
 
+KANJI_LOOKALIKES = frozenset("ハニロエタトヒオ")
+"""Katakana whose glyph is a kanji's (八 二 口 工 夕 卜 匕 才), which the jpn model reads
+for that kanji in a kanji word: ``八王子支店`` as ``ハ王子支店`` at 0.86. カ is left out:
+people write it alone among kanji as a counter (3カ月)."""
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
+_LOOKALIKE_RUN = re.compile(f"[{''.join(sorted(KANJI_LOOKALIKES))}]+")
+
+
+def stray_kanji_lookalike(text: str) -> bool:
+    """Whether ``text`` has a run of :data:`KANJI_LOOKALIKES` standing alone among kanji:
+    no other kana beside it and a kanji on at least one side (``ハ王子``, ``ハニ銀行``).
+    Katakana come in words; alone between kanji such characters are the kanji they look
+    like, misread."""
+    folded = fold_width(text)
+    for run in _LOOKALIKE_RUN.finditer(folded):
+        before = folded[run.start() - 1] if run.start() > 0 else ""
+        after = folded[run.end()] if run.end() < len(folded) else ""
+        if _KANA.match(before) or _KANA.match(after):
+            continue
+        if _KANJI.match(before) or _KANJI.match(after):
+            return True
+    return False
+
+
 def katakana_lookalikes(text: str) -> int:
     """How many characters of ``text`` (width-folded) are look-alikes of katakana."""
     return sum(ch in KATAKANA_LOOKALIKES for ch in fold_width(text))

@@ -368,3 +368,24 @@ def test_split_numbers_read_where_only_one_grouping_is_a_date() -> None:
     assert normalise_era_date("6 1 2 3", "reiwa") is None  # 6-12-3 or 6-1-23
     assert normalise_era_date("2 0 2 1 0 4 0 5") == "2021-04-05"  # comb boxes, western
     assert normalise_era_date("6 1 2 19 3", "reiwa") is None  # a stray run: not guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "stray"),
+    [
+        ("ハ王子支店", True),  # 八王子, the kanji read as katakana (0.86 on a tune fax)
+        ("広島県ハハ条市", True),
+        ("ハニ銀行", True),  # 八十二銀行
+        ("ロ座番号", True),
+        ("八王子支店", False),
+        ("鎌ケ谷市", False),  # ケ is written alone in place names
+        ("3カ月", False),  # カ is a counter
+        ("トヨタ自動車", False),  # a katakana word beside kanji
+        ("ハシモト キョウスケ", False),
+        ("JPタワー24丁目", False),
+    ],
+)
+def test_a_katakana_alone_among_kanji_is_doubted(text: str, stray: bool) -> None:
+    from extract.japanese import stray_kanji_lookalike
+
+    assert stray_kanji_lookalike(text) is stray
