@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -291,8 +292,6 @@ def _parse_choice(
 ) -> str:
     """An option from its value or a prefix of it, or from its title (``titles``) as
     written whole, full-width or not."""
-    import unicodedata
-
     folded = unicodedata.normalize("NFKC", text.strip())
     by_title = [
         value

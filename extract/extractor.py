@@ -699,6 +699,7 @@ def _text_field(
     reading, value, trimmed, doubtful = _first_look(spec, reading, settings=settings)
     # Writing the reading left uncovered (a character or word Tesseract passed over, the
     # rest of a name cut off): read again.
+    first_look = reading
     missed = _leaves_ink_unread(split, spec, reading)
     doubtful = doubtful or missed
     agreed = False
@@ -850,7 +851,9 @@ def _text_field(
         # A katakana alone among kanji (ハ王子 for 八王子, 0.86) is a kanji misread; read
         # again alone it read the same on tune faxes, so it is left as read, and doubted.
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
-    if value is not None and _leaves_ink_unread(split, spec, reading):
+    if value is not None and (
+        missed if reading is first_look else _leaves_ink_unread(split, spec, reading)
+    ):
         score = min(score, conf.UNREAD_INK_CONFIDENCE)
     normal = value  # the normal form of what was read, before the speck check
     if listed_reread and spec.closed_vocabulary is not None:

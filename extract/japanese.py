@@ -341,11 +341,41 @@ in a katakana field: given back as the katakana, where the reading failed the fo
 Any other hiragana is the wrong script, not a misread, and makes the value None."""
 
 
+KANA = "\u3041-\u3096\u30a1-\u30fa\uff66-\uff9d"  # hiragana, katakana, half-width katakana
+PROLONGED_MARKS = "\u30fc\uff70"  # ー and its half-width ｰ
+STRAY_PROLONGED_MARKS = re.compile(f"(?<![{KANA}{PROLONGED_MARKS}])[{PROLONGED_MARKS}]+")
+"""Runs of the prolonged sound mark ``ー`` that follow no kana: the jpn model reads a
+form's rules, dotted lines and fax streaks as ``ー`` (a letter, so the debris test of
+:func:`extract.read.join_words` keeps it), and Japanese writes the mark only after a kana
+(タワー). A blank zone crossed by a rule read as ``ーー ーーー`` is blank again; ``タワー``
+keeps its mark."""
+DASH_RUN = re.compile(f"[{PROLONGED_MARKS}\u4e00\uff0d\u2010-\u2015\u2212-]{{3,}}")
+"""Three or more dash-like characters in a row (ー, the kanji 一, hyphens and dashes,
+mixed): how the jpn model reads a dashed or dotted rule (``一一一一``); no word is written
+so, where 一 alone, 一一 or ー after a kana are."""
+
+
+def without_rule_debris(text: str) -> str:
+    """A Japanese reading without :data:`STRAY_PROLONGED_MARKS` and :data:`DASH_RUN`,
+    characters only taken out; a mark that starts a word after a space counts as
+    following the kana that ends the word before (the join may have put a space where
+    there was none)."""
+    kept: list[str] = []
+    for word in text.split():
+        body = word.lstrip(PROLONGED_MARKS)
+        after_kana = bool(kept) and _KANA.match(kept[-1][-1]) is not None
+        lead = word[: len(word) - len(body)] if after_kana else ""
+        word = DASH_RUN.sub("", lead + STRAY_PROLONGED_MARKS.sub("", body))
+        if word:
+            kept.append(word)
+    return " ".join(kept)
+
+
 KANJI_LOOKALIKES = frozenset("ハニロエタトヒオ")
 """Katakana whose glyph is a kanji's (八 二 口 工 夕 卜 匕 才), which the jpn model reads
 for that kanji in a kanji word: ``八王子支店`` as ``ハ王子支店`` at 0.86. カ is left out:
 people write it alone among kanji as a counter (3カ月)."""
-_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_KANA = re.compile(f"[{KANA}{PROLONGED_MARKS}]")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 _LOOKALIKE_RUN = re.compile(f"[{''.join(sorted(KANJI_LOOKALIKES))}]+")
 

@@ -29,7 +29,6 @@ still gets what reading it alone gives, for one process start per group, not per
 from __future__ import annotations
 
 import itertools
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import cv2
 import numpy as np
 
-from extract.japanese import is_japanese_lang, zone_lang
+from extract.japanese import is_japanese_lang, without_rule_debris, zone_lang
 from extract.reference import POINTS_PER_INCH, points_to_pixels
 from extract.template import FieldKind, FieldSpec
 from faxflow.model import BBox, OcrWord
@@ -367,11 +366,9 @@ def unread_ink(split: ZoneInk, zone: int, words: Sequence[OcrWord]) -> bool:
     gap = max(1, round(0.15 * height))
     closed = cv2.morphologyEx(
         inked.astype(np.uint8)[np.newaxis, :], cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8)
-    )[0].astype(bool)
-    longest = run = 0
-    for column in closed:
-        run = run + 1 if column else 0
-        longest = max(longest, run)
+    )
+    _, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
+    longest = int(stats[1:, cv2.CC_STAT_WIDTH].max(initial=0))
     return longest >= UNREAD_INK_SHARE * height
 
 
@@ -409,36 +406,8 @@ def join_words(
     ordered_rows = [sorted(row, key=lambda w: w.bbox[0]) for row in rows]
     if not cjk:
         return " ".join(_join_row(row) for row in ordered_rows)
-    joined = (_without_stray_marks(_join_cjk_row(row, ink)) for row in ordered_rows)
+    joined = (without_rule_debris(_join_cjk_row(row, ink)) for row in ordered_rows)
     return " ".join(row for row in joined if row)
-
-
-KANA = "\u3041-\u3096\u30a1-\u30fa\uff66-\uff9d"  # hiragana, katakana, half-width katakana
-PROLONGED_MARKS = "\u30fc\uff70"  # ー and its half-width ｰ
-STRAY_PROLONGED_MARKS = re.compile(f"(?<![{KANA}{PROLONGED_MARKS}])[{PROLONGED_MARKS}]+")
-"""Runs of the prolonged sound mark ``ー`` that follow no kana: the jpn model reads a
-form's rules, dotted lines and fax streaks as ``ー`` (a letter, so :func:`join_words`'
-debris test keeps it), and Japanese writes the mark only after a kana (タワー). A blank
-zone crossed by a rule read as ``ーー ーーー`` is blank again; ``タワー`` keeps its mark."""
-DASH_RUN = re.compile(f"[{PROLONGED_MARKS}\u4e00\uff0d\u2010-\u2015\u2212-]{{3,}}")
-"""Three or more dash-like characters in a row (ー, the kanji 一, hyphens and dashes,
-mixed): how the jpn model reads a dashed or dotted rule (``一一一一``); no word is written
-so, where 一 alone, 一一 or ー after a kana are."""
-
-
-def _without_stray_marks(text: str) -> str:
-    """``text`` without :data:`STRAY_PROLONGED_MARKS` and :data:`DASH_RUN`; a mark that
-    starts a word after a space counts as following the kana that ends the word before
-    (the join may have put a space where there was none)."""
-    kept: list[str] = []
-    for word in text.split():
-        body = word.lstrip(PROLONGED_MARKS)
-        after_kana = bool(kept) and re.match(f"[{KANA}{PROLONGED_MARKS}]", kept[-1][-1])
-        lead = word[: len(word) - len(body)] if after_kana else ""
-        word = DASH_RUN.sub("", lead + STRAY_PROLONGED_MARKS.sub("", body))
-        if word:
-            kept.append(word)
-    return " ".join(kept)
 
 
 CJK_SPACE_PITCH = 0.7

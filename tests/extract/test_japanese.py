@@ -389,3 +389,25 @@ def test_a_katakana_alone_among_kanji_is_doubted(text: str, stray: bool) -> None
     from extract.japanese import stray_kanji_lookalike
 
     assert stray_kanji_lookalike(text) is stray
+
+
+@given(st.text(alphabet="ーｰ一-－タワやま山本 12", max_size=30))
+def test_dropping_stray_marks_only_ever_removes_characters(text: str) -> None:
+    """Rule debris is taken out of a Japanese reading; nothing is ever added or moved: the
+    result is the reading with some characters left out (white space collapsed)."""
+    from extract.japanese import without_rule_debris
+
+    kept = iter(" ".join(text.split()))
+    assert all(ch in kept for ch in without_rule_debris(text))  # a subsequence
+
+
+def test_stray_marks_and_dash_runs_go_and_written_marks_stay() -> None:
+    from extract.japanese import without_rule_debris
+
+    assert without_rule_debris("ーー ーーー ーー") == ""
+    assert without_rule_debris("一一一一 ----一一") == ""
+    assert without_rule_debris("ーーー 山本 ーー") == "山本"
+    assert without_rule_debris("スーパー タワー") == "スーパー タワー"
+    assert without_rule_debris("ｶｰﾄﾞ") == "ｶｰﾄﾞ"
+    assert without_rule_debris("タ ー") == "タ ー"  # after a kana across a space the join made
+    assert without_rule_debris("一丁目1-2-3 第一一") == "一丁目1-2-3 第一一"

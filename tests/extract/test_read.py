@@ -6,8 +6,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from extract.read import (
@@ -668,28 +666,6 @@ def test_overflow_meeting_the_next_zones_writing_is_cut() -> None:
     assert masks.printed is not None
     split = split_ink(residue(page, masks), [LINE, second], dpi=200, printed=masks.printed)
     assert split.cut == {"department": "writing", "record_id": "writing"}
-
-
-@given(st.text(alphabet="ーｰ一-－タワやま山本 12", max_size=30))
-def test_dropping_stray_marks_only_ever_removes_characters(text: str) -> None:
-    """Rule debris is taken out of a Japanese reading; nothing is ever added or moved: the
-    result is the reading with some characters left out (white space collapsed)."""
-    from extract.read import _without_stray_marks
-
-    kept = iter(" ".join(text.split()))
-    assert all(ch in kept for ch in _without_stray_marks(text))  # a subsequence
-
-
-def test_stray_marks_and_dash_runs_go_and_written_marks_stay() -> None:
-    from extract.read import _without_stray_marks
-
-    assert _without_stray_marks("ーー ーーー ーー") == ""
-    assert _without_stray_marks("一一一一 ----一一") == ""
-    assert _without_stray_marks("ーーー 山本 ーー") == "山本"
-    assert _without_stray_marks("スーパー タワー") == "スーパー タワー"
-    assert _without_stray_marks("ｶｰﾄﾞ") == "ｶｰﾄﾞ"
-    assert _without_stray_marks("タ ー") == "タ ー"  # after a kana across a space the join made
-    assert _without_stray_marks("一丁目1-2-3 第一一") == "一丁目1-2-3 第一一"
 
 
 def _written_rows(
