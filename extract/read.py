@@ -839,7 +839,10 @@ def _writing_of(
     roots = np.array([root(i) for i in range(owner.size)])
     area = np.bincount(roots, weights=stats[: owner.size, cv2.CC_STAT_AREA], minlength=owner.size)
     centre = stats[: owner.size, cv2.CC_STAT_TOP] + stats[: owner.size, cv2.CC_STAT_HEIGHT] / 2
-    writing = (owner >= 0) & (area[roots] >= MIN_INK_PIXELS)
+    # Only the zones given a glyph height have writing to judge: a zone whose ink is under
+    # a letter's worth may still own one component of that size (its count is taken
+    # within the zone), and has no height to measure it by.
+    writing = np.isin(owner, list(heights)) & (area[roots] >= MIN_INK_PIXELS)
     for zone in heights:
         _, y0, _, y1 = zones[zone]
         mine = owner == zone

@@ -85,7 +85,8 @@ def main() -> None:
         err_console.print(
             f"[red]internal error[/red] {type(exc).__name__}; rerun with -v and report it"
         )
-        logging.getLogger("faxflow").debug("internal error: %s", safe_traceback(exc))
+        # INFO: shown by -v, as the message says (files and lines only, no message).
+        logging.getLogger("faxflow").info("internal error: %s", safe_traceback(exc))
         sys.exit(int(ExitCode.INTERNAL_ERROR))
 
 

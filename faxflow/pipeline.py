@@ -322,11 +322,13 @@ def process_path(
         # A bug must not take the other documents of a batch down with it. Only the
         # exception's type is reported: its message may quote a field value.
         log.error("internal error on document %s: %s", source.document_id, type(exc).__name__)
-        log.debug("where: %s", safe_traceback(exc))
+        # At INFO, so that `faxflow -v` (the rerun the message asks for) shows where it
+        # failed; safe_traceback names files and lines only, never the message.
+        log.info("where: %s", safe_traceback(exc))
         internal = InputRejected(
             ErrorCode.INTERNAL,
             f"faxflow failed on this document ({type(exc).__name__}); it was not read. "
-            "Rerun with -v and report the log.",
+            "Rerun with `faxflow -v process …` and report the log.",
         )
         return _rejected_outcome(internal, source, name, watch)
     return ProcessOutcome(

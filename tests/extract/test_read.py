@@ -668,6 +668,35 @@ def test_overflow_meeting_the_next_zones_writing_is_cut() -> None:
     assert split.cut == {"department": "writing", "record_id": "writing"}
 
 
+def test_a_zone_with_less_than_a_letter_of_ink_is_never_judged_cut() -> None:
+    """GIVEN a zone holding a stroke stub (under a letter's worth of ink) and, at its far
+    end, a blot of dust as big as a letter's worth, with the next zone's writing a space
+    after the blot beyond a printed wall WHEN split THEN the split is made (a tune fax
+    with this made the whole document fail with an internal error) and the nearly empty
+    zone is not reported cut: it has no writing whose end could be lost."""
+    from tests.extract.synthetic import font
+
+    end = 150.0  # pt: the blot sits at the first zone's right end
+    second = FieldSpec(
+        name="record_id", page=1, kind=FieldKind.IDENTIFIER, region=(end + 4, 100, end + 80, 114)
+    )
+    blank = np.full((400, 1300), 255, np.uint8)
+    wall = int(end * K) + 2  # a printed wall between the zones: their phrases stay apart
+    blank[int(98 * K) : int(116 * K), wall : wall + 2] = 0
+    page = blank.copy()
+    stub_x, base = int(100 * K), int(112 * K)
+    page[base - 9 : base, stub_x : stub_x + 3] = 0  # 27 px: not a letter's worth
+    blot_x = int(end * K) - 5
+    page[base - 16 : base - 10, blot_x : blot_x + 6] = 0  # 36 px, dust-sized
+    _typed(page, "MI-20-3981", end + 2, 112)
+    assert font(4, 30).getlength("M") > 6  # the next zone's glyphs are taller than the blot
+    masks = blank_masks(blank)
+    assert masks.printed is not None
+    split = split_ink(residue(page, masks), [LINE, second], dpi=200, printed=masks.printed)
+    assert "department" not in split.cut
+    assert split.extents[1] is not None  # the next zone's writing is still its own
+
+
 def _written_rows(
     page: np.ndarray, blank: np.ndarray, box: tuple[int, int, int, int]
 ) -> np.ndarray:

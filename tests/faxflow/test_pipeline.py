@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,26 @@ def test_a_bug_in_one_stage_is_contained_and_quotes_no_value(
     assert "ValueError" in result.issues[0].message
     assert "6789" not in result.to_json() and "Jane" not in result.to_json()
     assert result.page_count == 1 and len(result.document_id) == 64
+
+
+def test_the_rerun_a_bug_asks_for_shows_where_it_happened(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """GIVEN a bug in a stage WHEN the document is processed with the log at INFO (what
+    `faxflow -v` sets) THEN the log names the function it failed in, and still no value."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("Jane Roe")
+
+    monkeypatch.setattr(extract.extractor, "extract_document", broken)
+    with caplog.at_level(logging.INFO, logger="faxflow"):
+        outcome = process_path(_small_page(tmp_path / "page.png"), settings)
+    assert "faxflow -v" in outcome.result.issues[0].message
+    assert "in broken" in caplog.text
+    assert "Jane" not in caplog.text
 
 
 def test_blank_white_page_is_unknown_not_an_error(settings: Settings, tmp_path: Path) -> None:
