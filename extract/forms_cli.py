@@ -51,7 +51,9 @@ def new_command(
 
     A fillable PDF's text widgets become text fields, single checkboxes booleans, radio
     groups and yes/no box pairs enums of their values, comb cells one field; a flat PDF's
-    blanks and boxes become fields named after the words beside them. Then check it with
+    blanks and boxes become fields named after the words beside them. A text field whose
+    name or tooltip clearly names a date, phone, ZIP, SSN, e-mail, state or amount is
+    drafted in that format (extract/rules/field_formats.yaml). Then check it with
     'faxflow forms check OUT/NAME'.
     """
     from extract.pack_draft import draft_pack, write_pack
@@ -68,6 +70,9 @@ def new_command(
         kinds[kind] = kinds.get(kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     console.print(f"[bold]{name}[/bold]: {len(draft.schema['properties'])} fields ({summary})")
+    if draft.formats:
+        found = ", ".join(f"{field} ({fmt})" for field, fmt in draft.formats.items())
+        console.print(f"  in a format their names or tooltips name: {found}")
     for problem in draft.problems:
         console.print(f"  [yellow]not placed[/yellow] {problem}")
     _, problems = check_pack(folder)

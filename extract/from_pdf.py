@@ -151,6 +151,7 @@ class Widget:
     is_button: bool
     export: str | None = None  # a button's "on" appearance state ("Yes", "No", "1" …)
     tooltip: str | None = None  # /TU: the label a viewer shows, often the printed one
+    max_len: int | None = None  # a text widget's /MaxLen: the most characters it takes
 
 
 def read_widgets(pdf: Path) -> list[Widget]:
@@ -183,7 +184,8 @@ def read_widgets(pdf: Path) -> list[Widget]:
             )
             is_button = field_type == "/Btn"
             export = _export_value(annot) if is_button else None
-            widgets.append(Widget(name, number, rect, is_button, export, tooltip))
+            max_len = None if is_button else _max_len(annot)
+            widgets.append(Widget(name, number, rect, is_button, export, tooltip, max_len))
     return widgets
 
 
@@ -195,6 +197,20 @@ def _export_value(annot: Any) -> str | None:
         return None
     states = [str(k).lstrip("/") for k in normal.get_object() if str(k) != "/Off"]
     return states[0] if states else None
+
+
+def _max_len(annot: Any) -> int | None:
+    """A text widget's /MaxLen, on it or inherited from its field."""
+    node = annot
+    while node is not None:
+        if "/MaxLen" in node:
+            try:
+                return int(node["/MaxLen"])
+            except (TypeError, ValueError):
+                return None
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return None
 
 
 def _widget_name_and_type(annot: Any) -> tuple[str | None, str | None, str | None]:
@@ -225,6 +241,7 @@ class WidgetGroup:
     is_button: bool
     export: str | None = None  # a button's export value (radio groups share a name)
     tooltip: str | None = None  # the (first) widget's /TU
+    max_len: int | None = None  # a single text widget's /MaxLen
 
     @property
     def is_comb(self) -> bool:
@@ -247,7 +264,8 @@ def group_widgets(widgets: Iterable[Widget]) -> list[WidgetGroup]:
         else:
             singles.append(widget)
     groups = [
-        WidgetGroup(w.name, w.page, (w.rect,), w.is_button, w.export, w.tooltip) for w in singles
+        WidgetGroup(w.name, w.page, (w.rect,), w.is_button, w.export, w.tooltip, w.max_len)
+        for w in singles
     ]
     for (stem, page), cells in by_stem.items():
         if len(cells) >= 3 and sorted(cells) == list(range(len(cells))):

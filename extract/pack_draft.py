@@ -17,10 +17,15 @@ From a fillable PDF's widgets (read and grouped by :mod:`extract.from_pdf`):
 A flat PDF has no widgets: the text layer's blanks and squares become fields named after
 the words printed beside them, as ``faxflow template from-pdf`` proposes them.
 
+A text field whose widget's name or tooltip clearly names a format (``date_of_birth``,
+``home_phone``, ``zip``, ``rent_amount``: the words are data, ``extract/rules/
+field_formats.yaml``, read by :mod:`extract.field_formats`) is drafted in it: the schema
+property gets the format's keys (``"format": "date"``, the 10-digit phone pattern, a
+number for money), its zone the kind that reads it, ``rules.yaml`` the format check.
+
 The draft is a starting point: ``rules.yaml`` requires nothing until a person says what
-the form needs, and every property is text, boolean or enum until a person gives it a
-format (a date, a phone number …) in ``schema.json`` and the matching ``kind`` in
-``labels.yaml``.
+the form needs, and any other text stays free text until a person gives it a format in
+``schema.json`` and the matching ``kind`` in ``labels.yaml``.
 """
 
 from __future__ import annotations
@@ -29,12 +34,13 @@ import json
 import re
 import shutil
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from extract.field_formats import infer_format, load_vocabulary
 from extract.from_pdf import (
     FieldSource,
     LabelMap,
@@ -91,10 +97,19 @@ class PackDraft:
     schema: dict[str, Any]
     labels: LabelMap
     problems: tuple[str, ...]  # widgets or labels the template could not place
+    formats: dict[str, str] = field(default_factory=dict)  # inferred: property -> format
 
 
 def _string(title: str) -> dict[str, Any]:
     return {"type": ["string", "null"], "title": title}
+
+
+def _text_field(title: str, fmt: str | None, **source: Any) -> tuple[dict[str, Any], FieldSource]:
+    """A text field's property and source: free text, or in the format ``fmt``."""
+    if fmt is None:
+        return _string(title), FieldSource(kind=FieldKind.TEXT, **source)
+    drafted = load_vocabulary().formats[fmt]
+    return {**_string(title), **drafted.schema_keys}, FieldSource(kind=drafted.kind, **source)
 
 
 def _is_small(group: WidgetGroup) -> bool:
@@ -132,9 +147,13 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def draft_from_widgets(groups: list[WidgetGroup], title: str) -> tuple[dict[str, Any], LabelMap]:
-    """The schema properties and the label map of a fillable PDF's widget groups."""
+def draft_from_widgets(
+    groups: list[WidgetGroup], title: str
+) -> tuple[dict[str, Any], LabelMap, dict[str, str]]:
+    """The schema properties, the label map and the inferred formats (property ->
+    format) of a fillable PDF's widget groups."""
     properties: dict[str, Any] = {}
+    formats: dict[str, str] = {}
     sources: dict[str, FieldSource] = {}
     taken: set[str] = set()
     pairs = _yes_no_sets(groups)
@@ -185,13 +204,22 @@ def draft_from_widgets(groups: list[WidgetGroup], title: str) -> tuple[dict[str,
             properties[name] = {"type": ["boolean", "null"], "title": _title(group, name)}
             sources[name] = FieldSource(kind=FieldKind.CHECKBOX, page=group.page, widget=group.name)
         else:
-            properties[name] = _string(_title(group, name))
-            sources[name] = FieldSource(kind=FieldKind.TEXT, page=group.page, widget=group.name)
-    return properties, LabelMap(title=title, fields=sources)
+            fmt = infer_format(
+                group.name, group.tooltip, cells=len(group.rects), max_len=group.max_len
+            )
+            properties[name], sources[name] = _text_field(
+                _title(group, name), fmt, page=group.page, widget=group.name
+            )
+            if fmt is not None:
+                formats[name] = fmt
+    return properties, LabelMap(title=title, fields=sources), formats
 
 
-def _from_proposal(spec: FieldSpec, taken: set[str]) -> tuple[str, dict[str, Any], FieldSource]:
-    """A text-layer proposal (``unmapped.<words>``) as a property and its hand-set place."""
+def _from_proposal(
+    spec: FieldSpec, taken: set[str]
+) -> tuple[str, dict[str, Any], FieldSource, str | None]:
+    """A text-layer proposal (``unmapped.<words>``) as a property, its hand-set place and
+    the format its printed label names."""
     base = snake_case(spec.name.removeprefix("unmapped.").split("#", 1)[0])
     name = _unique(base, taken)
     title = spec.label or title_of(name)
@@ -201,9 +229,10 @@ def _from_proposal(spec: FieldSpec, taken: set[str]) -> tuple[str, dict[str, Any
             page=spec.page,
             options=[OptionSource(value=True, box=spec.options[0].box)],
         )
-        return name, {"type": ["boolean", "null"], "title": title}, source
-    source = FieldSource(kind=FieldKind.TEXT, page=spec.page, region=spec.region, label=spec.label)
-    return name, _string(title), source
+        return name, {"type": ["boolean", "null"], "title": title}, source, None
+    fmt = infer_format(spec.label or base)
+    prop, source = _text_field(title, fmt, page=spec.page, region=spec.region, label=spec.label)
+    return name, prop, source, fmt
 
 
 def _document_title(blank: Path) -> str | None:
@@ -229,13 +258,15 @@ def draft_pack(name: str, blank: Path, *, title: str | None = None) -> PackDraft
     title = title or _document_title(blank) or blank.stem.replace("_", " ")
     groups = group_widgets(read_widgets(blank))
     if groups:
-        properties, labels = draft_from_widgets(groups, title)
+        properties, labels, formats = draft_from_widgets(groups, title)
     else:
         proposals = template_from_pdf(blank, name, None, record_type=name).template.proposals
-        properties, sources, taken = {}, {}, set[str]()
+        properties, sources, taken, formats = {}, {}, set[str](), {}
         for spec in proposals:
-            prop_name, prop, source = _from_proposal(spec, taken)
+            prop_name, prop, source, fmt = _from_proposal(spec, taken)
             properties[prop_name], sources[prop_name] = prop, source
+            if fmt is not None:
+                formats[prop_name] = fmt
         labels = LabelMap(title=title, fields=sources)
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -246,7 +277,7 @@ def draft_pack(name: str, blank: Path, *, title: str | None = None) -> PackDraft
         "properties": properties,
     }
     draft = template_from_pdf(blank, name, labels, record_type=name)
-    return PackDraft(name, schema, labels, draft.problems)
+    return PackDraft(name, schema, labels, draft.problems, formats)
 
 
 _RULES_HEADER = """\
@@ -261,6 +292,18 @@ _RULES_HEADER = """\
 #   conditional: [{{if: field, equals: "yes", then_required: [other_field]}}]
 #   identity: {{names: [...], birth_date: field, event_dates: [...]}}  (duplicates)
 """
+
+
+def draft_rules(draft: PackDraft) -> str:
+    """The drafted ``rules.yaml``: nothing required, each inferred format checked."""
+    text = _RULES_HEADER.format(name=draft.name) + "required: []\n"
+    if draft.formats:
+        text += (
+            "# Formats the widgets' names and tooltips name (extract/rules/field_formats.yaml);\n"
+            "# each field is read in its format too (its kind in labels.yaml, template.yaml).\n"
+            + yaml.safe_dump({"formats": draft.formats}, sort_keys=False)
+        )
+    return text
 
 
 def write_pack(draft: PackDraft, blank: Path, out: Path, *, command: str) -> Path:
@@ -292,9 +335,7 @@ def write_pack(draft: PackDraft, blank: Path, out: Path, *, command: str) -> Pat
         ),
         encoding="utf-8",
     )
-    (folder / RULES_FILE).write_text(
-        _RULES_HEADER.format(name=draft.name) + "required: []\n", encoding="utf-8"
-    )
+    (folder / RULES_FILE).write_text(draft_rules(draft), encoding="utf-8")
     (folder / SOURCES_FILE).write_text(
         f"# {draft.name}\n\n- Blank form: `{blank.name}` (say where it was published and "
         "under what terms).\n"

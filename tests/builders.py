@@ -123,16 +123,22 @@ def pack_settings(tmp_path: Path, name: str, *, renames: Mapping[str, str]) -> S
     folder = write_pack(draft_pack(name, blank), blank, tmp_path / "packs", command="test")
     for old, new in renames.items():
         new_name, _, fmt = new.partition(":")
+        # the renamed field drops the format its old name gave it (``zip``): it is free
+        # text, or in the format the suffix gives
         schema = folder / "schema.json"
+        data = json.loads(schema.read_text())
+        prop = data["properties"][old]
+        for key in ("format", "pattern"):
+            prop.pop(key, None)
         if fmt:
-            data = json.loads(schema.read_text())
-            data["properties"][old]["format"] = fmt
-            schema.write_text(json.dumps(data))
+            prop["format"] = fmt
+        schema.write_text(json.dumps(data))
+        _set_format(folder, old, None)
         for file in ("schema.json", "labels.yaml", "template.yaml"):
             path = folder / file
             path.write_text(path.read_text().replace(old, new_name))
-        if fmt:  # the field is read as that kind too (a date field as a date)
-            _set_kind(folder, new_name, fmt)
+        _set_format(folder, new_name, fmt or None)
+        _set_kind(folder, new_name, fmt or "text")
     return Settings(forms_dir=tmp_path / "packs", var_dir=tmp_path / "var")
 
 
@@ -163,6 +169,19 @@ def pack_result(n: int, form: str, record: dict[str, Any], status: Status) -> Do
         pages=[PageReport(number=1, role=PageRole.FORM, form_type=form, template_page=1)],
         template_version="draft",
     )
+
+
+def _set_format(folder: Path, name: str, fmt: str | None) -> None:
+    """Check ``name`` in ``fmt`` in the pack's rules.yaml (no format: no check)."""
+    import yaml
+
+    rules = yaml.safe_load((folder / "rules.yaml").read_text()) or {}
+    formats = rules.get("formats") or {}
+    formats.pop(name, None)
+    if fmt:
+        formats[name] = fmt
+    rules["formats"] = formats
+    (folder / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
 
 
 def _set_kind(folder: Path, name: str, kind: str) -> None:

@@ -165,3 +165,77 @@ def make_fillable_pdf(path: Path) -> Path:
     with path.open("wb") as handle:
         writer.write(handle)
     return path
+
+
+FORMAT_WIDGETS: tuple[tuple[str, str, str | None, int | None], ...] = (
+    # (printed label, widget name, tooltip, /MaxLen)
+    ("Name of the person asking", "applicant_name", None, None),
+    ("Date of birth", "date_of_birth", None, None),
+    ("Home phone", "field_3", "Home phone number", None),
+    ("Monthly rent", "monthly_rent", None, None),
+    ("State", "mailing_state", None, None),
+    ("E-mail address", "E-mail", None, None),
+    ("SSN, last four digits", "ssn", None, 4),
+    ("Phone type (home, cell)", "phone_type", None, None),
+    ("Payment date", "payment_date", "Payment amount", None),
+)
+"""The text widgets of :func:`make_formats_pdf`: names and tooltips that name a format
+clearly, and some that must not get one (a /MaxLen too short for an SSN, a veto word, a
+name and a tooltip naming two formats)."""
+
+
+def make_formats_pdf(path: Path) -> Path:
+    """A one-page fillable PDF of labelled text widgets (:data:`FORMAT_WIDGETS`), one a
+    line, for drafting formats from widget names and tooltips."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(*PAGE)
+    font_ref = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font_ref})}
+    )
+    lines = [(72, 90, "Rental Assistance Contact Sheet", 16)]
+    lines += [(72, 150 + 50 * i, label, 10) for i, (label, *_) in enumerate(FORMAT_WIDGETS)]
+    text = b"".join(
+        b"BT /F1 %d Tf %.1f %.1f Td (%s) Tj ET\n" % (size, x, PAGE[1] - y, s.encode())
+        for x, y, s, size in lines
+    )
+    # a line under each widget, as a printed form has
+    rules = b"".join(
+        b"260 %.1f m 520 %.1f l S\n" % (PAGE[1] - 154 - 50 * i, PAGE[1] - 154 - 50 * i)
+        for i in range(len(FORMAT_WIDGETS))
+    )
+    page[NameObject("/Contents")] = _stream(writer, text + b"0.8 w\n" + rules)
+    fields, annots = ArrayObject(), ArrayObject()
+    for i, (_, name, tooltip, max_len) in enumerate(FORMAT_WIDGETS):
+        annot = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/Rect"): _rect(262, 134 + 50 * i, 520, 153 + 50 * i),
+                NameObject("/F"): NumberObject(4),
+                NameObject("/P"): page.indirect_reference,
+                NameObject("/T"): TextStringObject(name),
+                NameObject("/FT"): NameObject("/Tx"),
+                NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g"),
+            }
+        )
+        if tooltip is not None:
+            annot[NameObject("/TU")] = TextStringObject(tooltip)
+        if max_len is not None:
+            annot[NameObject("/MaxLen")] = NumberObject(max_len)
+        ref = writer._add_object(annot)
+        annots.append(ref)
+        fields.append(ref)
+    page[NameObject("/Annots")] = annots
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): fields})
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path

@@ -20,6 +20,7 @@ def test_new_then_check_then_list(tmp_path: Path):
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == str(out / "household_support")
     assert "5 fields (1 boolean, 2 enum, 2 string)" in made.stderr
+    assert "in a format their names or tooltips name: zip (zip)" in made.stderr
     checked = _faxflow("forms", "check", "household_support", env_forms=out)
     assert checked.returncode == 0, checked.stderr
     assert "ok household_support: 5 fields, 5 zones, rules.yaml" in checked.stderr

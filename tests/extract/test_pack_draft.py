@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from extract.pack_draft import draft_pack, snake_case, write_pack
 from faxflow.errors import PackError
 from faxflow.packs import check_pack
-from tests.fillable import make_fillable_pdf
+from tests.fillable import make_fillable_pdf, make_formats_pdf
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +143,143 @@ def test_the_committed_fap_template_is_what_its_label_map_places():
     body = "".join(line for line in committed.splitlines(True) if not line.startswith("#"))
     assert draft.problems == ()
     assert template_to_yaml(draft.template) == body
+
+
+def test_formats_are_drafted_only_from_clear_names_and_tooltips(tmp_path: Path):
+    """A date, phone (named by its tooltip alone), amount, state and e-mail are drafted in
+    their formats: the schema's convention, the zone's reading kind and the rules' check,
+    so the pack checks clean; a name, a veto word, a /MaxLen too short for an SSN and a
+    name and tooltip naming two formats stay free text."""
+    import yaml
+
+    blank = make_formats_pdf(tmp_path / "rental.pdf")
+    draft = draft_pack("rental_contact", blank)
+    assert draft.formats == {
+        "date_of_birth": "date",
+        "field_3": "phone",
+        "monthly_rent": "money",
+        "mailing_state": "state",
+        "e_mail": "email",
+    }
+    props = draft.schema["properties"]
+    assert props["date_of_birth"]["format"] == "date"
+    assert props["field_3"]["pattern"] == r"^\d{10}$"
+    assert props["field_3"]["title"] == "Home phone number"
+    assert props["monthly_rent"]["type"] == ["number", "null"]
+    assert props["monthly_rent"]["minimum"] == 0
+    assert props["mailing_state"]["pattern"] == "^[A-Z]{2}$"
+    assert props["e_mail"]["format"] == "email"
+    for plain in ("applicant_name", "ssn", "phone_type", "payment_date"):
+        assert props[plain] == {"type": ["string", "null"], "title": props[plain]["title"]}
+    folder = write_pack(draft, blank, tmp_path / "packs", command="test")
+    pack, problems = check_pack(folder)
+    assert problems == [] and pack is not None
+    kinds = {spec.name: spec.kind.value for spec in pack.template.fields}
+    assert kinds == {
+        "applicant_name": "text",
+        "date_of_birth": "date",
+        "field_3": "phone",
+        "monthly_rent": "money",
+        "mailing_state": "state",
+        "e_mail": "email",
+        "ssn": "text",
+        "phone_type": "text",
+        "payment_date": "text",
+    }
+    labels = yaml.safe_load((folder / "labels.yaml").read_text())
+    assert {n: f["kind"] for n, f in labels["fields"].items()} == kinds
+    assert pack.rules is not None and pack.rules.formats == draft.formats
+    # the draft's rules hold each kind to its format (the schema's pattern or number type
+    # does too): an e-mail zone read as free text again is refused
+    template = folder / "template.yaml"
+    template.write_text(template.read_text().replace("kind: email", "kind: text"))
+    assert [p.code for p in check_pack(folder)[1]] == ["pack_kind_mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("name", "tooltip", "cells", "expected"),
+    [
+        ("applicant_dob", None, 1, "date"),
+        ("signature_date", None, 1, "date"),
+        ("dateOfBirth", None, 1, "date"),
+        ("x", "Date of birth (mm/dd/yyyy)", 1, "date"),
+        ("Phone Number 2", None, 1, "phone"),
+        ("phone_number", None, 10, "phone"),
+        ("phone_number", None, 7, None),  # seven cells hold no 10-digit number
+        ("residential_address_zip", None, 5, "zip"),
+        ("primary_member_ssn", None, 9, "ssn"),
+        ("rent_amount", "Amount ($)", 1, "money"),
+        ("x", "Monthly cost in $", 1, "money"),
+        ("monthly_gross_income", None, 1, "money"),
+        ("anyone_food_assistance_other_state_which_state", None, 1, "state"),
+        ("anyone_food_assistance_other_state_names", None, 1, None),
+        ("state_of_birth", None, 1, None),  # the head noun is birth
+        ("phone_company", None, 1, None),
+        ("employer_name_and_phone", None, 1, None),  # veto: name
+        ("income_change_explanation", None, 1, None),
+        ("expense_type", None, 1, None),
+        ("report_date", "報告年月日", 1, None),  # not a US form's tooltip
+        ("update", None, 1, None),
+    ],
+)
+def test_a_format_is_inferred_only_when_the_words_are_clear(
+    name: str, tooltip: str | None, cells: int, expected: str | None
+):
+    from extract.field_formats import infer_format
+
+    assert infer_format(name, tooltip, cells=cells) == expected
+
+
+def test_the_format_vocabulary_is_data_checked_against_the_kinds(tmp_path: Path):
+    """field_formats.yaml is validated on load: a format read by a kind that does not
+    read it is refused, naming the file."""
+    from extract.field_formats import FORMATS_FILE, load_vocabulary
+    from faxflow.errors import TemplateError
+
+    assert set(load_vocabulary().formats) == {
+        "date",
+        "phone",
+        "zip",
+        "ssn",
+        "email",
+        "state",
+        "money",
+    }
+    bad = tmp_path / "formats.yaml"
+    bad.write_text(FORMATS_FILE.read_text().replace("kind: zip", "kind: text"))
+    with pytest.raises(TemplateError, match="format zip: kind text does not read it"):
+        load_vocabulary(bad)
+
+
+@pytest.mark.slow
+def test_a_faxed_copy_of_an_unedited_draft_reads_its_formats_normalised(tmp_path: Path):
+    """The draft works as drafted: a filled, faxed copy processed by `faxflow process`
+    gives the date, phone, amount and state in their normal forms."""
+    import numpy as np
+
+    from faxflow.packs import load_pack
+    from samples.pack_fill import faxed_copy
+    from tests.processes import run_faxflow
+
+    blank = make_formats_pdf(tmp_path / "rental.pdf")
+    folder = write_pack(draft_pack("rental_contact", blank), blank, tmp_path / "packs", command="t")
+    pack = load_pack(folder)
+    truth = {
+        "applicant_name": "Grace Brewer",
+        "date_of_birth": "1984-03-07",  # written 03/07/1984
+        "field_3": "5552348761",  # written (555) 234-8761
+        "monthly_rent": 1250.5,  # written 1,250.50
+        "mailing_state": "OH",
+    }
+    rng = np.random.default_rng(7)
+    fax = faxed_copy(pack, truth, tmp_path / "rental.tif", profile="fax_fine", rng=rng)
+    run = run_faxflow(
+        "process", str(fax), "--out", str(tmp_path / "out"), "--no-db",
+        forms_dir=tmp_path / "packs", scratch=tmp_path,
+    )  # fmt: skip
+    assert run.returncode in (0, 1), run.stderr
+    result = json.loads((tmp_path / "out" / "rental.json").read_text())
+    assert result["form_type"] == "rental_contact"
+    record = result["record"]
+    assert {name: record[name] for name in truth} == truth
+    assert record["e_mail"] is None and record["ssn"] is None
