@@ -846,8 +846,8 @@ def _place_options(
 def _widget_group(
     groups: dict[str, list[WidgetGroup]], name: str, page: int | None, export: str | None = None
 ) -> WidgetGroup:
-    """The widget (group) called ``name``; ``page`` settles a name used on several pages,
-    ``export`` which button of a radio group."""
+    """The widget (group) called ``name``; ``page`` settles a name used on several pages
+    (the first on it when it recurs there), ``export`` which button of a radio group."""
     found = [
         g
         for g in groups.get(name, [])
@@ -856,6 +856,10 @@ def _widget_group(
     if not found:
         where = f" on page {page}" if page else ""
         raise _Unplaced(f"no widget named {name!r}{where}")
+    if len(found) > 1 and page is not None:
+        # one field shown several times on its page (the DHS-1171's income interval, once
+        # a row): the copies hold one value, and the first is read
+        return found[0]
     if len(found) > 1:
         pages = ", ".join(str(g.page) for g in found)
         raise _Unplaced(f"widget {name!r} is on pages {pages}: say which with 'page'")

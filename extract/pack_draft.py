@@ -5,7 +5,8 @@ From a fillable PDF's widgets (read and grouped by :mod:`extract.from_pdf`):
 - a text widget becomes a string property named after the widget in snake_case
   (non-alphanumerics become ``_``, lower case);
 - comb cells (``<stem>_0`` … ``<stem>_N``) become one string property;
-- a single checkbox becomes a boolean;
+- a single checkbox becomes a boolean, and so do buttons sharing a name and one export
+  value (one box the form repeats on another page);
 - a property's title is its widget's tooltip (``/TU``), else its name made readable;
 - a radio group (buttons sharing a name) becomes an enum of its export values, and so does
   a set of small sibling boxes named ``<stem>_yes`` / ``<stem>_no`` (paper forms ask
@@ -187,7 +188,10 @@ def draft_from_widgets(
         name = _unique(snake_case(group.name), taken)
         done.add(group.name)
         radio = buttons.get(group.name, [])
-        if group.is_button and len(radio) > 1:
+        # Buttons sharing a name are a radio group when they stand for different values;
+        # with one export value they are one checkbox the form shows in several places
+        # (the DHS-1171's utility boxes on page 1 and again on page 18).
+        if group.is_button and len({g.export for g in radio}) > 1:
             exports = [g.export for g in radio if g.export]
             values = list(dict.fromkeys(snake_case(e) for e in exports))
             properties[name] = {**_string(_title(group, name)), "enum": [*values, None]}

@@ -283,3 +283,27 @@ def test_a_faxed_copy_of_an_unedited_draft_reads_its_formats_normalised(tmp_path
     record = result["record"]
     assert {name: record[name] for name in truth} == truth
     assert record["e_mail"] is None and record["ssn"] is None
+
+
+def test_one_box_shown_twice_is_a_boolean_and_a_repeated_widget_is_read_once():
+    """Buttons sharing a name and one export value are one checkbox a form repeats (the
+    DHS-1171's utility boxes, pages 1 and 18), not a radio group of two 'yes'; a text
+    widget shown three times on its page is placed at its first copy."""
+    from extract.from_pdf import WidgetGroup, _widget_group
+    from extract.pack_draft import draft_from_widgets
+
+    box = (40.0, 40.0, 52.0, 52.0)
+    groups = [
+        WidgetGroup("utility_phone", 1, (box,), True, export="Yes"),
+        WidgetGroup("utility_phone", 18, (box,), True, export="Yes"),
+        WidgetGroup("sex", 2, (box,), True, export="Male"),
+        WidgetGroup("sex", 2, ((60.0, 40.0, 72.0, 52.0),), True, export="Female"),
+    ]
+    properties, labels, _ = draft_from_widgets(groups, "t")
+    assert properties["utility_phone"]["type"] == ["boolean", "null"]
+    assert labels.fields["utility_phone"].kind.value == "checkbox"
+    assert properties["sex"]["enum"] == ["male", "female", None]
+    rows = [
+        WidgetGroup("interval", 16, ((100.0, y, 200.0, y + 15),), False) for y in (300, 340, 380)
+    ]
+    assert _widget_group({"interval": rows}, "interval", 16) is rows[0]
