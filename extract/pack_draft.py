@@ -178,8 +178,15 @@ def draft_from_widgets(
                 page=group.page,
                 # Set by box: such cells often touch (Y | N), and the template allows no
                 # overlap between boxes; each is taken in by a point on every side.
+                # a box that is a button is set by its own "on" value (a filler checks it);
+                # a text cell gets an X
                 options=[
-                    OptionSource(value=v, widget=m.name, box=_inset(m.rects[0], INSET))
+                    OptionSource(
+                        value=v,
+                        widget=m.name,
+                        box=_inset(m.rects[0], INSET),
+                        export=m.export if m.is_button else None,
+                    )
                     for v, m in zip(values, members, strict=True)
                 ],
             )

@@ -35,6 +35,8 @@ from validate.declared import declared_formats
 TYPED_POINTS = 10.0
 """Type size of filled text: a form filler's usual fixed size (a size of 0, "auto", makes
 pypdf fill the field's height, larger than any viewer types, and cut off at its edge)."""
+DIGIT_FORMATS = frozenset({"phone", "ssn", "zip"})
+"""Formats a comb holds as digits alone, one a cell."""
 FILL_SHARE = 0.75
 """Share of fields given a value; the rest stay blank, as on real forms."""
 
@@ -148,10 +150,21 @@ def widget_values(pack: FormPack, record: dict[str, Any]) -> dict[str, Any]:
 
     labels = load_label_map(pack.folder / LABELS_FILE)
     formats = field_formats(pack)
+    combs = {spec.name: len(spec.boxes) for spec in pack.template.fields if spec.boxes}
     values: dict[str, Any] = {}
     for name, source in labels.fields.items():
         value = record.get(name)
         if value is None or value is False:
+            continue
+        if name in combs and source.widget:
+            # comb cells <stem>_0 … <stem>_N take a character each, without separators
+            # for the number formats or where they do not fit (a phone's 10 cells hold no
+            # brackets or dashes, a date's 8 no slashes)
+            text = written(formats.get(name), value)
+            if formats.get(name) in DIGIT_FORMATS or len(text) > combs[name]:
+                text = "".join(c for c in text if c.isalnum())
+            for index, char in enumerate(text[: combs[name]]):
+                values[f"{source.widget}_{index}"] = (char, "", TYPED_POINTS)
             continue
         if source.options:
             for option in source.options:

@@ -303,6 +303,15 @@ def test_one_box_shown_twice_is_a_boolean_and_a_repeated_widget_is_read_once():
     assert properties["utility_phone"]["type"] == ["boolean", "null"]
     assert labels.fields["utility_phone"].kind.value == "checkbox"
     assert properties["sex"]["enum"] == ["male", "female", None]
+    # a yes/no pair of small buttons: each option is set by its button's own value
+    pair = [
+        WidgetGroup("heat_yes", 1, ((80.0, 40.0, 92.0, 52.0),), True, export="Yes"),
+        WidgetGroup("heat_no", 1, ((100.0, 40.0, 112.0, 52.0),), True, export="On"),
+    ]
+    properties, labels, _ = draft_from_widgets(pair, "t")
+    assert properties["heat"]["enum"] == ["yes", "no", None]
+    options = labels.fields["heat"].options or []
+    assert [(o.widget, o.export) for o in options] == [("heat_yes", "Yes"), ("heat_no", "On")]
     rows = [
         WidgetGroup("interval", 16, ((100.0, y, 200.0, y + 15),), False) for y in (300, 340, 380)
     ]

@@ -85,8 +85,24 @@ def test_values_follow_the_fields_formats_and_number_types(tmp_path: Path):
     assert written("ssn", "123456789") == "123-45-6789"
     assert written("money", 1250.5) == "1,250.50"
     assert written(None, 3) == "3"
+    # the renamed field keeps the ZIP's five cells: a date written 03/04/2020 does not fit,
+    # so its digits go a cell each, as far as there are cells
     values = widget_values(pack, {"moved_in": "2020-03-04"})
-    assert [v[0] for v in values.values()] == ["03/04/2020"]
+    assert {name: v[0] for name, v in values.items()} == {
+        f"moved_in_{i}": digit for i, digit in enumerate("03042")
+    }
+
+
+def test_comb_cells_take_a_character_each(tmp_path: Path):
+    """A comb field (the ZIP's five cells zip_0 … zip_4) is filled a character a cell,
+    digits only for a number format; a PDF has no widget named after the comb's stem."""
+    pack_settings(tmp_path, "household_support", renames={})
+    pack = load_pack(tmp_path / "packs" / "household_support")
+    values = widget_values(pack, {"zip": "48296", "full_name_applicant": "Ana Ruiz"})
+    assert {name: value[0] for name, value in values.items()} == {
+        "Full Name (Applicant)": "Ana Ruiz",
+        **{f"zip_{i}": digit for i, digit in enumerate("48296")},
+    }
 
 
 @pytest.mark.slow
