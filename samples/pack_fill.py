@@ -187,6 +187,8 @@ def filled_pdf(pack: FormPack, record: dict[str, Any]) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(pack.template.pdf_path))
     values = widget_values(pack, record)
     for page in writer.pages:
+        if "/Annots" not in page:
+            continue  # a page without widgets (pypdf would warn "No fields to update")
         # pypdf draws the appearances itself: a viewer told to redraw them (NeedAppearances)
         # would drop the printed squares that the blank's button appearances carry.
         writer.update_page_form_field_values(page, values, auto_regenerate=False)
