@@ -67,6 +67,12 @@ RING_PARTIAL = 0.4
 may be one that lost its arcs under print: a circle drawn across labels. Such a box is
 not read as marked, but an empty group is then not sure (PARTIAL_RING_CONFIDENCE)."""
 PARTIAL_RING_CONFIDENCE = 0.7
+EMPTY_CHOICE_CONFIDENCE = 0.85
+"""How sure a single choice read as unanswered can be. A question the writer was asked to
+answer shows no mark both when it was skipped and when its mark did not reach the reader
+(a thin tick a fax erased, a tick drawn between two stacked boxes and given to the other);
+nothing on the page tells the two apart (docs/extraction.md, "An unanswered question").
+A standalone box left unticked is an answer in itself, and stays sure."""
 RING_BAND = 0.15
 """Half-width (in sides) of a fitted ring's course: the pen's width and the arcs' wobble
 round the ellipse; a stroke across a square crosses that band, it does not run in it."""
@@ -220,7 +226,7 @@ def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReadin
     top = ranked[0]
     second = ranked[1].score if len(ranked) > 1 else 0.0
     if not top.marked:
-        confidence = empty_confidence(top.score)
+        confidence = min(empty_confidence(top.score), EMPTY_CHOICE_CONFIDENCE)
         if any(s.partial_ring for s in scores):
             confidence = min(confidence, PARTIAL_RING_CONFIDENCE)
         return CheckboxReading(None, confidence, union, scores)

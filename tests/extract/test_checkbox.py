@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from extract.checkbox import (
+    EMPTY_CHOICE_CONFIDENCE,
     FAINT,
     MARK,
     BoxScore,
@@ -155,7 +156,8 @@ def _faint(image: np.ndarray, blank: np.ndarray, level: int) -> np.ndarray:
 def test_a_faint_thin_tick_is_read_and_the_blank_alone_is_not() -> None:
     """A thin tick that arrives light grey (about 215 of 255) is below any page-wide ink
     level: it is read against the blank's own shade, beside an empty box; the blank's
-    print alone, sent the same way, reads as nothing, sure of it."""
+    print alone, sent the same way, reads as nothing, as sure as an unanswered question
+    can be."""
     group = drawn_group(2, 200)
     thin = group.page.copy()
     draw_mark(thin, group.squares[1], dpi=200, style="thin_tick", rng=np.random.default_rng(5))
@@ -164,7 +166,21 @@ def test_a_faint_thin_tick_is_read_and_the_blank_alone_is_not() -> None:
     assert reading.value == "o2", reading.raw_text
     assert not reading.multiple_marks and not reading.ambiguous
     empty = read_group(group, group.page.copy())
-    assert empty.value is None and empty.confidence == 1.0, empty.raw_text
+    assert empty.value is None and empty.confidence == EMPTY_CHOICE_CONFIDENCE, empty.raw_text
+
+
+def test_a_tick_the_fax_lost_leaves_its_question_unread_but_not_surely() -> None:
+    """A thin tick sent so pale (about 245 of 255) that no ink measure can see it looks
+    exactly like a question left unanswered: the group reads nothing, below the 0.95
+    band, so that a wrong empty answer is never a confident one. The same tick sent at
+    215 is read."""
+    group = drawn_group(3, 200)
+    thin = group.page.copy()
+    draw_mark(thin, group.squares[0], dpi=200, style="thin_tick", rng=np.random.default_rng(7))
+    assert read_group(group, _faint(thin, group.page, 215)).value == "o1"
+    lost = read_group(group, _faint(thin, group.page, 245))
+    assert lost.value is None, lost.raw_text
+    assert lost.confidence < 0.95
 
 
 def test_a_stroke_over_a_bevelled_box_shading_is_read() -> None:
@@ -241,7 +257,9 @@ def test_near_ties_are_ambiguous_with_low_confidence() -> None:
 
 @pytest.mark.parametrize("look", LOOKS)
 @pytest.mark.parametrize("count", [2, 3, 4])
-def test_an_empty_group_reads_nothing_and_is_sure_of_it(count: int, look: str) -> None:
+def test_an_empty_group_reads_nothing_without_claiming_certainty(count: int, look: str) -> None:
+    """An unanswered single choice: nothing is read, at the confidence an unanswered
+    question can have (a lost mark would look the same), below the 0.95 band."""
     make = _drawn(count, bevel=count == 4)
     group, image = marked(
         make, look=look, style="x", position="centred", targets=[], rng=_rng(count, look)
@@ -249,7 +267,7 @@ def test_an_empty_group_reads_nothing_and_is_sure_of_it(count: int, look: str) -
     reading = read_group(group, image)
     assert reading.value is None
     assert not reading.multiple_marks and not reading.ambiguous
-    assert reading.confidence == 1.0
+    assert reading.confidence == EMPTY_CHOICE_CONFIDENCE < 0.95
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -427,7 +445,8 @@ def test_every_box_of_the_blank_forms_reads_empty(templates, cache_root) -> None
                     if spec.kind is FieldKind.CHECKBOX and reading.scores[0].preprinted:
                         continue
                     assert reading.value in (None, False), spec.name
-                    assert reading.confidence == 1.0, (spec.name, reading.raw_text)
+                    sure = EMPTY_CHOICE_CONFIDENCE if spec.kind is FieldKind.CHOICE else 1.0
+                    assert reading.confidence == sure, (spec.name, reading.raw_text)
 
 
 def test_the_printed_square_is_found_around_a_smaller_template_box(templates, cache_root) -> None:  # type: ignore[no-untyped-def]
@@ -556,7 +575,7 @@ def test_an_empty_dhs_group_reads_nothing_on_a_faxed_blank(dhs_male) -> None:  #
             reference, generator_fax(reference.image, seed=seed, standard=standard), spec
         )
         assert reading.value is None
-        assert reading.confidence == 1.0
+        assert reading.confidence == EMPTY_CHOICE_CONFIDENCE
 
 
 def test_the_page_reader_reports_an_ambiguous_group(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
