@@ -25,6 +25,15 @@ from extract.template import FieldKind
 BLANK_CONFIDENCE = 0.97  # no new ink anywhere near the zone
 FAINT_BLANK_CONFIDENCE = 0.75  # some ink, but nothing readable
 UNREADABLE_CONFIDENCE = 0.15  # ink that OCR could not turn into a value
+CROSSED_BLANK_CONFIDENCE = FAINT_BLANK_CONFIDENCE
+"""Cap of a zone read blank whose box holds another zone's writing (CROSSED_INK_PIXELS or
+more): writing that touches the line above or below is one stroke with it and goes to
+one zone, so this zone's own writing may have gone with its neighbour's. Such a zone is
+as unsure as one with some ink of its own that reads as nothing."""
+CROSSED_INK_PIXELS = 150
+"""Another zone's ink (pixels at 200 dpi) inside a zone's box from which it may hide
+this zone's writing: half of a short written word (WRITING_INK_PIXELS); a descender or
+the tail of a neighbour's letter is less."""
 WRITING_INK_PIXELS = 300
 """New ink (pixels at 200 dpi) that is writing, not specks: a short written word has
 400-700; a zone with this much that reads as nothing is unread, not blank."""

@@ -529,6 +529,14 @@ class ZoneInk:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    def foreign_ink(self, zone: int) -> int:
+        """Pixels inside ``zone``'s own box that went to other zones: a neighbour's writing
+        crossing it, to which this zone's own writing may be joined (large letters
+        touching the line above) and with which it went."""
+        x0, y0, x1, y1 = self.zones[zone]
+        owned = self.owner[self.labels[y0:y1, x0:x1]]
+        return int(((owned >= 0) & (owned != zone)).sum())
+
     underlines: np.ndarray | None = None  # the page's own rule ink (bool), or None
     page: np.ndarray | None = None  # the aligned page (grey), or None for a binary image
     # reread_zone's readings by (zone, whitelist, psm, underline): the doubtful-zone

@@ -586,3 +586,36 @@ def test_a_date_written_unevenly_as_read_is_not_sure(templates, cdc_pages, setti
     assert uneven.value == even.value == "2020-07-03"
     assert uneven.confidence <= conf.UNEVEN_DATE_CONFIDENCE
     assert even.confidence > conf.UNEVEN_DATE_CONFIDENCE
+
+
+@pytest.mark.slow
+def test_a_zone_whose_writing_joined_the_line_above_is_not_surely_blank(
+    templates, cdc_pages, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a state written in capitals so large (20 pt) that they touch the county
+    written on the line above, faxed, WHEN the page is read THEN the capitals, one stroke
+    with the county, go with the county's zone and the state's zone holds none of its own
+    writing; it is not read as surely blank (it was, at 0.97, and would have been
+    auto-accepted) but at most CROSSED_BLANK_CONFIDENCE, for a person to see. A state
+    left blank under the same county stays surely blank."""
+    from extract.extractor import read_page
+
+    template = templates[FormType.CDC_PUI_2020]
+    county = ("Marquette", Style(font_index=2, size_pt=14))
+    specs = template.fields_on_page(1)
+    joined = fax(
+        _written(
+            cdc_pages[0].image,
+            template,
+            {"county_of_residence": county, "state_of_residence": ("MI", Style(2, 20))},
+        ),
+        seed=4,
+    )
+    results, _ = read_page(joined, cdc_pages[0], specs, settings=settings, page_number=1)
+    state = results["state_of_residence"]
+    assert state.value is None
+    assert state.confidence <= conf.CROSSED_BLANK_CONFIDENCE
+    alone = fax(_written(cdc_pages[0].image, template, {"county_of_residence": county}), seed=4)
+    results, _ = read_page(alone, cdc_pages[0], specs, settings=settings, page_number=1)
+    assert results["state_of_residence"].value is None
+    assert results["state_of_residence"].confidence == conf.BLANK_CONFIDENCE
