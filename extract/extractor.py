@@ -690,7 +690,7 @@ def _text_field(
     dpi = settings.page_dpi
     if reading.blank:
         blank = conf.blank_confidence(reading.ink_pixels, MIN_INK_PIXELS)
-        if split.foreign_ink(split.index(spec.name)) >= conf.CROSSED_INK_PIXELS:
+        if split.foreign_ink(spec.name) >= conf.CROSSED_INK_PIXELS:
             # Another zone's writing lies in this one's box: this zone's own writing may
             # be joined to it (large letters touching the line above) and gone with it.
             blank = min(blank, conf.CROSSED_BLANK_CONFIDENCE)

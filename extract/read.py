@@ -529,10 +529,14 @@ class ZoneInk:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
-    def foreign_ink(self, zone: int) -> int:
-        """Pixels inside ``zone``'s own box that went to other zones: a neighbour's writing
-        crossing it, to which this zone's own writing may be joined (large letters
-        touching the line above) and with which it went."""
+    def foreign_ink(self, name: str) -> int:
+        """Pixels inside zone ``name``'s own box that went to other zones: a neighbour's
+        writing crossing it, to which this zone's own writing may be joined (large letters
+        touching the line above) and with which it went. 0 for a zone the split does not
+        hold (a comb field, read box by box)."""
+        if name not in self.names:
+            return 0
+        zone = self.index(name)
         x0, y0, x1, y1 = self.zones[zone]
         owned = self.owner[self.labels[y0:y1, x0:x1]]
         return int(((owned >= 0) & (owned != zone)).sum())

@@ -805,3 +805,13 @@ def test_an_english_reading_short_of_its_writing_leaves_ink_unread(settings) -> 
     assert readings["department"].text == "Elkhart Co. HD"
     assert not unread_ink(split, 0, words)
     assert unread_ink(split, 0, [w for w in words if w.text == "Elkhart"])
+
+
+def test_a_zone_the_split_does_not_hold_has_no_foreign_ink() -> None:
+    """Comb fields are read box by box, outside the split: asked how much of other zones'
+    ink lies in one, the split answers 0 (it raised, and a DHS-1171 with its SSN left
+    blank failed whole with an internal error)."""
+    residue_page = np.full((400, 1300), 255, np.uint8)
+    split = split_ink(residue_page, [LINE], dpi=200)
+    assert split.foreign_ink("applicant_ssn") == 0
+    assert split.foreign_ink(LINE.name) == 0
