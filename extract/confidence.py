@@ -30,13 +30,13 @@ CROSSED_BLANK_CONFIDENCE = FAINT_BLANK_CONFIDENCE
 more): writing that touches the line above or below is one stroke with it and goes to
 one zone, so this zone's own writing may have gone with its neighbour's. Such a zone is
 as unsure as one with some ink of its own that reads as nothing."""
-CROSSED_INK_PIXELS = 150
-"""Another zone's ink (pixels at 200 dpi) inside a zone's box from which it may hide
-this zone's writing: half of a short written word (WRITING_INK_PIXELS); a descender or
-the tail of a neighbour's letter is less."""
 WRITING_INK_PIXELS = 300
 """New ink (pixels at 200 dpi) that is writing, not specks: a short written word has
 400-700; a zone with this much that reads as nothing is unread, not blank."""
+CROSSED_INK_PIXELS = WRITING_INK_PIXELS // 2
+"""Another zone's ink (pixels at 200 dpi) inside a zone's box from which it may hide
+this zone's writing: half of a short written word; a descender or the tail of a
+neighbour's letter is less."""
 PATTERN_MISS_CAP = 0.3
 TRUNCATED_CONFIDENCE = 0.1
 """Cap of a field whose writing runs on past what its zone could take in (issue
