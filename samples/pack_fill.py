@@ -97,6 +97,7 @@ def draw_record(pack: FormPack, rng: np.random.Generator) -> dict[str, Any]:
     faker = Faker("en_US")
     faker.seed_instance(int(rng.integers(2**31)))
     formats = field_formats(pack)
+    combs = {spec.name: len(spec.boxes) for spec in pack.template.fields if spec.boxes}
     record: dict[str, Any] = {}
     for name, prop in pack.schema["properties"].items():
         types = _types(prop)
@@ -125,6 +126,10 @@ def draw_record(pack: FormPack, rng: np.random.Generator) -> dict[str, Any]:
             record[name] = " ".join(words)
         if isinstance(record[name], str) and "maxLength" in prop:
             record[name] = record[name][: prop["maxLength"]].strip()
+        if isinstance(record[name], str) and name in combs and name not in formats:
+            # a comb shows one character a cell and nothing past its last cell: free
+            # text is drawn to fit, so the truth holds what the copy shows
+            record[name] = record[name][: combs[name]].strip()
     return record
 
 

@@ -105,6 +105,22 @@ def test_comb_cells_take_a_character_each(tmp_path: Path):
     }
 
 
+def test_free_text_in_a_comb_is_drawn_to_fit_its_cells(tmp_path: Path):
+    """A free-text comb shows nothing past its last cell, so a drawn value is no longer
+    than its cells and the copy shows exactly what the truth holds (two-word values
+    longer than the cells were cut on the form but kept whole in the truth)."""
+    pack_settings(tmp_path, "household_support", renames={"zip": "box_code"})
+    pack = load_pack(tmp_path / "packs" / "household_support")
+    cells = next(len(spec.boxes) for spec in pack.template.fields if spec.name == "box_code")
+    drawn = [draw_record(pack, np.random.default_rng(seed))["box_code"] for seed in range(60)]
+    written_values = [value for value in drawn if value]
+    assert written_values and all(len(value) <= cells for value in written_values)
+    for value in written_values:
+        shown = widget_values(pack, {"box_code": value})
+        assert "".join(shown[f"box_code_{i}"][0] for i in range(len(value))) == value
+        assert len(shown) == len(value)
+
+
 @pytest.mark.slow
 def test_a_faxed_fap_copy_is_read_validated_and_loaded(tmp_path: Path):
     pack = load_pack(FAP)
