@@ -102,6 +102,20 @@ def normalise_text(text: str | None) -> str | None:
     return cleaned if any(ch.isalnum() for ch in cleaned) else None
 
 
+_FINAL_ABBREVIATION = re.compile(r"(?<=\s)[A-Za-z]{1,4}\.$")
+
+
+def normalise_free_text(text: str | None) -> str | None:
+    """:func:`normalise_text`, keeping the full stop of an abbreviation that ends a value
+    of several words ('Hamilton County Health Dept.'), as written: edge trimming would
+    take it for a speck. A stop after a longer word, or a lone word, is still trimmed."""
+    cleaned = normalise_text(text)
+    written = collapse_space(text)
+    if cleaned is None or written is None or _FINAL_ABBREVIATION.search(written) is None:
+        return cleaned
+    return cleaned + "." if written == cleaned + "." else cleaned
+
+
 def _is_debris(token: str) -> bool:
     """An edge token that is OCR debris: no letter or digit, or one glued to symbols."""
     alnum = sum(ch.isalnum() for ch in token)
@@ -821,7 +835,8 @@ def normalise_identifier(text: str | None) -> str | None:
     """An ID (case, record or contact number) with OCR's separator and look-alike errors
     undone; no format is assumed, since IDs differ by jurisdiction and year.
 
-    - spaces inside the ID go (``IN303 794493``); with ``-`` as separator anywhere, other
+    - spaces inside the ID go (``IN303 794493``), except one between a letter prefix
+      and the number, which people write (``IN 987934``); with ``-`` as separator anywhere, other
       separator runs between letters and digits become ``-`` (``MI. 20-27516``);
     - in a segment made of a 1-3 letter prefix and digits, digit look-alikes in the prefix
       become letters when the prefix holds a real letter or becomes a USPS state code
@@ -842,6 +857,7 @@ def normalise_identifier(text: str | None) -> str | None:
     tokens = cleaned.split(" ")
     if any(_is_word(token) for token in tokens):
         return cleaned
+    spaced_prefix = 0
     if "-" in cleaned:
         cleaned = _ID_SEPARATORS.sub("-", cleaned)
     else:
@@ -849,15 +865,31 @@ def normalise_identifier(text: str | None) -> str | None:
         cleaned = _PREFIX_DEBRIS.sub(r"\1", cleaned)
         tokens = cleaned.split(" ")
         if all(_is_ascii_alnum(token) for token in tokens):
+            if len(tokens) == 2 and len(tokens[0]) <= _MAX_PREFIX < len(tokens[1]):
+                spaced_prefix = len(tokens[0])
             cleaned = "".join(tokens)
-    if valid_identifier(cleaned):
-        return cleaned  # valid as written, separators aside ('M1840800474', 'OHD123456')
+    fixed_id = cleaned if valid_identifier(cleaned) else _fixed_segments(cleaned)
+    if spaced_prefix and _is_spaced_shape(fixed_id, spaced_prefix):
+        # People write a space between a letter prefix and the number ('IN 987934'): it
+        # is the writer's, kept as written. A space among digits is OCR's ('IN303 794493').
+        return f"{fixed_id[:spaced_prefix]} {fixed_id[spaced_prefix:]}"
+    return fixed_id
+
+
+def _fixed_segments(cleaned: str) -> str:
+    """Each ``-``-separated part repaired (:func:`_fix_id_segment`)."""
     segments = cleaned.split("-")
     fixed = [
         _fix_id_segment(segment, first=index == 0, last=index == len(segments) - 1)
         for index, segment in enumerate(segments)
     ]
     return "-".join(fixed)
+
+
+def _is_spaced_shape(identifier: str, prefix: int) -> bool:
+    """Whether ``identifier`` is capital letters up to ``prefix``, then digits only."""
+    head, number = identifier[:prefix], identifier[prefix:]
+    return head.isascii() and head.isalpha() and head.isupper() and number.isdigit()
 
 
 def valid_identifier(value: str) -> bool:
@@ -962,7 +994,7 @@ def _state_code(letters: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 NORMALISERS: dict[FieldKind, Callable[[str | None], Any]] = {
-    FieldKind.TEXT: normalise_text,
+    FieldKind.TEXT: normalise_free_text,
     FieldKind.NAME: normalise_name,
     FieldKind.DATE: normalise_date,
     FieldKind.INTEGER: normalise_integer,

@@ -534,6 +534,30 @@ def test_values_written_past_their_zones_are_read_whole(templates, cdc_pages, se
 
 
 @pytest.mark.slow
+def test_separators_people_write_are_kept(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a faxed CDC page 1 with a state ID typed 'IN 987934' (a space between the
+    letter prefix and the number, as people write it) and a health department typed 'Kent
+    Co. Health Dept.', next to an ID and an affiliation with neither
+    WHEN the page is read THEN the space and the abbreviation's full stop, which OCR read,
+    are kept as written, and none is made up where it was not written."""
+    from extract.extractor import read_page
+
+    template = templates[FormType.CDC_PUI_2020]
+    values = {
+        "case_state_local_id": "IN 987934",
+        "cdc_ncov_id": "MI903143906",
+        "reporting_health_department": "Kent Co. Health Dept.",
+        "interviewer_affiliation": "Barry County Health Department",
+    }
+    written = {name: (text, SANS_10) for name, text in values.items()}
+    page = fax(_written(cdc_pages[0].image, template, written), seed=3)
+    results, _ = read_page(
+        page, cdc_pages[0], template.fields_on_page(1), settings=settings, page_number=1
+    )
+    assert {name: results[name].value for name in values} == values
+
+
+@pytest.mark.slow
 def test_values_cut_by_a_label_or_the_page_edge_are_truncated(
     templates, cdc_pages, settings
 ) -> None:  # type: ignore[no-untyped-def]

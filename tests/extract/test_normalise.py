@@ -217,6 +217,11 @@ def test_foreign_digits_and_negative_money_are_not_normal_forms(kind: str, text:
         ("1L911093117", "IL911093117"),
         ("OH83837G444", "OH838376444"),  # G for 6 between digits
         ("IN303 794493", "IN303794493"),  # a space inside the ID
+        ("IN 987934", "IN 987934"),  # a space after the letter prefix: the writer's
+        ("mi 840800474", "MI 840800474"),
+        ("0H 784159066", "OH 784159066"),
+        ("12 345678", "12345678"),  # no letter prefix: the space is OCR's
+        ("IN 98 7934", "IN987934"),  # spaces among the digits too: OCR's
         ("W1-20-72386", "W1-20-72386"),
         ("Mi-20-04332", "MI-20-04332"),
         ("MI. 20-27516", "MI-20-27516"),  # other separators where '-' is the separator
@@ -571,3 +576,20 @@ def test_a_seven_read_as_a_slash_completes_a_phone_number() -> None:
 )
 def test_an_address_keeps_its_letters_and_gets_its_at_sign(read: str, address: str) -> None:
     assert normalise_email(read) == address
+
+
+@pytest.mark.parametrize(
+    ("read", "kept"),
+    [
+        ("Hamilton County Health Dept.", "Hamilton County Health Dept."),  # as written
+        ("Kent Co.  ", "Kent Co."),
+        ("NC Dept. of Health", "NC Dept. of Health"),
+        ("Wayne County Health Department.", "Wayne County Health Department"),  # a speck?
+        ("Marquette.", "Marquette"),  # one word: its stop may be a speck
+        ("Kent Co.,", "Kent Co"),  # debris after the stop: trimmed as before
+        ("Ingham Co. .", "Ingham Co"),
+    ],
+)
+def test_free_text_keeps_the_full_stop_of_a_final_abbreviation(read: str, kept: str) -> None:
+    assert normalise(FieldKind.TEXT, read) == kept
+    assert normalise(FieldKind.TEXT, kept) == kept  # normalised twice, unchanged
