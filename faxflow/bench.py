@@ -403,6 +403,8 @@ def write_report(report: dict[str, Any], docs: Path) -> None:
     ]
     for row in accuracy["weakest"]:
         lines.append(f"| {row['form']} | {row['field']} | {row['accuracy']:.1%} |")
+    if report.get("confident_errors"):
+        lines += confident_errors_lines(report["confident_errors"])
     if report.get("field_automation"):
         target = get_settings().target_accuracy
         lines += field_automation_lines(report["field_automation"], target)
@@ -630,6 +632,62 @@ def field_automation_summary(
     return [row.as_dict() | {"group": row.label} for row in rows]
 
 
+def confident_errors_by_kind(
+    results: Path, truth: Path, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """Fields read at confidence >= 0.95, and how many of them are wrong, per split,
+    writing and routing kind (a field's kind, or its blank bucket): counts only, so the
+    locked split says which *kind* of reading is confidently wrong without showing one
+    error. Rows with no field that sure are left out."""
+    from samples.evaluate import HIGH_CONFIDENCE, load_truth
+    from validate.calibrate import load_samples
+
+    docs, _ = load_samples(results, truth, settings or get_settings())
+    styles = {stem: _split_and_writing(data) for stem, data in load_truth(truth).items()}
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for doc in docs:
+        style = styles.get(doc.stem)
+        if style is None:
+            continue
+        for _, kind, confidence, correct in doc.confidences:
+            if correct is None or confidence < HIGH_CONFIDENCE:
+                continue
+            tally = counts.setdefault((*style, kind), [0, 0])
+            tally[0] += 1
+            tally[1] += not correct
+    return [
+        {"split": split, "writing": writing, "kind": kind, "confident": n, "wrong": wrong}
+        for (split, writing, kind), (n, wrong) in sorted(counts.items())
+    ]
+
+
+def confident_errors_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The markdown section of :func:`confident_errors_by_kind`: one row per routing kind,
+    a column per split and writing."""
+    columns = sorted({(r["split"], r["writing"]) for r in rows})
+    cells = {(r["split"], r["writing"], r["kind"]): r for r in rows}
+
+    def cell(split: str, writing: str, kind: str) -> str:
+        row = cells.get((split, writing, kind))
+        return "" if row is None else f"{row['wrong']} of {row['confident']}"
+
+    return [
+        "",
+        "### Where confidence ≥ 0.95 is wrong, by kind",
+        "",
+        "Fields read at confidence ≥ 0.95: wrong of all, per routing kind (a field's kind, "
+        "or the blank bucket of a reading of nothing). Counts only: the locked split is not "
+        "read error by error.",
+        "",
+        "| kind | " + " | ".join(f"{split} / {writing}" for split, writing in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        *(
+            f"| {kind} | " + " | ".join(cell(*column, kind) for column in columns) + " |"
+            for kind in sorted({r["kind"] for r in rows})
+        ),
+    ]
+
+
 def _split_and_writing(truth: dict[str, Any]) -> tuple[str, str] | None:
     """(split, writing) of a generated document's truth: ``("locked", "typed")``; None
     for a truth without a split (the classic generator)."""
@@ -817,6 +875,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": memory,
         "accuracy": accuracy_summary(work / "results", work / "set" / "truth"),
         "field_automation": field_automation_summary(work / "results", work / "set" / "truth"),
+        "confident_errors": confident_errors_by_kind(work / "results", work / "set" / "truth"),
         "packs": packs,
         "ocr": ocr_summary,
         "airflow": airflow,

@@ -181,3 +181,50 @@ def test_field_automation_is_reported_per_split_and_writing(tmp_path, settings) 
         "tune / typed": 2,
     }
     assert sum(rows[g]["fields"] for g in sizes) == rows["all"]["fields"]
+
+
+def test_confident_errors_are_counted_by_kind_split_and_writing(tmp_path, settings) -> None:
+    """GIVEN twelve documents whose fields are read at 0.95, three of them with the onset
+    date misread at 0.99 (two locked typed, one tune hand-printed)
+    WHEN confident errors are counted THEN each group's date row holds its misreads and
+    its right dates, names are never wrong, and the section shows counts only."""
+    from faxflow.bench import confident_errors_by_kind, confident_errors_lines
+    from tests.validate.test_calibrate import _write_set
+
+    results, truth = _write_set(tmp_path, 12)
+    styles = {}
+    for i, path in enumerate(sorted(truth.glob("*.json"))):
+        data = json.loads(path.read_text())
+        data["split"] = "locked" if i < 6 else "tune"
+        data["writing"] = {"writing": "typed" if i % 2 == 0 else "hand_printed", "mark": "x"}
+        path.write_text(json.dumps(data))
+        styles[path.stem] = (data["split"], data["writing"]["writing"])
+        result_path = results / path.name
+        result = json.loads(result_path.read_text())
+        onset = result["fields"]["onset_date"]
+        if i in (0, 2, 7):
+            onset.update(value="2020-09-09", confidence=0.99)
+            result["record"]["onset_date"] = "2020-09-09"
+        else:
+            onset.update(value="2020-03-01", confidence=0.96)
+            result["record"]["onset_date"] = "2020-03-01"
+        result_path.write_text(json.dumps(result))
+    rows = confident_errors_by_kind(results, truth, settings)
+    dates = {
+        (r["split"], r["writing"]): (r["wrong"], r["confident"])
+        for r in rows
+        if r["kind"] == "date"
+    }
+    assert dates == {
+        ("locked", "typed"): (2, 6),  # date_of_birth and onset_date of three documents
+        ("locked", "hand_printed"): (0, 6),
+        ("tune", "typed"): (0, 6),
+        ("tune", "hand_printed"): (1, 6),
+    }
+    names = [r for r in rows if r["kind"] == "name"]
+    assert names and all(r["wrong"] == 0 for r in names)
+    lines = "\n".join(confident_errors_lines(rows))
+    columns = ["locked / hand_printed", "locked / typed", "tune / hand_printed", "tune / typed"]
+    assert f"| kind | {' | '.join(columns)} |" in lines
+    assert "| date | 0 of 6 | 2 of 6 | 1 of 6 | 0 of 6 |" in lines
+    assert "2020-09-09" not in lines
