@@ -454,7 +454,8 @@ def _vote_on_copies(
     """Copies of one ID on one page, each read with and without the rule it sits on, vote
     on the value: one copy alone is often misread ('M1I163173111', '11679429502' for
     IL679429502), rarely both the same way. Readings equal but for look-alikes ('11…' and
-    'IL…') count as one candidate, spelled with the letters one of them saw. The winner
+    'IL…') or a space after the prefix (a whitelisted reading may lose it) count as one
+    candidate, spelled with the letters one of them saw. The winner
     goes to the first copy (the field); the others are left empty, so that the record's
     assembly keeps it as decided here.
 
@@ -484,14 +485,19 @@ def _vote_on_copies(
                 evidence = conf.ocr_evidence([w.confidence for w in again.words])
                 if not isinstance(value, str) or is_speck_value(spec.kind, value, evidence):
                     continue
-                votes.setdefault(value.translate(_FOLD), []).append((value, evidence, again.text))
+                key = value.replace(" ", "").translate(_FOLD)
+                votes.setdefault(key, []).append((value, evidence, again.text))
         if not votes:
             continue
         readings = 2 * len(copies)
         winner = max(votes.values(), key=lambda vs: (len(vs), max(e for _, e, _ in vs)))
         value = max(
-            {v for v, _, _ in winner},
-            key=lambda v: (sum(ch.isalpha() for ch in v), sum(w == v for w, _, _ in winner)),
+            sorted({v for v, _, _ in winner}),
+            key=lambda v: (
+                sum(ch.isalpha() for ch in v),
+                sum(w == v for w, _, _ in winner),
+                max(e for w, e, _ in winner if w == v),  # a tie goes to the surer spelling
+            ),
         )
         best, raw = max((e, text) for v, e, text in winner if v == value)
         if len(winner) == readings:
@@ -555,7 +561,9 @@ def _masks_of(reference: ReferencePage) -> BlankMasks:
     return BlankMasks(ink, rules, printed)
 
 
-ZONE_DIGIT_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DATE, FieldKind.ERA_DATE})
+ZONE_DIGIT_KINDS = frozenset(
+    {FieldKind.INTEGER, FieldKind.DATE, FieldKind.ERA_DATE, FieldKind.PHONE}
+)
 """Kinds written in digits only, so that the digit classifier can read them again (an era
 date only where no era, 元 or 年月日 was read among its digits: see _written_in_kanji)."""
 _DATE_KANJI = re.compile(r"[明治大正昭和平成令元年月日MTSHRmtshr]")
@@ -570,6 +578,15 @@ def _written_in_kanji(reading: ZoneReading) -> bool:
 _WORD = re.compile(r"[A-Za-z]{3,}")  # a month's name or its abbreviation
 
 
+def _same_characters(spec: FieldSpec, one: object, other: object) -> bool:
+    """Whether two readings of a zone agree: the same value, or for an ID the same
+    characters, as a reading restricted to the ID's characters may lose the space a
+    writer left after its prefix ('MI 556442' and 'MI556442')."""
+    if spec.kind is FieldKind.IDENTIFIER and isinstance(one, str) and isinstance(other, str):
+        return one.replace(" ", "") == other.replace(" ", "")
+    return one == other
+
+
 def _with_zone_digits(
     spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
 ) -> tuple[object, ZoneReading, bool, float]:
@@ -579,7 +596,11 @@ def _with_zone_digits(
     dated = spec.kind in (FieldKind.DATE, FieldKind.ERA_DATE)
     if spec.kind is FieldKind.ERA_DATE and _written_in_kanji(reading):
         return value, reading, agreed, 1.0
-    if dated:
+    if spec.kind is FieldKind.PHONE:
+        # (586) 643-2722: ten digits (eleven with a leading 1) and two brackets, its marks
+        # set apart
+        digits = read_zone_digits(split, spec.name, max_glyphs=13, separated=True)
+    elif dated:
         digits = read_zone_digits(split, spec.name, max_glyphs=10, separated=True)
     else:
         digits = read_zone_digits(split, spec.name)
@@ -720,7 +741,7 @@ def _text_field(
             psm=_reread_psm(spec),
         )
         again_value = _value_of(spec, again.text)
-        if again_value is not None and again_value == value:
+        if again_value is not None and _same_characters(spec, again_value, value):
             agreed = True
         elif spec.closed_vocabulary is not None and _answers_instead(spec, value, again_value):
             # Read again with only the list's characters: what Tesseract saw among the
