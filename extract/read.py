@@ -144,6 +144,18 @@ def blank_masks(reference: np.ndarray) -> BlankMasks:
 
 
 def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> np.ndarray:
+    """Ink on ``aligned`` that the blank form does not print: what was written or marked
+    (:func:`find_new_ink`'s ``written``)."""
+    return find_new_ink(aligned, masks, level=level).written
+
+
+@dataclass(frozen=True, slots=True)
+class NewInk:
+    written: np.ndarray  # bool: what was written or marked
+    streaks: np.ndarray  # bool: the page's ink taken for fax streaks (crossing strokes kept)
+
+
+def find_new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> NewInk:
     """Ink on ``aligned`` that the blank form does not print: what was written or marked.
 
     The blank's print is subtracted with its grown mask, except on printed rules: there
@@ -171,7 +183,7 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
-    return keep[labels]
+    return NewInk(keep[labels], (streaks > 0) & page)
 
 
 STREAK_BRIDGE_PX = 9  # a streak's band is 3-5 px wide: a letter's stroke spans it within this
@@ -340,6 +352,31 @@ def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
     x0, y0, x1, y1 = extent
     owned = split.owner[split.labels[y0:y1, x0:x1]] == zone
     return x0, owned.any(axis=0)
+
+
+STREAK_CROSS_SHARE = 0.5
+"""A fax streak taken out of the page's ink over this share of a zone's writing's rows,
+within its writing or a character's width (the writing's height) beside it, ran through
+it: any stroke lying under it went with it."""
+
+
+def streak_crossed(split: ZoneInk, streaks: np.ndarray) -> frozenset[str]:
+    """The zones whose writing a fax streak ran through (:data:`STREAK_CROSS_SHARE`):
+    ``streaks`` is the page's ink taken for streaks, of which only the strokes crossing
+    them were given back, so a stroke along one went with it (a typed one on the streak
+    gone, and the number read without it, surely) and the reading may lack a stroke or a
+    character."""
+    crossed: set[str] = set()
+    for zone, extent in enumerate(split.extents):
+        if extent is None:
+            continue
+        x0, y0, x1, y1 = extent
+        reach = y1 - y0
+        left, right = max(0, x0 - reach), x1 + reach
+        taken = streaks[y0:y1, left:right] & (split.labels[y0:y1, left:right] == 0)
+        if np.count_nonzero(taken.any(axis=1)) >= STREAK_CROSS_SHARE * reach:
+            crossed.add(split.names[zone])
+    return frozenset(crossed)
 
 
 UNREAD_INK_SHARE = 0.5

@@ -305,3 +305,46 @@ def test_writing_no_word_covers_is_found_and_caps_nothing_when_all_is_read(
     assert not unread_ink(split, 0, words)
     rightmost = max(w.bbox[2] for w in words)
     assert unread_ink(split, 0, [w for w in words if w.bbox[2] < rightmost])
+
+
+def test_writing_a_fax_streak_runs_along_is_doubted_and_writing_it_passes_is_not(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """GIVEN two zones, one with a number (第, a digit one, 号) and a fax streak down the
+    column of the one's stroke, the other with 山田 and a streak down its empty end, WHEN
+    the page is read THEN the first zone's value, however read, is capped (the streak is
+    taken out of the ink and the one's stroke with it: read as 第号, surely, uncapped) and
+    the second keeps its value and its confidence above that cap."""
+    from extract import confidence as conf
+
+    blank = Image.new("L", (_px(SIZE[0]), _px(100)), 255)
+    draw = ImageDraw.Draw(blank)
+    _text(draw, 20, 32, "番号", 9)
+    _rule(draw, 90, 400, 50)
+    _text(draw, 20, 72, "氏名", 9)
+    _rule(draw, 90, 400, 90)
+    filled = blank.copy()
+    pen = ImageDraw.Draw(filled)
+    _text(pen, 100, 32, "第", 11)
+    _text(pen, 100 + 11, 32, "1", 11)
+    _text(pen, 100 + 11 + 7, 32, "号", 11)
+    _text(pen, 200, 72, "山田", 11)  # off the 1's column
+    page = np.asarray(filled).copy()
+    one = page[: _px(50), _px(111) : _px(118)] < 128  # the columns of the 1
+    stroke = _px(111) + int(np.argmax(one.sum(axis=0)))
+    page[:, stroke : stroke + 2] = 0  # along the 1's stroke, top to bottom
+    page[:, _px(300) : _px(300) + 2] = 0  # through the empty end of both zones
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    template = one_page_template(
+        tmp_path,
+        {"number": string, "name": string},
+        [
+            {"name": "number", "kind": "text", "lang": "jpn", "region": [90, 28, 400, 50]},
+            {"name": "name", "kind": "text", "lang": "jpn", "region": [90, 68, 400, 90]},
+        ],
+    )
+    reference = ReferencePage("test_streak_strip", 1, np.asarray(blank), DPI)
+    results, _ = read_page(page, reference, template.fields, settings=settings, page_number=1)
+    assert results["number"].confidence <= conf.STREAK_CROSSED_CONFIDENCE
+    assert results["name"].value == "山田"
+    assert results["name"].confidence > conf.STREAK_CROSSED_CONFIDENCE
