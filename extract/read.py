@@ -130,6 +130,7 @@ class BlankMasks:
 GROW_PX = 2
 STREAK_PX = 150  # vertical runs longer than this (0.75 in) that the form lacks: fax streaks
 STREAK_DRIFT_PX = 1  # ... allowing this many columns' drift either side
+STREAK_GAP_PX = 12  # ... and gaps this long: dirt on the glass inks it on and off
 RULE_RUN_PX = 50  # horizontal new-ink runs this long (0.25 in) are rule remnants, not writing
 
 
@@ -168,10 +169,19 @@ def find_new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = 
     new &= ~_page_rule_rows(page, masks.rules)
     # A streak drifts sideways a column every few dozen rows (the paper feeds askew): it
     # is looked for with that much slack.
-    drift = cv2.dilate(page.astype(np.uint8), np.ones((1, 2 * STREAK_DRIFT_PX + 1), np.uint8))
-    streaks = cv2.morphologyEx(drift, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
+    slack = np.ones((1, 2 * STREAK_DRIFT_PX + 1), np.uint8)
+    drift = cv2.dilate(page.astype(np.uint8), slack)
+    unbroken = cv2.morphologyEx(drift, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)) > 0
+    # Dirt inks a streak on and off: its runs between the gaps are each too short to be
+    # told from writing, and stayed in the residue, where a piece joined to a letter
+    # stretched its zone over the rules above and below (a zone then read as nothing).
+    # Gaps are bridged off the print only: bridged, the walls of boxes stacked a few
+    # rows apart would make a column as long as a streak.
+    loose = cv2.dilate((page & ~masks.ink).astype(np.uint8), slack)
+    bridged = cv2.morphologyEx(loose, cv2.MORPH_CLOSE, np.ones((STREAK_GAP_PX + 1, 1), np.uint8))
+    flickering = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)) > 0
     streaks = cv2.dilate(
-        ((streaks > 0) & page & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8)
+        ((unbroken | flickering) & page & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8)
     )
     remnants = cv2.morphologyEx(
         new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8)

@@ -307,6 +307,59 @@ def test_writing_no_word_covers_is_found_and_caps_nothing_when_all_is_read(
     assert unread_ink(split, 0, [w for w in words if w.bbox[2] < rightmost])
 
 
+def _flickering_streak(page: np.ndarray, x: int, seed: int) -> None:
+    """A fax streak down the whole of ``page`` from column ``x``, two columns wide and
+    drifting left as paper fed askew, inked on and off as dirt on the scanner glass inks
+    it: runs of a few dozen rows, gaps of up to about ten."""
+    rng = np.random.default_rng(seed)
+    row = 0
+    while row < page.shape[0]:
+        run = int(rng.integers(10, 61))
+        for y in range(row, min(row + run, page.shape[0])):
+            left = x - y // 90
+            page[y, left : left + 2] = 0
+        row += run + int(rng.integers(1, 11))
+
+
+def test_a_flickering_fax_streak_beside_a_word_leaves_its_cell_as_written(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """GIVEN a table of relationships (one cell a row, rules between the rows) with 子 and
+    妻 written in two cells, and a fax streak that dirt inks on and off running down the
+    table beside them, WHEN the page is read THEN the streak is no writing and each cell
+    reads as written. Its pieces between gaps were each too short to be a streak: one in a
+    cell stretched the cell's writing over the rules above and below, given back to
+    Tesseract as underlines, and a typed 子 read as nothing."""
+    rows = (40.0, 62.0, 84.0, 106.0)  # the rules, 22 pt apart as on the cash payment form
+    blank = Image.new("L", (_px(300), _px(130)), 255)
+    draw = ImageDraw.Draw(blank)
+    for y in rows:
+        _rule(draw, 60, 260, y)
+    filled = blank.copy()
+    pen = ImageDraw.Draw(filled)
+    _text(pen, 80, 44, "子", 11)
+    _text(pen, 80, 88, "妻", 11)
+    page = np.asarray(filled).copy()
+    _flickering_streak(page, _px(200), seed=3)
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    cells = {"first": (44.0, 60.0), "second": (66.0, 82.0), "third": (88.0, 104.0)}
+    template = one_page_template(
+        tmp_path,
+        dict.fromkeys(cells, string),
+        [
+            {"name": name, "kind": "text", "lang": "jpn", "region": [60, top, 260, bottom]}
+            for name, (top, bottom) in cells.items()
+        ],
+    )
+    reference = ReferencePage("test_table_strip", 1, np.asarray(blank), DPI)
+    results, _ = read_page(page, reference, template.fields, settings=settings, page_number=1)
+    assert {name: results[name].value for name in cells} == {
+        "first": "子",
+        "second": None,
+        "third": "妻",
+    }
+
+
 def test_writing_a_fax_streak_runs_along_is_doubted_and_writing_it_passes_is_not(
     tmp_path: Path, settings: Settings
 ) -> None:
