@@ -56,9 +56,9 @@ from extract.read import (
     ZoneInk,
     ZoneReading,
     blank_masks,
+    find_new_ink,
     ink_level,
     join_words,
-    new_ink,
     plan_rereads,
     read_as_printed,
     read_comb,
@@ -68,6 +68,7 @@ from extract.read import (
     reread_zone,
     residue_from_ink,
     safe_whitelist,
+    streak_crossed,
     underline_ink,
     unread_ink,
     zone_box,
@@ -269,7 +270,8 @@ def read_page(
     dpi = reference.dpi
     masks = _masks_of(reference)
     level = ink_level(aligned)  # Otsu over the page: once, for both ink masks
-    written = new_ink(aligned, masks, level=level)
+    ink = find_new_ink(aligned, masks, level=level)
+    written = ink.written
     results: dict[str, FieldResult] = {}
     issues: list[Issue] = []
     checkbox_specs = [s for s in specs if s.kind in CHECKBOX_KINDS]
@@ -348,6 +350,7 @@ def read_page(
         )
     issues.extend(_vote_on_copies(text_specs, split, results, settings=settings))
     issues.extend(_cut_readings(split, results))
+    _doubt_streaked(streak_crossed(split, ink.streaks), results)
     issues.extend(_unlisted_answers(text_specs, results))
     return results, issues
 
@@ -410,6 +413,19 @@ def _cut_readings(split: ZoneInk, results: dict[str, FieldResult]) -> list[Issue
             )
         )
     return issues
+
+
+def _doubt_streaked(names: frozenset[str], results: dict[str, FieldResult]) -> None:
+    """Values read from writing a fax streak ran through (:func:`extract.read.streak_crossed`)
+    are capped at :data:`conf.STREAK_CROSSED_CONFIDENCE`: a stroke lying under the streak
+    went with it, and what is left may read as another valid value."""
+    for name in names:
+        result = results.get(name)
+        if result is None or result.value is None:
+            continue
+        results[name] = result.model_copy(
+            update={"confidence": min(result.confidence, conf.STREAK_CROSSED_CONFIDENCE)}
+        )
 
 
 def _unlisted_answers(specs: Sequence[FieldSpec], results: dict[str, FieldResult]) -> list[Issue]:

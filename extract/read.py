@@ -130,6 +130,7 @@ class BlankMasks:
 GROW_PX = 2
 STREAK_PX = 150  # vertical runs longer than this (0.75 in) that the form lacks: fax streaks
 STREAK_DRIFT_PX = 1  # ... allowing this many columns' drift either side
+STREAK_GAP_PX = 12  # ... and gaps this long: dirt on the glass inks it on and off
 RULE_RUN_PX = 50  # horizontal new-ink runs this long (0.25 in) are rule remnants, not writing
 
 
@@ -144,6 +145,18 @@ def blank_masks(reference: np.ndarray) -> BlankMasks:
 
 
 def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> np.ndarray:
+    """Ink on ``aligned`` that the blank form does not print: what was written or marked
+    (:func:`find_new_ink`'s ``written``)."""
+    return find_new_ink(aligned, masks, level=level).written
+
+
+@dataclass(frozen=True, slots=True)
+class NewInk:
+    written: np.ndarray  # bool: what was written or marked
+    streaks: np.ndarray  # bool: the page's ink taken for fax streaks (crossing strokes kept)
+
+
+def find_new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> NewInk:
     """Ink on ``aligned`` that the blank form does not print: what was written or marked.
 
     The blank's print is subtracted with its grown mask, except on printed rules: there
@@ -156,10 +169,19 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None)
     new &= ~_page_rule_rows(page, masks.rules)
     # A streak drifts sideways a column every few dozen rows (the paper feeds askew): it
     # is looked for with that much slack.
-    drift = cv2.dilate(page.astype(np.uint8), np.ones((1, 2 * STREAK_DRIFT_PX + 1), np.uint8))
-    streaks = cv2.morphologyEx(drift, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8))
+    slack = np.ones((1, 2 * STREAK_DRIFT_PX + 1), np.uint8)
+    drift = cv2.dilate(page.astype(np.uint8), slack)
+    unbroken = cv2.morphologyEx(drift, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)) > 0
+    # Dirt inks a streak on and off: its runs between the gaps are each too short to be
+    # told from writing, and stayed in the residue, where a piece joined to a letter
+    # stretched its zone over the rules above and below (a zone then read as nothing).
+    # Gaps are bridged off the print only: bridged, the walls of boxes stacked a few
+    # rows apart would make a column as long as a streak.
+    loose = cv2.dilate((page & ~masks.ink).astype(np.uint8), slack)
+    bridged = cv2.morphologyEx(loose, cv2.MORPH_CLOSE, np.ones((STREAK_GAP_PX + 1, 1), np.uint8))
+    flickering = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, np.ones((STREAK_PX, 1), np.uint8)) > 0
     streaks = cv2.dilate(
-        ((streaks > 0) & page & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8)
+        ((unbroken | flickering) & page & ~masks.ink).astype(np.uint8), np.ones((1, 3), np.uint8)
     )
     remnants = cv2.morphologyEx(
         new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_RUN_PX), np.uint8)
@@ -171,7 +193,7 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
-    return keep[labels]
+    return NewInk(keep[labels], (streaks > 0) & page)
 
 
 STREAK_BRIDGE_PX = 9  # a streak's band is 3-5 px wide: a letter's stroke spans it within this
@@ -340,6 +362,31 @@ def ink_columns(split: ZoneInk, zone: int) -> InkColumns | None:
     x0, y0, x1, y1 = extent
     owned = split.owner[split.labels[y0:y1, x0:x1]] == zone
     return x0, owned.any(axis=0)
+
+
+STREAK_CROSS_SHARE = 0.5
+"""A fax streak taken out of the page's ink over this share of a zone's writing's rows,
+within its writing or a character's width (the writing's height) beside it, ran through
+it: any stroke lying under it went with it."""
+
+
+def streak_crossed(split: ZoneInk, streaks: np.ndarray) -> frozenset[str]:
+    """The zones whose writing a fax streak ran through (:data:`STREAK_CROSS_SHARE`):
+    ``streaks`` is the page's ink taken for streaks, of which only the strokes crossing
+    them were given back, so a stroke along one went with it (a typed one on the streak
+    gone, and the number read without it, surely) and the reading may lack a stroke or a
+    character."""
+    crossed: set[str] = set()
+    for zone, extent in enumerate(split.extents):
+        if extent is None:
+            continue
+        x0, y0, x1, y1 = extent
+        reach = y1 - y0
+        left, right = max(0, x0 - reach), x1 + reach
+        taken = streaks[y0:y1, left:right] & (split.labels[y0:y1, left:right] == 0)
+        if np.count_nonzero(taken.any(axis=1)) >= STREAK_CROSS_SHARE * reach:
+            crossed.add(split.names[zone])
+    return frozenset(crossed)
 
 
 UNREAD_INK_SHARE = 0.5

@@ -305,3 +305,99 @@ def test_writing_no_word_covers_is_found_and_caps_nothing_when_all_is_read(
     assert not unread_ink(split, 0, words)
     rightmost = max(w.bbox[2] for w in words)
     assert unread_ink(split, 0, [w for w in words if w.bbox[2] < rightmost])
+
+
+def _flickering_streak(page: np.ndarray, x: int, seed: int) -> None:
+    """A fax streak down the whole of ``page`` from column ``x``, two columns wide and
+    drifting left as paper fed askew, inked on and off as dirt on the scanner glass inks
+    it: runs of a few dozen rows, gaps of up to about ten."""
+    rng = np.random.default_rng(seed)
+    row = 0
+    while row < page.shape[0]:
+        run = int(rng.integers(10, 61))
+        for y in range(row, min(row + run, page.shape[0])):
+            left = x - y // 90
+            page[y, left : left + 2] = 0
+        row += run + int(rng.integers(1, 11))
+
+
+def test_a_flickering_fax_streak_beside_a_word_leaves_its_cell_as_written(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """GIVEN a table of relationships (one cell a row, rules between the rows) with 子 and
+    妻 written in two cells, and a fax streak that dirt inks on and off running down the
+    table beside them, WHEN the page is read THEN the streak is no writing and each cell
+    reads as written. Its pieces between gaps were each too short to be a streak: one in a
+    cell stretched the cell's writing over the rules above and below, given back to
+    Tesseract as underlines, and a typed 子 read as nothing."""
+    rows = (40.0, 62.0, 84.0, 106.0)  # the rules, 22 pt apart as on the cash payment form
+    blank = Image.new("L", (_px(300), _px(130)), 255)
+    draw = ImageDraw.Draw(blank)
+    for y in rows:
+        _rule(draw, 60, 260, y)
+    filled = blank.copy()
+    pen = ImageDraw.Draw(filled)
+    _text(pen, 80, 44, "子", 11)
+    _text(pen, 80, 88, "妻", 11)
+    page = np.asarray(filled).copy()
+    _flickering_streak(page, _px(200), seed=3)
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    cells = {"first": (44.0, 60.0), "second": (66.0, 82.0), "third": (88.0, 104.0)}
+    template = one_page_template(
+        tmp_path,
+        dict.fromkeys(cells, string),
+        [
+            {"name": name, "kind": "text", "lang": "jpn", "region": [60, top, 260, bottom]}
+            for name, (top, bottom) in cells.items()
+        ],
+    )
+    reference = ReferencePage("test_table_strip", 1, np.asarray(blank), DPI)
+    results, _ = read_page(page, reference, template.fields, settings=settings, page_number=1)
+    assert {name: results[name].value for name in cells} == {
+        "first": "子",
+        "second": None,
+        "third": "妻",
+    }
+
+
+def test_writing_a_fax_streak_runs_along_is_doubted_and_writing_it_passes_is_not(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """GIVEN two zones, one with a number (第, a digit one, 号) and a fax streak down the
+    column of the one's stroke, the other with 山田 and a streak down its empty end, WHEN
+    the page is read THEN the first zone's value, however read, is capped (the streak is
+    taken out of the ink and the one's stroke with it: read as 第号, surely, uncapped) and
+    the second keeps its value and its confidence above that cap."""
+    from extract import confidence as conf
+
+    blank = Image.new("L", (_px(SIZE[0]), _px(100)), 255)
+    draw = ImageDraw.Draw(blank)
+    _text(draw, 20, 32, "番号", 9)
+    _rule(draw, 90, 400, 50)
+    _text(draw, 20, 72, "氏名", 9)
+    _rule(draw, 90, 400, 90)
+    filled = blank.copy()
+    pen = ImageDraw.Draw(filled)
+    _text(pen, 100, 32, "第", 11)
+    _text(pen, 100 + 11, 32, "1", 11)
+    _text(pen, 100 + 11 + 7, 32, "号", 11)
+    _text(pen, 200, 72, "山田", 11)  # off the 1's column
+    page = np.asarray(filled).copy()
+    one = page[: _px(50), _px(111) : _px(118)] < 128  # the columns of the 1
+    stroke = _px(111) + int(np.argmax(one.sum(axis=0)))
+    page[:, stroke : stroke + 2] = 0  # along the 1's stroke, top to bottom
+    page[:, _px(300) : _px(300) + 2] = 0  # through the empty end of both zones
+    string: dict[str, Any] = {"type": ["string", "null"]}
+    template = one_page_template(
+        tmp_path,
+        {"number": string, "name": string},
+        [
+            {"name": "number", "kind": "text", "lang": "jpn", "region": [90, 28, 400, 50]},
+            {"name": "name", "kind": "text", "lang": "jpn", "region": [90, 68, 400, 90]},
+        ],
+    )
+    reference = ReferencePage("test_streak_strip", 1, np.asarray(blank), DPI)
+    results, _ = read_page(page, reference, template.fields, settings=settings, page_number=1)
+    assert results["number"].confidence <= conf.STREAK_CROSSED_CONFIDENCE
+    assert results["name"].value == "山田"
+    assert results["name"].confidence > conf.STREAK_CROSSED_CONFIDENCE
