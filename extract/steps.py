@@ -105,7 +105,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "reread.digits",
         Stage.REREAD,
-        _kinds(FieldKind.INTEGER, FieldKind.DATE),
+        _kinds(FieldKind.INTEGER, FieldKind.DATE, FieldKind.ERA_DATE, FieldKind.PHONE),
         "glyph by glyph by the digit classifier (alone: not sure; against Tesseract: doubted)",
     ),
     Step("reread.as_printed", Stage.REREAD, TEXT_KINDS, "strict kinds that failed: aligned page"),

@@ -22,6 +22,14 @@ def test_the_step_list_says_which_steps_touch_a_kind_in_order() -> None:
     assert all(s.body is None for s in STEPS if s.stage in (Stage.READ, Stage.REREAD))
 
 
+def test_the_step_list_names_the_kinds_the_digit_classifier_reads_again() -> None:
+    from extract.extractor import ZONE_DIGIT_KINDS
+    from extract.steps import STEPS
+
+    (digits,) = [step for step in STEPS if step.name == "reread.digits"]
+    assert digits.kinds == ZONE_DIGIT_KINDS
+
+
 def test_doubted_county_and_phrase_near_misses_are_repaired_in_the_named_state(templates) -> None:  # type: ignore[no-untyped-def]
     template = templates[FormType.CDC_PUI_2020]
     fields = {
