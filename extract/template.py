@@ -345,7 +345,7 @@ KINDS_READING_FORMAT: dict[str, frozenset[FieldKind]] = {
     # the US formats are read by the kind of the same name
     **{
         fmt: frozenset({FieldKind(fmt)})
-        for fmt in ("phone", "ssn", "zip", "state", "email", "money")
+        for fmt in ("phone", "ssn", "zip", "state", "email", "money", "integer")
     },
 }
 """Each validation format (``rules.yaml`` ``formats``) and the kinds that read a field

@@ -62,6 +62,7 @@ NEEDED_FILES = (TEMPLATE_FILE, SCHEMA_FILE, RULES_FILE, SOURCES_FILE)
 
 FormatName = Literal[
     "date",
+    "integer",
     "phone",
     "ssn",
     "zip",

@@ -69,6 +69,8 @@ def _formatted(
         return faker.state_abbr(include_territories=False)
     if kind == "email":
         return str(faker.email()).lower()
+    if kind == "integer":
+        return _number(prop, rng, low=0, high=12, cents=False)  # a count of people
     amount = _number(prop, rng, low=20, high=2000, cents=True)  # money
     if "integer" in _types(prop):
         return int(amount)

@@ -86,6 +86,7 @@ PRESYMPTOMATIC_DAYS = 14
 
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_MONEY = 10_000_000.0
+MAX_COUNT = 9_999  # a count written on a form: more is a misreading
 
 US_STATE_CODES = frozenset(
     [
@@ -222,6 +223,11 @@ def is_email(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.match(value))
 
 
+def is_count(value: Any) -> bool:
+    """A whole number of things (people, children, months), never negative."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
+
+
 def is_money(value: Any) -> bool:
     return (
         isinstance(value, int | float)
@@ -275,6 +281,7 @@ FORMAT_CHECKS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "state": (is_state, "invalid_state", "is not a two-letter USPS state code"),
     "email": (is_email, "invalid_email", "is not a lower-case e-mail address"),
     "money": (is_money, "invalid_money", "is not a dollar amount"),
+    "integer": (is_count, "invalid_integer", "is not a whole number"),
     "jp_postal": (is_jp_postal, "invalid_jp_postal", "is not a postal code (123-4567)"),
     "jp_phone": (is_jp_phone, "invalid_jp_phone", "is not a 10- or 11-digit phone number"),
     "katakana": (is_katakana, "invalid_katakana", "is not written in full-width katakana"),

@@ -220,6 +220,12 @@ def test_formats_are_drafted_only_from_clear_names_and_tooltips(tmp_path: Path):
         ("expense_type", None, 1, None),
         ("report_date", "報告年月日", 1, None),  # not a US form's tooltip
         ("update", None, 1, None),
+        ("number_of_people", None, 1, "integer"),  # a count
+        ("x", "Household size", 2, "integer"),
+        ("applicant_age", None, 1, "integer"),
+        ("mortgage", None, 1, None),  # whole words only: no 'age' in it
+        ("number_of_people_names", None, 1, None),  # veto: names
+        ("household_size", None, 5, None),  # five cells hold no count of people
     ],
 )
 def test_a_format_is_inferred_only_when_the_words_are_clear(
@@ -228,6 +234,22 @@ def test_a_format_is_inferred_only_when_the_words_are_clear(
     from extract.field_formats import infer_format
 
     assert infer_format(name, tooltip, cells=cells) == expected
+
+
+def test_a_count_is_drafted_as_a_whole_number_read_as_one():
+    """A widget named for a count of people becomes an integer property (never negative)
+    read by the integer kind, whose value the pack's format check holds to a whole number."""
+    from extract.field_formats import infer_format
+    from extract.pack_draft import _text_field
+    from extract.template import FieldKind
+    from validate.rules import FORMAT_CHECKS
+
+    fmt = infer_format("number_of_people_in_household")
+    prop, source = _text_field("People", fmt, page=1, widget="number_of_people_in_household")
+    assert fmt == "integer" and source.kind is FieldKind.INTEGER
+    assert prop["type"] == ["integer", "null"] and prop["minimum"] == 0
+    check = FORMAT_CHECKS["integer"][0]
+    assert check(3) and check(0) and not check(-1) and not check(2.5) and not check(True)
 
 
 def test_the_format_vocabulary_is_data_checked_against_the_kinds(tmp_path: Path):
@@ -244,6 +266,7 @@ def test_the_format_vocabulary_is_data_checked_against_the_kinds(tmp_path: Path)
         "email",
         "state",
         "money",
+        "integer",
     }
     bad = tmp_path / "formats.yaml"
     bad.write_text(FORMATS_FILE.read_text().replace("kind: zip", "kind: text"))

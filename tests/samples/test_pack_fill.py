@@ -66,9 +66,10 @@ def test_values_follow_the_fields_formats_and_number_types(tmp_path: Path):
             "rent": {"type": ["number", "null"]},
             "score": {"type": ["null", "number"], "minimum": 2.5, "maximum": 4},
             "note": {"type": ["string", "null"], "maxLength": 4},
+            "household_size": {"type": ["integer", "null"], "minimum": 0},
         },
     )
-    (folder / "rules.yaml").write_text("formats: {post_code: zip}\n")
+    (folder / "rules.yaml").write_text("formats: {post_code: zip, household_size: integer}\n")
     pack = load_pack(folder)
     seen: dict[str, set[type]] = {}
     for seed in range(40):
@@ -79,6 +80,7 @@ def test_values_follow_the_fields_formats_and_number_types(tmp_path: Path):
         for name, value in record.items():
             seen.setdefault(name, set()).add(type(value))
     assert seen["people"] == {int, type(None)} and float in seen["rent"]
+    assert seen["household_size"] == {int, type(None)}  # a count, drawn as one
     assert str in seen["moved_in"] and str in seen["post_code"]
     assert written("date", "2020-03-04") == "03/04/2020"
     assert written("phone", "5551234567") == "(555) 123-4567"
