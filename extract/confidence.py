@@ -147,8 +147,8 @@ STREAK_CROSSED_CONFIDENCE = 0.75
 """Cap of a value read from writing a fax streak ran through: the streak is taken out of
 the page's ink, and with it any stroke lying under it (a typed one on the streak's column
 gone, and a birth date read without it wrong over its routing threshold). What is left
-can read as another valid value, so it is as sure as two readers that disagree; on
-the tune faxes that measured it, about three of four such values were right."""
+can read as another valid value, so it is as sure as two readers that disagree
+(measured in docs/extraction.md)."""
 UNREAD_INK_CONFIDENCE = 0.5
 """A reading that left some of its zone's writing unread (山本 加 where 山本　加奈 is
 written, Elkhart at 0.96 where Elkhart Co. HD is: extract.read.unread_ink), read again

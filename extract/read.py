@@ -152,6 +152,9 @@ def new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None)
 
 @dataclass(frozen=True, slots=True)
 class NewInk:
+    """A page's new ink (:func:`find_new_ink`): what was written, and the streaks taken
+    out of it (for :func:`streak_crossed`)."""
+
     written: np.ndarray  # bool: what was written or marked
     streaks: np.ndarray  # bool: the page's ink taken for fax streaks (crossing strokes kept)
 
