@@ -745,7 +745,7 @@ def _text_field(
     missed = _leaves_ink_unread(split, spec, reading)
     doubtful = doubtful or missed
     agreed = False
-    listed_reread: tuple[ProvenanceStep, ...] = ()  # a closed vocabulary's answer read again
+    listed_reread: tuple[ProvenanceStep, ...] = ()  # rereads that changed the value
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
     if doubtful and reading.method != "comb":
         again = reread_zone(
@@ -807,7 +807,12 @@ def _text_field(
             listed_reread = (step,)
             reading, value = again, again_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
+        before = value
         value, reading, agreed, digits_cap = _with_zone_digits(spec, split, value, reading, agreed)
+        if before is not None and value != before:
+            # the classifier's digits replaced Tesseract's: recorded, as every reread is
+            step = ProvenanceStep(step="reread.digits", before=before, after=value)
+            listed_reread = (*listed_reread, step)
     if value is None and spec.kind in STRICT_KINDS and spec.region is not None:
         # Writing that crosses the form's own print (digits over the printed slashes of
         # __/__/____) loses strokes in the residue; read the zone as printed instead.

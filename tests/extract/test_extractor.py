@@ -474,6 +474,17 @@ def test_a_phone_number_is_read_again_glyph_by_glyph(
     )
     assert (value, reading, agreed) == ("2696938752", glyphs, False)
     assert cap == conf.DISPUTED_DIGITS_CONFIDENCE
+    # read whole, the classifier's number is the field's, the change in its provenance
+    monkeypatch.setattr(extractor, "reread_zone", lambda *a, **k: tesseract)
+    found = extractor._text_field(spec, tesseract, page, split, settings=settings, page_number=1)
+    assert found.value == "2696938752"
+    assert found.confidence <= conf.DISPUTED_DIGITS_CONFIDENCE
+    first = found.provenance[0]
+    assert (first.step, first.before, first.after) == (
+        "reread.digits",
+        "2696938732",
+        "2696938752",
+    )
 
 
 def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, templates) -> None:  # type: ignore[no-untyped-def]
