@@ -15,6 +15,7 @@ the policy for people.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from extract.normalise import is_state, valid_email_address, valid_identifier
@@ -142,11 +143,18 @@ def fails_closed_list(kind: FieldKind, lexicon: str | None, text: str) -> bool:
 
 
 def permits(
-    kind: FieldKind, result: FieldResult, before: str, after: object, *, lexicon: str | None = None
+    kind: FieldKind,
+    result: FieldResult,
+    before: str,
+    after: object,
+    *,
+    lexicon: str | None = None,
+    answers: Sequence[str] = (),
 ) -> bool:
     """Whether a repair may change ``result`` (whose value as text is ``before``; its
-    template ``lexicon``, if any) to ``after``. Dropping a reading (``after`` None) is
-    always allowed: it sends the field to a person and claims nothing."""
+    template ``lexicon``, if any; ``answers``, the fixed answers its schema allows, if
+    any) to ``after``. Dropping a reading (``after`` None) is always allowed: it sends the
+    field to a person and claims nothing."""
     if after is None:
         return True
     if not isinstance(after, str):
@@ -159,7 +167,9 @@ def permits(
     whole = kind in WHOLE_VALUE_KINDS or state_lexicon
     if adds_characters(before, after, whole=whole):
         return False
-    failed = fails_closed_list(kind, lexicon, before)
+    # A reading that is none of the answers the schema allows ('yt' for yr/mo/day) failed
+    # its format however surely OCR read it, as a state that is no state does.
+    failed = fails_closed_list(kind, lexicon, before) or bool(answers and before not in answers)
     changed = changed_tokens(before, after, whole=whole)
     return all(
         (failed or token_doubted(token, result))

@@ -312,7 +312,14 @@ def run_assembly_steps(template: FormTemplate, fields: MutableMapping[str, Field
             if (
                 repair
                 and change.value != result.value
-                and not permits(spec.kind, result, text, change.value, lexicon=spec.lexicon)
+                and not permits(
+                    spec.kind,
+                    result,
+                    text,
+                    change.value,
+                    lexicon=spec.lexicon,
+                    answers=answers.get(spec.name, ()),
+                )
             ):
                 continue
             changed = record(result, step.name, change.value)

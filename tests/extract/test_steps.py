@@ -78,6 +78,26 @@ def test_a_reading_that_is_no_county_failed_its_format_even_read_surely(template
     assert _steps(fields["county_of_residence"]) == ["repair.county"]
 
 
+def test_a_reading_that_is_none_of_the_schemas_answers_failed_its_format_even_read_surely(
+    templates,
+) -> None:  # type: ignore[no-untyped-def]
+    """The schema's answers (age units: yr/mo/day) are a closed list: 'yt' read at 0.95 is
+    none of them, as good as a doubt, so it is taken to the nearest answer, recorded, and
+    no longer sure; an answer read surely stays as read."""
+    template = templates[FormType.CDC_PUI_2020]
+    fields = {"age_units": FieldResult(value="yt", confidence=0.95, words=(("yt", 0.95),))}
+    run_assembly_steps(template, fields)
+    units = fields["age_units"]
+    assert units.value == "yr"
+    assert [(p.step, p.before, p.after) for p in units.provenance] == [
+        ("repair.fixed_answer", "yt", "yr")
+    ]
+    assert units.confidence < 0.95
+    kept = {"age_units": FieldResult(value="mo", confidence=0.95, words=(("mo", 0.95),))}
+    run_assembly_steps(template, kept)
+    assert kept["age_units"].value == "mo" and kept["age_units"].provenance == ()
+
+
 def test_a_state_that_fails_its_format_is_the_nearest_state_name(templates) -> None:  # type: ignore[no-untyped-def]
     template = templates[FormType.CDC_PUI_2020]
     fields = {
