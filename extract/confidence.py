@@ -30,6 +30,10 @@ CROSSED_BLANK_CONFIDENCE = FAINT_BLANK_CONFIDENCE
 more): writing that touches the line above or below is one stroke with it and goes to
 one zone, so this zone's own writing may have gone with its neighbour's. Such a zone is
 as unsure as one with some ink of its own that reads as nothing."""
+BROKEN_WRITING_CONFIDENCE = FAINT_BLANK_CONFIDENCE
+"""Cap of a zone read blank whose only ink is dust lying in a row (extract.read's
+DUST_ROW_PIECES): it may be a thin or pale face the fax broke into specks, which no reader
+can read back, so the zone is as unsure as one whose ink reads as nothing."""
 WRITING_INK_PIXELS = 300
 """New ink (pixels at 200 dpi) that is writing, not specks: a short written word has
 400-700; a zone with this much that reads as nothing is unread, not blank."""

@@ -49,6 +49,7 @@ from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
 from extract.normalise import STRICT_KINDS, digits_in, normalise
 from extract.read import (
+    DUST_ROW_PIECES,
     KIND_WHITELIST,
     MIN_INK_PIXELS,
     BlankMasks,
@@ -731,6 +732,9 @@ def _text_field(
             # Another zone's writing lies in this one's box: this zone's own writing may
             # be joined to it (large letters touching the line above) and gone with it.
             blank = min(blank, conf.CROSSED_BLANK_CONFIDENCE)
+        if split.dust_row(spec.name) >= DUST_ROW_PIECES:
+            # A row of specks along the writing line: writing the fax broke up, perhaps.
+            blank = min(blank, conf.BROKEN_WRITING_CONFIDENCE)
         return FieldResult(
             value=None,
             confidence=blank,

@@ -610,8 +610,19 @@ class ZoneInk:
     """Each zone's Tesseract language (:func:`extract.japanese.zone_lang`; None: the
     settings'), so that every reading of a zone is made in its language."""
 
+    dust_rows: tuple[int, ...] = ()
+    """Per zone that holds only dust: the most pieces of it in one row (see
+    :data:`DUST_ROW_PIECES`); 0 for every other zone."""
+
     def lang(self, zone: int) -> str | None:
         return self.langs[zone] if zone < len(self.langs) else None
+
+    def dust_row(self, name: str) -> int:
+        """:attr:`dust_rows` of zone ``name``; 0 for a zone the split does not hold."""
+        if name not in self.names:
+            return 0
+        zone = self.index(name)
+        return self.dust_rows[zone] if zone < len(self.dust_rows) else 0
 
     def image(
         self, zone: int | Sequence[int] | None = None, *, underline: bool = True
@@ -655,6 +666,12 @@ def grey_near(ink: np.ndarray, page: np.ndarray) -> np.ndarray:
 
 DUST_PT = 3.0  # ink no wider and no taller than this is dust, not a glyph (a full stop)
 DUST_WRITING = 3  # ... unless a zone holds this many MIN_INK_PIXELS of it and nothing else
+DUST_ROW_PIECES = 4
+"""Pieces of dust this many or more whose centres lie within :data:`DUST_PT` of one
+piece's height, in a zone that holds nothing else: a row of them. A thin or pale face the
+fax broke up leaves its strokes as such a row along the writing line, too little ink to be
+read as writing; a fax's own dust lies anywhere (docs/extraction.md, "Writing a fax broke
+into dust", has how often each happens)."""
 
 
 def split_ink(
@@ -731,11 +748,14 @@ def split_ink(
         ):
             ink[index] += area
             extents[index] = _union([extent, (x, y, x + w, y + h)])
+    dust_rows = [0] * len(zones)
     for index, extent in enumerate(extents):
         if extent is None and specks[index] >= DUST_WRITING * MIN_INK_PIXELS:
             # Much dust and nothing else is writing a fax broke up, not a few specks.
             ink[index], extents[index] = specks[index], speck_extents[index]
         elif extent is None:
+            pieces = np.nonzero(owner == index)[0]
+            dust_rows[index] = _fullest_row(centroids[pieces, 1], dust_px)
             owner[owner == index] = -1
     cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
     cut.update({zone: "writing" for zone in merged if zone not in cut})
@@ -750,7 +770,15 @@ def split_ink(
         page,
         cut={names[i]: why for i, why in cut.items()},
         langs=tuple(zone_lang(spec) for spec in specs),
+        dust_rows=tuple(dust_rows),
     )
+
+
+def _fullest_row(heights: np.ndarray, reach: float) -> int:
+    """The most of ``heights`` (pieces' centre rows) within ``reach`` of any one of them."""
+    if heights.size == 0:
+        return 0
+    return int(max(np.count_nonzero(np.abs(heights - h) <= reach) for h in heights))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -177,3 +177,16 @@ def fax(image: np.ndarray, *, seed: int = 0, standard: bool = False) -> np.ndarr
     out = np.where(out < 150, 0, 255).astype(np.uint8)
     out[rng.random(out.shape) < 0.002] = 0
     return out
+
+
+def pale_fax(image: np.ndarray, *, seed: int = 0, strength: float = 0.5) -> np.ndarray:
+    """Bilevel fax of pale print (worn toner, a light pen): ink only ``strength`` as dark
+    as written, then optics blur, sensor noise and the fax's threshold, which break thin
+    strokes into specks."""
+    rng = np.random.default_rng(seed)
+    grey = 255 - (255 - image.astype(np.float32)) * strength
+    grey = cv2.GaussianBlur(grey, (0, 0), 0.5)
+    grey += rng.standard_normal(grey.shape).astype(np.float32) * 14
+    out = np.where(grey < 150, 0, 255).astype(np.uint8)
+    out[rng.random(out.shape) < 0.0003] = 0
+    return out

@@ -613,6 +613,34 @@ def test_values_written_past_their_zones_are_read_whole(templates, cdc_pages, se
 
 
 @pytest.mark.slow
+def test_writing_a_fax_broke_into_dust_is_not_surely_blank(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a CDC page 1 with two IDs typed in a thin face and faxed pale, so that the
+    threshold leaves only specks of their strokes along the writing line, and every other
+    text zone left blank under the same fax noise WHEN the page is read THEN nothing is
+    made up from the specks (both IDs read blank), but at a confidence no threshold
+    accepts, while the empty zones stay surely blank."""
+    from extract.extractor import read_page
+    from extract.template import CHECKBOX_KINDS
+    from faxflow.settings import BLANK_WRITING
+    from tests.extract.synthetic import pale_fax
+
+    template = templates[FormType.CDC_PUI_2020]
+    thin = Style(face="/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf", size_pt=10)
+    values = {"contact_id": ("WI863869149-12", thin), "case_state_local_id": ("MI 744531", thin)}
+    page = pale_fax(_written(cdc_pages[0].image, template, values), seed=1, strength=0.5)
+    specs = template.fields_on_page(1)
+    results, _ = read_page(page, cdc_pages[0], specs, settings=settings, page_number=1)
+    for name in values:
+        assert results[name].value is None
+        assert results[name].confidence <= conf.BROKEN_WRITING_CONFIDENCE
+        assert results[name].confidence < settings.confidence_thresholds[BLANK_WRITING]
+    empty = [s.name for s in specs if s.region is not None and s.kind not in CHECKBOX_KINDS]
+    empty = [name for name in empty if name not in values]
+    assert len(empty) > 10
+    assert {results[name].confidence for name in empty} == {conf.BLANK_CONFIDENCE}
+
+
+@pytest.mark.slow
 def test_separators_people_write_are_kept(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
     """GIVEN a faxed CDC page 1 with a state ID typed 'IN 987934' (a space between the
     letter prefix and the number, as people write it) and a health department typed 'Kent

@@ -815,3 +815,27 @@ def test_a_zone_the_split_does_not_hold_has_no_foreign_ink() -> None:
     split = split_ink(residue_page, [LINE], dpi=200)
     assert split.foreign_ink("applicant_ssn") == 0
     assert split.foreign_ink(LINE.name) == 0
+
+
+def test_dust_in_a_row_is_counted_and_scattered_dust_is_not() -> None:
+    """GIVEN two zones holding only specks too small to be glyphs, of the same number and
+    size: in one they lie along one line, as a thin face the fax broke up leaves its
+    strokes; in the other they lie scattered over the zone's height, as a fax's dust does
+    WHEN the ink is split THEN neither zone holds writing, the row is counted whole and the
+    scattered specks make no row."""
+    from extract.read import DUST_ROW_PIECES
+
+    page = np.full((400, 1300), 255, np.uint8)
+    base = int(112 * K)
+    row_x = [int((92 + 8 * i) * K) for i in range(5)]
+    for i, x in enumerate(row_x):
+        page[base - 6 - (i % 2) : base - 2, x : x + 2] = 0  # stroke stubs, 4-5 px tall
+    top = int(100 * K)
+    for i in range(5):
+        x, y = int((332 + 8 * i) * K), top + 2 + 9 * i  # 9 px apart down the zone
+        page[y : y + 4, x : x + 2] = 0
+    split = split_ink(page, [LINE, NEXT], dpi=200)
+    assert split.ink == (0, 0)
+    assert split.dust_rows[0] == len(row_x) >= DUST_ROW_PIECES
+    assert split.dust_rows[1] < DUST_ROW_PIECES
+    assert split.dust_row("department") == split.dust_rows[0] and split.dust_row("nowhere") == 0
