@@ -147,6 +147,9 @@ UNEVEN_DATE_CONFIDENCE = 0.5
 zero and the other a single digit ('07 3 2020' read for 07/31/2020, '05 6 20' for
 05/16/20): whoever writes the zero writes both parts in two digits, so a digit of the
 single one was lost (touching the next, or a hand-printed 1 taken for a stroke)."""
+DIGITS_LEFT_OUT_CONFIDENCE = 0.5
+"""Cap of an amount that leaves digits of its reading out ('1,403 42' read as 1403: the
+fax lost the decimal point, and the cents the writer wrote are not in the value)."""
 STREAK_CROSSED_CONFIDENCE = 0.75
 """Cap of a value read from writing a fax streak ran through: the streak is taken out of
 the page's ink, and with it any stroke lying under it (a typed one on the streak's column

@@ -47,7 +47,7 @@ from extract.japanese import (
 from extract.lexicon import nearest_choice
 from extract.names import without_name_debris
 from extract.nlp import ENTITY_FOR_KIND, find_value, value_after_label
-from extract.normalise import STRICT_KINDS, digits_in, normalise
+from extract.normalise import STRICT_KINDS, digits_in, money_leaves_digits, normalise
 from extract.read import (
     DUST_ROW_PIECES,
     KIND_WHITELIST,
@@ -893,6 +893,8 @@ def _text_field(
         score = min(score, conf.KATAKANA_LOOKALIKE_CONFIDENCE)
     if spec.kind is FieldKind.DATE and value is not None and conf.uneven_date_parts(reading.text):
         score = min(score, conf.UNEVEN_DATE_CONFIDENCE)
+    if spec.kind is FieldKind.MONEY and value is not None and money_leaves_digits(reading.text):
+        score = min(score, conf.DIGITS_LEFT_OUT_CONFIDENCE)
     if (
         value is not None
         and spec.kind in (FieldKind.TEXT, FieldKind.NAME)

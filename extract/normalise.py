@@ -538,14 +538,43 @@ def normalise_integer(text: str | None) -> int | None:
 _THOUSANDS = re.compile(r"(?<=\d)\s*[,;:]+\s*(?=\d{3}(?:\D|$))")
 _COMMA_CENTS = re.compile(r"(?<=\d)[,;:]\s?(\d{2})\s*$")
 _POINT_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d{3}")
+_ZERO_CENTS = re.compile(r"\s*00\s*")
 _MONEY = re.compile(r"-?\d{1,3}(?:[, ]\d{3})+(?:\.\d{1,2})?|-?\d+(?:\.\d{1,2})?")
 
 
 def normalise_money(text: str | None) -> float | None:
     """Dollars as a number: ``"$1,250.00"`` → 1250.0, ``"S 40"`` → 40.0."""
+    _, found = _money_match(text)
+    if found is None:
+        return None
+    number = found.group(0).replace(",", "").replace(" ", "")
+    try:
+        value = float(number)
+    except ValueError:
+        return None
+    # The schema's minimum is 0: a minus sign is a stray stroke or a misread, not a debt.
+    return value if 0 <= value < 1e12 else None
+
+
+def money_leaves_digits(text: str | None) -> bool:
+    """Whether the amount :func:`normalise_money` takes from ``text`` leaves digits of it
+    out: ``'1,403 42'`` (a decimal point the fax lost) gives 1403 and drops the 42, which
+    the writer wrote, so the amount is not sure."""
+    raw, found = _money_match(text)
+    if found is None:
+        return False
+    before, after = raw[: found.start()], raw[found.end() :]
+    if "." not in found.group(0) and _ZERO_CENTS.fullmatch(after):
+        after = ""  # '956 00': no cents, with or without the lost point
+    return any(ch.isdigit() for ch in before + after)
+
+
+def _money_match(text: str | None) -> tuple[str, re.Match[str] | None]:
+    """``text`` with a dollar amount's look-alikes and separators mended, and the amount
+    found in it (None when there is none)."""
     raw = _clip(text).strip()
     if not raw:
-        return None
+        return raw, None
     raw = re.sub(r"^[\s$Ss§]+(?=[\dOolI])", "", raw)  # a dollar sign OCR'd as S or §
     raw = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)", "0", raw)
     raw = re.sub(r"(?<=\d)[lI|\]\[]|[lI|\]\[](?=\d)", "1", raw)  # '45]' is 451
@@ -558,16 +587,7 @@ def normalise_money(text: str | None) -> float | None:
         raw = _COMMA_CENTS.sub(r".\1", raw)
     elif _POINT_THOUSANDS.fullmatch(raw):
         raw = raw.replace(".", ",")  # '4.545': three digits after a point are thousands
-    found = _MONEY.search(raw)
-    if found is None:
-        return None
-    number = found.group(0).replace(",", "").replace(" ", "")
-    try:
-        value = float(number)
-    except ValueError:
-        return None
-    # The schema's minimum is 0: a minus sign is a stray stroke or a misread, not a debt.
-    return value if 0 <= value < 1e12 else None
+    return raw, _MONEY.search(raw)
 
 
 # --------------------------------------------------------------------------------------

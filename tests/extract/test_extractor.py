@@ -641,6 +641,33 @@ def test_writing_a_fax_broke_into_dust_is_not_surely_blank(templates, cdc_pages,
 
 
 @pytest.mark.slow
+def test_an_amount_whose_decimal_point_the_fax_lost_is_not_sure(templates, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a benefit form's page 4 with the monthly income typed with its cents apart
+    ('1,403 42': the decimal point lost, as a fax loses a thin dot), and the cash assets
+    typed whole WHEN the page is read THEN the income keeps the dollars read but at a
+    confidence no one would trust, as its cents are not in it, and the whole amount
+    stays sure."""
+    from extract.extractor import read_page
+    from extract.reference import reference_pages
+
+    template = templates[FormType.MDHHS_DHS1171]
+    page4 = next(p for p in reference_pages(template, dpi=200) if p.number == 4)
+    values = {
+        "monthly_gross_income": ("1,403 42", SANS_10),
+        "total_cash_assets": ("2,310.55", SANS_10),
+    }
+    page = fax(_written(page4.image, template, values), seed=2)
+    results, _ = read_page(
+        page, page4, template.fields_on_page(4), settings=settings, page_number=4
+    )
+    income = results["monthly_gross_income"]
+    assert income.raw_text is not None and "42" in income.raw_text
+    assert income.confidence <= conf.DIGITS_LEFT_OUT_CONFIDENCE
+    assert results["total_cash_assets"].value == 2310.55
+    assert results["total_cash_assets"].confidence > conf.DIGITS_LEFT_OUT_CONFIDENCE
+
+
+@pytest.mark.slow
 def test_separators_people_write_are_kept(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
     """GIVEN a faxed CDC page 1 with a state ID typed 'IN 987934' (a space between the
     letter prefix and the number, as people write it) and a health department typed 'Kent

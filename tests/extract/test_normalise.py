@@ -135,6 +135,27 @@ def test_money(text: str, expected: float | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "left_out"),
+    [
+        ("1,403 42", True),  # a decimal point the fax lost: the cents are not in 1403
+        ("1403 42", True),
+        ("0.125", True),
+        ("956 00", False),  # no cents either way: the amount is the same
+        ("4 603 00", False),
+        ("$1,250.00", False),
+        ("3496, 21", False),  # cents after a comma are in the amount
+        ("1, 834", False),
+        ("S40.00", False),
+        ("none", False),
+    ],
+)
+def test_an_amount_that_leaves_written_digits_out_is_told(text: str, left_out: bool) -> None:
+    from extract.normalise import money_leaves_digits
+
+    assert money_leaves_digits(text) is left_out
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("MI", "MI"),
