@@ -606,13 +606,15 @@ def _same_characters(spec: FieldSpec, one: object, other: object) -> bool:
 
 def _with_zone_digits(
     spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
-) -> tuple[object, ZoneReading, bool, float]:
+) -> tuple[object, ZoneReading, bool, float, float]:
     """A short number read again digit by digit by the classifier: agreement raises
     confidence; where Tesseract read nothing, or less surely, the classifier's digits win,
-    their confidence capped (the last item: one reader alone, or two that disagree)."""
+    their confidence capped (the fourth item: one reader alone, or two that disagree).
+    The last item is a floor: two readers that agree are at least as sure as the
+    classifier alone would be."""
     dated = spec.kind in (FieldKind.DATE, FieldKind.ERA_DATE)
     if spec.kind is FieldKind.ERA_DATE and _written_in_kanji(reading):
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     if spec.kind is FieldKind.PHONE:
         # (586) 643-2722: ten digits (eleven with a leading 1) and two brackets, its marks
         # set apart
@@ -622,28 +624,37 @@ def _with_zone_digits(
     else:
         digits = read_zone_digits(split, spec.name)
     if digits is None:
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     digit_value = _value_of(spec, digits.text)
     if digit_value is None:
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     if digit_value == value:
-        return value, reading, True, 1.0
+        return value, reading, True, 1.0, _one_reader_confidence(spec, digits, digit_value)
     # The glyphs must lose no digit that Tesseract saw (a thin 1 taken for a speck), and
     # a date must come out as three parts (a 0 broken in two changes them); otherwise
     # Tesseract's reading stays.
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     if dated and len(digits.text.split()) != 3:
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
     # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.
     if value is not None and _WORD.search(reading.text):
-        return value, reading, agreed, 1.0
+        return value, reading, agreed, 1.0, 0.0
     if value is None:
-        return digit_value, digits, False, conf.ONE_READER_DIGITS_CONFIDENCE
+        return digit_value, digits, False, conf.ONE_READER_DIGITS_CONFIDENCE, 0.0
     if _evidence(reading) < digits.confidence:
-        return digit_value, digits, False, conf.DISPUTED_DIGITS_CONFIDENCE
-    return value, reading, agreed, 1.0
+        return digit_value, digits, False, conf.DISPUTED_DIGITS_CONFIDENCE, 0.0
+    return value, reading, agreed, 1.0, 0.0
+
+
+def _one_reader_confidence(spec: FieldSpec, digits: ZoneReading, value: object) -> float:
+    """The confidence the classifier's reading ``digits`` of ``value`` would have alone."""
+    confidences = [w.confidence for w in digits.words] or [digits.confidence]
+    score = conf.text_confidence(
+        spec.kind, word_confidences=confidences, raw_text=digits.text, value=value
+    )
+    return min(score, conf.ONE_READER_DIGITS_CONFIDENCE)
 
 
 def _first_look(
@@ -751,6 +762,7 @@ def _text_field(
     agreed = False
     listed_reread: tuple[ProvenanceStep, ...] = ()  # rereads that changed the value
     digits_cap = 1.0  # the digit classifier's value alone, or against Tesseract's
+    digits_floor = 0.0  # the classifier agreeing: at least as sure as it alone
     if doubtful and reading.method != "comb":
         again = reread_zone(
             split,
@@ -812,7 +824,9 @@ def _text_field(
             reading, value = again, again_value
     if spec.kind in ZONE_DIGIT_KINDS and spec.region is not None:
         before = value
-        value, reading, agreed, digits_cap = _with_zone_digits(spec, split, value, reading, agreed)
+        value, reading, agreed, digits_cap, digits_floor = _with_zone_digits(
+            spec, split, value, reading, agreed
+        )
         if before is not None and value != before:
             # the classifier's digits replaced Tesseract's: recorded, as every reread is
             step = ProvenanceStep(step="reread.digits", before=before, after=value)
@@ -887,6 +901,8 @@ def _text_field(
             ink_pixels=reading.ink_pixels,
         )
     score = min(score, digits_cap)
+    if value is not None:
+        score = max(score, digits_floor)
     if spec.kind is FieldKind.KATAKANA and value is not None and katakana_lookalikes(reading.text):
         # Kanji, hiragana or dashes read where katakana of the same shape belong ('口'
         # for 'ロ'): given back as katakana, so right only as often as the guess is.

@@ -701,7 +701,9 @@ def _month_from_word(word: str) -> int | None:
     return MONTHS[close[0]] if close else None
 
 
-_NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[/\-.\s]\s*(\d{1,2})\s*[/\-.\s]\s*(\d{2,4})")
+# A comma between parts is a separator too: a printed slash taken away with the form leaves
+# a sliver OCR reads as one ('7,20, 2020').
+_NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[/\-.,\s]\s*(\d{1,2})\s*[/\-.,\s]\s*(\d{2,4})")
 
 
 def normalise_date(text: str | None) -> str | None:
@@ -727,7 +729,7 @@ def normalise_date(text: str | None) -> str | None:
 
 
 def _numeric_date(raw: str) -> str | None:
-    tokens = re.split(r"(\s*[/\-.]\s*|\s+)", raw)
+    tokens = re.split(r"(\s*[/\-.,]\s*|\s+)", raw)
     # Undo letter/digit confusions token by token, keeping the separators.
     fixed = "".join(
         digits_in(tok) if i % 2 == 0 and any(c.isdigit() for c in raw) else tok

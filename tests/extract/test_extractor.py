@@ -393,12 +393,12 @@ def test_the_digit_classifier_never_drops_a_digit_tesseract_saw(monkeypatch, tem
 
     # the classifier saw one glyph only (the 1 taken for a speck): Tesseract's 17 stays
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("7"))
-    value, reading, _, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    value, reading, _, _, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
     assert value == 17 and reading is tesseract
     # as many digits and surer: the classifier's reading wins, but the two readers
     # disagree, so it is not sure
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: classifier("11"))
-    value, reading, _, cap = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
+    value, reading, _, cap, _ = extractor._with_zone_digits(spec, None, 17, tesseract, False)  # type: ignore[arg-type]
     assert value == 11 and reading.method == "digits"
     assert cap == conf.DISPUTED_DIGITS_CONFIDENCE
 
@@ -422,14 +422,18 @@ def test_a_number_only_the_digit_classifier_read_is_never_sure(monkeypatch, temp
         "07 3 2020", 0.999, box, 300, (OcrWord("07", 0.999, box, (0, 0, 0)),), "digits"
     )
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
-    value, reading, agreed, cap = extractor._with_zone_digits(spec, None, None, garbled, False)  # type: ignore[arg-type]
+    value, reading, agreed, cap, _ = extractor._with_zone_digits(spec, None, None, garbled, False)  # type: ignore[arg-type]
     assert (value, reading, agreed) == ("2020-07-03", glyphs, False)
     assert cap == conf.ONE_READER_DIGITS_CONFIDENCE < 0.95
     same = ZoneReading(
         "07/03/2020", 0.9, box, 300, (OcrWord("07/03/2020", 0.9, box, (0, 0, 0)),), "page"
     )
-    value, reading, agreed, cap = extractor._with_zone_digits(spec, None, "2020-07-03", same, False)  # type: ignore[arg-type]
+    value, reading, agreed, cap, floor = extractor._with_zone_digits(
+        spec, None, "2020-07-03", same, False
+    )  # type: ignore[arg-type]
     assert (value, agreed, cap) == ("2020-07-03", True, 1.0)
+    # two readers agreeing are at least as sure as the classifier alone would be
+    assert floor == conf.ONE_READER_DIGITS_CONFIDENCE
 
 
 def test_a_phone_number_is_read_again_glyph_by_glyph(
@@ -469,7 +473,7 @@ def test_a_phone_number_is_read_again_glyph_by_glyph(
         "(269) 693-8732", 0.6, box, 400, (OcrWord("693-8732", 0.6, box, (0, 0, 0)),), "page"
     )
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
-    value, reading, agreed, cap = extractor._with_zone_digits(
+    value, reading, agreed, cap, _ = extractor._with_zone_digits(
         spec, split, "2696938732", tesseract, False
     )
     assert (value, reading, agreed) == ("2696938752", glyphs, False)
@@ -502,7 +506,7 @@ def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, tem
         "40 12 2020", 0.99, box, 300, (OcrWord("40", 0.99, box, (0, 0, 0)),), "digits"
     )
     monkeypatch.setattr(extractor, "read_zone_digits", lambda *a, **k: glyphs)
-    value, reading, agreed, _ = extractor._with_zone_digits(
+    value, reading, agreed, _, _ = extractor._with_zone_digits(
         spec, None, "2020-04-12", tesseract, False
     )  # type: ignore[arg-type]
     assert (value, reading, agreed) == ("2020-04-12", tesseract, False)
@@ -511,7 +515,7 @@ def test_a_month_written_in_letters_is_not_read_again_as_digits(monkeypatch, tem
     glyphs = ZoneReading(
         "04 17 2020", 0.99, box, 300, (OcrWord("04", 0.99, box, (0, 0, 0)),), "digits"
     )
-    value, reading, _, _ = extractor._with_zone_digits(spec, None, "2020-04-12", digits, False)  # type: ignore[arg-type]
+    value, reading, _, _, _ = extractor._with_zone_digits(spec, None, "2020-04-12", digits, False)  # type: ignore[arg-type]
     assert value == "2020-04-17" and reading is glyphs
 
 

@@ -46,6 +46,9 @@ from faxflow.errors import TemplateError
         ("4 March 2020", "2020-03-04"),
         ("03 04 2020", "2020-03-04"),  # printed slashes removed with the form
         ("03 / 04 / 2020", "2020-03-04"),
+        ("7,20, 2020", "2020-07-20"),  # the printed slashes' slivers read as commas
+        ("3,30, 20", "2020-03-30"),
+        ("12,4 _,_3994", None),  # no such year
         ("03042020", "2020-03-04"),
         ("O3/O4/2O2O", "2020-03-04"),  # OCR letter/digit confusions
         ("l2/3l/l999", "1999-12-31"),
