@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -604,17 +604,28 @@ def _same_characters(spec: FieldSpec, one: object, other: object) -> bool:
     return one == other
 
 
+class _DigitsCheck(NamedTuple):
+    """What the digit classifier's second reading of a zone leaves: the value, the reading
+    it comes from, whether two readers agree on it, a cap on its confidence, and a floor
+    (two readers that agree are at least as sure as the classifier alone would be)."""
+
+    value: object
+    reading: ZoneReading
+    agreed: bool
+    cap: float = 1.0
+    floor: float = 0.0
+
+
 def _with_zone_digits(
     spec: FieldSpec, split: ZoneInk, value: object, reading: ZoneReading, agreed: bool
-) -> tuple[object, ZoneReading, bool, float, float]:
+) -> _DigitsCheck:
     """A short number read again digit by digit by the classifier: agreement raises
     confidence; where Tesseract read nothing, or less surely, the classifier's digits win,
-    their confidence capped (the fourth item: one reader alone, or two that disagree).
-    The last item is a floor: two readers that agree are at least as sure as the
-    classifier alone would be."""
+    their confidence capped (one reader alone, or two that disagree)."""
+    kept = _DigitsCheck(value, reading, agreed)
     dated = spec.kind in (FieldKind.DATE, FieldKind.ERA_DATE)
     if spec.kind is FieldKind.ERA_DATE and _written_in_kanji(reading):
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     if spec.kind is FieldKind.PHONE:
         # (586) 643-2722: ten digits (eleven with a leading 1) and two brackets, its marks
         # set apart
@@ -624,28 +635,28 @@ def _with_zone_digits(
     else:
         digits = read_zone_digits(split, spec.name)
     if digits is None:
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     digit_value = _value_of(spec, digits.text)
     if digit_value is None:
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     if digit_value == value:
-        return value, reading, True, 1.0, _one_reader_confidence(spec, digits, digit_value)
+        return _DigitsCheck(value, reading, True, floor=_one_reader_confidence(spec, digits, value))
     # The glyphs must lose no digit that Tesseract saw (a thin 1 taken for a speck), and
     # a date must come out as three parts (a 0 broken in two changes them); otherwise
     # Tesseract's reading stays.
     if len(digits_in(digits.text)) < len(digits_in(reading.text)):
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     if dated and len(digits.text.split()) != 3:
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     # A valid value Tesseract read with a word in it ('Apr 12, 2020') was written in
     # letters the classifier cannot read: its digits for them ('40 12 2020') are guesses.
     if value is not None and _WORD.search(reading.text):
-        return value, reading, agreed, 1.0, 0.0
+        return kept
     if value is None:
-        return digit_value, digits, False, conf.ONE_READER_DIGITS_CONFIDENCE, 0.0
+        return _DigitsCheck(digit_value, digits, False, cap=conf.ONE_READER_DIGITS_CONFIDENCE)
     if _evidence(reading) < digits.confidence:
-        return digit_value, digits, False, conf.DISPUTED_DIGITS_CONFIDENCE, 0.0
-    return value, reading, agreed, 1.0, 0.0
+        return _DigitsCheck(digit_value, digits, False, cap=conf.DISPUTED_DIGITS_CONFIDENCE)
+    return kept
 
 
 def _one_reader_confidence(spec: FieldSpec, digits: ZoneReading, value: object) -> float:
