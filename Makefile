@@ -19,7 +19,9 @@ APT_SAMPLE_FONTS := fonts-freefont-ttf fonts-bwht fonts-breip fonts-humor-sans f
 # make up EXECUTOR=celery: Redis is the Celery broker, PostgreSQL holds Airflow's metadata
 # and faxflow's records (a private cluster under var/celery/).
 APT_CELERY := redis-server postgresql
-APT_TEST := $(APT_CELERY) chromium fonts-noto-mono fonts-urw-base35 $(APT_SAMPLE_FONTS)
+# fonts-dejavu-extra: DejaVu Sans ExtraLight, the thin face a test faxes pale into specks
+# (tests/extract/test_extractor.py, writing a fax broke into dust).
+APT_TEST := $(APT_CELERY) chromium fonts-noto-mono fonts-urw-base35 fonts-dejavu-extra $(APT_SAMPLE_FONTS)
 APT_BENCH := $(APT_CELERY) ocrmypdf unpaper $(APT_SAMPLE_FONTS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

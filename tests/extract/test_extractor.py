@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -629,7 +631,9 @@ def test_writing_a_fax_broke_into_dust_is_not_surely_blank(templates, cdc_pages,
     from tests.extract.synthetic import pale_fax
 
     template = templates[FormType.CDC_PUI_2020]
-    thin = Style(face="/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf", size_pt=10)
+    face = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf")
+    assert face.is_file(), "fonts-dejavu-extra is missing: make test installs it"
+    thin = Style(face=str(face), size_pt=10)
     values = {"contact_id": ("WI863869149-12", thin), "case_state_local_id": ("MI 744531", thin)}
     page = pale_fax(_written(cdc_pages[0].image, template, values), seed=1, strength=0.5)
     specs = template.fields_on_page(1)
