@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -68,6 +68,23 @@ may be one that lost its arcs under print: a circle drawn across labels. Such a 
 not read as marked, but an empty group is then not sure (PARTIAL_RING_CONFIDENCE)."""
 PARTIAL_RING_CONFIDENCE = 0.7
 EMPTY_CHOICE_CONFIDENCE = 0.85
+FAINT_MARK_CONFIDENCE = 0.6
+"""How sure a mark read from what a fax left of it is (:func:`faint_marks`): a person
+checks it, and sees the reader's suggestion instead of an empty answer."""
+CORE_INSET_PX = GROW_PX + 2
+"""How far inside a printed square its core begins: past the slivers a fax leaves along
+the inside of a border, where a thin tick's specks still lie."""
+FAINT_CORE = 0.06
+"""Strokes of ink, specks included, in a box's core from which the remains of a mark may
+be there: an empty core holds next to none (docs/extraction.md, "A thin tick a fax broke
+into specks")."""
+FAINT_PIECES = 3
+"""Pieces of such ink in one core that make a broken stroke. Two specks in a box are fax
+dirt too often; one piece, however long, is a stroke reaching in from outside the box
+(a circle round the next box, its arc along the border)."""
+FAINT_QUIET = 0.02
+"""Strokes of core ink every other box of the group stays below for a faint mark to be
+read: faint ink in two boxes is nobody's answer."""
 """How sure a single choice read as unanswered can be. A question the writer was asked to
 answer shows no mark both when it was skipped and when its mark did not reach the reader
 (a thin tick a fax erased, a tick drawn between two stacked boxes and given to the other);
@@ -154,11 +171,39 @@ class CheckboxReading:
     scores: tuple[BoxScore, ...]
     multiple_marks: bool = False
     ambiguous: bool = False
+    faint: bool = False  # read from what a fax left of a mark (faint_marks)
 
     @property
     def raw_text(self) -> str:
         """Scores as text for the review screen (no personal data: box states only)."""
-        return " ".join(f"{b.value}:{b.score:.2f}" for b in self.scores)
+        scores = " ".join(f"{b.value}:{b.score:.2f}" for b in self.scores)
+        return f"{scores} faint:{self.value}" if self.faint else scores
+
+
+class Rings(NamedTuple):
+    """Pixels of the rings (circles round boxes) seen in a group's window, courses
+    through squares included; ``origin`` is the window's top left (page pixels)."""
+
+    mask: np.ndarray
+    origin: tuple[int, int]
+
+
+class GroupInk(NamedTuple):
+    strokes: list[float]  # new ink belonging to each box, in strokes
+    partial: list[bool]  # ink partly round a box without ringing it (RING_PARTIAL)
+    rings: Rings | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaintInk:
+    """Ink in a box's core, specks included: what a fax may have left of a mark."""
+
+    strokes: float
+    pieces: int
+
+    @property
+    def broken_stroke(self) -> bool:
+        return self.strokes >= FAINT_CORE and self.pieces >= FAINT_PIECES
 
 
 def read_checkbox_field(
@@ -188,7 +233,7 @@ def read_checkbox_field(
         for box in (points_to_pixels(other, dpi) for other in others)
         if box not in boxes and _near(box, squares)
     ]
-    strokes, partial = group_strokes(
+    strokes, partial, rings = group_strokes(
         page, blank, [*squares, *neighbours], dpi=dpi, printed=printed, written=written
     )
     own = len(squares)  # the neighbours' boxes come after the group's own
@@ -211,7 +256,10 @@ def read_checkbox_field(
             scores = tuple(replace(s, preprinted=False) for s in scores)
             if page_ink is not None and printed is not None:
                 scores = _darkening(scores, boxes, page_ink, printed, dpi=dpi)
-        return _single_choice(scores, union)
+        reading = _single_choice(scores, union)
+        if reading.value is None and not (reading.multiple_marks or reading.ambiguous):
+            return faint_mark(reading, faint_ink(page, blank, squares, dpi=dpi, rings=rings))
+        return reading
     marked = [s for s in scores if s.marked]
     confidence = independent_confidence(scores)
     if spec.kind is FieldKind.CHECKBOX:
@@ -235,6 +283,96 @@ def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReadin
     if top.score < DOMINANCE * second and not top.preprinted:
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, ambiguous=True)
     return CheckboxReading(top.value, winner_confidence(top, second), union, scores)
+
+
+def faint_mark(empty: CheckboxReading, faint: Sequence[FaintInk]) -> CheckboxReading:
+    """A single choice read as unanswered, given the ink in each box's core: one box
+    holding a broken stroke while every other box is sure to be empty (QUIET, and a clean
+    core) is read as marked, at FAINT_MARK_CONFIDENCE.
+
+    A thin tick sent by fax arrives as specks of a pixel or three, each too small to tell
+    from fax noise, which :func:`mark_ink` drops: the group reads as unanswered, and the
+    answer the writer gave is lost without a sign. Specks lying together in one box's
+    core, away from the border where alignment leaves slivers, are the tick's remains;
+    fax noise rarely puts two there, and a streak or a moved rule runs across the whole
+    core and is not counted. Dirt scattered over a group marks the other boxes too, and
+    the group stays unanswered. A circle cut up by print (``partial_ring``) is left to a
+    person as before."""
+    if any(s.partial_ring for s in empty.scores):
+        return empty
+    broken = [index for index, ink in enumerate(faint) if ink.broken_stroke]
+    if len(broken) != 1:
+        return empty
+    (index,) = broken
+    others = [i for i in range(len(faint)) if i != index]
+    if any(faint[i].strokes >= FAINT_QUIET or empty.scores[i].score >= QUIET for i in others):
+        return empty
+    value = empty.scores[index].value
+    return replace(empty, value=value, confidence=FAINT_MARK_CONFIDENCE, faint=True)
+
+
+def faint_ink(
+    page: np.ndarray,
+    blank: np.ndarray,
+    squares: Sequence[PrintedSquare],
+    *,
+    dpi: int,
+    rings: Rings | None = None,
+) -> list[FaintInk]:
+    """Each square's core ink (inside it, CORE_INSET_PX from its border), specks
+    included; pieces running across the whole core (a fax streak, a rule the fax moved)
+    and ink near a ring's course (``rings``: a circle round a stacked neighbour passes
+    through the square, and a fax breaks its arc into specks too) left out. Paper and
+    noise are measured over the group and a side around it."""
+    side = max(s.side for s in squares)
+    height, width = page.shape
+    wx0 = max(0, min(s.outer[0] for s in squares) - side)
+    wy0 = max(0, min(s.outer[1] for s in squares) - side)
+    wx1 = min(width, max(s.outer[2] for s in squares) + side)
+    wy1 = min(height, max(s.outer[3] for s in squares) + side)
+    if wx1 <= wx0 or wy1 <= wy0:
+        return [FaintInk(0.0, 0) for _ in squares]
+    ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1), specks=True)
+    if rings is not None and rings.mask.any():
+        ink &= ~_near_rings(rings, (wx0, wy0, wx1, wy1))
+    pen = dpi / POINTS_PER_INCH
+    found: list[FaintInk] = []
+    for square in squares:
+        x0, y0, x1, y1 = square.inside
+        core = ink[
+            max(0, y0 + CORE_INSET_PX - wy0) : max(0, y1 - CORE_INSET_PX - wy0),
+            max(0, x0 + CORE_INSET_PX - wx0) : max(0, x1 - CORE_INSET_PX - wx0),
+        ].astype(np.uint8)
+        if core.size == 0:
+            found.append(FaintInk(0.0, 0))
+            continue
+        _count, _labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+        across = (stats[:, cv2.CC_STAT_WIDTH] >= core.shape[1]) | (
+            stats[:, cv2.CC_STAT_HEIGHT] >= core.shape[0]
+        )
+        across[0] = True  # the background
+        pieces = np.flatnonzero(~across)
+        pixels = int(stats[pieces, cv2.CC_STAT_AREA].sum())
+        found.append(FaintInk(pixels / (square.side * pen), len(pieces)))
+    return found
+
+
+def _near_rings(rings: Rings, window: PxBox) -> np.ndarray:
+    """Pixels of ``window`` within BORDER_BAND_PX of a ring's pixels: the specks a fax
+    broke off the ring's arc lie beside what was kept of it."""
+    x0, y0, x1, y1 = window
+    rx, ry = rings.origin
+    size = 2 * BORDER_BAND_PX + 1
+    grown = cv2.dilate(rings.mask.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    near = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    # the two windows' overlap, in each one's own coordinates
+    ox0, oy0 = max(x0, rx), max(y0, ry)
+    ox1, oy1 = min(x1, rx + grown.shape[1]), min(y1, ry + grown.shape[0])
+    if ox1 > ox0 and oy1 > oy0:
+        near[oy0 - y0 : oy1 - y0, ox0 - x0 : ox1 - x0] = grown[
+            oy0 - ry : oy1 - ry, ox0 - rx : ox1 - rx
+        ]
+    return near
 
 
 def winner_confidence(top: BoxScore, second: float) -> float:
@@ -340,9 +478,9 @@ def group_strokes(
     dpi: int,
     printed: np.ndarray | None = None,
     written: np.ndarray | None = None,
-) -> tuple[list[float], list[bool]]:
-    """New ink belonging to each box of a group, in strokes; and which boxes ink partly
-    surrounds without ringing them (RING_PARTIAL).
+) -> GroupInk:
+    """New ink belonging to each box of a group, in strokes; which boxes ink partly
+    surrounds without ringing them (RING_PARTIAL); and where rings run.
 
     The group's boxes share the page around them: each owns the pixels within its margin
     that are nearer to it than to the others. A stroke — ink connected once the gaps
@@ -363,7 +501,7 @@ def group_strokes(
     wx1 = min(width, max(s.outer[2] + int(r) for s, r in zip(squares, reaches, strict=True)))
     wy1 = min(height, max(s.outer[3] + int(r) for s, r in zip(squares, reaches, strict=True)))
     if wx1 <= wx0 or wy1 <= wy0:
-        return [0.0] * len(squares), [False] * len(squares)
+        return GroupInk([0.0] * len(squares), [False] * len(squares), None)
     ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1))
     if written is not None:
         # The page reader's ink (a page-wide ink level, its own streak and rule checks)
@@ -433,7 +571,7 @@ def group_strokes(
         totals[owner] += held[:, stroke].sum()
     strokes = [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
     partial = [RING_PARTIAL <= c < RING_COVERAGE for c in coverage]
-    return strokes, partial
+    return GroupInk(strokes, partial, Rings(rung > 0, (wx0, wy0)))
 
 
 def _ring_pixels(
@@ -650,10 +788,13 @@ def _from_ellipse(ellipse: Ellipse, xs: np.ndarray, ys: np.ndarray) -> np.ndarra
     return np.asarray(radius * np.abs(1 - 1 / np.maximum(rho, 1e-6)))
 
 
-def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
+def mark_ink(
+    page: np.ndarray, blank: np.ndarray, window: PxBox, *, specks: bool = False
+) -> np.ndarray:
     """Ink in ``window`` (page pixels) that the blank form does not print there: pixels
     clearly darker than the darkest the blank is within one pixel, with the page's own
-    paper as white.
+    paper as white. Specks (SPECK_AREA) and ink only on print's edge are dropped unless
+    ``specks`` is set (:func:`faint_ink` weighs specks itself).
 
     Marks are measured on the grey page, not on the page's ink mask: a thin tick sent at
     fax resolution arrives as a line of light grey that a page-wide ink level drops, and
@@ -683,6 +824,8 @@ def mark_ink(page: np.ndarray, blank: np.ndarray, window: PxBox) -> np.ndarray:
         spread = 1.4826 * float(np.median(np.abs(clear_paper - median)))
     contrast = max(MIN_CONTRAST, NOISE_SIGMAS * spread)
     ink = ((grey < expected - contrast) & (black == 0)).astype(np.uint8)
+    if specks:
+        return ink > 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     on_paper = np.bincount(labels[(ink > 0) & ~shaded].ravel(), minlength=count)
     keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)

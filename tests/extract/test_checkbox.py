@@ -17,6 +17,7 @@ import pytest
 from extract.checkbox import (
     EMPTY_CHOICE_CONFIDENCE,
     FAINT,
+    FAINT_MARK_CONFIDENCE,
     MARK,
     BoxScore,
     CheckboxReading,
@@ -45,7 +46,7 @@ from tests.extract.hand_marks import (
     specks,
 )
 from tests.extract.synthetic import fax as generator_fax
-from tests.extract.synthetic import mark_box
+from tests.extract.synthetic import mark_box, pale_fax
 
 Make = Callable[[int], Group]
 
@@ -181,6 +182,40 @@ def test_a_tick_the_fax_lost_leaves_its_question_unread_but_not_surely() -> None
     lost = read_group(group, _faint(thin, group.page, 245))
     assert lost.value is None, lost.raw_text
     assert lost.confidence < 0.95
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_thin_tick_a_fax_broke_into_specks_is_read_as_a_doubtful_answer(seed: int) -> None:
+    """A thin tick in a light pen, faxed: the threshold leaves specks of a few pixels,
+    each too small to tell from fax noise, and the box's ink stays below a mark's
+    (FAINT). Specks together in one box's core, with the other boxes clean, are read as
+    that box's answer, at a confidence a person checks; the same group faxed unmarked
+    reads nothing."""
+    group = drawn_group(3, 200, bevel=seed % 2 == 1)
+    target = seed % 3
+    image = group.page.copy()
+    draw_mark(image, group.squares[target], dpi=200, style="thin_tick", rng=_rng("pale", seed))
+    reading = read_group(group, pale_fax(image, seed=seed, strength=0.4))
+    assert all(s.score < FAINT for s in reading.scores), reading.raw_text  # no mark's ink
+    assert reading.value == f"o{target + 1}", reading.raw_text
+    assert reading.confidence == FAINT_MARK_CONFIDENCE < EMPTY_CHOICE_CONFIDENCE
+    assert "faint:" in reading.raw_text
+    empty = read_group(group, pale_fax(group.page.copy(), seed=seed, strength=0.4))
+    assert empty.value is None and empty.confidence == EMPTY_CHOICE_CONFIDENCE, empty.raw_text
+
+
+def test_two_boxes_holding_a_broken_tick_each_read_nothing() -> None:
+    """Faint ink in two boxes of one question is nobody's answer: the group stays
+    unanswered, as before."""
+    for seed in range(4):
+        group = drawn_group(3, 200)
+        image = group.page.copy()
+        for index in (0, 2):
+            draw_mark(
+                image, group.squares[index], dpi=200, style="thin_tick", rng=_rng("two", seed)
+            )
+        reading = read_group(group, pale_fax(image, seed=seed, strength=0.4))
+        assert reading.value is None, reading.raw_text
 
 
 def test_a_stroke_over_a_bevelled_box_shading_is_read() -> None:
