@@ -68,8 +68,13 @@ may be one that lost its arcs under print: a circle drawn across labels. Such a 
 not read as marked, but an empty group is then not sure (PARTIAL_RING_CONFIDENCE)."""
 PARTIAL_RING_CONFIDENCE = 0.7
 EMPTY_CHOICE_CONFIDENCE = 0.85
+"""How sure a single choice read as unanswered can be. A question the writer was asked to
+answer shows no mark both when it was skipped and when its mark did not reach the reader
+(a thin tick a fax erased, a tick drawn between two stacked boxes and given to the other);
+nothing on the page tells the two apart (docs/extraction.md, "An unanswered question").
+A standalone box left unticked is an answer in itself, and stays sure."""
 FAINT_MARK_CONFIDENCE = 0.6
-"""How sure a mark read from what a fax left of it is (:func:`faint_marks`): a person
+"""How sure a mark read from what a fax left of it is (:func:`faint_mark`): a person
 checks it, and sees the reader's suggestion instead of an empty answer."""
 CORE_INSET_PX = GROW_PX + 2
 """How far inside a printed square its core begins: past the slivers a fax leaves along
@@ -85,11 +90,6 @@ dirt too often; one piece, however long, is a stroke reaching in from outside th
 FAINT_QUIET = 0.02
 """Strokes of core ink every other box of the group stays below for a faint mark to be
 read: faint ink in two boxes is nobody's answer."""
-"""How sure a single choice read as unanswered can be. A question the writer was asked to
-answer shows no mark both when it was skipped and when its mark did not reach the reader
-(a thin tick a fax erased, a tick drawn between two stacked boxes and given to the other);
-nothing on the page tells the two apart (docs/extraction.md, "An unanswered question").
-A standalone box left unticked is an answer in itself, and stays sure."""
 RING_BAND = 0.15
 """Half-width (in sides) of a fitted ring's course: the pen's width and the arcs' wobble
 round the ellipse; a stroke across a square crosses that band, it does not run in it."""
@@ -171,7 +171,7 @@ class CheckboxReading:
     scores: tuple[BoxScore, ...]
     multiple_marks: bool = False
     ambiguous: bool = False
-    faint: bool = False  # read from what a fax left of a mark (faint_marks)
+    faint: bool = False  # read from what a fax left of a mark (faint_mark)
 
     @property
     def raw_text(self) -> str:
@@ -189,6 +189,8 @@ class Rings(NamedTuple):
 
 
 class GroupInk(NamedTuple):
+    """What :func:`group_strokes` finds in a group's window."""
+
     strokes: list[float]  # new ink belonging to each box, in strokes
     partial: list[bool]  # ink partly round a box without ringing it (RING_PARTIAL)
     rings: Rings | None
