@@ -19,6 +19,9 @@ neither — the descender of a name written above, a speck — is somebody else'
   mark and every other box is at noise level; two boxes each carrying a mark are
   ``multiple_marks``; ink without such a winner (a near-tie, a mark beside faint ink) is
   ``ambiguous_mark``. Neither is ever guessed: value None, low confidence.
+* **A mark a fax broke into specks** (:func:`faint_mark`): a single choice with no mark,
+  one of whose boxes holds a broken stroke's specks in its core while the others are
+  clean, reads that box as a suggestion a person confirms (FAINT_MARK_CONFIDENCE).
 * A box the blank itself prints marked (the DHS-1171's Food Assistance tick) reads as
   marked: the spec's truth for it is ``true``, and nobody can unmark print.
 
