@@ -330,11 +330,7 @@ def faint_ink(
     through the square, and a fax breaks its arc into specks too) left out. Paper and
     noise are measured over the group and a side around it."""
     side = max(s.side for s in squares)
-    height, width = page.shape
-    wx0 = max(0, min(s.outer[0] for s in squares) - side)
-    wy0 = max(0, min(s.outer[1] for s in squares) - side)
-    wx1 = min(width, max(s.outer[2] for s in squares) + side)
-    wy1 = min(height, max(s.outer[3] for s in squares) + side)
+    wx0, wy0, wx1, wy1 = _window(squares, [side] * len(squares), page.shape)
     if wx1 <= wx0 or wy1 <= wy0:
         return [FaintInk(0.0, 0) for _ in squares]
     ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1), specks=True)
@@ -360,6 +356,19 @@ def faint_ink(
         pixels = int(stats[pieces, cv2.CC_STAT_AREA].sum())
         found.append(FaintInk(pixels / (square.side * pen), len(pieces)))
     return found
+
+
+def _window(squares: Sequence[PrintedSquare], pads: Sequence[int], shape: tuple[int, ...]) -> PxBox:
+    """The page pixels round ``squares``, each padded by its own of ``pads``, within the
+    page (``shape``); empty (x1 <= x0 or y1 <= y0) when that leaves nothing."""
+    height, width = shape[:2]
+    pairs = list(zip(squares, pads, strict=True))
+    return (
+        max(0, min(s.outer[0] - pad for s, pad in pairs)),
+        max(0, min(s.outer[1] - pad for s, pad in pairs)),
+        min(width, max(s.outer[2] + pad for s, pad in pairs)),
+        min(height, max(s.outer[3] + pad for s, pad in pairs)),
+    )
 
 
 def _near_rings(rings: Rings, window: PxBox) -> np.ndarray:
@@ -500,11 +509,7 @@ def group_strokes(
     pen = dpi / POINTS_PER_INCH  # pixels of a 1 pt pen
     margins = np.array([max(2, round(MARGIN * s.side)) for s in squares])
     reaches = np.array([max(2, round(RING_REACH * s.side)) for s in squares])
-    height, width = page.shape
-    wx0 = max(0, min(s.outer[0] - int(r) for s, r in zip(squares, reaches, strict=True)))
-    wy0 = max(0, min(s.outer[1] - int(r) for s, r in zip(squares, reaches, strict=True)))
-    wx1 = min(width, max(s.outer[2] + int(r) for s, r in zip(squares, reaches, strict=True)))
-    wy1 = min(height, max(s.outer[3] + int(r) for s, r in zip(squares, reaches, strict=True)))
+    wx0, wy0, wx1, wy1 = _window(squares, [int(r) for r in reaches], page.shape)
     if wx1 <= wx0 or wy1 <= wy0:
         return GroupInk([0.0] * len(squares), [False] * len(squares), None)
     ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1))

@@ -292,12 +292,15 @@ def read_page(
                 written=written,
                 page_ink=page_ink,
             )
+            # a faint mark is a value where the ink alone read none: recorded
+            faint = (ProvenanceStep(step="read.faint_mark", after=reading.value),)
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),
                 page=page_number,
                 bbox=reading.bbox,
                 raw_text=reading.raw_text,
+                provenance=faint if reading.faint else (),
             )
             if reading.multiple_marks:
                 marked = ", ".join(str(s.value) for s in reading.scores if s.marked)

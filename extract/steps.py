@@ -98,6 +98,12 @@ STEPS: tuple[Step, ...] = (
         CHECKBOX_KINDS,
         "ink in and round each printed square beyond the blank's, compared across the group",
     ),
+    Step(
+        "read.faint_mark",
+        Stage.READ,
+        _kinds(FieldKind.CHOICE),
+        "an unanswered single choice: one box holds the specks a fax left of a tick (0.6)",
+    ),
     Step("read.zones", Stage.READ, TEXT_KINDS, "one Tesseract call per page on the residue"),
     Step("read.comb", Stage.READ, TEXT_KINDS, "comb boxes: digit classifier + Tesseract"),
     # ---- reread (extract/extractor.py _text_field, extract/read.py) ---------------------

@@ -648,6 +648,35 @@ def test_writing_a_fax_broke_into_dust_is_not_surely_blank(templates, cdc_pages,
     assert {results[name].confidence for name in empty} == {conf.BLANK_CONFIDENCE}
 
 
+def test_a_tick_broken_into_specks_is_read_and_recorded(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a CDC page 2 whose fever question is answered with a thin tick in 'no', faxed
+    pale so that only specks of the tick are left WHEN the page is read THEN the answer is
+    read at a confidence a person confirms, and the reading that made a value out of
+    specks is recorded as the field's provenance; the other questions stay unanswered."""
+    from extract.checkbox import FAINT_MARK_CONFIDENCE
+    from extract.extractor import read_page
+    from extract.template import FieldKind
+    from tests.extract.hand_marks import draw_mark
+    from tests.extract.synthetic import pale_fax
+
+    template = templates[FormType.CDC_PUI_2020]
+    specs = template.fields_on_page(2)
+    fever = next(s for s in specs if s.name == "symptom_fever")
+    box = next(o.box for o in fever.options or [] if o.value == "no")
+    image = cdc_pages[1].image.copy()
+    draw_mark(image, box, dpi=cdc_pages[1].dpi, style="thin_tick", rng=np.random.default_rng(3))
+    page = pale_fax(image, seed=3, strength=0.4)
+    results, _ = read_page(page, cdc_pages[1], specs, settings=settings, page_number=2)
+    read = results["symptom_fever"]
+    assert (read.value, read.confidence) == ("no", FAINT_MARK_CONFIDENCE), read.raw_text
+    assert [(p.step, p.before, p.after) for p in read.provenance] == [
+        ("read.faint_mark", None, "no")
+    ]
+    others = [s.name for s in specs if s.kind is FieldKind.CHOICE and s.name != "symptom_fever"]
+    assert all(results[name].value is None for name in others)
+    assert not any(results[name].provenance for name in others)
+
+
 @pytest.mark.slow
 def test_an_amount_whose_decimal_point_the_fax_lost_is_not_sure(templates, settings) -> None:  # type: ignore[no-untyped-def]
     """GIVEN a benefit form's page 4 with the monthly income typed with its cents apart
