@@ -399,12 +399,24 @@ plainly as the rest; Elkhart Co. HD read as Elkhart). Fax specks and the gaps in
 character are far narrower."""
 
 
+WRITTEN_SYMBOLS = frozenset({"&"})
+"""Words of no letter or digit that are writing, not debris: an ampersand is written
+between words (Health & Human Services) and no fax mark or rule reads as one. Everything
+else without a letter or digit (—, _, |, a lone stop or quote) is a rule's or a speck's."""
+
+
+def is_writing(word: OcrWord) -> bool:
+    """Whether an OCR word is writing: it holds a letter or a digit, or is a symbol
+    people write as a word (:data:`WRITTEN_SYMBOLS`)."""
+    return any(ch.isalnum() for ch in word.text) or word.text in WRITTEN_SYMBOLS
+
+
 def unread_ink(split: ZoneInk, zone: int, words: Sequence[OcrWord]) -> bool:
-    """Whether zone ``zone`` holds writing that none of ``words`` (with a letter or digit)
-    covers: a stretch of its own inked columns, gaps inside a character closed, at least
-    :data:`UNREAD_INK_SHARE` of the words' median height wide."""
+    """Whether zone ``zone`` holds writing that none of ``words`` (those that are
+    writing, :func:`is_writing`) covers: a stretch of its own inked columns, gaps inside a
+    character closed, at least :data:`UNREAD_INK_SHARE` of the words' median height wide."""
     extent = split.extents[zone]
-    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    kept = [w for w in words if is_writing(w)]
     if extent is None or not kept:
         return False
     x0, y0, x1, y1 = extent
@@ -425,16 +437,17 @@ def unread_ink(split: ZoneInk, zone: int, words: Sequence[OcrWord]) -> bool:
 def join_words(
     words: Sequence[OcrWord], *, cjk: bool = False, ink: InkColumns | None = None
 ) -> str:
-    """Words in reading order: rows by vertical overlap, then left to right. Words without
-    a letter or digit (rule debris read as ``—`` or ``_``) are left out. Words Tesseract
-    put on one line stay in one row: a word whose box took in a speck below it ('Box'
-    of 'PO Box 7962', twice as tall as its neighbours) has its centre off their row.
+    """Words in reading order: rows by vertical overlap, then left to right. Words that are
+    no writing (:func:`is_writing`: rule debris read as ``—`` or ``_``) are left out.
+    Words Tesseract put on one line stay in one row: a word whose box took in a speck
+    below it ('Box' of 'PO Box 7962', twice as tall as its neighbours) has its centre off
+    their row.
 
     ``cjk`` (zones read in Japanese): Tesseract's jpn model splits a line into runs of a
     character or two ('ヤマ', 'ダ', 'タロ', 'ウ'); Japanese puts no space between words,
     so runs are joined as they stand and a space is kept only where the gap is a written
     one (:data:`CJK_SPACE_PITCH`), measured on the zone's ``ink`` when it is given."""
-    kept = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    kept = [w for w in words if is_writing(w)]
     ordered = sorted(kept, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     rows: list[list[OcrWord]] = []
     for word in ordered:
@@ -1525,7 +1538,7 @@ def _printed_reading(words: Sequence[OcrWord], box: BBox, *, cjk: bool, scale: i
     kept = [
         OcrWord(w.text, w.confidence, tuple(v // scale for v in w.bbox), w.line_key)  # type: ignore[arg-type]
         for w in words
-        if any(ch.isalnum() for ch in w.text)
+        if is_writing(w)
     ]
     if not kept:
         return ZoneReading("", 0.0, box, 0, (), "raw")

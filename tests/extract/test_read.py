@@ -28,7 +28,7 @@ from extract.read import (
 )
 from extract.reference import points_to_pixels, reference_pages
 from extract.template import FieldKind, FieldSpec
-from faxflow.model import FormType
+from faxflow.model import FormType, OcrWord
 from tests.extract.synthetic import Style, fax, fill_page, type_comb
 
 
@@ -839,3 +839,30 @@ def test_dust_in_a_row_is_counted_and_scattered_dust_is_not() -> None:
     assert split.dust_rows[0] == len(row_x) >= DUST_ROW_PIECES
     assert split.dust_rows[1] < DUST_ROW_PIECES
     assert split.dust_row("department") == split.dust_rows[0] and split.dust_row("nowhere") == 0
+
+
+def test_an_ampersand_is_writing_and_rule_debris_is_not() -> None:
+    """A word of no letter or digit is rule debris (—, _, |, a lone stop), except a symbol
+    people write between words: the ampersand of 'Health & Human Services'."""
+    from extract.read import is_writing
+
+    def word(text: str) -> OcrWord:
+        return OcrWord(text, 0.9, (0, 0, 10, 20), (1, 1, 1))
+
+    assert is_writing(word("&")) and is_writing(word("Dept.")) and is_writing(word("7"))
+    assert not any(is_writing(word(t)) for t in ("—", "_", "|", ".", "'", "--"))
+
+
+def test_an_ampersand_written_between_words_is_read(settings) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN 'Health & Human Services' written in a zone WHEN it is read THEN the value
+    keeps the ampersand. Tesseract reads '&' as a word of its own, and words without a
+    letter or digit were all dropped as rule debris: 'Health Human Services'."""
+    from extract.read import read_text_zones
+    from tests.extract.synthetic import font
+
+    page = Image.new("L", (1700, 200), 255)  # 200 dpi: the zone is 250-1250 x 56-122 px
+    draw = ImageDraw.Draw(page)
+    draw.text((260, 70), "Health & Human Services", fill=0, font=font(0, 36))
+    spec = FieldSpec(name="department", page=1, kind=FieldKind.TEXT, region=(90, 20, 450, 44))
+    readings, _ = read_text_zones(np.asarray(page), [spec], settings=settings, dpi=200)
+    assert readings["department"].text == "Health & Human Services"
