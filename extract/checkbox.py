@@ -22,6 +22,11 @@ neither — the descender of a name written above, a speck — is somebody else'
 * **A mark a fax broke into specks** (:func:`faint_mark`): a single choice with no mark,
   one of whose boxes holds a broken stroke's specks in its core while the others are
   clean, reads that box as a suggestion a person confirms (FAINT_MARK_CONFIDENCE).
+* **A mark run on across print** (:func:`_spilled`): a fill drawn across a border and
+  the rule below it into the next row's square arrives cut in two by the subtracted
+  print. A box whose mark is the smaller part of such a piece, lying along the side that
+  faces the larger, keeps its reading at SPILLED_CONFIDENCE, and its raw text says
+  ``spilled:<value>``: a person decides whose mark it was.
 * A box the blank itself prints marked (the DHS-1171's Food Assistance tick) reads as
   marked: the spec's truth for it is ``true``, and nobody can unmark print.
 
@@ -79,6 +84,21 @@ A standalone box left unticked is an answer in itself, and stays sure."""
 FAINT_MARK_CONFIDENCE = 0.6
 """How sure a mark read from what a fax left of it is (:func:`faint_mark`): a person
 checks it, and sees the reader's suggestion instead of an empty answer."""
+ACROSS_PRINT = 0.75
+"""Longest run across print (a border, the gap, a rule, the next border), in box sides,
+that links two pieces of a mark when the page is dark all along it."""
+COVERED = 0.4
+"""A pixel a mark covers is darker than this share of the paper's level: a pen's ink,
+not the paper of a one-pixel gap between two borders that a scan's blur greyed."""
+SPILL_FAR_SHARE = 0.1
+"""At most this share of a smaller part's ink may lie in the half of its square away from
+the larger part for it to be a band along the near side (a fax's speck or a pixel of a
+jagged edge lies anywhere)."""
+SPILLED_CONFIDENCE = 0.6
+"""Cap of a reading that rests on a box whose mark is one stroke with a larger mark in
+another box (:func:`group_strokes`): a fill or a long stroke run on across the gap into
+the next square, or two marks a fax joined. The pixels cannot tell which, so a person
+does; the value is read as before."""
 CORE_INSET_PX = GROW_PX + 2
 """How far inside a printed square its core begins: past the slivers a fax leaves along
 the inside of a border, where a thin tick's specks still lie."""
@@ -158,6 +178,7 @@ class BoxScore:
     bbox: tuple[int, int, int, int]  # the printed square (page pixels)
     preprinted: bool = False
     partial_ring: bool = False  # ink partly round the box: a circle that print cut up?
+    spilled: bool = False  # its mark is the lesser part of one another box marks too
 
     @property
     def marked(self) -> bool:
@@ -180,6 +201,9 @@ class CheckboxReading:
     def raw_text(self) -> str:
         """Scores as text for the review screen (no personal data: box states only)."""
         scores = " ".join(f"{b.value}:{b.score:.2f}" for b in self.scores)
+        spilled = ",".join(str(b.value) for b in self.scores if b.spilled and b.marked)
+        if spilled:
+            scores = f"{scores} spilled:{spilled}"
         return f"{scores} faint:{self.value}" if self.faint else scores
 
 
@@ -197,6 +221,7 @@ class GroupInk(NamedTuple):
     strokes: list[float]  # new ink belonging to each box, in strokes
     partial: list[bool]  # ink partly round a box without ringing it (RING_PARTIAL)
     rings: Rings | None
+    spilled: list[bool]  # the lesser part of a stroke another box marks (SPILLED_CONFIDENCE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,14 +263,14 @@ def read_checkbox_field(
         for box in (points_to_pixels(other, dpi) for other in others)
         if box not in boxes and _near(box, squares)
     ]
-    strokes, partial, rings = group_strokes(
+    strokes, partial, rings, spilled = group_strokes(
         page, blank, [*squares, *neighbours], dpi=dpi, printed=printed, written=written
     )
     own = len(squares)  # the neighbours' boxes come after the group's own
     scores = tuple(
-        BoxScore(option.value, ink, square.outer, _preprinted(printed, box), part)
-        for option, box, square, ink, part in zip(
-            spec.options, boxes, squares, strokes[:own], partial[:own], strict=True
+        BoxScore(option.value, ink, square.outer, _preprinted(printed, box), part, spill)
+        for option, box, square, ink, part, spill in zip(
+            spec.options, boxes, squares, strokes[:own], partial[:own], spilled[:own], strict=True
         )
     )
     union = (
@@ -264,9 +289,13 @@ def read_checkbox_field(
         reading = _single_choice(scores, union)
         if reading.value is None and not (reading.multiple_marks or reading.ambiguous):
             return faint_mark(reading, faint_ink(page, blank, squares, dpi=dpi, rings=rings))
+        if any(s.spilled and s.value == reading.value for s in scores):
+            return replace(reading, confidence=min(reading.confidence, SPILLED_CONFIDENCE))
         return reading
     marked = [s for s in scores if s.marked]
     confidence = independent_confidence(scores)
+    if any(s.spilled and not s.preprinted for s in marked):
+        confidence = min(confidence, SPILLED_CONFIDENCE)
     if spec.kind is FieldKind.CHECKBOX:
         return CheckboxReading(bool(marked), confidence, union, scores)
     values = sorted(str(s.value) for s in marked) if marked else None
@@ -511,7 +540,7 @@ def group_strokes(
     reaches = np.array([max(2, round(RING_REACH * s.side)) for s in squares])
     wx0, wy0, wx1, wy1 = _window(squares, [int(r) for r in reaches], page.shape)
     if wx1 <= wx0 or wy1 <= wy0:
-        return GroupInk([0.0] * len(squares), [False] * len(squares), None)
+        return GroupInk([0.0] * len(squares), [False] * len(squares), None, [False] * len(squares))
     ink = mark_ink(page, blank, (wx0, wy0, wx1, wy1))
     if written is not None:
         # The page reader's ink (a page-wide ink level, its own streak and rule checks)
@@ -554,11 +583,12 @@ def group_strokes(
     count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     labels = np.where(counted, labels, 0)
     nearest = distances.argmin(axis=0)
+    owns = [(nearest == i) & (distances[i] <= margins[i]) for i in range(len(squares))]
+    within = [_distance_to(s.inside, xs, ys) == 0 for s in squares]
     held = np.zeros((len(squares), count), dtype=np.int64)  # pixels of each stroke per box
     claims = np.zeros((len(squares), count), dtype=bool)  # strokes touching a box
     for index in range(len(squares)):
-        own = (nearest == index) & (distances[index] <= margins[index])
-        held[index] = np.bincount(labels[own].ravel(), minlength=count)
+        held[index] = np.bincount(labels[owns[index]].ravel(), minlength=count)
         claims[index, labels[distances[index] <= GROW_PX + 1]] = True
     claims[:, 0] = False
     # A stroke touching several boxes (an X spilling into the next) goes to the one
@@ -566,9 +596,8 @@ def group_strokes(
     # their own printed squares: then it is two marks that print or a border's fax
     # sliver (the page reader's ink along print) joined, and each box keeps its own.
     deep = np.zeros_like(held)  # pixels of each stroke inside each box's printed square
-    for index, square in enumerate(squares):
-        within = _distance_to(square.inside, xs, ys) == 0
-        deep[index] = np.bincount(labels[within].ravel(), minlength=count)
+    for index in range(len(squares)):
+        deep[index] = np.bincount(labels[within[index]].ravel(), minlength=count)
     marks = np.array([MARK * s.side * pen for s in squares])
     for stroke in np.flatnonzero(claims.any(axis=0)):
         marked = claims[:, stroke] & (deep[:, stroke] >= marks)
@@ -581,7 +610,8 @@ def group_strokes(
         totals[owner] += held[:, stroke].sum()
     strokes = [float(t) / (s.side * pen) for t, s in zip(totals, squares, strict=True)]
     partial = [RING_PARTIAL <= c < RING_COVERAGE for c in coverage]
-    return GroupInk(strokes, partial, Rings(rung > 0, (wx0, wy0)))
+    spilled = _spilled(counted, page, (wx0, wy0, wx1, wy1), squares, owns, within, marks, bridge)
+    return GroupInk(strokes, partial, Rings(rung > 0, (wx0, wy0)), spilled)
 
 
 def _ring_pixels(
@@ -841,6 +871,88 @@ def mark_ink(
     keep = (stats[:, cv2.CC_STAT_AREA] > SPECK_AREA) & (on_paper > SPECK_AREA)
     keep[0] = False
     return np.asarray(keep[labels], dtype=bool)
+
+
+def _spilled(
+    counted: np.ndarray,
+    page: np.ndarray,
+    window: PxBox,
+    squares: Sequence[PrintedSquare],
+    owns: Sequence[np.ndarray],
+    within: Sequence[np.ndarray],
+    marks: np.ndarray,
+    bridge: np.ndarray,
+) -> list[bool]:
+    """Which boxes hold a mark that may be another box's run on across print: with the
+    runs :func:`_across_print` finds, one piece of ink is a mark's worth inside two
+    squares (``marks``), and in this box, the smaller part, it lies in the half of the
+    square nearer the larger part (all but SPILL_FAR_SHARE of it).
+
+    A fill or a broad stroke drawn across a border and the rule below it into the next
+    row's square reaches us in pieces: subtracting the print cuts it where it crosses,
+    wider than a bridge spans, and the piece in the next square reads as that row's own
+    mark, surely. A mark made in the square itself reaches past its middle (a fill, an X,
+    a tick); a band along one side, continuing into the next square, may be either. The
+    pixels cannot tell, so it is doubted, and nothing is moved."""
+    x0, y0, _, _ = window
+    linking = counted | _across_print(counted, page, window, squares)
+    count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
+    labels = np.where(counted, labels, 0)
+    held = np.stack([np.bincount(labels[own].ravel(), minlength=count) for own in owns])
+    deep = np.stack([np.bincount(labels[inside].ravel(), minlength=count) for inside in within])
+    marked = deep >= marks[:, None]
+    marked[:, 0] = False
+    centres = np.array(
+        [((s.outer[0] + s.outer[2]) / 2, (s.outer[1] + s.outer[3]) / 2) for s in squares]
+    )
+    spilled = np.zeros(len(squares), dtype=bool)
+    for piece in np.flatnonzero(marked.sum(axis=0) > 1):
+        largest = int(np.argmax(np.where(marked[:, piece], held[:, piece], -1)))
+        for index in (int(i) for i in np.flatnonzero(marked[:, piece])):
+            if index == largest:
+                continue
+            toward = centres[largest] - centres[index]
+            toward /= max(1e-6, float(np.hypot(*toward)))
+            rows, cols = np.nonzero(within[index] & (labels == piece))
+            reach = (cols + x0 - centres[index][0]) * toward[0] + (
+                rows + y0 - centres[index][1]
+            ) * toward[1]
+            spilled[index] |= bool(np.mean(reach < 0) <= SPILL_FAR_SHARE)
+    return [bool(b) for b in spilled]
+
+
+def _across_print(
+    counted: np.ndarray, page: np.ndarray, window: PxBox, squares: Sequence[PrintedSquare]
+) -> np.ndarray:
+    """Where counted ink runs on across print: runs of a row or a column, up to ACROSS_PRINT of a
+    square's side long, between two pieces of counted ink, as dark as ink (COVERED) on the
+    page all the way (a border, a rule and the paper between them covered by one fill).
+    A run with one lighter pixel is two marks' or a mark's and print's, and links nothing."""
+    x0, y0, x1, y1 = window
+    grey = page[y0:y1, x0:x1]
+    if grey.size == 0:
+        return np.zeros(counted.shape, dtype=bool)
+    paper = max(1.0, float(np.percentile(grey, PAPER_PERCENTILE)))
+    dark = grey < COVERED * paper
+    reach = max(2 * BRIDGE_PX + 1, round(ACROSS_PRINT * min(s.side for s in squares)))
+    marked = counted.astype(np.uint8)
+    out = np.zeros(counted.shape, dtype=bool)
+    for axis, shape in ((0, (reach, 1)), (1, (1, reach))):
+        closed = cv2.morphologyEx(marked, cv2.MORPH_CLOSE, np.ones(shape, np.uint8)) > 0
+        runs = closed & ~counted
+        # each gap of one column (or row) on its own: a ragged edge's light pixel in
+        # one column does not undo the others
+        starts = runs & ~np.roll(runs, 1, axis=axis)
+        if axis == 0:
+            starts[0, :] = runs[0, :]
+        else:
+            starts[:, 0] = runs[:, 0]
+        lines = np.cumsum(starts, axis=axis)
+        across = np.arange(runs.shape[1 - axis]) * (runs.shape[axis] + 1)
+        ids = np.where(runs, lines + (across[None, :] if axis == 0 else across[:, None]), 0)
+        light = np.bincount(ids[runs & ~dark].ravel(), minlength=int(ids.max()) + 1)
+        out |= runs & (light[ids] == 0)
+    return out
 
 
 def _along_borders(

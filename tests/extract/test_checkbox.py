@@ -19,6 +19,7 @@ from extract.checkbox import (
     FAINT,
     FAINT_MARK_CONFIDENCE,
     MARK,
+    SPILLED_CONFIDENCE,
     BoxScore,
     CheckboxReading,
     _single_choice,
@@ -837,3 +838,60 @@ def _sent(page: np.ndarray, look: str, rng: np.random.Generator) -> np.ndarray:
         noisy = blurred * 0.92 + 12 + rng.normal(0, 6, page.shape)
         return np.clip(noisy, 0, 255).astype(np.uint8)
     return generator_fax(page, seed=int(rng.integers(2**31)), standard=look == "fax_standard")
+
+
+def _fill_across(page: np.ndarray, box: tuple[float, float, float, float], up: float) -> None:
+    """A box filled in, drawn ``up`` of a side above where it is printed (200 dpi): the
+    fill runs out over its top border and the rule above it into the square of the row
+    above, as a hurried hand does."""
+    s = 200 / 72
+    x0, y0, x1, y1 = (round(v * s) for v in box)
+    lift = round(up * (y1 - y0))
+    cv2.rectangle(page, (x0 - 2, y0 - lift), (x1 - 2, y1 - lift), 0, -1)
+
+
+@pytest.mark.parametrize("column", [0, 1, 2])
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_a_fill_run_into_the_row_above_is_no_sure_answer_there(
+    templates, cdc_pages, column: int, look: str
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a fill in one row's box of the symptom table, drawn so high that it covers
+    the bottom of the square of the row above, across that square's border and the rule
+    between the rows, WHEN the table is read, THEN the filled row reads its answer surely
+    and the row above is not read surely: it is unanswered, or its reading is left to a
+    person (SPILLED_CONFIDENCE). Subtracting the print cut the fill in two, and the piece
+    in the row above read as that row's mark at 1.0."""
+    specs = [_spec(templates, name) for name in SYMPTOM_ROWS]
+    for row in (1, 2, 3):
+        rng = _rng("fill across", column, look, row)
+        page = cdc_pages[1].image.copy()
+        filled = specs[row]
+        _fill_across(page, (filled.options or [])[column].box, up=0.5)
+        readings = _read_on_page(cdc_pages[1], _sent(page, look, rng), specs)
+        answer = readings[filled.name]
+        assert answer.value == (filled.options or [])[column].value, answer.raw_text
+        assert answer.confidence > SPILLED_CONFIDENCE, answer.raw_text
+        above = readings[specs[row - 1].name]
+        assert above.value is None or above.confidence <= SPILLED_CONFIDENCE, above.raw_text
+        if above.value is not None:  # the reviewer is told why
+            assert f"spilled:{above.value}" in above.raw_text
+
+
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_fills_in_stacked_rows_kept_in_their_boxes_are_each_sure(
+    templates, cdc_pages, look: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Fills inside their own squares on neighbouring rows, however close the squares,
+    are two sure answers: the rule and the borders between them stay paper's and print's,
+    and link nothing."""
+    specs = [_spec(templates, name) for name in SYMPTOM_ROWS]
+    for column in (0, 1, 2):
+        rng = _rng("fills kept", column, look)
+        page = cdc_pages[1].image.copy()
+        for row in (1, 2):
+            _fill_across(page, (specs[row].options or [])[column].box, up=0.0)
+        readings = _read_on_page(cdc_pages[1], _sent(page, look, rng), specs)
+        for row in (1, 2):
+            reading = readings[specs[row].name]
+            assert reading.value == (specs[row].options or [])[column].value, reading.raw_text
+            assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
