@@ -515,6 +515,18 @@ def test_multi_choice_is_a_sorted_list(templates, cdc_pages) -> None:  # type: i
     assert reading.value == ["asian", "black", "white"]
 
 
+@pytest.mark.parametrize("seed", [6, 7, 8])
+def test_a_multi_choice_with_no_box_marked_is_not_sure(templates, cdc_pages, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN the race list left unmarked, faxed WHEN it is read THEN it reads nothing, no
+    surer than an unanswered single choice (EMPTY_CHOICE_CONFIDENCE): a list skipped and
+    a list whose one tick the fax erased look the same. It read nothing at 0.98-1.0, and
+    on tune faxes half of the race lists so read had a box ticked."""
+    spec = _spec(templates, "race")
+    reading = _read(cdc_pages[0], generator_fax(cdc_pages[0].image.copy(), seed=seed), spec)
+    assert reading.value is None
+    assert reading.confidence <= EMPTY_CHOICE_CONFIDENCE
+
+
 def test_a_standalone_box_reads_true_or_false(cdc_pages) -> None:  # type: ignore[no-untyped-def]
     box = (38.2, 389.5, 48.3, 399.6)  # a printed box of the CDC form
     spec = FieldSpec(
