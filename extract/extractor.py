@@ -1198,6 +1198,20 @@ def _is_member(values: Mapping[str, Any], name_field: FieldResult | None) -> boo
     return confidence >= MEMBER_NAME_CONFIDENCE[min(answers, len(MEMBER_NAME_CONFIDENCE) - 1)]
 
 
+def filled_blocks(
+    by_index: Mapping[int, dict[str, Any]], names: Mapping[int, FieldResult | None]
+) -> list[dict[str, Any]]:
+    """The person blocks a record lists, in the form's order: every block up to the last
+    one that is a filled-in person (:func:`_is_member`; ``names`` holds each block's name
+    field). People fill the blocks in order, so a block before a filled one is a person
+    too, however doubtfully its name was read (its fields carry their own doubt). Left
+    out, it moved every later person up a place, so that block *i*'s fields
+    (``household_members[i].…``, what a reviewer corrects) named another person's entry."""
+    order = sorted(by_index)
+    filled = [i for i in order if _is_member(by_index[i], names.get(i))]
+    return [by_index[i] for i in order if filled and i <= filled[-1]]
+
+
 def _assemble(
     template: FormTemplate, results: Mapping[str, FieldResult]
 ) -> tuple[dict[str, Any], dict[str, FieldResult], list[Issue]]:
@@ -1246,9 +1260,6 @@ def _assemble(
     for list_name, by_index in members.items():
         if list_name not in record:
             continue
-        record[list_name] = [
-            by_index[i]
-            for i in sorted(by_index)
-            if _is_member(by_index[i], fields.get(f"{list_name}[{i}].full_name"))
-        ]
+        names = {i: fields.get(f"{list_name}[{i}].full_name") for i in by_index}
+        record[list_name] = filled_blocks(by_index, names)
     return record, fields, issues

@@ -814,3 +814,33 @@ def test_a_zone_whose_writing_joined_the_line_above_is_not_surely_blank(
     results, _ = read_page(alone, cdc_pages[0], specs, settings=settings, page_number=1)
     assert results["state_of_residence"].value is None
     assert results["state_of_residence"].confidence == conf.BLANK_CONFIDENCE
+
+
+def test_a_doubtful_person_block_between_two_people_keeps_every_place() -> None:
+    """GIVEN four person blocks: two people, a third whose name was read doubtfully
+    (0.48, one other answer: alone it is no person), a fourth person, and fax noise in
+    the fifth WHEN the record's list is made THEN it holds the first four blocks in their
+    places and not the noise. The doubtful block was left out, so the fourth person took
+    the third place, and a correction of block 4's name landed on a new, fifth entry."""
+    from extract.extractor import filled_blocks
+    from faxflow.model import FieldResult
+
+    def block(name: str | None, **others: str) -> dict[str, str | None]:
+        values: dict[str, str | None] = {"full_name": name, "birth_date": None, "sex": None}
+        values["relationship"] = None
+        values.update(others)
+        return values
+
+    blocks = {
+        0: block("Wendy Kim", relationship="mother", sex="female"),
+        1: block("Jaclyn Kim", relationship="partner", birth_date="1942-08-13"),
+        2: block("Ian KiM", relationship="husband"),
+        3: block("Anthony Patterson", relationship="friend", sex="male"),
+        4: block("Fey"),
+    }
+    sure = {0: 0.96, 1: 0.95, 2: 0.48, 3: 0.96, 4: 0.84}
+    names = {i: FieldResult(value=b["full_name"], confidence=sure[i]) for i, b in blocks.items()}
+    assert filled_blocks(blocks, names) == [blocks[0], blocks[1], blocks[2], blocks[3]]
+    # without the fourth person, the doubtful block is the list's end, and no person
+    assert filled_blocks({i: blocks[i] for i in (0, 1, 2)}, names) == [blocks[0], blocks[1]]
+    assert filled_blocks({4: blocks[4]}, names) == []
