@@ -481,7 +481,10 @@ def test_every_box_of_the_blank_forms_reads_empty(templates, cache_root) -> None
                     if spec.kind is FieldKind.CHECKBOX and reading.scores[0].preprinted:
                         continue
                     assert reading.value in (None, False), spec.name
-                    sure = EMPTY_CHOICE_CONFIDENCE if spec.kind is FieldKind.CHOICE else 1.0
+                    # an unanswered choice, single or multi, is never sure; a box left
+                    # unticked is an answer
+                    unanswered = spec.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
+                    sure = EMPTY_CHOICE_CONFIDENCE if unanswered else 1.0
                     assert reading.confidence == sure, (spec.name, reading.raw_text)
 
 
