@@ -70,6 +70,7 @@ RING_RADIUS = 1.4
 to spare, but a circle round the next box in a stacked column is farther."""
 RING_BINS = 24  # directions seen from a box's centre
 RING_COVERAGE = 0.5  # share of the directions a ring's arcs fill
+RING_SIDE_BINS = 4  # directions a ring fills on each side of its box (_round_about)
 RING_PARTIAL = 0.4
 """Share of the directions from which ink round a box that is not a ring (RING_COVERAGE)
 may be one that lost its arcs under print: a circle drawn across labels. Such a box is
@@ -654,13 +655,26 @@ def _ring_pixels(
         if quarters.size < 3:
             continue
         coverage[index] = bins.size / RING_BINS
-        if coverage[index] < RING_COVERAGE:
+        if coverage[index] < RING_COVERAGE or not _round_about(bins):
             continue
         py, px = ys[near], xs[near]
         better = best[py, px] < bins.size
         owner[py[better], px[better]] = index + 1
         best[py[better], px[better]] = bins.size
     return owner, coverage
+
+
+def _round_about(bins: np.ndarray) -> bool:
+    """Whether the directions ink fills round a box (``bins`` of RING_BINS, counted from
+    the left, clockwise through up) lie on every side of it: at least RING_SIDE_BINS in
+    each half, above, below, left and right. Writing in the line above fills the whole
+    upper half and a speck one more direction: half the round, in three quarters, but
+    all on one side."""
+    half = RING_BINS // 2
+    quarter = RING_BINS // 4
+    above = np.count_nonzero(bins < half)
+    right = np.count_nonzero((bins >= quarter) & (bins < quarter + half))
+    return bool(min(above, bins.size - above, right, bins.size - right) >= RING_SIDE_BINS)
 
 
 def _ring_courses(

@@ -910,3 +910,27 @@ def test_fills_in_stacked_rows_kept_in_their_boxes_are_each_sure(
             reading = readings[specs[row].name]
             assert reading.value == (specs[row].options or [])[column].value, reading.raw_text
             assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
+
+
+@pytest.mark.parametrize(
+    ("bins", "round_about"),
+    [
+        # directions round the widowed box on a probe fax: the SSN's last digits in the
+        # line above (2-9), specks left, right and below (0, 12, 18, 23)
+        ([0, 2, 3, 4, 5, 6, 7, 8, 9, 12, 18, 23], False),
+        ([*range(12), 15], False),  # the upper half and one speck
+        (list(range(24)), True),  # a circle
+        ([*range(0, 9), *range(16, 24)], True),  # a circle whose right arc a label cut
+        ([*range(0, 5), *range(8, 17), *range(20, 24)], True),  # cut above and below
+    ],
+)
+def test_a_ring_fills_directions_on_every_side_of_its_box(
+    bins: list[int], round_about: bool
+) -> None:
+    """A circle round a box fills directions above, below, left and right of it, however
+    print cut its arcs; writing in the line above a box with a speck or two below fills
+    half the round, in three quarters, but on one side. It was read as a circle round the
+    DHS-1171's widowed box (5.4 strokes), and the marital status as two marks."""
+    from extract.checkbox import _round_about
+
+    assert _round_about(np.array(bins)) is round_about
