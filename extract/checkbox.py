@@ -98,7 +98,7 @@ the larger part for it to be a band along the near side (a fax's speck or a pixe
 jagged edge lies anywhere)."""
 SPILLED_CONFIDENCE = 0.6
 """Cap of a reading that rests on a box whose mark is one stroke with a larger mark in
-another box (:func:`group_strokes`): a fill or a long stroke run on across the gap into
+another box (:func:`_spilled`): a fill or a long stroke run on across the gap into
 the next square, or two marks a fax joined. The pixels cannot tell which, so a person
 does; the value is read as before."""
 CORE_INSET_PX = GROW_PX + 2
@@ -223,7 +223,7 @@ class GroupInk(NamedTuple):
     strokes: list[float]  # new ink belonging to each box, in strokes
     partial: list[bool]  # ink partly round a box without ringing it (RING_PARTIAL)
     rings: Rings | None
-    spilled: list[bool]  # the lesser part of a stroke another box marks (SPILLED_CONFIDENCE)
+    spilled: list[bool]  # a mark that may be another box's run on across print (_spilled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +303,7 @@ def read_checkbox_field(
     values = sorted(str(s.value) for s in marked) if marked else None
     if values is None:
         # No box of a multi choice marked: skipped, or a mark that did not reach us, as
-        # for a single choice (an empty race list was wrong at 0.98-0.99 on tune faxes).
+        # for a single choice (docs/extraction.md, "An unanswered question").
         confidence = min(confidence, EMPTY_CHOICE_CONFIDENCE)
     return CheckboxReading(values, confidence, union, scores)
 
@@ -913,6 +913,8 @@ def _spilled(
     mark, surely. A mark made in the square itself reaches past its middle (a fill, an X,
     a tick); a band along one side, continuing into the next square, may be either. The
     pixels cannot tell, so it is doubted, and nothing is moved."""
+    if sum(int((counted & inside).sum()) >= m for inside, m in zip(within, marks, strict=True)) < 2:
+        return [False] * len(squares)  # no two squares hold a mark's worth: nothing to link
     x0, y0, _, _ = window
     linking = counted | _across_print(counted, page, window, squares)
     count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
