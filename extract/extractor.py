@@ -335,6 +335,7 @@ def read_page(
         underlines=underlines,
         page=aligned,
         printed=masks.printed & ~masks.rules if masks.printed is not None else None,
+        specks=ink.specks,
     )
     for spec in comb_specs:
         readings[spec.name] = read_comb(clean, spec, settings=settings, dpi=dpi, page=aligned)

@@ -157,6 +157,7 @@ class NewInk:
 
     written: np.ndarray  # bool: what was written or marked
     streaks: np.ndarray  # bool: the page's ink taken for fax streaks (crossing strokes kept)
+    specks: np.ndarray  # bool: new ink in pieces of SPECK_AREA or less, left out of written
 
 
 def find_new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = None) -> NewInk:
@@ -196,7 +197,9 @@ def find_new_ink(aligned: np.ndarray, masks: BlankMasks, *, level: int | None = 
     count, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] > SPECK_AREA
-    return NewInk(keep[labels], (streaks > 0) & page)
+    specks = ~keep
+    specks[0] = False
+    return NewInk(keep[labels], (streaks > 0) & page, specks[labels])
 
 
 STREAK_BRIDGE_PX = 9  # a streak's band is 3-5 px wide: a letter's stroke spans it within this
@@ -681,10 +684,20 @@ DUST_PT = 3.0  # ink no wider and no taller than this is dust, not a glyph (a fu
 DUST_WRITING = 3  # ... unless a zone holds this many MIN_INK_PIXELS of it and nothing else
 DUST_ROW_PIECES = 4
 """Pieces of dust this many or more whose centres lie within :data:`DUST_PT` of one
-piece's height, in a zone that holds nothing else: a row of them. A thin or pale face the
-fax broke up leaves its strokes as such a row along the writing line, too little ink to be
-read as writing; a fax's own dust lies anywhere (docs/extraction.md, "Writing a fax broke
-into dust", has how often each happens)."""
+piece's height, each within :data:`DUST_ROW_GAP_PT` of the next along it, more than the
+page's own dust puts there by chance (:data:`DUST_ROW_EXCESS`), in a zone that holds
+nothing else: a row of them. A thin or pale face the fax broke up leaves its strokes
+as such a row along the writing line, too little ink to be read as writing; a fax's own
+dust lies anywhere (docs/extraction.md, "Writing a fax broke into dust", has how often
+each happens)."""
+DUST_ROW_EXCESS = 3.0
+"""A row of dust holds this many times the pieces the page's own dust (its specks and
+dust per pixel, over the page) would put in its stretch of row by chance: a bad fax's
+speckle lies thick enough everywhere to line up by chance."""
+DUST_ROW_GAP_PT = 10.0
+"""Pieces of a row of dust lie at most this far apart along it (centre to centre): a
+letter's width at most, so that a wide zone's scattered fax dust, which may fall at one
+height by chance, makes no row (Courier at 10 pt is 6 pt a letter)."""
 
 
 def split_ink(
@@ -695,13 +708,15 @@ def split_ink(
     underlines: np.ndarray | None = None,
     page: np.ndarray | None = None,
     printed: np.ndarray | None = None,
+    specks: np.ndarray | None = None,
 ) -> ZoneInk:
     """Give each connected component of the residue ``clean`` to one text zone;
     ``underlines`` (the page's ink on the blank's rules) and ``page`` (the aligned grey
     page) are kept for :meth:`ZoneInk.image`. ``printed`` is the blank's own print other
     than rules (labels, walls, boxes): writing is never followed across it
     (:func:`_follow_writing`), and writing that crosses it is reported cut
-    (:attr:`ZoneInk.cut`)."""
+    (:attr:`ZoneInk.cut`). ``specks`` (bool, :attr:`NewInk.specks`) count towards a zone's
+    :attr:`ZoneInk.dust_rows` where they lie in its box."""
     shape = (clean.shape[0], clean.shape[1])
     names = tuple(spec.name for spec in specs)
     zones = tuple(zone_box(spec, dpi, shape) for spec in specs)
@@ -734,14 +749,14 @@ def split_ink(
     # read as 'ee ee ey' or 'orl' after a name).
     dust_px = DUST_PT * dpi / POINTS_PER_INCH
     dust = (stats[:, cv2.CC_STAT_WIDTH] <= dust_px) & (stats[:, cv2.CC_STAT_HEIGHT] <= dust_px)
-    specks = [0] * len(zones)
+    dust_area = [0] * len(zones)
     speck_extents: list[BBox | None] = [None] * len(zones)
     for found in np.nonzero(owner >= 0)[0]:
         index = int(owner[found])
         x, y, w, h, area = (int(v) for v in stats[found])
         box = (x, y, x + w, y + h)
         if dust[found]:
-            specks[index] += area
+            dust_area[index] += area
             speck_extents[index] = _union([b for b in (speck_extents[index], box) if b])
             continue
         ink[index] += area
@@ -762,13 +777,27 @@ def split_ink(
             ink[index] += area
             extents[index] = _union([extent, (x, y, x + w, y + h)])
     dust_rows = [0] * len(zones)
+    speck_points = _speck_centres(specks, ~dust[labels] & (labels > 0), near)
+    # the page's own dust, pieces per pixel: what a row of specks must stand out of
+    density = (int(np.count_nonzero(dust[1:])) + len(speck_points)) / float(shape[0] * shape[1])
     for index, extent in enumerate(extents):
-        if extent is None and specks[index] >= DUST_WRITING * MIN_INK_PIXELS:
+        if extent is None and dust_area[index] >= DUST_WRITING * MIN_INK_PIXELS:
             # Much dust and nothing else is writing a fax broke up, not a few specks.
-            ink[index], extents[index] = specks[index], speck_extents[index]
+            ink[index], extents[index] = dust_area[index], speck_extents[index]
         elif extent is None:
             pieces = np.nonzero(owner == index)[0]
-            dust_rows[index] = _fullest_row(centroids[pieces, 1], dust_px)
+            # A thin face faxed at standard resolution breaks into specks too small for
+            # the residue, which drops them: they count towards the row all the same.
+            x0, y0, x1, y1 = zones[index]
+            inside = (
+                (speck_points[:, 0] >= x0)
+                & (speck_points[:, 0] < x1)
+                & (speck_points[:, 1] >= y0)
+                & (speck_points[:, 1] < y1)
+            )
+            points = np.concatenate([centroids[pieces], speck_points[inside]])
+            gap = DUST_ROW_GAP_PT * dpi / POINTS_PER_INCH
+            dust_rows[index] = _fullest_row(points, dust_px, gap, density)
             owner[owner == index] = -1
     cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
     cut.update({zone: "writing" for zone in merged if zone not in cut})
@@ -787,11 +816,38 @@ def split_ink(
     )
 
 
-def _fullest_row(heights: np.ndarray, reach: float) -> int:
-    """The most of ``heights`` (pieces' centre rows) within ``reach`` of any one of them."""
-    if heights.size == 0:
-        return 0
-    return int(max(np.count_nonzero(np.abs(heights - h) <= reach) for h in heights))
+def _speck_centres(specks: np.ndarray | None, glyphs: np.ndarray, near: int) -> np.ndarray:
+    """(x, y) centres of the pieces of ``specks`` (bool), an (n, 2) array, but for those
+    within ``near`` of ``glyphs`` (bool: ink larger than dust), which are bits of their
+    edges that the fax broke off; none for None."""
+    if specks is None or not specks.any():
+        return np.zeros((0, 2))
+    _, _, _, centres = cv2.connectedComponentsWithStats(specks.astype(np.uint8), connectivity=8)
+    points = np.asarray(centres[1:], dtype=float)
+    size = 2 * near + 1
+    beside = cv2.dilate(glyphs.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    rows = np.clip(np.rint(points[:, 1]).astype(int), 0, glyphs.shape[0] - 1)
+    columns = np.clip(np.rint(points[:, 0]).astype(int), 0, glyphs.shape[1] - 1)
+    return points[~beside[rows, columns]]
+
+
+def _fullest_row(points: np.ndarray, reach: float, gap: float, density: float = 0.0) -> int:
+    """The most of ``points`` (pieces' centres, x and y) in one row: centres within
+    ``reach`` of one piece's height, each within ``gap`` along the row of the next, and
+    :data:`DUST_ROW_EXCESS` times as many as the page's own dust (``density``, pieces
+    per pixel) puts in that stretch of row by chance."""
+    best = 0
+    for height in points[:, 1]:
+        xs = np.sort(points[np.abs(points[:, 1] - height) <= reach, 0])
+        breaks = np.nonzero(np.diff(xs) > gap)[0]
+        for first, last in zip(
+            np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [xs.size - 1]]), strict=True
+        ):
+            count = int(last - first + 1)
+            chance = density * 2 * reach * (xs[last] - xs[first] + gap)
+            if count >= DUST_ROW_EXCESS * chance:
+                best = max(best, count)
+    return best
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -1157,18 +1213,22 @@ def read_text_zones(
     underlines: np.ndarray | None = None,
     page: np.ndarray | None = None,
     printed: np.ndarray | None = None,
+    specks: np.ndarray | None = None,
 ) -> tuple[dict[str, ZoneReading], ZoneInk]:
     """Read every text zone of one aligned page with a single Tesseract call per language.
 
     ``clean`` is the page's residue (see :func:`residue`); ``page`` the aligned page it
     came from (optional: without it the residue itself is read); ``printed`` the blank's
-    print other than rules (see :func:`split_ink`).
+    print other than rules and ``specks`` the ink too small for the residue (see
+    :func:`split_ink`).
 
     Zones read in another language than the settings' (a field's ``lang``, or its kind's:
     :func:`extract.japanese.zone_lang`) cannot share that call: the zones of each
     language are read together on a canvas of their own ink, so a page costs one call
     per language it holds, not one per zone."""
-    split = split_ink(clean, specs, dpi=dpi, underlines=underlines, page=page, printed=printed)
+    split = split_ink(
+        clean, specs, dpi=dpi, underlines=underlines, page=page, printed=printed, specks=specks
+    )
     readings: dict[str, ZoneReading] = {}
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(split.names):

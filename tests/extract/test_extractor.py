@@ -618,24 +618,41 @@ def test_values_written_past_their_zones_are_read_whole(templates, cdc_pages, se
     assert results["cdc_ncov_id#2"].value is None  # right of the department's overflow
 
 
+THIN_FACES = {
+    # a thin sans, broken into dust (pieces the residue keeps, each smaller than a glyph)
+    "extralight": ("truetype/dejavu/DejaVuSans-ExtraLight.ttf", "fonts-dejavu-extra", 0.5),
+    # a Courier, broken into specks too small for the residue, which drops them
+    "courier": ("opentype/urw-base35/NimbusMonoPS-Regular.otf", "fonts-urw-base35", 0.4),
+}
+
+
 @pytest.mark.slow
-def test_writing_a_fax_broke_into_dust_is_not_surely_blank(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
-    """GIVEN a CDC page 1 with two IDs typed in a thin face and faxed pale, so that the
-    threshold leaves only specks of their strokes along the writing line, and every other
-    text zone left blank under the same fax noise WHEN the page is read THEN nothing is
-    made up from the specks (both IDs read blank), but at a confidence no threshold
-    accepts, while the empty zones stay surely blank."""
+@pytest.mark.parametrize(("face", "seed"), [("extralight", 1), ("courier", 1), ("courier", 2)])
+def test_writing_a_fax_broke_into_dust_is_not_surely_blank(  # type: ignore[no-untyped-def]
+    templates, cdc_pages, settings, face, seed
+) -> None:
+    """GIVEN a CDC page 1 with two IDs and a first name typed in a thin face (DejaVu Sans
+    ExtraLight; Nimbus Mono PS, whose strokes are thinner than a pen's) and faxed pale,
+    so that the threshold leaves only dust or specks of their strokes along the writing
+    line, and every other text zone left blank under the same fax noise WHEN the page is
+    read THEN nothing is made up from the specks (each zone reads blank), but at a
+    confidence no threshold accepts, while the empty zones stay surely blank."""
     from extract.extractor import read_page
     from extract.template import CHECKBOX_KINDS
     from faxflow.settings import BLANK_WRITING
     from tests.extract.synthetic import pale_fax
 
     template = templates[FormType.CDC_PUI_2020]
-    face = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf")
-    assert face.is_file(), "fonts-dejavu-extra is missing: make test installs it"
-    thin = Style(face=str(face), size_pt=10)
-    values = {"contact_id": ("WI863869149-12", thin), "case_state_local_id": ("MI 744531", thin)}
-    page = pale_fax(_written(cdc_pages[0].image, template, values), seed=1, strength=0.5)
+    path, package, strength = THIN_FACES[face]
+    font = Path("/usr/share/fonts") / path
+    assert font.is_file(), f"{package} is missing: make test installs it"
+    thin = Style(face=str(font), size_pt=10)
+    values = {
+        "contact_id": ("WI863869149-12", thin),
+        "case_state_local_id": ("MI 744531", thin),
+        "interviewer_first_name": ("Margaret", thin),
+    }
+    page = pale_fax(_written(cdc_pages[0].image, template, values), seed=seed, strength=strength)
     specs = template.fields_on_page(1)
     results, _ = read_page(page, cdc_pages[0], specs, settings=settings, page_number=1)
     for name in values:

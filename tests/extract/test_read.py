@@ -841,6 +841,68 @@ def test_dust_in_a_row_is_counted_and_scattered_dust_is_not() -> None:
     assert split.dust_row("department") == split.dust_rows[0] and split.dust_row("nowhere") == 0
 
 
+def test_specks_the_residue_drops_make_a_row_only_close_together() -> None:
+    """GIVEN two zones whose residue holds nothing, and specks (pieces the residue drops as
+    fax noise) at one height in each: in one a letter's width apart, as a thin face the
+    fax broke up leaves its strokes; in the other spread over the zone's width, as a wide
+    zone's fax dust may fall at one height by chance WHEN the ink is split with those
+    specks THEN the first zone counts them as a row, the second does not, and without
+    the specks neither zone holds any."""
+    from extract.read import DUST_ROW_GAP_PT, DUST_ROW_PIECES
+
+    page = np.full((400, 1300), 255, np.uint8)
+    specks = np.zeros(page.shape, dtype=bool)
+    base = int(110 * K)
+    close = [int((95 + 6 * i) * K) for i in range(6)]  # Courier's 6 pt a letter
+    spread = [int((333 + 2 * DUST_ROW_GAP_PT * i) * K) for i in range(4)]
+    for x in [*close, *spread]:
+        specks[base, x : x + 2] = True
+    split = split_ink(page, [LINE, NEXT], dpi=200, specks=specks)
+    assert split.ink == (0, 0)
+    assert split.dust_rows == (len(close), 1)
+    assert len(close) >= DUST_ROW_PIECES > 1
+    assert split_ink(page, [LINE, NEXT], dpi=200).dust_rows == (0, 0)
+
+
+def test_a_row_of_specks_must_stand_out_of_the_page_s_speckle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a page speckled all over as a bad fax is (a pixel in 333), with a line of
+    specks 2 pt apart in one zone, as a thin face broken up leaves its strokes WHEN the
+    ink is split THEN that zone counts its row, and the speckle, which lines up by chance
+    (4 or more to a row in the other zone, counted without DUST_ROW_EXCESS), makes no row
+    there."""
+    from extract.read import DUST_ROW_PIECES
+
+    page = np.full((400, 1300), 255, np.uint8)
+    specks = np.random.default_rng(0).random(page.shape) < 0.003
+    line = [int((93 + 2 * i) * K) for i in range(20)]
+    specks[int(110 * K), line] = True
+    split = split_ink(page, [LINE, NEXT], dpi=200, specks=specks)
+    assert split.dust_rows[0] >= len(line)
+    assert split.dust_rows[1] < DUST_ROW_PIECES
+    monkeypatch.setattr("extract.read.DUST_ROW_EXCESS", 0.0)
+    assert split_ink(page, [LINE, NEXT], dpi=200, specks=specks).dust_rows[1] >= DUST_ROW_PIECES
+
+
+def test_specks_are_kept_apart_from_what_was_written() -> None:
+    """GIVEN a page with no form, a written stroke and specks of at most SPECK_AREA pixels
+    WHEN its new ink is found THEN the stroke is written and not a speck, and each speck is
+    a speck and not written."""
+    from extract.read import SPECK_AREA, BlankMasks, find_new_ink
+
+    page = np.full((200, 300), 255, np.uint8)
+    page[50:80, 40:44] = 0  # a stroke
+    page[120, 200:202] = 0  # specks of 2 and 3 pixels
+    page[150:153, 250] = 0
+    none = np.zeros(page.shape, dtype=bool)
+    ink = find_new_ink(page, BlankMasks(none, none, none), level=128)
+    assert ink.written[50:80, 40:44].all() and not ink.specks[50:80, 40:44].any()
+    assert ink.specks[120, 200:202].all() and ink.specks[150:153, 250].all()
+    assert not ink.written[120, 200:202].any() and not ink.written[150:153, 250].any()
+    assert int(ink.specks.sum()) == 2 + 3 <= 2 * SPECK_AREA
+
+
 def test_an_ampersand_is_writing_and_rule_debris_is_not() -> None:
     """A word of no letter or digit is rule debris (—, _, |, a lone stop), except a symbol
     people write between words: the ampersand of 'Health & Human Services'."""
