@@ -124,6 +124,9 @@ RING_CENTRE = 0.6  # a ring's box's centre lies within this share of the ring's 
 RING_SOLID = 0.35
 """Ink this wide (in sides) inside a box is a fill, never a pen's line: a box so marked is
 not one a person circled."""
+FILLED = 0.6
+"""Share of a square's inside that ink covers when the square is filled in: a fill, not
+the arcs of circles round stacked boxes crossing in it, nor an X (:func:`_fills`)."""
 RING_CLAIM = 0.6
 """Share of a square's ink that must lie on rings' courses for the rings to take it: a
 square holding a mark of its own (an X whose arms a ring's course crosses) keeps all its
@@ -573,18 +576,20 @@ def group_strokes(
     other_print = (print_window & ~inside).astype(np.uint8)
     near = cv2.dilate(other_print, np.ones((reach, reach), np.uint8))
     counted &= (near == 0) | inside
+    bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
     # Rings first, pixel by pixel: two circles drawn round stacked boxes overlap and join
-    # into one stroke, which neither surrounds alone.
-    rung, coverage = _ring_pixels(
-        unstreaked & ~_straight_lines(unstreaked, squares), squares, distances, (wx0, wy0)
-    )
+    # into one stroke, which neither surrounds alone. A fill run over its square's
+    # borders is no ring's arc: the fills of the rows above and below, both spilling
+    # round an empty square between them, read as a circle round it.
+    arcs = unstreaked & ~_straight_lines(unstreaked, squares)
+    arcs &= ~_fills(unstreaked, page, (wx0, wy0, wx1, wy1), squares, bridge)
+    rung, coverage = _ring_pixels(arcs, squares, distances, (wx0, wy0))
     # A ring's own course through the squares it crosses (a stacked neighbour's, or its
     # own box's when drawn tight) is the ring's too, not a stroke in that square.
     shaded = _print_near(np.ascontiguousarray(blank[wy0:wy1, wx0:wx1], dtype=np.uint8))
     rung = _ring_courses(rung, unstreaked, shaded, squares, distances, (wx0, wy0))
     totals = np.bincount(rung[rung > 0].ravel() - 1, minlength=len(squares)).astype(float)
     counted &= (rung == 0) & ~along
-    bridge = np.ones((2 * BRIDGE_PX + 1, 2 * BRIDGE_PX + 1), np.uint8)
     joined = cv2.dilate(counted.astype(np.uint8), bridge)
     count, labels, _stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     labels = np.where(counted, labels, 0)
@@ -618,6 +623,34 @@ def group_strokes(
     partial = [RING_PARTIAL <= c < RING_COVERAGE for c in coverage]
     spilled = _spilled(counted, page, (wx0, wy0, wx1, wy1), squares, owns, within, marks, bridge)
     return GroupInk(strokes, partial, Rings(rung > 0, (wx0, wy0)), spilled)
+
+
+def _fills(
+    ink: np.ndarray,
+    page: np.ndarray,
+    window: PxBox,
+    squares: Sequence[PrintedSquare],
+    bridge: np.ndarray,
+) -> np.ndarray:
+    """The ink (window pixels) of the pieces that fill a printed square: ink over
+    FILLED of its inside, with all that joins it across the print it covers
+    (:func:`_across_print`) or the gaps the print cut (bridged): its run over the borders
+    and the rule beside them."""
+    origin = (window[0], window[1])
+    linking = ink | _across_print(ink, page, window, squares)
+    count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
+    labels = np.where(ink, labels, 0)
+    filled = np.zeros(count, dtype=bool)
+    for square in squares:
+        x0, y0, x1, y1 = square.inside
+        box = (
+            slice(max(0, y0 - origin[1]), max(0, y1 - origin[1])),
+            slice(max(0, x0 - origin[0]), max(0, x1 - origin[0])),
+        )
+        if ink[box].size and ink[box].mean() >= FILLED:
+            filled[labels[box][ink[box]]] = True
+    filled[0] = False
+    return filled[labels]
 
 
 def _ring_pixels(

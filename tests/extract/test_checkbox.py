@@ -912,6 +912,49 @@ def test_fills_in_stacked_rows_kept_in_their_boxes_are_each_sure(
             assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
 
 
+CONDITION_ROWS = (
+    "condition_chronic_lung_disease",
+    "condition_diabetes",
+    "condition_cardiovascular_disease",
+)
+
+
+def _fill_out(
+    page: np.ndarray, box: tuple[float, float, float, float], out: tuple[float, ...]
+) -> None:
+    """A box filled in past its borders: ``out`` is how far (in sides) the fill runs past
+    the left, top, right and bottom borders (200 dpi)."""
+    s = 200 / 72
+    x0, y0, x1, y1 = (round(v * s) for v in box)
+    left, top, right, bottom = (round(v * (x1 - x0)) for v in out)
+    cv2.rectangle(page, (x0 - left, y0 - top), (x1 + right, y1 + bottom), 0, -1)
+
+
+@pytest.mark.parametrize("runs", [0.2, 0.3])
+@pytest.mark.parametrize("column", [0, 1, 2])
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_fills_above_and_below_an_empty_box_are_no_circle_round_it(
+    templates, cdc_pages, column: int, look: str, runs: float
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN the underlying conditions table with the same column's box filled in on the
+    rows above and below an unanswered row, the one run out left and down (``runs`` of a
+    side) into the gap above the empty square, the other out right and up over its
+    bottom border WHEN the
+    table is read THEN the filled rows read their answers and the row between them is
+    unanswered or not sure: the two fills, round its square from both sides, read as a
+    circle round it, at 1.0."""
+    specs = [_spec(templates, name) for name in CONDITION_ROWS]
+    rng = _rng("fills round", column, look, runs)
+    page = cdc_pages[1].image.copy()
+    _fill_out(page, (specs[0].options or [])[column].box, (0.4 + runs / 2, 0, 0, runs))
+    _fill_out(page, (specs[2].options or [])[column].box, (0, runs, 0.4, 0))
+    readings = _read_on_page(cdc_pages[1], _sent(page, look, rng), specs)
+    for row in (0, 2):
+        assert readings[specs[row].name].value == (specs[row].options or [])[column].value
+    between = readings[specs[1].name]
+    assert between.value is None or between.confidence <= SPILLED_CONFIDENCE, between.raw_text
+
+
 @pytest.mark.parametrize(
     ("bins", "round_about"),
     [
