@@ -101,6 +101,10 @@ SPILLED_CONFIDENCE = 0.6
 another box (:func:`_spilled`): a fill or a long stroke run on across the gap into
 the next square, or two marks a fax joined. The pixels cannot tell which, so a person
 does; the value is read as before."""
+SPILL_LEAD = 1.5
+"""A single choice whose other marks are all spilled (:func:`_spilled`) reads the mark
+that holds this many times the strokes of the largest of them, at SPILLED_CONFIDENCE; a
+fill drawn across two squares about evenly stays two marks."""
 CORE_INSET_PX = GROW_PX + 2
 """How far inside a printed square its core begins: past the slivers a fax leaves along
 the inside of a border, where a thin tick's specks still lie."""
@@ -322,6 +326,16 @@ def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReadin
             confidence = min(confidence, PARTIAL_RING_CONFIDENCE)
         return CheckboxReading(None, confidence, union, scores)
     if len(ranked) > 1 and (ranked[1].preprinted or second >= MARK):
+        rest = [s for s in ranked[1:] if s.preprinted or s.score >= MARK]
+        if (
+            not (top.spilled or top.preprinted)
+            and all(s.spilled for s in rest)
+            and top.score >= SPILL_LEAD * second
+        ):
+            # The other marks are this one's run over the print into the squares beside
+            # it (_spilled): one answer, though the pixels cannot tell it surely from two
+            # marks joined. A fill drawn half in each square is no one's to read.
+            return CheckboxReading(top.value, SPILLED_CONFIDENCE, union, scores)
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, multiple_marks=True)
     if top.score < DOMINANCE * second and not top.preprinted:
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, ambiguous=True)

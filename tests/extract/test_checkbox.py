@@ -912,6 +912,49 @@ def test_fills_in_stacked_rows_kept_in_their_boxes_are_each_sure(
             assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
 
 
+@pytest.mark.parametrize("up", [-0.35, 0.35])
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_a_fill_run_into_the_next_box_of_its_group_reads_its_own_box_unsurely(
+    templates, cdc_pages, look: str, up: float
+) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN the CDC's sex group (four boxes stacked 2 pt apart) with one box filled in,
+    drawn a third of a side high or low, across its border and the gap into the next
+    box WHEN the group is read THEN it reads the filled box: where the run is a mark's
+    worth in the next box, named (``spilled:``) and at SPILLED_CONFIDENCE (it read two
+    marks and no answer), else surely."""
+    spec = _spec(templates, "sex")
+    options = list(spec.options or [])
+    for index, option in enumerate(options):
+        if not 0 <= index - (1 if up > 0 else -1) < len(options):
+            continue  # no box to run into
+        page = cdc_pages[0].image.copy()
+        _fill_across(page, option.box, up=up)
+        sent = _sent(page, look, _rng("run into the next box", look, up, index))
+        reading = _read_on_page(cdc_pages[0], sent, [spec])[spec.name]
+        assert reading.value == option.value, reading.raw_text
+        if "spilled:" in reading.raw_text:
+            assert reading.confidence == SPILLED_CONFIDENCE, reading.raw_text
+        else:  # what ran over stayed in the gap and the border: nothing to doubt
+            assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
+            assert sorted(s.score for s in reading.scores)[-2] < MARK, reading.raw_text
+
+
+@pytest.mark.parametrize("look", ["fax_fine", "fax_standard", "scan"])
+def test_a_fill_drawn_half_in_each_of_two_boxes_is_no_answer(
+    templates, cdc_pages, look: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A fill drawn half a side low, as much in the next box as in its own, is two marks
+    to the pixels: the group is left to a person."""
+    spec = _spec(templates, "sex")
+    for index, option in enumerate(list(spec.options or [])[:-1]):
+        page = cdc_pages[0].image.copy()
+        _fill_across(page, option.box, up=-0.5)
+        sent = _sent(page, look, _rng("half in each", look, index))
+        reading = _read_on_page(cdc_pages[0], sent, [spec])[spec.name]
+        assert reading.value is None, reading.raw_text
+        assert reading.multiple_marks
+
+
 CONDITION_ROWS = (
     "condition_chronic_lung_disease",
     "condition_diabetes",
