@@ -262,7 +262,11 @@ class PersonMaker:
         else:
             name = fake.first_name()
         ascii_name = " ".join(to_ascii(str(name)).split())
-        return ascii_name or str(self.fake.last_name())
+        # A name in a script with no ASCII spelling keeps only its marks: an Armenian
+        # double surname left a bare '-', written on the form as the surname.
+        if not any(c.isalpha() for c in ascii_name):
+            return str(self.fake.last_name())
+        return ascii_name
 
     def agency(self, county: str, state: str) -> str:
         """A health department named the way its staff write it."""

@@ -11,6 +11,7 @@ from faxflow.model import FormType, RecordType
 from faxflow.schemas import field_names, schema_errors
 from samples.people import (
     RELATIONSHIPS_CHILD,
+    PersonMaker,
     ValueOptions,
     age_on,
     make_record,
@@ -170,6 +171,25 @@ def test_wider_values_validate_and_show_every_class(split: str) -> None:
 
 def test_names_are_transliterated_to_ascii() -> None:
     assert to_ascii("Nguyễn Đức Łukasz Özyurt Müßig Işık") == "Nguyen Duc Lukasz Ozyurt Mussig Isik"
+
+
+@pytest.mark.parametrize("locale", ["hy_AM", "ru_RU", "el_GR", "ko_KR"])
+def test_a_name_from_a_locale_in_another_script_is_a_name(locale: str) -> None:
+    """Names from a locale written in another script, with no romanised form in Faker,
+    are replaced by a US name: never left as the marks their ASCII spelling keeps (an
+    Armenian double surname was a bare '-')."""
+    shares = get_split("tune").values.model_copy(
+        update={
+            "other_locale_name_share": 1.0,
+            "hyphenated_surname_share": 0.0,
+            "apostrophe_surname_share": 0.0,
+            "modern_given_name_share": 0.0,
+        }
+    )
+    for seed in range(200):
+        maker = PersonMaker(seed, ValueOptions(shares, (locale,)))
+        for name in (maker.last_name(), maker.first_name(None)):
+            assert re.fullmatch(r"[A-Za-z][A-Za-z' -]*", name), (seed, name)
 
 
 def test_the_classic_values_are_unchanged_by_the_wider_options() -> None:
