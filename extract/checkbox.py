@@ -650,21 +650,37 @@ def _fills(
     FILLED of its inside, with all that joins it across the print it covers
     (:func:`_across_print`) or the gaps the print cut (bridged): its run over the borders
     and the rule beside them."""
-    origin = (window[0], window[1])
-    linking = ink | _across_print(ink, page, window, squares)
-    count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
-    labels = np.where(ink, labels, 0)
-    filled = np.zeros(count, dtype=bool)
-    for square in squares:
-        x0, y0, x1, y1 = square.inside
-        box = (
-            slice(max(0, y0 - origin[1]), max(0, y1 - origin[1])),
-            slice(max(0, x0 - origin[0]), max(0, x1 - origin[0])),
+    insides = [
+        (
+            slice(max(0, y0 - window[1]), max(0, y1 - window[1])),
+            slice(max(0, x0 - window[0]), max(0, x1 - window[0])),
         )
-        if ink[box].size and ink[box].mean() >= FILLED:
-            filled[labels[box][ink[box]]] = True
+        for x0, y0, x1, y1 in (square.inside for square in squares)
+    ]
+    full = [box for box in insides if ink[box].size and ink[box].mean() >= FILLED]
+    if not full:
+        return np.zeros(ink.shape, dtype=bool)  # no square filled: nothing to link
+    count, labels = _linked_pieces(ink, page, window, squares, bridge)
+    filled = np.zeros(count, dtype=bool)
+    for box in full:
+        filled[labels[box][ink[box]]] = True
     filled[0] = False
     return filled[labels]
+
+
+def _linked_pieces(
+    ink: np.ndarray,
+    page: np.ndarray,
+    window: PxBox,
+    squares: Sequence[PrintedSquare],
+    bridge: np.ndarray,
+) -> tuple[int, np.ndarray]:
+    """``ink``'s pieces (window pixels), joined across the print a mark covers
+    (:func:`_across_print`) and across gaps ``bridge`` spans: their count (0 included)
+    and each ink pixel's piece (0 elsewhere)."""
+    linking = ink | _across_print(ink, page, window, squares)
+    count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
+    return count, np.where(ink, labels, 0)
 
 
 def _ring_pixels(
@@ -963,9 +979,7 @@ def _spilled(
     if sum(int((counted & inside).sum()) >= m for inside, m in zip(within, marks, strict=True)) < 2:
         return [False] * len(squares)  # no two squares hold a mark's worth: nothing to link
     x0, y0, _, _ = window
-    linking = counted | _across_print(counted, page, window, squares)
-    count, labels = cv2.connectedComponents(cv2.dilate(linking.astype(np.uint8), bridge))
-    labels = np.where(counted, labels, 0)
+    count, labels = _linked_pieces(counted, page, window, squares, bridge)
     held = np.stack([np.bincount(labels[own].ravel(), minlength=count) for own in owns])
     deep = np.stack([np.bincount(labels[inside].ravel(), minlength=count) for inside in within])
     marked = deep >= marks[:, None]

@@ -748,6 +748,7 @@ def split_ink(
     # given back to Tesseract (a speck at a zone's far corner had a stretch of broken rule
     # read as 'ee ee ey' or 'orl' after a name).
     dust_px = DUST_PT * dpi / POINTS_PER_INCH
+    row_gap = DUST_ROW_GAP_PT * dpi / POINTS_PER_INCH
     dust = (stats[:, cv2.CC_STAT_WIDTH] <= dust_px) & (stats[:, cv2.CC_STAT_HEIGHT] <= dust_px)
     dust_area = [0] * len(zones)
     speck_extents: list[BBox | None] = [None] * len(zones)
@@ -796,8 +797,7 @@ def split_ink(
                 & (speck_points[:, 1] < y1)
             )
             points = np.concatenate([centroids[pieces], speck_points[inside]])
-            gap = DUST_ROW_GAP_PT * dpi / POINTS_PER_INCH
-            dust_rows[index] = _fullest_row(points, dust_px, gap, density)
+            dust_rows[index] = _fullest_row(points, dust_px, row_gap, density)
             owner[owner == index] = -1
     cut = _cut_zones(owner, stats, zones, ink, extents, links, printed, shape[1])
     cut.update({zone: "writing" for zone in merged if zone not in cut})
@@ -831,7 +831,7 @@ def _speck_centres(specks: np.ndarray | None, glyphs: np.ndarray, near: int) -> 
     return points[~beside[rows, columns]]
 
 
-def _fullest_row(points: np.ndarray, reach: float, gap: float, density: float = 0.0) -> int:
+def _fullest_row(points: np.ndarray, reach: float, gap: float, density: float) -> int:
     """The most of ``points`` (pieces' centres, x and y) in one row: centres within
     ``reach`` of one piece's height, each within ``gap`` along the row of the next, and
     :data:`DUST_ROW_EXCESS` times as many as the page's own dust (``density``, pieces
