@@ -205,6 +205,7 @@ class CheckboxReading:
     multiple_marks: bool = False
     ambiguous: bool = False
     faint: bool = False  # read from what a fax left of a mark (faint_mark)
+    over_spill: bool = False  # read though other boxes hold its run-on (_single_choice)
 
     @property
     def raw_text(self) -> str:
@@ -335,7 +336,7 @@ def _single_choice(scores: tuple[BoxScore, ...], union: PxBox) -> CheckboxReadin
             # The other marks are this one's run over the print into the squares beside
             # it (_spilled): one answer, though the pixels cannot tell it surely from two
             # marks joined. A fill drawn half in each square is no one's to read.
-            return CheckboxReading(top.value, SPILLED_CONFIDENCE, union, scores)
+            return CheckboxReading(top.value, SPILLED_CONFIDENCE, union, scores, over_spill=True)
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, multiple_marks=True)
     if top.score < DOMINANCE * second and not top.preprinted:
         return CheckboxReading(None, LOW_CONFIDENCE, union, scores, ambiguous=True)

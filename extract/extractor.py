@@ -292,15 +292,17 @@ def read_page(
                 written=written,
                 page_ink=page_ink,
             )
-            # a faint mark is a value where the ink alone read none: recorded
-            faint = (ProvenanceStep(step="read.faint_mark", after=reading.value),)
+            # A faint mark, or a mark read over its run into the boxes beside it, is a
+            # value where the ink alone read none: recorded.
+            step = "read.faint_mark" if reading.faint else "read.spilled_mark"
+            judged = reading.faint or reading.over_spill
             results[spec.name] = FieldResult(
                 value=reading.value,
                 confidence=conf.clamp(reading.confidence),
                 page=page_number,
                 bbox=reading.bbox,
                 raw_text=reading.raw_text,
-                provenance=faint if reading.faint else (),
+                provenance=(ProvenanceStep(step=step, after=reading.value),) if judged else (),
             )
             if reading.multiple_marks:
                 marked = ", ".join(str(s.value) for s in reading.scores if s.marked)

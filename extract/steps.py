@@ -104,6 +104,12 @@ STEPS: tuple[Step, ...] = (
         _kinds(FieldKind.CHOICE),
         "an unanswered single choice: one box holds the specks a fax left of a tick (0.6)",
     ),
+    Step(
+        "read.spilled_mark",
+        Stage.READ,
+        _kinds(FieldKind.CHOICE),
+        "two marks in a single choice, the lesser the larger's run into its box (0.6)",
+    ),
     Step("read.zones", Stage.READ, TEXT_KINDS, "one Tesseract call per page on the residue"),
     Step("read.comb", Stage.READ, TEXT_KINDS, "comb boxes: digit classifier + Tesseract"),
     # ---- reread (extract/extractor.py _text_field, extract/read.py) ---------------------

@@ -934,8 +934,10 @@ def test_a_fill_run_into_the_next_box_of_its_group_reads_its_own_box_unsurely(
         assert reading.value == option.value, reading.raw_text
         if "spilled:" in reading.raw_text:
             assert reading.confidence == SPILLED_CONFIDENCE, reading.raw_text
+            assert reading.over_spill
         else:  # what ran over stayed in the gap and the border: nothing to doubt
             assert reading.confidence > SPILLED_CONFIDENCE, reading.raw_text
+            assert not reading.over_spill
             assert sorted(s.score for s in reading.scores)[-2] < MARK, reading.raw_text
 
 
@@ -952,7 +954,7 @@ def test_a_fill_drawn_half_in_each_of_two_boxes_is_no_answer(
         sent = _sent(page, look, _rng("half in each", look, index))
         reading = _read_on_page(cdc_pages[0], sent, [spec])[spec.name]
         assert reading.value is None, reading.raw_text
-        assert reading.multiple_marks
+        assert reading.multiple_marks and not reading.over_spill
 
 
 CONDITION_ROWS = (

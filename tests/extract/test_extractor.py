@@ -665,6 +665,38 @@ def test_writing_a_fax_broke_into_dust_is_not_surely_blank(  # type: ignore[no-u
     assert {results[name].confidence for name in empty} == {conf.BLANK_CONFIDENCE}
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_fill_run_into_the_next_box_is_read_and_recorded(  # type: ignore[no-untyped-def]
+    templates, cdc_pages, settings, seed
+) -> None:
+    """GIVEN a CDC page 1 whose sex is answered with a fill in 'female' drawn a third of a
+    side low, over the gap into 'unknown', faxed WHEN the page is read THEN sex reads
+    'female' at SPILLED_CONFIDENCE, and the reading over the second mark is recorded as
+    provenance (blank -> value), for the reviewer to see why."""
+    import cv2
+
+    from extract.checkbox import SPILLED_CONFIDENCE
+    from extract.extractor import read_page
+
+    specs = templates[FormType.CDC_PUI_2020].fields_on_page(1)
+    sex = next(s for s in specs if s.name == "sex")
+    x0, y0, x1, y1 = (
+        round(v * 200 / 72) for v in next(o.box for o in sex.options or [] if o.value == "female")
+    )
+    low = round((y1 - y0) / 3)
+    image = cdc_pages[0].image.copy()
+    cv2.rectangle(image, (x0, y0 + low), (x1, y1 + low), 0, -1)
+    results, _ = read_page(
+        fax(image, seed=seed), cdc_pages[0], specs, settings=settings, page_number=1
+    )
+    read = results["sex"]
+    assert (read.value, read.confidence) == ("female", SPILLED_CONFIDENCE), read.raw_text
+    assert "spilled:unknown" in (read.raw_text or "")
+    assert [(p.step, p.before, p.after) for p in read.provenance] == [
+        ("read.spilled_mark", None, "female")
+    ]
+
+
 def test_a_tick_broken_into_specks_is_read_and_recorded(templates, cdc_pages, settings) -> None:  # type: ignore[no-untyped-def]
     """GIVEN a CDC page 2 whose fever question is answered with a thin tick in 'no', faxed
     pale so that only specks of the tick are left WHEN the page is read THEN the answer is
